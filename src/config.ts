@@ -1,0 +1,145 @@
+/**
+ * Configuration from the environment (DESIGN.md, "Configuration"). Every problem is collected and
+ * reported in one ConfigError, so a bad deployment is fixed in one go.
+ */
+export type HostHeaderMode = 'preserve' | 'rewrite';
+
+export interface Config {
+  readonly port: number;
+  readonly adminPort: number;
+  /** Bind address of the admin port; 127.0.0.1 when the demo tokens are in use. */
+  readonly adminHost: string;
+  /** Undefined: the bundled legacy stand-in is started (demo). */
+  readonly legacyUrl: URL | undefined;
+  readonly legacyTimeoutMs: number;
+  /** `preserve` sends the client's Host to legacy (App Service custom domains); `rewrite` sends legacy's. */
+  readonly hostHeader: HostHeaderMode;
+  readonly databaseUrl: string | undefined;
+  readonly legacyDatabaseUrl: string | undefined;
+  readonly unleash: { readonly url: string; readonly apiToken: string; readonly appName: string } | undefined;
+  readonly flagsFile: string;
+  /** Where the last flags fetched from Unleash are kept, so an outage at startup keeps them in force. */
+  readonly flagsBackupDir: string;
+  readonly adminQaToken: string;
+  readonly adminOperatorToken: string;
+  /** True when the admin tokens were generated because none were configured. */
+  readonly demoTokens: boolean;
+  readonly logLevel: string;
+  readonly dataDir: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const LOG_LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']);
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env, randomToken: () => string = defaultToken): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = str(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+      }
+      return raw;
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+      return undefined;
+    }
+  };
+
+  const port = int('PORT', 8080, 0, 65535);
+  const adminPort = int('ADMIN_PORT', 9090, 0, 65535);
+  if (port !== 0 && port === adminPort) problems.push('PORT and ADMIN_PORT must differ');
+  const legacyRaw = url('LEGACY_URL', ['http:', 'https:']);
+  const legacyTimeoutMs = int('LEGACY_TIMEOUT_MS', 30000, 1, 3_600_000);
+  const hostHeaderRaw = str('HOST_HEADER') ?? 'rewrite';
+  if (hostHeaderRaw !== 'preserve' && hostHeaderRaw !== 'rewrite') {
+    problems.push(`HOST_HEADER must be "preserve" or "rewrite" (got "${hostHeaderRaw}")`);
+  }
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const legacyDatabaseUrl = url('LEGACY_DATABASE_URL', ['postgres:', 'postgresql:', 'mssql:', 'sqlserver:']);
+
+  const unleashUrl = url('UNLEASH_URL', ['http:', 'https:']);
+  const unleashToken = str('UNLEASH_API_TOKEN');
+  if (unleashUrl !== undefined && unleashToken === undefined) {
+    problems.push('UNLEASH_API_TOKEN is required when UNLEASH_URL is set');
+  }
+  if (unleashUrl === undefined && unleashToken !== undefined) {
+    problems.push('UNLEASH_URL is required when UNLEASH_API_TOKEN is set');
+  }
+
+  const logLevel = str('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}")`);
+  }
+
+  const qa = str('ADMIN_QA_TOKEN');
+  const operator = str('ADMIN_OPERATOR_TOKEN');
+  if ((qa === undefined) !== (operator === undefined)) {
+    problems.push('ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must be set together');
+  }
+  for (const [name, value] of [
+    ['ADMIN_QA_TOKEN', qa],
+    ['ADMIN_OPERATOR_TOKEN', operator],
+  ] as const) {
+    if (value !== undefined && value.length < 16) problems.push(`${name} must be at least 16 characters`);
+  }
+  if (qa !== undefined && qa === operator) {
+    problems.push('ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must differ');
+  }
+  const demoTokens = qa === undefined || operator === undefined;
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = str('DATA_DIR') ?? 'data';
+  return {
+    port,
+    adminPort,
+    adminHost: str('ADMIN_HOST') ?? (demoTokens ? '127.0.0.1' : '0.0.0.0'),
+    legacyUrl: legacyRaw === undefined ? undefined : new URL(legacyRaw),
+    legacyTimeoutMs,
+    hostHeader: hostHeaderRaw as HostHeaderMode,
+    databaseUrl,
+    legacyDatabaseUrl,
+    unleash:
+      unleashUrl !== undefined && unleashToken !== undefined
+        ? { url: unleashUrl, apiToken: unleashToken, appName: str('UNLEASH_APP_NAME') ?? 'strangler' }
+        : undefined,
+    flagsFile: str('FLAGS_FILE') ?? 'flags/flags.json',
+    flagsBackupDir: str('FLAGS_BACKUP_DIR') ?? `${dataDir}/unleash-backup`,
+    adminQaToken: qa ?? randomToken(),
+    adminOperatorToken: operator ?? randomToken(),
+    demoTokens,
+    logLevel,
+    dataDir,
+  };
+}
+
+function defaultToken(): string {
+  return `demo-${crypto.randomUUID()}`;
+}

@@ -1,0 +1,59 @@
+import type { NewHandler } from '../handlers/new-handler.ts';
+
+/** How a route is served. `canary` is derived from a partial rollout of the route's flag. */
+export type Mode = 'legacy' | 'shadow' | 'canary' | 'new';
+export const MODES: readonly Mode[] = ['legacy', 'shadow', 'canary', 'new'];
+
+/** The side that produces the client's response for one request. */
+export type Target = 'legacy' | 'new';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+export const HTTP_METHODS: readonly HttpMethod[] = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+];
+/** RFC 9110 §9.2.1: safe methods may be retried against legacy and shadowed to legacy. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Where the stable caller id for sticky canary comes from. */
+export type StickinessKey =
+  | { readonly kind: 'header'; readonly name: string }
+  | { readonly kind: 'jwt-claim'; readonly claim: string }
+  | { readonly kind: 'client-address' };
+
+/** Per-route shadow settings (used by src/shadow). Rules are the comparison engine's own type. */
+export interface ShadowSettings {
+  /** 0..1, fraction of requests compared; a flag variant payload may override it. */
+  readonly sampleRate: number;
+  /** Bytes of each response (and request body) kept for comparison; over it the comparison is skipped. */
+  readonly captureLimitBytes: number;
+  readonly timeoutMs: number;
+  /** Comparison rules; opaque here so routing does not depend on the comparison engine. */
+  readonly compare?: unknown;
+}
+
+/** A migrated route: immutable, declared in routes/<resource>/, validated all at once at startup. */
+export interface RouteRecord {
+  readonly id: string;
+  readonly methods: readonly HttpMethod[];
+  /** Path template, e.g. `/api/athletes/{id}/wellness`. Matched against the decoded path segments. */
+  readonly path: string;
+  /** Unleash flag name, `strangler.<id>`. */
+  readonly flag: string;
+  readonly handler: NewHandler;
+  /** Legacy timeout for this route (ms); LEGACY_TIMEOUT_MS when unset. */
+  readonly legacyTimeoutMs?: number;
+  /** New handler timeout (ms); on a safe method a timeout falls back to legacy. */
+  readonly handlerTimeoutMs?: number;
+  readonly stickiness: StickinessKey;
+  readonly shadow?: ShadowSettings;
+}
+
+export function flagNameFor(routeId: string): string {
+  return `strangler.${routeId}`;
+}
