@@ -57,3 +57,19 @@ export interface RouteRecord {
 export function flagNameFor(routeId: string): string {
   return `strangler.${routeId}`;
 }
+
+/** A request matched to a route, with its decoded template parameters. */
+export interface RouteMatch {
+  readonly route: RouteRecord;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * The immutable, validated set of routes (implemented in src/routing/route-table.ts). Unmatched
+ * requests go to legacy through the catch-all, which is not a route record.
+ */
+export interface RouteTable {
+  readonly routes: readonly RouteRecord[];
+  /** `rawPath` is the path as received (percent-encoded, no query string). */
+  match(method: string, rawPath: string): RouteMatch | undefined;
+}
