@@ -1,0 +1,279 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CapturedResponse } from '../captured-exchange.ts';
+import { compareExchanges, instantOf } from './compare-exchanges.ts';
+import { CompareRulesError, compileCompareRules, type CompareRules } from './compare-rules.ts';
+
+function json(value: unknown, status = 200, headers: Record<string, string> = {}): CapturedResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
+  };
+}
+
+function diffs(legacy: unknown, candidate: unknown, rules?: CompareRules) {
+  return compareExchanges(json(legacy), json(candidate), rules).differences;
+}
+
+describe('compareExchanges: status, headers and bodies', () => {
+  it('finds identical responses equal and gives them no fingerprint', () => {
+    const result = compareExchanges(json({ a: 1 }), json({ a: 1 }));
+    expect(result).toEqual({ equal: true, differences: [], fingerprint: undefined, truncated: false });
+  });
+
+  it('treats JSON that differs only in whitespace and member order as equal by default', () => {
+    expect(diffs('{"a":1,"b":[1,2]}', '{ "b": [1, 2], "a": 1 }')).toEqual([]);
+  });
+
+  it('reports a different status code', () => {
+    const result = compareExchanges(json({}, 200), json({}, 404));
+    expect(result.differences).toEqual([{ path: 'status', kind: 'changed', legacy: 200, new: 404 }]);
+    expect(result.equal).toBe(false);
+  });
+
+  it('compares content-type by media type, ignoring case and spacing of parameters', () => {
+    const a = json({}, 200, { 'content-type': 'application/json; charset=utf-8' });
+    const b = json({}, 200, { 'content-type': 'application/json;charset=UTF-8' });
+    expect(compareExchanges(a, b).equal).toBe(true);
+    const c = json({}, 200, { 'content-type': 'application/problem+json' });
+    expect(compareExchanges(a, c).differences).toEqual([
+      {
+        path: 'headers.content-type',
+        kind: 'changed',
+        legacy: 'application/json; charset=utf-8',
+        new: 'application/problem+json',
+      },
+    ]);
+  });
+
+  it('compares only the configured headers, reporting a header one side lacks', () => {
+    const a = json({}, 200, { etag: '"1"', 'x-trace': 'a' });
+    const b = json({}, 200, { 'x-trace': 'b' });
+    expect(compareExchanges(a, b).equal).toBe(true);
+    expect(compareExchanges(a, b, { headers: ['ETag'] }).differences).toEqual([
+      { path: 'headers.etag', kind: 'missing', legacy: '"1"', new: undefined },
+    ]);
+    expect(compareExchanges(b, a, { headers: ['etag'] }).differences).toEqual([
+      { path: 'headers.etag', kind: 'added', legacy: undefined, new: '"1"' },
+    ]);
+  });
+
+  it('compares non-JSON bodies by SHA-256', () => {
+    const html = (s: string): CapturedResponse => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: Buffer.from(s),
+    });
+    expect(compareExchanges(html('<p>x</p>'), html('<p>x</p>')).equal).toBe(true);
+    const [difference] = compareExchanges(html('<p>x</p>'), html('<p>y</p>')).differences;
+    expect(difference?.path).toBe('body');
+    expect(difference?.kind).toBe('changed');
+    expect(String(difference?.legacy)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(difference?.legacy).not.toBe(difference?.new);
+  });
+
+  it('reports a JSON body replaced by an HTML error page as a type difference', () => {
+    const page: CapturedResponse = {
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: Buffer.from('<h1>'),
+    };
+    const [difference] = compareExchanges(json({ a: 1 }), page).differences.filter((d) => d.path === 'body');
+    expect(difference?.kind).toBe('type');
+    expect(difference?.legacy).toEqual({ a: 1 });
+  });
+});
+
+describe('compareExchanges: structural JSON diff', () => {
+  it('names each changed, missing, added and retyped field by its path', () => {
+    const legacy = { Id: 1, Name: 'a', Items: [{ Score: 1.5 }, { Score: 2 }], Gone: true, Nested: { X: 1 } };
+    const candidate = {
+      Id: '1',
+      Name: 'b',
+      Items: [{ Score: 1.5 }, { Score: 3 }],
+      Nested: { X: 1, Y: null },
+    };
+    expect(diffs(legacy, candidate)).toEqual([
+      { path: '$.Id', kind: 'type', legacy: 1, new: '1' },
+      { path: '$.Name', kind: 'changed', legacy: 'a', new: 'b' },
+      { path: '$.Items[1].Score', kind: 'changed', legacy: 2, new: 3 },
+      { path: '$.Gone', kind: 'missing', legacy: true, new: undefined },
+      { path: '$.Nested.Y', kind: 'added', legacy: undefined, new: null },
+    ]);
+  });
+
+  it('reports extra and missing array elements by position', () => {
+    expect(diffs([1, 2, 3], [1, 2])).toEqual([{ path: '$[2]', kind: 'missing', legacy: 3, new: undefined }]);
+    expect(diffs([1], [1, 5])).toEqual([{ path: '$[1]', kind: 'added', legacy: undefined, new: 5 }]);
+  });
+
+  it('treats null versus a value as a type difference', () => {
+    expect(diffs({ a: null }, { a: 0 })).toEqual([{ path: '$.a', kind: 'type', legacy: null, new: 0 }]);
+  });
+
+  it('quotes member names that are not identifiers', () => {
+    expect(diffs({ 'a b': 1 }, { 'a b': 2 })[0]?.path).toBe("$['a b']");
+  });
+
+  it('stops after maxDifferences and says the list is truncated', () => {
+    const legacy = Array.from({ length: 500 }, (_, i) => i);
+    const candidate = legacy.map((i) => i + 1);
+    const result = compareExchanges(json(legacy), json(candidate), undefined, { maxDifferences: 10 });
+    expect(result.differences).toHaveLength(10);
+    expect(result.truncated).toBe(true);
+  });
+});
+
+describe('compareExchanges: rules', () => {
+  it('ignores paths with [*] wildcards and their whole subtree', () => {
+    const legacy = {
+      Items: [
+        { Id: 1, UpdatedAt: 'x', Meta: { a: 1 } },
+        { Id: 2, UpdatedAt: 'y' },
+      ],
+    };
+    const candidate = { Items: [{ Id: 1, UpdatedAt: 'z', Meta: { a: 2 } }, { Id: 3 }] };
+    expect(diffs(legacy, candidate, { ignore: ['$.Items[*].UpdatedAt', '$.Items[0].Meta'] })).toEqual([
+      { path: '$.Items[1].Id', kind: 'changed', legacy: 2, new: 3 },
+    ]);
+  });
+
+  it('ignores a member at any depth with the descendant operator', () => {
+    const legacy = { traceId: 'a', data: { traceId: 'b', items: [{ traceId: 'c', v: 1 }] } };
+    const candidate = { traceId: 'x', data: { traceId: 'y', items: [{ traceId: 'z', v: 2 }] } };
+    expect(diffs(legacy, candidate, { ignore: ['$..traceId'] })).toEqual([
+      { path: '$.data.items[0].v', kind: 'changed', legacy: 1, new: 2 },
+    ]);
+  });
+
+  it('compares arrays as sets by key: order does not matter and elements are named by key', () => {
+    const legacy = {
+      Items: [
+        { Id: 1, Score: 1 },
+        { Id: 2, Score: 2 },
+        { Id: 3, Score: 3 },
+      ],
+    };
+    const candidate = {
+      Items: [
+        { Id: 3, Score: 3 },
+        { Id: 1, Score: 1 },
+        { Id: 2, Score: 5 },
+        { Id: 4, Score: 4 },
+      ],
+    };
+    const rules = { arraysAsSets: [{ path: '$.Items', key: 'Id' }] };
+    expect(diffs(legacy, candidate, rules)).toEqual([
+      { path: '$.Items[Id=2].Score', kind: 'changed', legacy: 2, new: 5 },
+      { path: '$.Items[Id=4]', kind: 'added', legacy: undefined, new: { Id: 4, Score: 4 } },
+    ]);
+    expect(diffs({ Items: [{ Id: 1 }, { Id: 2 }] }, { Items: [{ Id: 2 }] }, rules)).toEqual([
+      { path: '$.Items[Id=1]', kind: 'missing', legacy: { Id: 1 }, new: undefined },
+    ]);
+    // Without the rule the same reordering is a wall of positional differences.
+    expect(diffs(legacy, candidate).length).toBeGreaterThan(3);
+  });
+
+  it('pairs set elements whose GUID keys differ only in case', () => {
+    const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const rules = { arraysAsSets: [{ path: '$[*].Tags', key: 'Id' }], guidCaseInsensitive: true as const };
+    expect(diffs([{ Tags: [{ Id: id }] }], [{ Tags: [{ Id: id.toUpperCase() }] }], rules)).toEqual([]);
+  });
+
+  it('accepts numbers within an absolute or relative tolerance and reports the rest', () => {
+    const rules = {
+      numericTolerance: [
+        { path: '$.Items[*].Score', absolute: 0.01 },
+        { path: '$.Total', relative: 0.001 },
+      ],
+    };
+    expect(
+      diffs({ Items: [{ Score: 1.005 }], Total: 1000 }, { Items: [{ Score: 1.01 }], Total: 1000.9 }, rules),
+    ).toEqual([]);
+    expect(
+      diffs({ Items: [{ Score: 1.0 }], Total: 1000 }, { Items: [{ Score: 1.02 }], Total: 1002 }, rules),
+    ).toEqual([
+      { path: '$.Items[0].Score', kind: 'changed', legacy: 1, new: 1.02 },
+      { path: '$.Total', kind: 'changed', legacy: 1000, new: 1002 },
+    ]);
+    // Tolerance applies only where a rule says so.
+    expect(diffs({ Other: 1.005 }, { Other: 1.01 }, rules)).toHaveLength(1);
+  });
+
+  it('compares GUIDs case-insensitively only when asked, and only where asked', () => {
+    const lower = { Id: '0f8fad5b-d9cb-469f-a165-70867728950e', Code: 'ab' };
+    const upper = { Id: '0F8FAD5B-D9CB-469F-A165-70867728950E', Code: 'AB' };
+    expect(diffs(lower, upper).map((d) => d.path)).toEqual(['$.Id', '$.Code']);
+    expect(diffs(lower, upper, { guidCaseInsensitive: true }).map((d) => d.path)).toEqual(['$.Code']);
+    expect(diffs(lower, upper, { guidCaseInsensitive: ['$.Other'] }).map((d) => d.path)).toEqual([
+      '$.Id',
+      '$.Code',
+    ]);
+  });
+
+  it('treats date-times naming the same instant as equal under equivalentDates', () => {
+    const rules = { equivalentDates: ['$..At'] };
+    expect(
+      diffs(
+        { At: '2024-03-01T10:00:00Z', B: { At: '2024-03-01T10:00:00.1234567Z' } },
+        { At: '2024-03-01T12:00:00.000+02:00', B: { At: '2024-03-01T10:00:00.123456700Z' } },
+        rules,
+      ),
+    ).toEqual([]);
+    expect(diffs({ At: '2024-03-01T10:00:00Z' }, { At: '2024-03-01T10:00:01Z' }, rules)).toHaveLength(1);
+    // No offset is a wall-clock time: not the same instant as a UTC one.
+    expect(diffs({ At: '2024-03-01T10:00:00' }, { At: '2024-03-01T10:00:00Z' }, rules)).toHaveLength(1);
+    expect(diffs({ At: '2024-03-01T10:00:00Z' }, { At: '2024-03-01T12:00:00+02:00' })).toHaveLength(1);
+  });
+
+  it('checks member order only under a keyOrder rule', () => {
+    const legacy = '{"Id":1,"Name":"a","Inner":{"x":1,"y":2}}';
+    const swapped = '{"Name":"a","Id":1,"Inner":{"y":2,"x":1}}';
+    expect(diffs(legacy, swapped)).toEqual([]);
+    expect(diffs(legacy, swapped, { keyOrder: ['$'] })).toEqual([
+      { path: '$', kind: 'order', legacy: ['Id', 'Name', 'Inner'], new: ['Name', 'Id', 'Inner'] },
+    ]);
+    expect(diffs(legacy, swapped, { keyOrder: true }).map((d) => d.path)).toEqual(['$.Inner', '$']);
+  });
+});
+
+describe('fingerprints', () => {
+  it('are the same for the same fields in different array elements and different values', () => {
+    const a = compareExchanges(json({ Items: [{ S: 1 }, { S: 2 }] }), json({ Items: [{ S: 1 }, { S: 3 }] }));
+    const b = compareExchanges(json({ Items: [{ S: 9 }, { S: 2 }] }), json({ Items: [{ S: 8 }, { S: 2 }] }));
+    expect(a.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.fingerprint).toBe(b.fingerprint);
+  });
+
+  it('differ when the kind or the location differs', () => {
+    const changed = compareExchanges(json({ a: 1 }), json({ a: 2 })).fingerprint;
+    const missing = compareExchanges(json({ a: 1 }), json({})).fingerprint;
+    const other = compareExchanges(json({ b: 1 }), json({ b: 2 })).fingerprint;
+    expect(new Set([changed, missing, other]).size).toBe(3);
+  });
+});
+
+describe('compileCompareRules', () => {
+  it('reports every invalid rule at once', () => {
+    try {
+      compileCompareRules({
+        ignore: ['Items', '$.a[?(@.x)]'],
+        arraysAsSets: [{ path: '$.Items' }],
+        numericTolerance: [{ path: '$.a', absolute: -1 }],
+      });
+      throw new Error('expected a CompareRulesError');
+    } catch (error: unknown) {
+      expect(error).toBeInstanceOf(CompareRulesError);
+      expect((error as CompareRulesError).problems).toHaveLength(4);
+    }
+  });
+});
+
+describe('instantOf', () => {
+  it('reads .NET round-trip, JavaScript and offset forms; rejects non-dates', () => {
+    expect(instantOf('2024-03-01T10:00:00.0000000Z')).toBe(instantOf('2024-03-01T10:00:00.000Z'));
+    expect(instantOf('2024-03-01T05:30:00-04:30')).toBe(instantOf('2024-03-01T10:00:00Z'));
+    expect(instantOf('not a date')).toBeUndefined();
+    expect(instantOf('2024-03-01')).toBeUndefined();
+  });
+});

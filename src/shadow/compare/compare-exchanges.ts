@@ -1,0 +1,363 @@
+import { createHash } from 'node:crypto';
+import type { CapturedHeaders, CapturedResponse } from '../captured-exchange.ts';
+import {
+  compiledRulesFor,
+  type CompareRules,
+  type CompiledCompareRules,
+  type CompiledSelector,
+} from './compare-rules.ts';
+import { fingerprintOf } from './fingerprint.ts';
+import { formatPath, matchesAny, matchesPath, type PathSegment } from './json-path.ts';
+
+/**
+ * `changed`: same type, different value; `type`: different JSON types; `missing`: only legacy has it;
+ * `added`: only new has it; `order`: same members in a different order (only with a `keyOrder` rule).
+ */
+export type DifferenceKind = 'changed' | 'missing' | 'added' | 'type' | 'order';
+
+/**
+ * One difference. `path` is `status`, `headers.<name>`, `body` (non-JSON bodies, compared by SHA-256)
+ * or a JSON path into the body such as `$.Items[3].Score`.
+ */
+export interface Difference {
+  readonly path: string;
+  readonly kind: DifferenceKind;
+  readonly legacy: unknown;
+  readonly new: unknown;
+}
+
+export interface ComparisonResult {
+  readonly equal: boolean;
+  readonly differences: readonly Difference[];
+  /** Groups comparisons with the same differing locations; undefined when equal. */
+  readonly fingerprint: string | undefined;
+  /** More than `maxDifferences` differences: the list stops there (the fingerprint covers the list). */
+  readonly truncated: boolean;
+}
+
+export interface CompareOptions {
+  /** Default 100: a wholesale difference (an error page instead of JSON) should not produce thousands. */
+  readonly maxDifferences?: number;
+}
+
+/**
+ * Compares legacy's response with the new side's: status, the rule's headers and the body (JSON as a
+ * structural diff after the route's normalisation rules, anything else by hash). Pure and synchronous;
+ * used by the shadow runner and by contract tests.
+ */
+export function compareExchanges(
+  legacy: CapturedResponse,
+  candidate: CapturedResponse,
+  rules?: CompareRules | CompiledCompareRules,
+  options: CompareOptions = {},
+): ComparisonResult {
+  const compiled = compiledRulesFor(rules);
+  const walker = new Walker(compiled, options.maxDifferences ?? 100);
+  if (legacy.status !== candidate.status) {
+    walker.add({ path: 'status', kind: 'changed', legacy: legacy.status, new: candidate.status });
+  }
+  for (const name of compiled.headers) compareHeader(walker, name, legacy.headers, candidate.headers);
+  compareBodies(walker, legacy, candidate);
+  const differences = walker.differences;
+  return {
+    equal: differences.length === 0,
+    differences,
+    fingerprint: differences.length === 0 ? undefined : fingerprintOf(differences),
+    truncated: walker.truncated,
+  };
+}
+
+function headerValue(headers: CapturedHeaders, name: string): string | undefined {
+  const value = headers[name];
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.join(', ');
+}
+
+function normaliseHeader(name: string, value: string): string {
+  // `application/json; charset=utf-8` and `application/json;charset=UTF-8` are the same media type
+  // (RFC 9110 §8.3.1: type, subtype and charset are case-insensitive).
+  return name === 'content-type'
+    ? value
+        .toLowerCase()
+        .replace(/\s*;\s*/g, ';')
+        .trim()
+    : value;
+}
+
+function compareHeader(
+  walker: Walker,
+  name: string,
+  legacy: CapturedHeaders,
+  candidate: CapturedHeaders,
+): void {
+  const l = headerValue(legacy, name);
+  const n = headerValue(candidate, name);
+  if (l === n) return;
+  const path = `headers.${name}`;
+  if (l === undefined) walker.add({ path, kind: 'added', legacy: undefined, new: n });
+  else if (n === undefined) walker.add({ path, kind: 'missing', legacy: l, new: undefined });
+  else if (normaliseHeader(name, l) !== normaliseHeader(name, n)) {
+    walker.add({ path, kind: 'changed', legacy: l, new: n });
+  }
+}
+
+const NOT_JSON = Symbol('not-json');
+
+function parseJsonBody(response: CapturedResponse): unknown {
+  const body = response.body;
+  if (body.length === 0) return NOT_JSON;
+  const type = headerValue(response.headers, 'content-type');
+  if (type !== undefined && !type.toLowerCase().includes('json')) return NOT_JSON;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    // Declared JSON that does not parse is compared by hash like any other body.
+    return NOT_JSON;
+  }
+}
+
+function sha256(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
+function compareBodies(walker: Walker, legacy: CapturedResponse, candidate: CapturedResponse): void {
+  if (legacy.body.equals(candidate.body)) return;
+  const l = parseJsonBody(legacy);
+  const n = parseJsonBody(candidate);
+  if (l !== NOT_JSON && n !== NOT_JSON) {
+    walker.walk(l, n, []);
+    return;
+  }
+  walker.add({
+    path: 'body',
+    kind: (l === NOT_JSON) === (n === NOT_JSON) ? 'changed' : 'type',
+    legacy: l === NOT_JSON ? sha256(legacy.body) : l,
+    new: n === NOT_JSON ? sha256(candidate.body) : n,
+  });
+}
+
+type JsonType = 'null' | 'array' | 'object' | 'string' | 'number' | 'boolean';
+
+function jsonType(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value as JsonType;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * The instant an ISO 8601 date-time names, at nanosecond precision, so `…10:00:00Z`,
+ * `…10:00:00.0000000Z` (.NET's `O` format) and `…12:00:00+02:00` compare equal. A value without an
+ * offset is a wall-clock time, never equal to one with an offset: a client would read them differently.
+ */
+export function instantOf(value: string): string | undefined {
+  const m = DATE_TIME.exec(value);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
+  if (Number.isNaN(wall)) return undefined;
+  const nanos = (frac ?? '').padEnd(9, '0');
+  if (zone === undefined) return `local:${wall}.${nanos}`;
+  let offsetMinutes = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const digits = zone.slice(1).replace(':', '');
+    offsetMinutes =
+      (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * (zone[0] === '-' ? -1 : 1);
+  }
+  return `utc:${wall - offsetMinutes * 60_000}.${nanos}`;
+}
+
+class Walker {
+  readonly differences: Difference[] = [];
+  truncated = false;
+  private readonly rules: CompiledCompareRules;
+  private readonly max: number;
+
+  constructor(rules: CompiledCompareRules, max: number) {
+    this.rules = rules;
+    this.max = max;
+  }
+
+  add(difference: Difference): void {
+    if (this.differences.length >= this.max) {
+      this.truncated = true;
+      return;
+    }
+    this.differences.push(difference);
+  }
+
+  private selected(selector: CompiledSelector, path: readonly PathSegment[]): boolean {
+    return selector.all || (selector.patterns.length > 0 && matchesAny(selector.patterns, path));
+  }
+
+  private ignored(path: readonly PathSegment[]): boolean {
+    return !this.rules.plain && this.rules.ignore.length > 0 && matchesAny(this.rules.ignore, path);
+  }
+
+  /** `path` is a stack shared by the whole walk: pushed and popped, copied only into a Difference. */
+  walk(l: unknown, n: unknown, path: PathSegment[]): void {
+    if (this.truncated || this.ignored(path)) return;
+    const lt = jsonType(l);
+    const nt = jsonType(n);
+    if (lt !== nt) {
+      this.add({ path: formatPath(path), kind: 'type', legacy: l, new: n });
+      return;
+    }
+    switch (lt) {
+      case 'object':
+        this.walkObject(l as Record<string, unknown>, n as Record<string, unknown>, path);
+        return;
+      case 'array':
+        this.walkArray(l as unknown[], n as unknown[], path);
+        return;
+      case 'number':
+        if (l !== n && !this.withinTolerance(l as number, n as number, path)) {
+          this.add({ path: formatPath(path), kind: 'changed', legacy: l, new: n });
+        }
+        return;
+      case 'string':
+        if (l !== n && !this.equivalentStrings(l as string, n as string, path)) {
+          this.add({ path: formatPath(path), kind: 'changed', legacy: l, new: n });
+        }
+        return;
+      default:
+        if (l !== n) this.add({ path: formatPath(path), kind: 'changed', legacy: l, new: n });
+    }
+  }
+
+  private walkObject(l: Record<string, unknown>, n: Record<string, unknown>, path: PathSegment[]): void {
+    for (const key in l) {
+      path.push(key);
+      if (Object.hasOwn(n, key)) this.walk(l[key], n[key], path);
+      else if (!this.ignored(path))
+        this.add({ path: formatPath(path), kind: 'missing', legacy: l[key], new: undefined });
+      path.pop();
+    }
+    for (const key in n) {
+      if (Object.hasOwn(l, key)) continue;
+      path.push(key);
+      if (!this.ignored(path))
+        this.add({ path: formatPath(path), kind: 'added', legacy: undefined, new: n[key] });
+      path.pop();
+    }
+    if (!this.rules.plain && this.selected(this.rules.keyOrder, path)) {
+      // Only members both sides have: a missing member is already reported. Note that JavaScript
+      // objects list integer-like keys first, so their position cannot be checked this way.
+      const lOrder = Object.keys(l).filter((k) => Object.hasOwn(n, k) && !this.ignoredChild(path, k));
+      const nOrder = Object.keys(n).filter((k) => Object.hasOwn(l, k) && !this.ignoredChild(path, k));
+      if (lOrder.some((k, i) => nOrder[i] !== k)) {
+        this.add({ path: formatPath(path), kind: 'order', legacy: lOrder, new: nOrder });
+      }
+    }
+  }
+
+  private ignoredChild(path: PathSegment[], key: string): boolean {
+    path.push(key);
+    const ignored = this.ignored(path);
+    path.pop();
+    return ignored;
+  }
+
+  private walkArray(l: unknown[], n: unknown[], path: PathSegment[]): void {
+    const setRule = this.rules.plain
+      ? undefined
+      : this.rules.arraysAsSets.find((r) => matchesPath(r.pattern, path));
+    if (setRule !== undefined) {
+      this.walkSet(l, n, setRule.key, path);
+      return;
+    }
+    const common = Math.min(l.length, n.length);
+    for (let i = 0; i < common; i++) {
+      path.push(i);
+      this.walk(l[i], n[i], path);
+      path.pop();
+    }
+    for (let i = common; i < l.length; i++) {
+      path.push(i);
+      if (!this.ignored(path))
+        this.add({ path: formatPath(path), kind: 'missing', legacy: l[i], new: undefined });
+      path.pop();
+    }
+    for (let i = common; i < n.length; i++) {
+      path.push(i);
+      if (!this.ignored(path))
+        this.add({ path: formatPath(path), kind: 'added', legacy: undefined, new: n[i] });
+      path.pop();
+    }
+  }
+
+  /**
+   * Pairs elements by the value of `key` (duplicates pair in order). Elements without the key are
+   * identified by their whole JSON text, so they still compare as set members.
+   */
+  private walkSet(l: unknown[], n: unknown[], key: string, path: PathSegment[]): void {
+    const identity = (element: unknown): string => {
+      if (element !== null && typeof element === 'object' && !Array.isArray(element)) {
+        const v = (element as Record<string, unknown>)[key];
+        if (v !== undefined && v !== null && typeof v !== 'object') {
+          return typeof v === 'string' && GUID.test(v) ? v.toLowerCase() : String(v);
+        }
+      }
+      return JSON.stringify(element);
+    };
+    const byIdentity = new Map<string, unknown[]>();
+    for (const element of n) {
+      const id = identity(element);
+      const list = byIdentity.get(id);
+      if (list === undefined) byIdentity.set(id, [element]);
+      else list.push(element);
+    }
+    for (const element of l) {
+      const id = identity(element);
+      path.push({ key, value: id });
+      const candidates = byIdentity.get(id);
+      if (candidates !== undefined && candidates.length > 0) {
+        this.walk(element, candidates.shift(), path);
+      } else if (!this.ignored(path)) {
+        this.add({ path: formatPath(path), kind: 'missing', legacy: element, new: undefined });
+      }
+      path.pop();
+    }
+    for (const [id, rest] of byIdentity) {
+      for (const element of rest) {
+        path.push({ key, value: id });
+        if (!this.ignored(path))
+          this.add({ path: formatPath(path), kind: 'added', legacy: undefined, new: element });
+        path.pop();
+      }
+    }
+  }
+
+  private withinTolerance(l: number, n: number, path: readonly PathSegment[]): boolean {
+    if (this.rules.plain) return false;
+    const rule = this.rules.numericTolerance.find((r) => matchesPath(r.pattern, path));
+    if (rule === undefined) return false;
+    const delta = Math.abs(l - n);
+    // A little slack for binary floating point: 0.1 + 0.2 is within an absolute tolerance of 0.3.
+    const epsilon = Number.EPSILON * Math.max(Math.abs(l), Math.abs(n), 1) * 4;
+    return (
+      delta <= rule.absolute + epsilon ||
+      delta <= rule.relative * Math.max(Math.abs(l), Math.abs(n)) + epsilon
+    );
+  }
+
+  private equivalentStrings(l: string, n: string, path: readonly PathSegment[]): boolean {
+    if (this.rules.plain) return false;
+    if (
+      l.length === n.length &&
+      this.selected(this.rules.guidCaseInsensitive, path) &&
+      GUID.test(l) &&
+      l.toLowerCase() === n.toLowerCase()
+    ) {
+      return true;
+    }
+    if (this.selected(this.rules.equivalentDates, path)) {
+      const li = instantOf(l);
+      return li !== undefined && li === instantOf(n);
+    }
+    return false;
+  }
+}

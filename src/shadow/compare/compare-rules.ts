@@ -1,0 +1,203 @@
+import { compilePathPattern, PathPatternError, type PathPattern } from './json-path.ts';
+
+/**
+ * Where a normalisation applies: `true` for the whole body, or a list of path patterns
+ * (`$.Items[*].Id`, `$..CreatedAt`).
+ */
+export type PathSelector = true | readonly string[];
+
+export interface SetArrayRule {
+  /** Path of the array, e.g. `$.Items`. */
+  readonly path: string;
+  /** Member of each element that identifies it, e.g. `Id`. */
+  readonly key: string;
+}
+
+export interface NumericToleranceRule {
+  readonly path: string;
+  /** |legacy − new| ≤ absolute counts as equal. */
+  readonly absolute?: number;
+  /** |legacy − new| ≤ relative × max(|legacy|, |new|) counts as equal. */
+  readonly relative?: number;
+}
+
+/**
+ * Per-route comparison rules (a route's `shadow.compare`). Everything is opt-in: with no rules, two
+ * responses match only when status, content-type and the JSON value are the same.
+ */
+export interface CompareRules {
+  /** Response headers compared (case-insensitive names). Default: `['content-type']`. */
+  readonly headers?: readonly string[];
+  /** Locations whose value (and subtree) is never compared. */
+  readonly ignore?: readonly string[];
+  /** Arrays whose order does not matter: elements are paired by the value of `key`. */
+  readonly arraysAsSets?: readonly SetArrayRule[];
+  readonly numericTolerance?: readonly NumericToleranceRule[];
+  /** GUID strings equal regardless of letter case (.NET writes lower case, some stores upper). */
+  readonly guidCaseInsensitive?: PathSelector;
+  /** ISO 8601 date-times equal when they name the same instant (precision and offset may differ). */
+  readonly equivalentDates?: PathSelector;
+  /**
+   * Objects whose member order must be the same. Off by default because JSON objects are unordered,
+   * but some legacy clients read members positionally; turn it on for those routes.
+   */
+  readonly keyOrder?: PathSelector;
+  /** Personal-data locations masked before a sample is stored (see redact.ts). */
+  readonly redactPaths?: readonly string[];
+}
+
+export interface CompiledSelector {
+  readonly all: boolean;
+  readonly patterns: readonly PathPattern[];
+}
+
+export interface CompiledCompareRules {
+  readonly source: CompareRules;
+  readonly headers: readonly string[];
+  readonly ignore: readonly PathPattern[];
+  readonly arraysAsSets: readonly { readonly pattern: PathPattern; readonly key: string }[];
+  readonly numericTolerance: readonly {
+    readonly pattern: PathPattern;
+    readonly absolute: number;
+    readonly relative: number;
+  }[];
+  readonly guidCaseInsensitive: CompiledSelector;
+  readonly equivalentDates: CompiledSelector;
+  readonly keyOrder: CompiledSelector;
+  readonly redactPaths: readonly PathPattern[];
+  /** True when no body rule exists, so the walk can skip all path matching. */
+  readonly plain: boolean;
+}
+
+export class CompareRulesError extends Error {
+  override readonly name = 'CompareRulesError';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid comparison rules: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+export const DEFAULT_COMPARED_HEADERS: readonly string[] = ['content-type'];
+
+const NONE: CompiledSelector = { all: false, patterns: [] };
+
+/**
+ * Validates and compiles rules, reporting every problem at once. Routes keep rules as `unknown`
+ * (src/routing/route.ts), so this is also the type guard for `ShadowSettings.compare`.
+ */
+export function compileCompareRules(input: unknown): CompiledCompareRules {
+  const problems: string[] = [];
+  const rules = (input ?? {}) as CompareRules;
+  if (typeof rules !== 'object' || Array.isArray(rules))
+    throw new CompareRulesError(['rules must be an object']);
+
+  const pattern = (source: unknown, where: string): PathPattern | undefined => {
+    if (typeof source !== 'string') {
+      problems.push(`${where}: path must be a string`);
+      return undefined;
+    }
+    try {
+      return compilePathPattern(source);
+    } catch (error: unknown) {
+      if (error instanceof PathPatternError) {
+        problems.push(`${where}: ${error.message}`);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+  const patterns = (list: unknown, where: string): PathPattern[] => {
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) {
+      problems.push(`${where} must be an array of paths`);
+      return [];
+    }
+    return list.flatMap((p: unknown, i) => pattern(p, `${where}[${i}]`) ?? []);
+  };
+  const selector = (value: unknown, where: string): CompiledSelector => {
+    if (value === undefined || value === false) return NONE;
+    if (value === true) return { all: true, patterns: [] };
+    return { all: false, patterns: patterns(value, where) };
+  };
+
+  let headers = DEFAULT_COMPARED_HEADERS;
+  if (rules.headers !== undefined) {
+    if (!Array.isArray(rules.headers) || rules.headers.some((h) => typeof h !== 'string' || h === '')) {
+      problems.push('headers must be an array of header names');
+    } else {
+      headers = [...new Set(rules.headers.map((h) => h.toLowerCase()))];
+    }
+  }
+
+  const arraysAsSets: { pattern: PathPattern; key: string }[] = [];
+  if (rules.arraysAsSets !== undefined) {
+    if (!Array.isArray(rules.arraysAsSets)) problems.push('arraysAsSets must be an array');
+    else
+      rules.arraysAsSets.forEach((rule, i) => {
+        const compiled = pattern(rule?.path, `arraysAsSets[${i}]`);
+        if (typeof rule?.key !== 'string' || rule.key === '')
+          problems.push(`arraysAsSets[${i}]: key is required`);
+        else if (compiled !== undefined) arraysAsSets.push({ pattern: compiled, key: rule.key });
+      });
+  }
+
+  const numericTolerance: { pattern: PathPattern; absolute: number; relative: number }[] = [];
+  if (rules.numericTolerance !== undefined) {
+    if (!Array.isArray(rules.numericTolerance)) problems.push('numericTolerance must be an array');
+    else
+      rules.numericTolerance.forEach((rule, i) => {
+        const compiled = pattern(rule?.path, `numericTolerance[${i}]`);
+        const absolute = rule?.absolute ?? 0;
+        const relative = rule?.relative ?? 0;
+        const valid = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+        if (!valid(absolute) || !valid(relative)) {
+          problems.push(`numericTolerance[${i}]: absolute and relative must be non-negative numbers`);
+        } else if (absolute === 0 && relative === 0) {
+          problems.push(`numericTolerance[${i}]: give absolute or relative`);
+        } else if (compiled !== undefined) numericTolerance.push({ pattern: compiled, absolute, relative });
+      });
+  }
+
+  const compiled: CompiledCompareRules = {
+    source: rules,
+    headers,
+    ignore: patterns(rules.ignore, 'ignore'),
+    arraysAsSets,
+    numericTolerance,
+    guidCaseInsensitive: selector(rules.guidCaseInsensitive, 'guidCaseInsensitive'),
+    equivalentDates: selector(rules.equivalentDates, 'equivalentDates'),
+    keyOrder: selector(rules.keyOrder, 'keyOrder'),
+    redactPaths: patterns(rules.redactPaths, 'redactPaths'),
+    plain: false,
+  };
+  if (problems.length > 0) throw new CompareRulesError(problems);
+  const plain =
+    compiled.ignore.length === 0 &&
+    arraysAsSets.length === 0 &&
+    numericTolerance.length === 0 &&
+    !compiled.guidCaseInsensitive.all &&
+    compiled.guidCaseInsensitive.patterns.length === 0 &&
+    !compiled.equivalentDates.all &&
+    compiled.equivalentDates.patterns.length === 0 &&
+    !compiled.keyOrder.all &&
+    compiled.keyOrder.patterns.length === 0;
+  return { ...compiled, plain };
+}
+
+const cache = new WeakMap<object, CompiledCompareRules>();
+const EMPTY_RULES: CompareRules = {};
+
+/** Compiles once per rules object (route records are immutable, so their rules are too). */
+export function compiledRulesFor(
+  rules: CompareRules | CompiledCompareRules | undefined,
+): CompiledCompareRules {
+  if (rules !== undefined && 'plain' in rules && 'source' in rules) return rules as CompiledCompareRules;
+  const key = (rules ?? EMPTY_RULES) as object;
+  let compiled = cache.get(key);
+  if (compiled === undefined) {
+    compiled = compileCompareRules(key);
+    cache.set(key, compiled);
+  }
+  return compiled;
+}
