@@ -1,0 +1,57 @@
+import { html, type SafeHtml } from './html.ts';
+
+export interface PageContext {
+  readonly actor: string;
+  readonly role: 'qa' | 'operator';
+  /** Synchronizer token every form on the page carries. */
+  readonly csrf: string;
+}
+
+export const STYLESHEET_PATH = '/reports/static/reports.css';
+
+/** The page shell: one stylesheet from this server, no inline script or style (the CSP forbids both). */
+export function layoutPage(title: string, body: SafeHtml, context: PageContext | undefined): string {
+  const nav =
+    context === undefined
+      ? html``
+      : html`<nav class="top">
+          <a href="/reports">Routes</a> <a href="/reports/audit">Audit log</a>
+          <span class="who">Signed in as <strong>${context.actor}</strong> (${context.role})</span>
+          <form method="post" action="/reports/logout" class="inline">
+            ${csrfField(context)}<button type="submit">Sign out</button>
+          </form>
+        </nav>`;
+  return `<!doctype html>\n${
+    html`<html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${title} · strangler QA</title>
+        <link rel="stylesheet" href="${STYLESHEET_PATH}" />
+      </head>
+      <body>
+        ${nav}
+        <main>
+          <h1>${title}</h1>
+          ${body}
+        </main>
+      </body>
+    </html>`.value
+  }`;
+}
+
+export function csrfField(context: PageContext): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${context.csrf}" />`;
+}
+
+export function percent(rate: number | null): string {
+  return rate === null ? '–' : `${(rate * 100).toFixed(1)}%`;
+}
+
+export function millis(value: number | null): string {
+  return value === null ? '–' : `${value.toFixed(value < 10 ? 1 : 0)} ms`;
+}
+
+export function timestamp(value: Date | null): string {
+  return value === null ? '–' : value.toISOString().replace('T', ' ').slice(0, 19);
+}

@@ -1,0 +1,67 @@
+import { html } from './html.ts';
+import { layoutPage, millis, percent, type PageContext } from './layout-page.ts';
+import { matchRateChart } from './match-rate-chart.ts';
+import type { MatchRatePoint, RouteStats } from './report-store.ts';
+import { windowFilter, type WindowChoice } from './time-window.ts';
+
+export interface OverviewRow {
+  readonly routeId: string;
+  readonly methods: readonly string[];
+  readonly path: string;
+  readonly mode: string;
+  readonly stats: RouteStats | undefined;
+  readonly series: readonly MatchRatePoint[];
+}
+
+export function overviewPage(
+  rows: readonly OverviewRow[],
+  choice: WindowChoice,
+  context: PageContext,
+): string {
+  const body = html`${windowFilter('/reports', choice, undefined)}
+    <table class="routes">
+      <thead>
+        <tr>
+          <th>Route</th>
+          <th>Method and path</th>
+          <th>Mode</th>
+          <th>Compared</th>
+          <th>Match rate<br /><span class="muted">noise excluded</span></th>
+          <th>Open diff groups</th>
+          <th>Legacy p50 / p99</th>
+          <th>New p50 / p99</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map((r) => {
+          const s = r.stats;
+          const rateClass = s?.matchRate === null || s === undefined ? '' : s.matchRate < 1 ? 'bad' : 'good';
+          return html`<tr data-route="${r.routeId}">
+            <td>
+              <a href="/reports/routes/${encodeURIComponent(r.routeId)}?window=${choice.key}">${r.routeId}</a>
+            </td>
+            <td><code>${r.methods.join(', ')} ${r.path}</code></td>
+            <td>${r.mode}</td>
+            <td class="num">${s?.total ?? 0}</td>
+            <td class="num match-rate ${rateClass}">${percent(s?.matchRate ?? null)}</td>
+            <td class="num open-groups">${s?.openGroups ?? 0}</td>
+            <td class="num">
+              ${millis(s?.latency.legacyP50Ms ?? null)} / ${millis(s?.latency.legacyP99Ms ?? null)}
+            </td>
+            <td class="num">
+              ${millis(s?.latency.newP50Ms ?? null)} / ${millis(s?.latency.newP99Ms ?? null)}
+            </td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>
+    <h2>Match rate over time</h2>
+    ${rows.map(
+      (r) =>
+        html`<figure>
+          <figcaption>${r.routeId}</figcaption>
+          ${matchRateChart(r.series, `Match rate of ${r.routeId}`)}
+        </figure>`,
+    )}`;
+  return layoutPage('Shadow comparison by route', body, context);
+}

@@ -1,0 +1,75 @@
+import type { FlagResolver } from '../../flags/flag-resolver.ts';
+import type { RouteRecord } from '../routing/route.ts';
+import type { OverviewRow } from './overview-page.ts';
+import type {
+  DiffGroup,
+  GroupStatus,
+  IgnoreRule,
+  MatchRatePoint,
+  ReportStore,
+  RouteStats,
+  TimeWindow,
+} from './report-store.ts';
+
+export interface ReportBuilderDeps {
+  readonly store: ReportStore;
+  readonly flags: Pick<FlagResolver, 'currentMode'>;
+  readonly seriesBuckets: number;
+}
+
+/** The overview's rows, shared by the page, the JSON API and the export script. */
+export async function buildOverview(
+  deps: ReportBuilderDeps,
+  routes: readonly RouteRecord[],
+  window: TimeWindow,
+): Promise<OverviewRow[]> {
+  const stats = await deps.store.routeStats(
+    routes.map((r) => r.id),
+    window,
+  );
+  return Promise.all(
+    routes.map(async (r) => ({
+      routeId: r.id,
+      methods: r.methods,
+      path: r.path,
+      mode: deps.flags.currentMode(r.flag),
+      stats: stats.get(r.id),
+      series: await deps.store.matchRateSeries(r.id, window, deps.seriesBuckets),
+    })),
+  );
+}
+
+export interface RouteReport {
+  readonly routeId: string;
+  readonly methods: readonly string[];
+  readonly path: string;
+  readonly mode: string;
+  readonly stats: RouteStats | undefined;
+  readonly series: readonly MatchRatePoint[];
+  readonly groups: readonly DiffGroup[];
+  readonly rules: readonly IgnoreRule[];
+}
+
+export async function buildRouteReport(
+  deps: ReportBuilderDeps,
+  route: RouteRecord,
+  window: TimeWindow,
+  status: GroupStatus | undefined,
+): Promise<RouteReport> {
+  const [stats, series, groups, rules] = await Promise.all([
+    deps.store.routeStats([route.id], window),
+    deps.store.matchRateSeries(route.id, window, deps.seriesBuckets),
+    deps.store.listGroups(route.id, { window, status }),
+    deps.store.activeRules(route.id),
+  ]);
+  return {
+    routeId: route.id,
+    methods: route.methods,
+    path: route.path,
+    mode: deps.flags.currentMode(route.flag),
+    stats: stats.get(route.id),
+    series,
+    groups,
+    rules,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * What the QA pages, the JSON API and the export read and change. The PostgreSQL implementation is
+ * in postgres-report-store.ts, over the shadow store's tables (schema `strangler`, src/shadow) and
+ * this module's own rule and audit tables (qa-migrations.ts).
+ */
+export type GroupStatus = 'open' | 'accepted' | 'defect';
+export const GROUP_STATUSES: readonly GroupStatus[] = ['open', 'accepted', 'defect'];
+
+export interface TimeWindow {
+  readonly from: Date;
+  readonly to: Date;
+}
+
+export interface RouteStats {
+  readonly routeId: string;
+  readonly total: number;
+  readonly match: number;
+  readonly mismatch: number;
+  readonly noise: number;
+  readonly error: number;
+  readonly skipped: number;
+  /**
+   * Comparisons that agreed, noise excluded: a comparison whose only differences are learned noise
+   * counts as a match. Errors and skipped comparisons are not in the denominator. Null: nothing compared.
+   */
+  readonly matchRate: number | null;
+  readonly latency: LatencySummary;
+  readonly openGroups: number;
+}
+
+export interface LatencySummary {
+  readonly legacyP50Ms: number | null;
+  readonly legacyP99Ms: number | null;
+  readonly newP50Ms: number | null;
+  readonly newP99Ms: number | null;
+}
+
+export interface MatchRatePoint {
+  readonly at: Date;
+  readonly compared: number;
+  readonly matchRate: number | null;
+}
+
+export interface DiffEntry {
+  readonly path: string;
+  readonly kind: string;
+  readonly legacy?: unknown;
+  readonly new?: unknown;
+}
+
+export interface DiffGroup {
+  readonly id: string;
+  readonly routeId: string;
+  readonly fingerprint: string;
+  /** Differing paths with their kind, array indexes collapsed (e.g. `$.items[*].score changed`). */
+  readonly paths: readonly DiffEntry[];
+  readonly count: number;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly status: GroupStatus;
+  readonly statusNote: string | null;
+  readonly statusLink: string | null;
+  readonly statusBy: string | null;
+  readonly statusAt: Date | null;
+}
+
+export interface CapturedMessage {
+  readonly status?: number;
+  readonly method?: string;
+  readonly path?: string;
+  readonly headers: Readonly<Record<string, unknown>>;
+  /** Parsed JSON when the body was JSON, otherwise the text. */
+  readonly body: unknown;
+}
+
+export interface SampleSummary {
+  readonly id: string;
+  readonly groupId: string;
+  readonly capturedAt: Date;
+  readonly method: string;
+  readonly path: string;
+  readonly legacyStatus: number | null;
+  readonly newStatus: number | null;
+}
+
+export interface Sample extends SampleSummary {
+  readonly routeId: string;
+  readonly request: CapturedMessage;
+  readonly legacy: CapturedMessage;
+  readonly new: CapturedMessage;
+  readonly diffs: readonly DiffEntry[];
+  readonly noise: readonly DiffEntry[];
+}
+
+export interface IgnoreRule {
+  readonly id: string;
+  readonly routeId: string;
+  readonly groupId: string;
+  readonly fingerprint: string;
+  /** Paths the comparison ignores for this route from now on (the accepted group's differing paths). */
+  readonly paths: readonly string[];
+  readonly reason: string;
+  readonly createdBy: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+  readonly revokedBy: string | null;
+  readonly revokeReason: string | null;
+}
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly at: Date;
+  readonly actor: string;
+  readonly role: string;
+  readonly action: string;
+  readonly routeId: string | null;
+  readonly groupId: string | null;
+  readonly ruleId: string | null;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** Who makes a change: the name typed at sign-in (or the role for bearer-token API calls) and the role. */
+export interface Actor {
+  readonly name: string;
+  readonly role: 'qa' | 'operator';
+}
+
+/** The rules F's comparison runner applies on top of a route's declared comparison rules. */
+export interface AcceptedRules {
+  readonly ignoredPaths: readonly string[];
+  readonly fingerprints: readonly string[];
+}
+
+export interface ReportStore {
+  routeStats(routeIds: readonly string[], window: TimeWindow): Promise<Map<string, RouteStats>>;
+  matchRateSeries(routeId: string, window: TimeWindow, buckets: number): Promise<MatchRatePoint[]>;
+  listGroups(
+    routeId: string,
+    filter: { readonly window: TimeWindow; readonly status?: GroupStatus | undefined },
+  ): Promise<DiffGroup[]>;
+  getGroup(groupId: string): Promise<DiffGroup | undefined>;
+  listSamples(groupId: string, limit: number): Promise<SampleSummary[]>;
+  getSample(sampleId: string): Promise<Sample | undefined>;
+  activeRules(routeId: string): Promise<IgnoreRule[]>;
+  loadAcceptedRules(routeId: string): Promise<AcceptedRules>;
+  acceptGroup(groupId: string, reason: string, actor: Actor): Promise<IgnoreRule>;
+  markDefect(groupId: string, note: string, link: string | null, actor: Actor): Promise<DiffGroup>;
+  /** Operator only: the rule stops applying and its group is open again. */
+  revokeRule(ruleId: string, reason: string, actor: Actor): Promise<IgnoreRule>;
+  /** Operator only: removes a group and its samples (e.g. after a fix shipped). */
+  deleteGroup(groupId: string, reason: string, actor: Actor): Promise<void>;
+  auditLog(filter: { readonly routeId?: string | undefined; readonly limit: number }): Promise<AuditEntry[]>;
+}

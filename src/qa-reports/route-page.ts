@@ -1,0 +1,132 @@
+import { html, type SafeHtml } from './html.ts';
+import { csrfField, layoutPage, percent, timestamp, type PageContext } from './layout-page.ts';
+import { matchRateChart } from './match-rate-chart.ts';
+import {
+  GROUP_STATUSES,
+  type DiffGroup,
+  type GroupStatus,
+  type IgnoreRule,
+  type MatchRatePoint,
+  type RouteStats,
+} from './report-store.ts';
+import { windowFilter, type WindowChoice } from './time-window.ts';
+
+export interface RoutePageData {
+  readonly routeId: string;
+  readonly methods: readonly string[];
+  readonly path: string;
+  readonly mode: string;
+  readonly stats: RouteStats | undefined;
+  readonly series: readonly MatchRatePoint[];
+  readonly groups: readonly DiffGroup[];
+  readonly rules: readonly IgnoreRule[];
+  readonly status: GroupStatus | undefined;
+}
+
+export function diffPathsList(group: DiffGroup): SafeHtml {
+  return html`<ul class="paths">
+    ${group.paths.map((p) => html`<li><code>${p.path}</code> <span class="muted">${p.kind}</span></li>`)}
+  </ul>`;
+}
+
+export function routePage(data: RoutePageData, choice: WindowChoice, context: PageContext): string {
+  const action = `/reports/routes/${encodeURIComponent(data.routeId)}`;
+  const statusSelect = html`<label
+    >Status
+    <select name="status">
+      <option value="">any</option>
+      ${GROUP_STATUSES.map(
+        (s) => html`<option value="${s}" ${s === data.status ? html` selected` : html``}>${s}</option>`,
+      )}
+    </select></label
+  >`;
+  const body = html`<p>
+      <code>${data.methods.join(', ')} ${data.path}</code> · mode <strong>${data.mode}</strong> · match rate
+      <strong class="match-rate">${percent(data.stats?.matchRate ?? null)}</strong> over
+      ${data.stats?.total ?? 0} comparisons (${data.stats?.noise ?? 0} noise-only, ${data.stats?.error ?? 0}
+      errors, ${data.stats?.skipped ?? 0} skipped)
+    </p>
+    ${windowFilter(action, choice, statusSelect)}
+    ${matchRateChart(data.series, `Match rate of ${data.routeId}`)}
+    <h2>Diff groups</h2>
+    ${
+      data.groups.length === 0
+        ? html`<p class="muted">No diff group in this window.</p>`
+        : html`<table class="groups">
+            <thead>
+              <tr>
+                <th>Differing paths</th>
+                <th>Count</th>
+                <th>First seen</th>
+                <th>Last seen</th>
+                <th>Status</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              ${data.groups.map(
+                (g) =>
+                  html`<tr data-group="${g.id}">
+                    <td>${diffPathsList(g)}</td>
+                    <td class="num">${g.count}</td>
+                    <td>${timestamp(g.firstSeen)}</td>
+                    <td>${timestamp(g.lastSeen)}</td>
+                    <td class="status-${g.status}">
+                      ${g.status}${g.statusNote === null ? html`` : html`<br /><span class="muted">${g.statusNote}</span>`}
+                    </td>
+                    <td><a href="/reports/groups/${encodeURIComponent(g.id)}">Samples and actions</a></td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    <h2>Active ignore rules</h2>
+    ${rulesTable(data.rules, context)}`;
+  return layoutPage(`Route ${data.routeId}`, body, context);
+}
+
+export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): SafeHtml {
+  if (rules.length === 0)
+    return html`<p class="muted">No accepted difference: every differing path counts.</p>`;
+  return html`<table class="rules">
+    <thead>
+      <tr>
+        <th>Ignored paths</th>
+        <th>Why</th>
+        <th>Who</th>
+        <th>When</th>
+        <th></th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rules.map(
+        (r) =>
+          html`<tr data-rule="${r.id}">
+            <td>${r.paths.map((p) => html`<code>${p}</code> `)}</td>
+            <td>${r.reason}</td>
+            <td>${r.createdBy}</td>
+            <td>${timestamp(r.createdAt)}</td>
+            <td>
+              ${
+                context.role === 'operator'
+                  ? html`<form
+                      method="post"
+                      action="/reports/rules/${encodeURIComponent(r.id)}/revoke"
+                      class="inline"
+                    >
+                      ${csrfField(context)}
+                      <input
+                        name="reason"
+                        required
+                        placeholder="why revoke"
+                        aria-label="Reason to revoke"
+                      /><button type="submit">Revoke</button>
+                    </form>`
+                  : html`<span class="muted">operator can revoke</span>`
+              }
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}

@@ -1,0 +1,94 @@
+import { html, type SafeHtml } from './html.ts';
+import { jsonView, normalisePath } from './json-view.ts';
+import { layoutPage, timestamp, type PageContext } from './layout-page.ts';
+import type { CapturedMessage, DiffEntry, Sample } from './report-store.ts';
+
+export function samplePage(sample: Sample, context: PageContext): string {
+  const marks = {
+    diff: new Set(sample.diffs.map((d) => normalisePath(d.path))),
+    noise: new Set(sample.noise.map((d) => normalisePath(d.path))),
+  };
+  const body = html`<p>
+      Route <a href="/reports/routes/${encodeURIComponent(sample.routeId)}">${sample.routeId}</a> ·
+      <a href="/reports/groups/${encodeURIComponent(sample.groupId)}">diff group</a> · captured
+      ${timestamp(sample.capturedAt)}
+    </p>
+    <h2>Request</h2>
+    <p>
+      <code class="request-line"
+        >${sample.request.method ?? sample.method} ${sample.request.path ?? sample.path}</code
+      >
+    </p>
+    ${headersTable(sample.request.headers)}${bodyView(sample.request.body, { diff: new Set(), noise: new Set() })}
+    <h2>Responses</h2>
+    <div class="side-by-side">
+      <section class="legacy">
+        <h3>Legacy · ${sample.legacy.status ?? '–'}</h3>
+        ${message(sample.legacy, marks)}
+      </section>
+      <section class="new">
+        <h3>New · ${sample.new.status ?? '–'}</h3>
+        ${message(sample.new, marks)}
+      </section>
+    </div>
+    <h2>Differences</h2>
+    ${diffTable(sample.diffs, 'diffs')}
+    <h2>Noise (differs between two legacy calls too; not counted)</h2>
+    ${diffTable(sample.noise, 'noise')}`;
+  return layoutPage(`Sample ${sample.method} ${sample.path}`, body, context);
+}
+
+function message(m: CapturedMessage, marks: Parameters<typeof jsonView>[1]): SafeHtml {
+  return html`${headersTable(m.headers)}${bodyView(m.body, marks)}`;
+}
+
+function headersTable(headers: Readonly<Record<string, unknown>>): SafeHtml {
+  const entries = Object.entries(headers);
+  if (entries.length === 0) return html``;
+  return html`<table class="headers">
+    <tbody>
+      ${entries.map(
+        ([k, v]) =>
+          html`<tr>
+            <th>${k}</th>
+            <td>${Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : JSON.stringify(v)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function bodyView(body: unknown, marks: Parameters<typeof jsonView>[1]): SafeHtml {
+  if (body === undefined || body === null || body === '') return html`<p class="muted">(no body)</p>`;
+  if (typeof body === 'string') return html`<pre class="raw">${body}</pre>`;
+  return jsonView(body, marks);
+}
+
+function diffTable(diffs: readonly DiffEntry[], cls: string): SafeHtml {
+  if (diffs.length === 0) return html`<p class="muted">None.</p>`;
+  return html`<table class="${cls}">
+    <thead>
+      <tr>
+        <th>Path</th>
+        <th>Kind</th>
+        <th>Legacy</th>
+        <th>New</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${diffs.map(
+        (d) =>
+          html`<tr>
+            <td><code>${d.path}</code></td>
+            <td>${d.kind}</td>
+            <td><code>${show(d.legacy)}</code></td>
+            <td><code>${show(d.new)}</code></td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? '(absent)' : JSON.stringify(value);
+}
