@@ -1,0 +1,81 @@
+import { Kysely, MssqlAdapter, PostgresAdapter } from 'kysely';
+import type { DialectAdapter } from 'kysely';
+
+import type { EngineCapabilities, EngineName } from './engine-capabilities.ts';
+import { createMssqlDialect, mssqlCapabilities } from './mssql/dialect.ts';
+import { createPostgresDialect, postgresCapabilities } from './postgres/dialect.ts';
+import type { LegacyDatabase, NewDatabase } from './schema.ts';
+
+/*
+ * The two databases of the migration. The URL scheme picks the engine: postgres:// (the new schema, and
+ * the legacy stand-in) or mssql:// (the real legacy on SQL Server / Azure SQL). Callers that need to know
+ * what the engine can do ask capabilitiesOf(db), never the scheme.
+ */
+
+export class DatabaseUrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUrlError';
+  }
+}
+
+export function engineForUrl(url: string): EngineName {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new DatabaseUrlError('database URL is not a valid URL');
+  }
+  if (protocol === 'postgres:' || protocol === 'postgresql:') return 'postgres';
+  if (protocol === 'mssql:' || protocol === 'sqlserver:') return 'mssql';
+  throw new DatabaseUrlError(`unsupported database URL scheme "${protocol}" (use postgres:// or mssql://)`);
+}
+
+export interface OpenDatabaseOptions {
+  /** Pool size (PostgreSQL and SQL Server alike). */
+  poolMax?: number;
+  applicationName?: string;
+}
+
+/** The new schema lives on PostgreSQL only. */
+export function openNewDatabase(url: string, options: OpenDatabaseOptions = {}): Kysely<NewDatabase> {
+  if (engineForUrl(url) !== 'postgres')
+    throw new DatabaseUrlError('the new database must be PostgreSQL (postgres://)');
+  return new Kysely<NewDatabase>({ dialect: createPostgresDialect(url, postgresOptions(options)) });
+}
+
+/** The legacy dbo schema: SQL Server / Azure SQL, or its PostgreSQL stand-in. */
+export function openLegacyDatabase(url: string, options: OpenDatabaseOptions = {}): Kysely<LegacyDatabase> {
+  if (engineForUrl(url) === 'mssql') {
+    const withPool =
+      options.poolMax === undefined ? url : withSearchParam(url, 'poolMax', String(options.poolMax));
+    return new Kysely<LegacyDatabase>({ dialect: createMssqlDialect(withPool) });
+  }
+  return new Kysely<LegacyDatabase>({ dialect: createPostgresDialect(url, postgresOptions(options)) });
+}
+
+function postgresOptions(options: OpenDatabaseOptions): { max?: number; applicationName?: string } {
+  return {
+    ...(options.poolMax === undefined ? {} : { max: options.poolMax }),
+    ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName }),
+  };
+}
+
+function withSearchParam(url: string, name: string, value: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has(name)) parsed.searchParams.set(name, value);
+  return parsed.toString();
+}
+
+/** Any Kysely instance, whatever its table types. */
+export interface AnyKysely {
+  getExecutor(): { readonly adapter: DialectAdapter };
+}
+
+/** What the engine behind `db` can do (also works for a Kysely built elsewhere, e.g. in a test). */
+export function capabilitiesOf(db: AnyKysely): EngineCapabilities {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof MssqlAdapter) return mssqlCapabilities;
+  if (adapter instanceof PostgresAdapter) return postgresCapabilities;
+  throw new DatabaseUrlError(`unsupported kysely adapter ${adapter.constructor.name}`);
+}

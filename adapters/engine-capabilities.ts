@@ -1,0 +1,17 @@
+/**
+ * What differs between the engines, as capabilities callers check (kysely's adapter style) instead of
+ * `if (engine === 'mssql')` scattered through the code.
+ */
+export type EngineName = 'postgres' | 'mssql';
+
+export interface EngineCapabilities {
+  readonly engine: EngineName;
+  /** `INSERT/UPDATE/DELETE ... RETURNING` (PostgreSQL). */
+  readonly supportsReturning: boolean;
+  /** `OUTPUT inserted.*` (SQL Server). */
+  readonly supportsOutput: boolean;
+  /** `INSERT ... ON CONFLICT` upserts (PostgreSQL). */
+  readonly supportsOnConflict: boolean;
+  /** `MERGE` statements (SQL Server; PostgreSQL 15+). */
+  readonly supportsMerge: boolean;
+}

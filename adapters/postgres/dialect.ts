@@ -1,0 +1,54 @@
+import { PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+import type { EngineCapabilities } from '../engine-capabilities.ts';
+
+/*
+ * PostgreSQL through node-postgres. Value formats follow adapters/schema.ts: bigint, numeric, date and
+ * timestamp-without-time-zone come back as strings, so nothing passes through a float or a local-time Date.
+ * The parsers live on this pool's own `types` (pg's TypeOverrides), not on the global pg.types, so other
+ * pools in the same process (tests, other subsystems) keep their own choices.
+ */
+
+/** PostgreSQL type OIDs (pg_type.oid), see src/include/catalog/pg_type.dat. */
+const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114 } as const;
+
+export const postgresCapabilities: EngineCapabilities = {
+  engine: 'postgres',
+  supportsReturning: true,
+  supportsOutput: false,
+  supportsOnConflict: true,
+  supportsMerge: true,
+};
+
+export interface PostgresDialectOptions {
+  /** Pool size; node-postgres' default is 10. */
+  max?: number;
+  /** Runs on every new connection (e.g. `SET application_name`). */
+  applicationName?: string;
+}
+
+export function createPostgresPool(url: string, options: PostgresDialectOptions = {}): pg.Pool {
+  const types = new pg.TypeOverrides();
+  const asText = (value: string): string => value;
+  types.setTypeParser(OID.int8, asText);
+  types.setTypeParser(OID.numeric, asText);
+  types.setTypeParser(OID.date, asText);
+  // The legacy stand-in keeps datetime2 as timestamp(6) (no time zone): read it as text and let the
+  // mappings widen it to datetime2(7)'s 'YYYY-MM-DD HH:MM:SS.fffffff' (adapters/mappings/values.ts).
+  types.setTypeParser(OID.timestamp, asText);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    types,
+    application_name: options.applicationName ?? 'strangler',
+  });
+  // An idle client losing its connection (server restart, network) emits 'error' on the pool; without a
+  // listener that would crash the process. The next query gets a fresh connection.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+export function createPostgresDialect(url: string, options: PostgresDialectOptions = {}): PostgresDialect {
+  return new PostgresDialect({ pool: createPostgresPool(url, options) });
+}
