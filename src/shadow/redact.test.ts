@@ -1,0 +1,116 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CapturedRequest, CapturedResponse } from './captured-exchange.ts';
+import { compareExchanges } from './compare/compare-exchanges.ts';
+import { compilePathPattern } from './compare/json-path.ts';
+import { createRedactor, REDACTED } from './redact.ts';
+
+const person = {
+  Id: 7,
+  Email: 'ann@example.com',
+  Contacts: [{ Email: 'bob@example.com', Phone: '555-1234' }],
+};
+
+function request(overrides: Partial<CapturedRequest> = {}): CapturedRequest {
+  return {
+    method: 'POST',
+    path: '/api/people',
+    query: 'email=ann%40example.com&page=2',
+    headers: {
+      authorization: 'Bearer secret-token',
+      cookie: 'session=abc',
+      'x-api-key': 'k-123',
+      'content-type': 'application/json',
+      'x-tenant-id': 't1',
+    },
+    body: Buffer.from(JSON.stringify(person)),
+    requestId: 'r1',
+    ...overrides,
+  };
+}
+
+describe('redaction before storage', () => {
+  it('masks credentials always, configured headers and query parameters, and personal-data paths', () => {
+    const redactor = createRedactor({
+      headers: ['X-Api-Key'],
+      queryParameters: ['Email'],
+      jsonPaths: ['$..Email'],
+    });
+    const stored = redactor.request(request());
+    expect(stored.headers).toEqual({
+      authorization: REDACTED,
+      cookie: REDACTED,
+      'x-api-key': REDACTED,
+      'content-type': 'application/json',
+      'x-tenant-id': 't1',
+    });
+    expect(stored.query).toBe('email=%5BREDACTED%5D&page=2');
+    expect(stored.body).toEqual({
+      kind: 'json',
+      value: { Id: 7, Email: REDACTED, Contacts: [{ Email: REDACTED, Phone: '555-1234' }] },
+    });
+    expect(JSON.stringify(stored)).not.toMatch(/secret-token|abc|k-123|ann@|bob@/);
+  });
+
+  it('masks every Set-Cookie of a response and adds the route’s own personal-data paths', () => {
+    const redactor = createRedactor();
+    const response: CapturedResponse = {
+      status: 200,
+      headers: { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify(person)),
+    };
+    const stored = redactor.response(response, [compilePathPattern('$.Contacts[*].Phone')]);
+    expect(stored.headers['set-cookie']).toEqual([REDACTED, REDACTED]);
+    expect(stored.body).toEqual({
+      kind: 'json',
+      value: { Id: 7, Email: 'ann@example.com', Contacts: [{ Email: 'bob@example.com', Phone: REDACTED }] },
+    });
+  });
+
+  it('does not keep text bodies of a route with personal-data rules, only their hash', () => {
+    const redactor = createRedactor({ jsonPaths: ['$..Email'] });
+    const stored = redactor.request(
+      request({ headers: { 'content-type': 'text/plain' }, body: Buffer.from('email ann@example.com') }),
+    );
+    expect(stored.body).toMatchObject({ kind: 'omitted', bytes: 21 });
+    expect(JSON.stringify(stored)).not.toContain('ann@');
+    expect(
+      createRedactor().request(request({ headers: { 'content-type': 'text/plain' } })).body,
+    ).toMatchObject({
+      kind: 'text',
+    });
+  });
+
+  it('masks the values of differences found in personal-data fields, keeping their paths', () => {
+    const redactor = createRedactor({ jsonPaths: ['$..Email'] });
+    const legacy: CapturedResponse = { status: 200, headers: {}, body: Buffer.from(JSON.stringify(person)) };
+    const changed = { ...person, Email: 'ANN@example.com', Contacts: [], Extra: { Email: 'x@y.z', Ok: 1 } };
+    const candidate: CapturedResponse = {
+      status: 200,
+      headers: {},
+      body: Buffer.from(JSON.stringify(changed)),
+    };
+    const differences = redactor.differences(compareExchanges(legacy, candidate).differences);
+    expect(differences).toEqual([
+      { path: '$.Email', kind: 'changed', legacy: REDACTED, new: REDACTED },
+      {
+        path: '$.Contacts[0]',
+        kind: 'missing',
+        legacy: { Email: REDACTED, Phone: '555-1234' },
+        new: undefined,
+      },
+      { path: '$.Extra', kind: 'added', legacy: undefined, new: { Email: REDACTED, Ok: 1 } },
+    ]);
+  });
+
+  it('masks differences in credential headers', () => {
+    const [difference] = createRedactor().differences([
+      { path: 'headers.set-cookie', kind: 'changed', legacy: 'a=1', new: 'a=2' },
+    ]);
+    expect(difference).toEqual({
+      path: 'headers.set-cookie',
+      kind: 'changed',
+      legacy: REDACTED,
+      new: REDACTED,
+    });
+  });
+});

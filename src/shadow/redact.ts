@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
+import type { Difference } from './compare/compare-exchanges.ts';
+import { compilePathPattern, matchesPath, type PathPattern, type PathSegment } from './compare/json-path.ts';
+
+export const REDACTED = '[REDACTED]';
+
+/** Credentials never stored, whatever the configuration says (DESIGN.md, "Shadow comparison"). */
+export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+];
+
+/** A body as stored in a sample: JSON as a value (so reports can diff it), text as text, the rest by hash. */
+export type StoredBody =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'omitted'; readonly sha256: string; readonly bytes: number; readonly reason: string };
+
+export interface StoredRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body: StoredBody;
+}
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body: StoredBody;
+}
+
+export interface RedactionOptions {
+  /** Extra header names to mask (case-insensitive), on top of the credentials above. */
+  readonly headers?: readonly string[];
+  /** Query parameters whose values are masked (e.g. `email`, `access_token`). */
+  readonly queryParameters?: readonly string[];
+  /** Personal-data JSON locations masked in every route's bodies, e.g. `$..Email`. */
+  readonly jsonPaths?: readonly string[];
+}
+
+/** Per-route additions, from the route's comparison rules (`redactPaths`, already compiled). */
+export type RoutePersonalData = readonly PathPattern[];
+
+export interface Redactor {
+  request(request: CapturedRequest, routePaths?: RoutePersonalData): StoredRequest;
+  response(response: CapturedResponse, routePaths?: RoutePersonalData): StoredResponse;
+  /** Differences carry both sides' values, so they are masked by the same paths. */
+  differences(differences: readonly Difference[], routePaths?: RoutePersonalData): Difference[];
+}
+
+const TEXT_TYPES = /^(text\/|application\/(xml|x-www-form-urlencoded|javascript))|\+xml/;
+
+/**
+ * Masks secrets and personal data before anything leaves memory for the store. Samples are attacker
+ * input too, but escaping them is the report's job; this only decides what is kept.
+ */
+export function createRedactor(options: RedactionOptions = {}): Redactor {
+  const headerNames = new Set([
+    ...ALWAYS_REDACTED_HEADERS,
+    ...(options.headers ?? []).map((h) => h.toLowerCase()),
+  ]);
+  const queryNames = new Set((options.queryParameters ?? []).map((q) => q.toLowerCase()));
+  const globalPaths = (options.jsonPaths ?? []).map(compilePathPattern);
+  const pathsFor = (routePaths: RoutePersonalData | undefined) =>
+    routePaths === undefined || routePaths.length === 0 ? globalPaths : [...globalPaths, ...routePaths];
+
+  const headers = (input: CapturedHeaders): Record<string, string | readonly string[]> => {
+    const out: Record<string, string | readonly string[]> = {};
+    for (const [name, value] of Object.entries(input)) {
+      if (value === undefined) continue;
+      const lower = name.toLowerCase();
+      out[lower] = headerNames.has(lower)
+        ? typeof value === 'string'
+          ? REDACTED
+          : value.map(() => REDACTED)
+        : value;
+    }
+    return out;
+  };
+
+  const query = (raw: string): string => {
+    if (raw === '' || queryNames.size === 0) return raw;
+    return raw
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        const name = eq === -1 ? pair : pair.slice(0, eq);
+        let decoded = name;
+        try {
+          decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+        } catch {
+          // A malformed escape is compared by its raw name.
+        }
+        return queryNames.has(decoded.toLowerCase()) ? `${name}=${encodeURIComponent(REDACTED)}` : pair;
+      })
+      .join('&');
+  };
+
+  const body = (raw: Buffer, contentType: string | undefined, paths: readonly PathPattern[]): StoredBody => {
+    if (raw.length === 0) return { kind: 'empty' };
+    const type = (contentType ?? '').toLowerCase();
+    if (type.includes('json') || type === '') {
+      try {
+        return { kind: 'json', value: redactValue(JSON.parse(raw.toString('utf8')) as unknown, [], paths) };
+      } catch {
+        // Not JSON after all: handled below like any other body.
+      }
+    }
+    const omitted = (reason: string): StoredBody => ({
+      kind: 'omitted',
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      bytes: raw.length,
+      reason,
+    });
+    // Personal-data rules are JSON paths; a route that has them may carry the same data in a text body
+    // where no path can find it, so its text bodies are not kept.
+    if (paths.length > 0) return omitted('route has personal-data rules; only JSON bodies can be masked');
+    if (!TEXT_TYPES.test(type)) return omitted('binary body');
+    return { kind: 'text', text: raw.toString('utf8') };
+  };
+
+  const contentType = (h: CapturedHeaders): string | undefined => {
+    const v = h['content-type'];
+    return typeof v === 'string' ? v : v?.[0];
+  };
+
+  return {
+    request(request, routePaths) {
+      const paths = pathsFor(routePaths);
+      return {
+        method: request.method,
+        path: request.path,
+        query: query(request.query),
+        headers: headers(request.headers),
+        body: body(request.body, contentType(request.headers), paths),
+      };
+    },
+    response(response, routePaths) {
+      const paths = pathsFor(routePaths);
+      return {
+        status: response.status,
+        headers: headers(response.headers),
+        body: body(response.body, contentType(response.headers), paths),
+      };
+    },
+    differences(differences, routePaths) {
+      const paths = pathsFor(routePaths);
+      return differences.map((d) => {
+        if (d.path.startsWith('headers.')) {
+          return headerNames.has(d.path.slice('headers.'.length)) ? mask(d) : d;
+        }
+        if (!d.path.startsWith('$') || paths.length === 0) return d;
+        const segments = parseFormattedPath(d.path);
+        if (segments === undefined) return mask(d);
+        for (let end = 0; end <= segments.length; end++) {
+          const prefix = segments.slice(0, end);
+          if (paths.some((p) => matchesPath(p, prefix))) return mask(d);
+        }
+        return {
+          ...d,
+          legacy: redactValue(d.legacy, segments, paths),
+          new: redactValue(d.new, segments, paths),
+        };
+      });
+    },
+  };
+}
+
+function mask(d: Difference): Difference {
+  return {
+    ...d,
+    legacy: d.legacy === undefined ? undefined : REDACTED,
+    new: d.new === undefined ? undefined : REDACTED,
+  };
+}
+
+function redactValue(value: unknown, path: PathSegment[], patterns: readonly PathPattern[]): unknown {
+  if (patterns.length === 0) return value;
+  if (path.length > 0 && patterns.some((p) => matchesPath(p, path))) return REDACTED;
+  if (Array.isArray(value)) {
+    return value.map((element, i) => redactValue(element, [...path, i], patterns));
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) out[key] = redactValue(child, [...path, key], patterns);
+    return out;
+  }
+  return value;
+}
+
+/** Reads a path printed by formatPath back into segments; undefined when it cannot be read. */
+function parseFormattedPath(path: string): PathSegment[] | undefined {
+  const segments: PathSegment[] = [];
+  const token = /\.([A-Za-z_$][A-Za-z0-9_$]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]|\[([^=\]]+)=([^\]]*)\]/y;
+  let at = 1;
+  while (at < path.length) {
+    token.lastIndex = at;
+    const m = token.exec(path);
+    if (m === null) return undefined;
+    if (m[1] !== undefined) segments.push(m[1]);
+    else if (m[2] !== undefined) segments.push(m[2].replace(/\\(.)/g, '$1'));
+    else if (m[3] !== undefined) segments.push(Number(m[3]));
+    else segments.push({ key: m[4] ?? '', value: m[5] ?? '' });
+    at = token.lastIndex;
+  }
+  return segments;
+}
