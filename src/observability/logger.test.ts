@@ -1,0 +1,139 @@
+import { describe, expect, it } from '@jest/globals';
+import { PassThrough } from 'node:stream';
+import { createLogger, errorDetails } from './logger.ts';
+
+/** A real winston logger writing to an in-memory stream; returns the parsed JSON lines. */
+function capture(level: string) {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const logger = createLogger(level, stream);
+  return {
+    logger,
+    async lines(): Promise<Record<string, unknown>[]> {
+      await new Promise((resolve) => setImmediate(resolve));
+      return chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+  };
+}
+
+function refused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), {
+    code: 'ECONNREFUSED',
+    errno: -111,
+    syscall: 'connect',
+    address: '127.0.0.1',
+    port: 9,
+  });
+}
+
+describe('createLogger', () => {
+  it('honours LOG_LEVEL: lines below the level are dropped', async () => {
+    const { logger, lines } = capture('warn');
+    logger.info('not shown');
+    logger.warn('shown');
+    logger.error('also shown');
+    expect((await lines()).map((l) => l.message)).toEqual(['shown', 'also shown']);
+  });
+
+  it('writes debug lines when LOG_LEVEL is debug', async () => {
+    const { logger, lines } = capture('debug');
+    logger.debug('detail', { route: 'athlete-get' });
+    expect(await lines()).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        message: 'detail',
+        route: 'athlete-get',
+        timestamp: expect.any(String),
+      }),
+    ]);
+  });
+
+  it('logs an error passed as metadata with its whole cause chain and network details', async () => {
+    const { logger, lines } = capture('info');
+    const error = new Error('legacy request failed', { cause: refused() });
+    logger.error('upstream error', { requestId: 'r-1', error });
+    const [line] = await lines();
+    expect(line).toMatchObject({
+      level: 'error',
+      message: 'upstream error',
+      requestId: 'r-1',
+      error: {
+        name: 'Error',
+        message: 'legacy request failed',
+        stack: expect.stringContaining('legacy request failed'),
+        cause: { code: 'ECONNREFUSED', errno: -111, syscall: 'connect', address: '127.0.0.1', port: 9 },
+      },
+    });
+  });
+
+  it('keeps the cause when the error itself is logged', async () => {
+    const { logger, lines } = capture('info');
+    logger.error(new Error('handler failed', { cause: refused() }));
+    const [line] = await lines();
+    expect(line).toMatchObject({
+      level: 'error',
+      message: 'handler failed',
+      stack: expect.stringContaining('handler failed'),
+      cause: { message: 'connect ECONNREFUSED 127.0.0.1:9', code: 'ECONNREFUSED' },
+    });
+  });
+
+  it('keeps the cause when the error is passed after a message', async () => {
+    const { logger, lines } = capture('info');
+    logger.error('sync failed:', new Error('relay stopped', { cause: refused() }));
+    const [line] = await lines();
+    expect(line).toMatchObject({
+      message: 'sync failed: relay stopped',
+      stack: expect.stringContaining('relay stopped'),
+      cause: { code: 'ECONNREFUSED', port: 9 },
+    });
+  });
+
+  it('still writes a line whose metadata has a BigInt or a cycle', async () => {
+    const { logger, lines } = capture('info');
+    const cyclic: Record<string, unknown> = { name: 'a' };
+    cyclic.self = cyclic;
+    logger.info('odd metadata', { version: 10n, cyclic });
+    expect(await lines()).toEqual([
+      expect.objectContaining({
+        message: 'odd metadata',
+        version: '10',
+        cyclic: { name: 'a', self: '[Circular]' },
+      }),
+    ]);
+  });
+});
+
+describe('errorDetails', () => {
+  it('lists the inner errors of an AggregateError (dual-stack connection refused)', () => {
+    const details = errorDetails(
+      new AggregateError([refused(), new Error('connect ECONNREFUSED ::1:9')], ''),
+    );
+    expect(details.errors).toEqual([
+      expect.objectContaining({ code: 'ECONNREFUSED' }),
+      expect.objectContaining({ message: 'connect ECONNREFUSED ::1:9' }),
+    ]);
+  });
+
+  it('stops on a cyclic cause chain instead of recursing forever', () => {
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    (a as { cause?: unknown }).cause = b;
+    let depth = 0;
+    for (let d: Record<string, unknown> | undefined = errorDetails(a); d !== undefined; depth += 1) {
+      d = d.cause as Record<string, unknown> | undefined;
+    }
+    expect(depth).toBe(9);
+  });
+
+  it('describes thrown non-errors without throwing itself', () => {
+    expect(errorDetails('boom')).toEqual({ message: 'boom' });
+    expect(errorDetails({ status: 500 })).toEqual({ message: '{ status: 500 }' });
+    expect(errorDetails(Object.create(null))).toEqual({ message: '[Object: null prototype] {}' });
+  });
+});
