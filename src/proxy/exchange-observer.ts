@@ -1,0 +1,92 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { ModeDecision } from '../../flags/flag-resolver.ts';
+import type { RouteMatch, Target } from '../routing/route.ts';
+
+/**
+ * The hook shadow comparison (issue #4) plugs into: the public server tells an observer about each
+ * matched request it served, after the client's response finished. The observer only ever sees
+ * copies taken as the bytes flowed past (capped), so it can neither delay nor alter what the
+ * client receives. Unmatched (catch-all) traffic is never observed.
+ */
+export type CapturedBody =
+  | { readonly kind: 'captured'; readonly bytes: Buffer }
+  /** More than the cap flowed past; `bytes` is how many, nothing was kept. */
+  | { readonly kind: 'over-cap'; readonly bytes: number };
+
+export interface ObservedExchange {
+  readonly requestId: string;
+  readonly match: RouteMatch;
+  readonly decision: ModeDecision;
+  /** The side that produced the client's response (after any fallback). */
+  readonly served: Target;
+  /** True when the new handler failed and legacy served instead. */
+  readonly fellBack: boolean;
+  readonly request: {
+    readonly method: string;
+    /** Path and query exactly as received. */
+    readonly url: string;
+    /** As received from the client (before hop-by-hop removal and X-Forwarded-*). */
+    readonly headers: IncomingHttpHeaders;
+    readonly body: CapturedBody;
+  };
+  /**
+   * What the client was sent. `complete` is false when the exchange broke off (client gone, legacy
+   * reset mid-body): the body is then a prefix.
+   */
+  readonly response: {
+    readonly status: number;
+    readonly headers: OutgoingHttpHeaders;
+    readonly body: CapturedBody;
+    readonly complete: boolean;
+  };
+  readonly durationMs: number;
+}
+
+export interface ExchangeObserver {
+  /**
+   * Called once per matched request before anything is read: the number of bytes of each body to
+   * keep, or undefined to leave this exchange alone (sampling happens here, so unsampled traffic
+   * pays nothing). Must be cheap; an exception is logged and treated as undefined.
+   */
+  captureLimit(match: RouteMatch, decision: ModeDecision): number | undefined;
+  /** Called after the response finished or broke off. Not awaited; exceptions are logged. */
+  onExchange(exchange: ObservedExchange): void;
+}
+
+/** Accumulates chunks up to a cap, then only counts. */
+export class BodyCapture {
+  readonly #limit: number;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #over = false;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  add(chunk: Buffer | string): void {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    this.#bytes += buffer.length;
+    if (this.#over) return;
+    if (this.#bytes > this.#limit) {
+      this.#over = true;
+      this.#chunks = [];
+      return;
+    }
+    // Copy: the stream may reuse its buffer after the chunk has been written on.
+    this.#chunks.push(Buffer.from(buffer));
+  }
+
+  /** `bytes` flowed past somewhere this capture could not see (a replayed body): give up keeping it. */
+  abandon(bytes: number): void {
+    this.#bytes += bytes;
+    this.#over = true;
+    this.#chunks = [];
+  }
+
+  result(): CapturedBody {
+    return this.#over
+      ? { kind: 'over-cap', bytes: this.#bytes }
+      : { kind: 'captured', bytes: Buffer.concat(this.#chunks, this.#bytes) };
+  }
+}

@@ -1,0 +1,40 @@
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Mode, Target } from '../routing/route.ts';
+
+/** Route label for traffic no route claims (metrics and logs). */
+export const CATCH_ALL = 'catch-all';
+
+/**
+ * Per-request state the public server hands to the legacy forwarder's plugins, which only get
+ * node's req/res from http-proxy-middleware. Kept on the request under a symbol: no lookup table
+ * to clean up, and the hot path allocates one small object.
+ */
+export interface Exchange {
+  readonly requestId: string;
+  /** Route id, or `catch-all`. */
+  readonly route: string;
+  mode: Mode;
+  target: Target;
+  readonly legacyTimeoutMs: number;
+  /** Replaces the request stream as the body sent to legacy (the body was already read). */
+  legacyBody: Readable | undefined;
+  /** Set when the call to legacy failed (error code). */
+  upstreamError: string | undefined;
+  /** Sees the request body as it streams to legacy (observer tee); not called for a replayed body. */
+  onLegacyRequestBody: ((chunk: Buffer) => void) | undefined;
+  /** Sees legacy's response before it is piped to the client (observer tee). */
+  onLegacyResponse: ((response: IncomingMessage) => void) | undefined;
+}
+
+const EXCHANGE = Symbol('strangler.exchange');
+
+type WithExchange = IncomingMessage & { [EXCHANGE]?: Exchange };
+
+export function attachExchange(req: IncomingMessage, exchange: Exchange): void {
+  (req as WithExchange)[EXCHANGE] = exchange;
+}
+
+export function exchangeOf(req: IncomingMessage): Exchange | undefined {
+  return (req as WithExchange)[EXCHANGE];
+}

@@ -1,0 +1,163 @@
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import type { Plugin } from 'http-proxy-middleware';
+import type { Logger } from '../observability/logger.ts';
+import { errorDetails } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { exchangeOf } from './exchange.ts';
+import { stripResponseHopByHop } from './forward-headers.ts';
+import { problemBody, sendProblem } from './problem-response.ts';
+import { LegacyTimeoutError, statusForUpstreamError, upstreamErrorCode } from './upstream-error.ts';
+
+export interface LegacyForwarderDeps {
+  readonly legacyUrl: URL;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Keep-alive pool to legacy; the forwarder makes its own when omitted. */
+  readonly agent?: http.Agent;
+}
+
+export interface LegacyForwarder {
+  /** Streams the request to legacy and legacy's response back; the request carries its Exchange. */
+  forward(req: IncomingMessage, res: ServerResponse): void;
+  /** Proxies a WebSocket handshake and then the raw sockets both ways. */
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
+  /** Closes pooled connections to legacy. */
+  close(): void;
+}
+
+/*
+ * Hot path design (issue #2 §9): http-proxy-middleware 4 forwards with httpxy, a fork of
+ * node-http-proxy over node:http. Its default plugins log every response through a URL it builds
+ * per request and install error handlers that answer text/plain; they are ejected and replaced by
+ * the two small plugins below. The middleware is called straight from node's request event
+ * (no express router), legacy's URL is passed as a URL object (httpxy re-parses strings per
+ * request), and the agent keeps connections to legacy alive (httpxy's default agent would too,
+ * but a module-global pool cannot be closed or sized per deployment).
+ */
+export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarder {
+  const { metrics, logger, legacyUrl } = deps;
+  const ownAgent = deps.agent === undefined;
+  const agent =
+    deps.agent ??
+    new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 512, maxFreeSockets: 256 });
+
+  const reportError = (error: Error, req?: IncomingMessage, res?: ServerResponse | Socket): void => {
+    if (req === undefined || res === undefined) {
+      logger.error('legacy forwarder failed', { error: errorDetails(error) });
+      return;
+    }
+    const exchange = exchangeOf(req);
+    const code = upstreamErrorCode(error);
+    const status = statusForUpstreamError(code);
+    const route = exchange?.route ?? 'unknown';
+    const requestId = exchange?.requestId ?? '';
+    if (exchange !== undefined) exchange.upstreamError = code;
+    metrics.upstreamErrors.labels(route, code).inc();
+    logger.warn('legacy call failed', {
+      requestId,
+      route,
+      method: req.method,
+      path: pathOf(req.url),
+      status,
+      code,
+      error: errorDetails(error),
+    });
+    const problem = {
+      status,
+      title: status === 504 ? 'Gateway Timeout' : 'Bad Gateway',
+      detail:
+        status === 504
+          ? 'The upstream service did not answer in time.'
+          : 'The upstream service is unavailable.',
+      requestId,
+    };
+    if ('writeHead' in res) {
+      sendProblem(res, problem);
+    } else if (!res.destroyed) {
+      // WebSocket handshake: nothing has been written to the raw socket unless legacy answered.
+      const body = problemBody(problem);
+      res.end(
+        `HTTP/1.1 ${status} ${problem.title}\r\ncontent-type: application/problem+json\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
+  };
+
+  const intermediaryPlugin: Plugin = (proxyServer) => {
+    proxyServer.on('error', reportError);
+    proxyServer.on('proxyReq', (proxyReq, req) => {
+      const exchange = exchangeOf(req);
+      if (exchange === undefined) return;
+      // An idle timeout, not a deadline: a long download or an event stream that keeps sending is
+      // healthy; legacy going quiet for longer than the timeout is not (nginx's proxy_read_timeout).
+      const timeoutMs = exchange.legacyTimeoutMs;
+      proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new LegacyTimeoutError(timeoutMs)));
+      // httpxy pipes the body from its own 'socket' listener right after this one: a tee attached
+      // here sees every chunk, one attached earlier would start the flow before the pipe exists.
+      const tee = exchange.onLegacyRequestBody;
+      if (tee !== undefined && exchange.legacyBody === undefined) req.on('data', tee);
+    });
+    proxyServer.on('proxyRes', (proxyRes, req, res) => {
+      stripResponseHopByHop(proxyRes.headers);
+      // httpxy fills in a missing Connection from the client's (already removed) header; say what
+      // node will actually do with the client connection instead.
+      proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+      exchangeOf(req)?.onLegacyResponse?.(proxyRes);
+    });
+    // The client went away before legacy answered: httpxy destroys the upstream request and
+    // reports it here, not as an error.
+    proxyServer.on('econnreset', (_error, req) => {
+      const exchange = exchangeOf(req);
+      if (exchange !== undefined) exchange.upstreamError = 'CLIENT_CLOSED';
+    });
+  };
+
+  const webProxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: legacyUrl,
+    agent,
+    ejectPlugins: true,
+    plugins: [intermediaryPlugin],
+    // The only per-request option: a body that was already read (for a new handler) is replayed.
+    router: (req, _res, options) => {
+      const body = exchangeOf(req)?.legacyBody;
+      if (body !== undefined) options.buffer = body;
+      return legacyUrl;
+    },
+  });
+  // A handshake socket leaves the pool once upgraded; a separate, agent-less proxy keeps the
+  // pooled sockets for plain requests.
+  const wsProxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: legacyUrl,
+    agent: false,
+    ejectPlugins: true,
+    plugins: [intermediaryPlugin],
+  });
+
+  return {
+    forward(req, res) {
+      // httpxy reports failures through the 'error' event above; `next` only sees what escapes it
+      // (a failure before the upstream request exists), which must still answer the client.
+      void webProxy(req, res, (error?: unknown) => {
+        if (error === undefined) return;
+        const exchange = exchangeOf(req);
+        if (exchange?.upstreamError !== undefined || res.headersSent || res.destroyed) return;
+        reportError(error instanceof Error ? error : new Error(String(error)), req, res);
+      });
+    },
+    upgrade(req, socket, head) {
+      wsProxy.upgrade(req, socket, head);
+    },
+    close() {
+      if (ownAgent) agent.destroy();
+    },
+  };
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}

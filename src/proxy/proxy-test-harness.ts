@@ -1,0 +1,187 @@
+import http from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FlagResolver } from '../../flags/flag-resolver.ts';
+import type { HostHeaderMode } from '../config.ts';
+import { createSilentLogger } from '../observability/logger.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { RouteRecord, RouteTable } from '../routing/route.ts';
+import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
+import { createPublicServer } from './public-server.ts';
+import type { PublicServer, PublicServerDeps } from './public-server.ts';
+
+/*
+ * Test support for the proxy suites: a real node:http upstream standing in for legacy and a real
+ * public server in front of it, both on random 127.0.0.1 ports.
+ */
+
+export interface Upstream {
+  readonly url: URL;
+  readonly server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function startUpstream(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  onUpgrade?: (req: IncomingMessage, socket: import('node:net').Socket, head: Buffer) => void,
+): Promise<Upstream> {
+  const server = http.createServer(handler);
+  if (onUpgrade !== undefined) server.on('upgrade', onUpgrade);
+  await listen(server);
+  return {
+    url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    server,
+    close: () => closeServer(server),
+  };
+}
+
+export interface Proxy {
+  readonly url: URL;
+  readonly port: number;
+  readonly publicServer: PublicServer;
+  readonly metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export async function startProxy(options: {
+  legacyUrl: URL;
+  routes?: readonly RouteRecord[];
+  flags?: FlagResolver;
+  hostHeader?: HostHeaderMode;
+  legacyTimeoutMs?: number;
+  logger?: Logger;
+  extra?: Partial<PublicServerDeps>;
+}): Promise<Proxy> {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const publicServer = createPublicServer({
+    config: {
+      legacyUrl: options.legacyUrl,
+      legacyTimeoutMs: options.legacyTimeoutMs ?? 5000,
+      hostHeader: options.hostHeader ?? 'rewrite',
+    },
+    routes: simpleRouteTable(options.routes ?? []),
+    flags: options.flags ?? createFakeFlagResolver(),
+    metrics,
+    logger: options.logger ?? createSilentLogger(),
+    shutdownGraceMs: 500,
+    ...options.extra,
+  });
+  await listen(publicServer.server);
+  const port = (publicServer.server.address() as AddressInfo).port;
+  return {
+    url: new URL(`http://127.0.0.1:${port}`),
+    port,
+    publicServer,
+    metrics,
+    close: () => publicServer.close(),
+  };
+}
+
+/**
+ * A deliberately small RouteTable (exact literals, `{name}` parameters) so these suites test the
+ * proxy and not the real matcher in src/routing.
+ */
+export function simpleRouteTable(routes: readonly RouteRecord[]): RouteTable {
+  return {
+    routes,
+    match(method, rawPath) {
+      const segments = rawPath.split('/');
+      for (const route of routes) {
+        if (!route.methods.includes(method as RouteRecord['methods'][number])) continue;
+        const template = route.path.split('/');
+        if (template.length !== segments.length) continue;
+        const params: Record<string, string> = {};
+        const matched = template.every((part, i) => {
+          const segment = segments[i] ?? '';
+          if (part.startsWith('{') && part.endsWith('}')) {
+            params[part.slice(1, -1)] = decodeURIComponent(segment);
+            return segment !== '';
+          }
+          return part === segment;
+        });
+        if (matched) return { route, params };
+      }
+      return undefined;
+    },
+  };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawHeaders: string[];
+  readonly body: Buffer;
+}
+
+/** One request on its own connection, headers exactly as given (no client-side normalisation). */
+export function request(
+  url: URL,
+  options: {
+    method?: string;
+    path?: string;
+    headers?: http.OutgoingHttpHeaders;
+    body?: Buffer | string;
+  } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        headers:
+          options.body === undefined || options.headers?.['transfer-encoding'] !== undefined
+            ? options.headers
+            : { 'content-length': Buffer.byteLength(options.body), ...options.headers },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            rawHeaders: res.rawHeaders,
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export function listen(server: http.Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The value of a counter or gauge sample with exactly these labels (0 when absent). */
+export async function metricValue(
+  metrics: Metrics,
+  name: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<number> {
+  const metric = metrics.registry.getSingleMetric(name);
+  if (metric === undefined) throw new Error(`no metric ${name}`);
+  const data = await metric.get();
+  const sample = data.values.find((value) =>
+    Object.entries(labels).every(([key, expected]) => String(value.labels[key]) === expected),
+  );
+  return sample?.value ?? 0;
+}

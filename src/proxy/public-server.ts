@@ -1,0 +1,593 @@
+import http from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { FlagResolver, ModeDecision } from '../../flags/flag-resolver.ts';
+import type { HostHeaderMode } from '../config.ts';
+import type { HandlerRequest, HandlerResponse } from '../handlers/new-handler.ts';
+import type { Logger } from '../observability/logger.ts';
+import { errorDetails } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { SAFE_METHODS } from '../routing/route.ts';
+import type { RouteMatch, RouteRecord, RouteTable } from '../routing/route.ts';
+import { createCircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from './circuit-breaker.ts';
+import type { CircuitBreaker, CircuitBreakerSettings } from './circuit-breaker.ts';
+import { BodyCapture } from './exchange-observer.ts';
+import type { ExchangeObserver } from './exchange-observer.ts';
+import { attachExchange, CATCH_ALL } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
+import { prepareForwardHeaders, requestIdFrom } from './forward-headers.ts';
+import { createLegacyForwarder } from './legacy-forwarder.ts';
+import { sendProblem } from './problem-response.ts';
+import { stickinessId } from './stickiness.ts';
+
+export interface PublicServerDeps {
+  readonly config: {
+    readonly legacyUrl: URL;
+    readonly legacyTimeoutMs: number;
+    readonly hostHeader: HostHeaderMode;
+  };
+  readonly routes: RouteTable;
+  readonly flags: FlagResolver;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Shadow comparison's hook (see exchange-observer.ts). */
+  readonly observer?: ExchangeObserver;
+  /** Per-route breaker for new handlers; 5 consecutive failures, 30 s open by default. */
+  readonly circuitBreaker?: CircuitBreakerSettings;
+  /** Clock for the circuit breaker (tests). */
+  readonly now?: () => number;
+  /** Largest request body buffered for a new handler; 10 MiB by default. */
+  readonly maxHandlerBodyBytes?: number;
+  /** How long close() waits for in-flight exchanges (event streams, WebSockets) before cutting them. */
+  readonly shutdownGraceMs?: number;
+  /** Connection pool to legacy; one keep-alive agent is created when omitted. */
+  readonly legacyAgent?: http.Agent;
+}
+
+export interface PublicServer {
+  readonly server: http.Server;
+  close(): Promise<void>;
+}
+
+const DEFAULT_HANDLER_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_HANDLER_BODY = 10 * 1024 * 1024;
+const LEGACY_DECISION: ModeDecision = { mode: 'legacy', serve: 'legacy' };
+
+class HandlerTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`new handler did not answer within ${timeoutMs} ms`);
+    this.name = 'HandlerTimeoutError';
+  }
+}
+
+class ClientGoneError extends Error {
+  constructor() {
+    super('client closed the connection');
+    this.name = 'ClientGoneError';
+  }
+}
+
+/** What the new side produced, or why there is nothing to send. */
+type HandlerOutcome =
+  | { readonly kind: 'response'; readonly response: HandlerResponse }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'client-gone' };
+
+/**
+ * The public port: every request is matched against the route table, its route's flag decides the
+ * serving side, and legacy traffic is streamed through http-proxy-middleware. Plain node:http, no
+ * framework router, because unmatched traffic is most of the traffic and must stay as close to a
+ * bare reverse proxy as possible (issue #2 §9).
+ */
+export function createPublicServer(deps: PublicServerDeps): PublicServer {
+  const { config, routes, flags, metrics, logger, observer } = deps;
+  const maxHandlerBody = deps.maxHandlerBodyBytes ?? DEFAULT_MAX_HANDLER_BODY;
+  const breakerSettings = deps.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER;
+  const rewriteHost = config.hostHeader === 'rewrite' ? config.legacyUrl.host : undefined;
+  const forwarder = createLegacyForwarder({
+    legacyUrl: config.legacyUrl,
+    metrics,
+    logger,
+    ...(deps.legacyAgent === undefined ? {} : { agent: deps.legacyAgent }),
+  });
+
+  const breakers = new Map<string, CircuitBreaker>();
+  const breakerFor = (routeId: string): CircuitBreaker => {
+    let breaker = breakers.get(routeId);
+    if (breaker === undefined) {
+      metrics.circuitOpen.labels(routeId).set(0);
+      breaker = createCircuitBreaker(breakerSettings, {
+        ...(deps.now === undefined ? {} : { now: deps.now }),
+        onStateChange: (state) => {
+          metrics.circuitOpen.labels(routeId).set(state === 'closed' ? 0 : 1);
+          logger.warn('circuit breaker changed state', { route: routeId, state });
+        },
+      });
+      breakers.set(routeId, breaker);
+    }
+    return breaker;
+  };
+
+  // prom-client hashes label values on every labels() call; the children are stable, so keep them.
+  const requestCounters = new Map<string, { inc(): void }>();
+  const durationHistograms = new Map<string, { observe(value: number): void }>();
+  const account = (
+    exchange: Exchange,
+    method: string,
+    path: string,
+    status: number,
+    started: number,
+  ): void => {
+    const seconds = (performance.now() - started) / 1000;
+    const statusLabel = String(status);
+    const counterKey = `${exchange.route}\u0000${exchange.target}\u0000${exchange.mode}\u0000${statusLabel}`;
+    let counter = requestCounters.get(counterKey);
+    if (counter === undefined) {
+      counter = metrics.requests.labels(exchange.route, exchange.target, exchange.mode, statusLabel);
+      requestCounters.set(counterKey, counter);
+    }
+    counter.inc();
+    const histogramKey = `${exchange.route}\u0000${exchange.target}`;
+    let histogram = durationHistograms.get(histogramKey);
+    if (histogram === undefined) {
+      histogram = metrics.requestDuration.labels(exchange.route, exchange.target);
+      durationHistograms.set(histogramKey, histogram);
+    }
+    histogram.observe(seconds);
+    if (logger.isInfoEnabled()) {
+      logger.info('request', {
+        requestId: exchange.requestId,
+        route: exchange.route,
+        mode: exchange.mode,
+        target: exchange.target,
+        method,
+        path,
+        status,
+        durationMs: Math.round(seconds * 1e6) / 1000,
+      });
+    }
+  };
+
+  const decide = (route: RouteRecord, req: IncomingMessage): ModeDecision => {
+    // A flag problem must never fail a request (DESIGN.md): anything odd is legacy.
+    try {
+      if (flags.killSwitchOn()) return LEGACY_DECISION;
+      const remoteAddress = req.socket.remoteAddress;
+      const decision = flags.decide(route.flag, {
+        stickinessId: stickinessId(route.stickiness, req.headers, remoteAddress),
+        ...(remoteAddress === undefined ? {} : { remoteAddress }),
+      });
+      if (decision.serve !== 'new' && decision.serve !== 'legacy') return LEGACY_DECISION;
+      return decision;
+    } catch (error: unknown) {
+      logger.warn('flag decision failed, serving legacy', { route: route.id, error: errorDetails(error) });
+      return LEGACY_DECISION;
+    }
+  };
+
+  const forwardToLegacy = (req: IncomingMessage, res: ServerResponse, exchange: Exchange): void => {
+    prepareForwardHeaders(req.headers, {
+      remoteAddress: req.socket.remoteAddress,
+      encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,
+      requestId: exchange.requestId,
+      rewriteHost,
+    });
+    exchange.target = 'legacy';
+    res.setHeader('x-request-id', exchange.requestId);
+    forwarder.forward(req, res);
+  };
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    const queryAt = url.indexOf('?');
+    const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
+    const requestId = requestIdFrom(req.headers);
+
+    let match: RouteMatch | undefined;
+    try {
+      match = routes.match(method, rawPath);
+    } catch (error: unknown) {
+      logger.error('route matching failed, serving legacy', {
+        requestId,
+        path: rawPath,
+        error: errorDetails(error),
+      });
+    }
+
+    const exchange: Exchange = {
+      requestId,
+      route: match === undefined ? CATCH_ALL : match.route.id,
+      mode: 'legacy',
+      target: 'legacy',
+      legacyTimeoutMs: match?.route.legacyTimeoutMs ?? config.legacyTimeoutMs,
+      legacyBody: undefined,
+      upstreamError: undefined,
+      onLegacyRequestBody: undefined,
+      onLegacyResponse: undefined,
+    };
+    attachExchange(req, exchange);
+    res.once('close', () => {
+      // The client left before any response started: nginx's 499, so it is not counted as a 200.
+      const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
+      account(exchange, method, rawPath, status, started);
+    });
+
+    if (match === undefined) {
+      forwardToLegacy(req, res, exchange);
+      return;
+    }
+    serveMatched(req, res, exchange, match, method);
+  };
+
+  const serveMatched = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    match: RouteMatch,
+    method: string,
+  ): void => {
+    const route = match.route;
+    const decision = decide(route, req);
+    exchange.mode = decision.mode;
+
+    const captureLimit = observerLimit(match, decision);
+    const observation =
+      captureLimit === undefined
+        ? undefined
+        : startObservation(req, res, exchange, match, decision, captureLimit);
+
+    if (decision.serve === 'new') {
+      const breaker = breakerFor(route.id);
+      if (breaker.tryAcquire()) {
+        void serveNew(req, res, exchange, match, method, breaker, observation);
+        return;
+      }
+    }
+    forwardToLegacy(req, res, exchange);
+  };
+
+  const observerLimit = (match: RouteMatch, decision: ModeDecision): number | undefined => {
+    if (observer === undefined) return undefined;
+    try {
+      return observer.captureLimit(match, decision);
+    } catch (error: unknown) {
+      logger.warn('exchange observer failed', { route: match.route.id, error: errorDetails(error) });
+      return undefined;
+    }
+  };
+
+  interface Observation {
+    requestBody: BodyCapture;
+    responseBody: BodyCapture;
+    fellBack: boolean;
+  }
+
+  const startObservation = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    match: RouteMatch,
+    decision: ModeDecision,
+    limit: number,
+  ): Observation => {
+    const headers: IncomingHttpHeaders = { ...req.headers };
+    const url = req.url ?? '/';
+    const observation: Observation = {
+      requestBody: new BodyCapture(limit),
+      responseBody: new BodyCapture(limit),
+      fellBack: false,
+    };
+    const started = performance.now();
+    exchange.onLegacyRequestBody = (chunk) => observation.requestBody.add(chunk);
+    exchange.onLegacyResponse = (response) =>
+      response.on('data', (chunk: Buffer) => observation.responseBody.add(chunk));
+    res.once('close', () => {
+      try {
+        observer?.onExchange({
+          requestId: exchange.requestId,
+          match,
+          decision,
+          served: exchange.target,
+          fellBack: observation.fellBack,
+          request: { method: req.method ?? 'GET', url, headers, body: observation.requestBody.result() },
+          response: {
+            status: res.statusCode,
+            headers: res.getHeaders(),
+            body: observation.responseBody.result(),
+            complete: res.writableFinished,
+          },
+          durationMs: performance.now() - started,
+        });
+      } catch (error: unknown) {
+        logger.warn('exchange observer failed', { route: match.route.id, error: errorDetails(error) });
+      }
+    });
+    return observation;
+  };
+
+  const serveNew = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    match: RouteMatch,
+    method: string,
+    breaker: CircuitBreaker,
+    observation: Observation | undefined,
+  ): Promise<void> => {
+    const route = match.route;
+    const safe = SAFE_METHODS.has(method);
+    exchange.target = 'new';
+
+    const body = await readBody(req, maxHandlerBody);
+    if (body.kind !== 'complete') {
+      // Nothing ran on the new side yet, so the breaker learns nothing from this request.
+      breaker.release();
+      if (body.kind === 'failed') {
+        res.destroy();
+        return;
+      }
+      if (safe) {
+        exchange.legacyBody = body.replay;
+        if (body.replay !== undefined) observation?.requestBody.abandon(body.read);
+        forwardToLegacy(req, res, exchange);
+        return;
+      }
+      sendProblem(res, {
+        status: 413,
+        title: 'Content Too Large',
+        detail: `The request body is larger than ${maxHandlerBody} bytes.`,
+        requestId: exchange.requestId,
+      });
+      return;
+    }
+    observation?.requestBody.add(body.bytes);
+
+    const outcome = await runHandler(req, res, exchange, match, body.bytes);
+    if (outcome.kind === 'response') {
+      breaker.recordSuccess();
+      observation?.responseBody.add(outcome.response.body ?? Buffer.alloc(0));
+      writeHandlerResponse(res, exchange, outcome.response);
+      return;
+    }
+    if (outcome.kind === 'client-gone') {
+      breaker.release();
+      return;
+    }
+
+    breaker.recordFailure();
+    const error = outcome.error;
+    if (safe) {
+      // RFC 9110 §9.2.1: a safe request can be repeated, so legacy answers as if the new side never ran.
+      metrics.fallbacks.labels(route.id).inc();
+      logger.warn('new handler failed, legacy serves the request', {
+        requestId: exchange.requestId,
+        route: route.id,
+        method,
+        error: errorDetails(error),
+      });
+      if (observation !== undefined) observation.fellBack = true;
+      exchange.legacyBody = Readable.from(body.bytes.length === 0 ? [] : [body.bytes], { objectMode: false });
+      forwardToLegacy(req, res, exchange);
+      return;
+    }
+    // A write may have happened on the new side: sending it to legacy too could apply it twice.
+    logger.error('new handler failed on an unsafe method', {
+      requestId: exchange.requestId,
+      route: route.id,
+      method,
+      error: errorDetails(error),
+    });
+    sendProblem(res, {
+      status: 500,
+      title: 'Internal Server Error',
+      detail: 'The request could not be completed.',
+      requestId: exchange.requestId,
+    });
+  };
+
+  const runHandler = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    match: RouteMatch,
+    body: Buffer,
+  ): Promise<HandlerOutcome> => {
+    const route = match.route;
+    const timeoutMs = route.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    const controller = new AbortController();
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const request: HandlerRequest = {
+      method: req.method ?? 'GET',
+      path: queryAt === -1 ? url : url.slice(0, queryAt),
+      params: match.params,
+      query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+      headers: { ...req.headers },
+      body,
+      requestId: exchange.requestId,
+      signal: controller.signal,
+      dryRun: false,
+    };
+
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    const stopped = new Promise<HandlerOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        const error = new HandlerTimeoutError(timeoutMs);
+        controller.abort(error);
+        resolve({ kind: 'failed', error });
+      }, timeoutMs);
+      onClose = () => {
+        if (res.writableFinished) return;
+        controller.abort(new ClientGoneError());
+        resolve({ kind: 'client-gone' });
+      };
+      res.once('close', onClose);
+    });
+    const ran = (async (): Promise<HandlerOutcome> => {
+      try {
+        const response = await route.handler(request);
+        const problem = invalidResponse(response);
+        return problem === undefined
+          ? { kind: 'response', response }
+          : { kind: 'failed', error: new Error(problem) };
+      } catch (error: unknown) {
+        return { kind: 'failed', error };
+      }
+    })();
+    try {
+      return await Promise.race([ran, stopped]);
+    } finally {
+      clearTimeout(timer);
+      if (onClose !== undefined) res.removeListener('close', onClose);
+    }
+  };
+
+  const writeHandlerResponse = (res: ServerResponse, exchange: Exchange, response: HandlerResponse): void => {
+    const body = response.body === undefined ? undefined : response.body;
+    res.statusCode = response.status;
+    for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+    res.setHeader('x-request-id', exchange.requestId);
+    if (
+      body !== undefined &&
+      !res.hasHeader('content-length') &&
+      response.status !== 204 &&
+      response.status !== 304
+    ) {
+      res.setHeader('content-length', Buffer.byteLength(body));
+    }
+    res.end(body);
+  };
+
+  const upgrades = new Set<Socket>();
+  const handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    // New handlers are request/response only; a WebSocket always belongs to legacy.
+    const requestId = requestIdFrom(req.headers);
+    attachExchange(req, {
+      requestId,
+      route: CATCH_ALL,
+      mode: 'legacy',
+      target: 'legacy',
+      legacyTimeoutMs: config.legacyTimeoutMs,
+      legacyBody: undefined,
+      upstreamError: undefined,
+      onLegacyRequestBody: undefined,
+      onLegacyResponse: undefined,
+    });
+    prepareForwardHeaders(
+      req.headers,
+      {
+        remoteAddress: socket.remoteAddress,
+        encrypted: (socket as Partial<TLSSocket>).encrypted === true,
+        requestId,
+        rewriteHost,
+      },
+      true,
+    );
+    upgrades.add(socket);
+    socket.once('close', () => upgrades.delete(socket));
+    socket.on('error', (error: Error) => {
+      logger.debug('websocket client socket failed', { requestId, error: errorDetails(error) });
+    });
+    forwarder.upgrade(req, socket, head);
+  };
+
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, handleRequest);
+  server.on('upgrade', handleUpgrade);
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    // Malformed requests get node's plain 400, as a bare node server would answer them.
+    if (socket.writable && error.code !== 'ECONNRESET') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    } else {
+      socket.destroy();
+    }
+  });
+
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const grace = setTimeout(() => {
+          server.closeAllConnections();
+          for (const socket of upgrades) socket.destroy();
+        }, deps.shutdownGraceMs ?? 10_000);
+        grace.unref();
+        server.close(() => {
+          clearTimeout(grace);
+          for (const socket of upgrades) socket.destroy();
+          forwarder.close();
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function invalidResponse(response: unknown): string | undefined {
+  if (typeof response !== 'object' || response === null) return 'handler returned no response';
+  const status = (response as { status?: unknown }).status;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    return `handler returned an invalid status: ${String(status)}`;
+  }
+  return undefined;
+}
+
+type BodyResult =
+  | { readonly kind: 'complete'; readonly bytes: Buffer }
+  /**
+   * Over the cap. `replay` yields the `read` bytes already consumed followed by the rest of the
+   * request; undefined when Content-Length announced it and nothing was read.
+   */
+  | { readonly kind: 'over-cap'; readonly replay: Readable | undefined; readonly read: number }
+  | { readonly kind: 'failed' };
+
+/** Buffers a request body for a new handler, stopping at the cap so nothing grows without bound. */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.resolve({ kind: 'over-cap', replay: undefined, read: 0 });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      req.removeListener('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      chunks.push(chunk);
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        const replay = new PassThrough();
+        for (const buffered of chunks) replay.write(buffered);
+        req.pipe(replay);
+        resolve({ kind: 'over-cap', replay, read: size });
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve({ kind: 'complete', bytes: Buffer.concat(chunks, size) });
+    };
+    const onError = (): void => {
+      cleanup();
+      resolve({ kind: 'failed' });
+    };
+    const onClose = (): void => {
+      if (req.complete) return;
+      cleanup();
+      resolve({ kind: 'failed' });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}

@@ -1,0 +1,55 @@
+import type { FlagContext, FlagResolver, ModeDecision } from '../../flags/flag-resolver.ts';
+import type { Mode } from '../routing/route.ts';
+
+type Rule = ModeDecision | ((context: FlagContext) => ModeDecision);
+
+/** A FlagResolver whose answers tests set directly; it records every context it was asked with. */
+export interface FakeFlagResolver extends FlagResolver {
+  /** `new` serves new, everything else serves legacy; pass a function for canary-like rules. */
+  set(flagName: string, rule: Mode | Rule): void;
+  setKillSwitch(on: boolean): void;
+  /** Makes every decide() throw, to prove the proxy survives a broken resolver. */
+  breakWith(error: Error | undefined): void;
+  readonly contexts: FlagContext[];
+}
+
+export function createFakeFlagResolver(
+  initial: Readonly<Record<string, Mode | Rule>> = {},
+): FakeFlagResolver {
+  const rules = new Map<string, Rule>();
+  let killSwitch = false;
+  let broken: Error | undefined;
+  const contexts: FlagContext[] = [];
+  const toRule = (rule: Mode | Rule): Rule =>
+    typeof rule === 'string' ? { mode: rule, serve: rule === 'new' ? 'new' : 'legacy' } : rule;
+  for (const [name, rule] of Object.entries(initial)) rules.set(name, toRule(rule));
+
+  return {
+    contexts,
+    decide(flagName, context) {
+      contexts.push(context);
+      if (broken !== undefined) throw broken;
+      if (killSwitch) return { mode: 'legacy', serve: 'legacy' };
+      const rule = rules.get(flagName);
+      if (rule === undefined) return { mode: 'legacy', serve: 'legacy' };
+      return typeof rule === 'function' ? rule(context) : rule;
+    },
+    currentMode(flagName) {
+      const rule = rules.get(flagName);
+      if (rule === undefined || killSwitch) return 'legacy';
+      return typeof rule === 'function' ? 'canary' : rule.mode;
+    },
+    killSwitchOn: () => killSwitch,
+    isReady: () => true,
+    stop: () => Promise.resolve(),
+    set(flagName, rule) {
+      rules.set(flagName, toRule(rule));
+    },
+    setKillSwitch(on) {
+      killSwitch = on;
+    },
+    breakWith(error) {
+      broken = error;
+    },
+  };
+}
