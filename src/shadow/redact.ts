@@ -13,25 +13,30 @@ export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
   'set-cookie',
 ];
 
-/** A body as stored in a sample: JSON as a value (so reports can diff it), text as text, the rest by hash. */
-export type StoredBody =
-  | { readonly kind: 'empty' }
-  | { readonly kind: 'json'; readonly value: unknown }
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'omitted'; readonly sha256: string; readonly bytes: number; readonly reason: string };
+/**
+ * How a body was kept. The stored `body` is what QA reports display (src/qa-reports reads it): the
+ * parsed JSON value, the text, nothing (empty), or for an omitted body a one-line description.
+ */
+export type StoredBodyKind = 'empty' | 'json' | 'text' | 'omitted';
 
-export interface StoredRequest {
+interface StoredBody {
+  readonly body?: unknown;
+  readonly bodyKind: StoredBodyKind;
+  /** For omitted bodies: enough to tell two bodies apart without keeping them. */
+  readonly bodySha256?: string;
+  readonly bodyBytes?: number;
+}
+
+export interface StoredRequest extends StoredBody {
   readonly method: string;
   readonly path: string;
   readonly query: string;
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  readonly body: StoredBody;
 }
 
-export interface StoredResponse {
+export interface StoredResponse extends StoredBody {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
-  readonly body: StoredBody;
 }
 
 export interface RedactionOptions {
@@ -102,26 +107,32 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   };
 
   const body = (raw: Buffer, contentType: string | undefined, paths: readonly PathPattern[]): StoredBody => {
-    if (raw.length === 0) return { kind: 'empty' };
+    if (raw.length === 0) return { bodyKind: 'empty' };
     const type = (contentType ?? '').toLowerCase();
     if (type.includes('json') || type === '') {
       try {
-        return { kind: 'json', value: redactValue(JSON.parse(raw.toString('utf8')) as unknown, [], paths) };
+        return {
+          bodyKind: 'json',
+          body: redactValue(JSON.parse(raw.toString('utf8')) as unknown, [], paths),
+        };
       } catch {
         // Not JSON after all: handled below like any other body.
       }
     }
-    const omitted = (reason: string): StoredBody => ({
-      kind: 'omitted',
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      bytes: raw.length,
-      reason,
-    });
+    const omitted = (reason: string): StoredBody => {
+      const sha256 = createHash('sha256').update(raw).digest('hex');
+      return {
+        bodyKind: 'omitted',
+        body: `[body not kept: ${reason}; ${raw.length} bytes, sha256 ${sha256}]`,
+        bodySha256: sha256,
+        bodyBytes: raw.length,
+      };
+    };
     // Personal-data rules are JSON paths; a route that has them may carry the same data in a text body
     // where no path can find it, so its text bodies are not kept.
     if (paths.length > 0) return omitted('route has personal-data rules; only JSON bodies can be masked');
     if (!TEXT_TYPES.test(type)) return omitted('binary body');
-    return { kind: 'text', text: raw.toString('utf8') };
+    return { bodyKind: 'text', body: raw.toString('utf8') };
   };
 
   const contentType = (h: CapturedHeaders): string | undefined => {
@@ -137,7 +148,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
         path: request.path,
         query: query(request.query),
         headers: headers(request.headers),
-        body: body(request.body, contentType(request.headers), paths),
+        ...body(request.body, contentType(request.headers), paths),
       };
     },
     response(response, routePaths) {
@@ -145,7 +156,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       return {
         status: response.status,
         headers: headers(response.headers),
-        body: body(response.body, contentType(response.headers), paths),
+        ...body(response.body, contentType(response.headers), paths),
       };
     },
     differences(differences, routePaths) {
