@@ -1,0 +1,73 @@
+import { mkdir } from 'node:fs/promises';
+import { Unleash } from 'unleash-client';
+import type { Config } from '../src/config.ts';
+import type { Logger } from '../src/observability/logger.ts';
+import type { FlagEvaluator, FlagSource } from './flag-source.ts';
+import { forwardUnleashEvents } from './unleash-events.ts';
+
+export interface OnlineFlagSourceOptions {
+  readonly unleash: NonNullable<Config['unleash']>;
+  readonly backupDir: string;
+  readonly logger: Logger;
+  readonly refreshIntervalMs: number;
+  /** How long startup waits for the first fetch before going on with the backup (or all legacy). */
+  readonly startupWaitMs?: number;
+}
+
+/**
+ * A Unleash server polled by unleash-client. Every fetched set of flags is written to `backupDir`
+ * (the SDK's file storage), so a restart during an Unleash outage starts with the last known flags;
+ * while the server is unreachable the SDK keeps evaluating what it last had. Fetch failures are
+ * logged at warn, once per distinct problem until a fetch succeeds again.
+ */
+export async function createOnlineFlagSource(options: OnlineFlagSourceOptions): Promise<FlagSource> {
+  const { logger } = options;
+  const { url, apiToken, appName } = options.unleash;
+  await mkdir(options.backupDir, { recursive: true });
+  const unleash = new Unleash({
+    url,
+    appName,
+    // Unleash expects the whole API token as the header value, no "Bearer".
+    customHeaders: { Authorization: apiToken },
+    refreshInterval: options.refreshIntervalMs,
+    timeout: Math.max(options.refreshIntervalMs, 2000),
+    backupPath: options.backupDir,
+    disableAutoStart: true,
+    skipInstanceCountWarning: true,
+  });
+  let ready = false;
+  const problems = forwardUnleashEvents(unleash, logger, { unleashUrl: url });
+  unleash.on('ready', () => {
+    ready = true;
+  });
+  const fetched = (): void => {
+    if (problems.problemsSinceReset() > 0)
+      logger.info('flags fetched from Unleash again', { unleashUrl: url });
+    problems.reset();
+  };
+  unleash.on('changed', fetched);
+  unleash.on('unchanged', fetched);
+
+  let startupTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    unleash.start().catch(() => undefined),
+    new Promise<void>((resolveWait) => {
+      startupTimer = setTimeout(resolveWait, options.startupWaitMs ?? 5000);
+    }),
+  ]);
+  clearTimeout(startupTimer);
+  if (!ready) {
+    logger.warn('no flags from Unleash or its backup yet; every route is legacy until they arrive', {
+      unleashUrl: url,
+      backupDir: options.backupDir,
+    });
+  }
+
+  return {
+    current: (): FlagEvaluator => unleash as unknown as FlagEvaluator,
+    isReady: () => ready,
+    async stop() {
+      unleash.destroy();
+    },
+  };
+}

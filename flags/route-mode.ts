@@ -1,0 +1,124 @@
+import type { Mode, Target } from '../src/routing/route.ts';
+import type { FlagDefinition, StrategyDefinition, VariantDefinition } from './flag-definition.ts';
+
+/** What one variant asks for. A `shadow` caller is served by legacy while the new handler is compared. */
+export type VariantSide = 'legacy' | 'shadow' | 'new';
+
+const VARIANT_SIDES: ReadonlyMap<string, VariantSide> = new Map([
+  ['legacy', 'legacy'],
+  ['shadow', 'shadow'],
+  ['new', 'new'],
+]);
+
+/** Unknown variant names resolve to legacy (DESIGN.md: "an unknown route mode is legacy"). */
+export function variantSide(name: string): VariantSide | undefined {
+  return VARIANT_SIDES.get(name);
+}
+
+export function targetOf(side: VariantSide | undefined): Target {
+  return side === 'new' ? 'new' : 'legacy';
+}
+
+export interface RouteFlagAnalysis {
+  /** The route's mode as a whole, for `currentMode`, the route-mode gauge and the proxy's shadowing. */
+  readonly mode: Mode;
+  /** Variant names that are not legacy/shadow/new; they serve legacy and are worth a log line. */
+  readonly unknownVariants: readonly string[];
+}
+
+/** Strategies that enable a flag for every caller; anything else leaves some callers on legacy. */
+const PERCENT_PARAMETER: Readonly<Record<string, string>> = {
+  flexibleRollout: 'rollout',
+  gradualRolloutRandom: 'percentage',
+  gradualRolloutUserId: 'percentage',
+  gradualRolloutSessionId: 'percentage',
+};
+
+function rolloutOf(strategy: StrategyDefinition): number | undefined {
+  if (strategy.name === 'default') return 100;
+  const parameter = PERCENT_PARAMETER[strategy.name];
+  if (parameter === undefined) return undefined;
+  const raw = strategy.parameters?.[parameter];
+  const value = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : NaN;
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function coversEveryone(strategy: StrategyDefinition): boolean {
+  const unconditional = (strategy.constraints?.length ?? 0) === 0 && (strategy.segments?.length ?? 0) === 0;
+  return unconditional && (rolloutOf(strategy) ?? 0) >= 100;
+}
+
+function reachesNobody(strategy: StrategyDefinition): boolean {
+  return strategy.disabled === true || rolloutOf(strategy) === 0;
+}
+
+/**
+ * The mode a route flag puts its route in, from the flag's definition alone: which sides can some
+ * caller be sent to? Only legacy → legacy; new and anything else → canary (a partial rollout or
+ * weighted variants mixing sides); only new → new; shadow (with or without legacy) → shadow.
+ * unleash-client decides each request; this only names the whole for display and shadowing.
+ */
+export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
+  const sides = new Set<VariantSide>();
+  const unknown = new Set<string>();
+  const addVariants = (variants: readonly VariantDefinition[]): void => {
+    const weighted = variants.filter((v) => v.weight > 0);
+    if (weighted.length === 0) {
+      sides.add('new');
+      return;
+    }
+    for (const v of weighted) {
+      const side = variantSide(v.name);
+      if (side === undefined) unknown.add(v.name);
+      sides.add(side ?? 'legacy');
+    }
+  };
+
+  if (!flag.enabled) return { mode: 'legacy', unknownVariants: [] };
+  const strategies = (flag.strategies ?? []).filter((s) => !reachesNobody(s));
+  const featureVariants = flag.variants ?? [];
+  // unleash-client: an enabled flag with no strategies is on for everyone.
+  const everyone = (flag.strategies ?? []).length === 0 || strategies.some(coversEveryone);
+  if ((flag.strategies ?? []).length === 0) addVariants(featureVariants);
+  for (const strategy of strategies) {
+    addVariants(
+      strategy.variants !== undefined && strategy.variants.length > 0 ? strategy.variants : featureVariants,
+    );
+  }
+  // Callers no strategy enables, or whose parent flag is off, stay on legacy.
+  if (!everyone || (flag.dependencies?.length ?? 0) > 0) sides.add('legacy');
+
+  const mode: Mode = sides.has('new')
+    ? sides.size > 1
+      ? 'canary'
+      : 'new'
+    : sides.has('shadow')
+      ? 'shadow'
+      : 'legacy';
+  return { mode, unknownVariants: [...unknown] };
+}
+
+/**
+ * `sampleRate` from a variant payload such as `{ "type": "json", "value": "{\"sampleRate\":0.2}" }`,
+ * or a plain number payload. Undefined when absent or out of 0..1 (the route's own rate applies).
+ */
+export function sampleRateOf(
+  payload: { readonly type: string; readonly value: string } | undefined,
+): number | undefined {
+  if (payload === undefined) return undefined;
+  let value: unknown;
+  if (payload.type === 'json') {
+    try {
+      const parsed: unknown = JSON.parse(payload.value);
+      value =
+        typeof parsed === 'object' && parsed !== null
+          ? (parsed as { sampleRate?: unknown }).sampleRate
+          : undefined;
+    } catch {
+      return undefined;
+    }
+  } else if (payload.type === 'number') {
+    value = Number(payload.value);
+  }
+  return typeof value === 'number' && value >= 0 && value <= 1 ? value : undefined;
+}
