@@ -1,0 +1,35 @@
+import { LATENCY_BOUNDS_MS } from './qa-tables.ts';
+
+/** Index of the histogram bucket a latency falls in (bucket i covers (bound[i-1], bound[i]]). */
+export function latencyBucket(ms: number): number {
+  const i = LATENCY_BOUNDS_MS.findIndex((b) => ms <= b);
+  return i === -1 ? LATENCY_BOUNDS_MS.length : i;
+}
+
+/** Element-wise sum of histograms of possibly different lengths. */
+export function addHistograms(into: number[], add: readonly number[]): number[] {
+  for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0);
+  return into;
+}
+
+/**
+ * Quantile estimated from the summed histogram by linear interpolation inside the bucket, the way
+ * Prometheus' histogram_quantile does; the open-ended last bucket reports its lower bound.
+ */
+export function histogramQuantile(q: number, histogram: readonly number[]): number | null {
+  const total = histogram.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = q * total;
+  let cumulative = 0;
+  for (let i = 0; i < histogram.length; i++) {
+    const count = histogram[i] ?? 0;
+    if (count > 0 && cumulative + count >= rank) {
+      const lower = i === 0 ? 0 : (LATENCY_BOUNDS_MS[i - 1] ?? 0);
+      const upper = LATENCY_BOUNDS_MS[i];
+      if (upper === undefined) return lower;
+      return lower + ((upper - lower) * (rank - cumulative)) / count;
+    }
+    cumulative += count;
+  }
+  return LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1] ?? null;
+}

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { recordComparison, type RecordedComparison } from './comparison-recorder.ts';
+import { ConflictError } from './conflict-error.ts';
+import { createPostgresReportStore } from './postgres-report-store.ts';
+import { migrateQaReportsDown, migrateQaReportsToLatest } from './qa-migrations.ts';
+import type { ReportStore } from './report-store.ts';
+
+let testDb: TestDatabase;
+let db: Kysely<unknown>;
+let store: ReportStore;
+const qa = { name: 'Quinn', role: 'qa' } as const;
+const operator = { name: 'Olive', role: 'operator' } as const;
+const t0 = new Date('2026-11-21T10:00:00Z');
+const window = { from: new Date('2026-11-21T09:00:00Z'), to: new Date('2026-11-21T12:00:00Z') };
+
+function scoreMismatch(at: Date, legacyScore: number, newScore: number): RecordedComparison {
+  return {
+    routeId: 'athletes-get',
+    at,
+    outcome: 'mismatch',
+    legacyMs: 8,
+    newMs: 3,
+    mismatch: {
+      fingerprint: 'fp-score',
+      diffs: [{ path: '$.items[2].score', kind: 'changed', legacy: legacyScore, new: newScore }],
+      noise: [{ path: '$.traceId', kind: 'changed', legacy: 'a', new: 'b' }],
+      request: {
+        method: 'GET',
+        path: '/api/athletes/1',
+        headers: { accept: 'application/json' },
+        body: null,
+      },
+      legacy: { status: 200, headers: { 'content-type': 'application/json' }, body: { score: legacyScore } },
+      new: { status: 200, headers: { 'content-type': 'application/json' }, body: { score: newScore } },
+    },
+  };
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('qa_store');
+  db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: testDb.url, max: 4 }) }),
+  });
+  await migrateQaReportsToLatest(db);
+  store = createPostgresReportStore(db);
+  for (let i = 0; i < 6; i++) {
+    await recordComparison(db, {
+      routeId: 'athletes-get',
+      at: new Date(t0.getTime() + i * 1000),
+      outcome: 'match',
+      legacyMs: 9,
+      newMs: 4,
+    });
+  }
+  await recordComparison(db, { routeId: 'athletes-get', at: t0, outcome: 'noise', legacyMs: 9, newMs: 4 });
+  await recordComparison(db, { routeId: 'athletes-get', at: t0, outcome: 'error' });
+  for (let i = 0; i < 3; i++)
+    await recordComparison(db, scoreMismatch(new Date(t0.getTime() + 60_000 * i), 7.5, 7.4), 2);
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await testDb?.drop();
+});
+
+describe('PostgreSQL report store', () => {
+  it('computes the match rate with noise-only comparisons counted as agreeing and errors left out', async () => {
+    const stats = (await store.routeStats(['athletes-get', 'never-compared'], window)).get('athletes-get');
+    expect(stats).toMatchObject({ total: 11, match: 6, noise: 1, mismatch: 3, error: 1, openGroups: 1 });
+    expect(stats?.matchRate).toBeCloseTo(7 / 10);
+    expect((await store.routeStats(['never-compared'], window)).get('never-compared')?.matchRate).toBeNull();
+  });
+
+  it('estimates legacy and new latency percentiles from the per-minute histograms', async () => {
+    const latency = (await store.routeStats(['athletes-get'], window)).get('athletes-get')?.latency;
+    // legacy 8–9 ms all fall in the (5, 10] bucket; new 3–4 ms in (2, 5].
+    expect(latency?.legacyP50Ms).toBeGreaterThan(5);
+    expect(latency?.legacyP99Ms).toBeLessThanOrEqual(10);
+    expect(latency?.newP50Ms).toBeGreaterThan(2);
+    expect(latency?.newP99Ms).toBeLessThanOrEqual(5);
+  });
+
+  it('groups mismatches by fingerprint with collapsed paths, count, first/last seen and capped samples', async () => {
+    const groups = await store.listGroups('athletes-get', { window });
+    expect(groups).toHaveLength(1);
+    const g = groups[0];
+    expect(g).toMatchObject({
+      count: 3,
+      status: 'open',
+      paths: [{ path: '$.items[*].score', kind: 'changed' }],
+    });
+    expect(g?.firstSeen.toISOString()).toBe('2026-11-21T10:00:00.000Z');
+    expect(g?.lastSeen.toISOString()).toBe('2026-11-21T10:02:00.000Z');
+    const samples = await store.listSamples(g?.id ?? '', 10);
+    expect(samples).toHaveLength(2); // cap of 2 per group in this test
+    const sample = await store.getSample(samples[0]?.id ?? '');
+    expect(sample?.diffs[0]?.path).toBe('$.items[2].score');
+    expect(sample?.noise[0]?.path).toBe('$.traceId');
+    expect(sample?.legacy.body).toEqual({ score: 7.5 });
+  });
+
+  it('buckets the match rate over time, leaving empty buckets without a rate', async () => {
+    const series = await store.matchRateSeries('athletes-get', window, 6);
+    expect(series).toHaveLength(6);
+    const withData = series.filter((p) => p.matchRate !== null);
+    expect(withData).toHaveLength(1);
+    expect(withData[0]?.compared).toBe(10);
+  });
+
+  it('accepting a group creates an active rule with who and why, once, and audits it', async () => {
+    const group = (await store.listGroups('athletes-get', { window }))[0];
+    const rule = await store.acceptGroup(group?.id ?? '', 'rounding changed on purpose', qa);
+    expect(rule).toMatchObject({ routeId: 'athletes-get', paths: ['$.items[*].score'], createdBy: 'Quinn' });
+    await expect(store.acceptGroup(group?.id ?? '', 'again', qa)).rejects.toBeInstanceOf(ConflictError);
+    expect(await store.loadAcceptedRules('athletes-get')).toEqual({
+      ignoredPaths: ['$.items[*].score'],
+      fingerprints: ['fp-score'],
+    });
+    expect((await store.getGroup(group?.id ?? ''))?.status).toBe('accepted');
+    expect(await store.listGroups('athletes-get', { window, status: 'open' })).toHaveLength(0);
+    const audit = await store.auditLog({ routeId: 'athletes-get', limit: 10 });
+    expect(audit[0]).toMatchObject({ action: 'group.accept', actor: 'Quinn', role: 'qa', ruleId: rule.id });
+  });
+
+  it('revoking a rule stops it applying, reopens the group, keeps the history and cannot happen twice', async () => {
+    const rule = (await store.activeRules('athletes-get'))[0];
+    const revoked = await store.revokeRule(rule?.id ?? '', 'fix shipped', operator);
+    expect(revoked).toMatchObject({ revokedBy: 'Olive', revokeReason: 'fix shipped' });
+    expect(await store.activeRules('athletes-get')).toHaveLength(0);
+    expect((await store.loadAcceptedRules('athletes-get')).ignoredPaths).toEqual([]);
+    expect((await store.getGroup(rule?.groupId ?? ''))?.status).toBe('open');
+    await expect(store.revokeRule(rule?.id ?? '', 'again', operator)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('marks a group as a defect with a note and link, audited', async () => {
+    const group = (await store.listGroups('athletes-get', { window }))[0];
+    const updated = await store.markDefect(
+      group?.id ?? '',
+      'half-up rounding',
+      'https://issues.example/42',
+      qa,
+    );
+    expect(updated).toMatchObject({
+      status: 'defect',
+      statusNote: 'half-up rounding',
+      statusLink: 'https://issues.example/42',
+      statusBy: 'Quinn',
+    });
+    expect((await store.auditLog({ limit: 1 }))[0]?.action).toBe('group.defect');
+  });
+
+  it('deleting a group removes its samples and leaves an audit entry describing it', async () => {
+    const group = (await store.listGroups('athletes-get', { window }))[0];
+    await store.deleteGroup(group?.id ?? '', 'noise from a bad deploy', operator);
+    expect(await store.getGroup(group?.id ?? '')).toBeUndefined();
+    expect(await store.listSamples(group?.id ?? '', 10)).toEqual([]);
+    const entry = (await store.auditLog({ limit: 1 }))[0];
+    expect(entry).toMatchObject({
+      action: 'group.delete',
+      actor: 'Olive',
+      detail: { samplesDeleted: 2, fingerprint: 'fp-score' },
+    });
+  });
+
+  it('answers unknown or malformed ids with nothing rather than a database error', async () => {
+    expect(await store.getGroup('not-a-uuid')).toBeUndefined();
+    expect(await store.getSample('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+  });
+
+  it('migrates down and up again', async () => {
+    await migrateQaReportsDown(db);
+    await migrateQaReportsToLatest(db);
+    expect(await store.auditLog({ limit: 5 })).toEqual([]);
+  });
+});
