@@ -1,0 +1,63 @@
+import type pg from 'pg';
+
+import { applyVersionGuarded } from '../../src/sync/pg-apply.ts';
+import { legacyStandInTarget } from '../../src/sync/pg-sync-sql.ts';
+import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
+import type { SyncOwnership } from '../../src/sync/sync-entities.ts';
+
+/**
+ * PostgreSQL → legacy on the stand-in. One transaction per batch:
+ *  1. `strangler.origin = sync` for this transaction only, so the change-log trigger marks these writes
+ *     and the change poller does not send them back (CHANGE_TRACKING_CONTEXT on SQL Server);
+ *  2. event ids into dbo.SyncAppliedEvents; ids already there are duplicates and are not applied again;
+ *  3. the version-guarded upserts/deletes of the rest.
+ */
+export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
+  return {
+    async applyBatch(changes: readonly SyncChange[], ownership: SyncOwnership): Promise<ApplyResult[]> {
+      if (changes.length === 0) return [];
+      const client = await pool.connect();
+      let healthy = true;
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config('strangler.origin', 'sync', true)`);
+        const fresh = await client.query<{ id: string }>(
+          `INSERT INTO dbo."SyncAppliedEvents" ("EventId", "Entity", "EntityKey", "Version")
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
+           ON CONFLICT ("EventId") DO NOTHING RETURNING "EventId"::text AS id`,
+          [
+            changes.map((c) => c.eventId),
+            changes.map((c) => c.entity),
+            changes.map((c) => c.key),
+            changes.map((c) => c.version),
+          ],
+        );
+        const freshIds = new Set(fresh.rows.map((r) => r.id.toLowerCase()));
+        const toApply = changes.filter((c) => freshIds.has(c.eventId.toLowerCase()));
+        const applied = await applyVersionGuarded(
+          client,
+          legacyStandInTarget,
+          toApply,
+          (entity) => ownership[entity.name] === 'new',
+        );
+        await client.query('COMMIT');
+        const byId = new Map(applied.map((r) => [r.eventId, r]));
+        return changes.map(
+          (c) => byId.get(c.eventId) ?? { eventId: c.eventId, outcome: 'duplicate' as const, current: null },
+        );
+      } catch (error: unknown) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          healthy = false;
+        }
+        throw error;
+      } finally {
+        client.release(!healthy);
+      }
+    },
+    async ping(): Promise<void> {
+      await pool.query('SELECT 1');
+    },
+  };
+}

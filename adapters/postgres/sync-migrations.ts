@@ -1,0 +1,99 @@
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import type { Kysely } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
+
+import { SYNC_ENTITIES } from '../../src/sync/sync-entities.ts';
+import { throwOnMigrationError } from '../../src/sync/sync-migrations.ts';
+
+/**
+ * Sync objects in the legacy stand-in (PostgreSQL, schema dbo), run after the base legacy migrations:
+ *  - `SyncAppliedEvents`: one row per outbox event applied, so a replayed event is a no-op;
+ *  - `SyncChangeLog`: the stand-in's change feed, the role SQL Server Change Tracking plays on Azure SQL.
+ *    A row trigger records every write with the origin read from the transaction-local setting
+ *    `strangler.origin` (the relay sets it to `sync`, the analogue of CHANGE_TRACKING_CONTEXT), and the
+ *    writing transaction's id, so the poller only reads transactions that can no longer commit behind it.
+ */
+const migrations: Record<string, Migration> = {
+  '2026-11-21-001-sync-applied-events': {
+    async up(db) {
+      await sql`CREATE SCHEMA IF NOT EXISTS dbo`.execute(db);
+      await sql`
+        CREATE TABLE dbo."SyncAppliedEvents" (
+          "EventId" uuid PRIMARY KEY,
+          "Entity" varchar(64) NOT NULL,
+          "EntityKey" varchar(64) NOT NULL,
+          "Version" bigint NOT NULL,
+          "AppliedAt" timestamp(6) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+        )`.execute(db);
+    },
+    async down(db) {
+      await sql`DROP TABLE IF EXISTS dbo."SyncAppliedEvents"`.execute(db);
+    },
+  },
+  '2026-11-21-002-sync-change-log': {
+    async up(db) {
+      await sql`
+        CREATE TABLE dbo."SyncChangeLog" (
+          "Seq" bigserial PRIMARY KEY,
+          "TxId" bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+          "TableName" varchar(128) NOT NULL,
+          "EntityKey" varchar(64) NOT NULL,
+          "Operation" char(1) NOT NULL,
+          "Version" bigint NOT NULL,
+          "Origin" varchar(32) NOT NULL,
+          "ChangedAt" timestamptz NOT NULL DEFAULT clock_timestamp()
+        )`.execute(db);
+      await sql`CREATE INDEX "SyncChangeLog_TxId_Seq" ON dbo."SyncChangeLog" ("TxId", "Seq")`.execute(db);
+      await sql`
+        CREATE FUNCTION dbo."SyncRecordChange"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        DECLARE
+          changed jsonb;
+        BEGIN
+          IF TG_OP = 'DELETE' THEN changed := to_jsonb(OLD); ELSE changed := to_jsonb(NEW); END IF;
+          INSERT INTO dbo."SyncChangeLog" ("TableName", "EntityKey", "Operation", "Version", "Origin")
+          VALUES (
+            TG_TABLE_NAME,
+            lower(changed ->> TG_ARGV[0]),
+            left(TG_OP, 1),
+            (changed ->> 'Version')::bigint,
+            coalesce(nullif(current_setting('strangler.origin', true), ''), 'app')
+          );
+          RETURN NULL;
+        END
+        $fn$`.execute(db);
+      for (const entity of SYNC_ENTITIES) {
+        await sql`
+          CREATE TRIGGER "SyncChangeLog" AFTER INSERT OR UPDATE OR DELETE ON ${sql.table(`dbo.${entity.legacyTable}`)}
+          FOR EACH ROW EXECUTE FUNCTION dbo."SyncRecordChange"(${sql.lit(entity.key.legacyName)})`.execute(
+          db,
+        );
+      }
+    },
+    async down(db) {
+      for (const entity of SYNC_ENTITIES) {
+        await sql`DROP TRIGGER IF EXISTS "SyncChangeLog" ON ${sql.table(`dbo.${entity.legacyTable}`)}`.execute(
+          db,
+        );
+      }
+      await sql`DROP FUNCTION IF EXISTS dbo."SyncRecordChange"()`.execute(db);
+      await sql`DROP TABLE IF EXISTS dbo."SyncChangeLog"`.execute(db);
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
+
+export function createLegacySyncMigrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({
+    db,
+    provider,
+    migrationTableSchema: 'dbo',
+    migrationTableName: 'SyncMigrations',
+    migrationLockTableName: 'SyncMigrationsLock',
+  });
+}
+
+export async function migrateLegacySyncToLatest(db: Kysely<unknown>): Promise<void> {
+  throwOnMigrationError(await createLegacySyncMigrator(db).migrateToLatest(), 'legacy sync migrations');
+}

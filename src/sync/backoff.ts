@@ -1,0 +1,21 @@
+export interface BackoffOptions {
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 60_000 };
+
+/**
+ * Delay before retry `attempt` (1 = first retry): exponential with "full jitter", so retries of many
+ * events that failed together spread out instead of hitting legacy again in lock-step
+ * (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+ */
+export function backoffDelayMs(
+  attempt: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random = Math.random,
+): number {
+  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** exponent);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

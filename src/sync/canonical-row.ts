@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+
+import type { SyncColumn, SyncEntity } from './sync-entities.ts';
+
+/**
+ * One textual form per value, whichever engine or driver produced it (issue #5 §4). The relay carries
+ * rows in this form, both change directions compare in it, and reconciliation hashes it:
+ *  - GUIDs lower-case (SQL Server returns upper-case uniqueidentifier strings);
+ *  - datetimes `YYYY-MM-DDTHH:MM:SS.ffffffZ`: timestamptz keeps microseconds, so datetime2(7)'s
+ *    seventh digit is truncated, never rounded into the next microsecond;
+ *  - booleans `true`/`false` (bit 1/0);
+ *  - decimals at the column's fixed scale, computed on digits, never through a float;
+ *  - integers in decimal text (bigint never through a JS number).
+ */
+export type CanonicalValue = string | null;
+export type CanonicalRow = Readonly<Record<string, CanonicalValue>>;
+
+export class ValueFormatError extends Error {
+  constructor(column: string, value: unknown) {
+    super(`column ${column}: cannot read ${JSON.stringify(String(value))}`);
+    this.name = 'ValueFormatError';
+  }
+}
+
+const DATETIME = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]00(?::?00)?)?$/i;
+const DATE = /^(\d{4}-\d{2}-\d{2})/;
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?$/;
+
+export function canonicalValue(column: SyncColumn, value: unknown): CanonicalValue {
+  if (value === null || value === undefined) {
+    if (!column.nullable) throw new ValueFormatError(column.name, value);
+    return null;
+  }
+  switch (column.kind) {
+    case 'uuid':
+      return String(value).toLowerCase();
+    case 'text':
+      return String(value);
+    case 'date':
+      return canonicalDate(column, value);
+    case 'datetime':
+      return canonicalDatetime(column, value);
+    case 'boolean':
+      return canonicalBoolean(column, value);
+    case 'smallint':
+    case 'bigint':
+      return canonicalInteger(column, value);
+    case 'decimal':
+      return canonicalDecimal(column, value);
+  }
+}
+
+function canonicalDate(column: SyncColumn, value: unknown): string {
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  const match = DATE.exec(String(value));
+  if (match?.[1] === undefined) throw new ValueFormatError(column.name, value);
+  return match[1];
+}
+
+function canonicalDatetime(column: SyncColumn, value: unknown): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new ValueFormatError(column.name, value);
+    return `${value.toISOString().slice(0, 23)}000Z`;
+  }
+  const text = String(value).trim();
+  const match = DATETIME.exec(text);
+  if (match !== null) {
+    const fraction = (match[3] ?? '').padEnd(6, '0').slice(0, 6);
+    return `${match[1]}T${match[2]}.${fraction}Z`;
+  }
+  // Another offset: only milliseconds survive Date, which is all such inputs (JSON from clients) carry.
+  const parsed = new Date(text);
+  if (Number.isNaN(parsed.getTime())) throw new ValueFormatError(column.name, value);
+  return `${parsed.toISOString().slice(0, 23)}000Z`;
+}
+
+function canonicalBoolean(column: SyncColumn, value: unknown): string {
+  if (value === true || value === 1 || value === '1' || value === 'true' || value === 't') return 'true';
+  if (value === false || value === 0 || value === '0' || value === 'false' || value === 'f') return 'false';
+  throw new ValueFormatError(column.name, value);
+}
+
+function canonicalInteger(column: SyncColumn, value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new ValueFormatError(column.name, value);
+    return String(value);
+  }
+  const text = String(value).trim();
+  if (!INTEGER.test(text)) throw new ValueFormatError(column.name, value);
+  return BigInt(text).toString();
+}
+
+/** Fixed scale by digit arithmetic; half away from zero like SQL Server's and PostgreSQL's numeric casts. */
+function canonicalDecimal(column: SyncColumn, value: unknown): string {
+  const scale = column.scale ?? 0;
+  const text = typeof value === 'number' ? numberToPlainString(column, value) : String(value).trim();
+  const match = DECIMAL.exec(text);
+  if (match === null || (match[2] === '' && (match[3] ?? '') === '')) {
+    throw new ValueFormatError(column.name, value);
+  }
+  const negative = match[1] === '-';
+  const whole = match[2] === '' ? '0' : (match[2] ?? '0');
+  const fraction = match[3] ?? '';
+  let scaled = BigInt(whole + fraction.padEnd(scale, '0').slice(0, scale));
+  const next = fraction.charAt(scale);
+  if (next !== '' && next >= '5') scaled += 1n;
+  const digits = scaled.toString().padStart(scale + 1, '0');
+  const body = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative && scaled !== 0n ? `-${body}` : body;
+}
+
+function numberToPlainString(column: SyncColumn, value: number): string {
+  if (!Number.isFinite(value)) throw new ValueFormatError(column.name, value);
+  // Shortest round-trip text of the double (e.g. 7.5, not 7.4999999), then digit arithmetic from there.
+  const text = String(value);
+  return text.includes('e') ? value.toFixed(20) : text;
+}
+
+export function canonicalRow(entity: SyncEntity, row: Readonly<Record<string, unknown>>): CanonicalRow {
+  const result: Record<string, CanonicalValue> = {};
+  for (const column of entity.columns) result[column.name] = canonicalValue(column, row[column.name]);
+  return result;
+}
+
+/** Same as canonicalRow for a row read with legacy (PascalCase) column names. */
+export function canonicalRowFromLegacy(
+  entity: SyncEntity,
+  row: Readonly<Record<string, unknown>>,
+): CanonicalRow {
+  const result: Record<string, CanonicalValue> = {};
+  for (const column of entity.columns) result[column.name] = canonicalValue(column, row[column.legacyName]);
+  return result;
+}
+
+const NULL_MARKER = '\u2400';
+const SEPARATOR = '\u001f';
+
+/** The row as one string: columns in descriptor order, NULL distinct from every string. */
+export function rowFingerprint(entity: SyncEntity, row: CanonicalRow): string {
+  let out = '';
+  for (const column of entity.columns) {
+    const value = row[column.name];
+    out += (value === null || value === undefined ? NULL_MARKER : value) + SEPARATOR;
+  }
+  return out;
+}
+
+export function rowsEqual(entity: SyncEntity, a: CanonicalRow, b: CanonicalRow): boolean {
+  return rowFingerprint(entity, a) === rowFingerprint(entity, b);
+}
+
+export function rowHash(entity: SyncEntity, row: CanonicalRow): Buffer {
+  return createHash('sha1').update(rowFingerprint(entity, row)).digest();
+}
+
+export function keyOf(entity: SyncEntity, row: CanonicalRow): string {
+  const key = row[entity.key.name];
+  if (key === null || key === undefined) throw new ValueFormatError(entity.key.name, key);
+  return key;
+}
+
+export function versionOf(row: CanonicalRow): bigint {
+  const version = row.version;
+  if (version === null || version === undefined) throw new ValueFormatError('version', version);
+  return BigInt(version);
+}

@@ -1,0 +1,167 @@
+import type { CanonicalRow } from './canonical-row.ts';
+import type { ColumnKind, SyncColumn, SyncEntity } from './sync-entities.ts';
+
+/**
+ * SQL for the PostgreSQL side of either direction: the new database (snake_case, timestamptz) and the
+ * legacy stand-in (dbo, PascalCase, timestamp(6) holding UTC). Rows travel as text arrays through
+ * `unnest`, one parameter per column however many rows, and are cast per column kind in SQL; values read
+ * back are formatted to the canonical text in SQL (src/sync/canonical-row.ts), so no driver type parser
+ * or session time zone can change them.
+ */
+export interface PgTarget {
+  readonly entity: SyncEntity;
+  /** Quoted, schema-qualified table name. */
+  readonly table: string;
+  readonly columnName: (column: SyncColumn) => string;
+  /** true: timestamptz (new side); false: timestamp without time zone holding UTC (legacy stand-in). */
+  readonly timestamptz: boolean;
+}
+
+export interface PgQuery {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export function newSideTarget(entity: SyncEntity): PgTarget {
+  return {
+    entity,
+    table: `public.${quoteIdent(entity.newTable)}`,
+    columnName: (c) => quoteIdent(c.name),
+    timestamptz: true,
+  };
+}
+
+export function legacyStandInTarget(entity: SyncEntity): PgTarget {
+  return {
+    entity,
+    table: `dbo.${quoteIdent(entity.legacyTable)}`,
+    columnName: (c) => quoteIdent(c.legacyName),
+    timestamptz: false,
+  };
+}
+
+function writeExpr(kind: ColumnKind, ref: string, timestamptz: boolean): string {
+  switch (kind) {
+    case 'uuid':
+      return `${ref}::uuid`;
+    case 'text':
+      return ref;
+    case 'date':
+      return `${ref}::date`;
+    case 'datetime':
+      return timestamptz ? `${ref}::timestamptz` : `(${ref}::timestamptz AT TIME ZONE 'UTC')`;
+    case 'boolean':
+      return `${ref}::boolean`;
+    case 'smallint':
+      return `${ref}::smallint`;
+    case 'bigint':
+      return `${ref}::bigint`;
+    case 'decimal':
+      return `${ref}::numeric`;
+  }
+}
+
+export function readExpr(kind: ColumnKind, ref: string, timestamptz: boolean): string {
+  switch (kind) {
+    case 'uuid':
+      return `lower(${ref}::text)`;
+    case 'text':
+      return ref;
+    case 'date':
+      return `to_char(${ref}, 'YYYY-MM-DD')`;
+    case 'datetime':
+      return `to_char(${timestamptz ? `${ref} AT TIME ZONE 'UTC'` : ref}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+    case 'boolean':
+    case 'smallint':
+    case 'bigint':
+    case 'decimal':
+      return `${ref}::text`;
+  }
+}
+
+/** `SELECT` list giving every column in canonical text under its new-side name. */
+export function canonicalSelectList(target: PgTarget, alias = 't'): string {
+  return target.entity.columns
+    .map(
+      (c) =>
+        `${readExpr(c.kind, `${alias}.${target.columnName(c)}`, target.timestamptz)} AS ${quoteIdent(c.name)}`,
+    )
+    .join(', ');
+}
+
+/**
+ * Version-guarded multi-row upsert. A row is written when it is newer, or on a version tie when the
+ * writing side owns the entity (the owner's write must win both sides of a concurrent edit, or the two
+ * databases would each keep their own row). Returns the keys written; the caller classifies the rest.
+ * Keys must be unique within `rows` (ON CONFLICT cannot touch one row twice in a statement).
+ */
+export function buildUpsert(
+  target: PgTarget,
+  rows: readonly CanonicalRow[],
+  writerOwnsEntity: boolean,
+): PgQuery {
+  const { entity } = target;
+  const columns = entity.columns;
+  const values: unknown[] = columns.map((c) => rows.map((r) => r[c.name] ?? null));
+  values.push(writerOwnsEntity);
+  const ownerParam = `$${values.length}`;
+  const unnestArgs = columns.map((_, i) => `$${i + 1}::text[]`).join(', ');
+  const aliases = columns.map((_, i) => `c${i}`).join(', ');
+  const selectList = columns.map((c, i) => writeExpr(c.kind, `u.c${i}`, target.timestamptz)).join(', ');
+  const names = columns.map((c) => target.columnName(c));
+  const key = target.columnName(entity.key);
+  const version = names[columns.findIndex((c) => c.name === 'version')] ?? '"version"';
+  const updates = columns
+    .filter((c) => c !== entity.key)
+    .map((c) => `${target.columnName(c)} = EXCLUDED.${target.columnName(c)}`)
+    .join(', ');
+  const text =
+    `INSERT INTO ${target.table} AS t (${names.join(', ')}) ` +
+    `SELECT ${selectList} FROM unnest(${unnestArgs}) AS u(${aliases}) ` +
+    `ON CONFLICT (${key}) DO UPDATE SET ${updates} ` +
+    `WHERE t.${version} < EXCLUDED.${version} OR (${ownerParam}::boolean AND t.${version} = EXCLUDED.${version}) ` +
+    `RETURNING lower(t.${key}::text) AS key`;
+  return { text, values };
+}
+
+/**
+ * Deletes rows whose version is not newer than the deleted row's version (the delete saw that version).
+ * Returns the keys deleted.
+ */
+export function buildDelete(target: PgTarget, items: readonly { key: string; version: string }[]): PgQuery {
+  const key = target.columnName(target.entity.key);
+  const versionColumn = target.entity.columns.find((c) => c.name === 'version');
+  const version = versionColumn === undefined ? '"version"' : target.columnName(versionColumn);
+  return {
+    text:
+      `DELETE FROM ${target.table} AS t USING unnest($1::uuid[], $2::bigint[]) AS d(k, v) ` +
+      `WHERE t.${key} = d.k AND t.${version} <= d.v RETURNING lower(t.${key}::text) AS key`,
+    values: [items.map((i) => i.key), items.map((i) => i.version)],
+  };
+}
+
+export function buildSelectByKeys(target: PgTarget, keys: readonly string[], forUpdate = false): PgQuery {
+  const key = target.columnName(target.entity.key);
+  return {
+    text:
+      `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t WHERE t.${key} = ANY($1::uuid[])` +
+      (forUpdate ? ' FOR UPDATE' : ''),
+    values: [keys],
+  };
+}
+
+/** One keyset page in key order (reconciliation, backfill). */
+export function buildScan(target: PgTarget, afterKey: string | null, limit: number): PgQuery {
+  const key = target.columnName(target.entity.key);
+  return afterKey === null
+    ? {
+        text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ORDER BY t.${key} LIMIT $1`,
+        values: [limit],
+      }
+    : {
+        text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t WHERE t.${key} > $1::uuid ORDER BY t.${key} LIMIT $2`,
+        values: [afterKey, limit],
+      };
+}

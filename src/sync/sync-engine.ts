@@ -1,0 +1,99 @@
+import type { CanonicalRow } from './canonical-row.ts';
+import { rowsEqual } from './canonical-row.ts';
+import type { EntityName, SyncEntity, SyncOwnership } from './sync-entities.ts';
+
+/**
+ * What the sync needs from a legacy engine. Two implementations with matching file names:
+ * adapters/postgres/sync-*.ts (the stand-in) and adapters/mssql/sync-*.ts (SQL Server / Azure SQL).
+ */
+export type Operation = 'upsert' | 'delete';
+export type Direction = 'new_to_legacy' | 'legacy_to_new';
+
+export interface SyncChange {
+  /** Globally unique; recorded on the target so a replay is a no-op. */
+  readonly eventId: string;
+  readonly entity: EntityName;
+  /** Canonical (lower-case) key. */
+  readonly key: string;
+  readonly operation: Operation;
+  /** Row version after an upsert; the deleted row's last version for a delete. */
+  readonly version: string;
+  /** The canonical row for an upsert, null for a delete. */
+  readonly row: CanonicalRow | null;
+}
+
+/**
+ * - applied: written (or the delete found nothing left to delete);
+ * - duplicate: this event id was applied before (replay, second delivery);
+ * - unchanged: lost the version check but the target already holds the same row;
+ * - stale: the owning side's write lost to a newer version (ordinary overtaking, audited);
+ * - conflict: the non-owning side's write lost: recorded with both rows (issue #5 §3).
+ */
+export type ApplyOutcome = 'applied' | 'duplicate' | 'unchanged' | 'stale' | 'conflict';
+
+export interface ApplyResult {
+  readonly eventId: string;
+  readonly outcome: ApplyOutcome;
+  /** The target's row when the change lost the version check. */
+  readonly current: CanonicalRow | null;
+}
+
+export interface LegacyWriter {
+  /**
+   * Applies the changes in ONE legacy transaction tagged as sync (so the change feed does not echo
+   * them), recording each event id. At most one change per entity key. Throws if the transaction fails.
+   */
+  applyBatch(changes: readonly SyncChange[], ownership: SyncOwnership): Promise<ApplyResult[]>;
+  /** Resolves when the legacy database answers; used to tell "legacy is down" from "this event fails". */
+  ping(): Promise<void>;
+}
+
+export interface LegacyRowReader {
+  readRows(entity: SyncEntity, keys: readonly string[]): Promise<Map<string, CanonicalRow>>;
+  /** Keyset page in the engine's key order. */
+  scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]>;
+}
+
+export interface LegacyChangeRef {
+  readonly entity: EntityName;
+  readonly key: string;
+  readonly operation: Operation;
+  readonly version: string;
+  readonly changedAt: Date;
+}
+
+export interface LegacyChangeBatch {
+  /** Changes written by applications (the feed's own sync writes are already left out). */
+  readonly changes: readonly LegacyChangeRef[];
+  /** Current rows of the changed keys, read in the same snapshot as the changes; absent = deleted. */
+  readonly rows: ReadonlyMap<string, CanonicalRow>;
+  /** Where the next read starts; store it in the same transaction that applies `changes`. */
+  readonly next: unknown;
+  /** Feed entries read, including the skipped sync-origin ones. */
+  readonly entriesRead: number;
+  /** True when the checkpoint fell out of the feed's retention: the caller must re-sync every row. */
+  readonly resyncRequired: boolean;
+}
+
+export interface LegacyChangeFeed {
+  readonly feedName: string;
+  readChanges(position: unknown, limit: number): Promise<LegacyChangeBatch>;
+}
+
+export const rowMapKey = (entity: EntityName, key: string): string => `${entity}:${key}`;
+
+/** Decides what a change that lost the version guard means. */
+export function classifyLoss(
+  entity: SyncEntity,
+  incoming: CanonicalRow | null,
+  current: CanonicalRow | null,
+  writerOwnsEntity: boolean,
+): ApplyOutcome {
+  if (incoming !== null && current !== null && rowsEqual(entity, incoming, current)) return 'unchanged';
+  if (incoming === null && current === null) return 'unchanged';
+  return writerOwnsEntity ? 'stale' : 'conflict';
+}
+
+export function writerOwns(ownership: SyncOwnership, entity: EntityName, writer: 'legacy' | 'new'): boolean {
+  return ownership[entity] === writer;
+}

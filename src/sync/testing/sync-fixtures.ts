@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+
+import type pg from 'pg';
+
+import { enqueueChangePg } from '../outbox.ts';
+
+/**
+ * Writes the way the two applications do: a new handler writes its row and the outbox row in one
+ * transaction; the legacy API writes its tables and nothing else (the trigger records the change).
+ */
+export interface AthleteFields {
+  readonly id: string;
+  readonly squadId: string;
+  readonly firstName: string;
+  readonly email: string;
+  readonly version: number;
+}
+
+export async function newSideWriteSquad(
+  pool: pg.Pool,
+  squadId: string,
+  version = 1,
+  name = 'Squad',
+): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    const row = (
+      await client.query(
+        `INSERT INTO squads (id, name, sport, created_at, version) VALUES ($1, $2, 'rugby', '2026-01-02T03:04:05.123456Z', $3)
+         ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, version = EXCLUDED.version RETURNING *`,
+        [squadId, name, version],
+      )
+    ).rows[0] as Record<string, unknown>;
+    await enqueueChangePg(client, { entity: 'squads', operation: 'upsert', row });
+  });
+}
+
+export async function newSideWriteAthlete(pool: pg.Pool, a: AthleteFields): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    const row = (
+      await client.query(
+        `INSERT INTO athletes (id, squad_id, first_name, last_name, email, date_of_birth, position, is_active, created_at, updated_at, version)
+         VALUES ($1, $2, $3, 'Doe', $4, '2001-02-03', NULL, true, '2026-01-02T03:04:05.123456Z', clock_timestamp(), $5)
+         ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, email = EXCLUDED.email,
+           updated_at = EXCLUDED.updated_at, version = EXCLUDED.version
+         RETURNING *`,
+        [a.id, a.squadId, a.firstName, a.email, a.version],
+      )
+    ).rows[0] as Record<string, unknown>;
+    await enqueueChangePg(client, { entity: 'athletes', operation: 'upsert', row });
+  });
+}
+
+export async function legacySideWriteSquad(
+  pool: pg.Pool,
+  squadId: string,
+  version = 1,
+  name = 'Squad',
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO dbo."Squads" ("SquadId", "Name", "Sport", "CreatedAt", "Version")
+     VALUES ($1, $2, 'rugby', '2026-01-02 03:04:05.123456', $3)
+     ON CONFLICT ("SquadId") DO UPDATE SET "Name" = EXCLUDED."Name", "Version" = EXCLUDED."Version"`,
+    [squadId, name, version],
+  );
+}
+
+export async function legacySideWriteAthlete(pool: pg.Pool, a: AthleteFields): Promise<void> {
+  await pool.query(
+    `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "Position",
+       "IsActive", "CreatedAt", "UpdatedAt", "Version")
+     VALUES ($1, $2, $3, 'Doe', $4, '2001-02-03', 'Wing', true, '2026-01-02 03:04:05.123456', now() AT TIME ZONE 'UTC', $5)
+     ON CONFLICT ("AthleteId") DO UPDATE SET "FirstName" = EXCLUDED."FirstName", "Email" = EXCLUDED."Email",
+       "UpdatedAt" = EXCLUDED."UpdatedAt", "Version" = EXCLUDED."Version"`,
+    [a.id, a.squadId, a.firstName, a.email, a.version],
+  );
+}
+
+export function athlete(squadId: string, n: number, version = 1): AthleteFields {
+  return {
+    id: randomUUID(),
+    squadId,
+    firstName: `First${n}`,
+    email: `athlete${n}-${randomUUID()}@example.test`,
+    version,
+  };
+}
+
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error: unknown) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
