@@ -51,7 +51,9 @@ export function openLegacyDatabase(url: string, options: OpenDatabaseOptions = {
       options.poolMax === undefined ? url : withSearchParam(url, 'poolMax', String(options.poolMax));
     return new Kysely<LegacyDatabase>({ dialect: createMssqlDialect(withPool) });
   }
-  return new Kysely<LegacyDatabase>({ dialect: createPostgresDialect(url, postgresOptions(options)) });
+  return new Kysely<LegacyDatabase>({
+    dialect: createPostgresDialect(url, { ...postgresOptions(options), timestampAsDatetime2: true }),
+  });
 }
 
 function postgresOptions(options: OpenDatabaseOptions): { max?: number; applicationName?: string } {

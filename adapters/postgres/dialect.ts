@@ -2,6 +2,7 @@ import { PostgresDialect } from 'kysely';
 import pg from 'pg';
 
 import type { EngineCapabilities } from '../engine-capabilities.ts';
+import { widenDatetime2 } from '../mappings/values.ts';
 
 /*
  * PostgreSQL through node-postgres. Value formats follow adapters/schema.ts: bigint, numeric, date and
@@ -24,8 +25,12 @@ export const postgresCapabilities: EngineCapabilities = {
 export interface PostgresDialectOptions {
   /** Pool size; node-postgres' default is 10. */
   max?: number;
-  /** Runs on every new connection (e.g. `SET application_name`). */
   applicationName?: string;
+  /**
+   * The legacy stand-in keeps datetime2 as timestamp(6); read it as datetime2(7) text
+   * ('YYYY-MM-DD HH:MM:SS.fffffff') like SQL Server returns it. Off for the new database.
+   */
+  timestampAsDatetime2?: boolean;
 }
 
 export function createPostgresPool(url: string, options: PostgresDialectOptions = {}): pg.Pool {
@@ -34,9 +39,8 @@ export function createPostgresPool(url: string, options: PostgresDialectOptions 
   types.setTypeParser(OID.int8, asText);
   types.setTypeParser(OID.numeric, asText);
   types.setTypeParser(OID.date, asText);
-  // The legacy stand-in keeps datetime2 as timestamp(6) (no time zone): read it as text and let the
-  // mappings widen it to datetime2(7)'s 'YYYY-MM-DD HH:MM:SS.fffffff' (adapters/mappings/values.ts).
-  types.setTypeParser(OID.timestamp, asText);
+  // PostgreSQL prints timestamp(6) with trailing zeros dropped ('… 03:04:05.12'); never a local-time Date.
+  types.setTypeParser(OID.timestamp, options.timestampAsDatetime2 === true ? widenDatetime2 : asText);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,

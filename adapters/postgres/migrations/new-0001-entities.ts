@@ -1,24 +1,25 @@
 /*
  * The new schema (adapters/schema.ts, NewDatabase) on PostgreSQL: snake_case, uuid keys supplied by the
  * application (the legacy GUIDs are kept), timestamptz, boolean, numeric(3,1) scores. Constraints mirror
- * the legacy ones so a row valid on one side is valid on the other (lengths = legacy nvarchar lengths).
+ * the legacy ones so a row valid on one side is valid on the other: lengths are the legacy nvarchar
+ * lengths and, like nvarchar NOT NULL, an empty string is allowed.
  */
 export const up: readonly string[] = [
   `CREATE TABLE squads (
     id uuid PRIMARY KEY,
-    name text NOT NULL CONSTRAINT squads_name_length CHECK (char_length(name) BETWEEN 1 AND 100),
-    sport text NOT NULL CONSTRAINT squads_sport_length CHECK (char_length(sport) BETWEEN 1 AND 50),
+    name text NOT NULL CONSTRAINT squads_name_length CHECK (char_length(name) <= 100),
+    sport text NOT NULL CONSTRAINT squads_sport_length CHECK (char_length(sport) <= 50),
     created_at timestamptz NOT NULL DEFAULT now(),
     version bigint NOT NULL DEFAULT 1 CONSTRAINT squads_version_positive CHECK (version >= 1)
   )`,
   `CREATE TABLE athletes (
     id uuid PRIMARY KEY,
     squad_id uuid NOT NULL REFERENCES squads (id),
-    first_name text NOT NULL CONSTRAINT athletes_first_name_length CHECK (char_length(first_name) BETWEEN 1 AND 100),
-    last_name text NOT NULL CONSTRAINT athletes_last_name_length CHECK (char_length(last_name) BETWEEN 1 AND 100),
-    email text NOT NULL CONSTRAINT athletes_email_length CHECK (char_length(email) BETWEEN 3 AND 256),
+    first_name text NOT NULL CONSTRAINT athletes_first_name_length CHECK (char_length(first_name) <= 100),
+    last_name text NOT NULL CONSTRAINT athletes_last_name_length CHECK (char_length(last_name) <= 100),
+    email text NOT NULL CONSTRAINT athletes_email_length CHECK (char_length(email) <= 256),
     date_of_birth date NOT NULL,
-    position text CONSTRAINT athletes_position_length CHECK (char_length(position) BETWEEN 1 AND 50),
+    position text CONSTRAINT athletes_position_length CHECK (char_length(position) <= 50),
     is_active boolean NOT NULL DEFAULT true,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
