@@ -1,0 +1,132 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { FlagResolver } from '../../flags/flag-resolver.ts';
+import type { Config } from '../config.ts';
+import { errorDetails } from '../observability/logger.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { refreshRouteModeGauge } from '../observability/route-mode-gauge.ts';
+import type { RouteTable } from '../routing/route.ts';
+import { createAdminAuth } from './auth.ts';
+import type { AdminAuth } from './auth.ts';
+import { sendProblem } from './problem-details.ts';
+import { runReadinessChecks } from './readiness.ts';
+import type { ReadinessCheck } from './readiness.ts';
+import { buildRouteReport } from './route-report.ts';
+
+/** Mounts a further admin feature (QA reports, sync status) on the admin app, before the 404 handler. */
+export type AdminExtension = (app: Express, auth: AdminAuth) => void;
+
+export interface AdminServerDeps {
+  readonly config: Pick<Config, 'adminQaToken' | 'adminOperatorToken'>;
+  readonly routes: RouteTable;
+  readonly flags: FlagResolver;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** legacyReachableCheck, flagsLoadedCheck, and whatever else main.ts adds (PostgreSQL). */
+  readonly readinessChecks: readonly ReadinessCheck[];
+  /** Each readiness check gets this long (default 2000 ms), well under a kubelet probe's timeout. */
+  readonly readinessTimeoutMs?: number;
+  readonly extensions?: readonly AdminExtension[];
+}
+
+export interface AdminServer {
+  readonly server: http.Server;
+  readonly auth: AdminAuth;
+  /** Binds ADMIN_PORT / adminHost (port 0 in tests) and resolves with the bound address. */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/**
+ * The admin port: its own listener, so nothing here is ever reachable on the public port. Metrics and
+ * health are open (scrapers and probes carry no tokens); `/api/*` needs a bearer token.
+ */
+export function createAdminServer(deps: AdminServerDeps): AdminServer {
+  const { routes, flags, metrics, logger } = deps;
+  const readinessTimeoutMs = deps.readinessTimeoutMs ?? 2000;
+  const auth = createAdminAuth(deps.config);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.get('/metrics', async (_req: Request, res: Response) => {
+    refreshRouteModeGauge(metrics, routes.routes, flags);
+    const body = await metrics.registry.metrics();
+    res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store').send(body);
+  });
+
+  app.get('/health/live', (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'live' });
+  });
+
+  let wasReady: boolean | undefined;
+  app.get('/health/ready', async (_req: Request, res: Response) => {
+    const report = await runReadinessChecks(deps.readinessChecks, readinessTimeoutMs);
+    if (report.ready !== wasReady) {
+      // Log transitions only: probes run every few seconds and a steady state is not news.
+      if (report.ready) logger.info('ready', { checks: report.checks });
+      else logger.warn('not ready', { checks: report.checks.filter((c) => !c.ok) });
+      wasReady = report.ready;
+    }
+    res
+      .status(report.ready ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+  });
+
+  app.use('/api', auth.require('qa'));
+  app.get('/api/routes', async (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store').json(await buildRouteReport(routes.routes, flags, metrics));
+  });
+
+  for (const extend of deps.extensions ?? []) extend(app, auth);
+
+  app.use((req: Request, res: Response) => {
+    sendProblem(res, {
+      status: 404,
+      title: 'Not Found',
+      detail: `No admin resource at ${req.method} ${req.path}`,
+    });
+  });
+
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    // Client errors raised by body parsers and the like carry their own 4xx status.
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendProblem(res, { status, title: http.STATUS_CODES[status] ?? 'Bad Request' });
+      return;
+    }
+    logger.error('admin request failed', { method: req.method, path: req.path, error: errorDetails(error) });
+    sendProblem(res, { status: 500, title: 'Internal Server Error' });
+  });
+
+  const server = http.createServer(app);
+  return {
+    server,
+    auth,
+    listen(port: number, host?: string): Promise<AddressInfo> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close(): Promise<void> {
+      if (!server.listening) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        server.close((error?: Error) => (error === undefined ? resolve() : reject(error)));
+        // Scrapers keep connections alive; idle ones would hold close() open until they time out.
+        server.closeIdleConnections();
+      });
+    },
+  };
+}
