@@ -1,0 +1,176 @@
+import { addModelError, type ModelErrors } from './aspnet-json.ts';
+
+/*
+ * The stand-in's emulation of [ApiController] body binding: System.Text.Json with the Web defaults
+ * (case-insensitive property names, numbers readable from strings) followed by DataAnnotations
+ * validation in property declaration order. Messages are the .NET 8 defaults; the JSON reader's own
+ * messages are shortened (no LineNumber/BytePositionInLine), which the new side reproduces as documented.
+ */
+
+export type PropertyKind = 'guid' | 'string' | 'date' | 'int';
+
+export interface PropertySpec {
+  readonly name: string;
+  readonly kind: PropertyKind;
+  /** [Required], or a non-nullable reference type under <Nullable>enable</Nullable>. */
+  readonly required?: boolean;
+  /** [StringLength(n)] */
+  readonly maxLength?: number;
+  /** [Range(min, max)] */
+  readonly range?: readonly [number, number];
+  /** [EmailAddress] */
+  readonly email?: boolean;
+}
+
+export interface RequestModel {
+  /** The CLR type name System.Text.Json puts in a conversion error. */
+  readonly typeName: string;
+  /** The action parameter's name, which ASP.NET reports as required when the body cannot be read. */
+  readonly parameterName: string;
+  readonly properties: readonly PropertySpec[];
+}
+
+export type BindResult =
+  | { readonly kind: 'unsupported-media-type' }
+  | { readonly kind: 'invalid'; readonly errors: ModelErrors }
+  | { readonly kind: 'bound'; readonly value: Readonly<Record<string, string | number | null>> };
+
+const CLR_TYPE: Record<PropertyKind, string> = {
+  guid: 'System.Nullable`1[System.Guid]',
+  string: 'System.String',
+  date: 'System.Nullable`1[System.DateOnly]',
+  int: 'System.Nullable`1[System.Int32]',
+};
+
+class NumberToken {
+  readonly source: string;
+  constructor(source: string) {
+    this.source = source;
+  }
+}
+
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return (
+    mediaType === 'application/json' ||
+    mediaType === 'text/json' ||
+    (mediaType.startsWith('application/') && mediaType.endsWith('+json'))
+  );
+}
+
+export function bindJsonBody(contentType: string | undefined, body: Buffer, model: RequestModel): BindResult {
+  if (!isJsonContentType(contentType)) return { kind: 'unsupported-media-type' };
+  const errors: ModelErrors = new Map();
+  const requiredParameter = `The ${model.parameterName} field is required.`;
+  if (body.length === 0) {
+    addModelError(errors, '', 'A non-empty request body is required.');
+    addModelError(errors, model.parameterName, requiredParameter);
+    return { kind: 'invalid', errors };
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(body.toString('utf8'), (_key, value: unknown, context?: { source?: string }) =>
+      typeof value === 'number' && context?.source !== undefined ? new NumberToken(context.source) : value,
+    );
+  } catch {
+    addModelError(errors, '$', 'The request body is not valid JSON.');
+    addModelError(errors, model.parameterName, requiredParameter);
+    return { kind: 'invalid', errors };
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    addModelError(errors, '$', `The JSON value could not be converted to ${model.typeName}. Path: $.`);
+    addModelError(errors, model.parameterName, requiredParameter);
+    return { kind: 'invalid', errors };
+  }
+
+  const value: Record<string, string | number | null> = {};
+  for (const [jsonName, raw] of Object.entries(document)) {
+    const spec = model.properties.find((p) => p.name.toLowerCase() === jsonName.toLowerCase());
+    if (spec === undefined) continue; // unknown members are skipped (JsonUnmappedMemberHandling.Skip)
+    const converted = convert(spec.kind, raw);
+    if (converted === INVALID) {
+      // System.Text.Json stops at the first value it cannot convert; the model is then null.
+      addModelError(
+        errors,
+        `$.${jsonName}`,
+        `The JSON value could not be converted to ${CLR_TYPE[spec.kind]}. Path: $.${jsonName}.`,
+      );
+      addModelError(errors, model.parameterName, requiredParameter);
+      return { kind: 'invalid', errors };
+    }
+    value[spec.name] = converted;
+  }
+
+  for (const spec of model.properties) validateProperty(spec, value[spec.name] ?? null, errors);
+  return errors.size > 0 ? { kind: 'invalid', errors } : { kind: 'bound', value };
+}
+
+const INVALID = Symbol('invalid');
+
+function convert(kind: PropertyKind, raw: unknown): string | number | null | typeof INVALID {
+  if (raw === null) return null;
+  switch (kind) {
+    case 'string':
+      return typeof raw === 'string' ? raw : INVALID;
+    case 'guid':
+      return typeof raw === 'string' &&
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)
+        ? raw.toLowerCase()
+        : INVALID;
+    case 'date':
+      return typeof raw === 'string' && isCalendarDate(raw) ? raw : INVALID;
+    case 'int': {
+      // JsonNumberHandling.AllowReadingFromString (Web defaults): "4" binds like 4; 4.0 does not.
+      const source = raw instanceof NumberToken ? raw.source : typeof raw === 'string' ? raw : undefined;
+      if (source === undefined || !/^-?\d+$/.test(source)) return INVALID;
+      const n = Number(source);
+      return n >= -2147483648 && n <= 2147483647 ? n : INVALID;
+    }
+  }
+}
+
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (match === null) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day
+  );
+}
+
+function validateProperty(spec: PropertySpec, value: string | number | null, errors: ModelErrors): void {
+  const name = spec.name;
+  // RequiredAttribute: null, or a string that is empty or white space (AllowEmptyStrings = false).
+  if (spec.required === true && (value === null || (typeof value === 'string' && value.trim() === ''))) {
+    addModelError(errors, name, `The ${name} field is required.`);
+  }
+  if (value === null) return; // every other attribute treats null as valid
+  if (spec.maxLength !== undefined && typeof value === 'string' && value.length > spec.maxLength) {
+    addModelError(
+      errors,
+      name,
+      `The field ${name} must be a string with a maximum length of ${spec.maxLength}.`,
+    );
+  }
+  if (spec.email === true && typeof value === 'string' && !isEmailAddressAttributeValid(value)) {
+    addModelError(errors, name, `The ${name} field is not a valid e-mail address.`);
+  }
+  if (spec.range !== undefined && typeof value === 'number') {
+    const [min, max] = spec.range;
+    if (value < min || value > max) {
+      addModelError(errors, name, `The field ${name} must be between ${min} and ${max}.`);
+    }
+  }
+}
+
+/** EmailAddressAttribute (.NET 5+): exactly one '@', neither first nor last, no CR/LF. */
+function isEmailAddressAttributeValid(value: string): boolean {
+  if (value.includes('\r') || value.includes('\n')) return false;
+  const at = value.indexOf('@');
+  return at > 0 && at === value.lastIndexOf('@') && at !== value.length - 1;
+}

@@ -1,0 +1,201 @@
+import type { Kysely, Transaction } from 'kysely';
+
+import type { LegacyDatabase } from '../../../adapters/schema.ts';
+
+/*
+ * Every query the stand-in runs, as kysely query builders only (no raw SQL), so the same code runs on the
+ * PostgreSQL stand-in and on SQL Server through MssqlDialect; legacy-queries.test.ts snapshots their T-SQL.
+ * Paging uses OFFSET ... FETCH NEXT, the form both engines accept (SQL Server has no LIMIT).
+ */
+
+export type LegacyDb = Kysely<LegacyDatabase> | Transaction<LegacyDatabase>;
+
+export const SQUAD_COLUMNS = ['SquadId', 'Name', 'Sport', 'CreatedAt'] as const;
+export const ATHLETE_COLUMNS = [
+  'AthleteId',
+  'SquadId',
+  'FirstName',
+  'LastName',
+  'Email',
+  'DateOfBirth',
+  'Position',
+  'IsActive',
+  'CreatedAt',
+  'UpdatedAt',
+  'Version',
+] as const;
+export const WELLNESS_COLUMNS = [
+  'WellnessEntryId',
+  'AthleteId',
+  'EntryDate',
+  'Sleep',
+  'Soreness',
+  'Fatigue',
+  'Stress',
+  'Mood',
+  'Score',
+  'Notes',
+  'CreatedAt',
+] as const;
+
+export interface AthleteFilter {
+  readonly squadId?: string;
+  readonly includeInactive: boolean;
+}
+
+export interface Page {
+  readonly offset: number;
+  readonly fetch: number;
+}
+
+export interface WellnessFilter {
+  readonly athleteId: string;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface AthleteValues {
+  readonly SquadId: string;
+  readonly FirstName: string;
+  readonly LastName: string;
+  readonly Email: string;
+  readonly DateOfBirth: string;
+  readonly Position: string | null;
+}
+
+export const legacyQueries = {
+  listSquads: (db: LegacyDb) =>
+    db.selectFrom('dbo.Squads').select(SQUAD_COLUMNS).orderBy('Name').orderBy('SquadId'),
+
+  findSquad: (db: LegacyDb, squadId: string) =>
+    db.selectFrom('dbo.Squads').select(SQUAD_COLUMNS).where('SquadId', '=', squadId),
+
+  countAthletes: (db: LegacyDb, filter: AthleteFilter) =>
+    db
+      .selectFrom('dbo.Athletes')
+      .select((eb) => eb.fn.countAll<number | string>().as('Total'))
+      .$if(filter.squadId !== undefined, (q) => q.where('SquadId', '=', filter.squadId ?? ''))
+      .$if(!filter.includeInactive, (q) => q.where('IsActive', '=', true)),
+
+  // Names are not unique, so AthleteId breaks ties and pages never overlap.
+  listAthletes: (db: LegacyDb, filter: AthleteFilter, page: Page) =>
+    db
+      .selectFrom('dbo.Athletes')
+      .select(ATHLETE_COLUMNS)
+      .$if(filter.squadId !== undefined, (q) => q.where('SquadId', '=', filter.squadId ?? ''))
+      .$if(!filter.includeInactive, (q) => q.where('IsActive', '=', true))
+      .orderBy('LastName')
+      .orderBy('FirstName')
+      .orderBy('AthleteId')
+      .offset(page.offset)
+      .fetch(page.fetch),
+
+  findAthlete: (db: LegacyDb, athleteId: string) =>
+    db.selectFrom('dbo.Athletes').select(ATHLETE_COLUMNS).where('AthleteId', '=', athleteId),
+
+  // Email is unique case-insensitively (SQL Server's CI collation); LOWER keeps that true on PostgreSQL.
+  findAthleteIdByEmail: (db: LegacyDb, email: string) =>
+    db
+      .selectFrom('dbo.Athletes')
+      .select('AthleteId')
+      .where((eb) => eb(eb.fn('lower', ['Email']), '=', email.toLowerCase())),
+
+  insertAthlete: (db: LegacyDb, athleteId: string, values: AthleteValues, now: string) =>
+    db.insertInto('dbo.Athletes').values({
+      AthleteId: athleteId,
+      ...values,
+      IsActive: true,
+      CreatedAt: now,
+      UpdatedAt: now,
+      Version: 1,
+    }),
+
+  updateAthlete: (db: LegacyDb, athleteId: string, values: AthleteValues, now: string) =>
+    db
+      .updateTable('dbo.Athletes')
+      .set((eb) => ({ ...values, UpdatedAt: now, Version: eb('Version', '+', eb.lit(1).$castTo<string>()) }))
+      .where('AthleteId', '=', athleteId),
+
+  deactivateAthlete: (db: LegacyDb, athleteId: string, now: string) =>
+    db
+      .updateTable('dbo.Athletes')
+      .set((eb) => ({
+        IsActive: false,
+        UpdatedAt: now,
+        Version: eb('Version', '+', eb.lit(1).$castTo<string>()),
+      }))
+      .where('AthleteId', '=', athleteId)
+      .where('IsActive', '=', true),
+
+  countWellness: (db: LegacyDb, filter: WellnessFilter) =>
+    db
+      .selectFrom('dbo.WellnessEntries')
+      .select((eb) => eb.fn.countAll<number | string>().as('Total'))
+      .where('AthleteId', '=', filter.athleteId)
+      .$if(filter.from !== undefined, (q) => q.where('EntryDate', '>=', filter.from ?? ''))
+      .$if(filter.to !== undefined, (q) => q.where('EntryDate', '<=', filter.to ?? '')),
+
+  listWellness: (db: LegacyDb, filter: WellnessFilter, page: Page) =>
+    db
+      .selectFrom('dbo.WellnessEntries')
+      .select(WELLNESS_COLUMNS)
+      .where('AthleteId', '=', filter.athleteId)
+      .$if(filter.from !== undefined, (q) => q.where('EntryDate', '>=', filter.from ?? ''))
+      .$if(filter.to !== undefined, (q) => q.where('EntryDate', '<=', filter.to ?? ''))
+      .orderBy('EntryDate')
+      .offset(page.offset)
+      .fetch(page.fetch),
+
+  findWellnessEntryId: (db: LegacyDb, athleteId: string, entryDate: string) =>
+    db
+      .selectFrom('dbo.WellnessEntries')
+      .select('WellnessEntryId')
+      .where('AthleteId', '=', athleteId)
+      .where('EntryDate', '=', entryDate),
+
+  findWellnessEntry: (db: LegacyDb, wellnessEntryId: string) =>
+    db
+      .selectFrom('dbo.WellnessEntries')
+      .select(WELLNESS_COLUMNS)
+      .where('WellnessEntryId', '=', wellnessEntryId),
+
+  insertWellness: (
+    db: LegacyDb,
+    entry: {
+      readonly WellnessEntryId: string;
+      readonly AthleteId: string;
+      readonly EntryDate: string;
+      readonly Sleep: number;
+      readonly Soreness: number;
+      readonly Fatigue: number;
+      readonly Stress: number;
+      readonly Mood: number;
+      readonly Score: string;
+      readonly Notes: string | null;
+    },
+    now: string,
+  ) => db.insertInto('dbo.WellnessEntries').values({ ...entry, CreatedAt: now, Version: 1 }),
+
+  /** The availability report: each active athlete's latest entry on or before `asOf`. */
+  availabilityAthletes: (db: LegacyDb, squadId: string) =>
+    db
+      .selectFrom('dbo.Athletes')
+      .select(['AthleteId', 'FirstName', 'LastName'])
+      .where('SquadId', '=', squadId)
+      .where('IsActive', '=', true)
+      .orderBy('LastName')
+      .orderBy('FirstName')
+      .orderBy('AthleteId'),
+
+  availabilityEntries: (db: LegacyDb, squadId: string, from: string, to: string) =>
+    db
+      .selectFrom('dbo.WellnessEntries as w')
+      .innerJoin('dbo.Athletes as a', 'a.AthleteId', 'w.AthleteId')
+      .select(['w.AthleteId', 'w.EntryDate', 'w.Score'])
+      .where('a.SquadId', '=', squadId)
+      .where('a.IsActive', '=', true)
+      .where('w.EntryDate', '>=', from)
+      .where('w.EntryDate', '<=', to)
+      .orderBy('w.AthleteId')
+      .orderBy('w.EntryDate', 'desc'),
+};
