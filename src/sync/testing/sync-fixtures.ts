@@ -64,7 +64,7 @@ export async function legacySideWriteSquad(
   );
 }
 
-export async function legacySideWriteAthlete(pool: pg.Pool, a: AthleteFields): Promise<void> {
+export async function legacySideWriteAthlete(pool: Pick<pg.Pool, 'query'>, a: AthleteFields): Promise<void> {
   await pool.query(
     `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "Position",
        "IsActive", "CreatedAt", "UpdatedAt", "Version")

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+
+import { createPostgresLegacyChangeFeed } from '../../adapters/postgres/sync-change-feed.ts';
+import { createPostgresLegacyWriter } from '../../adapters/postgres/sync-legacy-writer.ts';
+import { createSilentLogger } from '../observability/logger.ts';
+import { createChangePoller } from './change-poller.ts';
+import { createOutboxRelay } from './outbox-relay.ts';
+import { LEGACY_OWNS_ALL } from './sync-entities.ts';
+import type { SyncOwnership } from './sync-entities.ts';
+import { getSyncStatus } from './sync-status.ts';
+import {
+  athlete,
+  legacySideWriteAthlete,
+  legacySideWriteSquad,
+  newSideWriteAthlete,
+  newSideWriteSquad,
+} from './testing/sync-fixtures.ts';
+import { createSyncTestDatabases } from './testing/sync-test-databases.ts';
+import type { SyncTestDatabases } from './testing/sync-test-databases.ts';
+
+const NEW_OWNS_ATHLETES: SyncOwnership = { ...LEGACY_OWNS_ALL, athletes: 'new' };
+
+describe('change poller (legacy stand-in → PostgreSQL)', () => {
+  let dbs: SyncTestDatabases;
+  const logger = createSilentLogger();
+
+  beforeAll(async () => {
+    dbs = await createSyncTestDatabases();
+  });
+  afterAll(async () => {
+    await dbs.close();
+  });
+  beforeEach(async () => {
+    await dbs.newPool.query(
+      'TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_conflicts, strangler.sync_checkpoints, wellness_entries, athletes, squads',
+    );
+    await dbs.legacyPool.query(
+      'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
+    );
+  });
+
+  const poller = (ownership: SyncOwnership = LEGACY_OWNS_ALL) =>
+    createChangePoller({
+      pool: dbs.newPool,
+      feed: createPostgresLegacyChangeFeed(dbs.legacyPool),
+      ownership,
+      logger,
+    });
+
+  /** The feed reads only transactions older than every running one; other suites' transactions may hold it back briefly. */
+  async function pollUntilQuiet(ownership: SyncOwnership = LEGACY_OWNS_ALL): Promise<Record<string, number>> {
+    const totals: Record<string, number> = {};
+    const p = poller(ownership);
+    const deadline = Date.now() + 10_000;
+    let pending = true;
+    while (pending && Date.now() < deadline) {
+      const result = await p.runOnce();
+      for (const [k, v] of Object.entries(result.outcomes)) totals[k] = (totals[k] ?? 0) + v;
+      const status = await getSyncStatus(dbs.newPool);
+      const at = (status.checkpoints[0]?.position ?? { txId: '0', seq: '0' }) as {
+        txId: string;
+        seq: string;
+      };
+      const behind = await dbs.legacyPool.query(
+        `SELECT count(*)::int AS n FROM dbo."SyncChangeLog" WHERE ("TxId", "Seq") > ($1::bigint, $2::bigint)`,
+        [at.txId, at.seq],
+      );
+      pending = (behind.rows[0] as { n: number }).n > 0;
+      if (pending) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return totals;
+  }
+
+  it('applies a legacy write to the new database with microseconds, lower-case GUIDs and booleans intact', async () => {
+    const squadId = randomUUID().toUpperCase();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    const a = athlete(squadId, 1);
+    await legacySideWriteAthlete(dbs.legacyPool, a);
+
+    expect(await pollUntilQuiet()).toEqual({ applied: 2 });
+
+    const rows = await dbs.newPool.query(
+      `SELECT id::text, squad_id::text, first_name, position, is_active, version::text,
+              to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS created FROM athletes`,
+    );
+    expect(rows.rows).toEqual([
+      {
+        id: a.id,
+        squad_id: squadId.toLowerCase(),
+        first_name: 'First1',
+        position: 'Wing',
+        is_active: true,
+        version: '1',
+        created: '2026-01-02 03:04:05.123456',
+      },
+    ]);
+    // Written straight to the tables: nothing goes back into the outbox.
+    expect((await dbs.newPool.query(`SELECT count(*)::int AS n FROM strangler.sync_outbox`)).rows[0]).toEqual(
+      { n: 0 },
+    );
+  });
+
+  it('never echoes a write the relay made back to the new database', async () => {
+    const squadId = randomUUID();
+    await newSideWriteSquad(dbs.newPool, squadId, 1, 'from new');
+    await createOutboxRelay({
+      pool: dbs.newPool,
+      writer: createPostgresLegacyWriter(dbs.legacyPool),
+      ownership: NEW_OWNS_ATHLETES,
+      logger,
+    }).runOnce();
+    // Changed on the new side again before the poller runs: an echo would overwrite it with the old row.
+    await dbs.newPool.query(`UPDATE squads SET name = 'newer on new', version = 2`);
+
+    const result = await poller().runOnce();
+
+    expect(result.changes).toBe(0);
+    expect((await dbs.newPool.query(`SELECT name FROM squads`)).rows).toEqual([{ name: 'newer on new' }]);
+  });
+
+  it('propagates a legacy delete, and keeps a row legacy re-inserted afterwards', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    const gone = athlete(squadId, 1);
+    const back = athlete(squadId, 2);
+    await legacySideWriteAthlete(dbs.legacyPool, gone);
+    await legacySideWriteAthlete(dbs.legacyPool, back);
+    await pollUntilQuiet();
+    await dbs.legacyPool.query(`DELETE FROM dbo."Athletes"`);
+    await legacySideWriteAthlete(dbs.legacyPool, { ...back, version: 2 });
+
+    await pollUntilQuiet();
+
+    const rows = await dbs.newPool.query(`SELECT id::text, version::text FROM athletes`);
+    expect(rows.rows).toEqual([{ id: back.id, version: '2' }]);
+  });
+
+  it('records a legacy write that loses to the owning new side as a conflict, keeping the new row', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    const a = athlete(squadId, 3, 5);
+    await newSideWriteAthlete(dbs.newPool, { ...a, firstName: 'New wins' });
+    await legacySideWriteAthlete(dbs.legacyPool, { ...a, firstName: 'Legacy loses', version: 4 });
+
+    expect(await pollUntilQuiet(NEW_OWNS_ATHLETES)).toEqual({ conflict: 1 });
+
+    const conflicts = await dbs.newPool.query(
+      `SELECT direction, owner, incoming_version::text AS iv, current_version::text AS cv,
+              incoming_row ->> 'first_name' AS incoming, current_row ->> 'first_name' AS current FROM strangler.sync_conflicts`,
+    );
+    expect(conflicts.rows).toEqual([
+      {
+        direction: 'legacy_to_new',
+        owner: 'new',
+        iv: '4',
+        cv: '5',
+        incoming: 'Legacy loses',
+        current: 'New wins',
+      },
+    ]);
+    expect((await dbs.newPool.query(`SELECT first_name FROM athletes`)).rows).toEqual([
+      { first_name: 'New wins' },
+    ]);
+  });
+
+  it('does not skip a transaction that commits after a later-numbered change was already read', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    const slow = await dbs.legacyPool.connect();
+    try {
+      const early = athlete(squadId, 1);
+      const late = athlete(squadId, 2);
+      await slow.query('BEGIN');
+      await legacySideWriteAthlete(slow, early); // takes the lower sequence number, commits last
+      await legacySideWriteAthlete(dbs.legacyPool, late);
+      await poller().runOnce();
+      await slow.query('COMMIT');
+
+      await pollUntilQuiet();
+
+      const ids = (await dbs.newPool.query(`SELECT id::text FROM athletes ORDER BY id`)).rows.map(
+        (r: { id: string }) => r.id,
+      );
+      expect(ids).toEqual([early.id, late.id].sort());
+    } finally {
+      slow.release();
+    }
+  });
+});

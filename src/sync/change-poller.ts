@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+
+import type pg from 'pg';
+
+import type { Logger } from '../observability/logger.ts';
+import { errorDetails } from '../observability/logger.ts';
+import { backoffDelayMs } from './backoff.ts';
+import { applyVersionGuarded } from './pg-apply.ts';
+import { newSideTarget } from './pg-sync-sql.ts';
+import { rowMapKey } from './sync-engine.ts';
+import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
+import { SYNC_ENTITIES } from './sync-entities.ts';
+import type { SyncOwnership } from './sync-entities.ts';
+import type { SyncMetrics } from './sync-metrics.ts';
+import { countResults, recordResults } from './sync-records.ts';
+
+export interface ChangePollerOptions {
+  readonly batchSize: number;
+  readonly idlePollMs: number;
+}
+
+export const DEFAULT_POLLER_OPTIONS: ChangePollerOptions = { batchSize: 1000, idlePollMs: 100 };
+
+export interface ChangePollerDeps {
+  /** The new database: rows and the checkpoint are written here in one transaction. */
+  readonly pool: pg.Pool;
+  readonly feed: LegacyChangeFeed;
+  /** Needed for a full re-sync when the feed's checkpoint fell out of retention (SQL Server). */
+  readonly reader?: LegacyRowReader;
+  readonly ownership: SyncOwnership;
+  readonly logger: Logger;
+  readonly metrics?: SyncMetrics;
+  readonly options?: Partial<ChangePollerOptions>;
+}
+
+export interface PollResult {
+  readonly entriesRead: number;
+  readonly changes: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly resynced: boolean;
+}
+
+export interface ChangePoller {
+  runOnce(): Promise<PollResult>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Legacy → PostgreSQL. Each batch: lock the feed's checkpoint row (one poller per feed at a time; a
+ * second process simply waits its turn), read the changes after it, apply the current legacy rows with
+ * the version guard, record outcomes and conflicts, advance the checkpoint, all in one transaction on
+ * the new database, so a crash anywhere re-reads the same batch and applies it again harmlessly.
+ */
+export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
+  const options: ChangePollerOptions = { ...DEFAULT_POLLER_OPTIONS, ...deps.options };
+  const { pool, feed, ownership, logger, metrics } = deps;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  async function runOnce(): Promise<PollResult> {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query(
+        `INSERT INTO strangler.sync_checkpoints (feed, position) VALUES ($1, 'null'::jsonb) ON CONFLICT (feed) DO NOTHING`,
+        [feed.feedName],
+      );
+      await client.query('BEGIN');
+      const checkpoint = await client.query<{ position: unknown }>(
+        `SELECT position FROM strangler.sync_checkpoints WHERE feed = $1 FOR UPDATE`,
+        [feed.feedName],
+      );
+      const batch = await feed.readChanges(checkpoint.rows[0]?.position ?? null, options.batchSize);
+      if (batch.resyncRequired) {
+        await client.query('ROLLBACK');
+        await resyncAll();
+        await client.query(
+          `UPDATE strangler.sync_checkpoints SET position = $2::jsonb, updated_at = now() WHERE feed = $1`,
+          [feed.feedName, JSON.stringify(batch.next)],
+        );
+        return { entriesRead: 0, changes: 0, outcomes: {}, resynced: true };
+      }
+
+      // One change per key: the current row if legacy still has it, else a delete at the last version seen.
+      const latest = new Map<string, SyncChange>();
+      for (const ref of batch.changes) {
+        const id = rowMapKey(ref.entity, ref.key);
+        const row = batch.rows.get(id) ?? null;
+        const previous = latest.get(id);
+        const version =
+          row?.version ??
+          (previous !== undefined && BigInt(previous.version) > BigInt(ref.version)
+            ? previous.version
+            : ref.version);
+        latest.set(id, {
+          eventId: previous?.eventId ?? randomUUID(),
+          entity: ref.entity,
+          key: ref.key,
+          operation: row === null ? 'delete' : 'upsert',
+          version,
+          row,
+        });
+      }
+      const changes = [...latest.values()];
+      const results = await applyVersionGuarded(
+        client,
+        newSideTarget,
+        changes,
+        (entity) => ownership[entity.name] === 'legacy',
+      );
+      await recordResults(client, 'legacy_to_new', changes, results, ownership);
+      const changedAt = batch.changes.map((c) => c.changedAt.getTime());
+      await client.query(
+        `UPDATE strangler.sync_checkpoints SET position = $2::jsonb, updated_at = now(), last_error = NULL,
+           last_change_at = COALESCE(to_timestamp($3::double precision / 1000), last_change_at)
+         WHERE feed = $1`,
+        [feed.feedName, JSON.stringify(batch.next), changedAt.length === 0 ? null : Math.max(...changedAt)],
+      );
+      await client.query('COMMIT');
+
+      countResults(metrics, 'legacy_to_new', changes, results);
+      if (changedAt.length > 0) {
+        metrics?.lagSeconds.set(
+          { direction: 'legacy_to_new' },
+          Math.max(0, (Date.now() - Math.min(...changedAt)) / 1000),
+        );
+      } else if (batch.entriesRead === 0) {
+        metrics?.lagSeconds.set({ direction: 'legacy_to_new' }, 0);
+      }
+      const outcomes: Record<string, number> = {};
+      for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      return { entriesRead: batch.entriesRead, changes: changes.length, outcomes, resynced: false };
+    } catch (error: unknown) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      try {
+        await pool.query(`UPDATE strangler.sync_checkpoints SET last_error = $2 WHERE feed = $1`, [
+          feed.feedName,
+          error instanceof Error ? error.message : String(error),
+        ]);
+      } catch {
+        // The new database is the one failing; the error is thrown below either way.
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Copies every legacy row with the version guard: the feed can no longer say what changed. */
+  async function resyncAll(): Promise<void> {
+    const reader = deps.reader;
+    if (reader === undefined)
+      throw new Error(`feed ${feed.feedName} needs a full re-sync but no row reader was given`);
+    logger.warn('sync poller: checkpoint fell out of change retention, re-syncing every row', {
+      feed: feed.feedName,
+    });
+    for (const entity of [...SYNC_ENTITIES].sort((a, b) => a.order - b.order)) {
+      let after: string | null = null;
+      for (;;) {
+        const rows = await reader.scan(entity, after, options.batchSize);
+        if (rows.length === 0) break;
+        const changes: SyncChange[] = rows.map((row) => ({
+          eventId: randomUUID(),
+          entity: entity.name,
+          key: row[entity.key.name] ?? '',
+          operation: 'upsert',
+          version: row.version ?? '0',
+          row,
+        }));
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const results = await applyVersionGuarded(
+            client,
+            newSideTarget,
+            changes,
+            (e) => ownership[e.name] === 'legacy',
+          );
+          await recordResults(client, 'legacy_to_new', changes, results, ownership, 'resync');
+          await client.query('COMMIT');
+        } catch (error: unknown) {
+          await client.query('ROLLBACK');
+          throw error;
+        } finally {
+          client.release();
+        }
+        after = changes.at(-1)?.key ?? null;
+      }
+    }
+  }
+
+  async function sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wake = undefined;
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (running) {
+      try {
+        const result = await runOnce();
+        failures = 0;
+        if (result.entriesRead < options.batchSize) await sleep(options.idlePollMs);
+      } catch (error: unknown) {
+        failures += 1;
+        logger.warn('sync poller: batch failed, retrying', { feed: feed.feedName, ...errorDetails(error) });
+        await sleep(backoffDelayMs(failures, { baseMs: 200, maxMs: 5000 }));
+      }
+    }
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = undefined;
+    },
+  };
+}
