@@ -1,0 +1,63 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+import { startTestPostgres } from '../../src/testing/embedded-test-postgres.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import type { RunningPostgres } from './embedded-postgres.ts';
+
+async function query(url: string, text: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('startEmbeddedPostgres', () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it('initialises a cluster, serves queries, and keeps the data across a stop and a restart on the same dir', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'strangler-embedded-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+
+    let server: RunningPostgres = await startEmbeddedPostgres({ dataDir });
+    cleanup.push(() => server.stop());
+    expect(server.initialised).toBe(true);
+    expect(server.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/postgres$/);
+    await query(server.url, 'CREATE TABLE kept (value text)');
+    await query(server.url, "INSERT INTO kept VALUES ('survives a restart')");
+    await server.stop();
+    await expect(query(server.url, 'SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
+
+    server = await startEmbeddedPostgres({ dataDir });
+    expect(server.initialised).toBe(false);
+    expect(await query(server.url, 'SELECT value FROM kept')).toEqual([{ value: 'survives a restart' }]);
+    await server.stop();
+  });
+
+  it('refuses connections without the generated password', async () => {
+    const server = await startTestPostgres();
+    cleanup.push(() => server.stop());
+    const withoutPassword = new URL(server.url);
+    withoutPassword.password = 'wrong';
+    await expect(query(withoutPassword.toString(), 'SELECT 1')).rejects.toThrow(
+      /password authentication failed/,
+    );
+    expect(await query(server.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it('startTestPostgres removes its temporary cluster when stopped', async () => {
+    const server = await startTestPostgres();
+    expect((await stat(path.join(server.dataDir, 'cluster', 'PG_VERSION'))).isFile()).toBe(true);
+    await server.stop();
+    await expect(stat(server.dataDir)).rejects.toThrow(/ENOENT/);
+  });
+});

