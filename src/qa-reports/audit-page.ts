@@ -1,9 +1,9 @@
-import { html } from './html.ts';
+import { markup } from './html.ts';
 import { layoutPage, timestamp, type PageContext } from './layout-page.ts';
 import type { AuditEntry } from './report-store.ts';
 
 export function auditPage(entries: readonly AuditEntry[], context: PageContext): string {
-  const body = html`<table class="audit">
+  const body = markup`<table class="audit">
     <thead>
       <tr>
         <th>When</th>
@@ -17,7 +17,7 @@ export function auditPage(entries: readonly AuditEntry[], context: PageContext):
     <tbody>
       ${entries.map(
         (e) =>
-          html`<tr>
+          markup`<tr>
             <td>${timestamp(e.at)}</td>
             <td>${e.actor}</td>
             <td>${e.role}</td>

@@ -1,4 +1,4 @@
-import { html } from './html.ts';
+import { markup } from './html.ts';
 import { csrfField, layoutPage, timestamp, type PageContext } from './layout-page.ts';
 import type { DiffGroup, SampleSummary } from './report-store.ts';
 import { diffPathsList } from './route-page.ts';
@@ -6,7 +6,7 @@ import { diffPathsList } from './route-page.ts';
 export function groupPage(group: DiffGroup, samples: readonly SampleSummary[], context: PageContext): string {
   const routeLink = `/reports/routes/${encodeURIComponent(group.routeId)}`;
   const base = `/reports/groups/${encodeURIComponent(group.id)}`;
-  const body = html`<p>
+  const body = markup`<p>
       Route <a href="${routeLink}">${group.routeId}</a> · fingerprint <code>${group.fingerprint}</code>
     </p>
     <table>
@@ -29,24 +29,24 @@ export function groupPage(group: DiffGroup, samples: readonly SampleSummary[], c
         </tr>
         ${
           group.statusBy === null
-            ? html``
-            : html`<tr>
+            ? markup``
+            : markup`<tr>
                 <th>Changed by</th>
                 <td>${group.statusBy} at ${timestamp(group.statusAt)}</td>
               </tr>`
         }
         ${
           group.statusNote === null
-            ? html``
-            : html`<tr>
+            ? markup``
+            : markup`<tr>
                 <th>Note</th>
                 <td>${group.statusNote}</td>
               </tr>`
         }
         ${
           group.statusLink === null
-            ? html``
-            : html`<tr>
+            ? markup``
+            : markup`<tr>
                 <th>Link</th>
                 <td>${safeLink(group.statusLink)}</td>
               </tr>`
@@ -58,11 +58,11 @@ export function groupPage(group: DiffGroup, samples: readonly SampleSummary[], c
     <h2>Samples</h2>
     ${
       samples.length === 0
-        ? html`<p class="muted">No sample kept for this group.</p>`
-        : html`<ul class="samples">
+        ? markup`<p class="muted">No sample kept for this group.</p>`
+        : markup`<ul class="samples">
             ${samples.map(
               (s) =>
-                html`<li>
+                markup`<li>
                   <a class="sample-link" href="/reports/samples/${encodeURIComponent(s.id)}"
                     >${timestamp(s.capturedAt)} ${s.method} ${s.path}</a
                   >
@@ -100,6 +100,6 @@ export function groupPage(group: DiffGroup, samples: readonly SampleSummary[], c
 /** Only http(s) links become anchors: a stored `javascript:` URL would otherwise run on click. */
 function safeLink(link: string) {
   return /^https?:\/\//i.test(link)
-    ? html`<a href="${link}" rel="noopener noreferrer">${link}</a>`
-    : html`<code>${link}</code>`;
+    ? markup`<a href="${link}" rel="noopener noreferrer">${link}</a>`
+    : markup`<code>${link}</code>`;
 }

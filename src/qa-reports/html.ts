@@ -1,6 +1,6 @@
 /**
  * The one escaping function for every page and export. Samples are attacker input (issue #6 §4), so
- * interpolation escapes by default and only fragments built by `html` itself pass through unescaped.
+ * interpolation escapes by default and only fragments built by `markup` itself pass through unescaped.
  */
 const SAFE = Symbol('safe-html');
 
@@ -33,8 +33,8 @@ function render(value: unknown): string {
   return escapeHtml(value);
 }
 
-/** Tagged template: every `${value}` is escaped unless it is itself `html` output (or an array of it). */
-export function html(strings: TemplateStringsArray, ...values: readonly unknown[]): SafeHtml {
+/** Tagged template: every `${value}` is escaped unless it is itself `markup` output (or an array of it). */
+export function markup(strings: TemplateStringsArray, ...values: readonly unknown[]): SafeHtml {
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += render(values[i]) + (strings[i + 1] ?? '');
   return { [SAFE]: true, value: out };

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { markup, type SafeHtml } from './html.ts';
 
 /**
  * Pretty-prints a JSON value as HTML, marking the nodes at differing paths and at noise paths so the
@@ -12,7 +12,7 @@ export function jsonView(
 ): SafeHtml {
   const diff = expand(marks.diff);
   const noise = expand(marks.noise);
-  return html`<pre class="json">${node(value, '$', 0, diff, noise)}</pre>`;
+  return markup`<pre class="json">${node(value, '$', 0, diff, noise)}</pre>`;
 }
 
 export function childPath(parent: string, key: string | number): string {
@@ -56,8 +56,11 @@ function classFor(path: string, diff: ReadonlySet<string>, noise: ReadonlySet<st
 function wrap(content: SafeHtml, path: string, cls: string | undefined): SafeHtml {
   return cls === undefined
     ? content
-    : html`<span class="${cls}" data-path="${path}" title="${path}">${content}</span>`;
+    : markup`<span class="${cls}" data-path="${path}" title="${path}">${content}</span>`;
 }
+
+/** Line breaks go in as values: a formatter reflowing the template text cannot change the output. */
+const NL = '\n';
 
 function node(
   value: unknown,
@@ -72,26 +75,27 @@ function node(
   const indent = '  '.repeat(depth + 1);
   const closing = '  '.repeat(depth);
   if (Array.isArray(value)) {
-    if (value.length === 0) return wrap(html`[]`, path, cls);
-    const items = value.map(
-      (v, i) =>
-        html`${indent}${node(v, childPath(path, i), depth + 1, diff, noise)}${i < value.length - 1 ? ',' : ''} `,
-    );
-    return wrap(html`[ ${items}${closing}]`, path, cls);
+    if (value.length === 0) return wrap(markup`[]`, path, cls);
+    const items = value.map((v, i) => [
+      indent,
+      node(v, childPath(path, i), depth + 1, diff, noise),
+      i < value.length - 1 ? ',' : '',
+      NL,
+    ]);
+    return wrap(markup`[${NL}${items}${closing}]`, path, cls);
   }
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0) return wrap(html`{}`, path, cls);
+    if (entries.length === 0) return wrap(markup`{}`, path, cls);
     const items = entries.map(([k, v], i) => {
       const p = childPath(path, k);
       const keyCls = classFor(p, diff, noise);
-      const rendered = html`<span class="json-key">${JSON.stringify(k)}</span>:
-        ${node(v, p, depth + 1, diff, noise, true)}`;
-      return html`${indent}${wrap(rendered, p, keyCls)}${i < entries.length - 1 ? ',' : ''} `;
+      const rendered = markup`<span class="json-key">${JSON.stringify(k)}</span>: ${node(v, p, depth + 1, diff, noise, true)}`;
+      return [indent, wrap(rendered, p, keyCls), i < entries.length - 1 ? ',' : '', NL];
     });
-    return wrap(html`{ ${items}${closing}}`, path, cls);
+    return wrap(markup`{${NL}${items}${closing}}`, path, cls);
   }
   const literal = value === undefined ? 'undefined' : JSON.stringify(value);
   const kind = typeof value === 'string' ? 'json-string' : value === null ? 'json-null' : 'json-literal';
-  return wrap(html`<span class="${kind}">${literal}</span>`, path, cls);
+  return wrap(markup`<span class="${kind}">${literal}</span>`, path, cls);
 }

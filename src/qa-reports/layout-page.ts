@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { markup, type SafeHtml } from './html.ts';
 
 export interface PageContext {
   readonly actor: string;
@@ -13,8 +13,8 @@ export const STYLESHEET_PATH = '/reports/static/reports.css';
 export function layoutPage(title: string, body: SafeHtml, context: PageContext | undefined): string {
   const nav =
     context === undefined
-      ? html``
-      : html`<nav class="top">
+      ? markup``
+      : markup`<nav class="top">
           <a href="/reports">Routes</a> <a href="/reports/audit">Audit log</a>
           <span class="who">Signed in as <strong>${context.actor}</strong> (${context.role})</span>
           <form method="post" action="/reports/logout" class="inline">
@@ -22,7 +22,7 @@ export function layoutPage(title: string, body: SafeHtml, context: PageContext |
           </form>
         </nav>`;
   return `<!doctype html>\n${
-    html`<html lang="en">
+    markup`<html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -41,7 +41,7 @@ export function layoutPage(title: string, body: SafeHtml, context: PageContext |
 }
 
 export function csrfField(context: PageContext): SafeHtml {
-  return html`<input type="hidden" name="_csrf" value="${context.csrf}" />`;
+  return markup`<input type="hidden" name="_csrf" value="${context.csrf}" />`;
 }
 
 export function percent(rate: number | null): string {

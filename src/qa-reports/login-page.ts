@@ -1,8 +1,8 @@
-import { html } from './html.ts';
+import { markup } from './html.ts';
 import { layoutPage } from './layout-page.ts';
 
 export function loginPage(csrf: string, next: string, error: string | undefined): string {
-  const body = html`${error === undefined ? html`` : html`<p class="error" role="alert">${error}</p>`}
+  const body = markup`${error === undefined ? markup`` : markup`<p class="error" role="alert">${error}</p>`}
     <form method="post" action="/reports/login" class="stack" id="login-form">
       <input type="hidden" name="_csrf" value="${csrf}" /><input type="hidden" name="next" value="${next}" />
       <label

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { markup, type SafeHtml } from './html.ts';
 import type { MatchRatePoint } from './report-store.ts';
 
 const WIDTH = 600;
@@ -32,17 +32,17 @@ export function matchRateChart(points: readonly MatchRatePoint[], label: string)
 
   const lines = segments.map((seg) =>
     seg.length === 1
-      ? html`<circle
+      ? markup`<circle
           class="chart-dot"
           cx="${seg[0]?.split(',')[0]}"
           cy="${seg[0]?.split(',')[1]}"
           r="2.5"
         ></circle>`
-      : html`<polyline class="chart-line" points="${seg.join(' ')}"></polyline>`,
+      : markup`<polyline class="chart-line" points="${seg.join(' ')}"></polyline>`,
   );
   const grid = [0, 0.5, 1].map(
     (r) =>
-      html`<line
+      markup`<line
           class="chart-grid"
           x1="${PAD_LEFT}"
           x2="${WIDTH - PAD_RIGHT}"
@@ -57,18 +57,18 @@ export function matchRateChart(points: readonly MatchRatePoint[], label: string)
   const last = points[n - 1];
   const axis =
     first !== undefined && last !== undefined
-      ? html`<text class="chart-axis" x="${PAD_LEFT}" y="${HEIGHT - 6}">${shortTime(first.at)}</text
+      ? markup`<text class="chart-axis" x="${PAD_LEFT}" y="${HEIGHT - 6}">${shortTime(first.at)}</text
           ><text class="chart-axis" x="${WIDTH - PAD_RIGHT}" y="${HEIGHT - 6}" text-anchor="end"
             >${shortTime(last.at)}</text
           >`
-      : html``;
+      : markup``;
   const empty =
     segments.length === 0
-      ? html`<text class="chart-axis" x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle"
+      ? markup`<text class="chart-axis" x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle"
           >no comparisons in this window</text
         >`
-      : html``;
-  return html`<svg
+      : markup``;
+  return markup`<svg
     class="chart"
     xmlns="http://www.w3.org/2000/svg"
     viewBox="0 0 ${WIDTH} ${HEIGHT}"

@@ -1,4 +1,4 @@
-import { html } from './html.ts';
+import { markup } from './html.ts';
 import { layoutPage, millis, percent, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
 import type { MatchRatePoint, RouteStats } from './report-store.ts';
@@ -18,7 +18,7 @@ export function overviewPage(
   choice: WindowChoice,
   context: PageContext,
 ): string {
-  const body = html`${windowFilter('/reports', choice, undefined)}
+  const body = markup`${windowFilter('/reports', choice, undefined)}
     <table class="routes">
       <thead>
         <tr>
@@ -36,7 +36,7 @@ export function overviewPage(
         ${rows.map((r) => {
           const s = r.stats;
           const rateClass = s?.matchRate === null || s === undefined ? '' : s.matchRate < 1 ? 'bad' : 'good';
-          return html`<tr data-route="${r.routeId}">
+          return markup`<tr data-route="${r.routeId}">
             <td>
               <a href="/reports/routes/${encodeURIComponent(r.routeId)}?window=${choice.key}">${r.routeId}</a>
             </td>
@@ -58,7 +58,7 @@ export function overviewPage(
     <h2>Match rate over time</h2>
     ${rows.map(
       (r) =>
-        html`<figure>
+        markup`<figure>
           <figcaption>${r.routeId}</figcaption>
           ${matchRateChart(r.series, `Match rate of ${r.routeId}`)}
         </figure>`,

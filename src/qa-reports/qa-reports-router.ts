@@ -7,7 +7,7 @@ import { auditPage } from './audit-page.ts';
 import { BadRequestError } from './bad-request-error.ts';
 import { parseCookies, serializeCookie } from './cookies.ts';
 import { groupPage } from './group-page.ts';
-import { html } from './html.ts';
+import { markup } from './html.ts';
 import { layoutPage, type PageContext } from './layout-page.ts';
 import { loginPage } from './login-page.ts';
 import { NotFoundError } from './not-found-error.ts';
@@ -437,7 +437,7 @@ function errorCode(status: number): string {
 function messagePage(title: string, message: string): string {
   return layoutPage(
     title,
-    html`<p class="error">${message}</p>
+    markup`<p class="error">${message}</p>
       <p><a href="/reports">Back to the reports</a></p>`,
     undefined,
   );

@@ -69,8 +69,8 @@ export interface CapturedMessage {
   readonly method?: string;
   readonly path?: string;
   readonly headers: Readonly<Record<string, unknown>>;
-  /** Parsed JSON when the body was JSON, otherwise the text. */
-  readonly body: unknown;
+  /** Parsed JSON when the body was JSON, otherwise the text (src/shadow/redact.ts StoredBody). */
+  readonly body?: unknown;
 }
 
 export interface SampleSummary {

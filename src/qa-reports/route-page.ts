@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { markup, type SafeHtml } from './html.ts';
 import { csrfField, layoutPage, percent, timestamp, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
 import {
@@ -24,23 +24,23 @@ export interface RoutePageData {
 }
 
 export function diffPathsList(group: DiffGroup): SafeHtml {
-  return html`<ul class="paths">
-    ${group.paths.map((p) => html`<li><code>${p.path}</code> <span class="muted">${p.kind}</span></li>`)}
+  return markup`<ul class="paths">
+    ${group.paths.map((p) => markup`<li><code>${p.path}</code> <span class="muted">${p.kind}</span></li>`)}
   </ul>`;
 }
 
 export function routePage(data: RoutePageData, choice: WindowChoice, context: PageContext): string {
   const action = `/reports/routes/${encodeURIComponent(data.routeId)}`;
-  const statusSelect = html`<label
+  const statusSelect = markup`<label
     >Status
     <select name="status">
       <option value="">any</option>
       ${GROUP_STATUSES.map(
-        (s) => html`<option value="${s}" ${s === data.status ? html` selected` : html``}>${s}</option>`,
+        (s) => markup`<option value="${s}" ${s === data.status ? markup` selected` : markup``}>${s}</option>`,
       )}
     </select></label
   >`;
-  const body = html`<p>
+  const body = markup`<p>
       <code>${data.methods.join(', ')} ${data.path}</code> · mode <strong>${data.mode}</strong> · match rate
       <strong class="match-rate">${percent(data.stats?.matchRate ?? null)}</strong> over
       ${data.stats?.total ?? 0} comparisons (${data.stats?.noise ?? 0} noise-only, ${data.stats?.error ?? 0}
@@ -51,8 +51,8 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
     <h2>Diff groups</h2>
     ${
       data.groups.length === 0
-        ? html`<p class="muted">No diff group in this window.</p>`
-        : html`<table class="groups">
+        ? markup`<p class="muted">No diff group in this window.</p>`
+        : markup`<table class="groups">
             <thead>
               <tr>
                 <th>Differing paths</th>
@@ -66,13 +66,13 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
             <tbody>
               ${data.groups.map(
                 (g) =>
-                  html`<tr data-group="${g.id}">
+                  markup`<tr data-group="${g.id}">
                     <td>${diffPathsList(g)}</td>
                     <td class="num">${g.count}</td>
                     <td>${timestamp(g.firstSeen)}</td>
                     <td>${timestamp(g.lastSeen)}</td>
                     <td class="status-${g.status}">
-                      ${g.status}${g.statusNote === null ? html`` : html`<br /><span class="muted">${g.statusNote}</span>`}
+                      ${g.status}${g.statusNote === null ? markup`` : markup`<br /><span class="muted">${g.statusNote}</span>`}
                     </td>
                     <td><a href="/reports/groups/${encodeURIComponent(g.id)}">Samples and actions</a></td>
                   </tr>`,
@@ -87,8 +87,8 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
 
 export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): SafeHtml {
   if (rules.length === 0)
-    return html`<p class="muted">No accepted difference: every differing path counts.</p>`;
-  return html`<table class="rules">
+    return markup`<p class="muted">No accepted difference: every differing path counts.</p>`;
+  return markup`<table class="rules">
     <thead>
       <tr>
         <th>Ignored paths</th>
@@ -101,15 +101,15 @@ export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): 
     <tbody>
       ${rules.map(
         (r) =>
-          html`<tr data-rule="${r.id}">
-            <td>${r.paths.map((p) => html`<code>${p}</code> `)}</td>
+          markup`<tr data-rule="${r.id}">
+            <td>${r.paths.map((p) => markup`<code>${p}</code> `)}</td>
             <td>${r.reason}</td>
             <td>${r.createdBy}</td>
             <td>${timestamp(r.createdAt)}</td>
             <td>
               ${
                 context.role === 'operator'
-                  ? html`<form
+                  ? markup`<form
                       method="post"
                       action="/reports/rules/${encodeURIComponent(r.id)}/revoke"
                       class="inline"
@@ -122,7 +122,7 @@ export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): 
                         aria-label="Reason to revoke"
                       /><button type="submit">Revoke</button>
                     </form>`
-                  : html`<span class="muted">operator can revoke</span>`
+                  : markup`<span class="muted">operator can revoke</span>`
               }
             </td>
           </tr>`,

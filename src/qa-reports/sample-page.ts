@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { markup, type SafeHtml } from './html.ts';
 import { jsonView, normalisePath } from './json-view.ts';
 import { layoutPage, timestamp, type PageContext } from './layout-page.ts';
 import type { CapturedMessage, DiffEntry, Sample } from './report-store.ts';
@@ -8,7 +8,7 @@ export function samplePage(sample: Sample, context: PageContext): string {
     diff: new Set(sample.diffs.map((d) => normalisePath(d.path))),
     noise: new Set(sample.noise.map((d) => normalisePath(d.path))),
   };
-  const body = html`<p>
+  const body = markup`<p>
       Route <a href="/reports/routes/${encodeURIComponent(sample.routeId)}">${sample.routeId}</a> ·
       <a href="/reports/groups/${encodeURIComponent(sample.groupId)}">diff group</a> · captured
       ${timestamp(sample.capturedAt)}
@@ -39,17 +39,17 @@ export function samplePage(sample: Sample, context: PageContext): string {
 }
 
 function message(m: CapturedMessage, marks: Parameters<typeof jsonView>[1]): SafeHtml {
-  return html`${headersTable(m.headers)}${bodyView(m.body, marks)}`;
+  return markup`${headersTable(m.headers)}${bodyView(m.body, marks)}`;
 }
 
 function headersTable(headers: Readonly<Record<string, unknown>>): SafeHtml {
   const entries = Object.entries(headers);
-  if (entries.length === 0) return html``;
-  return html`<table class="headers">
+  if (entries.length === 0) return markup``;
+  return markup`<table class="headers">
     <tbody>
       ${entries.map(
         ([k, v]) =>
-          html`<tr>
+          markup`<tr>
             <th>${k}</th>
             <td>${Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : JSON.stringify(v)}</td>
           </tr>`,
@@ -59,14 +59,14 @@ function headersTable(headers: Readonly<Record<string, unknown>>): SafeHtml {
 }
 
 function bodyView(body: unknown, marks: Parameters<typeof jsonView>[1]): SafeHtml {
-  if (body === undefined || body === null || body === '') return html`<p class="muted">(no body)</p>`;
-  if (typeof body === 'string') return html`<pre class="raw">${body}</pre>`;
+  if (body === undefined || body === null || body === '') return markup`<p class="muted">(no body)</p>`;
+  if (typeof body === 'string') return markup`<pre class="raw">${body}</pre>`;
   return jsonView(body, marks);
 }
 
 function diffTable(diffs: readonly DiffEntry[], cls: string): SafeHtml {
-  if (diffs.length === 0) return html`<p class="muted">None.</p>`;
-  return html`<table class="${cls}">
+  if (diffs.length === 0) return markup`<p class="muted">None.</p>`;
+  return markup`<table class="${cls}">
     <thead>
       <tr>
         <th>Path</th>
@@ -78,7 +78,7 @@ function diffTable(diffs: readonly DiffEntry[], cls: string): SafeHtml {
     <tbody>
       ${diffs.map(
         (d) =>
-          html`<tr>
+          markup`<tr>
             <td><code>${d.path}</code></td>
             <td>${d.kind}</td>
             <td><code>${show(d.legacy)}</code></td>

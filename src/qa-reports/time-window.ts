@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.ts';
+import { markup, type SafeHtml } from './html.ts';
 import type { TimeWindow } from './report-store.ts';
 import { BadRequestError } from './bad-request-error.ts';
 
@@ -39,18 +39,18 @@ export function parseWindow(query: Readonly<Record<string, unknown>>, now: Date)
 }
 
 export function windowFilter(action: string, choice: WindowChoice, status: SafeHtml | undefined): SafeHtml {
-  return html`<form method="get" action="${action}" class="filters">
+  return markup`<form method="get" action="${action}" class="filters">
       <label
         >Time window
         <select name="window">
           ${PRESETS.map(
             (p) =>
-              html`<option value="${p.key}" ${p.key === choice.key ? html` selected` : html``}>
+              markup`<option value="${p.key}" ${p.key === choice.key ? markup` selected` : markup``}>
                 ${p.label}
               </option>`,
           )}
         </select></label
-      >${status ?? html``}<button type="submit">Apply</button>
+      >${status ?? markup``}<button type="submit">Apply</button>
     </form>
     <p class="muted">${choice.window.from.toISOString()} – ${choice.window.to.toISOString()}</p>`;
 }

@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CONTENT_SECURITY_POLICY } from './security-headers.ts';
+import { startQaReportsFixture, type QaReportsFixture } from './qa-reports-fixture.ts';
+
+let f: QaReportsFixture;
+let hostileSampleId: string;
+let groupId: string;
+
+const athlete = (score: number, traceId: string) => ({
+  id: 'a1',
+  name: 'Ada',
+  score,
+  traceId,
+  email: 'ada@example.com',
+});
+
+beforeAll(async () => {
+  f = await startQaReportsFixture();
+  const exchanges = [];
+  for (let i = 0; i < 4; i++) {
+    exchanges.push({
+      routeId: 'athletes-get',
+      request: { method: 'GET', path: '/api/athletes/a1' },
+      legacy: athlete(7.5, `t${i}`),
+      legacyAgain: athlete(7.5, `u${i}`),
+      candidate: athlete(7.4, `v${i}`),
+    });
+  }
+  exchanges.push({
+    routeId: 'squads-list',
+    request: {
+      method: 'GET',
+      path: '/api/squads/<script>alert(1)</script>',
+      query: 'q=<img src=x onerror=alert(2)>',
+    },
+    legacy: { name: '<script>alert("legacy")</script>' },
+    candidate: { name: '<b onmouseover=alert(3)>new</b>' },
+  });
+  await f.play(exchanges);
+  const hostileGroup = (await f.store.listGroups('squads-list', { window: lastHour() }))[0];
+  hostileSampleId = (await f.store.listSamples(hostileGroup?.id ?? '', 1))[0]?.id ?? '';
+  groupId = (await f.store.listGroups('athletes-get', { window: lastHour() }))[0]?.id ?? '';
+});
+
+afterAll(async () => {
+  await f?.close();
+});
+
+function lastHour() {
+  return { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function signIn(
+  token: string,
+  name = 'Quinn',
+): Promise<{ cookie: string; csrf: string; setCookie: string }> {
+  const page = await fetch(`${f.baseUrl}/reports/login`);
+  const nonceCookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const loginCsrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+  const res = await fetch(`${f.baseUrl}/reports/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: nonceCookie },
+    body: new URLSearchParams({ _csrf: loginCsrf, token, name, next: '/reports' }),
+  });
+  expect(res.status).toBe(303);
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('__Host-strangler-qa=')) ?? '';
+  const cookie = setCookie.split(';')[0] ?? '';
+  const overview = await fetch(`${f.baseUrl}/reports`, { headers: { cookie } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await overview.text())?.[1] ?? '';
+  return { cookie, csrf, setCookie };
+}
+
+describe('QA reports access control', () => {
+  it('sends the strict CSP and hardening headers on pages, the API and the login page', async () => {
+    for (const path of ['/reports/login', '/reports', '/api/reports/routes', '/openapi.json']) {
+      const res = await fetch(`${f.baseUrl}${path}`, { headers: bearer(f.tokens.adminQaToken) });
+      expect(res.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
+  it('sends signed-out browsers to the login page and rejects the API without a valid token', async () => {
+    const page = await fetch(`${f.baseUrl}/reports/routes/athletes-get`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/reports/login?next=%2Freports%2Froutes%2Fathletes-get');
+    expect((await fetch(`${f.baseUrl}/api/reports/routes`)).status).toBe(401);
+    const wrong = await fetch(`${f.baseUrl}/api/reports/routes`, {
+      headers: bearer(`${f.tokens.adminQaToken}x`),
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('signs in with a token into a Secure, HttpOnly, SameSite=Strict session cookie', async () => {
+    const { setCookie, cookie } = await signIn(f.tokens.adminQaToken);
+    expect(setCookie).toMatch(/; HttpOnly/);
+    expect(setCookie).toMatch(/; Secure/);
+    expect(setCookie).toMatch(/; SameSite=Strict/);
+    const overview = await fetch(`${f.baseUrl}/reports`, { headers: { cookie } });
+    expect(overview.status).toBe(200);
+    expect(await overview.text()).toContain('Signed in as <strong>Quinn</strong> (qa)');
+  });
+
+  it('refuses an unknown token and a login form without its CSRF token', async () => {
+    const page = await fetch(`${f.baseUrl}/reports/login`);
+    const nonceCookie = (page.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const post = (body: Record<string, string>) =>
+      fetch(`${f.baseUrl}/reports/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: nonceCookie },
+        body: new URLSearchParams(body),
+      });
+    const wrongToken = await post({ _csrf: csrf, name: 'Mallory', token: 'guess-guess-guess' });
+    expect(wrongToken.status).toBe(401);
+    expect(wrongToken.headers.getSetCookie().some((c) => c.startsWith('__Host-strangler-qa='))).toBe(false);
+    expect((await post({ name: 'Mallory', token: f.tokens.adminOperatorToken })).status).toBe(403);
+  });
+
+  it('rejects a tampered session cookie', async () => {
+    const { cookie } = await signIn(f.tokens.adminQaToken);
+    const [name, value] = cookie.split('=') as [string, string];
+    const [payload, mac] = value.split('.') as [string, string];
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'operator' }),
+    );
+    const res = await fetch(`${f.baseUrl}/reports`, {
+      redirect: 'manual',
+      headers: { cookie: `${name}=${forged.toString('base64url')}.${mac}` },
+    });
+    expect(res.status).toBe(303);
+  });
+
+  it('refuses a form post from a session without the CSRF token, and accepts it with the token', async () => {
+    const { cookie, csrf } = await signIn(f.tokens.adminQaToken);
+    const post = (body: Record<string, string>) =>
+      fetch(`${f.baseUrl}/reports/groups/${groupId}/defect`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams(body),
+      });
+    expect((await post({ note: 'forged' })).status).toBe(403);
+    expect((await post({ note: 'forged', _csrf: 'x'.repeat(43) })).status).toBe(403);
+    expect((await f.store.getGroup(groupId))?.status).toBe('open');
+    expect((await post({ note: 'rounding is half-even', _csrf: csrf })).status).toBe(303);
+    expect((await f.store.getGroup(groupId))?.statusNote).toBe('rounding is half-even');
+  });
+
+  it('lets a QA token read and decide but not do an operator action', async () => {
+    const asQa = await fetch(`${f.baseUrl}/api/reports/groups/${groupId}`, {
+      method: 'DELETE',
+      headers: { ...bearer(f.tokens.adminQaToken), 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'tidy up' }),
+    });
+    expect(asQa.status).toBe(403);
+    expect(await f.store.getGroup(groupId)).toBeDefined();
+    const { cookie, csrf } = await signIn(f.tokens.adminQaToken);
+    const formDelete = await fetch(`${f.baseUrl}/reports/groups/${groupId}/delete`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ reason: 'tidy up', _csrf: csrf }),
+    });
+    expect(formDelete.status).toBe(403);
+    expect(await f.store.getGroup(groupId)).toBeDefined();
+  });
+
+  it('never redirects off-site after sign-in', async () => {
+    const page = await fetch(`${f.baseUrl}/reports/login?next=//evil.example/x`);
+    expect(await page.text()).toContain('name="next" value="/reports"');
+  });
+});
+
+describe('QA reports rendering', () => {
+  it('renders a hostile sample as text: no tag from the sample reaches the page unescaped', async () => {
+    const res = await fetch(`${f.baseUrl}/reports/samples/${hostileSampleId}`, {
+      headers: bearer(f.tokens.adminQaToken),
+    });
+    const page = await res.text();
+    expect(res.status).toBe(200);
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toMatch(/<img/i);
+    expect(page).not.toMatch(/<b onmouseover/i);
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page).toContain('&lt;b onmouseover=alert(3)&gt;new&lt;/b&gt;');
+  });
+
+  it('shows redacted credentials and personal data, never the captured values', async () => {
+    const group = (await f.store.listGroups('athletes-get', { window: lastHour() }))[0];
+    const sample = (await f.store.listSamples(group?.id ?? '', 1))[0];
+    const page = await (
+      await fetch(`${f.baseUrl}/reports/samples/${sample?.id}`, { headers: bearer(f.tokens.adminQaToken) })
+    ).text();
+    expect(page).not.toContain('secret-of-the-client');
+    expect(page).not.toContain('ada@example.com');
+  });
+
+  it('highlights the differing path and shows learned noise apart', async () => {
+    const group = (await f.store.listGroups('athletes-get', { window: lastHour() }))[0];
+    expect(group?.paths).toEqual([{ path: '$.score', kind: 'changed' }]);
+    const sample = (await f.store.listSamples(group?.id ?? '', 1))[0];
+    const page = await (
+      await fetch(`${f.baseUrl}/reports/samples/${sample?.id}`, { headers: bearer(f.tokens.adminQaToken) })
+    ).text();
+    expect(page).toMatch(
+      /<span class="mark-diff" data-path="\$\.score"[^>]*><span class="json-key">&quot;score&quot;<\/span>: <span class="json-literal">7\.5<\/span>/,
+    );
+    expect(page).toMatch(/<span class="mark-noise" data-path="\$\.traceId"/);
+  });
+
+  it('answers unknown ids with 404 pages and API errors, not 500', async () => {
+    const page = await fetch(`${f.baseUrl}/reports/samples/nope`, { headers: bearer(f.tokens.adminQaToken) });
+    expect(page.status).toBe(404);
+    const api = await fetch(`${f.baseUrl}/api/reports/routes/nope`, {
+      headers: bearer(f.tokens.adminQaToken),
+    });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ error: 'not_found' });
+  });
+});
