@@ -42,7 +42,13 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
   const ownAgent = deps.agent === undefined;
   const agent =
     deps.agent ??
-    new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 512, maxFreeSockets: 256 });
+    new http.Agent({
+      keepAlive: true,
+      keepAliveMsecs: 1000,
+      maxSockets: 512,
+      maxFreeSockets: 256,
+      noDelay: true,
+    });
 
   const reportError = (error: Error, req?: IncomingMessage, res?: ServerResponse | Socket): void => {
     if (req === undefined || res === undefined) {

@@ -1,0 +1,332 @@
+/**
+ * Legacy pass-through speed (issue #2 §9), in one run: the 1 KB JSON upstream directly, strangler
+ * in front of it (unmatched path, and a matched route in legacy mode), and nginx as a reverse proxy
+ * with a keep-alive upstream pool when it is installed. Each is driven by wrk at the same load after
+ * a short warm-up; the table gives req/s, p50, p99 and the ratios the issue sets targets for
+ * (strangler ≥ 0.6× nginx req/s, p50 ≤ 2× nginx).
+ *
+ * Usage: node scripts/bench.ts
+ * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_WARMUP_SECONDS (2),
+ * BENCH_NGINX_WORKERS (1: one nginx worker against one strangler process), BENCH_PROFILE=1 writes a
+ * CPU profile of strangler (node --cpu-prof) into artifacts/bench-profile/, LOG_LEVEL for strangler.
+ * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
+ */
+import { execFileSync, fork, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const nginxWorkers = process.env.BENCH_NGINX_WORKERS ?? '1';
+const profile = process.env.BENCH_PROFILE === '1';
+/** Comma-separated subset of: direct, nginx, catch-all, route (profiling one target at a time). */
+const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
+const wanted = (name: string): boolean => only === undefined || only.includes(name);
+
+interface Result {
+  readonly name: string;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  /** CPU time (user + system) the proxy process(es) spent per request: robust to a busy machine. */
+  readonly cpuMicrosPerRequest: number | undefined;
+}
+
+const children: ChildProcess[] = [];
+
+function which(command: string): string | undefined {
+  for (const candidate of [command, `/usr/sbin/${command}`, `/usr/bin/${command}`]) {
+    try {
+      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
+      return candidate;
+    } catch (error: unknown) {
+      const code = (error as { code?: unknown }).code;
+      // wrk -v exits 1 after printing its version: it exists.
+      if (code !== 'ENOENT' && (error as { status?: unknown }).status !== undefined) return candidate;
+    }
+  }
+  return undefined;
+}
+
+interface Started {
+  readonly port: number;
+  readonly pid: number | undefined;
+}
+
+function forkWithPort(
+  script: string,
+  args: readonly string[],
+  execArgv: readonly string[] = [],
+): Promise<Started> {
+  const child = fork(new URL(script, import.meta.url), [...args], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [...execArgv],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ port: (message as { port: number }).port, pid: child.pid }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function startNginx(nginx: string, upstreamPort: number, dir: string): Promise<Started> {
+  const port = await freePort();
+  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes ${nginxWorkers};
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream legacy {
+    server 127.0.0.1:${upstreamPort};
+    keepalive 128;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://legacy;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+  }
+}
+`,
+  );
+  const child = spawn(nginx, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitForPort(port, 5000);
+  return { port, pid: child.pid };
+}
+
+function toMs(value: string): number {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(value);
+  if (match === null) return Number.NaN;
+  const n = Number(match[1]);
+  const unit = match[2];
+  return unit === 'us' ? n / 1000 : unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
+}
+
+function runWrk(wrk: string, url: string, durationSeconds: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      wrk,
+      [`-t${threads}`, `-c${connections}`, `-d${durationSeconds}s`, '--latency', url],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`wrk exited with ${code}`)),
+    );
+  });
+}
+
+/** The process and its direct children (nginx's workers), by pid. */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/** utime + stime in clock ticks (USER_HZ, 100 on Linux) over the given processes. */
+function cpuTicks(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone: nothing more to count.
+    }
+  }
+  return ticks;
+}
+
+const TICK_MICROS = 10_000;
+
+async function measure(
+  wrk: string,
+  name: string,
+  url: string,
+  proxyPid: number | undefined,
+): Promise<Result> {
+  if (warmupSeconds > 0) await runWrk(wrk, url, warmupSeconds);
+  const pids = proxyPid === undefined ? [] : processTree(proxyPid);
+  const ticksBefore = cpuTicks(pids);
+  const output = await runWrk(wrk, url, seconds);
+  const ticks = cpuTicks(pids) - ticksBefore;
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];
+  const p50 = /^\s+50%\s+(\S+)/m.exec(output)?.[1];
+  const p99 = /^\s+99%\s+(\S+)/m.exec(output)?.[1];
+  const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1];
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const socketErrorCount =
+    socketErrors === null ? 0 : socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0);
+  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? 0);
+  return {
+    name,
+    cpuMicrosPerRequest: pids.length === 0 || requests === 0 ? undefined : (ticks * TICK_MICROS) / requests,
+    requestsPerSecond: Number(rps),
+    p50Ms: toMs(p50 ?? ''),
+    p99Ms: toMs(p99 ?? ''),
+    errors: Number(errors ?? 0) + socketErrorCount,
+  };
+}
+
+function print(results: readonly Result[]): void {
+  const direct = results.find((r) => r.name === 'direct');
+  const nginx = results.find((r) => r.name === 'nginx');
+  const pad = (text: string, width: number): string => text.padStart(width);
+  console.log(
+    `\n${'target'.padEnd(20)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}` +
+      `${pad('vs direct', 11)}${pad('vs nginx', 10)}${pad('p50/nginx', 11)}${pad('cpu µs/req', 12)}`,
+  );
+  for (const r of results) {
+    const ratio = (base: Result | undefined): string =>
+      base === undefined ? '-' : `${(r.requestsPerSecond / base.requestsPerSecond).toFixed(2)}x`;
+    const p50Ratio = nginx === undefined ? '-' : `${(r.p50Ms / nginx.p50Ms).toFixed(2)}x`;
+    console.log(
+      `${r.name.padEnd(20)}${pad(r.requestsPerSecond.toFixed(0), 10)}${pad(r.p50Ms.toFixed(2), 9)}` +
+        `${pad(r.p99Ms.toFixed(2), 9)}${pad(String(r.errors), 8)}${pad(ratio(direct), 11)}${pad(ratio(nginx), 10)}` +
+        `${pad(p50Ratio, 11)}${pad(r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1), 12)}`,
+    );
+  }
+  if (nginx !== undefined) {
+    for (const r of results.filter((result) => result.name.startsWith('strangler'))) {
+      const throughput = r.requestsPerSecond / nginx.requestsPerSecond;
+      const latency = r.p50Ms / nginx.p50Ms;
+      const verdict = throughput >= 0.6 && latency <= 2 ? 'meets' : 'misses';
+      console.log(
+        `${r.name}: ${verdict} the target (req/s ${throughput.toFixed(2)}x nginx ≥ 0.6x, p50 ${latency.toFixed(2)}x nginx ≤ 2x)`,
+      );
+    }
+  } else {
+    console.log('nginx is not installed: no nginx comparison (apt-get install -y nginx)');
+  }
+}
+
+async function main(): Promise<void> {
+  const wrk = which('wrk');
+  if (wrk === undefined) throw new Error('wrk is not installed (apt-get install -y wrk)');
+  const nginx = which('nginx');
+  const dir = mkdtempSync(join(tmpdir(), 'strangler-bench-'));
+  try {
+    const upstream = await forkWithPort('./bench/upstream-server.ts', []);
+    const profileDir = join(process.cwd(), 'artifacts', 'bench-profile');
+    const strangler = await forkWithPort(
+      './bench/strangler-server.ts',
+      [`http://127.0.0.1:${upstream.port}`],
+      profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    );
+    const proxy = nginx === undefined ? undefined : await startNginx(nginx, upstream.port, dir);
+    console.log(
+      `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up; 1 KB JSON GET; ` +
+        `strangler: 1 node process (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); nginx: ${nginxWorkers} worker(s)`,
+    );
+    const results: Result[] = [];
+    const at = (started: Started, path: string): string => `http://127.0.0.1:${started.port}${path}`;
+    if (wanted('direct'))
+      results.push(await measure(wrk, 'direct', at(upstream, '/api/other'), upstream.pid));
+    if (proxy !== undefined && wanted('nginx')) {
+      results.push(await measure(wrk, 'nginx', at(proxy, '/api/other'), proxy.pid));
+    }
+    if (wanted('catch-all')) {
+      results.push(await measure(wrk, 'strangler catch-all', at(strangler, '/api/other'), strangler.pid));
+    }
+    if (wanted('route')) {
+      results.push(await measure(wrk, 'strangler route', at(strangler, '/api/athletes'), strangler.pid));
+    }
+    print(results);
+    if (profile) console.log(`CPU profile of strangler: ${profileDir} (written when it exits)`);
+  } finally {
+    await stopChildren();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function stopChildren(): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) {
+            resolve();
+            return;
+          }
+          const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          // Forked node children leave on disconnect (so a profile gets written); nginx on SIGQUIT.
+          if (child.connected) child.disconnect();
+          else child.kill('SIGQUIT');
+        }),
+    ),
+  );
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await stopChildren();
+  process.exitCode = 1;
+});
