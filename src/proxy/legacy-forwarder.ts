@@ -40,15 +40,16 @@ export interface LegacyForwarder {
 export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarder {
   const { metrics, logger, legacyUrl } = deps;
   const ownAgent = deps.agent === undefined;
-  const agent =
-    deps.agent ??
-    new http.Agent({
-      keepAlive: true,
-      keepAliveMsecs: 1000,
-      maxSockets: 512,
-      maxFreeSockets: 256,
-      noDelay: true,
-    });
+  // noDelay reaches net.createConnection (node passes agent options through; @types/node omits
+  // it): a proxy writes small header packets that must not wait for Nagle's algorithm.
+  const agentOptions: http.AgentOptions & { noDelay: boolean } = {
+    keepAlive: true,
+    keepAliveMsecs: 1000,
+    maxSockets: 512,
+    maxFreeSockets: 256,
+    noDelay: true,
+  };
+  const agent = deps.agent ?? new http.Agent(agentOptions);
 
   const reportError = (error: Error, req?: IncomingMessage, res?: ServerResponse | Socket): void => {
     if (req === undefined || res === undefined) {
