@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { applyVersionGuarded } from '../../src/sync/pg-apply.ts';
 import { legacyStandInTarget } from '../../src/sync/pg-sync-sql.ts';
 import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
-import type { SyncOwnership } from '../../src/sync/sync-entities.ts';
+import type { SyncEntity, SyncOwnership } from '../../src/sync/sync-entities.ts';
 
 /**
  * PostgreSQL → legacy on the stand-in. One transaction per batch:
@@ -58,6 +58,25 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
     },
     async ping(): Promise<void> {
       await pool.query('SELECT 1');
+    },
+    async bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean> {
+      const target = legacyStandInTarget(entity);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config('strangler.origin', $1, true)`, [origin]);
+        const result = await client.query(
+          `UPDATE ${target.table} SET "Version" = GREATEST("Version", $2::bigint) + 1 WHERE ${target.columnName(entity.key)} = $1::uuid`,
+          [key, atLeast],
+        );
+        await client.query('COMMIT');
+        return (result.rowCount ?? 0) > 0;
+      } catch (error: unknown) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
     },
   };
 }

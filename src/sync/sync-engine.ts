@@ -46,6 +46,12 @@ export interface LegacyWriter {
   applyBatch(changes: readonly SyncChange[], ownership: SyncOwnership): Promise<ApplyResult[]>;
   /** Resolves when the legacy database answers; used to tell "legacy is down" from "this event fails". */
   ping(): Promise<void>;
+  /**
+   * Repair: raises a legacy row's version above `atLeast` as an ordinary (non-sync) write tagged with
+   * `origin`, so the change feed carries the legacy row to the new side and wins its version guard.
+   * Returns false when the row does not exist.
+   */
+  bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean>;
 }
 
 export interface LegacyRowReader {

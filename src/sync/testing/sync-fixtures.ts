@@ -102,3 +102,55 @@ export async function inTransaction<T>(
     client.release();
   }
 }
+
+/**
+ * The same `athletes` rows (in `squads` squads) on both sides, as a finished backfill leaves them. Keys are
+ * md5-derived so both databases compute identical rows; legacy triggers are bypassed (replica role)
+ * because these rows are not changes to sync.
+ */
+export async function seedMirrored(
+  newPool: Pick<pg.Pool, 'query'>,
+  legacyPool: pg.Pool,
+  counts: { squads: number; athletes: number },
+): Promise<void> {
+  const squadId = `md5('squad' || s)::uuid`;
+  const athleteId = `md5('athlete' || i)::uuid`;
+  const athleteSquad = `md5('squad' || (i % ${counts.squads}))::uuid`;
+  const stamp = `timestamp '2026-01-01 00:00:00' + make_interval(secs => i * 0.000001 + i)`;
+  await newPool.query(
+    `INSERT INTO squads (id, name, sport, created_at, version)
+     SELECT ${squadId}, 'Squad ' || s, 'rugby', timestamptz '2026-01-01T00:00:00Z', 1 FROM generate_series(0, $1 - 1) s`,
+    [counts.squads],
+  );
+  await newPool.query(
+    `INSERT INTO athletes (id, squad_id, first_name, last_name, email, date_of_birth, position, is_active, created_at, updated_at, version)
+     SELECT ${athleteId}, ${athleteSquad}, 'First' || i, 'Last' || i, 'athlete' || i || '@example.test', date '2000-01-01' + (i % 3000),
+            CASE WHEN i % 3 = 0 THEN NULL ELSE 'Wing' END, i % 7 <> 0, (${stamp}) AT TIME ZONE 'UTC', (${stamp}) AT TIME ZONE 'UTC', 1
+     FROM generate_series(0, $1 - 1) i`,
+    [counts.athletes],
+  );
+  const client = await legacyPool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL session_replication_role = replica');
+    await client.query(
+      `INSERT INTO dbo."Squads" ("SquadId", "Name", "Sport", "CreatedAt", "Version")
+       SELECT ${squadId}, 'Squad ' || s, 'rugby', timestamp '2026-01-01 00:00:00', 1 FROM generate_series(0, $1 - 1) s`,
+      [counts.squads],
+    );
+    await client.query(
+      `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "Position",
+         "IsActive", "CreatedAt", "UpdatedAt", "Version")
+       SELECT ${athleteId}, ${athleteSquad}, 'First' || i, 'Last' || i, 'athlete' || i || '@example.test', date '2000-01-01' + (i % 3000),
+              CASE WHEN i % 3 = 0 THEN NULL ELSE 'Wing' END, i % 7 <> 0, ${stamp}, ${stamp}, 1
+       FROM generate_series(0, $1 - 1) i`,
+      [counts.athletes],
+    );
+    await client.query('COMMIT');
+  } catch (error: unknown) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}

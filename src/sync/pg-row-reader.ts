@@ -1,0 +1,35 @@
+import type pg from 'pg';
+
+import { canonicalRow } from './canonical-row.ts';
+import type { CanonicalRow } from './canonical-row.ts';
+import { buildScan, buildSelectByKeys } from './pg-sync-sql.ts';
+import type { PgTarget } from './pg-sync-sql.ts';
+import type { LegacyRowReader } from './sync-engine.ts';
+import type { SyncEntity } from './sync-entities.ts';
+
+export type RowReader = LegacyRowReader;
+
+/** Reads canonical rows from a PostgreSQL database: the new side, or the legacy stand-in. */
+export function createPgRowReader(
+  pool: Pick<pg.Pool, 'query'>,
+  targetOf: (entity: SyncEntity) => PgTarget,
+): RowReader {
+  return {
+    async readRows(entity: SyncEntity, keys: readonly string[]): Promise<Map<string, CanonicalRow>> {
+      const rows = new Map<string, CanonicalRow>();
+      if (keys.length === 0) return rows;
+      const query = buildSelectByKeys(targetOf(entity), keys);
+      const result = await pool.query<Record<string, string | null>>(query.text, query.values);
+      for (const raw of result.rows) {
+        const row = canonicalRow(entity, raw);
+        rows.set(row[entity.key.name] ?? '', row);
+      }
+      return rows;
+    },
+    async scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]> {
+      const query = buildScan(targetOf(entity), afterKey, limit);
+      const result = await pool.query<Record<string, string | null>>(query.text, query.values);
+      return result.rows.map((raw) => canonicalRow(entity, raw));
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import type pg from 'pg';
+
+import type { Logger } from '../../observability/logger.ts';
+import { rowsEqual } from '../canonical-row.ts';
+import type { CanonicalRow } from '../canonical-row.ts';
+import type { RowReader } from '../pg-row-reader.ts';
+import type { SyncEntity } from '../sync-entities.ts';
+import { BucketDigest, bucketOf } from './bucket-digest.ts';
+
+export type MismatchKind = 'missing_in_legacy' | 'missing_in_new' | 'different';
+
+export interface Mismatch {
+  readonly entity: string;
+  readonly key: string;
+  readonly kind: MismatchKind;
+  readonly legacyRow: CanonicalRow | null;
+  readonly newRow: CanonicalRow | null;
+}
+
+export interface ReconcileOptions {
+  readonly chunkSize: number;
+  readonly buckets: number;
+  /** Rows still different after this long are real differences, not changes in flight. */
+  readonly lagWindowMs: number;
+  readonly actor: string;
+}
+
+export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
+  chunkSize: 10_000,
+  buckets: 4096,
+  lagWindowMs: 2000,
+  actor: 'reconcile',
+};
+
+export interface ReconcileDeps {
+  /** The new database: also where runs and mismatches are stored. */
+  readonly newPool: Pick<pg.Pool, 'query'>;
+  readonly legacy: RowReader;
+  readonly newSide: RowReader;
+  readonly logger: Logger;
+}
+
+export interface ReconcileResult {
+  readonly runId: string;
+  readonly entity: string;
+  readonly legacyRows: number;
+  readonly newRows: number;
+  readonly differingBuckets: number;
+  readonly mismatches: readonly Mismatch[];
+  readonly counts: Readonly<Record<MismatchKind, number>>;
+  readonly durationMs: number;
+}
+
+async function scanAll(
+  reader: RowReader,
+  entity: SyncEntity,
+  chunkSize: number,
+  visit: (key: string, row: CanonicalRow) => void,
+): Promise<void> {
+  let after: string | null = null;
+  for (;;) {
+    const rows = await reader.scan(entity, after, chunkSize);
+    for (const row of rows) visit(row[entity.key.name] ?? '', row);
+    if (rows.length < chunkSize) return;
+    after = rows.at(-1)?.[entity.key.name] ?? null;
+  }
+}
+
+function compare(
+  entity: SyncEntity,
+  keys: Iterable<string>,
+  legacy: Map<string, CanonicalRow>,
+  fresh: Map<string, CanonicalRow>,
+): Mismatch[] {
+  const found: Mismatch[] = [];
+  for (const key of keys) {
+    const l = legacy.get(key) ?? null;
+    const n = fresh.get(key) ?? null;
+    if (l === null && n === null) continue;
+    if (l === null)
+      found.push({ entity: entity.name, key, kind: 'missing_in_legacy', legacyRow: null, newRow: n });
+    else if (n === null)
+      found.push({ entity: entity.name, key, kind: 'missing_in_new', legacyRow: l, newRow: null });
+    else if (!rowsEqual(entity, l, n))
+      found.push({ entity: entity.name, key, kind: 'different', legacyRow: l, newRow: n });
+  }
+  return found;
+}
+
+/**
+ * Reconciles one entity (issue #5 §6): both sides scanned in key order in chunks, normalised to the
+ * canonical form, hashed into buckets; the rows of differing buckets compared one by one; the
+ * differences re-read after the lag window so changes still in flight are not reported; the run and its
+ * mismatches stored in strangler.recon_run / recon_mismatch.
+ */
+export async function reconcileEntity(
+  deps: ReconcileDeps,
+  entity: SyncEntity,
+  options: Partial<ReconcileOptions> = {},
+): Promise<ReconcileResult> {
+  const o: ReconcileOptions = { ...DEFAULT_RECONCILE_OPTIONS, ...options };
+  const started = Date.now();
+  const run = await deps.newPool.query<{ id: string }>(
+    `INSERT INTO strangler.recon_run (entity, buckets, actor) VALUES ($1, $2, $3) RETURNING id::text AS id`,
+    [entity.name, o.buckets, o.actor],
+  );
+  const runId = run.rows[0]?.id ?? '';
+  try {
+    const legacyDigest = new BucketDigest(o.buckets);
+    const newDigest = new BucketDigest(o.buckets);
+    await Promise.all([
+      scanAll(deps.legacy, entity, o.chunkSize, (key, row) => legacyDigest.add(entity, key, row)),
+      scanAll(deps.newSide, entity, o.chunkSize, (key, row) => newDigest.add(entity, key, row)),
+    ]);
+    const differing = legacyDigest.differingBuckets(newDigest);
+
+    let mismatches: Mismatch[] = [];
+    if (differing.size > 0) {
+      const legacyRows = new Map<string, CanonicalRow>();
+      const newRows = new Map<string, CanonicalRow>();
+      const keep = (into: Map<string, CanonicalRow>) => (key: string, row: CanonicalRow) => {
+        if (differing.has(bucketOf(key, o.buckets))) into.set(key, row);
+      };
+      await Promise.all([
+        scanAll(deps.legacy, entity, o.chunkSize, keep(legacyRows)),
+        scanAll(deps.newSide, entity, o.chunkSize, keep(newRows)),
+      ]);
+      const candidates = compare(
+        entity,
+        new Set([...legacyRows.keys(), ...newRows.keys()]),
+        legacyRows,
+        newRows,
+      );
+      if (candidates.length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, o.lagWindowMs));
+        const keys = candidates.map((m) => m.key);
+        const [legacyNow, newNow] = await Promise.all([
+          deps.legacy.readRows(entity, keys),
+          deps.newSide.readRows(entity, keys),
+        ]);
+        mismatches = compare(entity, keys, legacyNow, newNow);
+      }
+    }
+
+    const counts: Record<MismatchKind, number> = { missing_in_legacy: 0, missing_in_new: 0, different: 0 };
+    for (const m of mismatches) counts[m.kind] += 1;
+    if (mismatches.length > 0) {
+      await deps.newPool.query(
+        `INSERT INTO strangler.recon_mismatch (run_id, entity, entity_key, kind, legacy_row, new_row)
+         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::jsonb[], $6::jsonb[])`,
+        [
+          runId,
+          entity.name,
+          mismatches.map((m) => m.key),
+          mismatches.map((m) => m.kind),
+          mismatches.map((m) => (m.legacyRow === null ? null : JSON.stringify(m.legacyRow))),
+          mismatches.map((m) => (m.newRow === null ? null : JSON.stringify(m.newRow))),
+        ],
+      );
+    }
+    await deps.newPool.query(
+      `UPDATE strangler.recon_run SET finished_at = now(), status = 'done', legacy_rows = $2, new_rows = $3,
+         differing_buckets = $4, missing_in_legacy = $5, missing_in_new = $6, different = $7 WHERE id = $1`,
+      [
+        runId,
+        legacyDigest.rows,
+        newDigest.rows,
+        differing.size,
+        counts.missing_in_legacy,
+        counts.missing_in_new,
+        counts.different,
+      ],
+    );
+    return {
+      runId,
+      entity: entity.name,
+      legacyRows: legacyDigest.rows,
+      newRows: newDigest.rows,
+      differingBuckets: differing.size,
+      mismatches,
+      counts,
+      durationMs: Date.now() - started,
+    };
+  } catch (error: unknown) {
+    await deps.newPool.query(
+      `UPDATE strangler.recon_run SET finished_at = now(), status = 'failed', error = $2 WHERE id = $1`,
+      [runId, error instanceof Error ? error.message : String(error)],
+    );
+    throw error;
+  }
+}
