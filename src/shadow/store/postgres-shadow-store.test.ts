@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrateQaReportsToLatest } from '../../qa-reports/qa-migrations.ts';
+import { LATENCY_BOUNDS_MS } from '../../qa-reports/qa-tables.ts';
+import { createTestDatabase, type TestDatabase } from '../../testing/test-database.ts';
+import type { RouteNoise } from '../noise/noise-model.ts';
+import { migrateShadowStoreDown, migrateShadowStoreToLatest } from './shadow-migrations.ts';
+import { createPostgresShadowStore, toJsonb } from './postgres-shadow-store.ts';
+import type { GroupUpdate, MinuteCounts, ShadowSample } from './shadow-store.ts';
+import { LATENCY_BUCKET_BOUNDS_MS } from './shadow-tables.ts';
+
+let database: TestDatabase;
+let db: Kysely<unknown>;
+
+beforeAll(async () => {
+  database = await createTestDatabase('shadow_store');
+  db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 3 }) }),
+  });
+  await migrateShadowStoreToLatest(db);
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+});
+
+const minute = new Date('2026-01-01T10:00:00Z');
+const zeros = () => new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0);
+
+function minuteCounts(routeId: string, overrides: Partial<MinuteCounts> = {}): MinuteCounts {
+  const legacyBuckets = zeros();
+  legacyBuckets[2] = 3;
+  return {
+    routeId,
+    minute,
+    counts: { match: 5, mismatch: 2, noise: 1, error: 1, skipped: 1 },
+    legacyBuckets,
+    newBuckets: zeros(),
+    legacySumMs: 12.5,
+    newSumMs: 0,
+    ...overrides,
+  };
+}
+
+function sample(n: number, at = minute): ShadowSample {
+  return {
+    capturedAt: at,
+    request: { method: 'GET', path: `/api/x/${n}`, query: '', headers: {}, bodyKind: 'empty' },
+    legacy: { status: 200, headers: {}, bodyKind: 'json', body: { n, text: 'nul\u0000here' } },
+    candidate: { status: 200, headers: {}, bodyKind: 'json', body: { n: n + 1 } },
+    diffs: [{ path: '$.n', kind: 'changed', legacy: n, new: n + 1 }],
+    noise: [],
+  };
+}
+
+function group(routeId: string, fingerprint: string, samples: number, at = minute): GroupUpdate {
+  return {
+    routeId,
+    fingerprint,
+    paths: [{ path: '$.n', kind: 'changed' }],
+    count: samples + 1,
+    firstSeen: at,
+    lastSeen: at,
+    samples: Array.from({ length: samples }, (_, i) => sample(i, at)),
+  };
+}
+
+describe('shadow store migrations', () => {
+  it('go down and up again, and coexist with QA reports’ copy of the report tables in either order', async () => {
+    await migrateShadowStoreDown(db);
+    const tables = async () =>
+      (
+        await sql<{ table_name: string }>`
+          SELECT table_name FROM information_schema.tables
+          WHERE table_schema = 'strangler' AND table_name LIKE 'shadow_%' AND table_name NOT LIKE '%migration%'
+          ORDER BY table_name`.execute(db)
+      ).rows.map((r) => r.table_name);
+    expect(await tables()).toEqual([]);
+    await migrateQaReportsToLatest(db);
+    await migrateShadowStoreToLatest(db);
+    expect(await tables()).toEqual([
+      'shadow_group',
+      'shadow_minute',
+      'shadow_noise_field',
+      'shadow_noise_route',
+      'shadow_sample',
+    ]);
+  });
+
+  it('use the latency buckets QA reports read', () => {
+    expect(LATENCY_BUCKET_BOUNDS_MS).toEqual(LATENCY_BOUNDS_MS);
+  });
+});
+
+describe('postgres shadow store', () => {
+  it('adds per-minute counters, latency histograms and sums across batches', async () => {
+    const store = createPostgresShadowStore(db);
+    await store.writeBatch({ minutes: [minuteCounts('counters')], groups: [], noise: [] });
+    const newBuckets = zeros();
+    newBuckets[13] = 1;
+    await store.writeBatch({
+      minutes: [minuteCounts('counters', { newBuckets, newSumMs: 20_000 })],
+      groups: [],
+      noise: [],
+    });
+    const row = await sql<Record<string, unknown>>`
+      SELECT * FROM strangler.shadow_minute WHERE route_id = 'counters'`.execute(db);
+    expect(row.rows).toHaveLength(1);
+    expect(row.rows[0]).toMatchObject({
+      match: 10,
+      mismatch: 4,
+      noise: 2,
+      error: 2,
+      skipped: 2,
+      legacy_latency_sum_ms: 25,
+      new_latency_sum_ms: 20_000,
+    });
+    expect((row.rows[0]?.legacy_latency_buckets as number[])[2]).toBe(6);
+    expect((row.rows[0]?.new_latency_buckets as number[])[13]).toBe(1);
+  });
+
+  it('groups by fingerprint and keeps no more samples per group than the cap, across batches', async () => {
+    const store = createPostgresShadowStore(db, { samplesPerGroup: 5 });
+    const later = new Date(minute.getTime() + 60_000);
+    await store.writeBatch({
+      minutes: [],
+      groups: [group('groups', 'fp-a', 3), group('groups', 'fp-b', 1)],
+      noise: [],
+    });
+    await store.writeBatch({ minutes: [], groups: [group('groups', 'fp-a', 4, later)], noise: [] });
+    const groups = await sql<{ fingerprint: string; count: string; sample_count: number; last_seen: Date }>`
+      SELECT fingerprint, count, sample_count, last_seen FROM strangler.shadow_group
+      WHERE route_id = 'groups' ORDER BY fingerprint`.execute(db);
+    expect(groups.rows.map((g) => [g.fingerprint, Number(g.count), g.sample_count])).toEqual([
+      ['fp-a', 9, 5],
+      ['fp-b', 2, 1],
+    ]);
+    expect(groups.rows[0]?.last_seen.getTime()).toBe(later.getTime());
+    const stored = await store.exportSamples('groups', { limit: 100 });
+    expect(stored).toHaveLength(6);
+    // jsonb cannot hold U+0000; the sample is stored with a replacement character instead of failing.
+    expect(JSON.stringify(stored[0]?.legacy.body)).toContain('nul\ufffdhere');
+  });
+
+  it('keeps learned noise counts and loads them back', async () => {
+    const store = createPostgresShadowStore(db);
+    const noise: RouteNoise = {
+      routeId: 'noisy',
+      rawTotal: 10,
+      noiseTotal: 4,
+      fields: [
+        { field: '$.traceId', rawDifferences: 10, noiseDifferences: 4 },
+        { field: '$.Score', rawDifferences: 3, noiseDifferences: 0 },
+      ],
+    };
+    await store.writeBatch({ minutes: [], groups: [], noise: [noise] });
+    await store.writeBatch({ minutes: [], groups: [], noise: [noise] });
+    const loaded = (await store.loadNoise()).find((n) => n.routeId === 'noisy');
+    expect(loaded).toEqual({
+      routeId: 'noisy',
+      rawTotal: 20,
+      noiseTotal: 8,
+      fields: [
+        { field: '$.Score', rawDifferences: 6, noiseDifferences: 0 },
+        { field: '$.traceId', rawDifferences: 20, noiseDifferences: 8 },
+      ],
+    });
+  });
+
+  it('writes a batch all or nothing', async () => {
+    const store = createPostgresShadowStore(db);
+    const bad = { ...group('atomic', 'fp', 1), fingerprint: null as unknown as string };
+    await expect(
+      store.writeBatch({ minutes: [minuteCounts('atomic')], groups: [bad], noise: [] }),
+    ).rejects.toThrow();
+    const rows = await sql`SELECT 1 FROM strangler.shadow_minute WHERE route_id = 'atomic'`.execute(db);
+    expect(rows.rows).toHaveLength(0);
+  });
+
+  it('retention deletes old rows in batches, keeps groups QA decided on, and frees sample slots', async () => {
+    const store = createPostgresShadowStore(db, { samplesPerGroup: 10 });
+    const old = new Date('2025-01-01T00:00:00Z');
+    const recent = new Date('2026-06-01T00:00:00Z');
+    await store.writeBatch({
+      minutes: [minuteCounts('retention', { minute: old }), minuteCounts('retention', { minute: recent })],
+      groups: [
+        group('retention', 'old-open', 3, old),
+        group('retention', 'old-defect', 2, old),
+        group('retention', 'mixed', 4, old),
+      ],
+      noise: [],
+    });
+    await store.writeBatch({ minutes: [], groups: [group('retention', 'mixed', 1, recent)], noise: [] });
+    await sql`UPDATE strangler.shadow_group SET status = 'defect' WHERE fingerprint = 'old-defect'`.execute(
+      db,
+    );
+
+    const result = await store.deleteExpired({ olderThan: new Date('2026-01-01T00:00:00Z'), batchSize: 2 });
+    expect(result).toEqual({ samples: 9, minutes: 1, groups: 1 });
+    const groups = await sql<{ fingerprint: string; sample_count: number }>`
+      SELECT fingerprint, sample_count FROM strangler.shadow_group WHERE route_id = 'retention'
+      ORDER BY fingerprint`.execute(db);
+    expect(groups.rows).toEqual([
+      { fingerprint: 'mixed', sample_count: 1 },
+      { fingerprint: 'old-defect', sample_count: 0 },
+    ]);
+    const minutes = await sql`SELECT 1 FROM strangler.shadow_minute WHERE route_id = 'retention'`.execute(db);
+    expect(minutes.rows).toHaveLength(1);
+  });
+});
+
+describe('toJsonb', () => {
+  it('replaces NUL escapes but not an escaped backslash followed by u0000', () => {
+    expect(toJsonb({ a: 'x\u0000y', b: '\\u0000' })).toBe('{"a":"x\\ufffdy","b":"\\\\u0000"}');
+  });
+});

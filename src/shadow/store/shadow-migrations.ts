@@ -1,0 +1,117 @@
+import { sql, type Kysely } from 'kysely';
+import { Migrator, NO_MIGRATIONS, type Migration, type MigrationResult } from 'kysely/migration';
+
+/*
+ * The shadow store's tables in schema `strangler`, with their own Migrator and migration table so no
+ * other subsystem's migration list is touched (notes/names.md).
+ *
+ * QA reports (src/qa-reports/qa-migrations.ts) create the three report tables too, with IF NOT EXISTS,
+ * because they were written before this store; this migration does the same with identical columns,
+ * so either may run first. Everything beyond them is added here.
+ */
+const statements: Readonly<
+  Record<string, { readonly up: readonly string[]; readonly down: readonly string[] }>
+> = {
+  '0001-shadow-store': {
+    up: [
+      'CREATE SCHEMA IF NOT EXISTS strangler',
+      `CREATE TABLE IF NOT EXISTS strangler.shadow_minute (
+         route_id text NOT NULL,
+         minute timestamptz NOT NULL,
+         match integer NOT NULL DEFAULT 0,
+         mismatch integer NOT NULL DEFAULT 0,
+         noise integer NOT NULL DEFAULT 0,
+         error integer NOT NULL DEFAULT 0,
+         skipped integer NOT NULL DEFAULT 0,
+         legacy_latency_buckets integer[] NOT NULL DEFAULT '{}',
+         new_latency_buckets integer[] NOT NULL DEFAULT '{}',
+         PRIMARY KEY (route_id, minute))`,
+      `CREATE TABLE IF NOT EXISTS strangler.shadow_group (
+         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+         route_id text NOT NULL,
+         fingerprint text NOT NULL,
+         paths jsonb NOT NULL,
+         count bigint NOT NULL DEFAULT 0,
+         first_seen timestamptz NOT NULL,
+         last_seen timestamptz NOT NULL,
+         status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'defect')),
+         UNIQUE (route_id, fingerprint))`,
+      `CREATE TABLE IF NOT EXISTS strangler.shadow_sample (
+         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+         group_id uuid NOT NULL REFERENCES strangler.shadow_group(id) ON DELETE CASCADE,
+         captured_at timestamptz NOT NULL,
+         request jsonb NOT NULL,
+         legacy jsonb NOT NULL,
+         candidate jsonb NOT NULL,
+         diffs jsonb NOT NULL,
+         noise jsonb NOT NULL DEFAULT '[]')`,
+      'CREATE INDEX IF NOT EXISTS shadow_sample_group_idx ON strangler.shadow_sample (group_id, captured_at DESC)',
+      // Retention deletes by age in batches.
+      'CREATE INDEX IF NOT EXISTS shadow_sample_captured_idx ON strangler.shadow_sample (captured_at)',
+      'CREATE INDEX IF NOT EXISTS shadow_minute_minute_idx ON strangler.shadow_minute (minute)',
+      'CREATE INDEX IF NOT EXISTS shadow_group_last_seen_idx ON strangler.shadow_group (last_seen)',
+      `ALTER TABLE strangler.shadow_minute
+         ADD COLUMN IF NOT EXISTS legacy_latency_sum_ms double precision NOT NULL DEFAULT 0,
+         ADD COLUMN IF NOT EXISTS new_latency_sum_ms double precision NOT NULL DEFAULT 0`,
+      'ALTER TABLE strangler.shadow_group ADD COLUMN IF NOT EXISTS sample_count integer NOT NULL DEFAULT 0',
+      `CREATE TABLE strangler.shadow_noise_route (
+         route_id text PRIMARY KEY,
+         raw_total bigint NOT NULL DEFAULT 0,
+         noise_total bigint NOT NULL DEFAULT 0)`,
+      `CREATE TABLE strangler.shadow_noise_field (
+         route_id text NOT NULL,
+         field text NOT NULL,
+         raw_differences bigint NOT NULL DEFAULT 0,
+         noise_differences bigint NOT NULL DEFAULT 0,
+         PRIMARY KEY (route_id, field))`,
+    ],
+    // Rolling the shadow store back drops its data, the report tables included (as QA's own down does).
+    down: [
+      'DROP TABLE IF EXISTS strangler.shadow_noise_field',
+      'DROP TABLE IF EXISTS strangler.shadow_noise_route',
+      'DROP TABLE IF EXISTS strangler.shadow_sample',
+      'DROP TABLE IF EXISTS strangler.shadow_group',
+      'DROP TABLE IF EXISTS strangler.shadow_minute',
+    ],
+  },
+};
+
+export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';
+
+function migrations(): Record<string, Migration> {
+  const out: Record<string, Migration> = {};
+  for (const [name, m] of Object.entries(statements)) {
+    out[name] = {
+      async up(db) {
+        for (const s of m.up) await sql.raw(s).execute(db);
+      },
+      async down(db) {
+        for (const s of m.down) await sql.raw(s).execute(db);
+      },
+    };
+  }
+  return out;
+}
+
+function migratorFor(db: Kysely<unknown>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations() },
+    migrationTableSchema: 'strangler',
+    migrationTableName: SHADOW_MIGRATION_TABLE,
+    migrationLockTableName: `${SHADOW_MIGRATION_TABLE}_lock`,
+  });
+}
+
+export async function migrateShadowStoreToLatest(db: Kysely<unknown>): Promise<readonly MigrationResult[]> {
+  // The Migrator creates its own table inside `strangler` before the first migration runs.
+  await sql`CREATE SCHEMA IF NOT EXISTS strangler`.execute(db);
+  const { error, results } = await migratorFor(db).migrateToLatest();
+  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+  return results ?? [];
+}
+
+export async function migrateShadowStoreDown(db: Kysely<unknown>): Promise<void> {
+  const { error } = await migratorFor(db).migrateTo(NO_MIGRATIONS);
+  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+}
