@@ -1,0 +1,415 @@
+import { ATHLETE_WITH_ENTRIES, ATHLETES, SQUADS } from './contract-data.ts';
+import type { ContractScenario, FixtureRequest, ScenarioStep, StepIgnore } from './contract-fixture.ts';
+
+/*
+ * What scripts/record-contracts.ts asks the legacy, one scenario per fixture file. Every scenario starts
+ * from the data set in contract-data.ts (re-seeded before each), so scenarios are independent. Cover per
+ * route: the happy path, paging, validation errors, 404s, 409s and the soft delete.
+ */
+
+/** A fixed Host, so absolute Location headers are the same in every recording and replay. */
+export const CONTRACT_HOST = 'athletes.example.test';
+
+const active = ATHLETES[0];
+const namesake = ATHLETES[2];
+const inactive = ATHLETES[3];
+const academy = SQUADS[1];
+const emptySquad = SQUADS[2];
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000001';
+
+function get(path: string): FixtureRequest {
+  return { method: 'GET', path, headers: { host: CONTRACT_HOST, 'x-tenant-id': 'tenant-contract' } };
+}
+
+function send(method: string, path: string, body: unknown): FixtureRequest {
+  return {
+    method,
+    path,
+    headers: { host: CONTRACT_HOST, 'x-tenant-id': 'tenant-contract', 'content-type': 'application/json' },
+    body,
+  };
+}
+
+function sendRaw(
+  method: string,
+  path: string,
+  rawBody: string,
+  contentType = 'application/json',
+): FixtureRequest {
+  return {
+    method,
+    path,
+    headers: { host: CONTRACT_HOST, 'x-tenant-id': 'tenant-contract', 'content-type': contentType },
+    rawBody,
+  };
+}
+
+function one(route: string, name: string, description: string, request: FixtureRequest): ContractScenario {
+  return { route, name, description, steps: [{ request }] };
+}
+
+const STAMPED_BY_WRITE: StepIgnore = {
+  path: '$.UpdatedAt',
+  because: 'the write before this step stamped the server clock into UpdatedAt on each side',
+};
+
+const newAthlete = {
+  SquadId: academy.id,
+  FirstName: 'Ada',
+  LastName: 'Holm',
+  Email: 'ada.holm@example.test',
+  DateOfBirth: '2004-03-09',
+  Position: 'Defender',
+};
+
+const athleteUpdate = {
+  SquadId: active.squadId,
+  FirstName: 'Erling',
+  LastName: 'Aalto',
+  Email: 'ERLING.AALTO@example.test',
+  DateOfBirth: active.dateOfBirth,
+  Position: 'Winger',
+};
+
+const answers385 = { Sleep: 4, Soreness: 2, Fatigue: 2, Stress: 3, Mood: 4 };
+const wellnessPath = `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`;
+
+const steps = (...list: ScenarioStep[]): readonly ScenarioStep[] => list;
+
+export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
+  // ------------------------------------------------------------------ squads-list
+  one('squads-list', 'all-squads', 'every squad, ordered by name', get('/api/squads')),
+
+  // ------------------------------------------------------------------ squad-athletes-list
+  one(
+    'squad-athletes-list',
+    'active-members',
+    'active members only by default',
+    get(`/api/squads/${active.squadId}/athletes`),
+  ),
+  one(
+    'squad-athletes-list',
+    'include-inactive',
+    'includeInactive=true adds the soft-deleted; namesakes tie-break by id',
+    get(`/api/squads/${active.squadId}/athletes?includeInactive=true`),
+  ),
+  one(
+    'squad-athletes-list',
+    'second-page',
+    'page 2 of 2 per page',
+    get(`/api/squads/${active.squadId}/athletes?page=2&pageSize=2`),
+  ),
+  one(
+    'squad-athletes-list',
+    'empty-squad',
+    'a squad without athletes: [] and X-Total-Count 0',
+    get(`/api/squads/${emptySquad.id}/athletes`),
+  ),
+  one(
+    'squad-athletes-list',
+    'invalid-include-inactive',
+    'includeInactive that is not a boolean, and pageSize 0',
+    get(`/api/squads/${active.squadId}/athletes?includeInactive=yes&pageSize=0`),
+  ),
+  one(
+    'squad-athletes-list',
+    'unknown-squad',
+    'a GUID no squad has: ProblemDetails 404',
+    get(`/api/squads/${UNKNOWN_ID}/athletes`),
+  ),
+  one(
+    'squad-athletes-list',
+    'not-a-guid',
+    'the {squadId:guid} constraint fails: empty 404',
+    get('/api/squads/first-team/athletes'),
+  ),
+
+  // ------------------------------------------------------------------ athletes-list
+  one('athletes-list', 'first-page', 'active athletes, default paging', get('/api/athletes')),
+  one(
+    'athletes-list',
+    'page-size-3-page-2',
+    'page 2 with 3 per page',
+    get('/api/athletes?page=2&pageSize=3'),
+  ),
+  one(
+    'athletes-list',
+    'past-the-end',
+    'a page past the end: [] with the total',
+    get('/api/athletes?page=9&pageSize=5'),
+  ),
+  one(
+    'athletes-list',
+    'case-insensitive-query',
+    'query keys bind case-insensitively',
+    get('/api/athletes?PAGE=1&PageSize=2'),
+  ),
+  one(
+    'athletes-list',
+    'invalid-paging',
+    'page 0 and a pageSize that is not a number',
+    get('/api/athletes?page=0&pageSize=ten'),
+  ),
+  one(
+    'athletes-list',
+    'page-size-too-large',
+    'pageSize above the maximum',
+    get('/api/athletes?pageSize=201'),
+  ),
+
+  // ------------------------------------------------------------------ athletes-get
+  one('athletes-get', 'existing', 'an active athlete', get(`/api/athletes/${active.id}`)),
+  one(
+    'athletes-get',
+    'inactive',
+    'a soft-deleted athlete is still readable',
+    get(`/api/athletes/${inactive.id}`),
+  ),
+  one(
+    'athletes-get',
+    'null-position',
+    'Position null is written as null',
+    get(`/api/athletes/${namesake.id}`),
+  ),
+  one(
+    'athletes-get',
+    'n-format-upper-case-id',
+    'an id in N format, upper case, binds like Guid.TryParse',
+    get(`/api/athletes/${active.id.replaceAll('-', '').toUpperCase()}`),
+  ),
+  one(
+    'athletes-get',
+    'unknown',
+    'a GUID no athlete has: ProblemDetails 404',
+    get(`/api/athletes/${UNKNOWN_ID}`),
+  ),
+  one('athletes-get', 'not-a-guid', 'the {id:guid} constraint fails: empty 404', get('/api/athletes/12345')),
+
+  // ------------------------------------------------------------------ athletes-create
+  one(
+    'athletes-create',
+    'created',
+    '201 with the athlete and an absolute Location',
+    send('POST', '/api/athletes', newAthlete),
+  ),
+  one(
+    'athletes-create',
+    'camel-case-members',
+    'member names bind case-insensitively; unknown members are ignored',
+    send('POST', '/api/athletes', {
+      squadId: academy.id,
+      firstName: 'Ivo',
+      lastName: 'Jansen',
+      email: 'ivo.jansen@example.test',
+      dateOfBirth: '2003-10-10',
+      shirtNumber: 9,
+    }),
+  ),
+  one(
+    'athletes-create',
+    'validation-errors',
+    'every failing field, in declaration order',
+    send('POST', '/api/athletes', {
+      FirstName: '  ',
+      LastName: 'x'.repeat(101),
+      Email: 'not-an-email',
+      DateOfBirth: null,
+    }),
+  ),
+  one(
+    'athletes-create',
+    'malformed-json',
+    'a body that is not JSON',
+    sendRaw('POST', '/api/athletes', '{"FirstName": "Ada",'),
+  ),
+  one('athletes-create', 'empty-body', 'an empty JSON body', sendRaw('POST', '/api/athletes', '')),
+  one(
+    'athletes-create',
+    'array-body',
+    'a JSON array instead of an object',
+    sendRaw('POST', '/api/athletes', '[]'),
+  ),
+  one(
+    'athletes-create',
+    'wrong-member-type',
+    'DateOfBirth that is not a yyyy-MM-dd date fails the whole body',
+    send('POST', '/api/athletes', { ...newAthlete, DateOfBirth: '09/03/2004' }),
+  ),
+  one(
+    'athletes-create',
+    'unsupported-media-type',
+    'text/plain is a 415',
+    sendRaw('POST', '/api/athletes', JSON.stringify(newAthlete), 'text/plain'),
+  ),
+  one(
+    'athletes-create',
+    'unknown-squad',
+    'a SquadId no squad has',
+    send('POST', '/api/athletes', { ...newAthlete, SquadId: UNKNOWN_ID }),
+  ),
+  one(
+    'athletes-create',
+    'duplicate-email',
+    'an e-mail another athlete has, in other case: 409',
+    send('POST', '/api/athletes', { ...newAthlete, Email: 'sam.berg@example.TEST' }),
+  ),
+
+  // ------------------------------------------------------------------ athletes-update
+  {
+    route: 'athletes-update',
+    name: 'updated',
+    description: 'the update answers the athlete with Version + 1; a read afterwards agrees',
+    steps: steps(
+      { request: send('PUT', `/api/athletes/${active.id}`, athleteUpdate) },
+      { request: get(`/api/athletes/${active.id}`), ignore: [STAMPED_BY_WRITE] },
+    ),
+  },
+  one(
+    'athletes-update',
+    'unknown',
+    'a valid body for a GUID no athlete has: 404',
+    send('PUT', `/api/athletes/${UNKNOWN_ID}`, athleteUpdate),
+  ),
+  one(
+    'athletes-update',
+    'invalid-body-beats-unknown',
+    'model validation runs before the action looks the athlete up',
+    send('PUT', `/api/athletes/${UNKNOWN_ID}`, { ...athleteUpdate, Email: null }),
+  ),
+  one(
+    'athletes-update',
+    'email-of-another',
+    "another athlete's e-mail: 409",
+    send('PUT', `/api/athletes/${active.id}`, { ...athleteUpdate, Email: ATHLETES[4].email }),
+  ),
+  one(
+    'athletes-update',
+    'not-a-guid',
+    'the {id:guid} constraint fails: empty 404',
+    send('PUT', '/api/athletes/abc', athleteUpdate),
+  ),
+
+  // ------------------------------------------------------------------ athletes-delete
+  {
+    route: 'athletes-delete',
+    name: 'soft-delete',
+    description: 'DELETE answers 204; the athlete stays readable with IsActive false and Version + 1',
+    steps: steps(
+      { request: { ...get(`/api/athletes/${active.id}`), method: 'DELETE' } },
+      { request: get(`/api/athletes/${active.id}`), ignore: [STAMPED_BY_WRITE] },
+      { request: get(`/api/squads/${active.squadId}/athletes`) },
+    ),
+  },
+  {
+    route: 'athletes-delete',
+    name: 'already-inactive',
+    description: 'deleting an inactive athlete again is a 204 that changes nothing',
+    steps: steps(
+      { request: { ...get(`/api/athletes/${inactive.id}`), method: 'DELETE' } },
+      { request: get(`/api/athletes/${inactive.id}`) },
+    ),
+  },
+  one('athletes-delete', 'unknown', 'a GUID no athlete has: 404', {
+    ...get(`/api/athletes/${UNKNOWN_ID}`),
+    method: 'DELETE',
+  }),
+
+  // ------------------------------------------------------------------ wellness-list
+  one(
+    'wellness-list',
+    'all-entries',
+    'every entry by date, scores with their decimal scale',
+    get(wellnessPath),
+  ),
+  one(
+    'wellness-list',
+    'date-range',
+    'from and to are inclusive',
+    get(`${wellnessPath}?from=2026-11-02&to=2026-11-04`),
+  ),
+  one('wellness-list', 'paged', 'page 2 with 4 per page', get(`${wellnessPath}?page=2&pageSize=4`)),
+  one(
+    'wellness-list',
+    'invalid-dates',
+    'from that is not a date, to before from',
+    get(`${wellnessPath}?from=2026-13-01&to=yesterday`),
+  ),
+  one(
+    'wellness-list',
+    'to-before-from',
+    'to earlier than from',
+    get(`${wellnessPath}?from=2026-11-05&to=2026-11-01`),
+  ),
+  one(
+    'wellness-list',
+    'no-entries',
+    'an athlete without entries: []',
+    get(`/api/athletes/${ATHLETES[1].id}/wellness`),
+  ),
+  one(
+    'wellness-list',
+    'unknown-athlete',
+    'a GUID no athlete has: 404',
+    get(`/api/athletes/${UNKNOWN_ID}/wellness`),
+  ),
+
+  // ------------------------------------------------------------------ wellness-create
+  one(
+    'wellness-create',
+    'created-half-even',
+    '3.85 rounds half to even: 3.8',
+    send('POST', wellnessPath, { EntryDate: '2026-11-20', ...answers385, Notes: 'Good session' }),
+  ),
+  one(
+    'wellness-create',
+    'created-whole-score',
+    'a whole score keeps its scale: 5.0; answers may come as strings',
+    send('POST', wellnessPath, {
+      EntryDate: '2026-11-21',
+      Sleep: '5',
+      Soreness: 1,
+      Fatigue: 1,
+      Stress: 1,
+      Mood: 5,
+    }),
+  ),
+  {
+    route: 'wellness-create',
+    name: 'second-entry-same-day',
+    description: 'one entry per athlete per day: the second is a 409',
+    steps: steps(
+      { request: send('POST', wellnessPath, { EntryDate: '2026-11-22', ...answers385 }) },
+      { request: send('POST', wellnessPath, { EntryDate: '2026-11-22', ...answers385, Mood: 1 }) },
+    ),
+  },
+  one(
+    'wellness-create',
+    'seeded-day-conflict',
+    'a day that already has an entry: 409',
+    send('POST', wellnessPath, { EntryDate: '2026-11-01', ...answers385 }),
+  ),
+  one(
+    'wellness-create',
+    'out-of-range-and-missing',
+    'answers outside 1..5 and missing ones, in declaration order',
+    send('POST', wellnessPath, {
+      EntryDate: '2026-11-20',
+      Sleep: 0,
+      Soreness: 6,
+      Stress: 3,
+      Notes: 'n'.repeat(501),
+    }),
+  ),
+  one(
+    'wellness-create',
+    'fractional-answer',
+    'an answer of 4.5 cannot bind to an Int32',
+    send('POST', wellnessPath, { EntryDate: '2026-11-20', ...answers385, Sleep: 4.5 }),
+  ),
+  one(
+    'wellness-create',
+    'unknown-athlete',
+    'a valid entry for a GUID no athlete has: 404',
+    send('POST', `/api/athletes/${UNKNOWN_ID}/wellness`, { EntryDate: '2026-11-20', ...answers385 }),
+  ),
+];

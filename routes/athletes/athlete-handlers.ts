@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+
+import { sql, type Kysely } from 'kysely';
+
+import type { NewDatabase } from '../../adapters/schema.ts';
+import { jsonResponse, type HandlerRequest, type NewHandler } from '../../src/handlers/new-handler.ts';
+import { routeGuid } from '../shared/legacy-formats.ts';
+import {
+  noContentResponse,
+  noEndpointResponse,
+  problemResponse,
+  ValidationErrors,
+} from '../shared/legacy-responses.ts';
+import { QueryParameters } from '../shared/query-parameters.ts';
+import { bindBody, type BodySchema, type BoundBody } from '../shared/request-body.ts';
+import {
+  isUniqueViolation,
+  runUnitOfWork,
+  type ChangeListener,
+  type UnitOfWork,
+} from '../shared/unit-of-work.ts';
+import { athleteJson, athletePage, selectAthlete } from './athlete-queries.ts';
+
+export interface AthleteHandlerDeps {
+  readonly db: Kysely<NewDatabase>;
+  /** Joins every athlete write's transaction (the dual-write outbox, issue #5). */
+  readonly onChange?: ChangeListener;
+}
+
+/** The legacy's CreateAthleteRequest / UpdateAthleteRequest (same members, same order). */
+const ATHLETE_BODY = {
+  dtoType: 'Legacy.Api.Contracts.CreateAthleteRequest',
+  fields: {
+    SquadId: { type: 'guid', required: true },
+    FirstName: { type: 'text', required: true, maxLength: 100 },
+    LastName: { type: 'text', required: true, maxLength: 100 },
+    Email: { type: 'text', required: true, maxLength: 256, email: true },
+    DateOfBirth: { type: 'date', required: true },
+    Position: { type: 'text', maxLength: 50 },
+  },
+} as const satisfies BodySchema;
+const UPDATE_BODY = { ...ATHLETE_BODY, dtoType: 'Legacy.Api.Contracts.UpdateAthleteRequest' } as const;
+
+type AthleteBody = BoundBody<typeof ATHLETE_BODY>;
+
+const EMAIL_INDEX = 'athletes_email_lower_key';
+
+function emailConflict(email: string) {
+  return problemResponse(409, `An athlete with the email '${email}' already exists.`);
+}
+
+/** Location as ASP.NET's CreatedAtAction writes it: absolute, from the request's Host. */
+function locationOf(request: HandlerRequest, path: string): string {
+  const host = request.headers.host;
+  return `http://${typeof host === 'string' ? host : 'localhost'}${path}`;
+}
+
+function columnsOf(body: AthleteBody) {
+  return {
+    squad_id: String(body.SquadId),
+    first_name: String(body.FirstName),
+    last_name: String(body.LastName),
+    email: String(body.Email),
+    date_of_birth: String(body.DateOfBirth),
+    position: body.Position === null ? null : String(body.Position),
+  };
+}
+
+/**
+ * Checks the legacy action makes after model validation, in its order: the squad exists (a 400 on
+ * SquadId), then no other athlete has the e-mail, compared case-insensitively (409).
+ */
+async function checkWrite(unit: UnitOfWork, body: AthleteBody, selfId: string | undefined) {
+  const squad = await unit.trx
+    .selectFrom('squads')
+    .select('id')
+    .where('id', '=', String(body.SquadId))
+    .executeTakeFirst();
+  if (squad === undefined) {
+    const errors = new ValidationErrors();
+    errors.add('SquadId', `Squad '${String(body.SquadId)}' does not exist.`);
+    return errors.toResponse();
+  }
+  const holder = await unit.trx
+    .selectFrom('athletes')
+    .select('id')
+    .where(sql<string>`lower(email)`, '=', String(body.Email).toLowerCase())
+    .$if(selfId !== undefined, (q) => q.where('id', '<>', selfId ?? ''))
+    .executeTakeFirst();
+  return holder === undefined ? undefined : emailConflict(String(body.Email));
+}
+
+export function createAthleteHandlers(deps: AthleteHandlerDeps) {
+  const { db } = deps;
+  const unitOptions = (request: HandlerRequest) => ({
+    dryRun: request.dryRun,
+    ...(deps.onChange === undefined ? {} : { onChange: deps.onChange }),
+  });
+
+  const list: NewHandler = async (request) => {
+    const errors = new ValidationErrors();
+    const page = new QueryParameters(request.query, errors).page();
+    if (errors.any) return errors.toResponse();
+    const { total, rows } = await athletePage(db, { includeInactive: false }, page);
+    return jsonResponse(200, rows.map(athleteJson), { 'X-Total-Count': String(total) });
+  };
+
+  const get: NewHandler = async (request) => {
+    const id = routeGuid(request.params.id);
+    if (id === undefined) return noEndpointResponse();
+    const row = await selectAthlete(db).where('id', '=', id).executeTakeFirst();
+    return row === undefined ? problemResponse(404) : jsonResponse(200, athleteJson(row));
+  };
+
+  const create: NewHandler = async (request) => {
+    const bound = bindBody(request, ATHLETE_BODY);
+    if (!bound.ok) return bound.response;
+    const body = bound.value;
+    const id = randomUUID();
+    const now = new Date();
+    try {
+      return await runUnitOfWork(db, unitOptions(request), async (unit) => {
+        const rejected = await checkWrite(unit, body, undefined);
+        if (rejected !== undefined) return rejected;
+        await unit.trx
+          .insertInto('athletes')
+          .values({ id, ...columnsOf(body), is_active: true, created_at: now, updated_at: now, version: 1 })
+          .execute();
+        const row = await selectAthlete(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
+        await unit.changed({ entity: 'athlete', id, operation: 'insert', version: row.version });
+        return jsonResponse(201, athleteJson(row), { Location: locationOf(request, `/api/athletes/${id}`) });
+      });
+    } catch (error: unknown) {
+      // Two concurrent creates with one e-mail: the unique index decides, as the legacy's does.
+      if (isUniqueViolation(error, EMAIL_INDEX)) return emailConflict(String(body.Email));
+      throw error;
+    }
+  };
+
+  const update: NewHandler = async (request) => {
+    const id = routeGuid(request.params.id);
+    if (id === undefined) return noEndpointResponse();
+    // The legacy validates the body before its action looks the athlete up: a bad body beats a 404.
+    const bound = bindBody(request, UPDATE_BODY);
+    if (!bound.ok) return bound.response;
+    const body = bound.value;
+    try {
+      return await runUnitOfWork(db, unitOptions(request), async (unit) => {
+        const existing = await unit.trx
+          .selectFrom('athletes')
+          .select('id')
+          .where('id', '=', id)
+          .executeTakeFirst();
+        if (existing === undefined) return problemResponse(404);
+        const rejected = await checkWrite(unit, body, id);
+        if (rejected !== undefined) return rejected;
+        await unit.trx
+          .updateTable('athletes')
+          .set((eb) => ({
+            ...columnsOf(body),
+            updated_at: new Date(),
+            version: eb('version', '+', eb.lit(1).$castTo<string>()),
+          }))
+          .where('id', '=', id)
+          .execute();
+        const row = await selectAthlete(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
+        await unit.changed({ entity: 'athlete', id, operation: 'update', version: row.version });
+        return jsonResponse(200, athleteJson(row));
+      });
+    } catch (error: unknown) {
+      if (isUniqueViolation(error, EMAIL_INDEX)) return emailConflict(String(body.Email));
+      throw error;
+    }
+  };
+
+  /** Soft delete: IsActive false. Deleting an inactive athlete again is a 204 that changes nothing. */
+  const remove: NewHandler = async (request) => {
+    const id = routeGuid(request.params.id);
+    if (id === undefined) return noEndpointResponse();
+    return runUnitOfWork(db, unitOptions(request), async (unit) => {
+      const existing = await unit.trx
+        .selectFrom('athletes')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (existing === undefined) return problemResponse(404);
+      const changed = await unit.trx
+        .updateTable('athletes')
+        .set((eb) => ({
+          is_active: false,
+          updated_at: new Date(),
+          version: eb('version', '+', eb.lit(1).$castTo<string>()),
+        }))
+        .where('id', '=', id)
+        .where('is_active', '=', true)
+        .returning('version')
+        .executeTakeFirst();
+      if (changed !== undefined)
+        await unit.changed({ entity: 'athlete', id, operation: 'update', version: changed.version });
+      return noContentResponse();
+    });
+  };
+
+  return { list, get, create, update, remove };
+}

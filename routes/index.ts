@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+
+import type { NewDatabase } from '../adapters/schema.ts';
+import type { RouteRecord } from '../src/routing/route.ts';
+import { createAthleteRoutes } from './athletes/athlete-routes.ts';
+import type { ChangeListener } from './shared/unit-of-work.ts';
+import { createSquadRoutes } from './squads/squad-routes.ts';
+import { createWellnessRoutes } from './wellness/wellness-routes.ts';
+
+export type { ChangeListener, EntityChange } from './shared/unit-of-work.ts';
+
+export interface RoutesDeps {
+  readonly db: Kysely<NewDatabase>;
+  /** Runs inside every write's transaction (the dual-write outbox, issue #5). */
+  readonly onChange?: ChangeListener;
+}
+
+/**
+ * Every migrated route of the athlete API. The availability report (`GET /api/reports/availability`)
+ * is deliberately absent: it stays on legacy through the proxy's catch-all.
+ */
+export function createRoutes(deps: RoutesDeps): RouteRecord[] {
+  return [...createSquadRoutes(deps), ...createAthleteRoutes(deps), ...createWellnessRoutes(deps)];
+}

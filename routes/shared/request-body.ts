@@ -1,0 +1,168 @@
+import type { HandlerRequest, HandlerResponse } from '../../src/handlers/new-handler.ts';
+import { problemResponse, ValidationErrors } from './legacy-responses.ts';
+
+/*
+ * JSON request bodies the way the legacy's [ApiController] binds them, because clients rely on its
+ * answers: System.Text.Json Web defaults (member names match case-insensitively, unknown members are
+ * skipped, an integer may come as a string, the first unconvertible value fails the whole body), then
+ * DataAnnotations in declaration order with .NET 8's default messages.
+ */
+
+export type FieldType = 'guid' | 'text' | 'date' | 'int32';
+
+export interface FieldRule {
+  readonly type: FieldType;
+  readonly required?: boolean;
+  readonly maxLength?: number;
+  readonly range?: { readonly min: number; readonly max: number };
+  readonly email?: boolean;
+}
+
+export interface BodySchema {
+  /** The legacy DTO's CLR type name, which its conversion error for a non-object body names. */
+  readonly dtoType: string;
+  /** Fields in the DTO's declaration order (object key order is significant). */
+  readonly fields: Readonly<Record<string, FieldRule>>;
+}
+
+export type BodyValue = string | number | null;
+
+export type BoundBody<S extends BodySchema> = { readonly [K in keyof S['fields']]: BodyValue };
+
+/** The legacy action's parameter is called `request`; ASP.NET reports it when the body is unusable. */
+const PARAMETER = 'request';
+
+const CLR_NAMES: Record<FieldType, string> = {
+  guid: 'System.Nullable`1[System.Guid]',
+  text: 'System.String',
+  date: 'System.Nullable`1[System.DateOnly]',
+  int32: 'System.Nullable`1[System.Int32]',
+};
+
+export function bindBody<S extends BodySchema>(
+  request: HandlerRequest,
+  schema: S,
+):
+  | { readonly ok: true; readonly value: BoundBody<S> }
+  | { readonly ok: false; readonly response: HandlerResponse } {
+  const fail = (errors: ValidationErrors) => ({ ok: false as const, response: errors.toResponse() });
+  if (!acceptsJson(request.headers['content-type'])) return { ok: false, response: problemResponse(415) };
+
+  const errors = new ValidationErrors();
+  if (request.body.length === 0) {
+    errors.add('', 'A non-empty request body is required.');
+    errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
+    return fail(errors);
+  }
+  let parsed: unknown;
+  try {
+    // Keep each number's literal: 4 and "4" bind to an Int32, 4.0 and 4e0 do not.
+    parsed = JSON.parse(request.body.toString('utf8'), (_k, v: unknown, ctx?: { source?: string }) =>
+      typeof v === 'number' ? new NumberLiteral(ctx?.source ?? String(v)) : v,
+    );
+  } catch {
+    errors.add('$', 'The request body is not valid JSON.');
+    errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
+    return fail(errors);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || isNumberLiteral(parsed)) {
+    errors.add('$', `The JSON value could not be converted to ${schema.dtoType}. Path: $.`);
+    errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
+    return fail(errors);
+  }
+
+  const byLowerName = new Map(Object.keys(schema.fields).map((name) => [name.toLowerCase(), name]));
+  const value: Record<string, BodyValue> = Object.fromEntries(
+    Object.keys(schema.fields).map((n) => [n, null]),
+  );
+  for (const [member, raw] of Object.entries(parsed)) {
+    const field = byLowerName.get(member.toLowerCase());
+    if (field === undefined) continue;
+    const rule = schema.fields[field] as FieldRule;
+    const converted = convertMember(rule.type, raw);
+    if (!converted.ok) {
+      errors.add(
+        `$.${member}`,
+        `The JSON value could not be converted to ${CLR_NAMES[rule.type]}. Path: $.${member}.`,
+      );
+      errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
+      return fail(errors);
+    }
+    value[field] = converted.value;
+  }
+
+  for (const [field, rule] of Object.entries(schema.fields))
+    checkAnnotations(field, rule, value[field] ?? null, errors);
+  if (errors.any) return fail(errors);
+  return { ok: true, value: value as BoundBody<S> };
+}
+
+function acceptsJson(header: string | readonly string[] | undefined): boolean {
+  const value = typeof header === 'string' ? header : header?.[0];
+  if (value === undefined) return false;
+  const media = (value.split(';')[0] ?? '').trim().toLowerCase();
+  if (media === 'application/json' || media === 'text/json') return true;
+  return /^application\/[^/]+\+json$/.test(media);
+}
+
+/** A class, not a plain object, so a client-sent `{"text": "4"}` can never pass for a number. */
+class NumberLiteral {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+function isNumberLiteral(value: unknown): value is NumberLiteral {
+  return value instanceof NumberLiteral;
+}
+
+function convertMember(type: FieldType, raw: unknown): { ok: true; value: BodyValue } | { ok: false } {
+  if (raw === null) return { ok: true, value: null };
+  if (type === 'text') return typeof raw === 'string' ? { ok: true, value: raw } : { ok: false };
+  if (type === 'guid') {
+    const isGuid = typeof raw === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(raw);
+    return isGuid ? { ok: true, value: raw.toLowerCase() } : { ok: false };
+  }
+  if (type === 'date')
+    return typeof raw === 'string' && isIsoDate(raw) ? { ok: true, value: raw } : { ok: false };
+  const literal = isNumberLiteral(raw) ? raw.text : typeof raw === 'string' ? raw : undefined;
+  if (literal === undefined || !/^-?[0-9]+$/.test(literal)) return { ok: false };
+  const n = Number.parseInt(literal, 10);
+  return n < -(2 ** 31) || n > 2 ** 31 - 1 ? { ok: false } : { ok: true, value: n };
+}
+
+/** DateOnly's JSON form: exactly yyyy-MM-dd, and a day that exists. */
+export function isIsoDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const [y, m, d] = text.split('-').map(Number) as [number, number, number];
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return d <= daysInMonth;
+}
+
+function checkAnnotations(field: string, rule: FieldRule, value: BodyValue, errors: ValidationErrors): void {
+  const blank = value === null || (typeof value === 'string' && value.trim().length === 0);
+  if (rule.required === true && blank) errors.add(field, `The ${field} field is required.`);
+  if (value === null) return;
+  if (typeof value === 'string') {
+    if (rule.maxLength !== undefined && value.length > rule.maxLength) {
+      errors.add(field, `The field ${field} must be a string with a maximum length of ${rule.maxLength}.`);
+    }
+    if (rule.email === true && !looksLikeEmail(value)) {
+      errors.add(field, `The ${field} field is not a valid e-mail address.`);
+    }
+  }
+  if (typeof value === 'number' && rule.range !== undefined) {
+    const { min, max } = rule.range;
+    if (value < min || value > max)
+      errors.add(field, `The field ${field} must be between ${min} and ${max}.`);
+  }
+}
+
+/** .NET's EmailAddressAttribute is deliberately loose: one '@', not at either end, no line breaks. */
+function looksLikeEmail(value: string): boolean {
+  if (/[\r\n]/.test(value)) return false;
+  const parts = value.split('@');
+  return parts.length === 2 && parts[0] !== '' && parts[1] !== '';
+}

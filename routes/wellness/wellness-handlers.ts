@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Kysely } from 'kysely';
+
+import { computeWellnessScore } from '../../adapters/mappings/wellness-score.ts';
+import type { NewDatabase } from '../../adapters/schema.ts';
+import { jsonResponse, type NewHandler } from '../../src/handlers/new-handler.ts';
+import type { NewDb } from '../athletes/athlete-queries.ts';
+import { dateAsLegacyDateTime, routeGuid, scoreJson, utcTimestamp } from '../shared/legacy-formats.ts';
+import { noEndpointResponse, problemResponse, ValidationErrors } from '../shared/legacy-responses.ts';
+import { QueryParameters } from '../shared/query-parameters.ts';
+import { bindBody, type BodySchema } from '../shared/request-body.ts';
+import { isUniqueViolation, runUnitOfWork, type ChangeListener } from '../shared/unit-of-work.ts';
+
+export interface WellnessHandlerDeps {
+  readonly db: Kysely<NewDatabase>;
+  /** Joins every wellness write's transaction (the dual-write outbox, issue #5). */
+  readonly onChange?: ChangeListener;
+}
+
+const ANSWER = { type: 'int32', required: true, range: { min: 1, max: 5 } } as const;
+
+/** The legacy's CreateWellnessEntryRequest. */
+const WELLNESS_BODY = {
+  dtoType: 'Legacy.Api.Contracts.CreateWellnessEntryRequest',
+  fields: {
+    EntryDate: { type: 'date', required: true },
+    Sleep: ANSWER,
+    Soreness: ANSWER,
+    Fatigue: ANSWER,
+    Stress: ANSWER,
+    Mood: ANSWER,
+    Notes: { type: 'text', maxLength: 500 },
+  },
+} as const satisfies BodySchema;
+
+const ENTRY_PER_DAY = 'wellness_entries_athlete_id_entry_date_key';
+
+function selectEntry(db: NewDb) {
+  return db
+    .selectFrom('wellness_entries')
+    .select([
+      'id',
+      'athlete_id',
+      'entry_date',
+      'sleep',
+      'soreness',
+      'fatigue',
+      'stress',
+      'mood',
+      'score',
+      'notes',
+      utcTimestamp('created_at').as('created_at_text'),
+    ]);
+}
+
+type EntryRow = Awaited<ReturnType<ReturnType<typeof selectEntry>['executeTakeFirstOrThrow']>>;
+
+/** WellnessEntryDto, member order as the legacy writes it. */
+function entryJson(row: EntryRow) {
+  return {
+    WellnessEntryId: row.id,
+    AthleteId: row.athlete_id,
+    EntryDate: dateAsLegacyDateTime(row.entry_date),
+    Sleep: row.sleep,
+    Soreness: row.soreness,
+    Fatigue: row.fatigue,
+    Stress: row.stress,
+    Mood: row.mood,
+    Score: scoreJson(row.score),
+    Notes: row.notes,
+    CreatedAt: row.created_at_text,
+  };
+}
+
+function duplicateEntry(athleteId: string, entryDate: string) {
+  return problemResponse(409, `A wellness entry for athlete '${athleteId}' on ${entryDate} already exists.`);
+}
+
+export function createWellnessHandlers(deps: WellnessHandlerDeps) {
+  const { db } = deps;
+
+  const list: NewHandler = async (request) => {
+    const athleteId = routeGuid(request.params.id);
+    if (athleteId === undefined) return noEndpointResponse();
+    const errors = new ValidationErrors();
+    const query = new QueryParameters(request.query, errors);
+    const from = query.date('from');
+    const to = query.date('to');
+    const page = query.page();
+    if (from !== undefined && to !== undefined && to < from) {
+      errors.add('to', "The 'to' date must not be earlier than the 'from' date.");
+    }
+    if (errors.any) return errors.toResponse();
+    const athlete = await db
+      .selectFrom('athletes')
+      .select('id')
+      .where('id', '=', athleteId)
+      .executeTakeFirst();
+    if (athlete === undefined) return problemResponse(404);
+
+    const count = await db
+      .selectFrom('wellness_entries')
+      .select((eb) => eb.fn.countAll<string>().as('total'))
+      .where('athlete_id', '=', athleteId)
+      .$if(from !== undefined, (q) => q.where('entry_date', '>=', from ?? ''))
+      .$if(to !== undefined, (q) => q.where('entry_date', '<=', to ?? ''))
+      .executeTakeFirstOrThrow();
+    const rows = await selectEntry(db)
+      .where('athlete_id', '=', athleteId)
+      .$if(from !== undefined, (q) => q.where('entry_date', '>=', from ?? ''))
+      .$if(to !== undefined, (q) => q.where('entry_date', '<=', to ?? ''))
+      .orderBy('entry_date')
+      .offset((page.page - 1) * page.pageSize)
+      .limit(page.pageSize)
+      .execute();
+    return jsonResponse(200, rows.map(entryJson), { 'X-Total-Count': String(Number(count.total)) });
+  };
+
+  const create: NewHandler = async (request) => {
+    const athleteId = routeGuid(request.params.id);
+    if (athleteId === undefined) return noEndpointResponse();
+    const bound = bindBody(request, WELLNESS_BODY);
+    if (!bound.ok) return bound.response;
+    const body = bound.value;
+    const entryDate = String(body.EntryDate);
+    const answers = {
+      sleep: Number(body.Sleep),
+      soreness: Number(body.Soreness),
+      fatigue: Number(body.Fatigue),
+      stress: Number(body.Stress),
+      mood: Number(body.Mood),
+    };
+    const id = randomUUID();
+    try {
+      return await runUnitOfWork(
+        db,
+        { dryRun: request.dryRun, ...(deps.onChange === undefined ? {} : { onChange: deps.onChange }) },
+        async (unit) => {
+          const athlete = await unit.trx
+            .selectFrom('athletes')
+            .select('id')
+            .where('id', '=', athleteId)
+            .executeTakeFirst();
+          if (athlete === undefined) return problemResponse(404);
+          const existing = await unit.trx
+            .selectFrom('wellness_entries')
+            .select('id')
+            .where('athlete_id', '=', athleteId)
+            .where('entry_date', '=', entryDate)
+            .executeTakeFirst();
+          if (existing !== undefined) return duplicateEntry(athleteId, entryDate);
+          await unit.trx
+            .insertInto('wellness_entries')
+            .values({
+              id,
+              athlete_id: athleteId,
+              entry_date: entryDate,
+              ...answers,
+              score: computeWellnessScore(answers),
+              notes: body.Notes === null ? null : String(body.Notes),
+              created_at: new Date(),
+              version: 1,
+            })
+            .execute();
+          const row = await selectEntry(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
+          await unit.changed({ entity: 'wellness_entry', id, operation: 'insert', version: '1' });
+          const host = typeof request.headers.host === 'string' ? request.headers.host : 'localhost';
+          const location = `http://${host}/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
+          return jsonResponse(201, entryJson(row), { Location: location });
+        },
+      );
+    } catch (error: unknown) {
+      // A concurrent second entry for the same day loses on the unique constraint, as on the legacy.
+      if (isUniqueViolation(error, ENTRY_PER_DAY)) return duplicateEntry(athleteId, entryDate);
+      throw error;
+    }
+  };
+
+  return { list, create };
+}

@@ -1,0 +1,112 @@
+/*
+ * Records the legacy contract: runs every scenario of contract-tests/contract-scenarios.ts against the
+ * legacy stand-in over the contract data set and writes what it answered to
+ * contract-tests/fixtures/<route-id>/<name>.json (replayed against the new handlers by
+ * contract-tests/athlete-api-contract.test.ts).
+ *
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node scripts/record-contracts.ts
+ *
+ * Needs a PostgreSQL server (TEST_DATABASE_URL; without it an embedded one is started). It creates a
+ * throw-away database and drops it at the end. With LEGACY_URL set it records from that legacy instead
+ * (its data must be the contract data set).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
+
+import { openLegacyDatabase } from '../adapters/database.ts';
+import { migrateLegacyToLatest } from '../adapters/migrations.ts';
+import { seedLegacy } from '../contract-tests/contract-data.ts';
+import {
+  FIXTURES_DIR,
+  parseKeepingNumbers,
+  RECORDED_RESPONSE_HEADERS,
+  requestBodyOf,
+  writeFixture,
+  type FixtureRequest,
+  type FixtureResponse,
+  type FixtureStep,
+} from '../contract-tests/contract-fixture.ts';
+import { CONTRACT_SCENARIOS } from '../contract-tests/contract-scenarios.ts';
+import { createTestDatabase } from '../src/testing/test-database.ts';
+import { createLegacyStandIn } from './demo/legacy-stand-in/legacy-stand-in.ts';
+
+/** The stand-in's clock while recording, so CreatedAt/UpdatedAt in fixtures do not churn. */
+const RECORDING_CLOCK = new Date('2026-11-21T10:15:30.123Z');
+
+export function send(base: URL, request: FixtureRequest): Promise<FixtureResponse> {
+  const body = requestBodyOf(request);
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(
+      new URL(request.path, base),
+      {
+        method: request.method,
+        headers: { ...request.headers, 'content-length': String(body.length) },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const headers: Record<string, string> = {};
+          for (const name of RECORDED_RESPONSE_HEADERS) {
+            const value = res.headers[name];
+            if (typeof value === 'string') headers[name] = value;
+          }
+          const isJson = (headers['content-type'] ?? '').includes('json');
+          const response: FixtureResponse = {
+            status: res.statusCode ?? 0,
+            headers,
+            ...(text === '' ? {} : isJson ? { body: parseKeepingNumbers(text) } : { rawBody: text }),
+          };
+          resolve(response);
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+async function main(): Promise<void> {
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (process.env.TEST_DATABASE_URL === undefined || process.env.TEST_DATABASE_URL === '') {
+    const { startTestPostgres } = await import('../src/testing/embedded-test-postgres.ts');
+    const server = await startTestPostgres();
+    process.env.TEST_DATABASE_URL = server.url;
+    stopEmbedded = () => server.stop();
+  }
+  const database = await createTestDatabase('record_contracts');
+  const db = openLegacyDatabase(database.url, { poolMax: 2 });
+  const standIn = createLegacyStandIn({ db, now: () => RECORDING_CLOCK });
+  try {
+    await migrateLegacyToLatest(db);
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    const base = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
+
+    rmSync(FIXTURES_DIR, { recursive: true, force: true });
+    for (const scenario of CONTRACT_SCENARIOS) {
+      await seedLegacy(db);
+      const steps: FixtureStep[] = [];
+      for (const step of scenario.steps) steps.push({ ...step, response: await send(base, step.request) });
+      const file = writeFixture({ ...scenario, steps });
+      const statuses = steps.map((s) => s.response.status).join(', ');
+      console.log(`${scenario.route}/${scenario.name}: ${statuses} → ${file}`);
+    }
+    console.log(`recorded ${CONTRACT_SCENARIOS.length} scenarios`);
+  } finally {
+    standIn.close();
+    await db.destroy();
+    await database.drop();
+    await stopEmbedded?.();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
