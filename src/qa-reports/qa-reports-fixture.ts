@@ -42,6 +42,7 @@ export interface PlayedExchange {
 
 export interface QaReportsFixture {
   readonly baseUrl: string;
+  readonly databaseUrl: string;
   readonly store: ReportStore;
   readonly tokens: { readonly adminQaToken: string; readonly adminOperatorToken: string };
   readonly routes: readonly RouteRecord[];
@@ -122,6 +123,7 @@ export async function startQaReportsFixture(
     return {
       // `localhost`, not 127.0.0.1: browsers keep Secure cookies on http only for localhost names.
       baseUrl: `http://localhost:${port}`,
+      databaseUrl: testDb.url,
       store,
       tokens,
       routes,

@@ -1,0 +1,106 @@
+/**
+ * Exports the QA diff report for chosen routes and a time window (issue #6 §5):
+ *
+ *   node scripts/diff-report.ts --routes athletes-get,squads-list --from 2026-11-20T00:00:00Z \
+ *     --to 2026-11-21T00:00:00Z --format html --out report.html
+ *
+ * Reads DATABASE_URL (or --database-url), the PostgreSQL database the proxy stores shadow results in.
+ * Defaults: the last 24 hours, JSON (or the format named by --out's extension), standard output.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { openNewDatabase } from '../adapters/database.ts';
+import {
+  buildDiffReport,
+  DIFF_REPORT_FORMATS,
+  renderDiffReport,
+  type DiffReportFormat,
+} from '../src/qa-reports/diff-report-export.ts';
+import { createPostgresReportStore } from '../src/qa-reports/postgres-report-store.ts';
+
+export interface DiffReportArgs {
+  readonly routes: readonly string[];
+  readonly from: Date;
+  readonly to: Date;
+  readonly format: DiffReportFormat;
+  readonly out: string | undefined;
+  readonly databaseUrl: string;
+}
+
+const USAGE =
+  'usage: node scripts/diff-report.ts --routes a,b [--from ISO] [--to ISO] [--format json|csv|html] [--out file] [--database-url url]';
+
+/** Every problem at once, like the configuration check. */
+export function parseDiffReportArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  now: Date,
+): DiffReportArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      routes: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      'database-url': { type: 'string' },
+    },
+    strict: true,
+  });
+  const problems: string[] = [];
+  const routes = (values.routes ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  if (routes.length === 0) problems.push('--routes needs at least one route id');
+  const date = (name: 'from' | 'to', fallback: Date): Date => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const d = new Date(raw);
+    if (Number.isNaN(d.getTime())) problems.push(`--${name} must be an ISO 8601 date-time (got "${raw}")`);
+    return d;
+  };
+  const to = date('to', now);
+  const from = date('from', new Date(to.getTime() - 24 * 60 * 60 * 1000));
+  if (!Number.isNaN(from.getTime()) && !Number.isNaN(to.getTime()) && from >= to) {
+    problems.push('--from must be before --to');
+  }
+  const inferred = values.out?.split('.').pop()?.toLowerCase();
+  const formatRaw =
+    values.format ?? (DIFF_REPORT_FORMATS.includes(inferred as DiffReportFormat) ? inferred : 'json');
+  if (!DIFF_REPORT_FORMATS.includes(formatRaw as DiffReportFormat)) {
+    problems.push(`--format must be one of ${DIFF_REPORT_FORMATS.join(', ')} (got "${formatRaw}")`);
+  }
+  const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? '';
+  if (databaseUrl === '') problems.push('set DATABASE_URL or --database-url');
+  if (problems.length > 0) throw new Error(`${problems.join('\n')}\n${USAGE}`);
+  return { routes, from, to, format: formatRaw as DiffReportFormat, out: values.out, databaseUrl };
+}
+
+export async function runDiffReport(args: DiffReportArgs): Promise<string> {
+  const db = openNewDatabase(args.databaseUrl);
+  try {
+    const report = await buildDiffReport(createPostgresReportStore(db), args.routes, {
+      from: args.from,
+      to: args.to,
+    });
+    const text = renderDiffReport(report, args.format);
+    if (args.out !== undefined) await writeFile(args.out, text, 'utf8');
+    return text;
+  } finally {
+    await db.destroy();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    const args = parseDiffReportArgs(process.argv.slice(2), process.env, new Date());
+    const text = await runDiffReport(args);
+    if (args.out === undefined) process.stdout.write(text);
+    else console.error(`wrote ${args.format} report for ${args.routes.join(', ')} to ${args.out}`);
+  } catch (error: unknown) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  }
+}
