@@ -14,4 +14,6 @@ export interface EngineCapabilities {
   readonly supportsOnConflict: boolean;
   /** `MERGE` statements (SQL Server; PostgreSQL 15+). */
   readonly supportsMerge: boolean;
+  /** Bound parameters one statement may carry (SQL Server: 2100; PostgreSQL's protocol: 65535). */
+  readonly maxQueryParameters: number;
 }

@@ -57,7 +57,7 @@ describe('GUIDs', () => {
 });
 
 describe('datetime2(7) ↔ timestamptz', () => {
-  it('keeps microseconds and rounds the lost 100 ns digit the way PostgreSQL 15 does (checked with psql)', () => {
+  it('keeps microseconds and rounds the lost 100 ns digit the way PostgreSQL does (checked against 15 and 18)', () => {
     expect(datetime2ToTimestamptz('2026-01-02 03:04:05.1234564')).toBe('2026-01-02T03:04:05.123456Z');
     expect(datetime2ToTimestamptz('2026-01-02 03:04:05.1234566')).toBe('2026-01-02T03:04:05.123457Z');
     // Exact ties: half to even, as C's rint() on the double PostgreSQL computes.

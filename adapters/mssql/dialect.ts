@@ -21,6 +21,7 @@ export const mssqlCapabilities: EngineCapabilities = {
   supportsOutput: true,
   supportsOnConflict: false,
   supportsMerge: true,
+  maxQueryParameters: 2100,
 };
 
 export function tediousConfig(settings: MssqlConnectionSettings): Tedious.ConnectionConfiguration {

@@ -20,6 +20,7 @@ export const postgresCapabilities: EngineCapabilities = {
   supportsOutput: false,
   supportsOnConflict: true,
   supportsMerge: true,
+  maxQueryParameters: 65535,
 };
 
 export interface PostgresDialectOptions {
