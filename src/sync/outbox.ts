@@ -82,6 +82,30 @@ export async function enqueueChange(trx: SqlExecutor, change: ChangeToEnqueue): 
   return eventId;
 }
 
+/**
+ * Enqueues upserts of many existing rows at once, as they are now in the table (backfill from the new
+ * side, repair, tests). Call it in the transaction that wrote them. Returns the number enqueued.
+ */
+export async function enqueueUpserts(
+  client: Pick<pg.ClientBase, 'query'>,
+  entityName: EntityName,
+  keys: readonly string[],
+): Promise<number> {
+  const entity = syncEntity(entityName);
+  const target = newSideTarget(entity);
+  const fields = entity.columns
+    .map((c) => `'${c.name}', ${readExpr(c.kind, `t.${target.columnName(c)}`, true)}`)
+    .join(', ');
+  const key = target.columnName(entity.key);
+  const result = await client.query(
+    `INSERT INTO strangler.sync_outbox (entity, entity_key, operation, version, payload)
+     SELECT $1, lower(t.${key}::text), 'upsert', t.version, jsonb_build_object(${fields})
+     FROM ${target.table} AS t JOIN unnest($2::uuid[]) WITH ORDINALITY AS k(id, n) ON t.${key} = k.id ORDER BY k.n`,
+    [entity.name, keys],
+  );
+  return result.rowCount ?? 0;
+}
+
 /** Same as enqueueChange for callers holding a node-postgres client in a transaction (scripts, repair). */
 export async function enqueueChangePg(
   client: Pick<pg.ClientBase, 'query'>,

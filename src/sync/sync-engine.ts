@@ -103,3 +103,11 @@ export function classifyLoss(
 export function writerOwns(ownership: SyncOwnership, entity: EntityName, writer: 'legacy' | 'new'): boolean {
   return ownership[entity] === writer;
 }
+
+/** One legacy engine as the sync uses it (adapters/<engine>/sync-engine.ts builds it). */
+export interface LegacySyncEngine {
+  readonly engine: 'postgres' | 'mssql';
+  readonly writer: LegacyWriter;
+  readonly feed: LegacyChangeFeed;
+  readonly reader: LegacyRowReader;
+}

@@ -1,0 +1,108 @@
+/**
+ * The dual-write sync as its own process (issue #5 §1), for scale-out next to the proxy replicas:
+ *   DATABASE_URL=postgres://… LEGACY_DATABASE_URL=postgres://…|mssql://… node scripts/sync-worker.ts
+ * Optional: SYNC_ROLE=relay|poller|both (both), SYNC_OWNERSHIP=athletes=new,… (legacy owns all),
+ * SYNC_BATCH_SIZE (500), SYNC_MAX_ATTEMPTS (8), SYNC_MIGRATE=1 (apply the sync migrations first),
+ * LOG_LEVEL. Stops cleanly on SIGTERM/SIGINT; a SIGKILL loses nothing (claims are row locks).
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { Registry } from 'prom-client';
+
+import { engineForUrl } from '../adapters/database.ts';
+import { createPostgresLegacySyncEngine } from '../adapters/postgres/sync-engine.ts';
+import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
+import { createLogger, errorDetails } from '../src/observability/logger.ts';
+import { parseOwnership } from '../src/sync/sync-entities.ts';
+import { migrateSyncToLatest } from '../src/sync/sync-migrations.ts';
+import { createSyncRuntime } from '../src/sync/sync-runtime.ts';
+import type { SyncRole } from '../src/sync/sync-runtime.ts';
+
+const env = process.env;
+const logger = createLogger(env.LOG_LEVEL ?? 'info');
+
+function required(name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    logger.error(`${name} is required`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function int(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    logger.error(`${name} must be a positive integer (got "${raw}")`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const databaseUrl = required('DATABASE_URL');
+const legacyUrl = required('LEGACY_DATABASE_URL');
+const role = (env.SYNC_ROLE ?? 'both') as SyncRole;
+if (!['relay', 'poller', 'both'].includes(role)) {
+  logger.error(`SYNC_ROLE must be relay, poller or both (got "${role}")`);
+  process.exit(2);
+}
+if (engineForUrl(legacyUrl) !== 'postgres') {
+  // The SQL Server engine (adapters/mssql/sync-*.ts) has its T-SQL written and snapshot-tested, but no
+  // executor has been run against a real SQL Server here; refuse rather than run it untested.
+  logger.error(
+    'LEGACY_DATABASE_URL: this worker drives the PostgreSQL stand-in; SQL Server is not wired yet',
+  );
+  process.exit(2);
+}
+
+const pool = (url: string, name: string): pg.Pool => {
+  const p = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: 5000,
+    application_name: name,
+  });
+  // An idle connection dropped by the server must not crash the worker; the next query reconnects.
+  p.on('error', (error: Error) => logger.warn(`${name}: idle connection lost`, errorDetails(error)));
+  return p;
+};
+const newPool = pool(databaseUrl, 'strangler-sync');
+const legacyPool = pool(legacyUrl, 'strangler-sync');
+
+if (env.SYNC_MIGRATE === '1') {
+  for (const [p, migrate] of [
+    [newPool, migrateSyncToLatest],
+    [legacyPool, migrateLegacySyncToLatest],
+  ] as const) {
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: p }) });
+    await migrate(db);
+  }
+}
+
+const runtime = createSyncRuntime({
+  newPool,
+  legacy: createPostgresLegacySyncEngine(legacyPool),
+  ownership: parseOwnership(env.SYNC_OWNERSHIP),
+  logger,
+  registry: new Registry(),
+  role,
+  relay: { batchSize: int('SYNC_BATCH_SIZE', 500), maxAttempts: int('SYNC_MAX_ATTEMPTS', 8) },
+});
+runtime.start();
+logger.info('sync worker started', { role, pid: process.pid });
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      await runtime.stop();
+      await Promise.all([newPool.end(), legacyPool.end()]);
+      logger.info('sync worker stopped');
+      process.exit(0);
+    })();
+  });
+}
