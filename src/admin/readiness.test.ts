@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { createTestDatabase } from '../testing/test-database.ts';
+import type { TestDatabase } from '../testing/test-database.ts';
 import { FakeFlagResolver } from './fake-flag-resolver.ts';
-import { flagsLoadedCheck, legacyReachableCheck, runReadinessChecks } from './readiness.ts';
+import { databaseCheck, flagsLoadedCheck, legacyReachableCheck, runReadinessChecks } from './readiness.ts';
 import type { ReadinessCheck } from './readiness.ts';
 
 /** A real legacy stand-in whose answer the test controls; counts the requests it receives. */
@@ -159,5 +163,45 @@ describe('runReadinessChecks', () => {
     };
     const report = await runReadinessChecks([throwing], 100);
     expect(report.checks[0]).toMatchObject({ ok: false, detail: 'check failed: ECONNREFUSED' });
+  });
+});
+
+describe('databaseCheck', () => {
+  let database: TestDatabase;
+  let db: Kysely<object>;
+  let unreachable: Kysely<object>;
+  beforeAll(async () => {
+    database = await createTestDatabase('strangler_readiness');
+    db = new Kysely<object>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }),
+    });
+    const closed = await closedPortUrl();
+    unreachable = new Kysely<object>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({
+          connectionString: `postgres://postgres@127.0.0.1:${closed.port}/postgres`,
+          max: 1,
+        }),
+      }),
+    });
+  });
+  afterAll(async () => {
+    await db.destroy();
+    await unreachable.destroy();
+    await database.drop();
+  });
+
+  it('passes when PostgreSQL answers a query', async () => {
+    expect(await databaseCheck('postgres', db).check()).toEqual({
+      ok: true,
+      detail: expect.stringMatching(/^answered in \d+ ms$/),
+    });
+  });
+
+  it('fails with the reason when PostgreSQL cannot be reached', async () => {
+    expect(await databaseCheck('postgres', unreachable).check()).toEqual({
+      ok: false,
+      detail: 'query failed: ECONNREFUSED',
+    });
   });
 });

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
 import { errorDetails } from '../observability/logger.ts';
 
@@ -120,6 +122,28 @@ export function flagsLoadedCheck(flags: Pick<FlagResolver, 'isReady' | 'killSwit
         ok: true,
         detail: flags.killSwitchOn() ? 'loaded; kill switch ON (all routes on legacy)' : 'loaded',
       };
+    },
+  };
+}
+
+/** Anything kysely can run a query on (a `Kysely<...>` of either engine). */
+export type QueryRunner = Parameters<RawBuilder<unknown>['execute']>[0];
+
+/**
+ * The database answers a trivial query (`select 1` is valid on PostgreSQL and SQL Server alike).
+ * Named by the caller, e.g. `databaseCheck('postgres', newDb)`.
+ */
+export function databaseCheck(name: string, db: QueryRunner): ReadinessCheck {
+  return {
+    name,
+    async check(): Promise<ReadinessResult> {
+      const started = performance.now();
+      try {
+        await sql`select 1`.execute(db);
+        return { ok: true, detail: `answered in ${Math.round(performance.now() - started)} ms` };
+      } catch (error: unknown) {
+        return { ok: false, detail: `query failed: ${shortReason(error)}` };
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
+import vm from 'node:vm';
 import { createLogger, errorDetails } from './logger.ts';
 
 /** A real winston logger writing to an in-memory stream; returns the parsed JSON lines. */
@@ -129,6 +130,18 @@ describe('errorDetails', () => {
       d = d.cause as Record<string, unknown> | undefined;
     }
     expect(depth).toBe(9);
+  });
+
+  it('recognises errors from another realm (node internals under a VM context) with their cause', () => {
+    const foreign: unknown = vm.runInNewContext(
+      'Object.assign(new Error("connect ECONNREFUSED", { cause: new TypeError("inner") }), { code: "ECONNREFUSED" })',
+    );
+    expect(foreign instanceof Error).toBe(false);
+    expect(errorDetails(foreign)).toMatchObject({
+      name: 'Error',
+      code: 'ECONNREFUSED',
+      cause: { name: 'TypeError', message: 'inner' },
+    });
   });
 
   it('describes thrown non-errors without throwing itself', () => {

