@@ -248,9 +248,16 @@ describe('RouteTable.match', () => {
 
   it('decodes parameters and percent-encoded literals', () => {
     expect(table.match('GET', '/api/athletes/J%C3%BCrgen%20K')?.params).toEqual({ id: 'Jürgen K' });
-    expect(table.match('GET', '/api/athletes/a%2Fb')?.params).toEqual({ id: 'a/b' });
+    expect(table.match('GET', '/api/athletes/%25a%2B%24')?.params).toEqual({ id: '%a+$' });
     expect(idOf('GET', '/api/%61thletes')).toBe('athletes-list');
     expect(idOf('GET', '/api/%41THLETES/me')).toBe('athlete-me');
+  });
+
+  it('keeps an encoded slash in a parameter encoded, with its case, as ASP.NET Core route values do', () => {
+    expect(table.match('GET', '/api/athletes/a%2Fb')?.params).toEqual({ id: 'a%2Fb' });
+    expect(table.match('GET', '/api/athletes/foo%2fbar%20x')?.params).toEqual({ id: 'foo%2fbar x' });
+    expect(table.match('GET', '/api/athletes/%252F')?.params).toEqual({ id: '%2F' });
+    expect(idOf('GET', '/api/athletes%2Fme')).toBeUndefined();
   });
 
   it('answers no match (legacy) for a malformed escape instead of throwing', () => {

@@ -9,7 +9,9 @@ import { RouteValidationError } from './route-validation-error.ts';
  *   literals); parameter values keep their case.
  * - One trailing slash is tolerated (`/api/athletes/` matches `/api/athletes`), as ASP.NET Core's
  *   matcher does. Empty segments elsewhere (`/api//athletes`) never match.
- * - Segments are compared percent-decoded; parameters are decoded with decodeURIComponent. A
+ * - Segments are compared percent-decoded; parameters are decoded with decodeURIComponent except
+ *   `%2F`, which stays encoded exactly as ASP.NET Core leaves it in route values
+ *   (dotnet/aspnetcore#30655, #11544), so a new handler sees the id legacy's controller saw. A
  *   malformed escape means "no match", so the request goes to legacy untouched instead of failing.
  * - HEAD does not match a GET route: ASP.NET Core's MapGet does not add HEAD either, so legacy keeps
  *   answering HEAD exactly as before.
@@ -151,7 +153,7 @@ function matchSegments(
     if (name === undefined) continue;
     const segment = segments[i] ?? '';
     if (segment === '') return undefined;
-    const value = segment.includes('%') ? safeDecode(segment) : segment;
+    const value = segment.includes('%') ? decodeParam(segment) : segment;
     if (value === undefined) return undefined;
     params[name] = value;
   }
@@ -175,6 +177,13 @@ function equalsIgnoreAsciiCase(value: string, lowerLiteral: string): boolean {
     if (c !== lowerLiteral.charCodeAt(i)) return false;
   }
   return true;
+}
+
+const ENCODED_SLASH = /%2F/gi;
+
+/** Like ASP.NET Core: everything decoded but an encoded slash, which keeps its original spelling. */
+function decodeParam(segment: string): string | undefined {
+  return safeDecode(segment.replace(ENCODED_SLASH, (escape) => `%25${escape.slice(1)}`));
 }
 
 function safeDecode(segment: string): string | undefined {

@@ -58,7 +58,10 @@ export function flagNameFor(routeId: string): string {
   return `strangler.${routeId}`;
 }
 
-/** A request matched to a route, with its decoded template parameters. */
+/**
+ * A request matched to a route, with its decoded template parameters (`%2F` stays encoded, as in
+ * ASP.NET Core route values; see src/routing/route-table.ts for every matching rule).
+ */
 export interface RouteMatch {
   readonly route: RouteRecord;
   readonly params: Readonly<Record<string, string>>;
