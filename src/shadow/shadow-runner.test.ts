@@ -1,0 +1,404 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import zlib from 'node:zlib';
+import pg from 'pg';
+import { jsonResponse, type NewHandler } from '../handlers/new-handler.ts';
+import { createSilentLogger } from '../observability/logger.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import {
+  metricValue,
+  startProxy,
+  startUpstream,
+  type Proxy,
+  type Upstream,
+  request,
+} from '../proxy/proxy-test-harness.ts';
+import type { RouteRecord, ShadowSettings } from '../routing/route.ts';
+import { createFakeFlagResolver, type FakeFlagResolver } from '../testing/fake-flag-resolver.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { createLegacyCaller, type LegacyCaller } from './legacy-caller.ts';
+import { createNoiseModel } from './noise/noise-model.ts';
+import { createRedactor, REDACTED } from './redact.ts';
+import { createShadowRunner, shadowRuleProblems, type ShadowRunner } from './shadow-runner.ts';
+import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
+import { migrateShadowStoreToLatest } from './store/shadow-migrations.ts';
+import { createShadowWriter, type ShadowWriter } from './store/shadow-writer.ts';
+
+/*
+ * The runner behind the real public server (engineer A's observer hook), a real node:http legacy and
+ * real PostgreSQL for the store and for a new handler's dry-run writes.
+ */
+
+let database: TestDatabase;
+let db: Kysely<unknown>;
+let legacy: Upstream;
+let legacyCaller: LegacyCaller;
+const logger = createSilentLogger();
+const legacyCalls: { method: string; path: string }[] = [];
+let legacyClock = Date.parse('2026-03-01T10:00:00Z');
+
+/** Legacy keeps Score with banker's rounding (2.345 → 2.34); ids with odd numbers have exact scores. */
+function legacyScore(id: number): number {
+  return id % 2 === 0 ? 2.34 : 1.5;
+}
+
+function legacyHandler(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const path = req.url ?? '/';
+    legacyCalls.push({ method: req.method ?? '', path });
+    legacyClock += 1000;
+    if (req.method === 'POST') {
+      const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { Name?: string };
+      res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ Id: 1, Name: input.Name }));
+      return;
+    }
+    const id = Number(path.split('/').at(-1)?.split('?')[0]);
+    const payload = JSON.stringify({
+      traceId: randomUUID(),
+      ServerTime: new Date(legacyClock).toISOString(),
+      Id: id,
+      Score: legacyScore(id),
+      Padding: path.startsWith('/api/big/') ? 'x'.repeat(5000) : '',
+    });
+    if (String(req.headers['accept-encoding'] ?? '').includes('gzip')) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync(payload));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(payload);
+  });
+}
+
+let newClock = Date.parse('2026-03-01T10:00:00Z');
+
+/** The new implementation with a deliberate bug: it rounds half-up (2.345 → 2.35). */
+const itemHandler: NewHandler = async (req) => {
+  const id = Number(req.params.id);
+  newClock += 777;
+  return jsonResponse(200, {
+    traceId: randomUUID(),
+    ServerTime: new Date(newClock).toISOString(),
+    Id: id,
+    Score: id % 2 === 0 ? 2.35 : 1.5,
+    Padding: req.path.startsWith('/api/big/') ? 'x'.repeat(5000) : '',
+  });
+};
+
+const dryRunSeen: boolean[] = [];
+
+/** Writes a row in a transaction that dry-run rolls back, as handlers do (new-handler.ts, `dryRun`). */
+const createHandler: NewHandler = async (req) => {
+  dryRunSeen.push(req.dryRun);
+  const input = JSON.parse(req.body.toString()) as { Name: string };
+  let id = 0;
+  try {
+    await db.transaction().execute(async (trx) => {
+      const row = await sql<{
+        id: number;
+      }>`INSERT INTO shadow_test_items (name) VALUES (${input.Name}) RETURNING id`.execute(trx);
+      id = row.rows[0]?.id ?? 0;
+      if (req.dryRun) throw new DryRunRollback();
+    });
+  } catch (error: unknown) {
+    if (!(error instanceof DryRunRollback)) throw error;
+  }
+  return jsonResponse(201, { Id: id === 0 ? 1 : id, Name: input.Name });
+};
+
+class DryRunRollback extends Error {}
+
+const hangingHandler: NewHandler = () => new Promise(() => undefined);
+const throwingHandler: NewHandler = () => {
+  throw new Error('boom');
+};
+
+function route(
+  id: string,
+  path: string,
+  handler: NewHandler,
+  shadow: Partial<ShadowSettings> = {},
+  methods: RouteRecord['methods'] = ['GET'],
+): RouteRecord {
+  return {
+    id,
+    methods,
+    path,
+    flag: `strangler.${id}`,
+    handler,
+    stickiness: { kind: 'client-address' },
+    shadow: { sampleRate: 1, captureLimitBytes: 64 * 1024, timeoutMs: 2000, ...shadow },
+  };
+}
+
+const routes: RouteRecord[] = [
+  route('items', '/api/items/{id}', itemHandler, { compare: { redactPaths: ['$.Name'] } }),
+  route('create', '/api/items', createHandler, {}, ['POST']),
+  route('hang', '/api/hang/{id}', hangingHandler, { timeoutMs: 300 }),
+  route('throw', '/api/throw/{id}', throwingHandler),
+  route('big', '/api/big/{id}', itemHandler, { captureLimitBytes: 1000 }),
+];
+
+interface Rig {
+  proxy: Proxy;
+  runner: ShadowRunner;
+  writer: ShadowWriter;
+  flags: FakeFlagResolver;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+async function rig(options: { concurrency?: number; queueLimit?: number } = {}): Promise<Rig> {
+  const flags = createFakeFlagResolver();
+  const noise = createNoiseModel();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const writer = createShadowWriter({
+    store: createPostgresShadowStore(db),
+    metrics,
+    logger,
+    noise,
+    flushIntervalMs: 60_000,
+  });
+  const runner = createShadowRunner({
+    callLegacy: legacyCaller.call,
+    writer,
+    noise,
+    redactor: createRedactor(),
+    metrics,
+    logger,
+    concurrency: options.concurrency ?? 4,
+    queueLimit: options.queueLimit ?? 64,
+    noiseSampleRate: 0,
+    noiseWarmup: 3,
+  });
+  // The proxy and the runner share one registry, as in src/main.ts.
+  const proxy = await startProxy({
+    legacyUrl: legacy.url,
+    routes,
+    flags,
+    extra: { observer: runner, metrics },
+  });
+  return {
+    proxy,
+    runner,
+    writer,
+    flags,
+    metrics,
+    async close() {
+      await proxy.close();
+      await runner.close();
+      await writer.close();
+    },
+  };
+}
+
+async function counts(routeId: string): Promise<Record<string, number>> {
+  const rows = await sql<Record<string, number>>`
+    SELECT coalesce(sum(match), 0)::int AS match, coalesce(sum(mismatch), 0)::int AS mismatch,
+           coalesce(sum(noise), 0)::int AS noise, coalesce(sum(error), 0)::int AS error,
+           coalesce(sum(skipped), 0)::int AS skipped
+    FROM strangler.shadow_minute WHERE route_id = ${routeId}`.execute(db);
+  return rows.rows[0] ?? {};
+}
+
+async function settle(r: Rig): Promise<void> {
+  await r.runner.idle();
+  await r.writer.flush();
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('shadow_runner');
+  db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 4 }) }),
+  });
+  await migrateShadowStoreToLatest(db);
+  await sql`CREATE TABLE shadow_test_items (id serial PRIMARY KEY, name text NOT NULL)`.execute(db);
+  legacy = await startUpstream(legacyHandler);
+  legacyCaller = createLegacyCaller({ legacyUrl: legacy.url });
+});
+
+afterAll(async () => {
+  await legacyCaller?.close();
+  await legacy?.close();
+  await db?.destroy();
+  await database?.drop();
+});
+
+describe('shadow runner behind the public server', () => {
+  it('records exactly the altered handler’s diff group, with traceId and timestamps learned as noise', async () => {
+    const r = await rig();
+    try {
+      r.flags.set('strangler.items', 'shadow');
+      for (let id = 1; id <= 20; id++) {
+        const response = await request(r.proxy.url, {
+          path: `/api/items/${id}`,
+          headers: { authorization: 'Bearer secret', 'accept-encoding': id % 3 === 0 ? 'gzip' : 'identity' },
+        });
+        expect(response.status).toBe(200);
+        const body =
+          response.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(response.body) : response.body;
+        // The client gets legacy's answer, never the new handler's.
+        expect((JSON.parse(body.toString()) as { Score: number }).Score).toBe(legacyScore(id));
+      }
+      await settle(r);
+      expect(await counts('items')).toEqual({ match: 0, mismatch: 10, noise: 10, error: 0, skipped: 0 });
+      expect(
+        await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
+          route: 'items',
+          outcome: 'mismatch',
+        }),
+      ).toBe(10);
+
+      const groups = await sql<{ paths: unknown; count: string }>`
+        SELECT paths, count FROM strangler.shadow_group WHERE route_id = 'items'`.execute(db);
+      expect(groups.rows).toEqual([{ paths: [{ path: '$.Score', kind: 'changed' }], count: '10' }]);
+
+      const [sample] = await createPostgresShadowStore(db).exportSamples('items', { limit: 1 });
+      expect(sample?.diffs).toEqual([{ path: '$.Score', kind: 'changed', legacy: 2.34, new: 2.35 }]);
+      expect(sample?.noise.map((d) => d.path).sort()).toEqual(['$.ServerTime', '$.traceId']);
+      expect(sample?.request.headers.authorization).toBe(REDACTED);
+      // A gzip response was compared decoded: nothing about encoding shows up as a difference.
+      expect(sample?.legacy.bodyKind).toBe('json');
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('leaves the client’s response untouched and on time when the shadow side hangs or throws', async () => {
+    const r = await rig();
+    try {
+      r.flags.set('strangler.hang', 'shadow');
+      r.flags.set('strangler.throw', 'shadow');
+      for (const path of ['/api/hang/1', '/api/hang/2', '/api/throw/1']) {
+        const started = performance.now();
+        const response = await request(r.proxy.url, { path });
+        const elapsed = performance.now() - started;
+        expect(response.status).toBe(200);
+        expect(JSON.parse(response.body.toString())).toMatchObject({ Id: Number(path.split('/').at(-1)) });
+        // The hanging handler's timeout is 300 ms: a client that waited for it would take longer.
+        expect(elapsed).toBeLessThan(250);
+      }
+      await settle(r);
+      expect(await counts('hang')).toMatchObject({ error: 2, mismatch: 0 });
+      expect(await counts('throw')).toMatchObject({ error: 1 });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('runs a shadowed POST in dry-run: sent to legacy once, no row left in PostgreSQL', async () => {
+    const r = await rig();
+    try {
+      r.flags.set('strangler.create', 'shadow');
+      legacyCalls.length = 0;
+      dryRunSeen.length = 0;
+      const response = await request(r.proxy.url, {
+        method: 'POST',
+        path: '/api/items',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Name: 'widget' }),
+      });
+      expect(response.status).toBe(201);
+      await settle(r);
+      expect(legacyCalls.filter((c) => c.method === 'POST')).toHaveLength(1);
+      expect(dryRunSeen).toEqual([true]);
+      const rows = await sql`SELECT 1 FROM shadow_test_items`.execute(db);
+      expect(rows.rows).toHaveLength(0);
+      expect(await counts('create')).toMatchObject({ match: 1 });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('in new mode shadows legacy for GET but never sends it a POST', async () => {
+    const r = await rig();
+    try {
+      r.flags.set('strangler.items', 'new');
+      r.flags.set('strangler.create', 'new');
+      legacyCalls.length = 0;
+      dryRunSeen.length = 0;
+      const get = await request(r.proxy.url, { path: '/api/items/4' });
+      expect((JSON.parse(get.body.toString()) as { Score: number }).Score).toBe(2.35);
+      const post = await request(r.proxy.url, {
+        method: 'POST',
+        path: '/api/items',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Name: 'real' }),
+      });
+      expect(post.status).toBe(201);
+      await settle(r);
+      expect(legacyCalls.filter((c) => c.method === 'POST')).toEqual([]);
+      expect(legacyCalls.filter((c) => c.path === '/api/items/4').length).toBeGreaterThanOrEqual(1);
+      expect(dryRunSeen).toEqual([false]);
+      await sql`DELETE FROM shadow_test_items`.execute(db);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('records bodies over the capture limit as skipped', async () => {
+    const r = await rig();
+    try {
+      r.flags.set('strangler.big', 'shadow');
+      const response = await request(r.proxy.url, { path: '/api/big/2' });
+      expect(response.body.length).toBeGreaterThan(5000);
+      await settle(r);
+      expect(await counts('big')).toMatchObject({ skipped: 1, match: 0, mismatch: 0 });
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('drops and counts exchanges beyond its concurrency and queue', async () => {
+    const r = await rig({ concurrency: 1, queueLimit: 1 });
+    try {
+      r.flags.set('strangler.hang', 'shadow');
+      await Promise.all([1, 2, 3, 4, 5].map((id) => request(r.proxy.url, { path: `/api/hang/${id}` })));
+      expect(await metricValue(r.metrics, 'strangler_shadow_dropped_total', { reason: 'queue_full' })).toBe(
+        3,
+      );
+      await settle(r);
+      expect(await metricValue(r.metrics, 'strangler_shadow_queue_depth', {})).toBe(0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('stops shadowing while the kill switch is on', async () => {
+    const r = await rig();
+    try {
+      r.flags.set('strangler.items', 'shadow');
+      r.flags.setKillSwitch(true);
+      legacyCalls.length = 0;
+      await request(r.proxy.url, { path: '/api/items/8' });
+      await settle(r);
+      expect(legacyCalls).toHaveLength(1);
+      expect(
+        await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
+          route: 'items',
+          outcome: 'mismatch',
+        }),
+      ).toBe(0);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
+describe('shadowRuleProblems', () => {
+  it('lists every route’s invalid comparison rules at once', () => {
+    const problems = shadowRuleProblems([
+      route('a', '/a', itemHandler, { compare: { ignore: ['nope'] } }),
+      route('b', '/b', itemHandler, { compare: { numericTolerance: [{ path: '$.x' }] } }),
+      route('c', '/c', itemHandler),
+    ]);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^route a: /);
+    expect(problems[1]).toMatch(/^route b: /);
+  });
+});

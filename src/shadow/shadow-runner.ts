@@ -1,0 +1,495 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { HandlerResponse } from '../handlers/new-handler.ts';
+import type { Logger } from '../observability/logger.ts';
+import { errorDetails } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { CapturedBody, ExchangeObserver, ObservedExchange } from '../proxy/exchange-observer.ts';
+import { SAFE_METHODS, type RouteMatch, type RouteRecord } from '../routing/route.ts';
+import type { ModeDecision } from '../../flags/flag-resolver.ts';
+import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
+import { compareExchanges, type Difference } from './compare/compare-exchanges.ts';
+import { compiledRulesFor, compileCompareRules, type CompiledCompareRules } from './compare/compare-rules.ts';
+import { fingerprintOf } from './compare/fingerprint.ts';
+import { collapseFormattedPath } from './compare/json-path.ts';
+import { decodeBody } from './decode-body.ts';
+import type { LegacyCall } from './legacy-caller.ts';
+import type { NoiseModel } from './noise/noise-model.ts';
+import type { Redactor } from './redact.ts';
+import type { ShadowOutcome } from './store/shadow-store.ts';
+import type { ShadowResult, ShadowWriter } from './store/shadow-writer.ts';
+
+/** QA's accepted differences for a route (src/qa-reports: ReportStore.loadAcceptedRules), applied on top. */
+export interface AcceptedDifferences {
+  readonly ignoredPaths: readonly string[];
+  readonly fingerprints: readonly string[];
+}
+
+export interface ShadowDefaults {
+  readonly sampleRate: number;
+  readonly captureLimitBytes: number;
+  readonly timeoutMs: number;
+}
+
+/** Used for routes without `shadow` settings (issue #4: 1 MiB capture cap). */
+export const DEFAULT_SHADOW_SETTINGS: ShadowDefaults = {
+  sampleRate: 1,
+  captureLimitBytes: 1024 * 1024,
+  timeoutMs: 5000,
+};
+
+export interface ShadowRunnerDeps {
+  /** Calls legacy for the shadow side (legacy-caller.ts). */
+  readonly callLegacy: LegacyCall;
+  readonly writer: Pick<ShadowWriter, 'record'>;
+  readonly noise: NoiseModel;
+  readonly redactor: Redactor;
+  readonly metrics: Pick<
+    Metrics,
+    'shadowComparisons' | 'shadowQueueDepth' | 'shadowDropped' | 'shadowLatency'
+  >;
+  readonly logger: Logger;
+  /** Shadow calls running at once (default 8). */
+  readonly concurrency?: number;
+  /** Exchanges waiting for a slot before new ones are dropped (default 64). */
+  readonly queueLimit?: number;
+  /** Fraction of compared safe requests that also call legacy a second time to learn noise (default 0.1). */
+  readonly noiseSampleRate?: number;
+  /** The first N compared safe requests of each route always learn noise (default 20), so it is known early. */
+  readonly noiseWarmup?: number;
+  readonly defaults?: ShadowDefaults;
+  /** `strangler.kill-switch`: no shadowing at all while it is on. */
+  readonly killSwitchOn?: () => boolean;
+  /** Sync lookup of QA's accepted differences (cached by the caller); undefined when none. */
+  readonly acceptedDifferences?: (routeId: string) => AcceptedDifferences | undefined;
+  readonly random?: () => number;
+  readonly now?: () => Date;
+}
+
+export interface ShadowRunner extends ExchangeObserver {
+  /** Resolves when no shadow call is queued or running (tests, graceful shutdown). */
+  idle(): Promise<void>;
+  /** Stops taking exchanges and waits for running ones (each bounded by its timeout). */
+  close(): Promise<void>;
+}
+
+interface Job {
+  readonly exchange: ObservedExchange;
+}
+
+/**
+ * Runs the non-serving side of sampled requests off the client's path and records the comparison.
+ * Implements the proxy's ExchangeObserver: the proxy asks `captureLimit` before reading a matched
+ * request (unsampled traffic pays nothing) and hands over the finished exchange with `onExchange`,
+ * which only enqueues. Bounded concurrency and queue, each call with its own timeout; nothing here
+ * can delay, alter or fail the client's response.
+ *
+ * Writes are never sent to legacy twice: the new handler shadows an unsafe method only in dry-run,
+ * and legacy is shadowed (or called twice for noise) for safe methods only.
+ */
+export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
+  const { metrics, logger, noise, redactor } = deps;
+  const concurrency = deps.concurrency ?? 8;
+  const queueLimit = deps.queueLimit ?? 64;
+  const noiseSampleRate = deps.noiseSampleRate ?? 0.1;
+  const noiseWarmup = deps.noiseWarmup ?? 20;
+  const defaults = deps.defaults ?? DEFAULT_SHADOW_SETTINGS;
+  const random = deps.random ?? Math.random;
+  const now = deps.now ?? (() => new Date());
+  const queue: Job[] = [];
+  const noiseSamplesSeen = new Map<string, number>();
+  const badRules = new Set<string>();
+  let active = 0;
+  let closed = false;
+  let idleWaiters: (() => void)[] = [];
+
+  const settingsOf = (route: RouteRecord) => ({
+    sampleRate: route.shadow?.sampleRate ?? defaults.sampleRate,
+    captureLimitBytes: route.shadow?.captureLimitBytes ?? defaults.captureLimitBytes,
+    timeoutMs: route.shadow?.timeoutMs ?? defaults.timeoutMs,
+  });
+
+  const full = () => active >= concurrency && queue.length >= queueLimit;
+
+  const captureLimit = (match: RouteMatch, decision: ModeDecision): number | undefined => {
+    if (closed || decision.mode === 'legacy' || deps.killSwitchOn?.() === true) return undefined;
+    const route = match.route;
+    // Serving new, the other side is legacy, which never sees an unsafe method twice. The method is not
+    // known yet: a route with only unsafe methods is left alone here, mixed routes are filtered in run().
+    if (decision.serve === 'new' && route.methods.every((m) => !SAFE_METHODS.has(m))) return undefined;
+    const settings = settingsOf(route);
+    const rate = decision.sampleRate ?? settings.sampleRate;
+    if (!(rate > 0) || random() >= rate) return undefined;
+    if (full()) {
+      // Dropped before any byte is captured: the cheapest place to shed shadow load.
+      metrics.shadowDropped.inc({ reason: 'queue_full' });
+      return undefined;
+    }
+    return settings.captureLimitBytes;
+  };
+
+  const onExchange = (exchange: ObservedExchange): void => {
+    if (closed) return;
+    if (active < concurrency) {
+      start({ exchange });
+    } else if (queue.length < queueLimit) {
+      queue.push({ exchange });
+      metrics.shadowQueueDepth.set(queue.length);
+    } else {
+      metrics.shadowDropped.inc({ reason: 'queue_full' });
+    }
+  };
+
+  const start = (job: Job): void => {
+    active += 1;
+    run(job.exchange)
+      .catch((error: unknown) => {
+        // run() records its own failures; this is a bug guard so a rejection never goes unhandled.
+        logger.error('shadow comparison failed unexpectedly', { error: errorDetails(error) });
+      })
+      .finally(() => {
+        active -= 1;
+        const next = queue.shift();
+        metrics.shadowQueueDepth.set(queue.length);
+        if (next !== undefined && !closed) start(next);
+        else if (active === 0 && queue.length === 0) {
+          const waiters = idleWaiters;
+          idleWaiters = [];
+          for (const resolve of waiters) resolve();
+        }
+      });
+  };
+
+  const rulesFor = (route: RouteRecord): CompiledCompareRules | undefined => {
+    try {
+      const base = compiledRulesFor(route.shadow?.compare as Parameters<typeof compiledRulesFor>[0]);
+      const accepted = deps.acceptedDifferences?.(route.id);
+      if (accepted === undefined || accepted.ignoredPaths.length === 0) return base;
+      return compileCompareRules({
+        ...base.source,
+        ignore: [...(base.source.ignore ?? []), ...accepted.ignoredPaths],
+      });
+    } catch (error: unknown) {
+      if (!badRules.has(route.id)) {
+        badRules.add(route.id);
+        logger.error('invalid shadow comparison rules; comparisons of this route are recorded as errors', {
+          route: route.id,
+          error: errorDetails(error),
+        });
+      }
+      return undefined;
+    }
+  };
+
+  const record = (
+    route: RouteRecord,
+    outcome: ShadowOutcome,
+    latency: { legacyMs?: number; newMs?: number },
+    extra: Partial<Pick<ShadowResult, 'group'>> = {},
+    reason?: string,
+  ): void => {
+    metrics.shadowComparisons.inc({ route: route.id, outcome });
+    if (latency.legacyMs !== undefined) {
+      metrics.shadowLatency.observe({ route: route.id, side: 'legacy' }, latency.legacyMs / 1000);
+    }
+    if (latency.newMs !== undefined) {
+      metrics.shadowLatency.observe({ route: route.id, side: 'new' }, latency.newMs / 1000);
+    }
+    if (reason !== undefined)
+      logger.debug('shadow comparison not completed', { route: route.id, outcome, reason });
+    deps.writer.record({
+      routeId: route.id,
+      at: now(),
+      outcome,
+      ...(latency.legacyMs === undefined ? {} : { legacyLatencyMs: latency.legacyMs }),
+      ...(latency.newMs === undefined ? {} : { newLatencyMs: latency.newMs }),
+      ...extra,
+    });
+  };
+
+  const run = async (exchange: ObservedExchange): Promise<void> => {
+    const route = exchange.match.route;
+    const settings = settingsOf(route);
+    const method = exchange.request.method.toUpperCase();
+    const safe = SAFE_METHODS.has(method);
+    const servedMs = exchange.durationMs;
+    const servedLatency = exchange.served === 'legacy' ? { legacyMs: servedMs } : { newMs: servedMs };
+
+    if (exchange.fellBack) {
+      record(route, 'error', servedLatency, {}, 'new handler failed on the serving path; legacy served');
+      return;
+    }
+    if (exchange.served === 'new' && !safe) return;
+    if (exchange.request.body.kind === 'over-cap' || exchange.response.body.kind === 'over-cap') {
+      record(route, 'skipped', servedLatency, {}, 'body over the capture limit');
+      return;
+    }
+    if (!exchange.response.complete) {
+      record(route, 'skipped', servedLatency, {}, 'response broke off before it finished');
+      return;
+    }
+    const rules = rulesFor(route);
+    if (rules === undefined) {
+      record(route, 'error', servedLatency, {}, 'invalid comparison rules');
+      return;
+    }
+
+    const request = capturedRequest(exchange);
+    const servedHeaders = outgoingHeaders(exchange.response.headers);
+    const servedBody = await decodeBody(
+      servedHeaders,
+      bodyBytes(exchange.response.body),
+      settings.captureLimitBytes,
+    );
+    if (!servedBody.ok) {
+      record(route, 'skipped', servedLatency, {}, `served body: ${servedBody.reason}`);
+      return;
+    }
+    const served: CapturedResponse = {
+      status: exchange.response.status,
+      headers: servedHeaders,
+      body: servedBody.body,
+    };
+
+    // The other side.
+    const started = performance.now();
+    let other: CapturedResponse;
+    try {
+      other =
+        exchange.served === 'legacy'
+          ? await callNew(route, exchange, request, !safe, settings)
+          : await callLegacyBounded(request, settings);
+    } catch (error: unknown) {
+      const elapsed = performance.now() - started;
+      const otherLatency = exchange.served === 'legacy' ? { newMs: elapsed } : { legacyMs: elapsed };
+      record(route, 'error', { ...servedLatency, ...otherLatency }, {}, describe(error));
+      return;
+    }
+    const otherMs = performance.now() - started;
+    if (other.truncated === true) {
+      record(route, 'skipped', servedLatency, {}, 'shadow response over the capture limit');
+      return;
+    }
+    const latency =
+      exchange.served === 'legacy'
+        ? { legacyMs: servedMs, newMs: otherMs }
+        : { legacyMs: otherMs, newMs: servedMs };
+    const legacy = exchange.served === 'legacy' ? served : other;
+    const candidate = exchange.served === 'legacy' ? other : served;
+
+    if (safe && wantsNoiseSample(route.id)) await learnNoise(route, request, legacy, rules, settings);
+
+    const result = compareExchanges(legacy, candidate, rules);
+    noise.observeRaw(route.id, result.differences);
+    if (result.equal) {
+      record(route, 'match', latency);
+      return;
+    }
+    const { real, noise: noisy } = noise.classify(route.id, result.differences);
+    if (real.length === 0) {
+      record(route, 'noise', latency);
+      return;
+    }
+    const fingerprint = fingerprintOf(real);
+    if (deps.acceptedDifferences?.(route.id)?.fingerprints.includes(fingerprint) === true) {
+      record(route, 'match', latency);
+      return;
+    }
+    const personalData = rules.redactPaths;
+    record(route, 'mismatch', latency, {
+      group: {
+        fingerprint,
+        paths: groupPaths(real),
+        sample: {
+          capturedAt: now(),
+          request: redactor.request(request, personalData),
+          legacy: redactor.response(legacy, personalData),
+          candidate: redactor.response(candidate, personalData),
+          diffs: redactor.differences(real, personalData),
+          noise: redactor.differences(noisy, personalData),
+        },
+      },
+    });
+  };
+
+  const wantsNoiseSample = (routeId: string): boolean => {
+    const seen = noiseSamplesSeen.get(routeId) ?? 0;
+    if (seen < noiseWarmup) {
+      noiseSamplesSeen.set(routeId, seen + 1);
+      return true;
+    }
+    return random() < noiseSampleRate;
+  };
+
+  const learnNoise = async (
+    route: RouteRecord,
+    request: CapturedRequest,
+    legacy: CapturedResponse,
+    rules: CompiledCompareRules,
+    settings: ShadowDefaults,
+  ): Promise<void> => {
+    try {
+      const again = await callLegacyBounded(request, settings);
+      if (again.truncated === true) return;
+      noise.observeNoise(route.id, compareExchanges(legacy, again, rules).differences);
+    } catch (error: unknown) {
+      // A failed second call teaches nothing about noise; the comparison itself goes on.
+      logger.debug('shadow noise sample failed', { route: route.id, error: errorDetails(error) });
+    }
+  };
+
+  const callLegacyBounded = async (
+    request: CapturedRequest,
+    settings: ShadowDefaults,
+  ): Promise<CapturedResponse> => {
+    const response = await withTimeout(settings.timeoutMs, (signal) =>
+      deps.callLegacy(request, { signal, limitBytes: settings.captureLimitBytes }),
+    );
+    const decoded = await decodeBody(response.headers, response.body, settings.captureLimitBytes);
+    if (!decoded.ok) {
+      if (decoded.reason === 'over-cap') return { ...response, body: Buffer.alloc(0), truncated: true };
+      throw new Error(`legacy body: ${decoded.reason}`);
+    }
+    return { ...response, body: decoded.body };
+  };
+
+  const callNew = async (
+    route: RouteRecord,
+    exchange: ObservedExchange,
+    request: CapturedRequest,
+    dryRun: boolean,
+    settings: ShadowDefaults,
+  ): Promise<CapturedResponse> => {
+    const response = await withTimeout(settings.timeoutMs, (signal) =>
+      route.handler({
+        method: request.method,
+        path: request.path,
+        params: exchange.match.params,
+        query: new URLSearchParams(request.query),
+        headers: request.headers,
+        body: request.body,
+        requestId: request.requestId,
+        signal,
+        dryRun,
+      }),
+    );
+    return handlerResponse(response, settings.captureLimitBytes);
+  };
+
+  return {
+    captureLimit,
+    onExchange,
+    idle() {
+      if (active === 0 && queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    async close() {
+      closed = true;
+      queue.length = 0;
+      metrics.shadowQueueDepth.set(0);
+      if (active === 0) return;
+      await new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}
+
+/** Validates every route's comparison rules at startup, all problems at once (empty when all are fine). */
+export function shadowRuleProblems(routes: readonly RouteRecord[]): string[] {
+  const problems: string[] = [];
+  for (const route of routes) {
+    try {
+      compileCompareRules(route.shadow?.compare);
+    } catch (error: unknown) {
+      const list = (error as { problems?: unknown }).problems;
+      if (Array.isArray(list)) for (const p of list) problems.push(`route ${route.id}: ${String(p)}`);
+      else problems.push(`route ${route.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return problems;
+}
+
+class ShadowTimeoutError extends Error {
+  override readonly name = 'ShadowTimeoutError';
+}
+
+/**
+ * Aborts the call's signal at the timeout and stops waiting for it even if it ignores the signal, so
+ * a hung shadow side frees its slot.
+ */
+async function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new ShadowTimeoutError(`shadow call timed out after ${ms} ms`);
+      controller.abort(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    // Promise.resolve().then: a handler that throws synchronously becomes a rejection too.
+    return await Promise.race([Promise.resolve().then(() => call(controller.signal)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string'
+      ? `${error.name} ${code}: ${error.message}`
+      : `${error.name}: ${error.message}`;
+  }
+  return String(error);
+}
+
+function bodyBytes(body: CapturedBody): Buffer {
+  return body.kind === 'captured' ? body.bytes : Buffer.alloc(0);
+}
+
+function capturedRequest(exchange: ObservedExchange): CapturedRequest {
+  const url = exchange.request.url;
+  const q = url.indexOf('?');
+  return {
+    method: exchange.request.method.toUpperCase(),
+    path: q === -1 ? url : url.slice(0, q),
+    query: q === -1 ? '' : url.slice(q + 1),
+    headers: exchange.request.headers,
+    body: bodyBytes(exchange.request.body),
+    requestId: exchange.requestId,
+  };
+}
+
+function outgoingHeaders(headers: OutgoingHttpHeaders): CapturedHeaders {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = typeof value === 'number' ? String(value) : value;
+  }
+  return out;
+}
+
+function handlerResponse(response: HandlerResponse, limitBytes: number): CapturedResponse {
+  const headers: Record<string, string | readonly string[]> = {};
+  for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = value;
+  const body =
+    response.body === undefined
+      ? Buffer.alloc(0)
+      : typeof response.body === 'string'
+        ? Buffer.from(response.body, 'utf8')
+        : response.body;
+  return body.length > limitBytes
+    ? { status: response.status, headers, body: Buffer.alloc(0), truncated: true }
+    : { status: response.status, headers, body };
+}
+
+function groupPaths(differences: readonly Difference[]): { path: string; kind: string }[] {
+  const seen = new Map<string, { path: string; kind: string }>();
+  for (const d of differences) {
+    const path = collapseFormattedPath(d.path);
+    seen.set(`${d.kind} ${path}`, { path, kind: d.kind });
+  }
+  return [...seen.values()].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.kind < b.kind ? -1 : 1,
+  );
+}
