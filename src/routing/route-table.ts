@@ -8,7 +8,8 @@ import { RouteValidationError } from './route-validation-error.ts';
  * - Literal segments compare ASCII case-insensitively (ASP.NET Core routing is case-insensitive for
  *   literals); parameter values keep their case.
  * - One trailing slash is tolerated (`/api/athletes/` matches `/api/athletes`), as ASP.NET Core's
- *   matcher does. Empty segments elsewhere (`/api//athletes`) never match.
+ *   routing does by design (aspnet/Mvc#5757). Empty segments elsewhere (`/api//athletes`) never
+ *   match, as in ASP.NET Core (dotnet/aspnetcore#22809).
  * - Segments are compared percent-decoded; parameters are decoded with decodeURIComponent except
  *   `%2F`, which stays encoded exactly as ASP.NET Core leaves it in route values
  *   (dotnet/aspnetcore#30655, #11544), so a new handler sees the id legacy's controller saw. A
