@@ -56,7 +56,11 @@ describe('admin server', () => {
           app.post('/api/replay', auth.require('operator'), (_req, res) => {
             res.json({ replayed: true });
           });
-          app.get('/api/explode', () => {
+          app.get('/api/session-only', (req, res) => {
+            if (req.headers.cookie === 'session=valid') res.json({ via: 'cookie' });
+            else res.status(401).json({ error: 'no session' });
+          });
+          app.get('/api/explode', auth.require('qa'), () => {
             throw new Error('extension bug');
           });
         },
@@ -242,6 +246,13 @@ describe('admin server', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ replayed: true });
       expect((await get('/api/replay', undefined, 'POST')).status).toBe(401);
+    });
+
+    it('lets an extension authenticate its own /api paths another way (QA pages use a session cookie)', async () => {
+      const response = await fetch(`${base}/api/session-only`, { headers: { cookie: 'session=valid' } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ via: 'cookie' });
+      expect((await get('/api/session-only')).status).toBe(401);
     });
 
     it('answers a failing handler with 500 problem+json and logs the error with its message', async () => {

@@ -16,7 +16,10 @@ import { runReadinessChecks } from './readiness.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import { buildRouteReport } from './route-report.ts';
 
-/** Mounts a further admin feature (QA reports, sync status) on the admin app, before the 404 handler. */
+/**
+ * Mounts a further admin feature (QA reports, sync status) on the admin app, before the 404 handler.
+ * It must authenticate its own paths, e.g. with `auth.require('qa')` or `auth.require('operator')`.
+ */
 export type AdminExtension = (app: Express, auth: AdminAuth) => void;
 
 export interface AdminServerDeps {
@@ -81,12 +84,16 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
       .json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
   });
 
-  app.use('/api', auth.require('qa'));
-  app.get('/api/routes', async (_req: Request, res: Response) => {
+  app.get('/api/routes', auth.require('qa'), async (_req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store').json(await buildRouteReport(routes.routes, flags, metrics));
   });
 
+  // Extensions authenticate their own paths (the QA report pages also accept a signed session
+  // cookie on /api/reports), so the blanket bearer guard below only covers what nobody claimed.
   for (const extend of deps.extensions ?? []) extend(app, auth);
+
+  // An unclaimed /api path answers 401 before 404, so without a token nothing about it is disclosed.
+  app.use('/api', auth.require('qa'));
 
   app.use((req: Request, res: Response) => {
     sendProblem(res, {
