@@ -14,6 +14,8 @@ export interface EngineCapabilities {
   readonly supportsOnConflict: boolean;
   /** `MERGE` statements (SQL Server; PostgreSQL 15+). */
   readonly supportsMerge: boolean;
+  /** First-n rows as `SELECT TOP (n)` (SQL Server has no LIMIT; kysely's .limit() would emit invalid T-SQL). */
+  readonly supportsTop: boolean;
   /** Bound parameters one statement may carry (SQL Server: 2100; PostgreSQL's protocol: 65535). */
   readonly maxQueryParameters: number;
 }

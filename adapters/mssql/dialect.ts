@@ -21,6 +21,7 @@ export const mssqlCapabilities: EngineCapabilities = {
   supportsOutput: true,
   supportsOnConflict: false,
   supportsMerge: true,
+  supportsTop: true,
   maxQueryParameters: 2100,
 };
 

@@ -20,6 +20,7 @@ export const postgresCapabilities: EngineCapabilities = {
   supportsOutput: false,
   supportsOnConflict: true,
   supportsMerge: true,
+  supportsTop: false,
   maxQueryParameters: 65535,
 };
 

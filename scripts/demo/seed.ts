@@ -52,27 +52,39 @@ function columnsOf(rows: readonly object[]): number {
 
 const SKIPPED: SeedSideResult = { seeded: false, squads: 0, athletes: 0, wellnessEntries: 0 };
 
+/** Is there any squad? (TOP on SQL Server, LIMIT on PostgreSQL.) */
+export function legacySquadProbe(db: Kysely<LegacyDatabase>) {
+  const query = db.selectFrom('dbo.Squads').select('SquadId');
+  return capabilitiesOf(db).supportsTop ? query.top(1) : query.limit(1);
+}
+
 async function legacyIsEmpty(db: Kysely<LegacyDatabase>): Promise<boolean> {
-  return (await db.selectFrom('dbo.Squads').select('SquadId').limit(1).execute()).length === 0;
+  return (await legacySquadProbe(db).execute()).length === 0;
 }
 
 async function newIsEmpty(db: Kysely<NewDatabase>): Promise<boolean> {
   return (await db.selectFrom('squads').select('id').limit(1).execute()).length === 0;
 }
 
-async function seedLegacy(db: Kysely<LegacyDatabase>, data: DemoData): Promise<SeedSideResult> {
+/** The INSERT statements that write `data` to the legacy tables, parents first, within the engine's limits. */
+export function legacyInsertBatches(db: Kysely<LegacyDatabase>, data: DemoData) {
   const { maxQueryParameters } = capabilitiesOf(db);
+  return [
+    ...chunks(data.squads, rowsPerInsert(maxQueryParameters, columnsOf(data.squads))).map((batch) =>
+      db.insertInto('dbo.Squads').values(batch),
+    ),
+    ...chunks(data.athletes, rowsPerInsert(maxQueryParameters, columnsOf(data.athletes))).map((batch) =>
+      db.insertInto('dbo.Athletes').values(batch),
+    ),
+    ...chunks(data.wellnessEntries, rowsPerInsert(maxQueryParameters, columnsOf(data.wellnessEntries))).map(
+      (batch) => db.insertInto('dbo.WellnessEntries').values(batch),
+    ),
+  ];
+}
+
+async function seedLegacy(db: Kysely<LegacyDatabase>, data: DemoData): Promise<SeedSideResult> {
   await db.transaction().execute(async (trx) => {
-    for (const batch of chunks(data.squads, rowsPerInsert(maxQueryParameters, columnsOf(data.squads)))) {
-      await trx.insertInto('dbo.Squads').values(batch).execute();
-    }
-    for (const batch of chunks(data.athletes, rowsPerInsert(maxQueryParameters, columnsOf(data.athletes)))) {
-      await trx.insertInto('dbo.Athletes').values(batch).execute();
-    }
-    const size = rowsPerInsert(maxQueryParameters, columnsOf(data.wellnessEntries));
-    for (const batch of chunks(data.wellnessEntries, size)) {
-      await trx.insertInto('dbo.WellnessEntries').values(batch).execute();
-    }
+    for (const insert of legacyInsertBatches(trx, data)) await insert.execute();
   });
   return {
     seeded: true,
