@@ -49,8 +49,11 @@ describe('admin server', () => {
       flags,
       metrics,
       logger: createLogger('info', logStream),
-      readinessChecks: [legacyReachableCheck(legacyUrl, { cacheMs: 0 }), flagsLoadedCheck(flags)],
-      readinessTimeoutMs: 500,
+      readinessChecks: [
+        legacyReachableCheck(legacyUrl, { cacheMs: 0, timeoutMs: 5000 }),
+        flagsLoadedCheck(flags),
+      ],
+      readinessTimeoutMs: 5000,
       extensions: [
         (app, auth) => {
           app.post('/api/replay', auth.require('operator'), (_req, res) => {
