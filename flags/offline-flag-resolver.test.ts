@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createFlagResolver } from './create-flag-resolver.ts';
 import { parseFlagsDocument } from './flag-definition.ts';
@@ -185,6 +186,86 @@ describe('offline flags: sticky canary', () => {
     const flags = await offlineResolver([rolloutFlag(ROUTE, { rollout: 0 })]);
     expect(flags.currentMode(ROUTE)).toBe('legacy');
     for (let i = 0; i < 100; i++) expect(flags.decide(ROUTE, caller(`t${i}`)).serve).toBe('legacy');
+  });
+});
+
+describe('offline flags: flags every caller resolves alike', () => {
+  it('decides flags that treat every caller alike exactly as unleash-client evaluates each caller', async () => {
+    const shadowPayload = { type: 'json', value: '{"sampleRate":0.3}' };
+    const features = [
+      rolloutFlag('strangler.off', { enabled: false }),
+      rolloutFlag('strangler.all-new'),
+      rolloutFlag('strangler.zero', { rollout: 0 }),
+      rolloutFlag('strangler.one-shadow', {
+        variants: [{ name: 'shadow', weight: 1000, payload: shadowPayload }],
+      }),
+      rolloutFlag('strangler.one-legacy', { variants: [{ name: 'legacy', weight: 1000 }] }),
+      { name: 'strangler.no-strategies', enabled: true, strategies: [] },
+      { name: 'strangler.default', enabled: true, strategies: [{ name: 'default', parameters: {} }] },
+    ];
+    const flags = await offlineResolver(features);
+    const reference = new Unleash({
+      appName: 'reference',
+      url: 'http://127.0.0.1:9/',
+      refreshInterval: 0,
+      disableMetrics: true,
+      storageProvider: new InMemStorageProvider(),
+      bootstrap: { data: features as never },
+      disableAutoStart: true,
+      skipInstanceCountWarning: true,
+    });
+    const ready = new Promise<void>((resolve) => reference.once('ready', () => resolve()));
+    await reference.start();
+    await ready;
+    try {
+      for (const { name } of features) {
+        for (let i = 0; i < 50; i++) {
+          const id = `tenant-${i}`;
+          const variant = reference.getVariant(name as string, { userId: id, sessionId: id });
+          const expected = !variant.feature_enabled
+            ? 'legacy'
+            : !variant.enabled
+              ? 'new'
+              : variant.name === 'new'
+                ? 'new'
+                : 'legacy';
+          expect([name, flags.decide(name as string, caller(id)).serve]).toEqual([name, expected]);
+        }
+      }
+      expect(flags.decide('strangler.one-shadow', caller('x'))).toEqual({
+        mode: 'shadow',
+        serve: 'legacy',
+        sampleRate: 0.3,
+      });
+      expect(flags.currentMode('strangler.default')).toBe('new');
+      expect(flags.currentMode('strangler.no-strategies')).toBe('new');
+    } finally {
+      reference.destroy();
+    }
+  });
+
+  it('evaluates per caller when a constrained strategy precedes the one that covers everyone', async () => {
+    const flags = await offlineResolver([
+      {
+        name: ROUTE,
+        enabled: true,
+        strategies: [
+          {
+            name: 'flexibleRollout',
+            parameters: { rollout: '100', stickiness: 'default', groupId: ROUTE },
+            constraints: [{ contextName: 'userId', operator: 'IN', values: ['pilot-tenant'] }],
+          },
+          {
+            name: 'flexibleRollout',
+            parameters: { rollout: '100', stickiness: 'default', groupId: ROUTE },
+            variants: [{ name: 'shadow', weight: 1000, weightType: 'variable', stickiness: 'default' }],
+          },
+        ],
+      },
+    ]);
+    expect(flags.currentMode(ROUTE)).toBe('canary');
+    expect(flags.decide(ROUTE, caller('pilot-tenant')).serve).toBe('new');
+    expect(flags.decide(ROUTE, caller('someone-else'))).toEqual({ mode: 'canary', serve: 'legacy' });
   });
 });
 

@@ -1,5 +1,10 @@
 import type { Mode, Target } from '../src/routing/route.ts';
-import type { FlagDefinition, StrategyDefinition, VariantDefinition } from './flag-definition.ts';
+import type {
+  FlagDefinition,
+  PayloadDefinition,
+  StrategyDefinition,
+  VariantDefinition,
+} from './flag-definition.ts';
 
 /** What one variant asks for. A `shadow` caller is served by legacy while the new handler is compared. */
 export type VariantSide = 'legacy' | 'shadow' | 'new';
@@ -24,6 +29,11 @@ export interface RouteFlagAnalysis {
   readonly mode: Mode;
   /** Variant names that are not legacy/shadow/new; they serve legacy and are worth a log line. */
   readonly unknownVariants: readonly string[];
+  /**
+   * Set when every caller gets the same outcome (e.g. enabled for everyone without variants), so the
+   * request path can skip per-caller evaluation.
+   */
+  readonly uniform?: { readonly side: VariantSide; readonly payload?: PayloadDefinition };
 }
 
 /** Strategies that enable a flag for every caller; anything else leaves some callers on legacy. */
@@ -59,35 +69,34 @@ function reachesNobody(strategy: StrategyDefinition): boolean {
  * unleash-client decides each request; this only names the whole for display and shadowing.
  */
 export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
-  const sides = new Set<VariantSide>();
+  if (!flag.enabled) return { mode: 'legacy', unknownVariants: [], uniform: { side: 'legacy' } };
+  const outcomes: { side: VariantSide; payload?: PayloadDefinition }[] = [];
   const unknown = new Set<string>();
   const addVariants = (variants: readonly VariantDefinition[]): void => {
     const weighted = variants.filter((v) => v.weight > 0);
-    if (weighted.length === 0) {
-      sides.add('new');
-      return;
-    }
+    if (weighted.length === 0) outcomes.push({ side: 'new' });
     for (const v of weighted) {
       const side = variantSide(v.name);
       if (side === undefined) unknown.add(v.name);
-      sides.add(side ?? 'legacy');
+      outcomes.push({ side: side ?? 'legacy', payload: v.payload });
     }
   };
 
-  if (!flag.enabled) return { mode: 'legacy', unknownVariants: [] };
-  const strategies = (flag.strategies ?? []).filter((s) => !reachesNobody(s));
+  const all = flag.strategies ?? [];
+  const strategies = all.filter((s) => !reachesNobody(s));
   const featureVariants = flag.variants ?? [];
   // unleash-client: an enabled flag with no strategies is on for everyone.
-  const everyone = (flag.strategies ?? []).length === 0 || strategies.some(coversEveryone);
-  if ((flag.strategies ?? []).length === 0) addVariants(featureVariants);
+  if (all.length === 0) addVariants(featureVariants);
   for (const strategy of strategies) {
     addVariants(
       strategy.variants !== undefined && strategy.variants.length > 0 ? strategy.variants : featureVariants,
     );
   }
   // Callers no strategy enables, or whose parent flag is off, stay on legacy.
-  if (!everyone || (flag.dependencies?.length ?? 0) > 0) sides.add('legacy');
+  const everyone = all.length === 0 || strategies.some(coversEveryone);
+  if (!everyone || (flag.dependencies?.length ?? 0) > 0) outcomes.push({ side: 'legacy' });
 
+  const sides = new Set(outcomes.map((o) => o.side));
   const mode: Mode = sides.has('new')
     ? sides.size > 1
       ? 'canary'
@@ -95,7 +104,17 @@ export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
     : sides.has('shadow')
       ? 'shadow'
       : 'legacy';
-  return { mode, unknownVariants: [...unknown] };
+  const first = outcomes[0];
+  const samePayload = (a?: PayloadDefinition, b?: PayloadDefinition) =>
+    a?.type === b?.type && a?.value === b?.value;
+  const uniform =
+    first !== undefined &&
+    outcomes.every((o) => o.side === first.side && samePayload(o.payload, first.payload))
+      ? first
+      : undefined;
+  return uniform === undefined
+    ? { mode, unknownVariants: [...unknown] }
+    : { mode, unknownVariants: [...unknown], uniform };
 }
 
 /**

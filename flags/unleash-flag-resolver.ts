@@ -12,13 +12,31 @@ const LEGACY: ModeDecision = Object.freeze({ mode: 'legacy', serve: 'legacy' });
 /** Distinct problems remembered for log-once; a bound keeps a pathological source from growing it forever. */
 const MAX_REMEMBERED_PROBLEMS = 1000;
 
+/** A route flag's analysis plus, when every caller gets the same one, the decision itself. */
+interface Analysis extends RouteFlagAnalysis {
+  readonly decision: ModeDecision | undefined;
+}
+
+function uniformDecision(analysis: RouteFlagAnalysis): ModeDecision | undefined {
+  if (analysis.mode === 'legacy') return LEGACY;
+  if (analysis.uniform === undefined) return undefined;
+  const sampleRate = sampleRateOf(analysis.uniform.payload);
+  const serve = targetOf(analysis.uniform.side);
+  return Object.freeze(
+    sampleRate === undefined ? { mode: analysis.mode, serve } : { mode: analysis.mode, serve, sampleRate },
+  );
+}
+
 /**
  * The FlagResolver over unleash-client, whatever the flag source. `decide` is on every request's path,
  * so per flag definition the route's mode is worked out once (cached by the definition object, which
- * unleash-client replaces whenever the flags change) and legacy routes skip evaluation entirely.
+ * unleash-client replaces whenever the flags change). When the definition gives every caller the same
+ * outcome (off, on for everyone, one variant) that outcome is the decision; unleash-client evaluates
+ * per caller only when callers differ (canary, weighted variants, constraints). The cost of the
+ * shortcut: Unleash's usage metrics do not count those requests.
  */
 export function createUnleashFlagResolver(source: FlagSource, logger: Logger): FlagResolver {
-  const analyses = new WeakMap<FlagDefinition, RouteFlagAnalysis>();
+  const analyses = new WeakMap<FlagDefinition, Analysis>();
   const killSwitches = new WeakMap<FlagDefinition, boolean>();
   const sampleRates = new WeakMap<PayloadDefinition, number | undefined>();
   const reported = new Set<string>();
@@ -30,10 +48,11 @@ export function createUnleashFlagResolver(source: FlagSource, logger: Logger): F
     logger.warn(message, details);
   };
 
-  const analysisOf = (flagName: string, definition: FlagDefinition): RouteFlagAnalysis => {
+  const analysisOf = (flagName: string, definition: FlagDefinition): Analysis => {
     let analysis = analyses.get(definition);
     if (analysis === undefined) {
-      analysis = analyseRouteFlag(definition);
+      const found = analyseRouteFlag(definition);
+      analysis = { ...found, decision: uniformDecision(found) };
       analyses.set(definition, analysis);
       for (const variant of analysis.unknownVariants) {
         reportOnce(`variant:${flagName}:${variant}`, 'unknown flag variant, serving legacy', {
@@ -64,7 +83,7 @@ export function createUnleashFlagResolver(source: FlagSource, logger: Logger): F
     return sampleRates.get(payload);
   };
 
-  const routeMode = (evaluator: FlagEvaluator, flagName: string): RouteFlagAnalysis | undefined => {
+  const routeMode = (evaluator: FlagEvaluator, flagName: string): Analysis | undefined => {
     if (killSwitchOn(evaluator)) return undefined;
     const definition = evaluator.getFeatureToggleDefinition(flagName);
     return definition === undefined ? undefined : analysisOf(flagName, definition);
@@ -76,7 +95,8 @@ export function createUnleashFlagResolver(source: FlagSource, logger: Logger): F
         const evaluator = source.current();
         if (evaluator === undefined) return LEGACY;
         const analysis = routeMode(evaluator, flagName);
-        if (analysis === undefined || analysis.mode === 'legacy') return LEGACY;
+        if (analysis === undefined) return LEGACY;
+        if (analysis.decision !== undefined) return analysis.decision;
         const variant = evaluator.getVariant(flagName, {
           userId: context.stickinessId,
           sessionId: context.stickinessId,
