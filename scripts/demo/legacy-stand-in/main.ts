@@ -18,13 +18,16 @@ async function main(): Promise<void> {
   const url = process.env.LEGACY_DATABASE_URL;
   const port = Number(process.env.PORT ?? '5000');
   if (url === undefined || url === '') throw new Error('LEGACY_DATABASE_URL is required');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be 0..65535 (got ${port})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be 0..65535 (got ${port})`);
 
   const db = openLegacyDatabase(url, { applicationName: 'legacy-stand-in' });
   await migrateLegacyToLatest(db);
   const server = createLegacyStandIn({ db, logger });
   await new Promise<void>((resolve) => server.listen(port, resolve));
-  logger.info('legacy stand-in listening', { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  logger.info('legacy stand-in listening', {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  });
 
   const stop = (): void => {
     logger.info('legacy stand-in stopping');
