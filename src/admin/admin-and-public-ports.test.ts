@@ -16,7 +16,7 @@ import type { RouteReport } from './route-report.ts';
  * /api/routes must show the real traffic the public port served, through the labels the proxy
  * actually writes (route id or the catch-all, numeric status), not numbers the admin side keeps.
  */
-describe('route counts on the admin port follow real public traffic', () => {
+describe('admin port beside the real public port', () => {
   const tokens = {
     adminQaToken: 'qa-token-0123456789abcdef',
     adminOperatorToken: 'op-token-0123456789abcdef',
@@ -90,5 +90,14 @@ describe('route counts on the admin port follow real public traffic', () => {
       requests: { total: 2, byTarget: { new: { '2xx': 2 } } },
     });
     expect(Object.values(current.unrouted)).toEqual([{ total: 1, byTarget: { legacy: { '4xx': 1 } } }]);
+  });
+
+  it('keeps every admin path off the public port: there they are plain legacy traffic', async () => {
+    for (const path of ['/metrics', '/health/ready', '/api/routes']) {
+      const response = await fetch(`${publicBase}${path}`, {
+        headers: { authorization: `Bearer ${tokens.adminOperatorToken}` },
+      });
+      expect([path, response.status, await response.text()]).toEqual([path, 404, 'nope']);
+    }
   });
 });
