@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -327,6 +328,24 @@ describe('offline flags: file reloads', () => {
     expect(flags.decide(ROUTE, caller('a')).serve).toBe('legacy');
     await writeFlags([rolloutFlag(ROUTE)]);
     await waitFor(() => flags.isReady() && flags.currentMode(ROUTE) === 'new', 2000, 'the new file');
+  });
+
+  it('makes no network request at all, through a load, evaluations and a reload', async () => {
+    // node:http and fetch (undici) publish every outgoing request on these channels.
+    const requests: string[] = [];
+    const onRequest = (_message: unknown, name: string | symbol) => requests.push(String(name));
+    const channels = ['http.client.request.start', 'undici:request:create', 'net.client.socket'];
+    for (const channel of channels) diagnosticsChannel.subscribe(channel, onRequest);
+    try {
+      const flags = await offlineResolver([rolloutFlag(ROUTE, { rollout: 50 })]);
+      for (let i = 0; i < 100; i++) flags.decide(ROUTE, caller(`t${i}`));
+      await writeFlags([rolloutFlag(ROUTE)]);
+      await waitFor(() => flags.currentMode(ROUTE) === 'new', 2000, 'the edit');
+      await flags.stop();
+      expect(requests).toEqual([]);
+    } finally {
+      for (const channel of channels) diagnosticsChannel.unsubscribe(channel, onRequest);
+    }
   });
 
   it('counts a file with no flags as loaded, every route legacy', async () => {
