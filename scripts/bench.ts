@@ -25,9 +25,12 @@ const threads = Number(process.env.BENCH_THREADS ?? 2);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const nginxWorkers = process.env.BENCH_NGINX_WORKERS ?? '1';
 const profile = process.env.BENCH_PROFILE === '1';
-/** Comma-separated subset of: direct, nginx, catch-all, route (profiling one target at a time). */
-const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
-const wanted = (name: string): boolean => only === undefined || only.includes(name);
+/**
+ * Comma-separated targets: direct, nginx, catch-all, route (the default set) and the reference
+ * proxies node, hpm-bare, hpm-express (see bench/reference-proxy.ts).
+ */
+const only = (process.env.BENCH_ONLY ?? 'direct,nginx,catch-all,route').split(',').map((name) => name.trim());
+const wanted = (name: string): boolean => only.includes(name);
 
 interface Result {
   readonly name: string;
@@ -259,7 +262,7 @@ function print(results: readonly Result[]): void {
         `${r.name}: ${verdict} the target (req/s ${throughput.toFixed(2)}x nginx ≥ 0.6x, p50 ${latency.toFixed(2)}x nginx ≤ 2x)`,
       );
     }
-  } else {
+  } else if (wanted('nginx')) {
     console.log('nginx is not installed: no nginx comparison (apt-get install -y nginx)');
   }
 }
@@ -278,6 +281,18 @@ async function main(): Promise<void> {
       profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     );
     const proxy = nginx === undefined ? undefined : await startNginx(nginx, upstream.port, dir);
+    const legacyHref = `http://127.0.0.1:${upstream.port}`;
+    const reference = async (kind: string): Promise<Started | undefined> =>
+      wanted(kind)
+        ? forkWithPort(
+            './bench/reference-proxy.ts',
+            [kind, legacyHref],
+            profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : [],
+          )
+        : undefined;
+    const nodeFloor = await reference('node');
+    const hpmBare = await reference('hpm-bare');
+    const hpmExpress = await reference('hpm-express');
     console.log(
       `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up; 1 KB JSON GET; ` +
         `strangler: 1 node process (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); nginx: ${nginxWorkers} worker(s)`,
@@ -288,6 +303,14 @@ async function main(): Promise<void> {
       results.push(await measure(wrk, 'direct', at(upstream, '/api/other'), upstream.pid));
     if (proxy !== undefined && wanted('nginx')) {
       results.push(await measure(wrk, 'nginx', at(proxy, '/api/other'), proxy.pid));
+    }
+    if (nodeFloor !== undefined) {
+      results.push(await measure(wrk, 'node:http floor', at(nodeFloor, '/api/other'), nodeFloor.pid));
+    }
+    if (hpmBare !== undefined)
+      results.push(await measure(wrk, 'hpm bare', at(hpmBare, '/api/other'), hpmBare.pid));
+    if (hpmExpress !== undefined) {
+      results.push(await measure(wrk, 'express+hpm default', at(hpmExpress, '/api/other'), hpmExpress.pid));
     }
     if (wanted('catch-all')) {
       results.push(await measure(wrk, 'strangler catch-all', at(strangler, '/api/other'), strangler.pid));

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { exchangeOf } from './exchange.ts';
-import { stripResponseHopByHop } from './forward-headers.ts';
+import { responseHeaders } from './forward-headers.ts';
 import { problemBody, sendProblem } from './problem-response.ts';
 import { LegacyTimeoutError, statusForUpstreamError, upstreamErrorCode } from './upstream-error.ts';
 
@@ -108,7 +108,7 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
       if (tee !== undefined && exchange.legacyBody === undefined) req.on('data', tee);
     });
     proxyServer.on('proxyRes', (proxyRes, req, res) => {
-      stripResponseHopByHop(proxyRes.headers);
+      proxyRes.headers = responseHeaders(proxyRes.headers);
       // httpxy fills in a missing Connection from the client's (already removed) header; say what
       // node will actually do with the client connection instead.
       proxyRes.headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';

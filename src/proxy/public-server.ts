@@ -17,7 +17,7 @@ import { BodyCapture } from './exchange-observer.ts';
 import type { ExchangeObserver } from './exchange-observer.ts';
 import { attachExchange, CATCH_ALL } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
-import { prepareForwardHeaders, requestIdFrom } from './forward-headers.ts';
+import { forwardHeaders, requestIdFrom } from './forward-headers.ts';
 import { createLegacyForwarder } from './legacy-forwarder.ts';
 import { sendProblem } from './problem-response.ts';
 import { stickinessId } from './stickiness.ts';
@@ -168,7 +168,8 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   };
 
   const forwardToLegacy = (req: IncomingMessage, res: ServerResponse, exchange: Exchange): void => {
-    prepareForwardHeaders(req.headers, {
+    // Node keeps the parsed headers behind a settable property; httpxy copies them from there.
+    req.headers = forwardHeaders(req.headers, {
       remoteAddress: req.socket.remoteAddress,
       encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,
       requestId: exchange.requestId,
@@ -478,7 +479,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       onLegacyRequestBody: undefined,
       onLegacyResponse: undefined,
     });
-    prepareForwardHeaders(
+    req.headers = forwardHeaders(
       req.headers,
       {
         remoteAddress: socket.remoteAddress,

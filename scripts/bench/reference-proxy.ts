@@ -1,0 +1,58 @@
+/**
+ * Reference points for the bench, not strangler: `node` is the least a node:http proxy can do
+ * (http.request over a keep-alive agent, pipe both ways, no header handling); `hpm-express` is
+ * http-proxy-middleware 4 mounted in express 5 with its default options, the starting point the
+ * issue measured at ~3.5k req/s. Usage: node reference-proxy.ts <node|hpm-express|hpm-bare> <legacy URL>
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+
+const kind = process.argv[2];
+const legacyUrl = new URL(process.argv[3] ?? 'http://127.0.0.1:1');
+
+function nodeProxy(): http.Server {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  return http.createServer((req, res) => {
+    const upstream = http.request(
+      {
+        host: legacyUrl.hostname,
+        port: legacyUrl.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (response) => {
+        res.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+}
+
+function hpmExpress(): http.Server {
+  const app = express();
+  app.use(createProxyMiddleware({ target: legacyUrl.href }));
+  return http.createServer(app);
+}
+
+function hpmBare(): http.Server {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const proxy = createProxyMiddleware({
+    target: legacyUrl,
+    agent,
+    ejectPlugins: true,
+    plugins: [(server) => server.on('error', () => undefined)],
+  });
+  return http.createServer((req, res) => void proxy(req, res));
+}
+
+const server = kind === 'node' ? nodeProxy() : kind === 'hpm-bare' ? hpmBare() : hpmExpress();
+server.listen(0, '127.0.0.1', () => {
+  process.send?.({ port: (server.address() as AddressInfo).port });
+});
+process.on('disconnect', () => process.exit(0));
