@@ -81,6 +81,9 @@ export async function measureLoggerCost(lines = 20_000, rounds = 7): Promise<Log
     await median('createLogger -> no-op stream', lines, rounds, (i) =>
       toSink.info('request', requestLine(i)),
     ),
+    await median('createLogger -> no-op stream, single-object call', lines, rounds, (i) =>
+      toSink.info({ message: 'request', ...requestLine(i) }),
+    ),
     await median('createLogger -> stdout (Console transport)', lines, rounds, (i) =>
       toStdout.info('request', requestLine(i)),
     ),
