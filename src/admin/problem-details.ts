@@ -20,5 +20,5 @@ export function sendProblem(res: Response, problem: ProblemDetails): void {
     .status(problem.status)
     .type(PROBLEM_CONTENT_TYPE)
     .set('Cache-Control', 'no-store')
-    .send(JSON.stringify({ type: problem.type ?? 'about:blank', ...problem }));
+    .send(JSON.stringify({ ...problem, type: problem.type ?? 'about:blank' }));
 }
