@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { openTestKysely } from './testing/open-test-kysely.ts';
+import { Kysely, sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
-import pg from 'pg';
 import { jsonResponse, type NewHandler } from '../handlers/new-handler.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
@@ -213,9 +213,7 @@ async function settle(r: Rig): Promise<void> {
 
 beforeAll(async () => {
   database = await createTestDatabase('shadow_runner');
-  db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 4 }) }),
-  });
+  db = openTestKysely(database.url, 4);
   await migrateShadowStoreToLatest(db);
   await sql`CREATE TABLE shadow_test_items (id serial PRIMARY KEY, name text NOT NULL)`.execute(db);
   legacy = await startUpstream(legacyHandler);

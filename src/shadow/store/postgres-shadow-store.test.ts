@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { openTestKysely } from '../testing/open-test-kysely.ts';
+import { Kysely, sql } from 'kysely';
 import { migrateQaReportsToLatest } from '../../qa-reports/qa-migrations.ts';
-import { LATENCY_BOUNDS_MS } from '../../qa-reports/qa-tables.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database.ts';
 import type { RouteNoise } from '../noise/noise-model.ts';
 import { migrateShadowStoreDown, migrateShadowStoreToLatest } from './shadow-migrations.ts';
@@ -15,9 +14,7 @@ let db: Kysely<unknown>;
 
 beforeAll(async () => {
   database = await createTestDatabase('shadow_store');
-  db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 3 }) }),
-  });
+  db = openTestKysely(database.url, 3);
   await migrateShadowStoreToLatest(db);
 });
 
@@ -87,10 +84,6 @@ describe('shadow store migrations', () => {
       'shadow_noise_route',
       'shadow_sample',
     ]);
-  });
-
-  it('use the latency buckets QA reports read', () => {
-    expect(LATENCY_BUCKET_BOUNDS_MS).toEqual(LATENCY_BOUNDS_MS);
   });
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openTestKysely } from '../testing/open-test-kysely.ts';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import net from 'node:net';
 import pg from 'pg';
@@ -17,9 +18,7 @@ const logger = createSilentLogger();
 
 beforeAll(async () => {
   database = await createTestDatabase('shadow_writer');
-  db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }),
-  });
+  db = openTestKysely(database.url, 2);
   await migrateShadowStoreToLatest(db);
 });
 

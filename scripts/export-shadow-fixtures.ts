@@ -1,0 +1,178 @@
+/**
+ * Record once, replay forever (issue #4 §8): turns a route's stored shadow samples into contract-test
+ * fixtures in the format of contract-tests/contract-fixture.ts (one JSON file per sample under
+ * contract-tests/fixtures/<route-id>/), with legacy's response as the expected answer.
+ *
+ * Usage: DATABASE_URL=postgres://… node scripts/export-shadow-fixtures.ts --route <route-id>
+ *          [--limit 20] [--status open|accepted|defect] [--out <dir>] [--dry-run]
+ *
+ * Samples were redacted before they were stored, so fixtures carry `[REDACTED]` where credentials and
+ * personal data were; samples whose request body was not kept cannot be replayed and are left out.
+ * Bodies went through jsonb, so number literals are normalised (`3.0` is written as `3`).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type {
+  ContractFixture,
+  FixtureRequest,
+  FixtureResponse,
+  StepIgnore,
+} from '../contract-tests/contract-fixture.ts';
+import { FIXTURES_DIR, RECORDED_RESPONSE_HEADERS } from '../contract-tests/contract-fixture.ts';
+import { collapseFormattedPath } from '../src/shadow/compare/json-path.ts';
+import type { StoredRequest, StoredResponse } from '../src/shadow/redact.ts';
+import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
+import type { ExportedSample } from '../src/shadow/store/shadow-store.ts';
+
+// Headers that describe one connection or message, not the request a fixture replays.
+const NOT_REPLAYED = new Set([
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'accept-encoding',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-request-id',
+]);
+
+function flatHeaders(
+  headers: Readonly<Record<string, string | readonly string[]>>,
+  keep: (name: string) => boolean,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers).sort()) {
+    const value = headers[name];
+    if (value === undefined || !keep(name)) continue;
+    out[name] = typeof value === 'string' ? value : value.join(', ');
+  }
+  return out;
+}
+
+function fixtureRequest(request: StoredRequest): FixtureRequest | undefined {
+  const base = {
+    method: request.method,
+    path: request.query === '' ? request.path : `${request.path}?${request.query}`,
+    headers: flatHeaders(request.headers, (name) => !NOT_REPLAYED.has(name)),
+  };
+  switch (request.bodyKind) {
+    case 'empty':
+      return base;
+    case 'json':
+      return { ...base, body: request.body };
+    case 'text':
+      return { ...base, rawBody: String(request.body) };
+    default:
+      return undefined;
+  }
+}
+
+function fixtureResponse(response: StoredResponse): FixtureResponse {
+  const recorded = new Set<string>(RECORDED_RESPONSE_HEADERS);
+  const base = {
+    status: response.status,
+    headers: flatHeaders(response.headers, (name) => recorded.has(name)),
+  };
+  switch (response.bodyKind) {
+    case 'json':
+      return { ...base, body: response.body };
+    case 'text':
+    case 'omitted':
+      return { ...base, rawBody: String(response.body) };
+    default:
+      return base;
+  }
+}
+
+/** One fixture per replayable sample; the sample's learned-noise fields become the step's ignores. */
+export function samplesToFixtures(samples: readonly ExportedSample[]): ContractFixture[] {
+  const fixtures: ContractFixture[] = [];
+  for (const sample of samples) {
+    const request = fixtureRequest(sample.request);
+    if (request === undefined) continue;
+    const ignore: StepIgnore[] = [...new Set(sample.noise.map((d) => collapseFormattedPath(d.path)))]
+      .filter((p) => p.startsWith('$'))
+      .sort()
+      .map((p) => ({
+        path: p,
+        because: 'learned as noise by shadow comparison: legacy differs from itself here',
+      }));
+    const stamp = sample.capturedAt
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    const differing = [
+      ...new Set(sample.diffs.map((d) => `${d.kind} ${collapseFormattedPath(d.path)}`)),
+    ].join(', ');
+    fixtures.push({
+      route: sample.routeId,
+      name: `shadow-${stamp}-${sample.id.slice(0, 8)}`,
+      description:
+        `recorded by shadow comparison at ${sample.capturedAt.toISOString()}; diff group ` +
+        `${sample.fingerprint.slice(0, 12)} (${sample.groupStatus}): ${differing}`,
+      steps: [
+        { request, response: fixtureResponse(sample.legacy), ...(ignore.length > 0 ? { ignore } : {}) },
+      ],
+    });
+  }
+  return fixtures;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      route: { type: 'string' },
+      limit: { type: 'string', default: '20' },
+      status: { type: 'string' },
+      out: { type: 'string', default: FIXTURES_DIR },
+      'dry-run': { type: 'boolean', default: false },
+    },
+  });
+  const url = process.env.DATABASE_URL;
+  const problems: string[] = [];
+  if (values.route === undefined) problems.push('--route <route-id> is required');
+  if (url === undefined || url === '') problems.push('DATABASE_URL is not set');
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) problems.push('--limit must be a positive integer');
+  if (values.status !== undefined && !['open', 'accepted', 'defect'].includes(values.status)) {
+    problems.push('--status must be open, accepted or defect');
+  }
+  if (problems.length > 0 || values.route === undefined || url === undefined) {
+    console.error(`export-shadow-fixtures: ${problems.join('; ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+  });
+  try {
+    const samples = await createPostgresShadowStore(db).exportSamples(values.route, {
+      limit,
+      ...(values.status === undefined ? {} : { status: values.status }),
+    });
+    const fixtures = samplesToFixtures(samples);
+    for (const fixture of fixtures) {
+      const file = path.join(values.out, fixture.route, `${fixture.name}.json`);
+      if (!values['dry-run']) {
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, `${JSON.stringify(fixture, null, 2)}\n`);
+      }
+      console.log(`${values['dry-run'] ? 'would write' : 'wrote'} ${file}`);
+    }
+    console.log(`${fixtures.length} fixture(s) from ${samples.length} sample(s) of route ${values.route}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}
