@@ -1,11 +1,5 @@
 import { LATENCY_BOUNDS_MS } from './qa-tables.ts';
 
-/** Index of the histogram bucket a latency falls in (bucket i covers (bound[i-1], bound[i]]). */
-export function latencyBucket(ms: number): number {
-  const i = LATENCY_BOUNDS_MS.findIndex((b) => ms <= b);
-  return i === -1 ? LATENCY_BOUNDS_MS.length : i;
-}
-
 /** Element-wise sum of histograms of possibly different lengths. */
 export function addHistograms(into: number[], add: readonly number[]): number[] {
   for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0);

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { dropWhenDisconnected } from './drop-when-disconnected.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
-import { recordComparison, type RecordedComparison } from './comparison-recorder.ts';
+import { createPostgresShadowStore } from '../shadow/store/postgres-shadow-store.ts';
+import { migrateShadowStoreToLatest } from '../shadow/store/shadow-migrations.ts';
+import type { GroupUpdate, MinuteCounts, ShadowSample } from '../shadow/store/shadow-store.ts';
+import { LATENCY_BUCKET_BOUNDS_MS } from '../shadow/store/shadow-tables.ts';
 import { ConflictError } from './conflict-error.ts';
 import { createPostgresReportStore } from './postgres-report-store.ts';
 import { migrateQaReportsDown, migrateQaReportsToLatest } from './qa-migrations.ts';
@@ -16,54 +20,64 @@ const operator = { name: 'Olive', role: 'operator' } as const;
 const t0 = new Date('2026-11-21T10:00:00Z');
 const window = { from: new Date('2026-11-21T09:00:00Z'), to: new Date('2026-11-21T12:00:00Z') };
 
-function scoreMismatch(at: Date, legacyScore: number, newScore: number): RecordedComparison {
+function histogram(bucket: number, n: number): number[] {
+  const h = new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0);
+  h[bucket] = n;
+  return h;
+}
+
+// 10 compared in minute t0: 6 match, 1 noise-only, 3 mismatches; 1 error. Legacy 5–10 ms, new 2–5 ms.
+const minute: MinuteCounts = {
+  routeId: 'athletes-get',
+  minute: t0,
+  counts: { match: 6, mismatch: 3, noise: 1, error: 1, skipped: 0 },
+  legacyBuckets: histogram(3, 10),
+  newBuckets: histogram(2, 10),
+  legacySumMs: 85,
+  newSumMs: 35,
+};
+
+function sample(at: Date, legacyScore: number, newScore: number): ShadowSample {
   return {
-    routeId: 'athletes-get',
-    at,
-    outcome: 'mismatch',
-    legacyMs: 8,
-    newMs: 3,
-    mismatch: {
-      fingerprint: 'fp-score',
-      diffs: [{ path: '$.items[2].score', kind: 'changed', legacy: legacyScore, new: newScore }],
-      noise: [{ path: '$.traceId', kind: 'changed', legacy: 'a', new: 'b' }],
-      request: {
-        method: 'GET',
-        path: '/api/athletes/1',
-        headers: { accept: 'application/json' },
-        body: null,
-      },
-      legacy: { status: 200, headers: { 'content-type': 'application/json' }, body: { score: legacyScore } },
-      new: { status: 200, headers: { 'content-type': 'application/json' }, body: { score: newScore } },
+    capturedAt: at,
+    request: {
+      method: 'GET',
+      path: '/api/athletes/1',
+      query: '',
+      headers: { accept: 'application/json' },
+      bodyKind: 'empty',
     },
+    legacy: { status: 200, headers: {}, bodyKind: 'json', body: { items: [{}, {}, { score: legacyScore }] } },
+    candidate: { status: 200, headers: {}, bodyKind: 'json', body: { items: [{}, {}, { score: newScore }] } },
+    diffs: [{ path: '$.items[2].score', kind: 'changed', legacy: legacyScore, new: newScore }],
+    noise: [{ path: '$.traceId', kind: 'changed', legacy: 'a', new: 'b' }],
   };
 }
+
+const scoreGroup: GroupUpdate = {
+  routeId: 'athletes-get',
+  fingerprint: 'fp-score',
+  paths: [{ path: '$.items[*].score', kind: 'changed' }],
+  count: 3,
+  firstSeen: t0,
+  lastSeen: new Date(t0.getTime() + 120_000),
+  samples: [sample(t0, 7.5, 7.4), sample(new Date(t0.getTime() + 60_000), 7.5, 7.4)],
+};
 
 beforeAll(async () => {
   testDb = await createTestDatabase('qa_store');
   db = new Kysely<unknown>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: testDb.url, max: 4 }) }),
   });
+  await migrateShadowStoreToLatest(db);
   await migrateQaReportsToLatest(db);
   store = createPostgresReportStore(db);
-  for (let i = 0; i < 6; i++) {
-    await recordComparison(db, {
-      routeId: 'athletes-get',
-      at: new Date(t0.getTime() + i * 1000),
-      outcome: 'match',
-      legacyMs: 9,
-      newMs: 4,
-    });
-  }
-  await recordComparison(db, { routeId: 'athletes-get', at: t0, outcome: 'noise', legacyMs: 9, newMs: 4 });
-  await recordComparison(db, { routeId: 'athletes-get', at: t0, outcome: 'error' });
-  for (let i = 0; i < 3; i++)
-    await recordComparison(db, scoreMismatch(new Date(t0.getTime() + 60_000 * i), 7.5, 7.4), 2);
+  await createPostgresShadowStore(db).writeBatch({ minutes: [minute], groups: [scoreGroup], noise: [] });
 });
 
 afterAll(async () => {
   await db?.destroy();
-  await testDb?.drop();
+  if (testDb !== undefined) await dropWhenDisconnected(testDb);
 });
 
 describe('PostgreSQL report store', () => {
@@ -76,14 +90,14 @@ describe('PostgreSQL report store', () => {
 
   it('estimates legacy and new latency percentiles from the per-minute histograms', async () => {
     const latency = (await store.routeStats(['athletes-get'], window)).get('athletes-get')?.latency;
-    // legacy 8–9 ms all fall in the (5, 10] bucket; new 3–4 ms in (2, 5].
+    // legacy all in the (5, 10] bucket; new all in (2, 5].
     expect(latency?.legacyP50Ms).toBeGreaterThan(5);
     expect(latency?.legacyP99Ms).toBeLessThanOrEqual(10);
     expect(latency?.newP50Ms).toBeGreaterThan(2);
     expect(latency?.newP99Ms).toBeLessThanOrEqual(5);
   });
 
-  it('groups mismatches by fingerprint with collapsed paths, count, first/last seen and capped samples', async () => {
+  it('reads diff groups with collapsed paths, count, first/last seen, and their samples', async () => {
     const groups = await store.listGroups('athletes-get', { window });
     expect(groups).toHaveLength(1);
     const g = groups[0];
@@ -95,11 +109,11 @@ describe('PostgreSQL report store', () => {
     expect(g?.firstSeen.toISOString()).toBe('2026-11-21T10:00:00.000Z');
     expect(g?.lastSeen.toISOString()).toBe('2026-11-21T10:02:00.000Z');
     const samples = await store.listSamples(g?.id ?? '', 10);
-    expect(samples).toHaveLength(2); // cap of 2 per group in this test
+    expect(samples).toHaveLength(2);
     const sample = await store.getSample(samples[0]?.id ?? '');
     expect(sample?.diffs[0]?.path).toBe('$.items[2].score');
     expect(sample?.noise[0]?.path).toBe('$.traceId');
-    expect(sample?.legacy.body).toEqual({ score: 7.5 });
+    expect(sample?.legacy.body).toEqual({ items: [{}, {}, { score: 7.5 }] });
   });
 
   it('buckets the match rate over time, leaving empty buckets without a rate', async () => {

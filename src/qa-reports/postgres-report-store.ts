@@ -245,11 +245,21 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
     },
 
     async loadAcceptedRules(routeId): Promise<AcceptedRules> {
-      const rules = (await activeRuleQuery(routeId).execute()).map(toRule);
-      return {
-        ignoredPaths: [...new Set(rules.flatMap((r) => r.paths))],
-        fingerprints: [...new Set(rules.map((r) => r.fingerprint))],
-      };
+      return acceptedRulesOf((await activeRuleQuery(routeId).execute()).map(toRule));
+    },
+
+    async loadAllAcceptedRules() {
+      const rows = await db
+        .selectFrom('strangler.qa_rule')
+        .selectAll()
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at')
+        .execute();
+      const byRoute = new Map<string, IgnoreRule[]>();
+      for (const rule of rows.map(toRule)) {
+        byRoute.set(rule.routeId, [...(byRoute.get(rule.routeId) ?? []), rule]);
+      }
+      return new Map([...byRoute].map(([routeId, rules]) => [routeId, acceptedRulesOf(rules)]));
     },
 
     async acceptGroup(groupId, reason, actor) {
@@ -400,6 +410,14 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
         detail: r.detail,
       }));
     },
+  };
+}
+
+function acceptedRulesOf(rules: readonly IgnoreRule[]): AcceptedRules {
+  return {
+    // `status` and `headers.*` are not body paths: the comparison's ignore list would reject them.
+    ignoredPaths: [...new Set(rules.flatMap((r) => r.paths).filter((p) => p.startsWith('$')))],
+    fingerprints: [...new Set(rules.map((r) => r.fingerprint))],
   };
 }
 

@@ -2,60 +2,16 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, NO_MIGRATIONS, type Migration, type MigrationResult } from 'kysely/migration';
 
 /*
- * The QA workflow's own tables in schema `strangler`, with their own kysely Migrator and migration
- * table so no other subsystem's migration list is touched (notes/names.md).
- *
- * `0001-shadow-store` is the minimal shadow store the reports read (per-route per-minute counters,
- * diff groups, samples). It is here because the shadow store of src/shadow had not landed when the
- * reports were written; it uses IF NOT EXISTS so it coexists with an identical store created first.
- * Latency histograms have one slot per LATENCY_BOUNDS_MS entry plus the open-ended one (14), filled
- * up front because assigning past the end of an empty PostgreSQL array shifts its lower bound.
+ * The QA workflow's own tables in schema `strangler` (rules, decisions, audit), with their own kysely
+ * Migrator and migration table so no other subsystem's migration list is touched (notes/names.md).
+ * The reports also read the shadow store's tables (src/shadow/store/shadow-migrations.ts): run
+ * migrateShadowStoreToLatest as well. Nothing here references them by foreign key, so either order
+ * works and rolling the QA tables back never touches shadow data.
  */
 const statements: Readonly<
   Record<string, { readonly up: readonly string[]; readonly down: readonly string[] }>
 > = {
-  '0001-shadow-store': {
-    up: [
-      'CREATE SCHEMA IF NOT EXISTS strangler',
-      `CREATE TABLE IF NOT EXISTS strangler.shadow_minute (
-         route_id text NOT NULL,
-         minute timestamptz NOT NULL,
-         match integer NOT NULL DEFAULT 0,
-         mismatch integer NOT NULL DEFAULT 0,
-         noise integer NOT NULL DEFAULT 0,
-         error integer NOT NULL DEFAULT 0,
-         skipped integer NOT NULL DEFAULT 0,
-         legacy_latency_buckets integer[] NOT NULL DEFAULT array_fill(0, ARRAY[14]),
-         new_latency_buckets integer[] NOT NULL DEFAULT array_fill(0, ARRAY[14]),
-         PRIMARY KEY (route_id, minute))`,
-      `CREATE TABLE IF NOT EXISTS strangler.shadow_group (
-         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-         route_id text NOT NULL,
-         fingerprint text NOT NULL,
-         paths jsonb NOT NULL,
-         count bigint NOT NULL DEFAULT 0,
-         first_seen timestamptz NOT NULL,
-         last_seen timestamptz NOT NULL,
-         status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'defect')),
-         UNIQUE (route_id, fingerprint))`,
-      `CREATE TABLE IF NOT EXISTS strangler.shadow_sample (
-         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-         group_id uuid NOT NULL REFERENCES strangler.shadow_group(id) ON DELETE CASCADE,
-         captured_at timestamptz NOT NULL,
-         request jsonb NOT NULL,
-         legacy jsonb NOT NULL,
-         candidate jsonb NOT NULL,
-         diffs jsonb NOT NULL,
-         noise jsonb NOT NULL DEFAULT '[]')`,
-      'CREATE INDEX IF NOT EXISTS shadow_sample_group_idx ON strangler.shadow_sample (group_id, captured_at DESC)',
-    ],
-    down: [
-      'DROP TABLE IF EXISTS strangler.shadow_sample',
-      'DROP TABLE IF EXISTS strangler.shadow_group',
-      'DROP TABLE IF EXISTS strangler.shadow_minute',
-    ],
-  },
-  '0002-qa-workflow': {
+  '0001-qa-workflow': {
     up: [
       'CREATE SCHEMA IF NOT EXISTS strangler',
       // An accepted group becomes a rule; revoking keeps the row (who, when, why) for the audit trail.

@@ -8,22 +8,29 @@ import type { HandlerResponse } from '../handlers/new-handler.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import type { Mode, RouteRecord } from '../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../shadow/captured-exchange.ts';
-import { compareExchanges } from '../shadow/compare/compare-exchanges.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { compareExchanges, type Difference } from '../shadow/compare/compare-exchanges.ts';
 import { fingerprintOf } from '../shadow/compare/fingerprint.ts';
+import { collapseFormattedPath } from '../shadow/compare/json-path.ts';
 import { createNoiseModel } from '../shadow/noise/noise-model.ts';
 import { createRedactor } from '../shadow/redact.ts';
+import { createPostgresShadowStore } from '../shadow/store/postgres-shadow-store.ts';
+import { migrateShadowStoreToLatest } from '../shadow/store/shadow-migrations.ts';
+import { createShadowWriter } from '../shadow/store/shadow-writer.ts';
+import { dropWhenDisconnected } from './drop-when-disconnected.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
-import { recordComparison } from './comparison-recorder.ts';
+import { createAcceptedRulesCache } from './accepted-rules-cache.ts';
 import { createPostgresReportStore } from './postgres-report-store.ts';
 import { migrateQaReportsToLatest } from './qa-migrations.ts';
 import { createQaReportsRouter } from './qa-reports-router.ts';
 import type { ReportStore } from './report-store.ts';
 
 /**
- * A real QA reports server for tests: PostgreSQL (a throw-away database), the router on an HTTP
- * server on port 0, and `play()`, which runs requests through the shadow pipeline's own pieces
- * (src/shadow: comparison engine, legacy-vs-legacy noise model, redaction) and records the results,
- * applying the accepted rules exactly as the shadow runner does (`loadAcceptedRules`).
+ * A real QA reports server for tests: PostgreSQL (a throw-away database with the shadow store's and
+ * QA's migrations), the router on an HTTP server on port 0, and `play()`, which runs exchanges through
+ * the shadow pipeline's own pieces (src/shadow: comparison engine, legacy-vs-legacy noise model,
+ * redaction, batched writer and PostgreSQL store), applying QA's accepted rules from the
+ * AcceptedRulesCache the way src/shadow/shadow-runner.ts does.
  */
 export interface PlayedExchange {
   readonly routeId: string;
@@ -74,6 +81,16 @@ function fixedModes(modes: Readonly<Record<string, Mode>>): FlagResolver {
   };
 }
 
+/** A group's differing locations, array positions collapsed, each once (as the shadow runner stores them). */
+function groupPaths(differences: readonly Difference[]): { path: string; kind: string }[] {
+  const seen = new Map<string, { path: string; kind: string }>();
+  for (const d of differences) {
+    const path = collapseFormattedPath(d.path);
+    seen.set(`${d.kind} ${path}`, { path, kind: d.kind });
+  }
+  return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
 function json(status: number, value: unknown): CapturedResponse {
   return {
     status,
@@ -91,8 +108,17 @@ export async function startQaReportsFixture(
   });
   let server: http.Server | undefined;
   try {
+    await migrateShadowStoreToLatest(db);
     await migrateQaReportsToLatest(db);
     const store = createPostgresReportStore(db);
+    const logger = createSilentLogger();
+    const rulesCache = createAcceptedRulesCache({ store, logger, refreshIntervalMs: 60_000 });
+    const writer = createShadowWriter({
+      store: createPostgresShadowStore(db),
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger,
+      flushIntervalMs: 60_000,
+    });
     const tokens = {
       adminQaToken: `qa-${crypto.randomUUID()}`,
       adminOperatorToken: `operator-${crypto.randomUUID()}`,
@@ -110,7 +136,8 @@ export async function startQaReportsFixture(
           options.modes ?? { 'strangler.athletes-get': 'shadow', 'strangler.squads-list': 'canary' },
         ),
         tokens,
-        logger: createSilentLogger(),
+        logger,
+        onRulesChanged: rulesCache.refresh,
       }),
     );
     const started = http.createServer(app);
@@ -128,16 +155,27 @@ export async function startQaReportsFixture(
       tokens,
       routes,
       async play(exchanges, at = new Date()) {
+        await rulesCache.refresh();
         for (const e of exchanges) {
-          const accepted = await store.loadAcceptedRules(e.routeId);
-          const rules = { ignore: accepted.ignoredPaths.filter((p) => p.startsWith('$')) };
+          const accepted = rulesCache.acceptedDifferences(e.routeId);
+          const rules = { ignore: accepted?.ignoredPaths ?? [] };
           const legacy = json(200, e.legacy);
           const candidate = json(e.candidateStatus ?? 200, e.candidate);
-          const again = compareExchanges(legacy, json(200, e.legacyAgain ?? e.legacy), rules);
-          noise.observeNoise(e.routeId, again.differences);
+          noise.observeNoise(
+            e.routeId,
+            compareExchanges(legacy, json(200, e.legacyAgain ?? e.legacy), rules).differences,
+          );
           const raw = compareExchanges(legacy, candidate, rules);
           noise.observeRaw(e.routeId, raw.differences);
           const { real, noise: noisy } = noise.classify(e.routeId, raw.differences);
+          const fingerprint = real.length === 0 ? undefined : fingerprintOf(real);
+          const outcome = raw.equal
+            ? 'match'
+            : fingerprint === undefined
+              ? 'noise'
+              : accepted?.fingerprints.includes(fingerprint) === true
+                ? 'match'
+                : 'mismatch';
           const request: CapturedRequest = {
             method: e.request.method,
             path: e.request.path,
@@ -147,41 +185,47 @@ export async function startQaReportsFixture(
               e.request.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(e.request.body)),
             requestId: crypto.randomUUID(),
           };
-          const outcome = raw.equal ? 'match' : real.length === 0 ? 'noise' : 'mismatch';
-          await recordComparison(db, {
+          writer.record({
             routeId: e.routeId,
             at,
             outcome,
-            legacyMs: 12,
-            newMs: 4,
-            ...(outcome === 'mismatch'
+            legacyLatencyMs: 12,
+            newLatencyMs: 4,
+            ...(outcome === 'mismatch' && fingerprint !== undefined
               ? {
-                  mismatch: {
-                    fingerprint: fingerprintOf(real),
-                    diffs: redactor.differences(real),
-                    noise: redactor.differences(noisy),
-                    request: redactor.request(request),
-                    legacy: redactor.response(legacy),
-                    new: redactor.response(candidate),
+                  group: {
+                    fingerprint,
+                    paths: groupPaths(real),
+                    sample: {
+                      capturedAt: at,
+                      request: redactor.request(request),
+                      legacy: redactor.response(legacy),
+                      candidate: redactor.response(candidate),
+                      diffs: redactor.differences(real),
+                      noise: redactor.differences(noisy),
+                    },
                   },
                 }
               : {}),
           });
         }
+        await writer.flush();
       },
       async close() {
+        rulesCache.stop();
+        await writer.close();
         await new Promise<void>((resolve) => {
           started.close(() => resolve());
           started.closeAllConnections();
         });
         await db.destroy();
-        await testDb.drop();
+        await dropWhenDisconnected(testDb);
       },
     };
   } catch (error: unknown) {
     server?.close();
     await db.destroy();
-    await testDb.drop();
+    await dropWhenDisconnected(testDb);
     throw error;
   }
 }

@@ -47,6 +47,8 @@ export interface QaReportsRouterDeps {
   /** Default true. Only for plain-http tests against a non-localhost name; browsers drop Secure cookies there. */
   readonly secureCookies?: boolean;
   readonly sessionTtlMs?: number;
+  /** Called after a rule is created or revoked, e.g. AcceptedRulesCache.refresh, so it applies at once. */
+  readonly onRulesChanged?: () => Promise<void> | void;
 }
 
 interface Principal {
@@ -260,6 +262,7 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
   router.post('/reports/groups/:groupId/accept', async (req: AuthedRequest, res) => {
     const groupId = String(req.params.groupId);
     const rule = await deps.store.acceptGroup(groupId, requiredText(formBody(req), 'reason'), actorOf(req));
+    await deps.onRulesChanged?.();
     res.redirect(303, `/reports/routes/${encodeURIComponent(rule.routeId)}`);
   });
 
@@ -287,6 +290,7 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
       requiredText(formBody(req), 'reason'),
       actorOf(req),
     );
+    await deps.onRulesChanged?.();
     res.redirect(303, `/reports/routes/${encodeURIComponent(rule.routeId)}`);
   });
 
@@ -342,6 +346,7 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
       requiredText(jsonBody(req), 'reason'),
       actorOf(req),
     );
+    await deps.onRulesChanged?.();
     res.status(201).json({ rule });
   });
 
@@ -368,6 +373,7 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
       requiredText(jsonBody(req), 'reason'),
       actorOf(req),
     );
+    await deps.onRulesChanged?.();
     res.json({ rule });
   });
 

@@ -125,7 +125,12 @@ export interface Actor {
   readonly role: 'qa' | 'operator';
 }
 
-/** The rules F's comparison runner applies on top of a route's declared comparison rules. */
+/**
+ * What the shadow runner applies on top of a route's declared comparison rules
+ * (src/shadow/shadow-runner.ts `acceptedDifferences`). `ignoredPaths` holds only JSON body paths
+ * (`$…`, array positions as `[*]`), valid as comparison `ignore` patterns; a group whose difference
+ * is in the status or a header is accepted by its fingerprint.
+ */
 export interface AcceptedRules {
   readonly ignoredPaths: readonly string[];
   readonly fingerprints: readonly string[];
@@ -143,6 +148,8 @@ export interface ReportStore {
   getSample(sampleId: string): Promise<Sample | undefined>;
   activeRules(routeId: string): Promise<IgnoreRule[]>;
   loadAcceptedRules(routeId: string): Promise<AcceptedRules>;
+  /** Every route's active accepted rules in one query, for the runner's cache. */
+  loadAllAcceptedRules(): Promise<Map<string, AcceptedRules>>;
   acceptGroup(groupId: string, reason: string, actor: Actor): Promise<IgnoreRule>;
   markDefect(groupId: string, note: string, link: string | null, actor: Actor): Promise<DiffGroup>;
   /** Operator only: the rule stops applying and its group is open again. */
