@@ -127,7 +127,15 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     agent,
     ejectPlugins: true,
     plugins: [intermediaryPlugin],
-    // The only per-request option: a body that was already read (for a new handler) is replayed.
+  });
+  // A body that was already read (for a new handler) is replayed from a stream: httpxy's `buffer`
+  // option, which only a router can set per request. A second instance keeps that step (an extra
+  // async hop per request) off the hot path.
+  const replayProxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
+    target: legacyUrl,
+    agent,
+    ejectPlugins: true,
+    plugins: [intermediaryPlugin],
     router: (req, _res, options) => {
       const body = exchangeOf(req)?.legacyBody;
       if (body !== undefined) options.buffer = body;
@@ -147,7 +155,8 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     forward(req, res) {
       // httpxy reports failures through the 'error' event above; `next` only sees what escapes it
       // (a failure before the upstream request exists), which must still answer the client.
-      void webProxy(req, res, (error?: unknown) => {
+      const proxy = exchangeOf(req)?.legacyBody === undefined ? webProxy : replayProxy;
+      void proxy(req, res, (error?: unknown) => {
         if (error === undefined) return;
         const exchange = exchangeOf(req);
         if (exchange?.upstreamError !== undefined || res.headersSent || res.destroyed) return;

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../observability/logger.ts';
+import type { Proxy, Upstream } from './proxy-test-harness.ts';
+import { request, startProxy, startUpstream } from './proxy-test-harness.ts';
+
+describe('request log and shutdown', () => {
+  let upstream: Upstream;
+  let proxy: Proxy;
+  const lines: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    upstream = await startUpstream((req, res) => {
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: open\n\n');
+        return;
+      }
+      res.writeHead(201);
+      res.end('created');
+    });
+    const stream = new PassThrough();
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline = buffered.indexOf('\n');
+      while (newline !== -1) {
+        lines.push(JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>);
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+      }
+    });
+    proxy = await startProxy({ legacyUrl: upstream.url, logger: createLogger('info', stream) });
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    await upstream.close();
+  });
+
+  async function lineFor(requestId: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const found = lines.filter((line) => line.requestId === requestId && line.message === 'request');
+      if (found.length > 0) {
+        expect(found).toHaveLength(1);
+        return found[0] as Record<string, unknown>;
+      }
+      if (Date.now() > deadline) throw new Error(`no request line for ${requestId}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('writes one JSON line per request with id, route, mode, target, method, path, status and duration', async () => {
+    await request(proxy.url, {
+      method: 'POST',
+      path: '/orders?secret=1',
+      headers: { 'x-request-id': 'log-1' },
+      body: 'x',
+    });
+    const line = await lineFor('log-1');
+    expect(line).toMatchObject({
+      level: 'info',
+      requestId: 'log-1',
+      route: 'catch-all',
+      mode: 'legacy',
+      target: 'legacy',
+      method: 'POST',
+      path: '/orders',
+      status: 201,
+    });
+    expect(typeof line.durationMs).toBe('number');
+    expect(JSON.stringify(line)).not.toContain('secret');
+  });
+
+  it('logs a failed legacy call with its cause', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const errors: Record<string, unknown>[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => {
+      for (const text of chunk.toString().split('\n'))
+        if (text !== '') errors.push(JSON.parse(text) as Record<string, unknown>);
+    });
+    const orphan = await startProxy({
+      legacyUrl: new URL(`http://127.0.0.1:${port}`),
+      logger: createLogger('info', stream),
+    });
+    try {
+      await request(orphan.url, { path: '/x', headers: { 'x-request-id': 'log-502' } });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const failure = errors.find((line) => line.message === 'legacy call failed');
+      expect(failure).toMatchObject({
+        requestId: 'log-502',
+        code: 'ECONNREFUSED',
+        status: 502,
+        route: 'catch-all',
+      });
+      expect((failure?.error as Record<string, unknown>).code).toBe('ECONNREFUSED');
+    } finally {
+      await orphan.close();
+    }
+  });
+
+  it('closes within the grace period even with an event stream still open', async () => {
+    const closing = await startProxy({ legacyUrl: upstream.url });
+    const gotFirstEvent = new Promise<void>((resolve) => {
+      const req = http.get(
+        { host: '127.0.0.1', port: closing.port, path: '/stream', agent: false },
+        (res) => {
+          res.once('data', () => resolve());
+          res.on('error', () => undefined);
+        },
+      );
+      req.on('error', () => undefined);
+    });
+    await gotFirstEvent;
+    const started = Date.now();
+    await closing.close();
+    // startProxy sets a 500 ms grace period.
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
