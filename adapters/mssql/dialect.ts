@@ -53,12 +53,16 @@ type Listener = (...args: unknown[]) => void;
 type EventMethod = (event: string, listener: Listener) => Tedious.Request;
 
 /**
- * Makes a tedious Request hand every row's values to 'row' listeners in the formats of adapters/schema.ts.
- * kysely subscribes with on('row') and unsubscribes with off('row'), so both are wrapped on the instance.
+ * Adapts a tedious Request to the legacy schema:
+ *  - rows reach 'row' listeners in the formats of adapters/schema.ts (kysely subscribes with on('row')
+ *    and unsubscribes with off('row'), so both are wrapped on the instance);
+ *  - a JS Date parameter is sent as datetime2(7), not as kysely's default `datetime`, whose 1/300 s
+ *    rounding would silently change a datetime2 value it is compared with or written to.
  */
-export function convertRowValues(request: Tedious.Request): Tedious.Request {
+export function adaptTediousRequest(request: Tedious.Request): Tedious.Request {
   const on = request.on.bind(request) as EventMethod;
   const off = request.off.bind(request) as EventMethod;
+  const addParameter = request.addParameter.bind(request);
   const wrappers = new WeakMap<Listener, Listener>();
   const patched = {
     on(event: string, listener: Listener): Tedious.Request {
@@ -76,6 +80,14 @@ export function convertRowValues(request: Tedious.Request): Tedious.Request {
     off(event: string, listener: Listener): Tedious.Request {
       return off(event, event === 'row' ? (wrappers.get(listener) ?? listener) : listener);
     },
+    addParameter(...args: Parameters<Tedious.Request['addParameter']>): void {
+      const [name, type, value, options] = args;
+      if (type === Tedious.TYPES.DateTime) {
+        addParameter(name, Tedious.TYPES.DateTime2, value, { ...options, scale: 7 });
+      } else {
+        addParameter(name, type, value, options);
+      }
+    },
   };
   return Object.assign(request, patched);
 }
@@ -83,7 +95,7 @@ export function convertRowValues(request: Tedious.Request): Tedious.Request {
 /** Constructed by kysely's driver like tedious' Request; returns a converting one. */
 class ConvertingRequest {
   constructor(...args: ConstructorParameters<typeof Tedious.Request>) {
-    return convertRowValues(new Tedious.Request(...args));
+    return adaptTediousRequest(new Tedious.Request(...args));
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import * as Tedious from 'tedious';
 
-import { convertRowValues } from './dialect.ts';
+import { adaptTediousRequest } from './dialect.ts';
 import { convertTediousValue, datetime2FromTedious } from './tedious-values.ts';
 
 /** A Date as tedious builds it for datetime2 (value-parser.js: ms in the Date, the rest in nanosecondsDelta). */
@@ -21,10 +21,12 @@ describe('tedious values → adapters/schema.ts formats', () => {
     expect(datetime2FromTedious(tediousDatetime2('1999-12-31T23:59:59.999Z', 9999))).toBe(
       '1999-12-31 23:59:59.9999999',
     );
-    for (let ticks = 0; ticks < 10_000; ticks += 7) {
+    const wrong: number[] = [];
+    for (let ticks = 0; ticks < 10_000; ticks++) {
       const text = datetime2FromTedious(tediousDatetime2('2026-01-02T03:04:05.000Z', ticks));
-      expect(text.slice(-4)).toBe(String(ticks).padStart(4, '0'));
+      if (text !== `2026-01-02 03:04:05.000${String(ticks).padStart(4, '0')}`) wrong.push(ticks);
     }
+    expect(wrong).toEqual([]);
   });
 
   it('turns date columns into YYYY-MM-DD and decimals into fixed-scale strings', () => {
@@ -38,7 +40,7 @@ describe('tedious values → adapters/schema.ts formats', () => {
   });
 
   it('converts the rows kysely’s driver receives from a tedious Request, and lets it unsubscribe', () => {
-    const request = convertRowValues(new Tedious.Request('select 1', () => undefined));
+    const request = adaptTediousRequest(new Tedious.Request('select 1', () => undefined));
     const seen: unknown[] = [];
     const listener = (columns: { metadata: { colName: string }; value: unknown }[]): void => {
       seen.push(Object.fromEntries(columns.map((c) => [c.metadata.colName, c.value])));
@@ -54,5 +56,17 @@ describe('tedious values → adapters/schema.ts formats', () => {
     request.off('row', listener);
     request.emit('row', []);
     expect(seen).toEqual([{ CreatedAt: '2026-01-02 03:04:05.1234567', Score: '4.5' }]);
+  });
+
+  it('sends Date parameters as datetime2(7), not as datetime (1/300 s precision)', () => {
+    const request = adaptTediousRequest(new Tedious.Request('select @1, @2', () => undefined));
+    request.addParameter('1', Tedious.TYPES.DateTime, new Date('2026-01-02T03:04:05.123Z'));
+    request.addParameter('2', Tedious.TYPES.NVarChar, 'x');
+    const parameters = (request as unknown as { parameters: { type: { name: string }; scale?: number }[] })
+      .parameters;
+    expect(parameters.map((p) => [p.type.name, p.scale])).toEqual([
+      ['DateTime2', 7],
+      ['NVarChar', undefined],
+    ]);
   });
 });
