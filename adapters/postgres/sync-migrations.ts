@@ -80,6 +80,50 @@ const migrations: Record<string, Migration> = {
       await sql`DROP TABLE IF EXISTS dbo."SyncChangeLog"`.execute(db);
     },
   },
+  '2026-11-21-003-statement-level-change-log': {
+    // One INSERT ... SELECT per statement from its transition table instead of one per row: the relay
+    // writes a batch of rows in one statement, and a per-row trigger was a third of its legacy time.
+    // Transition tables allow one event per trigger, hence three triggers per table.
+    async up(db) {
+      await sql`
+        CREATE FUNCTION dbo."SyncRecordChanges"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          EXECUTE format(
+            'INSERT INTO dbo."SyncChangeLog" ("TableName", "EntityKey", "Operation", "Version", "Origin") '
+            || 'SELECT %L, lower(r.%I::text), %L, r."Version", %L FROM %I AS r',
+            TG_TABLE_NAME, TG_ARGV[0], left(TG_OP, 1),
+            coalesce(nullif(current_setting('strangler.origin', true), ''), 'app'),
+            CASE WHEN TG_OP = 'DELETE' THEN 'old_rows' ELSE 'new_rows' END);
+          RETURN NULL;
+        END
+        $fn$`.execute(db);
+      for (const entity of SYNC_ENTITIES) {
+        const table = sql.table(`dbo.${entity.legacyTable}`);
+        const key = sql.lit(entity.key.legacyName);
+        await sql`DROP TRIGGER "SyncChangeLog" ON ${table}`.execute(db);
+        await sql`CREATE TRIGGER "SyncChangeLogInsert" AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
+          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordChanges"(${key})`.execute(db);
+        await sql`CREATE TRIGGER "SyncChangeLogUpdate" AFTER UPDATE ON ${table} REFERENCING NEW TABLE AS new_rows
+          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordChanges"(${key})`.execute(db);
+        await sql`CREATE TRIGGER "SyncChangeLogDelete" AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows
+          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordChanges"(${key})`.execute(db);
+      }
+    },
+    async down(db) {
+      for (const entity of SYNC_ENTITIES) {
+        const table = sql.table(`dbo.${entity.legacyTable}`);
+        for (const name of ['SyncChangeLogInsert', 'SyncChangeLogUpdate', 'SyncChangeLogDelete']) {
+          await sql`DROP TRIGGER IF EXISTS ${sql.id(name)} ON ${table}`.execute(db);
+        }
+        await sql`
+          CREATE TRIGGER "SyncChangeLog" AFTER INSERT OR UPDATE OR DELETE ON ${table}
+          FOR EACH ROW EXECUTE FUNCTION dbo."SyncRecordChange"(${sql.lit(entity.key.legacyName)})`.execute(
+          db,
+        );
+      }
+      await sql`DROP FUNCTION IF EXISTS dbo."SyncRecordChanges"()`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -9,13 +9,13 @@ import { createChangePoller } from './change-poller.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { LEGACY_OWNS_ALL } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
-import { getSyncStatus } from './sync-status.ts';
 import {
   athlete,
   legacySideWriteAthlete,
   legacySideWriteSquad,
   newSideWriteAthlete,
   newSideWriteSquad,
+  pollUntilCaughtUp,
 } from './testing/sync-fixtures.ts';
 import { createSyncTestDatabases } from './testing/sync-test-databases.ts';
 import type { SyncTestDatabases } from './testing/sync-test-databases.ts';
@@ -49,27 +49,20 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
       logger,
     });
 
-  /** The feed reads only transactions older than every running one; other suites' transactions may hold it back briefly. */
+  /** Polls until the checkpoint has passed every change-log entry; sums the outcomes. */
   async function pollUntilQuiet(ownership: SyncOwnership = LEGACY_OWNS_ALL): Promise<Record<string, number>> {
     const totals: Record<string, number> = {};
     const p = poller(ownership);
-    const deadline = Date.now() + 10_000;
-    let pending = true;
-    while (pending && Date.now() < deadline) {
-      const result = await p.runOnce();
-      for (const [k, v] of Object.entries(result.outcomes)) totals[k] = (totals[k] ?? 0) + v;
-      const status = await getSyncStatus(dbs.newPool);
-      const at = (status.checkpoints[0]?.position ?? { txId: '0', seq: '0' }) as {
-        txId: string;
-        seq: string;
-      };
-      const behind = await dbs.legacyPool.query(
-        `SELECT count(*)::int AS n FROM dbo."SyncChangeLog" WHERE ("TxId", "Seq") > ($1::bigint, $2::bigint)`,
-        [at.txId, at.seq],
-      );
-      pending = (behind.rows[0] as { n: number }).n > 0;
-      if (pending) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await pollUntilCaughtUp(
+      {
+        runOnce: async () => {
+          const result = await p.runOnce();
+          for (const [k, v] of Object.entries(result.outcomes)) totals[k] = (totals[k] ?? 0) + v;
+        },
+      },
+      dbs.newPool,
+      dbs.legacyPool,
+    );
     return totals;
   }
 

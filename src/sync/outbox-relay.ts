@@ -22,6 +22,8 @@ export interface OutboxRelayOptions {
   /** Done outbox rows and audit rows older than this are deleted. */
   readonly retentionMs: number;
   readonly retentionEveryMs: number;
+  /** Batches in flight at once in this process (each on its own connections; SKIP LOCKED shares the work). */
+  readonly concurrency: number;
 }
 
 export const DEFAULT_RELAY_OPTIONS: OutboxRelayOptions = {
@@ -31,6 +33,7 @@ export const DEFAULT_RELAY_OPTIONS: OutboxRelayOptions = {
   backoff: DEFAULT_BACKOFF,
   retentionMs: 30 * 24 * 3600_000,
   retentionEveryMs: 3600_000,
+  concurrency: 1,
 };
 
 export interface OutboxRelayDeps {
@@ -95,8 +98,8 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const options: OutboxRelayOptions = { ...DEFAULT_RELAY_OPTIONS, ...deps.options };
   const { pool, writer, ownership, logger, metrics } = deps;
   let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
+  let loops: Promise<void>[] = [];
+  const wakers = new Set<() => void>();
   let lastRetention = 0;
 
   const toChange = (row: OutboxRow): SyncChange => ({
@@ -266,13 +269,14 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
 
   async function sleep(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      wakers.add(wake);
     });
-    wake = undefined;
   }
 
   async function run(): Promise<void> {
@@ -307,13 +311,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     start() {
       if (running) return;
       running = true;
-      loop = run();
+      loops = Array.from({ length: Math.max(1, options.concurrency) }, () => run());
     },
     async stop() {
       running = false;
-      wake?.();
-      await loop;
-      loop = undefined;
+      for (const wake of [...wakers]) wake();
+      await Promise.all(loops);
+      loops = [];
     },
   };
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 import { canonicalRow } from './canonical-row.ts';
 import type { CanonicalRow } from './canonical-row.ts';
-import { buildScan, buildSelectByKeys } from './pg-sync-sql.ts';
+import { buildRange, buildScan, buildSelectByKeys } from './pg-sync-sql.ts';
 import type { PgTarget } from './pg-sync-sql.ts';
 import type { LegacyRowReader } from './sync-engine.ts';
 import type { SyncEntity } from './sync-entities.ts';
@@ -25,6 +25,12 @@ export function createPgRowReader(
         rows.set(row[entity.key.name] ?? '', row);
       }
       return rows;
+    },
+    async readRange(entity: SyncEntity, from: string, to: string | null): Promise<CanonicalRow[]> {
+      // uuid order in PostgreSQL is the order of the lower-case text, so the range is an index range.
+      const query = buildRange(targetOf(entity), from, to);
+      const result = await pool.query<Record<string, string | null>>(query.text, query.values);
+      return result.rows.map((raw) => canonicalRow(entity, raw));
     },
     async scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]> {
       const query = buildScan(targetOf(entity), afterKey, limit);

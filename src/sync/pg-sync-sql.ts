@@ -165,3 +165,17 @@ export function buildScan(target: PgTarget, afterKey: string | null, limit: numb
         values: [afterKey, limit],
       };
 }
+
+/** Every row with `from <= key < to` (to null: no upper bound): one reconciliation bucket. */
+export function buildRange(target: PgTarget, from: string, to: string | null): PgQuery {
+  const key = target.columnName(target.entity.key);
+  return to === null
+    ? {
+        text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t WHERE t.${key} >= $1::uuid`,
+        values: [from],
+      }
+    : {
+        text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t WHERE t.${key} >= $1::uuid AND t.${key} < $2::uuid`,
+        values: [from, to],
+      };
+}

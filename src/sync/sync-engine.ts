@@ -58,6 +58,8 @@ export interface LegacyRowReader {
   readRows(entity: SyncEntity, keys: readonly string[]): Promise<Map<string, CanonicalRow>>;
   /** Keyset page in the engine's key order. */
   scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]>;
+  /** Rows whose canonical key k has `from <= k < to` (string order of the lower-case text; to null: no bound). */
+  readRange(entity: SyncEntity, from: string, to: string | null): Promise<CanonicalRow[]>;
 }
 
 export interface LegacyChangeRef {

@@ -12,6 +12,7 @@ import { reconcileEntity } from './reconcile/reconcile-entity.ts';
 import { SYNC_ENTITIES } from './sync-entities.ts';
 import {
   athlete,
+  changeFeedCaughtUp,
   inTransaction,
   legacySideWriteAthlete,
   newSideWriteAthlete,
@@ -110,17 +111,7 @@ describe('sync under faults (real worker processes)', () => {
   const outboxDrained = async () =>
     (await count(dbs.newPool, `SELECT count(*) AS n FROM strangler.sync_outbox WHERE status = 'pending'`)) ===
     0;
-  const pollerCaughtUp = async (): Promise<boolean> => {
-    const cp = await dbs.newPool.query<{ position: { txId: string; seq: string } | null }>(
-      `SELECT position FROM strangler.sync_checkpoints WHERE feed = 'legacy_to_new'`,
-    );
-    const at = cp.rows[0]?.position ?? { txId: '0', seq: '0' };
-    const behind = await dbs.legacyPool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM dbo."SyncChangeLog" WHERE ("TxId", "Seq") > ($1::bigint, $2::bigint)`,
-      [at.txId, at.seq],
-    );
-    return Number(behind.rows[0]?.n) === 0;
-  };
+  const pollerCaughtUp = () => changeFeedCaughtUp(dbs.newPool, dbs.legacyPool);
 
   async function expectConsistent(): Promise<void> {
     const deps = {
@@ -130,7 +121,7 @@ describe('sync under faults (real worker processes)', () => {
       logger,
     };
     for (const entity of SYNC_ENTITIES) {
-      const result = await reconcileEntity(deps, entity, { lagWindowMs: 200, buckets: 256 });
+      const result = await reconcileEntity(deps, entity, { lagWindowMs: 200, bucketDigits: 2 });
       expect({ entity: entity.name, mismatches: result.mismatches }).toEqual({
         entity: entity.name,
         mismatches: [],

@@ -10,7 +10,7 @@ import { createPgRowReader } from '../pg-row-reader.ts';
 import { newSideTarget } from '../pg-sync-sql.ts';
 import { LEGACY_OWNS_ALL, syncEntity } from '../sync-entities.ts';
 import type { SyncOwnership } from '../sync-entities.ts';
-import { seedMirrored } from '../testing/sync-fixtures.ts';
+import { pollUntilCaughtUp, seedMirrored } from '../testing/sync-fixtures.ts';
 import { createSyncTestDatabases } from '../testing/sync-test-databases.ts';
 import type { SyncTestDatabases } from '../testing/sync-test-databases.ts';
 import { reconcileEntity } from './reconcile-entity.ts';
@@ -28,7 +28,7 @@ describe('reconciliation', () => {
     newSide: createPgRowReader(dbs.newPool, newSideTarget),
     logger,
   });
-  const options = { chunkSize: 100, buckets: 64, lagWindowMs: 20 };
+  const options = { chunkSize: 100, bucketDigits: 2, lagWindowMs: 20 };
 
   beforeAll(async () => {
     dbs = await createSyncTestDatabases();
@@ -119,10 +119,7 @@ describe('reconciliation', () => {
         ownership,
         logger,
       });
-      for (let i = 0; i < 20; i += 1) {
-        if ((await poller.runOnce()).entriesRead === 0 && i > 2) break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await pollUntilCaughtUp(poller, dbs.newPool, dbs.legacyPool);
 
       const second = await reconcileEntity(deps(), athletes, options);
       expect(second.mismatches).toEqual([]);

@@ -5,7 +5,7 @@ import { rowsEqual } from '../canonical-row.ts';
 import type { CanonicalRow } from '../canonical-row.ts';
 import type { RowReader } from '../pg-row-reader.ts';
 import type { SyncEntity } from '../sync-entities.ts';
-import { BucketDigest, bucketOf } from './bucket-digest.ts';
+import { BucketDigest } from './bucket-digest.ts';
 
 export type MismatchKind = 'missing_in_legacy' | 'missing_in_new' | 'different';
 
@@ -19,7 +19,8 @@ export interface Mismatch {
 
 export interface ReconcileOptions {
   readonly chunkSize: number;
-  readonly buckets: number;
+  /** Buckets are the first d hex digits of the key: 16^d buckets (3 → 4096). */
+  readonly bucketDigits: number;
   /** Rows still different after this long are real differences, not changes in flight. */
   readonly lagWindowMs: number;
   readonly actor: string;
@@ -27,7 +28,7 @@ export interface ReconcileOptions {
 
 export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
   chunkSize: 10_000,
-  buckets: 4096,
+  bucketDigits: 3,
   lagWindowMs: 2000,
   actor: 'reconcile',
 };
@@ -51,18 +52,21 @@ export interface ReconcileResult {
   readonly durationMs: number;
 }
 
+/** Keyset scan; the next page is already requested while this one is hashed. */
 async function scanAll(
   reader: RowReader,
   entity: SyncEntity,
   chunkSize: number,
   visit: (key: string, row: CanonicalRow) => void,
 ): Promise<void> {
-  let after: string | null = null;
+  let page = reader.scan(entity, null, chunkSize);
   for (;;) {
-    const rows = await reader.scan(entity, after, chunkSize);
+    const rows = await page;
+    const last = rows.at(-1)?.[entity.key.name] ?? null;
+    const more = rows.length === chunkSize && last !== null;
+    if (more) page = reader.scan(entity, last, chunkSize);
     for (const row of rows) visit(row[entity.key.name] ?? '', row);
-    if (rows.length < chunkSize) return;
-    after = rows.at(-1)?.[entity.key.name] ?? null;
+    if (!more) return;
   }
 }
 
@@ -102,12 +106,12 @@ export async function reconcileEntity(
   const started = Date.now();
   const run = await deps.newPool.query<{ id: string }>(
     `INSERT INTO strangler.recon_run (entity, buckets, actor) VALUES ($1, $2, $3) RETURNING id::text AS id`,
-    [entity.name, o.buckets, o.actor],
+    [entity.name, 16 ** o.bucketDigits, o.actor],
   );
   const runId = run.rows[0]?.id ?? '';
   try {
-    const legacyDigest = new BucketDigest(o.buckets);
-    const newDigest = new BucketDigest(o.buckets);
+    const legacyDigest = new BucketDigest(o.bucketDigits);
+    const newDigest = new BucketDigest(o.bucketDigits);
     await Promise.all([
       scanAll(deps.legacy, entity, o.chunkSize, (key, row) => legacyDigest.add(entity, key, row)),
       scanAll(deps.newSide, entity, o.chunkSize, (key, row) => newDigest.add(entity, key, row)),
@@ -115,16 +119,18 @@ export async function reconcileEntity(
     const differing = legacyDigest.differingBuckets(newDigest);
 
     let mismatches: Mismatch[] = [];
-    if (differing.size > 0) {
+    if (differing.length > 0) {
       const legacyRows = new Map<string, CanonicalRow>();
       const newRows = new Map<string, CanonicalRow>();
-      const keep = (into: Map<string, CanonicalRow>) => (key: string, row: CanonicalRow) => {
-        if (differing.has(bucketOf(key, o.buckets))) into.set(key, row);
-      };
-      await Promise.all([
-        scanAll(deps.legacy, entity, o.chunkSize, keep(legacyRows)),
-        scanAll(deps.newSide, entity, o.chunkSize, keep(newRows)),
-      ]);
+      for (const bucket of differing) {
+        const { from, to } = legacyDigest.keyRange(bucket);
+        const [l, n] = await Promise.all([
+          deps.legacy.readRange(entity, from, to),
+          deps.newSide.readRange(entity, from, to),
+        ]);
+        for (const row of l) legacyRows.set(row[entity.key.name] ?? '', row);
+        for (const row of n) newRows.set(row[entity.key.name] ?? '', row);
+      }
       const candidates = compare(
         entity,
         new Set([...legacyRows.keys(), ...newRows.keys()]),
@@ -165,7 +171,7 @@ export async function reconcileEntity(
         runId,
         legacyDigest.rows,
         newDigest.rows,
-        differing.size,
+        differing.length,
         counts.missing_in_legacy,
         counts.missing_in_new,
         counts.different,
@@ -176,7 +182,7 @@ export async function reconcileEntity(
       entity: entity.name,
       legacyRows: legacyDigest.rows,
       newRows: newDigest.rows,
-      differingBuckets: differing.size,
+      differingBuckets: differing.length,
       mismatches,
       counts,
       durationMs: Date.now() - started,

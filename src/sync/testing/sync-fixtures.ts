@@ -154,3 +154,38 @@ export async function seedMirrored(
     client.release();
   }
 }
+
+/** True once the poller's checkpoint has passed every entry in the legacy change log. */
+export async function changeFeedCaughtUp(
+  newPool: Pick<pg.Pool, 'query'>,
+  legacyPool: Pick<pg.Pool, 'query'>,
+): Promise<boolean> {
+  const cp = await newPool.query<{ position: { txId: string; seq: string } | null }>(
+    `SELECT position FROM strangler.sync_checkpoints WHERE feed = 'legacy_to_new'`,
+  );
+  const at = cp.rows[0]?.position ?? { txId: '0', seq: '0' };
+  const behind = await legacyPool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM dbo."SyncChangeLog" WHERE ("TxId", "Seq") > ($1::bigint, $2::bigint)`,
+    [at.txId, at.seq],
+  );
+  return Number(behind.rows[0]?.n) === 0;
+}
+
+/**
+ * Runs the poller until it has caught up. The feed only reads transactions older than every running one
+ * in the cluster, so other suites' open transactions can hold it back for a moment.
+ */
+export async function pollUntilCaughtUp(
+  poller: { runOnce(): Promise<unknown> },
+  newPool: Pick<pg.Pool, 'query'>,
+  legacyPool: Pick<pg.Pool, 'query'>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await poller.runOnce();
+    if (await changeFeedCaughtUp(newPool, legacyPool)) return;
+    if (Date.now() > deadline) throw new Error('the change poller did not catch up');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
