@@ -2,6 +2,7 @@ import type { FlagDefinition, PayloadDefinition } from './flag-definition.ts';
 
 /** unleash-client's evaluation context, as far as strangler fills it in. */
 export interface EvaluationContext {
+  readonly [field: string]: string | undefined;
   readonly userId?: string;
   readonly sessionId?: string;
   readonly remoteAddress?: string;

@@ -322,6 +322,20 @@ describe('offline flags: file reloads', () => {
     await waitFor(() => flags.currentMode(ROUTE) === 'shadow', 2000, 'the repaired file');
   });
 
+  it('keeps the last good flags while the file is deleted, logging it once, and follows its return', async () => {
+    const capture = createCapturingLogger();
+    const flags = await offlineResolver([rolloutFlag(ROUTE)], capture.logger);
+    await rm(file);
+    const unreadable = () =>
+      capture.lines().filter((l) => l.message === 'flags file unreadable; the last good flags stay in force');
+    await waitFor(() => unreadable().length > 0, 2000, 'the deletion to be noticed');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(unreadable()).toHaveLength(1);
+    expect(flags.currentMode(ROUTE)).toBe('new');
+    await writeFlags([rolloutFlag(ROUTE, { rollout: 50 })]);
+    await waitFor(() => flags.currentMode(ROUTE) === 'canary', 2000, 'the recreated file');
+  });
+
   it('starts with every route on legacy when the file is missing, and picks the file up once it appears', async () => {
     const flags = await offlineResolver(undefined);
     expect(flags.isReady()).toBe(false);

@@ -2,6 +2,7 @@ import { type FSWatcher, watch, watchFile, unwatchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
+import type { UnleashConfig } from 'unleash-client';
 import type { Logger } from '../src/observability/logger.ts';
 import { errorDetails } from '../src/observability/logger.ts';
 import type { FlagsDocument } from './flag-definition.ts';
@@ -15,6 +16,8 @@ export interface OfflineFlagSourceOptions {
   /** Stat poll interval: the fallback when fs.watch misses an edit (network drives, some editors). */
   readonly pollIntervalMs?: number;
 }
+
+type Bootstrap = NonNullable<UnleashConfig['bootstrap']>;
 
 /** Edits come in bursts (truncate, write, rename); wait for the burst to settle before reading. */
 const SETTLE_MS = 75;
@@ -33,6 +36,7 @@ export async function createOfflineFlagSource(options: OfflineFlagSourceOptions)
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   let current: Unleash | undefined;
   let lastText: string | undefined;
+  let lastReadProblem: string | undefined;
   let stopped = false;
   let settleTimer: NodeJS.Timeout | undefined;
   let reloading: Promise<void> = Promise.resolve();
@@ -44,9 +48,9 @@ export async function createOfflineFlagSource(options: OfflineFlagSourceOptions)
       text = await readFile(path, 'utf8');
     } catch (error: unknown) {
       const details = errorDetails(error);
-      const key = `unreadable:${String(details.code ?? details.message)}`;
-      if (lastText !== key) {
-        lastText = key;
+      const problem = String(details.code ?? details.message);
+      if (lastReadProblem !== problem) {
+        lastReadProblem = problem;
         logger.error('flags file unreadable; the last good flags stay in force', {
           flagsFile: path,
           error: details,
@@ -54,6 +58,7 @@ export async function createOfflineFlagSource(options: OfflineFlagSourceOptions)
       }
       return;
     }
+    lastReadProblem = undefined;
     if (text === lastText) return;
     lastText = text;
     let document: FlagsDocument;
@@ -117,7 +122,7 @@ export async function createOfflineFlagSource(options: OfflineFlagSourceOptions)
   await reloading;
 
   return {
-    current: (): FlagEvaluator | undefined => current as FlagEvaluator | undefined,
+    current: (): FlagEvaluator | undefined => current,
     isReady: () => current !== undefined,
     async stop() {
       stopped = true;
@@ -144,12 +149,8 @@ async function startOfflineUnleash(
     storageProvider: new InMemStorageProvider(),
     // parseFlagsDocument checked the shape unleash-client expects; its types are mutable, ours are not.
     bootstrap: {
-      data: document.features as unknown as NonNullable<
-        ConstructorParameters<typeof Unleash>[0]['bootstrap']
-      >['data'],
-      segments: document.segments as unknown as NonNullable<
-        ConstructorParameters<typeof Unleash>[0]['bootstrap']
-      >['segments'],
+      data: document.features as unknown as NonNullable<Bootstrap['data']>,
+      segments: document.segments as unknown as Bootstrap['segments'],
     },
     disableAutoStart: true,
     skipInstanceCountWarning: true,

@@ -64,7 +64,7 @@ export async function createOnlineFlagSource(options: OnlineFlagSourceOptions): 
   }
 
   return {
-    current: (): FlagEvaluator => unleash as unknown as FlagEvaluator,
+    current: (): FlagEvaluator => unleash,
     isReady: () => ready,
     async stop() {
       unleash.destroy();
