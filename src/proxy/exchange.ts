@@ -19,6 +19,10 @@ export interface Exchange {
   readonly legacyTimeoutMs: number;
   /** Replaces the request stream as the body sent to legacy (the body was already read). */
   legacyBody: Readable | undefined;
+  /** Legacy's request went out on a pooled connection that had served an earlier request. */
+  reusedConnection: boolean;
+  /** The request was already sent again after a stale pooled connection failed. */
+  retried: boolean;
   /** Set when the call to legacy failed (error code). */
   upstreamError: string | undefined;
   /** Sees the request body as it streams to legacy (observer tee); not called for a replayed body. */

@@ -1,12 +1,15 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { Plugin } from 'http-proxy-middleware';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { SAFE_METHODS } from '../routing/route.ts';
 import { exchangeOf } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
 import { responseHeaders } from './forward-headers.ts';
 import { problemBody, sendProblem } from './problem-response.ts';
 import { LegacyTimeoutError, statusForUpstreamError, upstreamErrorCode } from './upstream-error.ts';
@@ -48,6 +51,9 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     maxSockets: 512,
     maxFreeSockets: 256,
     noDelay: true,
+    // Idle pooled connections are dropped after 30 s, before IIS (120 s) or Kestrel (130 s) would
+    // close them under us; the retry below covers the race that remains.
+    timeout: 30_000,
   };
   const agent = deps.agent ?? new http.Agent(agentOptions);
 
@@ -58,6 +64,16 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     }
     const exchange = exchangeOf(req);
     const code = upstreamErrorCode(error);
+    if (exchange !== undefined && 'writeHead' in res && isStaleConnection(code, exchange, req, res)) {
+      // Legacy closed an idle pooled connection just as it was reused (the keep-alive race): legacy
+      // never saw this request, so a bodyless safe request is sent once more on a fresh connection,
+      // as nginx's proxy_next_upstream does.
+      exchange.retried = true;
+      exchange.legacyBody = Readable.from([], { objectMode: false });
+      logger.debug('stale pooled connection to legacy, retrying', { requestId: exchange.requestId, code });
+      forward(req, res);
+      return;
+    }
     const status = statusForUpstreamError(code);
     const route = exchange?.route ?? 'unknown';
     const requestId = exchange?.requestId ?? '';
@@ -100,6 +116,7 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
       if (exchange === undefined) return;
       // An idle timeout, not a deadline: a long download or an event stream that keeps sending is
       // healthy; legacy going quiet for longer than the timeout is not (nginx's proxy_read_timeout).
+      exchange.reusedConnection = proxyReq.reusedSocket;
       const timeoutMs = exchange.legacyTimeoutMs;
       proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new LegacyTimeoutError(timeoutMs)));
       // httpxy pipes the body from its own 'socket' listener right after this one: a tee attached
@@ -151,18 +168,20 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     plugins: [intermediaryPlugin],
   });
 
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    // httpxy reports failures through the 'error' event above; `next` only sees what escapes it
+    // (a failure before the upstream request exists), which must still answer the client.
+    const proxy = exchangeOf(req)?.legacyBody === undefined ? webProxy : replayProxy;
+    void proxy(req, res, (error?: unknown) => {
+      if (error === undefined) return;
+      const exchange = exchangeOf(req);
+      if (exchange?.upstreamError !== undefined || res.headersSent || res.destroyed) return;
+      reportError(error instanceof Error ? error : new Error(String(error)), req, res);
+    });
+  };
+
   return {
-    forward(req, res) {
-      // httpxy reports failures through the 'error' event above; `next` only sees what escapes it
-      // (a failure before the upstream request exists), which must still answer the client.
-      const proxy = exchangeOf(req)?.legacyBody === undefined ? webProxy : replayProxy;
-      void proxy(req, res, (error?: unknown) => {
-        if (error === undefined) return;
-        const exchange = exchangeOf(req);
-        if (exchange?.upstreamError !== undefined || res.headersSent || res.destroyed) return;
-        reportError(error instanceof Error ? error : new Error(String(error)), req, res);
-      });
-    },
+    forward,
     upgrade(req, socket, head) {
       wsProxy.upgrade(req, socket, head);
     },
@@ -170,6 +189,23 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
       if (ownAgent) agent.destroy();
     },
   };
+}
+
+function isStaleConnection(
+  code: string,
+  exchange: Exchange,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
+  return (
+    (code === 'ECONNRESET' || code === 'EPIPE') &&
+    exchange.reusedConnection &&
+    !exchange.retried &&
+    !res.headersSent &&
+    SAFE_METHODS.has(req.method ?? '') &&
+    req.headers['transfer-encoding'] === undefined &&
+    (req.headers['content-length'] === undefined || req.headers['content-length'] === '0')
+  );
 }
 
 function pathOf(url: string | undefined): string {

@@ -206,6 +206,8 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       target: 'legacy',
       legacyTimeoutMs: match?.route.legacyTimeoutMs ?? config.legacyTimeoutMs,
       legacyBody: undefined,
+      reusedConnection: false,
+      retried: false,
       upstreamError: undefined,
       onLegacyRequestBody: undefined,
       onLegacyResponse: undefined,
@@ -475,6 +477,8 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       target: 'legacy',
       legacyTimeoutMs: config.legacyTimeoutMs,
       legacyBody: undefined,
+      reusedConnection: false,
+      retried: false,
       upstreamError: undefined,
       onLegacyRequestBody: undefined,
       onLegacyResponse: undefined,
@@ -499,14 +503,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
 
   const server = http.createServer({ keepAliveTimeout: 65_000 }, handleRequest);
   server.on('upgrade', handleUpgrade);
-  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
-    // Malformed requests get node's plain 400, as a bare node server would answer them.
-    if (socket.writable && error.code !== 'ECONNRESET') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    } else {
-      socket.destroy();
-    }
-  });
+  // No clientError listener: node answers malformed requests itself (400, 408, 431) like a bare server.
 
   return {
     server,
