@@ -223,3 +223,31 @@ describe('QA reports rendering', () => {
     expect(await api.json()).toMatchObject({ error: 'not_found' });
   });
 });
+
+describe('QA reports input validation', () => {
+  it('refuses a defect link that is not http(s), so it can never become a javascript: anchor', async () => {
+    const window = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+    const group = (await f.store.listGroups('athletes-get', { window }))[0];
+    for (const link of ['javascript:alert(1)', 'not a url']) {
+      const res = await fetch(`${f.baseUrl}/api/reports/groups/${group?.id}/defect`, {
+        method: 'POST',
+        headers: { ...bearer(f.tokens.adminQaToken), 'content-type': 'application/json' },
+        body: JSON.stringify({ note: 'n', link }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        error: 'bad_request',
+        problems: ['link must be an http(s) URL'],
+      });
+    }
+  });
+
+  it('requires a reason to accept a difference', async () => {
+    const res = await fetch(`${f.baseUrl}/api/reports/groups/${groupId}/accept`, {
+      method: 'POST',
+      headers: { ...bearer(f.tokens.adminQaToken), 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: '   ' }),
+    });
+    expect(res.status).toBe(400);
+  });
+});
