@@ -22,7 +22,10 @@ describe('seed queries on SQL Server', () => {
     const columns = (sql: string): number => (sql.slice(0, sql.indexOf(')')).match(/,/g)?.length ?? 0) + 1;
     expect(batches.reduce((n, b) => n + b.parameters.length / columns(b.sql), 0)).toBe(rows);
     expect(Math.max(...batches.map((b) => b.parameters.length))).toBeLessThan(2100);
-    for (const b of batches) assertTsqlSyntax(b.sql);
+    // Batches of one table differ only in their row count: parse the first of each (the parser is slow).
+    const firstPerTable = new Map(batches.map((b) => [b.sql.slice(0, b.sql.indexOf('(')), b]).reverse());
+    expect(firstPerTable.size).toBe(3);
+    for (const b of firstPerTable.values()) assertTsqlSyntax(b.sql);
   });
 
   it('matches the reviewed INSERT statement per table (shown for two rows)', () => {
