@@ -36,6 +36,8 @@ async function published(
   }
 }
 
+// kill() and restart() are exercised by flags/online-flag-resolver.test.ts (an outage and recovery),
+// so this file spends no second server start on them.
 describe('unleash-server harness', () => {
   it('serves a flag created through the Admin API on the Client API with the client token', async () => {
     await unleash.createFlag('strangler.harness-a');
@@ -82,11 +84,4 @@ describe('unleash-server harness', () => {
     expect(response.status).toBe(401);
     await response.body?.cancel();
   });
-
-  it('goes down on kill and comes back with its flags on restart', async () => {
-    await unleash.kill();
-    await expect(fetch(`${unleash.url}client/features`)).rejects.toThrow();
-    await unleash.restart();
-    expect((await published('strangler.harness-a', (f) => f?.enabled === true))?.enabled).toBe(true);
-  }, 150_000);
 });
