@@ -224,6 +224,31 @@ describe('legacy stand-in: ASP.NET Core conventions', () => {
     expect(duplicate.status).toBe(409);
   });
 
+  test('concurrent writers of one e-mail or one day get one 201 and 409s, never a 500', async () => {
+    const athleteBody = (i: number) =>
+      JSON.stringify({
+        SquadId: SQUADS[1].id,
+        FirstName: 'Ada',
+        LastName: `Holm${i}`,
+        Email: i % 2 === 0 ? 'race@example.test' : 'RACE@example.test',
+        DateOfBirth: '2004-03-09',
+      });
+    const creates = await Promise.all([0, 1, 2, 3].map((i) => call('POST', '/api/athletes', athleteBody(i))));
+    expect(creates.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    const entry = JSON.stringify({
+      EntryDate: '2026-11-25',
+      Sleep: 3,
+      Soreness: 3,
+      Fatigue: 3,
+      Stress: 3,
+      Mood: 3,
+    });
+    const entries = await Promise.all(
+      [0, 1, 2].map(() => call('POST', `/api/athletes/${athlete.id}/wellness`, entry)),
+    );
+    expect(entries.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+  });
+
   test('the availability report lists active squad members with their latest score of the week', async () => {
     const r = await call('GET', `/api/reports/availability?squadId=${SQUADS[0].id}`);
     expect(r.status).toBe(200);

@@ -180,12 +180,15 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     if (bound.kind === 'invalid') return sendValidationProblem(x.res, bound.errors);
     const values = athleteValues(bound.value);
     const athleteId = randomUUID();
-    const outcome = await db.transaction().execute(async (trx) => {
-      const problem = await checkAthleteWrite(trx, values, undefined);
-      if (problem !== undefined) return problem;
-      await q.insertAthlete(trx, athleteId, values, timestamp()).execute();
-      return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
-    });
+    const outcome = await db
+      .transaction()
+      .execute(async (trx) => {
+        const problem = await checkAthleteWrite(trx, values, undefined);
+        if (problem !== undefined) return problem;
+        await q.insertAthlete(trx, athleteId, values, timestamp()).execute();
+        return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
+      })
+      .catch(conflictOnUniqueViolation(emailConflict(values.Email)));
     if ('errors' in outcome) return sendValidationProblem(x.res, outcome.errors);
     if ('conflict' in outcome) return sendProblem(x.res, 409, outcome.conflict);
     // CreatedAtAction(nameof(GetAthlete), ...) writes an absolute URL from the request's scheme and Host.
@@ -199,14 +202,17 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     if (bound.kind === 'unsupported-media-type') return sendProblem(x.res, 415);
     if (bound.kind === 'invalid') return sendValidationProblem(x.res, bound.errors);
     const values = athleteValues(bound.value);
-    const outcome = await db.transaction().execute(async (trx) => {
-      const existing = await q.findAthlete(trx, athleteId).executeTakeFirst();
-      if (existing === undefined) return { notFound: true as const };
-      const problem = await checkAthleteWrite(trx, values, athleteId);
-      if (problem !== undefined) return problem;
-      await q.updateAthlete(trx, athleteId, values, timestamp()).execute();
-      return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
-    });
+    const outcome = await db
+      .transaction()
+      .execute(async (trx) => {
+        const existing = await q.findAthlete(trx, athleteId).executeTakeFirst();
+        if (existing === undefined) return { notFound: true as const };
+        const problem = await checkAthleteWrite(trx, values, athleteId);
+        if (problem !== undefined) return problem;
+        await q.updateAthlete(trx, athleteId, values, timestamp()).execute();
+        return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
+      })
+      .catch(conflictOnUniqueViolation(emailConflict(values.Email)));
     if ('notFound' in outcome) return sendProblem(x.res, 404);
     if ('errors' in outcome) return sendValidationProblem(x.res, outcome.errors);
     if ('conflict' in outcome) return sendProblem(x.res, 409, outcome.conflict);
@@ -226,7 +232,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     }
     const holders = await q.findAthleteIdByEmail(trx, values.Email).execute();
     if (holders.some((h) => guid(h.AthleteId) !== athleteId)) {
-      return { conflict: `An athlete with the email '${values.Email}' already exists.` };
+      return emailConflict(values.Email);
     }
     return undefined;
   }
@@ -282,35 +288,36 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     };
     const entryDate = String(v.EntryDate);
     const entryId = randomUUID();
-    const outcome = await db.transaction().execute(async (trx) => {
-      const athlete = await q.findAthlete(trx, athleteId).executeTakeFirst();
-      if (athlete === undefined) return { notFound: true as const };
-      const existing = await q.findWellnessEntryId(trx, athleteId, entryDate).executeTakeFirst();
-      if (existing !== undefined) {
-        return { conflict: `A wellness entry for athlete '${athleteId}' on ${entryDate} already exists.` };
-      }
-      await q
-        .insertWellness(
-          trx,
-          {
-            WellnessEntryId: entryId,
-            AthleteId: athleteId,
-            EntryDate: entryDate,
-            ...answers,
-            Score: computeWellnessScore({
-              sleep: answers.Sleep,
-              soreness: answers.Soreness,
-              fatigue: answers.Fatigue,
-              stress: answers.Stress,
-              mood: answers.Mood,
-            }),
-            Notes: v.Notes === undefined || v.Notes === null ? null : String(v.Notes),
-          },
-          timestamp(),
-        )
-        .execute();
-      return { row: await q.findWellnessEntry(trx, entryId).executeTakeFirstOrThrow() };
-    });
+    const outcome = await db
+      .transaction()
+      .execute(async (trx) => {
+        const athlete = await q.findAthlete(trx, athleteId).executeTakeFirst();
+        if (athlete === undefined) return { notFound: true as const };
+        const existing = await q.findWellnessEntryId(trx, athleteId, entryDate).executeTakeFirst();
+        if (existing !== undefined) return entryConflict(athleteId, entryDate);
+        await q
+          .insertWellness(
+            trx,
+            {
+              WellnessEntryId: entryId,
+              AthleteId: athleteId,
+              EntryDate: entryDate,
+              ...answers,
+              Score: computeWellnessScore({
+                sleep: answers.Sleep,
+                soreness: answers.Soreness,
+                fatigue: answers.Fatigue,
+                stress: answers.Stress,
+                mood: answers.Mood,
+              }),
+              Notes: v.Notes === undefined || v.Notes === null ? null : String(v.Notes),
+            },
+            timestamp(),
+          )
+          .execute();
+        return { row: await q.findWellnessEntry(trx, entryId).executeTakeFirstOrThrow() };
+      })
+      .catch(conflictOnUniqueViolation(entryConflict(athleteId, entryDate)));
     if ('notFound' in outcome) return sendProblem(x.res, 404);
     if ('conflict' in outcome) return sendProblem(x.res, 409, outcome.conflict);
     const location = `http://${x.req.headers.host ?? 'localhost'}/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
@@ -384,6 +391,29 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     });
   });
   return server;
+}
+
+function emailConflict(email: string): { conflict: string } {
+  return { conflict: `An athlete with the email '${email}' already exists.` };
+}
+
+function entryConflict(athleteId: string, entryDate: string): { conflict: string } {
+  return { conflict: `A wellness entry for athlete '${athleteId}' on ${entryDate} already exists.` };
+}
+
+/**
+ * Two concurrent writers both pass the existence check; the unique index stops the second, which must
+ * still get the 409 the check would have given. PostgreSQL reports SQLSTATE 23505, SQL Server error
+ * 2627 (unique constraint) or 2601 (unique index).
+ */
+function conflictOnUniqueViolation<T>(conflict: T): (error: unknown) => T {
+  return (error: unknown) => {
+    if (typeof error === 'object' && error !== null) {
+      const { code, number } = error as { code?: unknown; number?: unknown };
+      if (code === '23505' || number === 2627 || number === 2601) return conflict;
+    }
+    throw error;
+  };
 }
 
 function bindPage(query: URLSearchParams, errors: ModelErrors): { page: number; pageSize: number } {
