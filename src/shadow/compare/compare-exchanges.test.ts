@@ -277,3 +277,32 @@ describe('instantOf', () => {
     expect(instantOf('2024-03-01')).toBeUndefined();
   });
 });
+
+describe('number literals', () => {
+  it('reports the same value written differently (.NET decimal scale), since clients see the text', () => {
+    expect(diffs('{"Score":5.0,"Big":1e3}', '{"Score":5,"Big":1000}')).toEqual([
+      { path: '$.Score', kind: 'changed', legacy: '5.0', new: '5' },
+      { path: '$.Big', kind: 'changed', legacy: '1e3', new: '1000' },
+    ]);
+    expect(diffs('{"Score":5.0}', '{"Score":5.0}')).toEqual([]);
+    expect(diffs('{"Score":5.0,"x":1}', '{"x":1,"Score":5.0}')).toEqual([]);
+  });
+
+  it('tells integers beyond double precision apart', () => {
+    expect(diffs('{"Id":12345678901234567890}', '{"Id":12345678901234567891}')).toHaveLength(1);
+  });
+
+  it('compares by value only where a tolerance rule applies', () => {
+    const rules = { numericTolerance: [{ path: '$.Score', absolute: 0.01 }] };
+    expect(diffs('{"Score":5.0}', '{"Score":5}', rules)).toEqual([]);
+  });
+
+  it('reports plain values for literal-kept numbers inside missing or added members', () => {
+    expect(diffs('{"a":{"x":5.0}}', '{}')).toEqual([
+      { path: '$.a', kind: 'missing', legacy: { x: 5 }, new: undefined },
+    ]);
+    expect(
+      diffs('[{"Id":1,"S":2.50}]', '[{"Id":1,"S":2.5}]', { arraysAsSets: [{ path: '$', key: 'Id' }] }),
+    ).toEqual([{ path: '$[Id=1].S', kind: 'changed', legacy: '2.50', new: '2.5' }]);
+  });
+});

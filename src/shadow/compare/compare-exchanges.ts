@@ -103,17 +103,85 @@ function compareHeader(
 
 const NOT_JSON = Symbol('not-json');
 
+/*
+ * Number literals. Clients see the text of a number, not its value: .NET writes a decimal with its
+ * scale (`5.0`), JavaScript writes `5`. JSON.parse keeps only the value, and its source-text reviver
+ * is ten times slower than the whole comparison, so a scan over the text (skipping strings) rewrites
+ * every literal JavaScript would print differently (`5.0`, `1e3`, `-0`, integers beyond double
+ * precision) into a marked string before parsing. Bodies without one, the common case, parse as is.
+ */
+const NUMBER_MARK = '\u0000#n:';
+const NUMBER_MARK_JSON = '\\u0000#n:';
+
+function markNonCanonicalNumbers(text: string): string {
+  let parts: string[] | undefined;
+  let last = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // Skip a string, escapes included.
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+      continue;
+    }
+    if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) j++;
+        else break;
+      }
+      const token = text.slice(i, j);
+      if (token !== String(Number(token))) {
+        (parts ??= []).push(text.slice(last, i), '"', NUMBER_MARK_JSON, token, '"');
+        last = j;
+      }
+      i = j - 1;
+    }
+  }
+  return parts === undefined ? text : parts.join('') + text.slice(last);
+}
+
+function isMarkedNumber(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(NUMBER_MARK);
+}
+
 function parseJsonBody(response: CapturedResponse): unknown {
   const body = response.body;
   if (body.length === 0) return NOT_JSON;
   const type = headerValue(response.headers, 'content-type');
   if (type !== undefined && !type.toLowerCase().includes('json')) return NOT_JSON;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    return JSON.parse(markNonCanonicalNumbers(body.toString('utf8'))) as unknown;
   } catch {
     // Declared JSON that does not parse is compared by hash like any other body.
     return NOT_JSON;
   }
+}
+
+/** Values as they appear in a Difference: literal-kept numbers back to plain JSON values. */
+function plain(value: unknown): unknown {
+  if (isMarkedNumber(value)) return Number(value.slice(NUMBER_MARK.length));
+  if (Array.isArray(value)) return value.some(needsPlain) ? value.map(plain) : value;
+  if (value !== null && typeof value === 'object') {
+    if (!needsPlain(value)) return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v);
+    return out;
+  }
+  return value;
+}
+
+function needsPlain(value: unknown): boolean {
+  if (isMarkedNumber(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value).some(needsPlain);
 }
 
 function sha256(body: Buffer): string {
@@ -141,7 +209,16 @@ type JsonType = 'null' | 'array' | 'object' | 'string' | 'number' | 'boolean';
 function jsonType(value: unknown): JsonType {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
+  if (isMarkedNumber(value)) return 'number';
   return typeof value as JsonType;
+}
+
+function numberValue(value: unknown): number {
+  return isMarkedNumber(value) ? Number(value.slice(NUMBER_MARK.length)) : (value as number);
+}
+
+function numberSource(value: unknown): string {
+  return isMarkedNumber(value) ? value.slice(NUMBER_MARK.length) : String(value);
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -186,7 +263,14 @@ class Walker {
       this.truncated = true;
       return;
     }
-    this.differences.push(difference);
+    this.differences.push(
+      typeof difference.legacy === 'object' ||
+        typeof difference.new === 'object' ||
+        isMarkedNumber(difference.legacy) ||
+        isMarkedNumber(difference.new)
+        ? { ...difference, legacy: plain(difference.legacy), new: plain(difference.new) }
+        : difference,
+    );
   }
 
   private selected(selector: CompiledSelector, path: readonly PathSegment[]): boolean {
@@ -213,11 +297,24 @@ class Walker {
       case 'array':
         this.walkArray(l as unknown[], n as unknown[], path);
         return;
-      case 'number':
-        if (l !== n && !this.withinTolerance(l as number, n as number, path)) {
-          this.add({ path: formatPath(path), kind: 'changed', legacy: l, new: n });
+      case 'number': {
+        if (l === n) return;
+        const lv = numberValue(l);
+        const nv = numberValue(n);
+        if (lv !== nv) {
+          if (!this.withinTolerance(lv, nv, path))
+            this.add({ path: formatPath(path), kind: 'changed', legacy: lv, new: nv });
+          return;
+        }
+        // Same value, different text (`5.0` and `5`): a client reading the text sees the change. A
+        // tolerance rule on the path says only the value matters there.
+        const ls = numberSource(l);
+        const ns = numberSource(n);
+        if (ls !== ns && !this.hasTolerance(path)) {
+          this.add({ path: formatPath(path), kind: 'changed', legacy: ls, new: ns });
         }
         return;
+      }
       case 'string':
         if (l !== n && !this.equivalentStrings(l as string, n as string, path)) {
           this.add({ path: formatPath(path), kind: 'changed', legacy: l, new: n });
@@ -297,11 +394,12 @@ class Walker {
     const identity = (element: unknown): string => {
       if (element !== null && typeof element === 'object' && !Array.isArray(element)) {
         const v = (element as Record<string, unknown>)[key];
+        if (isMarkedNumber(v)) return String(numberValue(v));
         if (v !== undefined && v !== null && typeof v !== 'object') {
           return typeof v === 'string' && GUID.test(v) ? v.toLowerCase() : String(v);
         }
       }
-      return JSON.stringify(element);
+      return JSON.stringify(plain(element));
     };
     const byIdentity = new Map<string, unknown[]>();
     for (const element of n) {
@@ -329,6 +427,10 @@ class Walker {
         path.pop();
       }
     }
+  }
+
+  private hasTolerance(path: readonly PathSegment[]): boolean {
+    return !this.rules.plain && this.rules.numericTolerance.some((r) => matchesPath(r.pattern, path));
   }
 
   private withinTolerance(l: number, n: number, path: readonly PathSegment[]): boolean {
