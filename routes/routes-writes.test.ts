@@ -8,6 +8,7 @@ import { ATHLETE_WITH_ENTRIES, ATHLETES, SQUADS, seedNew } from '../contract-tes
 import type { HandlerRequest, HandlerResponse } from '../src/handlers/new-handler.ts';
 import type { RouteTable } from '../src/routing/route.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
+import { compileCompareRules } from '../src/shadow/compare/compare-rules.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
 import { createRoutes, type EntityChange } from './index.ts';
 
@@ -118,6 +119,14 @@ describe('new handlers: writes', () => {
       expect(route.stickiness).toEqual({ kind: 'header', name: 'X-Tenant-Id' });
     }
     expect(table.match('GET', '/api/reports/availability')).toBeUndefined();
+  });
+
+  test("every route's shadow comparison rules compile, and all ignore the per-request traceId", () => {
+    for (const route of createRoutes({ db })) {
+      const rules = compileCompareRules(route.shadow?.compare);
+      expect(rules.source.ignore).toContain('$.traceId');
+      expect(rules.headers).toEqual(['content-type', 'x-total-count']);
+    }
   });
 
   test('a dry-run create answers as a real one would and keeps nothing', async () => {
