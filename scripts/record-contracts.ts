@@ -7,8 +7,8 @@
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node scripts/record-contracts.ts
  *
  * Needs a PostgreSQL server (TEST_DATABASE_URL; without it an embedded one is started). It creates a
- * throw-away database and drops it at the end. With LEGACY_URL set it records from that legacy instead
- * (its data must be the contract data set).
+ * throw-away database and drops it at the end. Re-record after changing the stand-in or the scenarios;
+ * contract-tests/fixtures-current.test.ts fails until you do.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
