@@ -1,6 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
@@ -8,7 +5,9 @@ import type { HandlerResponse } from '../handlers/new-handler.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import type { Mode, RouteRecord } from '../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../shadow/captured-exchange.ts';
+import { createAdminServer } from '../admin/admin-server.ts';
 import { createMetrics } from '../observability/metrics.ts';
+import { createRouteTable } from '../routing/route-table.ts';
 import { compareExchanges, type Difference } from '../shadow/compare/compare-exchanges.ts';
 import { fingerprintOf } from '../shadow/compare/fingerprint.ts';
 import { collapseFormattedPath } from '../shadow/compare/json-path.ts';
@@ -27,7 +26,7 @@ import type { ReportStore } from './report-store.ts';
 
 /**
  * A real QA reports server for tests: PostgreSQL (a throw-away database with the shadow store's and
- * QA's migrations), the router on an HTTP server on port 0, and `play()`, which runs exchanges through
+ * QA's migrations), the router mounted in the real admin server on port 0, and `play()`, which runs exchanges through
  * the shadow pipeline's own pieces (src/shadow: comparison engine, legacy-vs-legacy noise model,
  * redaction, batched writer and PostgreSQL store), applying QA's accepted rules from the
  * AcceptedRulesCache the way src/shadow/shadow-runner.ts does.
@@ -106,7 +105,7 @@ export async function startQaReportsFixture(
   const db = new Kysely<unknown>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: testDb.url, max: 4 }) }),
   });
-  let server: http.Server | undefined;
+  let adminServer: { close(): Promise<void> } | undefined;
   try {
     await migrateShadowStoreToLatest(db);
     await migrateQaReportsToLatest(db);
@@ -127,23 +126,34 @@ export async function startQaReportsFixture(
       fixtureRoute('athletes-get', '/api/athletes/{id}'),
       fixtureRoute('squads-list', '/api/squads'),
     ];
-    const app = express();
-    app.use(
-      createQaReportsRouter({
-        store,
-        routes,
-        flags: fixedModes(
-          options.modes ?? { 'strangler.athletes-get': 'shadow', 'strangler.squads-list': 'canary' },
-        ),
-        tokens,
-        logger,
-        onRulesChanged: rulesCache.refresh,
-      }),
+    const flags = fixedModes(
+      options.modes ?? { 'strangler.athletes-get': 'shadow', 'strangler.squads-list': 'canary' },
     );
-    const started = http.createServer(app);
-    server = started;
-    await new Promise<void>((resolve) => started.listen(0, '127.0.0.1', resolve));
-    const { port } = started.address() as AddressInfo;
+    // The real admin server, with the reports mounted the way main.ts mounts them (an extension).
+    const admin = createAdminServer({
+      config: tokens,
+      routes: createRouteTable(routes),
+      flags,
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger,
+      readinessChecks: [],
+      extensions: [
+        (app) => {
+          app.use(
+            createQaReportsRouter({
+              store,
+              routes,
+              flags,
+              tokens,
+              logger,
+              onRulesChanged: rulesCache.refresh,
+            }),
+          );
+        },
+      ],
+    });
+    adminServer = admin;
+    const { port } = await admin.listen(0, '127.0.0.1');
     const noise = createNoiseModel();
     const redactor = createRedactor({ jsonPaths: ['$..email'] });
 
@@ -214,16 +224,13 @@ export async function startQaReportsFixture(
       async close() {
         rulesCache.stop();
         await writer.close();
-        await new Promise<void>((resolve) => {
-          started.close(() => resolve());
-          started.closeAllConnections();
-        });
+        await admin.close();
         await db.destroy();
         await dropWhenDisconnected(testDb);
       },
     };
   } catch (error: unknown) {
-    server?.close();
+    await adminServer?.close();
     await db.destroy();
     await dropWhenDisconnected(testDb);
     throw error;

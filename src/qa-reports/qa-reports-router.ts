@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
+import { createAdminAuth } from '../admin/auth.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { RouteRecord } from '../routing/route.ts';
@@ -23,7 +24,6 @@ import {
   loginCsrfTokenFor,
   loginCsrfTokenValid,
   newLoginNonce,
-  roleForToken,
   SESSION_COOKIE,
   verifySession,
   type Role,
@@ -71,6 +71,8 @@ const MAX_TEXT = 2000;
 export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
   const router = express.Router();
   const key = deriveSessionKey(deps.tokens);
+  // The admin port's own bearer-token check (constant-time, both roles compared every time).
+  const auth = createAdminAuth(deps.tokens);
   const now = deps.now ?? (() => new Date());
   const secure = deps.secureCookies ?? true;
   const ttlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -109,7 +111,8 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
         .send(messagePage('Sign-in form expired', 'Reload the sign-in page and try again.'));
       return;
     }
-    const role = typeof body.token === 'string' ? roleForToken(body.token, deps.tokens) : undefined;
+    const token = typeof body.token === 'string' ? body.token.trim() : '';
+    const role = token === '' ? undefined : auth.roleFor(`Bearer ${token}`);
     const name = typeof body.name === 'string' ? body.name.trim().slice(0, 100) : '';
     if (role === undefined || name === '') {
       deps.logger.warn('qa-reports sign-in refused', { remoteAddress: req.socket.remoteAddress });
@@ -140,8 +143,7 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
     const isApi = req.originalUrl.startsWith('/api/');
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-      const role = match?.[1] === undefined ? undefined : roleForToken(match[1], deps.tokens);
+      const role = auth.roleFor(authorization);
       if (role === undefined) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="strangler-admin"');
         res.status(401).json({ error: 'unauthorized', message: 'unknown bearer token' });

@@ -1,12 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  csrfTokenFor,
-  csrfTokenValid,
-  deriveSessionKey,
-  issueSession,
-  roleForToken,
-  verifySession,
-} from './qa-session.ts';
+import { csrfTokenFor, csrfTokenValid, deriveSessionKey, issueSession, verifySession } from './qa-session.ts';
 
 const tokens = { adminQaToken: 'qa-token-0123456789', adminOperatorToken: 'operator-token-0123456789' };
 const key = deriveSessionKey(tokens);
@@ -30,12 +23,5 @@ describe('QA session cookie', () => {
     expect(csrfTokenValid(key, a.id, csrfTokenFor(key, a.id))).toBe(true);
     expect(csrfTokenValid(key, b.id, csrfTokenFor(key, a.id))).toBe(false);
     expect(csrfTokenValid(key, a.id, undefined)).toBe(false);
-  });
-
-  it('maps tokens to roles and nothing else to a role', () => {
-    expect(roleForToken(tokens.adminQaToken, tokens)).toBe('qa');
-    expect(roleForToken(tokens.adminOperatorToken, tokens)).toBe('operator');
-    expect(roleForToken('', tokens)).toBeUndefined();
-    expect(roleForToken(`${tokens.adminQaToken} `, tokens)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Browser sessions for the QA pages as a signed, stateless cookie (HMAC-SHA256), so any replica that
@@ -29,22 +29,6 @@ export function deriveSessionKey(tokens: RoleTokens): Buffer {
   return createHmac('sha256', `${tokens.adminQaToken}\n${tokens.adminOperatorToken}`)
     .update('strangler qa-reports session key v1')
     .digest();
-}
-
-/** Constant-time: both sides are hashed to 32 bytes first so neither length nor content leaks. */
-export function tokenEquals(presented: string, expected: string): boolean {
-  const a = createHash('sha256').update(presented, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}
-
-/** The role a presented token grants; both comparisons always run so timing does not tell which matched. */
-export function roleForToken(presented: string, tokens: RoleTokens): Role | undefined {
-  const operator = tokenEquals(presented, tokens.adminOperatorToken);
-  const qa = tokenEquals(presented, tokens.adminQaToken);
-  if (operator) return 'operator';
-  if (qa) return 'qa';
-  return undefined;
 }
 
 function sign(key: Buffer, payload: string): string {
