@@ -35,6 +35,8 @@ export interface OpenDatabaseOptions {
   /** Pool size (PostgreSQL and SQL Server alike). */
   poolMax?: number;
   applicationName?: string;
+  /** SQL Server only: called before each connect retry (transient Azure SQL errors), e.g. to log a warning. */
+  onConnectRetry?: (attempt: number, delayMs: number, error: Error) => void;
 }
 
 /** The new schema lives on PostgreSQL only. */
@@ -49,7 +51,12 @@ export function openLegacyDatabase(url: string, options: OpenDatabaseOptions = {
   if (engineForUrl(url) === 'mssql') {
     const withPool =
       options.poolMax === undefined ? url : withSearchParam(url, 'poolMax', String(options.poolMax));
-    return new Kysely<LegacyDatabase>({ dialect: createMssqlDialect(withPool) });
+    return new Kysely<LegacyDatabase>({
+      dialect: createMssqlDialect(
+        withPool,
+        options.onConnectRetry === undefined ? {} : { onConnectRetry: options.onConnectRetry },
+      ),
+    });
   }
   return new Kysely<LegacyDatabase>({
     dialect: createPostgresDialect(url, { ...postgresOptions(options), timestampAsDatetime2: true }),
