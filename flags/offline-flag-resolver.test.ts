@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createFlagResolver } from './create-flag-resolver.ts';
+import { createOfflineFlagSource } from './offline-flag-source.ts';
+import { createUnleashFlagResolver } from './unleash-flag-resolver.ts';
 import { parseFlagsDocument } from './flag-definition.ts';
 import { KILL_SWITCH_FLAG, routeFlagName } from './flag-names.ts';
 import type { FlagResolver } from './flag-resolver.ts';
@@ -278,6 +280,23 @@ describe('offline flags: file reloads', () => {
     const tookMs = await waitFor(() => flags.currentMode(ROUTE) === 'new', 2000, 'the edit');
     expect(tookMs).toBeLessThan(2000);
     expect(flags.decide(ROUTE, caller('a')).serve).toBe('new');
+  });
+
+  it('applies an edit within 2 s by stat polling alone where fs.watch reports nothing', async () => {
+    file = join(dir, `flags-${fileCounter++}.json`);
+    await writeFlags([rolloutFlag(ROUTE, { enabled: false })]);
+    const logger = createSilentLogger();
+    const source = await createOfflineFlagSource({
+      flagsFile: file,
+      logger,
+      pollIntervalMs: 500,
+      fsWatch: false,
+    });
+    const flags = createUnleashFlagResolver(source, logger);
+    resolvers.push(flags);
+    await writeFlags([rolloutFlag(ROUTE)]);
+    const tookMs = await waitFor(() => flags.currentMode(ROUTE) === 'new', 2000, 'the polled edit');
+    expect(tookMs).toBeLessThan(2000);
   });
 
   it('applies an in-place rewrite of the same file too', async () => {

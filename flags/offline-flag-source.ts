@@ -15,6 +15,11 @@ export interface OfflineFlagSourceOptions {
   readonly logger: Logger;
   /** Stat poll interval: the fallback when fs.watch misses an edit (network drives, some editors). */
   readonly pollIntervalMs?: number;
+  /**
+   * false: stat polling only. For file systems where fs.watch reports nothing (NFS, SMB, some
+   * container volume drivers), and to prove the poll alone keeps edits flowing.
+   */
+  readonly fsWatch?: boolean;
 }
 
 type Bootstrap = NonNullable<UnleashConfig['bootstrap']>;
@@ -98,21 +103,25 @@ export async function createOfflineFlagSource(options: OfflineFlagSourceOptions)
 
   // The directory is watched, not the file: editors save by writing a new file and renaming it over
   // the old one, which ends a watch on the old inode.
-  let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
-      if (filename === null || filename === basename(path)) schedule();
-    });
-    watcher.on('error', (error: unknown) => {
-      logger.warn('flags file watch failed; polling only', { flagsFile: path, error: errorDetails(error) });
-      watcher?.close();
-    });
-  } catch (error: unknown) {
-    logger.warn('flags file cannot be watched; polling only', {
-      flagsFile: path,
-      error: errorDetails(error),
-    });
-  }
+  const watchDirectory = (): FSWatcher | undefined => {
+    try {
+      const directoryWatcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
+        if (filename === null || filename === basename(path)) schedule();
+      });
+      directoryWatcher.on('error', (error: unknown) => {
+        logger.warn('flags file watch failed; polling only', { flagsFile: path, error: errorDetails(error) });
+        directoryWatcher.close();
+      });
+      return directoryWatcher;
+    } catch (error: unknown) {
+      logger.warn('flags file cannot be watched; polling only', {
+        flagsFile: path,
+        error: errorDetails(error),
+      });
+      return undefined;
+    }
+  };
+  const watcher = options.fsWatch === false ? undefined : watchDirectory();
   const onStat = (): void => schedule();
   watchFile(path, { interval: pollIntervalMs, persistent: false }, onStat);
 
