@@ -278,7 +278,104 @@ describe('RouteTable.match', () => {
     expect(params?.['toString']).toBe('b');
   });
 
+  it('finds the right template among many that differ at one position, keeping specificity', () => {
+    const many = createRouteTable([
+      ...Array.from({ length: 50 }, (_, i) => route(`resource-${i}`, `/api/resource${i}/{id}`)),
+      route('any-resource', '/api/{kind}/{id}'),
+      route('resource-7-me', '/api/resource7/me'),
+      route('resource-x-by-position', '/{area}/resource9/{id}'),
+    ]);
+    expect(many.match('GET', '/api/resource42/1')).toEqual({
+      route: expect.objectContaining({ id: 'resource-42' }),
+      params: { id: '1' },
+    });
+    expect(many.match('GET', '/api/RESOURCE3/1')?.route.id).toBe('resource-3');
+    expect(many.match('GET', '/api/resource%33/1')?.route.id).toBe('resource-3');
+    expect(many.match('GET', '/api/resource7/me')?.route.id).toBe('resource-7-me');
+    expect(many.match('GET', '/api/teams/1')).toEqual({
+      route: expect.objectContaining({ id: 'any-resource' }),
+      params: { kind: 'teams', id: '1' },
+    });
+    expect(many.match('GET', '/api/%ZZ/1')).toBeUndefined();
+    expect(many.match('GET', '/api//1')).toBeUndefined();
+    // More literal segments win over another template that matches too.
+    expect(many.match('GET', '/api/resource9/1')?.route.id).toBe('resource-9');
+    expect(many.match('GET', '/web/resource9/1')?.route.id).toBe('resource-x-by-position');
+    expect(many.match('GET', '/web/resource10/1')).toBeUndefined();
+  });
+
+  it('agrees with a brute-force reading of the rules on random tables and paths', () => {
+    // Deterministic PRNG so a failure reproduces.
+    let seed = 20261121;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const words = ['api', 'Athletes', 'coaches', 'me', 'notes', 'x'];
+    const pathWords = [...words, 'ATHLETES', 'zz', '%61pi', 'a%2Fb', '%E0%A4', ''];
+    let hits = 0;
+    for (let table = 0; table < 40; table += 1) {
+      const records: RouteRecord[] = [];
+      const shapes = new Set<string>();
+      for (let r = 0; r < 12; r += 1) {
+        const length = 1 + next(4);
+        const parts = Array.from({ length }, (_, i) =>
+          next(3) === 0 ? `{p${i}}` : (words[next(words.length)] ?? 'x'),
+        );
+        const shape = parts.map((p) => (p.startsWith('{') ? '{}' : p.toLowerCase())).join('/');
+        if (shapes.has(shape)) continue;
+        shapes.add(shape);
+        records.push(route(`r${r}`, `/${parts.join('/')}`));
+      }
+      const subject = createRouteTable(records);
+      for (let q = 0; q < 60; q += 1) {
+        const length = 1 + next(4);
+        const path = `/${Array.from({ length }, () => pathWords[next(pathWords.length)]).join('/')}`;
+        const expected = bruteForce(records, path);
+        if (expected !== undefined) hits += 1;
+        expect([path, subject.match('GET', path)?.route.id]).toEqual([path, expected]);
+      }
+    }
+    // Not a vacuous comparison of two undefineds: plenty of the random paths do match something.
+    expect(hits).toBeGreaterThan(200);
+  });
+
   it('matches an empty table to nothing', () => {
     expect(createRouteTable([]).match('GET', '/anything')).toBeUndefined();
   });
 });
+
+/** The matching rules read literally: try every template, keep the most specific match. */
+function bruteForce(records: readonly RouteRecord[], rawPath: string): string | undefined {
+  const trimmed =
+    rawPath.length > 1 && rawPath.endsWith('/') && !rawPath.endsWith('//') ? rawPath.slice(0, -1) : rawPath;
+  const segments = trimmed.split('/').slice(1);
+  const decode = (segment: string): string | undefined => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return undefined;
+    }
+  };
+  let best: { id: string; literals: boolean[]; order: number } | undefined;
+  records.forEach((record, order) => {
+    const template = record.path.split('/').slice(1);
+    if (template.length !== segments.length) return;
+    const literals = template.map((t) => !t.startsWith('{'));
+    const matches = template.every((t, i) => {
+      const segment = segments[i] ?? '';
+      const decoded = decode(segment);
+      if (decoded === undefined || segment === '') return false;
+      return t.startsWith('{') || decoded.toLowerCase() === t.toLowerCase();
+    });
+    if (!matches) return;
+    const better =
+      best === undefined ||
+      literals.filter(Boolean).length > best.literals.filter(Boolean).length ||
+      (literals.filter(Boolean).length === best.literals.filter(Boolean).length &&
+        literals.findIndex((l, i) => l !== best?.literals[i]) >= 0 &&
+        literals[literals.findIndex((l, i) => l !== best?.literals[i])] === true);
+    if (better) best = { id: record.id, literals, order };
+  });
+  return best?.id;
+}

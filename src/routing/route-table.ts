@@ -103,17 +103,19 @@ export function createRouteTable(records: readonly RouteRecord[]): RouteTable {
 
   for (const record of records) deepFreeze(record);
 
-  // Index by method, then by segment count, so an unclaimed request costs a Map lookup and a scan of
-  // the path for slashes; no regex runs per request.
-  const byMethod = new Map<string, (CompiledRoute[] | undefined)[]>();
+  // Index by method, then by segment count, then by the literal at the position that tells the
+  // bucket's templates apart best, so an unclaimed request costs a few Map lookups and a scan of the
+  // path for slashes however many routes there are; no regex runs per request.
+  const grouped = new Map<string, CompiledRoute[][]>();
   for (const entry of [...compiled].sort(bySpecificity)) {
     for (const method of entry.route.methods) {
-      let buckets = byMethod.get(method);
-      if (buckets === undefined) byMethod.set(method, (buckets = []));
-      const bucket = (buckets[entry.literals.length] ??= []);
-      bucket.push(entry);
+      let byCount = grouped.get(method);
+      if (byCount === undefined) grouped.set(method, (byCount = []));
+      (byCount[entry.literals.length] ??= []).push(entry);
     }
   }
+  const byMethod = new Map<string, (Bucket | undefined)[]>();
+  for (const [method, byCount] of grouped) byMethod.set(method, byCount.map(indexBucket));
 
   const routes = Object.freeze([...records]);
   return Object.freeze({
@@ -127,9 +129,14 @@ export function createRouteTable(records: readonly RouteRecord[]): RouteTable {
       if (end > 2 && rawPath.charCodeAt(end - 1) === SLASH && rawPath.charCodeAt(end - 2) !== SLASH) end -= 1;
       let count = end > 1 ? 1 : 0;
       for (let i = 1; i < end; i += 1) if (rawPath.charCodeAt(i) === SLASH) count += 1;
-      const candidates = buckets[count];
-      if (candidates === undefined) return undefined;
+      const bucket = buckets[count];
+      if (bucket === undefined) return undefined;
       const segments = count === 0 ? [] : rawPath.slice(1, end).split('/');
+      let candidates = bucket.all;
+      if (bucket.position >= 0) {
+        const key = literalKey(segments[bucket.position] ?? '');
+        candidates = (key === undefined ? undefined : bucket.byLiteral.get(key)) ?? bucket.paramOnly;
+      }
       for (const candidate of candidates) {
         const params = matchSegments(candidate, segments);
         if (params !== undefined) return { route: candidate.route, params };
@@ -137,6 +144,55 @@ export function createRouteTable(records: readonly RouteRecord[]): RouteTable {
       return undefined;
     },
   });
+}
+
+/**
+ * Templates of one method and segment count, in specificity order. When a position has different
+ * literals across templates, `byLiteral` maps each literal to the templates that can still match
+ * (that literal or a parameter there), keeping the order; `paramOnly` serves any other segment.
+ */
+interface Bucket {
+  readonly all: readonly CompiledRoute[];
+  /** -1: no position discriminates, scan `all`. */
+  readonly position: number;
+  readonly byLiteral: ReadonlyMap<string, readonly CompiledRoute[]>;
+  readonly paramOnly: readonly CompiledRoute[];
+}
+
+function indexBucket(all: readonly CompiledRoute[]): Bucket {
+  let position = -1;
+  let best = 1;
+  const width = all[0]?.literals.length ?? 0;
+  for (let i = 0; i < width; i += 1) {
+    const distinct = new Set(all.map((c) => c.literals[i]).filter((l) => l !== undefined)).size;
+    if (distinct > best) {
+      best = distinct;
+      position = i;
+    }
+  }
+  const byLiteral = new Map<string, CompiledRoute[]>();
+  const paramOnly = all.filter((c) => position < 0 || c.literals[position] === undefined);
+  if (position >= 0) {
+    for (const candidate of all) {
+      const literal = candidate.literals[position];
+      if (literal !== undefined && !byLiteral.has(literal)) {
+        byLiteral.set(
+          literal,
+          all.filter((c) => c.literals[position] === literal || c.literals[position] === undefined),
+        );
+      }
+    }
+  }
+  return { all, position, byLiteral, paramOnly };
+}
+
+/**
+ * The form a segment is compared to literals in. Literals are ASCII, so toLowerCase agrees with the
+ * ASCII folding used to verify a match; a malformed escape can never equal a literal (undefined).
+ */
+function literalKey(segment: string): string | undefined {
+  const decoded = segment.includes('%') ? safeDecode(segment) : segment;
+  return decoded?.toLowerCase();
 }
 
 function matchSegments(
