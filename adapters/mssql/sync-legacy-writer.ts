@@ -1,0 +1,206 @@
+import type { CanonicalRow } from '../../src/sync/canonical-row.ts';
+import { canonicalRow } from '../../src/sync/canonical-row.ts';
+import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
+import { classifyLoss } from '../../src/sync/sync-engine.ts';
+import { syncEntity } from '../../src/sync/sync-entities.ts';
+import type { SyncEntity, SyncOwnership } from '../../src/sync/sync-entities.ts';
+import { bracket, canonicalReadExpr, chunk, columnParam, rowsPerStatement } from './sync-session.ts';
+import type { MssqlConnector, MssqlParam, MssqlSession, MssqlStatement } from './sync-session.ts';
+
+/**
+ * The context the relay's writes carry, so Change Tracking records them as the sync's and the change
+ * feed skips them (https://learn.microsoft.com/sql/t-sql/statements/with-change-tracking-context-transact-sql).
+ * 0x73796E63 is 'sync' in ASCII.
+ */
+export const SYNC_CONTEXT = '0x73796E63';
+
+const table = (entity: SyncEntity): string => `dbo.${bracket(entity.legacyTable)}`;
+
+/** Records event ids; returns the ones not seen before (the others are replays). */
+export function appliedEventsStatements(changes: readonly SyncChange[]): MssqlStatement[] {
+  return chunk(changes, rowsPerStatement(4)).map((part) => {
+    const params: MssqlParam[] = [];
+    const rows = part.map((c, i) => {
+      params.push(
+        { name: `e${i}`, type: 'UniqueIdentifier', value: c.eventId },
+        { name: `n${i}`, type: 'VarChar', value: c.entity, length: 64 },
+        { name: `k${i}`, type: 'VarChar', value: c.key, length: 64 },
+        { name: `v${i}`, type: 'BigInt', value: c.version },
+      );
+      return `(@e${i}, @n${i}, @k${i}, @v${i})`;
+    });
+    const sql =
+      `INSERT INTO dbo.[SyncAppliedEvents] ([EventId], [Entity], [EntityKey], [Version]) ` +
+      `OUTPUT LOWER(CONVERT(char(36), inserted.[EventId])) AS [id] ` +
+      `SELECT v.[EventId], v.[Entity], v.[EntityKey], v.[Version] FROM (VALUES ${rows.join(', ')}) AS v ([EventId], [Entity], [EntityKey], [Version]) ` +
+      `WHERE NOT EXISTS (SELECT 1 FROM dbo.[SyncAppliedEvents] AS a WITH (UPDLOCK, HOLDLOCK) WHERE a.[EventId] = v.[EventId])`;
+    return { sql, params };
+  });
+}
+
+/**
+ * Version-guarded upsert: MERGE ... WITH (HOLDLOCK) so two writers cannot both take the NOT MATCHED
+ * branch for one key (https://michaeljswart.com/2017/07/sql-server-upsert-patterns-and-antipatterns/),
+ * tagged with the sync's change-tracking context. Returns the keys written.
+ */
+export function mergeStatements(
+  entity: SyncEntity,
+  rows: readonly CanonicalRow[],
+  writerOwnsEntity: boolean,
+): MssqlStatement[] {
+  const columns = entity.columns;
+  return chunk(rows, rowsPerStatement(columns.length)).map((part) => {
+    const params: MssqlParam[] = [{ name: 'ownerWins', type: 'Bit', value: writerOwnsEntity }];
+    const values = part.map((row, r) => {
+      const exprs = columns.map((column, c) => {
+        const { param, expr } = columnParam(column, `p${r}_${c}`, row[column.name] ?? null);
+        params.push(param);
+        return expr;
+      });
+      return `(${exprs.join(', ')})`;
+    });
+    const names = columns.map((c) => bracket(c.legacyName));
+    const key = bracket(entity.key.legacyName);
+    const updates = columns
+      .filter((c) => c !== entity.key)
+      .map((c) => `t.${bracket(c.legacyName)} = s.${bracket(c.legacyName)}`)
+      .join(', ');
+    const sql =
+      `WITH CHANGE_TRACKING_CONTEXT (${SYNC_CONTEXT}) ` +
+      `MERGE ${table(entity)} WITH (HOLDLOCK) AS t ` +
+      `USING (VALUES ${values.join(', ')}) AS s (${names.join(', ')}) ` +
+      `ON t.${key} = s.${key} ` +
+      `WHEN MATCHED AND (t.[Version] < s.[Version] OR (@ownerWins = 1 AND t.[Version] = s.[Version])) THEN UPDATE SET ${updates} ` +
+      `WHEN NOT MATCHED BY TARGET THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')}) ` +
+      `OUTPUT LOWER(CONVERT(char(36), inserted.${key})) AS [key];`;
+    return { sql, params };
+  });
+}
+
+/** Deletes rows not newer than the deleted version, tagged as the sync's; returns the keys deleted. */
+export function deleteStatements(
+  entity: SyncEntity,
+  items: readonly { key: string; version: string }[],
+): MssqlStatement[] {
+  return chunk(items, rowsPerStatement(2)).map((part) => {
+    const params: MssqlParam[] = [];
+    const values = part.map((item, i) => {
+      params.push(
+        { name: `k${i}`, type: 'UniqueIdentifier', value: item.key },
+        { name: `v${i}`, type: 'BigInt', value: item.version },
+      );
+      return `(@k${i}, @v${i})`;
+    });
+    const key = bracket(entity.key.legacyName);
+    const sql =
+      `WITH CHANGE_TRACKING_CONTEXT (${SYNC_CONTEXT}) ` +
+      `DELETE t OUTPUT LOWER(CONVERT(char(36), deleted.${key})) AS [key] ` +
+      `FROM ${table(entity)} AS t INNER JOIN (VALUES ${values.join(', ')}) AS d ([Key], [Version]) ` +
+      `ON t.${key} = d.[Key] AND t.[Version] <= d.[Version];`;
+    return { sql, params };
+  });
+}
+
+export function selectByKeysStatements(entity: SyncEntity, keys: readonly string[]): MssqlStatement[] {
+  const select = entity.columns
+    .map((c) => `${canonicalReadExpr(c, `t.${bracket(c.legacyName)}`)} AS ${bracket(c.name)}`)
+    .join(', ');
+  return chunk(keys, rowsPerStatement(1)).map((part) => ({
+    sql: `SELECT ${select} FROM ${table(entity)} AS t WHERE t.${bracket(entity.key.legacyName)} IN (${part.map((_, i) => `@k${i}`).join(', ')})`,
+    params: part.map((key, i) => ({ name: `k${i}`, type: 'UniqueIdentifier' as const, value: key })),
+  }));
+}
+
+export function bumpVersionStatement(
+  entity: SyncEntity,
+  key: string,
+  atLeast: string,
+  origin: string,
+): MssqlStatement {
+  const context = `0x${Buffer.from(origin, 'ascii').toString('hex').toUpperCase()}`;
+  return {
+    sql:
+      `WITH CHANGE_TRACKING_CONTEXT (${context}) ` +
+      `UPDATE ${table(entity)} SET [Version] = CASE WHEN [Version] > @atLeast THEN [Version] ELSE @atLeast END + 1 ` +
+      `WHERE ${bracket(entity.key.legacyName)} = @key; SELECT @@ROWCOUNT AS [n];`,
+    params: [
+      { name: 'atLeast', type: 'BigInt', value: atLeast },
+      { name: 'key', type: 'UniqueIdentifier', value: key },
+    ],
+  };
+}
+
+async function run(
+  session: MssqlSession,
+  statements: readonly MssqlStatement[],
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  for (const statement of statements) rows.push(...(await session.execute(statement)));
+  return rows;
+}
+
+/** PostgreSQL → Azure SQL, the same contract as adapters/postgres/sync-legacy-writer.ts. */
+export function createMssqlLegacyWriter(connector: MssqlConnector): LegacyWriter {
+  return {
+    async applyBatch(changes: readonly SyncChange[], ownership: SyncOwnership): Promise<ApplyResult[]> {
+      if (changes.length === 0) return [];
+      return connector.transaction('READ COMMITTED', async (session) => {
+        const fresh = new Set(
+          (await run(session, appliedEventsStatements(changes))).map((r) => String(r.id)),
+        );
+        const toApply = changes.filter((c) => fresh.has(c.eventId.toLowerCase()));
+        const entities = [...new Set(toApply.map((c) => syncEntity(c.entity)))].sort(
+          (a, b) => a.order - b.order,
+        );
+        const written = new Set<string>();
+        for (const entity of entities) {
+          const upserts = toApply
+            .filter((c) => c.entity === entity.name && c.row !== null)
+            .map((c) => c.row as CanonicalRow);
+          if (upserts.length === 0) continue;
+          const keys = await run(session, mergeStatements(entity, upserts, ownership[entity.name] === 'new'));
+          for (const r of keys) written.add(`${entity.name}:${String(r.key)}`);
+        }
+        for (const entity of [...entities].reverse()) {
+          const deletes = toApply.filter((c) => c.entity === entity.name && c.operation === 'delete');
+          if (deletes.length === 0) continue;
+          for (const r of await run(session, deleteStatements(entity, deletes)))
+            written.add(`${entity.name}:${String(r.key)}`);
+        }
+        const current = new Map<string, CanonicalRow>();
+        for (const entity of entities) {
+          const losers = toApply
+            .filter((c) => c.entity === entity.name && !written.has(`${entity.name}:${c.key}`))
+            .map((c) => c.key);
+          if (losers.length === 0) continue;
+          for (const raw of await run(session, selectByKeysStatements(entity, losers))) {
+            const row = canonicalRow(entity, raw);
+            current.set(`${entity.name}:${row[entity.key.name] ?? ''}`, row);
+          }
+        }
+        return changes.map((c): ApplyResult => {
+          const id = `${c.entity}:${c.key}`;
+          if (!fresh.has(c.eventId.toLowerCase()))
+            return { eventId: c.eventId, outcome: 'duplicate', current: null };
+          if (written.has(id)) return { eventId: c.eventId, outcome: 'applied', current: null };
+          const target = current.get(id) ?? null;
+          if (c.operation === 'delete' && target === null)
+            return { eventId: c.eventId, outcome: 'applied', current: null };
+          const entity = syncEntity(c.entity);
+          return {
+            eventId: c.eventId,
+            outcome: classifyLoss(entity, c.row, target, ownership[c.entity] === 'new'),
+            current: target,
+          };
+        });
+      });
+    },
+    ping: () => connector.ping(),
+    async bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean> {
+      return connector.transaction('READ COMMITTED', async (session) => {
+        const rows = await session.execute(bumpVersionStatement(entity, key, atLeast, origin));
+        return Number(rows[0]?.n ?? 0) > 0;
+      });
+    },
+  };
+}
