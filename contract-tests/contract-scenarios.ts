@@ -113,6 +113,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
   ),
   one(
     'squad-athletes-list',
+    'braced-guid',
+    'a route GUID in B format ({...}, percent-encoded) binds',
+    get(`/api/squads/%7B${active.squadId}%7D/athletes`),
+  ),
+  one(
+    'squad-athletes-list',
     'unknown-squad',
     'a GUID no squad has: ProblemDetails 404',
     get(`/api/squads/${UNKNOWN_ID}/athletes`),
@@ -149,6 +155,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     'invalid-paging',
     'page 0 and a pageSize that is not a number',
     get('/api/athletes?page=0&pageSize=ten'),
+  ),
+  one(
+    'athletes-list',
+    'repeated-key',
+    'a repeated query key: the first value binds',
+    get('/api/athletes?page=2&page=1&pageSize=3'),
   ),
   one(
     'athletes-list',
@@ -215,6 +227,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
       Email: 'not-an-email',
       DateOfBirth: null,
     }),
+  ),
+  one(
+    'athletes-create',
+    'long-invalid-email',
+    'an e-mail over 256 characters without @: both messages, in attribute order',
+    send('POST', '/api/athletes', { ...newAthlete, Email: 'é'.repeat(257) }),
   ),
   one(
     'athletes-create',
@@ -342,6 +360,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
   ),
   one(
     'wellness-list',
+    'empty-values',
+    'empty query values count as absent',
+    get(`${wellnessPath}?from=&to=&page=`),
+  ),
+  one(
+    'wellness-list',
     'no-entries',
     'an athlete without entries: []',
     get(`/api/athletes/${ATHLETES[1].id}/wellness`),
@@ -405,6 +429,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     'fractional-answer',
     'an answer of 4.5 cannot bind to an Int32',
     send('POST', wellnessPath, { EntryDate: '2026-11-20', ...answers385, Sleep: 4.5 }),
+  ),
+  one(
+    'wellness-create',
+    'object-as-answer',
+    'an object where an Int32 belongs fails the whole body',
+    send('POST', wellnessPath, { EntryDate: '2026-11-20', ...answers385, Sleep: { text: '4' } }),
   ),
   one(
     'wellness-create',
