@@ -156,15 +156,16 @@ export function canonicalRowFromLegacy(
   return result;
 }
 
-const NULL_MARKER = '\u2400';
-const SEPARATOR = '\u001f';
-
-/** The row as one string: columns in descriptor order, NULL distinct from every string. */
+/**
+ * The row as one string: columns in descriptor order, each value length-prefixed and NULL written as a
+ * bare marker, so no text value (not even one containing the marker or a separator) can stand for NULL or
+ * shift into the next column.
+ */
 export function rowFingerprint(entity: SyncEntity, row: CanonicalRow): string {
   let out = '';
   for (const column of entity.columns) {
     const value = row[column.name];
-    out += (value === null || value === undefined ? NULL_MARKER : value) + SEPARATOR;
+    out += value === null || value === undefined ? '~|' : `${value.length}:${value}|`;
   }
   return out;
 }
