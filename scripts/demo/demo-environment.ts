@@ -1,0 +1,157 @@
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+import pg from 'pg';
+
+import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts';
+import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
+import type { Config } from '../../src/config.ts';
+import type { Logger } from '../../src/observability/logger.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
+import { seedDemoData } from './seed.ts';
+
+/**
+ * Fills in what a production deployment configures and the demo does not (DESIGN.md, "Configuration"):
+ *  - DATABASE_URL / LEGACY_DATABASE_URL unset → an embedded PostgreSQL in `<DATA_DIR>/postgres` with two
+ *    databases, `strangler` (the new schema and proxy state) and `legacy` (the Azure SQL stand-in, dbo);
+ *  - LEGACY_URL unset → the bundled legacy stand-in on 127.0.0.1:LEGACY_STAND_IN_PORT (default 5080).
+ * Databases the demo created are migrated and seeded once (the seed is idempotent); a configured
+ * database is left alone.
+ */
+export interface DemoEnvironment {
+  readonly databaseUrl: string;
+  /** Undefined when LEGACY_URL is a real legacy API and LEGACY_DATABASE_URL is not set: no sync then. */
+  readonly legacyDatabaseUrl: string | undefined;
+  readonly legacyUrl: URL;
+  /** What was started here, for the startup banner. */
+  readonly started: readonly string[];
+  stop(): Promise<void>;
+}
+
+export type DemoConfig = Pick<Config, 'databaseUrl' | 'legacyDatabaseUrl' | 'legacyUrl' | 'dataDir'>;
+
+const DEMO_DATABASES = ['strangler', 'legacy'] as const;
+
+export async function startDemoEnvironment(
+  config: DemoConfig,
+  logger: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<DemoEnvironment> {
+  const stops: (() => Promise<void>)[] = [];
+  const started: string[] = [];
+  const stop = async (): Promise<void> => {
+    for (const fn of stops.reverse()) {
+      try {
+        await fn();
+      } catch (error: unknown) {
+        logger.warn('demo environment: a part did not stop cleanly', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  };
+
+  try {
+    let { databaseUrl, legacyDatabaseUrl } = config;
+    // The stand-in's database is only invented when legacy itself is the stand-in: a real legacy API
+    // without LEGACY_DATABASE_URL just runs without the dual-write sync.
+    const demoNew = databaseUrl === undefined;
+    const demoLegacy = legacyDatabaseUrl === undefined && config.legacyUrl === undefined;
+    if (demoNew || demoLegacy) {
+      const dataDir = path.resolve(config.dataDir, 'postgres');
+      await mkdir(path.dirname(dataDir), { recursive: true });
+      const portRaw = env.EMBEDDED_POSTGRES_PORT;
+      const postgres = await startEmbeddedPostgres({
+        dataDir,
+        ...(portRaw === undefined || portRaw === '' ? {} : { port: Number(portRaw) }),
+        onLog: (line) => logger.debug('embedded postgres', { line }),
+      });
+      stops.push(() => postgres.stop());
+      started.push(`embedded PostgreSQL on 127.0.0.1:${postgres.port} (data in ${dataDir})`);
+      await createDatabases(postgres.url, DEMO_DATABASES);
+      const urlFor = (name: string): string => {
+        const url = new URL(postgres.url);
+        url.pathname = `/${name}`;
+        return url.toString();
+      };
+      if (demoNew) databaseUrl = urlFor('strangler');
+      if (demoLegacy) legacyDatabaseUrl = urlFor('legacy');
+    }
+    if (demoNew && databaseUrl !== undefined) {
+      const newDb = openNewDatabase(databaseUrl, { poolMax: 2, applicationName: 'strangler-demo' });
+      try {
+        await migrateNewToLatest(newDb);
+        if (demoLegacy && legacyDatabaseUrl !== undefined) {
+          // Both sides are the demo's own: give them the same data set, as a backfill would.
+          const legacyDb = openLegacyDatabase(legacyDatabaseUrl, {
+            poolMax: 2,
+            applicationName: 'strangler-demo',
+          });
+          try {
+            await migrateLegacyToLatest(legacyDb);
+            const seeded = await seedDemoData({ legacyDb, newDb });
+            if (seeded.legacy.seeded || seeded.new.seeded) {
+              logger.info('demo data seeded', { legacy: seeded.legacy, new: seeded.new });
+            }
+          } finally {
+            await legacyDb.destroy();
+          }
+        }
+      } finally {
+        await newDb.destroy();
+      }
+    }
+
+    let legacyUrl = config.legacyUrl;
+    if (legacyUrl === undefined) {
+      if (legacyDatabaseUrl === undefined)
+        throw new Error('LEGACY_DATABASE_URL is needed to start the stand-in');
+      const standInDb = openLegacyDatabase(legacyDatabaseUrl, { applicationName: 'legacy-stand-in' });
+      await migrateLegacyToLatest(standInDb);
+      const standIn = createLegacyStandIn({ db: standInDb, logger: logger.child({ component: 'legacy' }) });
+      const port = Number(env.LEGACY_STAND_IN_PORT ?? '5080');
+      await new Promise<void>((resolve, reject) => {
+        standIn.once('error', reject);
+        standIn.listen(port, '127.0.0.1', () => {
+          standIn.off('error', reject);
+          resolve();
+        });
+      });
+      stops.push(async () => {
+        await new Promise<void>((resolve) => {
+          standIn.close(() => resolve());
+          standIn.closeAllConnections();
+        });
+        await standInDb.destroy();
+      });
+      legacyUrl = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
+      started.push(`legacy stand-in (ASP.NET Core conventions) at ${legacyUrl.origin}`);
+    }
+
+    if (databaseUrl === undefined) throw new Error('demo environment: DATABASE_URL missing after startup');
+    return { databaseUrl, legacyDatabaseUrl, legacyUrl, started, stop };
+  } catch (error: unknown) {
+    await stop();
+    throw error;
+  }
+}
+
+async function createDatabases(serverUrl: string, names: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const existing = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname = ANY($1)',
+      [names],
+    );
+    const have = new Set(existing.rows.map((r) => r.datname));
+    for (const name of names) {
+      // Identifiers come from the constant list above, never from input.
+      if (!have.has(name)) await client.query(`CREATE DATABASE "${name}"`);
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * The composition root (DESIGN.md, "Layout"): the only module that sees everything and the only one that
+ * builds stores and services. `npm start` runs it. With LEGACY_URL, DATABASE_URL and LEGACY_DATABASE_URL
+ * unset it starts the demo (embedded PostgreSQL, seeded data, the legacy stand-in) first.
+ */
+import type { AddressInfo } from 'node:net';
+
+import type { Express } from 'express';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+import { engineForUrl, openNewDatabase } from '../adapters/database.ts';
+import { migrateNewToLatest } from '../adapters/migrations.ts';
+import { createPostgresLegacySyncEngine } from '../adapters/postgres/sync-engine.ts';
+import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
+import { createFlagResolver } from '../flags/create-flag-resolver.ts';
+import { createRoutes } from '../routes/index.ts';
+import type { EntityChange } from '../routes/index.ts';
+import { startDemoEnvironment } from '../scripts/demo/demo-environment.ts';
+import type { DemoEnvironment } from '../scripts/demo/demo-environment.ts';
+import { createAdminServer } from './admin/admin-server.ts';
+import type { AdminAuth } from './admin/auth.ts';
+import { databaseCheck, flagsLoadedCheck, legacyReachableCheck } from './admin/readiness.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import type { Config } from './config.ts';
+import { createLogger, errorDetails } from './observability/logger.ts';
+import type { Logger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { createPublicServer } from './proxy/public-server.ts';
+import { createAcceptedRulesCache } from './qa-reports/accepted-rules-cache.ts';
+import { createPostgresReportStore } from './qa-reports/postgres-report-store.ts';
+import { migrateQaReportsToLatest } from './qa-reports/qa-migrations.ts';
+import { createQaReportsRouter } from './qa-reports/qa-reports-router.ts';
+import { createRouteTable } from './routing/route-table.ts';
+import { RouteValidationError } from './routing/route-validation-error.ts';
+import { createLegacyCaller } from './shadow/legacy-caller.ts';
+import { createNoiseModel } from './shadow/noise/noise-model.ts';
+import { createRedactor } from './shadow/redact.ts';
+import { createShadowRunner, shadowRuleProblems } from './shadow/shadow-runner.ts';
+import { createPostgresShadowStore } from './shadow/store/postgres-shadow-store.ts';
+import { startShadowRetention } from './shadow/store/shadow-retention.ts';
+import { migrateShadowStoreToLatest } from './shadow/store/shadow-migrations.ts';
+import { createShadowWriter } from './shadow/store/shadow-writer.ts';
+import { enqueueChange } from './sync/outbox.ts';
+import { replayDeadLetter } from './sync/outbox-relay.ts';
+import { parseOwnership } from './sync/sync-entities.ts';
+import type { EntityName } from './sync/sync-entities.ts';
+import { migrateSyncToLatest } from './sync/sync-migrations.ts';
+import { createSyncRuntime } from './sync/sync-runtime.ts';
+import type { SyncRuntime } from './sync/sync-runtime.ts';
+
+type Closer = readonly [name: string, close: () => Promise<void>];
+
+const ENTITY_OF: Readonly<Record<EntityChange['entity'], EntityName>> = {
+  athlete: 'athletes',
+  wellness_entry: 'wellness_entries',
+};
+
+/** Personal data masked in every stored shadow sample (DESIGN.md, "Shadow comparison"). */
+const PERSONAL_DATA_PATHS = ['$..Email', '$..email', '$..DateOfBirth', '$..Notes'];
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const closers: Closer[] = [];
+  const shutdown = installShutdown(closers, logger);
+
+  try {
+    const demo = await startDemoEnvironment(config, logger);
+    closers.push(['demo environment', () => demo.stop()]);
+    await run(config, demo, logger, metrics, closers);
+  } catch (error: unknown) {
+    if (error instanceof RouteValidationError) {
+      console.error(error.message);
+    } else {
+      logger.error('strangler failed to start', { error: errorDetails(error) });
+    }
+    await shutdown(1);
+  }
+}
+
+async function run(
+  config: Config,
+  demo: DemoEnvironment,
+  logger: Logger,
+  metrics: ReturnType<typeof createMetrics>,
+  closers: Closer[],
+): Promise<void> {
+  const env = process.env;
+  const legacyUrl = demo.legacyUrl;
+  const newDb = openNewDatabase(demo.databaseUrl, { applicationName: 'strangler' });
+  closers.push(['database', () => newDb.destroy()]);
+  // Proxy state (schema `strangler`) shares the new database's pool; each subsystem types its own tables.
+  const stateDb = newDb as unknown as Kysely<unknown>;
+
+  // strangler's own tables (schema `strangler`) always follow the code; each set has its own migrator
+  // and lock, so N replicas starting at once are safe. The entity schema migrates here too unless
+  // MIGRATE_ON_START=false (then run `npm run migrate -- new up` as a deploy step).
+  if (env.MIGRATE_ON_START !== 'false') await migrateNewToLatest(newDb);
+  await migrateShadowStoreToLatest(stateDb);
+  await migrateQaReportsToLatest(stateDb);
+
+  // Dual-write sync: in-process here, or as scripts/sync-worker.ts processes for scale-out
+  // (SYNC_IN_PROCESS=false). Only the PostgreSQL stand-in's engine is wired (see README, "Limits").
+  let sync: SyncRuntime | undefined;
+  const legacyDatabaseUrl = demo.legacyDatabaseUrl;
+  const syncWanted = legacyDatabaseUrl !== undefined && engineForUrl(legacyDatabaseUrl) === 'postgres';
+  if (legacyDatabaseUrl !== undefined && !syncWanted) {
+    logger.warn('dual-write sync is not wired for SQL Server yet; running without it', {
+      legacyDatabase: 'mssql',
+    });
+  }
+  if (syncWanted) {
+    await migrateSyncToLatest(stateDb);
+    const newPool = syncPool(demo.databaseUrl, logger);
+    const legacyPool = syncPool(legacyDatabaseUrl, logger);
+    closers.push(['sync pools', () => Promise.all([newPool.end(), legacyPool.end()]).then(() => undefined)]);
+    const legacyKysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: legacyPool }) });
+    await migrateLegacySyncToLatest(legacyKysely);
+    sync = createSyncRuntime({
+      newPool,
+      legacy: createPostgresLegacySyncEngine(legacyPool),
+      ownership: parseOwnership(env.SYNC_OWNERSHIP),
+      logger: logger.child({ component: 'sync' }),
+      registry: metrics.registry,
+    });
+  }
+
+  const onChange =
+    sync === undefined
+      ? undefined
+      : async (trx: Parameters<typeof enqueueChange>[0], change: EntityChange): Promise<void> => {
+          await enqueueChange(trx, {
+            entity: ENTITY_OF[change.entity],
+            key: change.id,
+            operation: 'upsert',
+            version: change.version,
+          });
+        };
+  const records = createRoutes({ db: newDb, ...(onChange === undefined ? {} : { onChange }) });
+  const ruleProblems = shadowRuleProblems(records);
+  if (ruleProblems.length > 0) throw new RouteValidationError(ruleProblems);
+  const routes = createRouteTable(records);
+
+  const flags = await createFlagResolver({
+    unleash: config.unleash,
+    flagsFile: config.flagsFile,
+    backupDir: config.flagsBackupDir,
+    logger: logger.child({ component: 'flags' }),
+  });
+  closers.push(['flags', () => flags.stop()]);
+
+  // Shadow comparison: results batched into PostgreSQL off the client path.
+  const shadowStore = createPostgresShadowStore(stateDb);
+  const noise = createNoiseModel();
+  try {
+    for (const learned of await shadowStore.loadNoise()) noise.seed(learned);
+  } catch (error: unknown) {
+    logger.warn('could not load learned noise; starting from none', { error: errorDetails(error) });
+  }
+  const writer = createShadowWriter({ store: shadowStore, metrics, logger, noise });
+  const reportStore = createPostgresReportStore(newDb);
+  const rulesCache = createAcceptedRulesCache({ store: reportStore, logger });
+  await rulesCache.refresh();
+  const legacyCaller = createLegacyCaller({ legacyUrl, hostHeader: config.hostHeader });
+  const runner = createShadowRunner({
+    callLegacy: legacyCaller.call,
+    writer,
+    noise,
+    redactor: createRedactor({ jsonPaths: PERSONAL_DATA_PATHS }),
+    metrics,
+    logger: logger.child({ component: 'shadow' }),
+    killSwitchOn: () => flags.killSwitchOn(),
+    acceptedDifferences: (routeId) => rulesCache.acceptedDifferences(routeId),
+  });
+  const retention = startShadowRetention({ store: shadowStore, logger });
+  closers.push(
+    ['shadow retention', () => retention.stop()],
+    ['accepted rules', async () => rulesCache.stop()],
+    ['shadow writer', () => writer.close()],
+    ['shadow legacy caller', () => legacyCaller.close()],
+    ['shadow runner', () => runner.close()],
+  );
+
+  const admin = createAdminServer({
+    config,
+    routes,
+    flags,
+    metrics,
+    logger,
+    readinessChecks: [
+      legacyReachableCheck(legacyUrl),
+      flagsLoadedCheck(flags),
+      databaseCheck('postgres', newDb),
+    ],
+    extensions: [
+      (app: Express) => {
+        app.use(
+          createQaReportsRouter({
+            store: reportStore,
+            routes: routes.routes,
+            flags,
+            tokens: config,
+            logger,
+            onRulesChanged: () => rulesCache.refresh(),
+          }),
+        );
+      },
+      (app: Express, auth: AdminAuth) => mountSyncApi(app, auth, sync, demo.databaseUrl, logger),
+    ],
+  });
+  const adminAddress = await admin.listen(config.adminPort, config.adminHost);
+  closers.push(['admin port', () => admin.close()]);
+
+  const proxy = createPublicServer({
+    config: { legacyUrl, legacyTimeoutMs: config.legacyTimeoutMs, hostHeader: config.hostHeader },
+    routes,
+    flags,
+    metrics,
+    logger,
+    observer: runner,
+  });
+  await new Promise<void>((resolve, reject) => {
+    proxy.server.once('error', reject);
+    proxy.server.listen(config.port, () => {
+      proxy.server.off('error', reject);
+      resolve();
+    });
+  });
+  // Closed first on shutdown: stop taking client traffic, then drain the rest.
+  closers.push(['public port', () => proxy.close()]);
+
+  if (sync !== undefined) {
+    sync.start();
+    const running = sync;
+    closers.push(['sync', () => running.stop()]);
+  }
+
+  const publicPort = (proxy.server.address() as AddressInfo).port;
+  const adminBase = `http://${adminAddress.address === '0.0.0.0' ? '127.0.0.1' : adminAddress.address}:${adminAddress.port}`;
+  const lines = [
+    '',
+    'strangler is running',
+    ...demo.started.map((s) => `  started: ${s}`),
+    `  public (legacy API surface): http://127.0.0.1:${publicPort}   → legacy ${legacyUrl.origin}`,
+    `  admin: ${adminBase}  (metrics /metrics, health /health/ready, routes /api/routes)`,
+    `  QA reports: ${adminBase}/reports`,
+    `  flags: ${config.unleash === undefined ? `${config.flagsFile} (offline; edits apply within 2 s)` : config.unleash.url}`,
+    `  dual-write sync: ${sync === undefined ? 'off' : 'on'}`,
+  ];
+  if (config.demoTokens) {
+    lines.push(
+      '  demo admin tokens (set ADMIN_QA_TOKEN / ADMIN_OPERATOR_TOKEN in production):',
+      `    QA:       ${config.adminQaToken}`,
+      `    operator: ${config.adminOperatorToken}`,
+    );
+  }
+  lines.push('  Ctrl-C stops everything.', '');
+  console.log(lines.join('\n'));
+}
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function syncPool(url: string, logger: Logger): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'strangler-sync' });
+  // A connection the server drops while idle must not crash the proxy; the next query reconnects.
+  pool.on('error', (error: Error) => logger.warn('sync: idle connection lost', errorDetails(error)));
+  return pool;
+}
+
+/** Sync status for QA and operators, and the operator's dead-letter replay (DESIGN.md, "Admin port"). */
+function mountSyncApi(
+  app: Express,
+  auth: AdminAuth,
+  sync: SyncRuntime | undefined,
+  databaseUrl: string,
+  logger: Logger,
+): void {
+  app.get('/api/sync/status', auth.require('qa'), async (_req, res) => {
+    if (sync === undefined) {
+      res.json({ enabled: false });
+      return;
+    }
+    res.json({ enabled: true, ...(await sync.getSyncStatus()) });
+  });
+  app.post('/api/sync/dead-letters/:eventId/replay', auth.require('operator'), async (req, res) => {
+    if (sync === undefined) {
+      res.status(409).json({ title: 'The dual-write sync is not running', status: 409 });
+      return;
+    }
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+    try {
+      const eventId = String(req.params.eventId);
+      const replayed = await replayDeadLetter(pool, eventId, `operator via admin API`);
+      logger.info('dead letter replay requested', { eventId, replayed });
+      res.status(replayed ? 202 : 404).json({ eventId, replayed });
+    } finally {
+      await pool.end();
+    }
+  });
+}
+
+function installShutdown(closers: Closer[], logger: Logger): (code: number) => Promise<void> {
+  let stopping = false;
+  const shutdown = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    // Last started, first stopped: the public port stops taking traffic before anything it uses goes.
+    for (const [name, close] of [...closers].reverse()) {
+      try {
+        await close();
+      } catch (error: unknown) {
+        logger.warn(`${name} did not stop cleanly`, { error: errorDetails(error) });
+      }
+    }
+    logger.info('strangler stopped');
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        // A second Ctrl-C means now.
+        process.exit(130);
+      }
+      logger.info(`${signal} received, stopping`);
+      void shutdown(0);
+    });
+  }
+  return shutdown;
+}
+
+await main();
