@@ -95,7 +95,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       .map((s) => safeDecode(s));
     const lower = segments.map((s) => s.toLowerCase());
     const method = x.req.method ?? 'GET';
-    const [a, b, c, d, e] = lower;
+    const [a, b, c, d] = lower;
     if (a !== 'api' || segments.length < 2) return sendEmpty(x.res, 404);
 
     if (b === 'squads' && segments.length === 2) {
@@ -124,7 +124,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       if (method === 'DELETE') return deleteAthlete(x, athleteId);
       return sendEmpty(x.res, 405, { Allow: 'DELETE, GET, PUT' });
     }
-    if (b === 'reports' && c === 'availability' && segments.length === 3 && e === undefined) {
+    if (b === 'reports' && c === 'availability' && segments.length === 3) {
       return method === 'GET' ? availabilityReport(x) : sendEmpty(x.res, 405, { Allow: 'GET' });
     }
     return sendEmpty(x.res, 404);
