@@ -260,6 +260,11 @@ async function spawnServer(
     child.stdout?.removeAllListeners('data');
     child.stdout?.on('data', keep);
     child.removeAllListeners('exit');
+    const health = await fetch(`http://127.0.0.1:${address.port}/health`);
+    const body = await health.text();
+    if (!health.ok || !body.includes('GOOD')) {
+      throw new Error(`unleash-server is listening but not healthy: ${health.status} ${body}`);
+    }
     return { child, port: address.port };
   } catch (error: unknown) {
     await stopProcess(child);
