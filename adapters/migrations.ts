@@ -21,6 +21,8 @@ import type { LegacyDatabase, NewDatabase } from './schema.ts';
 export interface StatementMigration {
   readonly up: readonly string[];
   readonly down: readonly string[];
+  /** False for statements SQL Server refuses inside a transaction (ALTER DATABASE). Default true. */
+  readonly transactional?: boolean;
 }
 
 export const NEW_MIGRATIONS: Readonly<Record<string, StatementMigration>> = {
@@ -48,28 +50,36 @@ export class MigrationFailedError extends Error {
   }
 }
 
-function toMigration(statements: StatementMigration): Migration {
-  return {
-    async up(db) {
-      for (const statement of statements.up) await sql.raw(statement).execute(db);
-    },
-    async down(db) {
-      for (const statement of statements.down) await sql.raw(statement).execute(db);
-    },
+/**
+ * `ownTransaction`: the Migrator runs without transactions (SQL Server, see createLegacyMigrator), so
+ * each transactional migration opens its own, and a failing CREATE TABLE leaves nothing half-built.
+ */
+function toMigration(statements: StatementMigration, ownTransaction: boolean): Migration {
+  const run = async (db: Kysely<unknown>, list: readonly string[]): Promise<void> => {
+    if (ownTransaction && statements.transactional !== false) {
+      await db.transaction().execute(async (trx) => {
+        for (const statement of list) await sql.raw(statement).execute(trx);
+      });
+    } else {
+      for (const statement of list) await sql.raw(statement).execute(db);
+    }
   };
+  return { up: (db) => run(db, statements.up), down: (db) => run(db, statements.down) };
 }
 
-function provider(migrations: Readonly<Record<string, StatementMigration>>) {
+function provider(migrations: Readonly<Record<string, StatementMigration>>, ownTransaction: boolean) {
   return {
     getMigrations: async (): Promise<Record<string, Migration>> =>
-      Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, toMigration(m)])),
+      Object.fromEntries(
+        Object.entries(migrations).map(([name, m]) => [name, toMigration(m, ownTransaction)]),
+      ),
   };
 }
 
 export function createNewMigrator(db: Kysely<NewDatabase>): Migrator {
   return new Migrator({
     db,
-    provider: provider(NEW_MIGRATIONS),
+    provider: provider(NEW_MIGRATIONS, false),
     migrationTableName: NEW_MIGRATION_TABLE,
     migrationLockTableName: `${NEW_MIGRATION_TABLE}_lock`,
   });
@@ -79,10 +89,11 @@ export function createLegacyMigrator(db: Kysely<LegacyDatabase>): Migrator {
   const { engine } = capabilitiesOf(db);
   return new Migrator({
     db,
-    provider: provider(LEGACY_MIGRATIONS[engine]),
+    // SQL Server refuses ALTER DATABASE inside a transaction (legacy-0002-change-tracking.ts): the
+    // Migrator runs without one there, and the other migrations open their own.
+    provider: provider(LEGACY_MIGRATIONS[engine], engine === 'mssql'),
     migrationTableName: LEGACY_MIGRATION_TABLE,
     migrationLockTableName: `${LEGACY_MIGRATION_TABLE}Lock`,
-    // SQL Server refuses ALTER DATABASE inside a transaction (legacy-0002-change-tracking.ts).
     disableTransactions: engine === 'mssql',
   });
 }

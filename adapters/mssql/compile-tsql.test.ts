@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { capabilitiesOf } from '../database.ts';
-import { LEGACY_MIGRATIONS } from '../migrations.ts';
-import { compileTsql, createTsqlCompiler } from './compile-tsql.ts';
+import { LEGACY_MIGRATIONS, migrateLegacyToLatest } from '../migrations.ts';
+import { compileTsql, createTsqlCompiler, createTsqlRecorder } from './compile-tsql.ts';
 import { isParseableTsql } from './tsql-syntax.ts';
 
 /*
@@ -83,5 +83,37 @@ describe('createTsqlCompiler', () => {
     const query = compileTsql(db.selectFrom('dbo.Squads').select('SquadId').limit(1));
     expect(query.sql).toContain('limit');
     expect(isParseableTsql(query.sql)).toBe(false);
+  });
+});
+
+describe('the legacy Migrator on SQL Server', () => {
+  const oneLine = (sql: string): string => sql.replace(/\s+/g, ' ').trim();
+
+  it('creates the tables in one transaction and runs the ALTER DATABASE statements outside any', async () => {
+    const { db, statements } = createTsqlRecorder();
+    const results = await migrateLegacyToLatest(db);
+    expect(results.map((r) => r.migrationName)).toEqual(['0001-entities', '0002-change-tracking']);
+
+    const begin = statements.indexOf('BEGIN TRANSACTION');
+    const commit = statements.indexOf('COMMIT');
+    const inside = statements.slice(begin + 1, commit);
+    expect(inside).toEqual([...(LEGACY_MIGRATIONS.mssql['0001-entities']?.up ?? [])]);
+    expect(statements.lastIndexOf('BEGIN TRANSACTION')).toBe(begin);
+    const alterDatabase = statements.findIndex((s) => s.includes('ALTER DATABASE'));
+    expect(alterDatabase).toBeGreaterThan(commit);
+    // kysely serialises concurrent migrators with an application lock, which needs no transaction.
+    expect(statements.some((s) => s.startsWith('exec sp_getapplock'))).toBe(true);
+    expect(statements.map(oneLine)).toMatchSnapshot();
+  });
+
+  it('sends kysely’s own bookkeeping statements as valid T-SQL', async () => {
+    const { db, statements } = createTsqlRecorder();
+    await migrateLegacyToLatest(db);
+    const migrationSql = new Set(Object.values(LEGACY_MIGRATIONS.mssql).flatMap((m) => [...m.up, ...m.down]));
+    const bookkeeping = statements.filter(
+      (s) => !migrationSql.has(s) && !['BEGIN TRANSACTION', 'COMMIT'].includes(s) && !s.startsWith('exec '),
+    );
+    expect(bookkeeping.length).toBeGreaterThan(3);
+    expect(bookkeeping.filter((s) => !isParseableTsql(s)).map(oneLine)).toEqual([]);
   });
 });

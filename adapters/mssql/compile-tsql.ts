@@ -1,5 +1,5 @@
 import { DummyDriver, Kysely, MssqlAdapter, MssqlIntrospector, MssqlQueryCompiler } from 'kysely';
-import type { CompiledQuery, Dialect } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
 
 import type { LegacyDatabase } from '../schema.ts';
 
@@ -25,4 +25,34 @@ export function createTsqlCompiler<DB = LegacyDatabase>(): Kysely<DB> {
 
 export function compileTsql(query: { compile(): CompiledQuery }): CompiledQuery {
   return query.compile();
+}
+
+/**
+ * A Kysely on SQL Server's compiler whose "server" records every statement sent to it (and the
+ * transaction boundaries as 'BEGIN TRANSACTION' / 'COMMIT' / 'ROLLBACK') and answers with no rows. For
+ * checking what a multi-statement operation, such as a kysely Migrator run, would send to SQL Server.
+ */
+export function createTsqlRecorder<DB = LegacyDatabase>(): { db: Kysely<DB>; statements: string[] } {
+  const statements: string[] = [];
+  const connection: DatabaseConnection = {
+    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      statements.push(query.sql);
+      return { rows: [] };
+    },
+    // eslint-disable-next-line require-yield -- no rows to stream
+    async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+      statements.push(query.sql);
+    },
+  };
+  const driver: Driver = {
+    init: async () => undefined,
+    acquireConnection: async () => connection,
+    beginTransaction: async () => void statements.push('BEGIN TRANSACTION'),
+    commitTransaction: async () => void statements.push('COMMIT'),
+    rollbackTransaction: async () => void statements.push('ROLLBACK'),
+    releaseConnection: async () => undefined,
+    destroy: async () => undefined,
+  };
+  const db = new Kysely<DB>({ dialect: { ...compileOnlyDialect, createDriver: () => driver } });
+  return { db, statements };
 }

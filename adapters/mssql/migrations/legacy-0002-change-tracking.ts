@@ -2,12 +2,14 @@
  * Change Tracking for the Azure SQL → PostgreSQL sync (src/sync), plus snapshot isolation, which the
  * sync's polling transaction uses so CHANGE_TRACKING_CURRENT_VERSION() and CHANGETABLE() agree
  * (https://learn.microsoft.com/sql/relational-databases/track-changes/work-with-change-tracking-sql-server).
- * ALTER DATABASE cannot run inside a transaction: the legacy migrator on SQL Server runs without one
- * (adapters/migrations.ts), so every statement here is guarded to be re-runnable after a partial failure.
+ * ALTER DATABASE cannot run inside a transaction, so this migration runs without one (adapters/migrations.ts)
+ * and every statement is guarded to be re-runnable after a partial failure.
  * The PostgreSQL stand-in has no equivalent migration here: its change feed is a trigger-maintained
  * change log owned by the sync (adapters/postgres/sync-*.ts).
  */
 const TABLES = ['Squads', 'Athletes', 'WellnessEntries'] as const;
+
+export const transactional = false;
 
 export const up: readonly string[] = [
   `IF NOT EXISTS (SELECT 1 FROM sys.databases WHERE database_id = DB_ID() AND snapshot_isolation_state = 1)
