@@ -8,7 +8,6 @@ import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts'
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
 import type { Config } from '../../src/config.ts';
 import type { Logger } from '../../src/observability/logger.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
 import { seedDemoData } from './seed.ts';
 
@@ -63,6 +62,7 @@ export async function startDemoEnvironment(
       const dataDir = path.resolve(config.dataDir, 'postgres');
       await mkdir(path.dirname(dataDir), { recursive: true });
       const portRaw = env.EMBEDDED_POSTGRES_PORT;
+      const startEmbeddedPostgres = await loadEmbeddedPostgres();
       const postgres = await startEmbeddedPostgres({
         dataDir,
         ...(portRaw === undefined || portRaw === '' ? {} : { port: Number(portRaw) }),
@@ -154,4 +154,25 @@ async function createDatabases(serverUrl: string, names: readonly string[]): Pro
   } finally {
     await client.end();
   }
+}
+
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook on import, whose SIGINT/SIGTERM handlers stop the cluster
+ * and exit the process while main.ts is still draining the proxy and the sync pools. main.ts owns
+ * shutdown (it stops this cluster last), so those handlers are removed again. Loaded lazily so a
+ * production start never imports embedded-postgres at all.
+ */
+async function loadEmbeddedPostgres(): Promise<
+  typeof import('./embedded-postgres.ts').startEmbeddedPostgres
+> {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import('./embedded-postgres.ts');
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.startEmbeddedPostgres;
 }
