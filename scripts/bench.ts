@@ -7,7 +7,8 @@
  *
  * Usage: node scripts/bench.ts
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_WARMUP_SECONDS (2),
- * BENCH_NGINX_WORKERS (1: one nginx worker against one strangler process), BENCH_PROFILE=1 writes a
+ * BENCH_NGINX_WORKERS (1: one nginx worker against one strangler process; STRANGLER_WORKERS=N runs
+ * strangler as N cluster workers for the N-against-N comparison), BENCH_PROFILE=1 writes a
  * CPU profile of strangler (node --cpu-prof) into artifacts/bench-profile/, LOG_LEVEL for strangler.
  * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
  */
@@ -16,7 +17,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -295,7 +296,10 @@ async function main(): Promise<void> {
     const hpmExpress = await reference('hpm-express');
     console.log(
       `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up; 1 KB JSON GET; ` +
-        `strangler: 1 node process (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); nginx: ${nginxWorkers} worker(s)`,
+        `strangler: ${process.env.STRANGLER_WORKERS ?? 1} node process(es) (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); ` +
+        `nginx: ${nginxWorkers} worker(s); load average ${loadavg()
+          .map((value) => value.toFixed(1))
+          .join(' ')}`,
     );
     const results: Result[] = [];
     const at = (started: Started, path: string): string => `http://127.0.0.1:${started.port}${path}`;

@@ -2,7 +2,10 @@
  * The benchmark's strangler: the real public server with production-like dependencies (JSON
  * logging at info into stdout, which the bench discards; a metrics registry with the default
  * process metrics; the real route table with one route in legacy mode). Forked by scripts/bench.ts.
+ * STRANGLER_WORKERS=N runs N processes sharing the port through node:cluster, the way nginx runs N
+ * workers; the default is one process.
  */
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { jsonResponse } from '../../src/handlers/new-handler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -12,27 +15,50 @@ import { createRouteTable } from '../../src/routing/route-table.ts';
 import { createFakeFlagResolver } from '../../src/testing/fake-flag-resolver.ts';
 
 const legacyUrl = new URL(process.argv[2] ?? 'http://127.0.0.1:1');
-const routes = createRouteTable([
-  {
-    id: 'athletes-list',
-    methods: ['GET'],
-    path: '/api/athletes',
-    flag: 'strangler.athletes-list',
-    handler: async () => jsonResponse(200, { items: [] }),
-    stickiness: { kind: 'header', name: 'x-tenant-id' },
-  },
-]);
-const publicServer = createPublicServer({
-  config: { legacyUrl, legacyTimeoutMs: 30_000, hostHeader: 'rewrite' },
-  routes,
-  flags: createFakeFlagResolver({ 'strangler.athletes-list': 'legacy' }),
-  metrics: createMetrics(),
-  logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
-});
-publicServer.server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (publicServer.server.address() as AddressInfo).port });
-});
-process.on('disconnect', () => {
-  void publicServer.close().then(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2000).unref();
-});
+const workers = Number(process.env.STRANGLER_WORKERS ?? 1);
+
+function serve(onListening: (port: number) => void): () => Promise<void> {
+  const routes = createRouteTable([
+    {
+      id: 'athletes-list',
+      methods: ['GET'],
+      path: '/api/athletes',
+      flag: 'strangler.athletes-list',
+      handler: async () => jsonResponse(200, { items: [] }),
+      stickiness: { kind: 'header', name: 'x-tenant-id' },
+    },
+  ]);
+  const publicServer = createPublicServer({
+    config: { legacyUrl, legacyTimeoutMs: 30_000, hostHeader: 'rewrite' },
+    routes,
+    flags: createFakeFlagResolver({ 'strangler.athletes-list': 'legacy' }),
+    metrics: createMetrics(),
+    logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
+  });
+  publicServer.server.listen(0, '127.0.0.1', () => {
+    onListening((publicServer.server.address() as AddressInfo).port);
+  });
+  return () => publicServer.close();
+}
+
+if (workers <= 1) {
+  const close = serve((port) => process.send?.({ port }));
+  process.on('disconnect', () => {
+    void close().then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 2000).unref();
+  });
+} else if (cluster.isPrimary) {
+  // In a cluster every worker's listen(0) gets the same port, picked once by the primary.
+  let listening = 0;
+  cluster.on('message', (_worker, message: { port: number }) => {
+    listening += 1;
+    if (listening === workers) process.send?.({ port: message.port });
+  });
+  for (let i = 0; i < workers; i += 1) cluster.fork();
+  process.on('disconnect', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+    setTimeout(() => process.exit(0), 500).unref();
+  });
+} else {
+  serve((port) => process.send?.({ port }));
+}
