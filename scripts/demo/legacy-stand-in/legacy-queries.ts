@@ -176,7 +176,7 @@ export const legacyQueries = {
     now: string,
   ) => db.insertInto('dbo.WellnessEntries').values({ ...entry, CreatedAt: now, Version: 1 }),
 
-  /** The availability report: each active athlete's latest entry on or before `asOf`. */
+  /** The availability report's squad members (active only). */
   availabilityAthletes: (db: LegacyDb, squadId: string) =>
     db
       .selectFrom('dbo.Athletes')
@@ -187,6 +187,7 @@ export const legacyQueries = {
       .orderBy('FirstName')
       .orderBy('AthleteId'),
 
+  /** Their entries in the report's window, newest first per athlete, so the first one seen is the latest. */
   availabilityEntries: (db: LegacyDb, squadId: string, from: string, to: string) =>
     db
       .selectFrom('dbo.WellnessEntries as w')
