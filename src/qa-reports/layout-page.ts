@@ -28,6 +28,7 @@ export function layoutPage(title: string, body: SafeHtml, context: PageContext |
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title} · strangler QA</title>
         <link rel="stylesheet" href="${STYLESHEET_PATH}" />
+        <link rel="icon" href="data:," />
       </head>
       <body>
         ${nav}

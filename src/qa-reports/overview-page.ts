@@ -30,6 +30,7 @@ export function overviewPage(
           <th>Open diff groups</th>
           <th>Legacy p50 / p99</th>
           <th>New p50 / p99</th>
+          <th>Match rate over time</th>
         </tr>
       </thead>
       <tbody>
@@ -51,17 +52,10 @@ export function overviewPage(
             <td class="num">
               ${millis(s?.latency.newP50Ms ?? null)} / ${millis(s?.latency.newP99Ms ?? null)}
             </td>
+            <td>${matchRateChart(r.series, `Match rate of ${r.routeId} over time`, { compact: true })}</td>
           </tr>`;
         })}
       </tbody>
-    </table>
-    <h2>Match rate over time</h2>
-    ${rows.map(
-      (r) =>
-        markup`<figure>
-          <figcaption>${r.routeId}</figcaption>
-          ${matchRateChart(r.series, `Match rate of ${r.routeId}`)}
-        </figure>`,
-    )}`;
+    </table>`;
   return layoutPage('Shadow comparison by route', body, context);
 }

@@ -251,3 +251,28 @@ describe('QA reports input validation', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('QA reports status differences', () => {
+  it('highlights a differing status on both sides of the sample', async () => {
+    await f.play([
+      {
+        routeId: 'athletes-get',
+        request: { method: 'GET', path: '/api/athletes/gone' },
+        legacy: { title: 'Not Found' },
+        candidate: { title: 'Not Found' },
+        candidateStatus: 500,
+      },
+    ]);
+    const window = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+    const group = (await f.store.listGroups('athletes-get', { window })).find(
+      (g) => g.paths[0]?.path === 'status',
+    );
+    expect(group?.paths).toEqual([{ path: 'status', kind: 'changed' }]);
+    const sample = (await f.store.listSamples(group?.id ?? '', 1))[0];
+    const page = await (
+      await fetch(`${f.baseUrl}/reports/samples/${sample?.id}`, { headers: bearer(f.tokens.adminQaToken) })
+    ).text();
+    expect(page).toContain('Legacy · <span class="mark-diff" data-path="status">200</span>');
+    expect(page).toContain('New · <span class="mark-diff" data-path="status">500</span>');
+  });
+});

@@ -8,6 +8,11 @@ export function samplePage(sample: Sample, context: PageContext): string {
     diff: new Set(sample.diffs.map((d) => normalisePath(d.path))),
     noise: new Set(sample.noise.map((d) => normalisePath(d.path))),
   };
+  // Status and headers are compared too; their differences are named `status` and `headers.<name>`.
+  const statusDiffers = sample.diffs.some((d) => d.path === 'status');
+  const headerDiffs = new Set(
+    sample.diffs.filter((d) => d.path.startsWith('headers.')).map((d) => d.path.slice(8).toLowerCase()),
+  );
   const body = markup`<p>
       Route <a href="/reports/routes/${encodeURIComponent(sample.routeId)}">${sample.routeId}</a> ·
       <a href="/reports/groups/${encodeURIComponent(sample.groupId)}">diff group</a> · captured
@@ -23,12 +28,12 @@ export function samplePage(sample: Sample, context: PageContext): string {
     <h2>Responses</h2>
     <div class="side-by-side">
       <section class="legacy">
-        <h3>Legacy · ${sample.legacy.status ?? '–'}</h3>
-        ${message(sample.legacy, marks)}
+        <h3>Legacy · ${statusOf(sample.legacy, statusDiffers)}</h3>
+        ${message(sample.legacy, marks, headerDiffs)}
       </section>
       <section class="new">
-        <h3>New · ${sample.new.status ?? '–'}</h3>
-        ${message(sample.new, marks)}
+        <h3>New · ${statusOf(sample.new, statusDiffers)}</h3>
+        ${message(sample.new, marks, headerDiffs)}
       </section>
     </div>
     <h2>Differences</h2>
@@ -38,18 +43,30 @@ export function samplePage(sample: Sample, context: PageContext): string {
   return layoutPage(`Sample ${sample.method} ${sample.path}`, body, context);
 }
 
-function message(m: CapturedMessage, marks: Parameters<typeof jsonView>[1]): SafeHtml {
-  return markup`${headersTable(m.headers)}${bodyView(m.body, marks)}`;
+function message(
+  m: CapturedMessage,
+  marks: Parameters<typeof jsonView>[1],
+  headerDiffs: ReadonlySet<string>,
+): SafeHtml {
+  return markup`${headersTable(m.headers, headerDiffs)}${bodyView(m.body, marks)}`;
 }
 
-function headersTable(headers: Readonly<Record<string, unknown>>): SafeHtml {
+function statusOf(m: CapturedMessage, differs: boolean): SafeHtml {
+  const status = m.status ?? '–';
+  return differs ? markup`<span class="mark-diff" data-path="status">${status}</span>` : markup`${status}`;
+}
+
+function headersTable(
+  headers: Readonly<Record<string, unknown>>,
+  differing: ReadonlySet<string> = new Set(),
+): SafeHtml {
   const entries = Object.entries(headers);
   if (entries.length === 0) return markup``;
   return markup`<table class="headers">
     <tbody>
       ${entries.map(
         ([k, v]) =>
-          markup`<tr>
+          markup`<tr${differing.has(k.toLowerCase()) ? markup` class="mark-diff" data-path="headers.${k}"` : ''}>
             <th>${k}</th>
             <td>${Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : JSON.stringify(v)}</td>
           </tr>`,
