@@ -49,8 +49,14 @@ export async function createOnlineFlagSource(options: OnlineFlagSourceOptions): 
   unleash.on('unchanged', fetched);
 
   let startupTimer: NodeJS.Timeout | undefined;
+  const firstLoad = async (): Promise<void> => {
+    // start() settles once the first fetch (with the SDK's retries) and the backup read are done; its
+    // `ready` event follows on process.nextTick, so let those ticks run before looking at `ready`.
+    await unleash.start().catch(() => undefined);
+    await new Promise((resolveTicks) => setImmediate(resolveTicks));
+  };
   await Promise.race([
-    unleash.start().catch(() => undefined),
+    firstLoad(),
     new Promise<void>((resolveWait) => {
       startupTimer = setTimeout(resolveWait, options.startupWaitMs ?? 5000);
     }),
