@@ -250,8 +250,15 @@ describe('legacy stand-in: ASP.NET Core conventions', () => {
   });
 
   test('the availability report lists active squad members with their latest score of the week', async () => {
+    // The clock is 2026-11-21: the seeded entries (early November) are out of the 7-day window.
+    const entry = { EntryDate: '2026-11-20', Sleep: 4, Soreness: 2, Fatigue: 2, Stress: 3, Mood: 4 };
+    await call('POST', `/api/athletes/${athlete.id}/wellness`, JSON.stringify(entry));
     const r = await call('GET', `/api/reports/availability?squadId=${SQUADS[0].id}`);
     expect(r.status).toBe(200);
+    expect(r.text).toContain(
+      '"LatestEntryDate":"2026-11-20T00:00:00","LatestScore":3.8,"Status":"Available"',
+    );
+    expect(r.json.Athletes.filter((a: { Status: string }) => a.Status === 'NoData')).toHaveLength(3);
     expect(r.json.Athletes.map((a: { LastName: string }) => a.LastName)).toEqual([
       'Aalto',
       'Berg',
