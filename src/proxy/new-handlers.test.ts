@@ -89,6 +89,11 @@ describe('matched routes and new handlers', () => {
     }),
     route('quick-legacy', '/api/quick-legacy', async () => jsonResponse(200, {}), { legacyTimeoutMs: 100 }),
     route('observed', '/api/observed', async (req) => jsonResponse(200, { echoed: req.body.toString() })),
+    route('bad-header', '/api/bad-header', async () => ({
+      status: 200,
+      headers: { 'bad header\n': 'x' },
+      body: 'x',
+    })),
   ];
 
   beforeAll(async () => {
@@ -354,6 +359,15 @@ describe('matched routes and new handlers', () => {
     expect(observed[0]?.served).toBe('new');
     expect(observed[0]?.request.body).toEqual({ kind: 'over-cap', bytes: 100 });
     expect(observed[0]?.response.body).toEqual({ kind: 'over-cap', bytes: 113 });
+  });
+
+  it('answers 500 problem+json and keeps serving when a handler response cannot be written', async () => {
+    flags.set('strangler.bad-header', 'new');
+    const res = await request(proxy.url, { path: '/api/bad-header', headers: { 'x-request-id': 'rid-bad' } });
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body.toString())).toMatchObject({ status: 500, requestId: 'rid-bad' });
+    expect(res.headers['bad header']).toBeUndefined();
+    expect((await request(proxy.url, { path: '/elsewhere' })).status).toBe(200);
   });
 
   it('never observes unmatched traffic', async () => {

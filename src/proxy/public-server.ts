@@ -180,6 +180,21 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     forwarder.forward(req, res);
   };
 
+  /** Last resort for a bug on our side: one request fails, the process and its other requests don't. */
+  const failRequest = (res: ServerResponse, exchange: Exchange, error: unknown): void => {
+    logger.error('request failed inside the proxy', {
+      requestId: exchange.requestId,
+      route: exchange.route,
+      error: errorDetails(error),
+    });
+    sendProblem(res, {
+      status: 500,
+      title: 'Internal Server Error',
+      detail: 'The request could not be completed.',
+      requestId: exchange.requestId,
+    });
+  };
+
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const url = req.url ?? '/';
@@ -219,11 +234,12 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       account(exchange, method, rawPath, status, started);
     });
 
-    if (match === undefined) {
-      forwardToLegacy(req, res, exchange);
-      return;
+    try {
+      if (match === undefined) forwardToLegacy(req, res, exchange);
+      else serveMatched(req, res, exchange, match, method);
+    } catch (error: unknown) {
+      failRequest(res, exchange, error);
     }
-    serveMatched(req, res, exchange, match, method);
   };
 
   const serveMatched = (
@@ -246,7 +262,9 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     if (decision.serve === 'new') {
       const breaker = breakerFor(route.id);
       if (breaker.tryAcquire()) {
-        void serveNew(req, res, exchange, match, method, breaker, observation);
+        serveNew(req, res, exchange, match, method, breaker, observation).catch((error: unknown) =>
+          failRequest(res, exchange, error),
+        );
         return;
       }
     }
