@@ -197,15 +197,15 @@ describe('entity mappings legacy ↔ new through both real schemas', () => {
     for (const row of legacyRows.map(wellnessEntryToNew)) expect(row).toEqual(newById.get(row.id));
   });
 
-  it('a Date read the default way keeps only milliseconds: the documented precision limit of node-postgres', async () => {
-    const row = await newDb.selectFrom('squads').select('created_at').limit(1).executeTakeFirstOrThrow();
-    const legacy = squadToLegacy({
-      id: squads[0]!.SquadId,
-      name: '',
-      sport: '',
-      version: '1',
-      created_at: row.created_at,
-    });
-    expect(legacy.CreatedAt).toMatch(/\.\d{3}0000$/);
+  it('reads timestamptz as Dates that still carry PostgreSQL’s microseconds, so selectAll() rows map exactly', async () => {
+    const newRows = await newDb.selectFrom('squads').selectAll().execute();
+    const byId = new Map(squads.map((sq) => [sq.SquadId, sq]));
+    expect(newRows[0]?.created_at).toBeInstanceOf(Date);
+    for (const row of newRows.map(squadToLegacy)) {
+      expect(row).toEqual(expectedLegacy(byId.get(row.SquadId) as LegacySquad, ['CreatedAt']));
+    }
+    // A plain Date (not read through the dialect) has milliseconds only.
+    const plain = new Date(newRows[0]?.created_at.getTime() ?? 0);
+    expect(squadToLegacy({ ...newRows[0]!, created_at: plain }).CreatedAt).toMatch(/\.\d{3}0000$/);
   });
 });

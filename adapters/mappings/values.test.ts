@@ -163,3 +163,19 @@ describe('dates, bits, decimals and bigints', () => {
     expect(() => bigintText('1e3')).toThrow(MappingError);
   });
 });
+
+describe('timestamptz Dates from the PostgreSQL dialect', () => {
+  it('keep the microseconds PostgreSQL printed, in any offset and with fewer digits', async () => {
+    const { parseTimestamptz } = await import('../postgres/dialect.ts');
+    expect(timestamptzToDatetime2(parseTimestamptz('2026-01-02 03:04:05.123456+00'))).toBe(
+      '2026-01-02 03:04:05.1234560',
+    );
+    expect(timestamptzToDatetime2(parseTimestamptz('2026-01-02 05:04:05.5+02'))).toBe(
+      '2026-01-02 03:04:05.5000000',
+    );
+    expect(timestamptzToDatetime2(parseTimestamptz('2026-01-02 03:04:05+00'))).toBe(
+      '2026-01-02 03:04:05.0000000',
+    );
+    expect(parseTimestamptz('2026-01-02 03:04:05.123456+00').toISOString()).toBe('2026-01-02T03:04:05.123Z');
+  });
+});

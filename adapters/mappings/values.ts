@@ -139,7 +139,9 @@ function offsetMinutesOf(offset: string): number {
 function timestamptzTicks(value: Date | string): bigint {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new MappingError('invalid Date');
-    return BigInt(value.getTime()) * TICKS_PER_MILLISECOND;
+    // Set by the PostgreSQL dialect's timestamptz parser (adapters/postgres/dialect.ts).
+    const micros = (value as Date & { microsecondsDelta?: number }).microsecondsDelta ?? 0;
+    return BigInt(value.getTime()) * TICKS_PER_MILLISECOND + BigInt(micros) * TICKS_PER_MICROSECOND;
   }
   const m = TIMESTAMPTZ.exec(value);
   if (m === null) throw new MappingError(`not a timestamptz value: "${value}"`);
@@ -173,8 +175,9 @@ function floorDiv(a: bigint, b: bigint): bigint {
 }
 
 /**
- * A timestamptz (a Date from node-postgres, or PostgreSQL/ISO text with an offset) → datetime2(7) text
- * in UTC. A Date carries milliseconds only; text keeps the microseconds.
+ * A timestamptz (a Date from the PostgreSQL dialect, or PostgreSQL/ISO text with an offset) → datetime2(7)
+ * text in UTC. Dates read through adapters/postgres/dialect.ts keep their microseconds; any other Date
+ * carries milliseconds only.
  */
 export function timestamptzToDatetime2(value: Date | string): string {
   return formatTicks(timestamptzTicks(value), ' ', 7);

@@ -12,7 +12,7 @@ import { widenDatetime2 } from '../mappings/values.ts';
  */
 
 /** PostgreSQL type OIDs (pg_type.oid), see src/include/catalog/pg_type.dat. */
-const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114 } as const;
+const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
 export const postgresCapabilities: EngineCapabilities = {
   engine: 'postgres',
@@ -23,6 +23,26 @@ export const postgresCapabilities: EngineCapabilities = {
   supportsTop: false,
   maxQueryParameters: 65535,
 };
+
+const defaultTimestamptzParser = pg.types.getTypeParser(OID.timestamptz) as (text: string) => Date;
+
+/**
+ * timestamptz → Date, as node-postgres does (adapters/schema.ts promises Dates), plus the microseconds a
+ * Date cannot hold, in a non-enumerable `microsecondsDelta` (0..999, like tedious' nanosecondsDelta).
+ * Mappings read it (adapters/mappings/values.ts), so a legacy datetime2 that went through PostgreSQL comes
+ * back with all six digits PostgreSQL kept.
+ */
+export function parseTimestamptz(text: string): Date {
+  const date = defaultTimestamptzParser(text);
+  const fraction = /:\d{2}\.(\d{1,6})/.exec(text)?.[1];
+  if (fraction !== undefined) {
+    Object.defineProperty(date, 'microsecondsDelta', {
+      value: Number(fraction.padEnd(6, '0')) % 1000,
+      enumerable: false,
+    });
+  }
+  return date;
+}
 
 export interface PostgresDialectOptions {
   /** Pool size; node-postgres' default is 10. */
@@ -43,6 +63,7 @@ export function createPostgresPool(url: string, options: PostgresDialectOptions 
   types.setTypeParser(OID.date, asText);
   // PostgreSQL prints timestamp(6) with trailing zeros dropped ('… 03:04:05.12'); never a local-time Date.
   types.setTypeParser(OID.timestamp, options.timestampAsDatetime2 === true ? widenDatetime2 : asText);
+  types.setTypeParser(OID.timestamptz, parseTimestamptz);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
