@@ -11,8 +11,8 @@ import type { SeededRandom } from './seeded-random.ts';
  * returns them); the new side gets them through the entity mappings.
  *
  * Timestamps are generated at millisecond precision (the last four of datetime2's seven digits are 0):
- * the new handlers read timestamptz through node-postgres as Dates, which keep milliseconds only, so
- * finer demo timestamps would make every legacy/new comparison differ in the 4th-7th digits.
+ * both schemas store them exactly (the stand-in's timestamp(6) could not keep a 7th digit anyway), and
+ * code that formats a plain JS Date shows the same value as code that formats the column text.
  */
 
 export interface DemoData {

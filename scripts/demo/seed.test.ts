@@ -72,7 +72,7 @@ describe('generateDemoData', () => {
     expect(lastEntry.every((d) => d < TODAY)).toBe(true);
   });
 
-  it('keeps timestamps at millisecond precision so node-postgres Dates on the new side lose nothing', () => {
+  it('keeps timestamps at millisecond precision so a plain JS Date on the new side loses nothing', () => {
     const stamps = [
       ...data.squads.map((s) => s.CreatedAt),
       ...data.athletes.flatMap((a) => [a.CreatedAt, a.UpdatedAt]),
