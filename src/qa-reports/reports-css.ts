@@ -9,7 +9,7 @@ h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 1.5rem; }
 table { border-collapse: collapse; margin: .5rem 0; background: #fff; }
 th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .status-open { color: #9a6700; } .status-accepted { color: #1a7f37; } .status-defect { color: #cf222e; }
 .bad { color: #cf222e; font-weight: 600; } .good { color: #1a7f37; }
 form.inline { display: inline; }
