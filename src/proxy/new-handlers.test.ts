@@ -173,6 +173,33 @@ describe('matched routes and new handlers', () => {
     expect(flags.contexts.at(-1)?.stickinessId).toBe('tenant-42');
   });
 
+  it('serves a canary per caller as the flag decides, counted under mode canary', async () => {
+    flags.set('strangler.widgets', (context) =>
+      context.stickinessId === 'tenant-in'
+        ? { mode: 'canary', serve: 'new' }
+        : { mode: 'canary', serve: 'legacy' },
+    );
+    for (let i = 0; i < 3; i += 1) {
+      const inside = await request(proxy.url, {
+        path: '/api/widgets/c',
+        headers: { 'x-tenant-id': 'tenant-in' },
+      });
+      expect(JSON.parse(inside.body.toString())).toMatchObject({ id: 'c', tenant: 'tenant-in' });
+      const outside = await request(proxy.url, {
+        path: '/api/widgets/c',
+        headers: { 'x-tenant-id': 'tenant-out' },
+      });
+      expect(JSON.parse(outside.body.toString())).toMatchObject({ side: 'legacy' });
+    }
+    const labels = { route: 'widgets', mode: 'canary', status: '200' };
+    expect(await metricValue(proxy.metrics, 'strangler_requests_total', { ...labels, target: 'new' })).toBe(
+      3,
+    );
+    expect(
+      await metricValue(proxy.metrics, 'strangler_requests_total', { ...labels, target: 'legacy' }),
+    ).toBe(3);
+  });
+
   it('serves a route in legacy mode from legacy', async () => {
     flags.set('strangler.widgets', 'legacy');
     const res = await request(proxy.url, { path: '/api/widgets/2' });
