@@ -80,7 +80,15 @@ async function main(): Promise<void> {
   }
   const database = await createTestDatabase('record_contracts');
   const db = openLegacyDatabase(database.url, { poolMax: 2 });
-  const standIn = createLegacyStandIn({ db, now: () => RECORDING_CLOCK });
+  // Deterministic ids and trace ids, restarted for every scenario, so a re-recording only changes the
+  // fixtures whose answers changed.
+  let sequence = 0;
+  const standIn = createLegacyStandIn({
+    db,
+    now: () => RECORDING_CLOCK,
+    newGuid: () => `aaaaaaaa-0000-4000-8000-${String(++sequence).padStart(12, '0')}`,
+    newTraceId: () => `00-${(++sequence).toString(16).padStart(32, '0')}-${'0'.repeat(15)}1-00`,
+  });
   try {
     await migrateLegacyToLatest(db);
     await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
@@ -89,6 +97,7 @@ async function main(): Promise<void> {
     rmSync(FIXTURES_DIR, { recursive: true, force: true });
     for (const scenario of CONTRACT_SCENARIOS) {
       await seedLegacy(db);
+      sequence = 0;
       const steps: FixtureStep[] = [];
       for (const step of scenario.steps) steps.push({ ...step, response: await send(base, step.request) });
       const file = writeFixture({ ...scenario, steps });

@@ -89,12 +89,17 @@ const PROBLEM_DEFAULTS: Record<number, { type: string; title: string }> = {
   },
 };
 
-export function sendProblem(res: ServerResponse, status: number, detail?: string): void {
+export function sendProblem(
+  res: ServerResponse,
+  status: number,
+  detail?: string,
+  traceId = newTraceId(),
+): void {
   const defaults = PROBLEM_DEFAULTS[status] ?? { type: 'about:blank', title: 'Error' };
   // Property order of Microsoft.AspNetCore.Mvc.ProblemDetails: type, title, status, detail, then extensions.
   const body: Record<string, unknown> = { type: defaults.type, title: defaults.title, status };
   if (detail !== undefined) body.detail = detail;
-  body.traceId = newTraceId();
+  body.traceId = traceId;
   sendJson(res, status, body, { 'Content-Type': 'application/problem+json; charset=utf-8' });
 }
 
@@ -108,7 +113,11 @@ export function addModelError(errors: ModelErrors, key: string, message: string)
 }
 
 /** The automatic 400 of [ApiController] (ValidationProblemDetails). */
-export function sendValidationProblem(res: ServerResponse, errors: ModelErrors): void {
+export function sendValidationProblem(
+  res: ServerResponse,
+  errors: ModelErrors,
+  traceId = newTraceId(),
+): void {
   sendJson(
     res,
     400,
@@ -117,7 +126,7 @@ export function sendValidationProblem(res: ServerResponse, errors: ModelErrors):
       title: 'One or more validation errors occurred.',
       status: 400,
       errors: Object.fromEntries(errors),
-      traceId: newTraceId(),
+      traceId,
     },
     { 'Content-Type': 'application/problem+json; charset=utf-8' },
   );

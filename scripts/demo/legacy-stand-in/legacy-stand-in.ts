@@ -13,6 +13,7 @@ import {
   decimalOneScale,
   guid,
   int64,
+  newTraceId,
   type ModelErrors,
   sendEmpty,
   sendJson,
@@ -35,6 +36,10 @@ export interface LegacyStandInDeps {
   readonly logger?: Logger;
   /** The clock for CreatedAt/UpdatedAt (tests pin it). */
   readonly now?: () => Date;
+  /** Ids of created rows; random by default, a sequence when recording fixtures so re-recordings diff cleanly. */
+  readonly newGuid?: () => string;
+  /** ProblemDetails traceIds; random by default, like the W3C trace ids ASP.NET writes. */
+  readonly newTraceId?: () => string;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -85,6 +90,12 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
   const { db, logger } = deps;
   const clock = deps.now ?? (() => new Date());
   const timestamp = (): string => toDateTime2Text(clock());
+  const newGuid = deps.newGuid ?? randomUUID;
+  const traceId = deps.newTraceId ?? newTraceId;
+  const problem = (res: http.ServerResponse, status: number, detail?: string): void =>
+    sendProblem(res, status, detail, traceId());
+  const validationProblem = (res: http.ServerResponse, errors: ModelErrors): void =>
+    sendValidationProblem(res, errors, traceId());
 
   async function route(x: Exchange): Promise<void> {
     const url = new URL(x.req.url ?? '/', 'http://stand-in');
@@ -141,9 +152,9 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     const errors: ModelErrors = new Map();
     const includeInactive = bindBool(x.query, 'includeInactive', false, errors);
     const page = bindPage(x.query, errors);
-    if (errors.size > 0) return sendValidationProblem(x.res, errors);
+    if (errors.size > 0) return validationProblem(x.res, errors);
     const squad = await q.findSquad(db, squadId).executeTakeFirst();
-    if (squad === undefined) return sendProblem(x.res, 404);
+    if (squad === undefined) return problem(x.res, 404);
     await sendAthletePage(x, { squadId, includeInactive }, page);
   }
 
@@ -152,7 +163,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
   async function listAthletes(x: Exchange): Promise<void> {
     const errors: ModelErrors = new Map();
     const page = bindPage(x.query, errors);
-    if (errors.size > 0) return sendValidationProblem(x.res, errors);
+    if (errors.size > 0) return validationProblem(x.res, errors);
     await sendAthletePage(x, { includeInactive: false }, page);
   }
 
@@ -170,16 +181,16 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
 
   async function getAthlete(x: Exchange, athleteId: string): Promise<void> {
     const row = await q.findAthlete(db, athleteId).executeTakeFirst();
-    if (row === undefined) return sendProblem(x.res, 404);
+    if (row === undefined) return problem(x.res, 404);
     sendJson(x.res, 200, athleteDto(row));
   }
 
   async function createAthlete(x: Exchange): Promise<void> {
     const bound = bindJsonBody(x.req.headers['content-type'], x.body, CREATE_ATHLETE);
-    if (bound.kind === 'unsupported-media-type') return sendProblem(x.res, 415);
-    if (bound.kind === 'invalid') return sendValidationProblem(x.res, bound.errors);
+    if (bound.kind === 'unsupported-media-type') return problem(x.res, 415);
+    if (bound.kind === 'invalid') return validationProblem(x.res, bound.errors);
     const values = athleteValues(bound.value);
-    const athleteId = randomUUID();
+    const athleteId = newGuid();
     const outcome = await db
       .transaction()
       .execute(async (trx) => {
@@ -189,8 +200,8 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
         return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
       })
       .catch(conflictOnUniqueViolation(emailConflict(values.Email)));
-    if ('errors' in outcome) return sendValidationProblem(x.res, outcome.errors);
-    if ('conflict' in outcome) return sendProblem(x.res, 409, outcome.conflict);
+    if ('errors' in outcome) return validationProblem(x.res, outcome.errors);
+    if ('conflict' in outcome) return problem(x.res, 409, outcome.conflict);
     // CreatedAtAction(nameof(GetAthlete), ...) writes an absolute URL from the request's scheme and Host.
     const location = `http://${x.req.headers.host ?? 'localhost'}/api/athletes/${athleteId}`;
     sendJson(x.res, 201, athleteDto(outcome.row), { Location: location });
@@ -199,8 +210,8 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
   async function updateAthlete(x: Exchange, athleteId: string): Promise<void> {
     // [ApiController] validates the model before the action runs, so a bad body beats a missing athlete.
     const bound = bindJsonBody(x.req.headers['content-type'], x.body, UPDATE_ATHLETE);
-    if (bound.kind === 'unsupported-media-type') return sendProblem(x.res, 415);
-    if (bound.kind === 'invalid') return sendValidationProblem(x.res, bound.errors);
+    if (bound.kind === 'unsupported-media-type') return problem(x.res, 415);
+    if (bound.kind === 'invalid') return validationProblem(x.res, bound.errors);
     const values = athleteValues(bound.value);
     const outcome = await db
       .transaction()
@@ -213,9 +224,9 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
         return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
       })
       .catch(conflictOnUniqueViolation(emailConflict(values.Email)));
-    if ('notFound' in outcome) return sendProblem(x.res, 404);
-    if ('errors' in outcome) return sendValidationProblem(x.res, outcome.errors);
-    if ('conflict' in outcome) return sendProblem(x.res, 409, outcome.conflict);
+    if ('notFound' in outcome) return problem(x.res, 404);
+    if ('errors' in outcome) return validationProblem(x.res, outcome.errors);
+    if ('conflict' in outcome) return problem(x.res, 409, outcome.conflict);
     sendJson(x.res, 200, athleteDto(outcome.row));
   }
 
@@ -245,7 +256,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       await q.deactivateAthlete(trx, athleteId, timestamp()).execute();
       return true;
     });
-    if (!found) return sendProblem(x.res, 404);
+    if (!found) return problem(x.res, 404);
     sendEmpty(x.res, 204);
   }
 
@@ -259,9 +270,9 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     if (from !== undefined && to !== undefined && from > to) {
       addModelError(errors, 'to', "The 'to' date must not be earlier than the 'from' date.");
     }
-    if (errors.size > 0) return sendValidationProblem(x.res, errors);
+    if (errors.size > 0) return validationProblem(x.res, errors);
     const athlete = await q.findAthlete(db, athleteId).executeTakeFirst();
-    if (athlete === undefined) return sendProblem(x.res, 404);
+    if (athlete === undefined) return problem(x.res, 404);
     const filter = {
       athleteId,
       ...(from === undefined ? {} : { from }),
@@ -276,8 +287,8 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
 
   async function createWellness(x: Exchange, athleteId: string): Promise<void> {
     const bound = bindJsonBody(x.req.headers['content-type'], x.body, CREATE_WELLNESS);
-    if (bound.kind === 'unsupported-media-type') return sendProblem(x.res, 415);
-    if (bound.kind === 'invalid') return sendValidationProblem(x.res, bound.errors);
+    if (bound.kind === 'unsupported-media-type') return problem(x.res, 415);
+    if (bound.kind === 'invalid') return validationProblem(x.res, bound.errors);
     const v = bound.value;
     const answers = {
       Sleep: Number(v.Sleep),
@@ -287,7 +298,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       Mood: Number(v.Mood),
     };
     const entryDate = String(v.EntryDate);
-    const entryId = randomUUID();
+    const entryId = newGuid();
     const outcome = await db
       .transaction()
       .execute(async (trx) => {
@@ -318,8 +329,8 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
         return { row: await q.findWellnessEntry(trx, entryId).executeTakeFirstOrThrow() };
       })
       .catch(conflictOnUniqueViolation(entryConflict(athleteId, entryDate)));
-    if ('notFound' in outcome) return sendProblem(x.res, 404);
-    if ('conflict' in outcome) return sendProblem(x.res, 409, outcome.conflict);
+    if ('notFound' in outcome) return problem(x.res, 404);
+    if ('conflict' in outcome) return problem(x.res, 409, outcome.conflict);
     const location = `http://${x.req.headers.host ?? 'localhost'}/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
     sendJson(x.res, 201, wellnessDto(outcome.row), { Location: location });
   }
@@ -329,9 +340,9 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
   async function availabilityReport(x: Exchange): Promise<void> {
     const errors: ModelErrors = new Map();
     const squadId = bindGuid(x.query, 'squadId', errors);
-    if (errors.size > 0 || squadId === undefined) return sendValidationProblem(x.res, errors);
+    if (errors.size > 0 || squadId === undefined) return validationProblem(x.res, errors);
     const squad = await q.findSquad(db, squadId).executeTakeFirst();
-    if (squad === undefined) return sendProblem(x.res, 404);
+    if (squad === undefined) return problem(x.res, 404);
     const today = clock().toISOString().slice(0, 10);
     const weekAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);
     const athletes = await q.availabilityAthletes(db, squadId).execute();
@@ -385,7 +396,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
           url: req.url,
           error: error instanceof Error ? error.message : String(error),
         });
-        if (!res.headersSent) sendProblem(res, 500);
+        if (!res.headersSent) problem(res, 500);
         else res.destroy();
       });
     });
