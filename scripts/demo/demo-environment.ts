@@ -2,8 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-import pg from 'pg';
-
 import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts';
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
 import type { Config } from '../../src/config.ts';
@@ -14,7 +12,8 @@ import { seedDemoData } from './seed.ts';
 /**
  * Fills in what a production deployment configures and the demo does not (DESIGN.md, "Configuration"):
  *  - DATABASE_URL / LEGACY_DATABASE_URL unset → an embedded PostgreSQL in `<DATA_DIR>/postgres` with two
- *    databases, `strangler` (the new schema and proxy state) and `legacy` (the Azure SQL stand-in, dbo);
+ *    databases, `strangler` (the new schema and proxy state) and `strangler_legacy` (the Azure SQL
+ *    stand-in, dbo);
  *  - LEGACY_URL unset → the bundled legacy stand-in on 127.0.0.1:LEGACY_STAND_IN_PORT (default 5080).
  * Databases the demo created are migrated and seeded once (the seed is idempotent); a configured
  * database is left alone.
@@ -30,8 +29,6 @@ export interface DemoEnvironment {
 }
 
 export type DemoConfig = Pick<Config, 'databaseUrl' | 'legacyDatabaseUrl' | 'legacyUrl' | 'dataDir'>;
-
-const DEMO_DATABASES = ['strangler', 'legacy'] as const;
 
 export async function startDemoEnvironment(
   config: DemoConfig,
@@ -62,22 +59,16 @@ export async function startDemoEnvironment(
       const dataDir = path.resolve(config.dataDir, 'postgres');
       await mkdir(path.dirname(dataDir), { recursive: true });
       const portRaw = env.EMBEDDED_POSTGRES_PORT;
-      const startEmbeddedPostgres = await loadEmbeddedPostgres();
-      const postgres = await startEmbeddedPostgres({
+      const startDemoDatabases = await loadDemoDatabases();
+      const postgres = await startDemoDatabases({
         dataDir,
         ...(portRaw === undefined || portRaw === '' ? {} : { port: Number(portRaw) }),
         onLog: (line) => logger.debug('embedded postgres', { line }),
       });
       stops.push(() => postgres.stop());
       started.push(`embedded PostgreSQL on 127.0.0.1:${postgres.port} (data in ${dataDir})`);
-      await createDatabases(postgres.url, DEMO_DATABASES);
-      const urlFor = (name: string): string => {
-        const url = new URL(postgres.url);
-        url.pathname = `/${name}`;
-        return url.toString();
-      };
-      if (demoNew) databaseUrl = urlFor('strangler');
-      if (demoLegacy) legacyDatabaseUrl = urlFor('legacy');
+      if (demoNew) databaseUrl = postgres.newUrl;
+      if (demoLegacy) legacyDatabaseUrl = postgres.legacyUrl;
     }
     if (demoNew && databaseUrl !== undefined) {
       const newDb = openNewDatabase(databaseUrl, { poolMax: 2, applicationName: 'strangler-demo' });
@@ -138,24 +129,6 @@ export async function startDemoEnvironment(
   }
 }
 
-async function createDatabases(serverUrl: string, names: readonly string[]): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    const existing = await client.query<{ datname: string }>(
-      'SELECT datname FROM pg_database WHERE datname = ANY($1)',
-      [names],
-    );
-    const have = new Set(existing.rows.map((r) => r.datname));
-    for (const name of names) {
-      // Identifiers come from the constant list above, never from input.
-      if (!have.has(name)) await client.query(`CREATE DATABASE "${name}"`);
-    }
-  } finally {
-    await client.end();
-  }
-}
-
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
@@ -164,15 +137,13 @@ const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * shutdown (it stops this cluster last), so those handlers are removed again. Loaded lazily so a
  * production start never imports embedded-postgres at all.
  */
-async function loadEmbeddedPostgres(): Promise<
-  typeof import('./embedded-postgres.ts').startEmbeddedPostgres
-> {
+async function loadDemoDatabases(): Promise<typeof import('./demo-databases.ts').startDemoDatabases> {
   const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const module = await import('./embedded-postgres.ts');
+  const module = await import('./demo-databases.ts');
   for (const signal of SHUTDOWN_SIGNALS) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
     }
   }
-  return module.startEmbeddedPostgres;
+  return module.startDemoDatabases;
 }
