@@ -187,6 +187,37 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    '/api/reports/export': {
+      get: {
+        summary:
+          'Sign-off report for chosen routes and window, as a download (same as scripts/diff-report.ts)',
+        parameters: [
+          {
+            name: 'routes',
+            in: 'query',
+            schema: { type: 'string' },
+            description: 'Comma-separated route ids; all when absent',
+          },
+          ...window,
+          {
+            name: 'format',
+            in: 'query',
+            schema: { type: 'string', enum: ['html', 'csv', 'json'], default: 'html' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The report file (Content-Disposition: attachment)',
+            content: {
+              'text/html': { schema: { type: 'string' } },
+              'text/csv': { schema: { type: 'string' } },
+              'application/json': { schema: { type: 'object' } },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
     '/api/reports/audit': {
       get: {
         summary: 'Audit log of every change, newest first',

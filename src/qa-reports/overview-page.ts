@@ -18,7 +18,10 @@ export function overviewPage(
   choice: WindowChoice,
   context: PageContext,
 ): string {
+  const exportLink = (format: string) =>
+    markup`<a href="/reports/export?window=${choice.key === 'custom' ? '' : choice.key}&amp;format=${format}">${format.toUpperCase()}</a>`;
   const body = markup`${windowFilter('/reports', choice, undefined)}
+    <p class="export">Export this window for sign-off: ${exportLink('html')} · ${exportLink('csv')} · ${exportLink('json')}</p>
     <table class="routes">
       <thead>
         <tr>

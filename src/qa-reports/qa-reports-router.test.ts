@@ -276,3 +276,26 @@ describe('QA reports status differences', () => {
     expect(page).toContain('New · <span class="mark-diff" data-path="status">500</span>');
   });
 });
+
+describe('QA reports export download', () => {
+  it('downloads the sign-off report for the signed-in browser as an attachment', async () => {
+    const { cookie } = await signIn(f.tokens.adminQaToken);
+    const res = await fetch(`${f.baseUrl}/reports/export?window=1h&format=csv&routes=athletes-get`, {
+      headers: { cookie },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="?strangler-diff-report-\d{8}T\d{4}\.csv"?$/,
+    );
+    const csv = await res.text();
+    expect(csv.split('\r\n')[1]?.startsWith('athletes-get,')).toBe(true);
+    expect(csv).not.toContain('squads-list');
+  });
+
+  it('refuses an unknown route or format in the export', async () => {
+    const headers = bearer(f.tokens.adminQaToken);
+    expect((await fetch(`${f.baseUrl}/api/reports/export?routes=nope`, { headers })).status).toBe(404);
+    expect((await fetch(`${f.baseUrl}/api/reports/export?format=xlsx`, { headers })).status).toBe(400);
+  });
+});

@@ -36,6 +36,12 @@ import { samplePage } from './sample-page.ts';
 import { securityHeaders } from './security-headers.ts';
 import { parseWindow } from './time-window.ts';
 import { buildOverview, buildRouteReport } from './report-builder.ts';
+import {
+  buildDiffReport,
+  DIFF_REPORT_FORMATS,
+  renderDiffReport,
+  type DiffReportFormat,
+} from './diff-report-export.ts';
 
 export interface QaReportsRouterDeps {
   readonly store: ReportStore;
@@ -255,6 +261,30 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
     if (sample === undefined) throw new NotFoundError('sample');
     res.type('html').send(samplePage(sample, context(req)));
   });
+
+  // The sign-off export (same content as scripts/diff-report.ts), for the browser and for the API.
+  const exportReport = async (req: Request, res: Response): Promise<void> => {
+    const choice = parseWindow(req.query, now());
+    const format = typeof req.query.format === 'string' ? req.query.format : 'html';
+    if (!(DIFF_REPORT_FORMATS as readonly string[]).includes(format)) {
+      throw new BadRequestError([`format must be one of ${DIFF_REPORT_FORMATS.join(', ')}`]);
+    }
+    const wanted =
+      typeof req.query.routes === 'string' && req.query.routes.trim() !== ''
+        ? req.query.routes.split(',').map((r) => r.trim())
+        : deps.routes.map((r) => r.id);
+    for (const routeId of wanted) routeOr404(routeId);
+    const report = await buildDiffReport(deps.store, wanted, choice.window, now());
+    const stamp = choice.window.to.toISOString().slice(0, 16).replace(/[-:]/g, '');
+    res
+      .type(
+        format === 'csv' ? 'text/csv; charset=utf-8' : format === 'json' ? 'application/json' : 'text/html',
+      )
+      .attachment(`strangler-diff-report-${stamp}.${format}`)
+      .send(renderDiffReport(report, format as DiffReportFormat));
+  };
+  router.get('/reports/export', exportReport);
+  router.get('/api/reports/export', exportReport);
 
   router.get('/reports/audit', async (req: AuthedRequest, res) => {
     const entries = await deps.store.auditLog({ limit: 200 });
