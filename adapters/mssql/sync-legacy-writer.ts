@@ -1,5 +1,5 @@
 import type { CanonicalRow } from '../../src/sync/canonical-row.ts';
-import { canonicalRow } from '../../src/sync/canonical-row.ts';
+import { canonicalRow, rowsEqual } from '../../src/sync/canonical-row.ts';
 import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
 import { classifyLoss } from '../../src/sync/sync-engine.ts';
 import { syncEntity } from '../../src/sync/sync-entities.ts';
@@ -111,6 +111,27 @@ export function selectByKeysStatements(entity: SyncEntity, keys: readonly string
   }));
 }
 
+/** Legacy rows at exactly the incoming version, locked: what an owner's write replaces on a tie. */
+export function selectTiesStatements(
+  entity: SyncEntity,
+  items: readonly { key: string; version: string }[],
+): MssqlStatement[] {
+  const select = entity.columns
+    .map((c) => `${canonicalReadExpr(c, `t.${bracket(c.legacyName)}`)} AS ${bracket(c.name)}`)
+    .join(', ');
+  const key = bracket(entity.key.legacyName);
+  return chunk(items, rowsPerStatement(2)).map((part) => ({
+    sql:
+      `SELECT ${select} FROM ${table(entity)} AS t WITH (UPDLOCK, HOLDLOCK) ` +
+      `INNER JOIN (VALUES ${part.map((_, i) => `(@k${i}, @v${i})`).join(', ')}) AS u ([Key], [Version]) ` +
+      `ON t.${key} = u.[Key] AND t.[Version] = u.[Version]`,
+    params: part.flatMap((item, i) => [
+      { name: `k${i}`, type: 'UniqueIdentifier' as const, value: item.key },
+      { name: `v${i}`, type: 'BigInt' as const, value: item.version },
+    ]),
+  }));
+}
+
 export function bumpVersionStatement(
   entity: SyncEntity,
   key: string,
@@ -153,11 +174,22 @@ export function createMssqlLegacyWriter(connector: MssqlConnector): LegacyWriter
           (a, b) => a.order - b.order,
         );
         const written = new Set<string>();
+        const overwritten = new Map<string, CanonicalRow>();
         for (const entity of entities) {
           const upserts = toApply
             .filter((c) => c.entity === entity.name && c.row !== null)
             .map((c) => c.row as CanonicalRow);
           if (upserts.length === 0) continue;
+          if (ownership[entity.name] === 'new') {
+            const ties = selectTiesStatements(
+              entity,
+              upserts.map((r) => ({ key: r[entity.key.name] ?? '', version: r.version ?? '0' })),
+            );
+            for (const raw of await run(session, ties)) {
+              const row = canonicalRow(entity, raw);
+              overwritten.set(`${entity.name}:${row[entity.key.name] ?? ''}`, row);
+            }
+          }
           const keys = await run(session, mergeStatements(entity, upserts, ownership[entity.name] === 'new'));
           for (const r of keys) written.add(`${entity.name}:${String(r.key)}`);
         }
@@ -182,7 +214,14 @@ export function createMssqlLegacyWriter(connector: MssqlConnector): LegacyWriter
           const id = `${c.entity}:${c.key}`;
           if (!fresh.has(c.eventId.toLowerCase()))
             return { eventId: c.eventId, outcome: 'duplicate', current: null };
-          if (written.has(id)) return { eventId: c.eventId, outcome: 'applied', current: null };
+          if (written.has(id)) {
+            const replaced = overwritten.get(id);
+            return replaced !== undefined &&
+              c.row !== null &&
+              !rowsEqual(syncEntity(c.entity), replaced, c.row)
+              ? { eventId: c.eventId, outcome: 'applied', current: null, overwritten: replaced }
+              : { eventId: c.eventId, outcome: 'applied', current: null };
+          }
           const target = current.get(id) ?? null;
           if (c.operation === 'delete' && target === null)
             return { eventId: c.eventId, outcome: 'applied', current: null };

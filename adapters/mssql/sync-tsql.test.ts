@@ -11,6 +11,7 @@ import {
   deleteStatements,
   mergeStatements,
   selectByKeysStatements,
+  selectTiesStatements,
 } from './sync-legacy-writer.ts';
 import { SYNC_MIGRATIONS_MSSQL } from './sync-migrations.ts';
 import { MAX_PARAMETERS } from './sync-session.ts';
@@ -163,6 +164,11 @@ describe('sync T-SQL (SQL Server)', () => {
     ];
     expect(statements.map(printable)).toMatchSnapshot();
     for (const statement of statements) expect(isParseableTsql(statement.sql)).toBe(true);
+  });
+
+  it('locks the legacy rows an owner write would replace on a version tie', () => {
+    const statements = selectTiesStatements(athletes, [{ key: athleteRow(1).id ?? '', version: '7' }]);
+    expect(statements.map(printable)).toMatchSnapshot();
   });
 
   it('raises a version for a repair under its own change-tracking context', () => {

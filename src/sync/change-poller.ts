@@ -12,7 +12,7 @@ import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engin
 import { SYNC_ENTITIES } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
-import { countResults, recordResults } from './sync-records.ts';
+import { countConflicts, countResults, recordResults } from './sync-records.ts';
 
 export interface ChangePollerOptions {
   readonly batchSize: number;
@@ -110,7 +110,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
         changes,
         (entity) => ownership[entity.name] === 'legacy',
       );
-      await recordResults(client, 'legacy_to_new', changes, results, ownership);
+      const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership);
       const changedAt = batch.changes.map((c) => c.changedAt.getTime());
       await client.query(
         `UPDATE strangler.sync_checkpoints SET position = $2::jsonb, updated_at = now(), last_error = NULL,
@@ -121,6 +121,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
       await client.query('COMMIT');
 
       countResults(metrics, 'legacy_to_new', changes, results);
+      countConflicts(metrics, conflicts);
       if (changedAt.length > 0) {
         metrics?.lagSeconds.set(
           { direction: 'legacy_to_new' },

@@ -9,7 +9,7 @@ import { isConnectivityError } from './connectivity-error.ts';
 import type { ApplyResult, LegacyWriter, Operation, SyncChange } from './sync-engine.ts';
 import type { EntityName, SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
-import { countResults, recordResults } from './sync-records.ts';
+import { countConflicts, countResults, recordResults } from './sync-records.ts';
 import { refreshOutboxGauges } from './sync-status.ts';
 
 export interface OutboxRelayOptions {
@@ -182,7 +182,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
           claimed.filter((r) => !failures.has(r.event_id)).map((r) => outcomeOf.get(r.event_id) ?? 'applied'),
         ],
       );
-      await recordResults(client, 'new_to_legacy', done, results, ownership);
+      const conflicts = await recordResults(client, 'new_to_legacy', done, results, ownership);
       let deadLettered = 0;
       for (const row of claimed) {
         const error = failures.get(row.event_id);
@@ -230,6 +230,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
       await client.query('COMMIT');
 
       countResults(metrics, 'new_to_legacy', done, results);
+      countConflicts(metrics, conflicts);
       for (const row of claimed) {
         if (failures.has(row.event_id))
           metrics?.applied.inc({ entity: row.entity, direction: 'new_to_legacy', outcome: 'failed' });

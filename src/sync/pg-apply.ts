@@ -1,8 +1,8 @@
 import type pg from 'pg';
 
 import type { CanonicalRow } from './canonical-row.ts';
-import { canonicalRow } from './canonical-row.ts';
-import { buildDelete, buildSelectByKeys, buildUpsert } from './pg-sync-sql.ts';
+import { canonicalRow, rowsEqual } from './canonical-row.ts';
+import { buildDelete, buildSelectByKeys, buildSelectTies, buildUpsert } from './pg-sync-sql.ts';
 import type { PgTarget } from './pg-sync-sql.ts';
 import type { ApplyResult, SyncChange } from './sync-engine.ts';
 import { classifyLoss } from './sync-engine.ts';
@@ -33,9 +33,17 @@ export async function applyVersionGuarded(
   const written = new Set<string>();
   const mark = (entity: SyncEntity, key: string): string => `${entity.name}:${key}`;
 
+  const overwritten = new Map<string, CanonicalRow>();
   for (const entity of entities) {
     const upserts = (byEntity.get(entity) ?? []).filter((c) => c.operation === 'upsert' && c.row !== null);
     if (upserts.length === 0) continue;
+    if (writerOwns(entity)) {
+      const ties = buildSelectTies(targetOf(entity), upserts);
+      for (const raw of (await client.query<Record<string, string | null>>(ties.text, ties.values)).rows) {
+        const row = canonicalRow(entity, raw);
+        overwritten.set(mark(entity, row[entity.key.name] ?? ''), row);
+      }
+    }
     const query = buildUpsert(
       targetOf(entity),
       upserts.map((c) => c.row as CanonicalRow),
@@ -74,7 +82,12 @@ export async function applyVersionGuarded(
   return changes.map((change): ApplyResult => {
     const entity = syncEntity(change.entity);
     const id = mark(entity, change.key);
-    if (written.has(id)) return { eventId: change.eventId, outcome: 'applied', current: null };
+    if (written.has(id)) {
+      const replaced = overwritten.get(id);
+      return replaced !== undefined && change.row !== null && !rowsEqual(entity, replaced, change.row)
+        ? { eventId: change.eventId, outcome: 'applied', current: null, overwritten: replaced }
+        : { eventId: change.eventId, outcome: 'applied', current: null };
+    }
     const target = current.get(id) ?? null;
     // A delete that found nothing: the row is gone either way.
     if (change.operation === 'delete' && target === null) {

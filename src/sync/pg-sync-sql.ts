@@ -179,3 +179,22 @@ export function buildRange(target: PgTarget, from: string, to: string | null): P
         values: [from, to],
       };
 }
+
+/**
+ * Target rows at exactly the incoming version (locked): the rows an owner's write will replace on a
+ * version tie. Empty in the normal flow, where the target is behind.
+ */
+export function buildSelectTies(
+  target: PgTarget,
+  items: readonly { key: string; version: string }[],
+): PgQuery {
+  const key = target.columnName(target.entity.key);
+  const versionColumn = target.entity.columns.find((c) => c.name === 'version');
+  const version = versionColumn === undefined ? '"version"' : target.columnName(versionColumn);
+  return {
+    text:
+      `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ` +
+      `JOIN unnest($1::uuid[], $2::bigint[]) AS u(k, v) ON t.${key} = u.k AND t.${version} = u.v FOR UPDATE OF t`,
+    values: [items.map((i) => i.key), items.map((i) => i.version)],
+  };
+}

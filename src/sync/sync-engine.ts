@@ -26,8 +26,9 @@ export interface SyncChange {
  * - applied: written (or the delete found nothing left to delete);
  * - duplicate: this event id was applied before (replay, second delivery);
  * - unchanged: lost the version check but the target already holds the same row;
- * - stale: the owning side's write lost to a newer version (ordinary overtaking, audited);
- * - conflict: the non-owning side's write lost: recorded with both rows (issue #5 §3).
+ * - stale: the owning side's write lost to a newer version written concurrently on the other side
+ *   (recorded in sync_conflicts as `owner_lost`);
+ * - conflict: the non-owning side's write lost: recorded with both rows (issue #5 §3, `non_owner_lost`).
  */
 export type ApplyOutcome = 'applied' | 'duplicate' | 'unchanged' | 'stale' | 'conflict';
 
@@ -36,6 +37,11 @@ export interface ApplyResult {
   readonly outcome: ApplyOutcome;
   /** The target's row when the change lost the version check. */
   readonly current: CanonicalRow | null;
+  /**
+   * The owner's write won a version tie and replaced a different row: that row was a concurrent write of
+   * the non-owning side, which has lost (recorded as a conflict, never dropped silently).
+   */
+  readonly overwritten?: CanonicalRow;
 }
 
 export interface LegacyWriter {

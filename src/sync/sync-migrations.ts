@@ -163,6 +163,21 @@ const migrations: Record<string, Migration> = {
       await sql`DROP TABLE IF EXISTS strangler.recon_run`.execute(db);
     },
   },
+  '2026-11-21-003-conflict-kind': {
+    // The owner's write can lose too (a concurrent non-owner write got a higher version first): kept
+    // apart from the non-owner's losses, but recorded all the same, so no losing write is only audited.
+    async up(db) {
+      await sql`ALTER TABLE strangler.sync_conflicts ADD COLUMN kind text NOT NULL DEFAULT 'non_owner_lost'
+        CHECK (kind IN ('non_owner_lost', 'owner_lost'))`.execute(db);
+      // One lost write, one row, even when the relay and the poller see the same loss at the same moment.
+      await sql`CREATE UNIQUE INDEX sync_conflicts_lost_write ON strangler.sync_conflicts
+        (entity, entity_key, incoming_version, md5(incoming_row::text))`.execute(db);
+    },
+    async down(db) {
+      await sql`DROP INDEX strangler.sync_conflicts_lost_write`.execute(db);
+      await sql`ALTER TABLE strangler.sync_conflicts DROP COLUMN kind`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -3,6 +3,21 @@ import type { ApplyResult, Direction, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
 
+export interface RecordedConflict {
+  readonly entity: string;
+  readonly direction: Direction;
+}
+
+const INSERT_CONFLICTS = `INSERT INTO strangler.sync_conflicts
+  (direction, entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row, kind)`;
+
+/*
+ * One lost write, one row: the same loss is seen from both directions when the two sides' changes cross
+ * (the relay replaces the legacy row on a tie, and the poller finds the legacy row losing on PostgreSQL),
+ * possibly at the same moment: a unique index on the lost write decides (sync migration 003).
+ */
+const UNLESS_RECORDED = `ON CONFLICT DO NOTHING RETURNING entity, direction`;
+
 /**
  * Writes the audit trail (every outcome) and the conflicts (both rows) of applied changes, in the
  * caller's transaction on the new database, so the record commits with the outbox/checkpoint update.
@@ -14,8 +29,8 @@ export async function recordResults(
   results: readonly ApplyResult[],
   ownership: SyncOwnership,
   actor = 'sync',
-): Promise<void> {
-  if (changes.length === 0) return;
+): Promise<RecordedConflict[]> {
+  if (changes.length === 0) return [];
   const byId = new Map(results.map((r) => [r.eventId, r]));
   const outcomes = changes.map((c) => byId.get(c.eventId)?.outcome ?? 'applied');
   await client.query(
@@ -31,12 +46,17 @@ export async function recordResults(
       actor,
     ],
   );
-  const conflicts = changes.filter((c) => byId.get(c.eventId)?.outcome === 'conflict');
-  if (conflicts.length === 0) return;
-  await client.query(
-    `INSERT INTO strangler.sync_conflicts
-       (direction, entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row)
-     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::jsonb[])`,
+  const conflicts = changes.filter((c) => {
+    const outcome = byId.get(c.eventId)?.outcome;
+    return outcome === 'conflict' || outcome === 'stale';
+  });
+  const recorded = await recordOverwritten(client, direction, changes, results, ownership);
+  if (conflicts.length === 0) return recorded;
+  const inserted = await client.query<RecordedConflict>(
+    `${INSERT_CONFLICTS}
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::jsonb[], $10::text[])
+       AS u(entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row, kind)
+     ${UNLESS_RECORDED}`,
     [
       direction,
       conflicts.map((c) => c.entity),
@@ -50,8 +70,42 @@ export async function recordResults(
         const current = byId.get(c.eventId)?.current;
         return current === null || current === undefined ? null : JSON.stringify(current);
       }),
+      conflicts.map((c) => (byId.get(c.eventId)?.outcome === 'conflict' ? 'non_owner_lost' : 'owner_lost')),
     ],
   );
+  return [...recorded, ...inserted.rows];
+}
+
+/** The non-owner rows an owner's write replaced on a version tie: the losing side is the target's. */
+async function recordOverwritten(
+  client: Queryable,
+  direction: Direction,
+  changes: readonly SyncChange[],
+  results: readonly ApplyResult[],
+  ownership: SyncOwnership,
+): Promise<RecordedConflict[]> {
+  const byId = new Map(changes.map((c) => [c.eventId, c]));
+  const lost = results.filter((r) => r.overwritten !== undefined);
+  if (lost.length === 0) return [];
+  const losingDirection: Direction = direction === 'new_to_legacy' ? 'legacy_to_new' : 'new_to_legacy';
+  const inserted = await client.query<RecordedConflict>(
+    `${INSERT_CONFLICTS}
+     SELECT $1, *, 'non_owner_lost' FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::jsonb[])
+       AS u(entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row)
+     ${UNLESS_RECORDED}`,
+    [
+      losingDirection,
+      lost.map((r) => byId.get(r.eventId)?.entity ?? ''),
+      lost.map((r) => byId.get(r.eventId)?.key ?? ''),
+      lost.map((r) => r.eventId),
+      lost.map((r) => ownership[byId.get(r.eventId)?.entity ?? 'athletes']),
+      lost.map((r) => r.overwritten?.version ?? null),
+      lost.map((r) => JSON.stringify(r.overwritten)),
+      lost.map((r) => byId.get(r.eventId)?.version ?? null),
+      lost.map((r) => JSON.stringify(byId.get(r.eventId)?.row ?? null)),
+    ],
+  );
+  return inserted.rows;
 }
 
 export function countResults(
@@ -65,6 +119,14 @@ export function countResults(
   for (const change of changes) {
     const outcome = byId.get(change.eventId)?.outcome ?? 'applied';
     metrics.applied.inc({ entity: change.entity, direction, outcome });
-    if (outcome === 'conflict') metrics.conflicts.inc({ entity: change.entity, direction });
   }
+}
+
+/** Counts the conflicts recordResults actually stored (call after the commit). */
+export function countConflicts(
+  metrics: SyncMetrics | undefined,
+  recorded: readonly RecordedConflict[],
+): void {
+  for (const conflict of recorded)
+    metrics?.conflicts.inc({ entity: conflict.entity, direction: conflict.direction });
 }
