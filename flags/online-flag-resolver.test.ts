@@ -146,6 +146,67 @@ describe('flags from a real Unleash server', () => {
   }, 150_000);
 });
 
+describe('an Unleash that cannot be used at startup', () => {
+  it('starts not ready, every route legacy, when Unleash is unreachable and there is no backup', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const capture = createCapturingLogger();
+    const emptyBackup = await mkdtemp(join(tmpdir(), 'strangler-unleash-nobackup-'));
+    try {
+      const flags = await createFlagResolver({
+        unleash: {
+          url: `http://127.0.0.1:${port}/api/`,
+          apiToken: unleash.clientApiToken,
+          appName: 'strangler-it',
+        },
+        flagsFile: join(emptyBackup, 'not-used.json'),
+        backupDir: emptyBackup,
+        logger: capture.logger,
+      });
+      resolvers.push(flags);
+      expect(flags.isReady()).toBe(false);
+      expect(flags.decide(FLAG, { stickinessId: 'a' })).toEqual({ mode: 'legacy', serve: 'legacy' });
+      expect(capture.lines()).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ level: 'warn', message: expect.stringMatching(/^unleash-client/) }),
+          expect.objectContaining({
+            level: 'warn',
+            message: 'no flags from Unleash or its backup yet; every route is legacy until they arrive',
+          }),
+        ]),
+      );
+    } finally {
+      await rm(emptyBackup, { recursive: true, force: true });
+    }
+  });
+
+  it('logs a rejected API token at warn and serves legacy', async () => {
+    const capture = createCapturingLogger();
+    const emptyBackup = await mkdtemp(join(tmpdir(), 'strangler-unleash-badtoken-'));
+    try {
+      const flags = await createFlagResolver({
+        unleash: {
+          url: unleash.url,
+          apiToken: 'default:development.wrong-token',
+          appName: 'strangler-bad-token',
+        },
+        flagsFile: join(emptyBackup, 'not-used.json'),
+        backupDir: emptyBackup,
+        logger: capture.logger,
+      });
+      resolvers.push(flags);
+      expect(flags.isReady()).toBe(false);
+      expect(flags.decide(FLAG, { stickinessId: 'a' }).serve).toBe('legacy');
+      const rejected = capture.lines().find((l) => JSON.stringify(l.error ?? '').includes('401'));
+      expect(rejected).toMatchObject({ level: 'warn' });
+    } finally {
+      await rm(emptyBackup, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a route walked through the public proxy with Unleash flags', () => {
   it('serves legacy → sticky canary 50% → new → legacy to real clients', async () => {
     const legacy = http.createServer((_req, res) => {

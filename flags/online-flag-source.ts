@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { Unleash } from 'unleash-client';
 import type { Config } from '../src/config.ts';
@@ -74,6 +75,11 @@ export async function createOnlineFlagSource(options: OnlineFlagSourceOptions): 
     isReady: () => ready,
     async stop() {
       unleash.destroy();
+      // destroy() removes the repository's listeners but cannot cancel a fetch in flight (the SDK
+      // retries for seconds); when that fetch fails the repository emits `error` with no listener,
+      // which Node turns into an uncaught exception. The repository is not public, hence the probe.
+      const repository: unknown = Reflect.get(unleash, 'repository');
+      if (repository instanceof EventEmitter) repository.on('error', () => undefined);
     },
   };
 }
