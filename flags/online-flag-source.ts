@@ -77,7 +77,8 @@ export async function createOnlineFlagSource(options: OnlineFlagSourceOptions): 
       unleash.destroy();
       // destroy() removes the repository's listeners but cannot cancel a fetch in flight (the SDK
       // retries for seconds); when that fetch fails the repository emits `error` with no listener,
-      // which Node turns into an uncaught exception. The repository is not public, hence the probe.
+      // which Node turns into an uncaught exception (the same failure as Unleash/unleash-node-sdk#310,
+      // after destroy). The repository is not public, hence the probe.
       const repository: unknown = Reflect.get(unleash, 'repository');
       if (repository instanceof EventEmitter) repository.on('error', () => undefined);
     },
