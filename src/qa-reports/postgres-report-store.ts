@@ -497,6 +497,7 @@ function message(value: unknown): CapturedMessage {
     ...(typeof v.status === 'number' ? { status: v.status } : {}),
     ...(typeof v.method === 'string' ? { method: v.method } : {}),
     ...(typeof v.path === 'string' ? { path: v.path } : {}),
+    ...(typeof v.query === 'string' && v.query !== '' ? { query: v.query } : {}),
     headers: record(v.headers),
     body: v.body,
   };

@@ -131,7 +131,9 @@ describe('QA reports in a browser', () => {
     const group = (await f.store.listGroups('squads-list', { window }))[0];
     const sample = (await f.store.listSamples(group?.id ?? '', 1))[0];
     await page.goto(`${f.baseUrl}/reports/samples/${sample?.id}`);
-    expect(await page.locator('code.request-line').innerText()).toContain('"><script>alert(1)</script>');
+    expect(await page.locator('code.request-line').innerText()).toContain(
+      '"><script>alert(1)</script>?q=<img src=x onerror=alert(2)>',
+    );
     expect(await page.locator('section.legacy pre.json').innerText()).toContain(
       '<script>alert(\\"legacy\\")</script>',
     );

@@ -68,6 +68,8 @@ export interface CapturedMessage {
   readonly status?: number;
   readonly method?: string;
   readonly path?: string;
+  /** Raw query string without `?` (requests only). */
+  readonly query?: string;
   readonly headers: Readonly<Record<string, unknown>>;
   /** Parsed JSON when the body was JSON, otherwise the text (src/shadow/redact.ts StoredBody). */
   readonly body?: unknown;

@@ -20,8 +20,7 @@ export function samplePage(sample: Sample, context: PageContext): string {
     </p>
     <h2>Request</h2>
     <p>
-      <code class="request-line"
-        >${sample.request.method ?? sample.method} ${sample.request.path ?? sample.path}</code
+      <code class="request-line">${sample.request.method ?? sample.method} ${sample.request.path ?? sample.path}${sample.request.query === undefined ? '' : `?${sample.request.query}`}</code
       >
     </p>
     ${headersTable(sample.request.headers)}${bodyView(sample.request.body, { diff: new Set(), noise: new Set() })}
