@@ -18,6 +18,8 @@ export interface LegacyForwarderDeps {
   readonly legacyUrl: URL;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** How long legacy may take to answer a WebSocket handshake. */
+  readonly upgradeTimeoutMs: number;
   /** Keep-alive pool to legacy; the forwarder makes its own when omitted. */
   readonly agent?: http.Agent;
 }
@@ -99,8 +101,10 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     };
     if ('writeHead' in res) {
       sendProblem(res, problem);
-    } else if (!res.destroyed) {
-      // WebSocket handshake: nothing has been written to the raw socket unless legacy answered.
+    } else if (res.bytesWritten > 0 || res.destroyed) {
+      res.destroy();
+    } else {
+      // A failed WebSocket handshake: the raw socket has seen nothing yet, so it gets a real answer.
       const body = problemBody(problem);
       res.end(
         `HTTP/1.1 ${status} ${problem.title}\r\ncontent-type: application/problem+json\r\n` +
@@ -114,9 +118,9 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     proxyServer.on('proxyReq', (proxyReq, req) => {
       const exchange = exchangeOf(req);
       if (exchange === undefined) return;
+      exchange.reusedConnection = proxyReq.reusedSocket;
       // An idle timeout, not a deadline: a long download or an event stream that keeps sending is
       // healthy; legacy going quiet for longer than the timeout is not (nginx's proxy_read_timeout).
-      exchange.reusedConnection = proxyReq.reusedSocket;
       const timeoutMs = exchange.legacyTimeoutMs;
       proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new LegacyTimeoutError(timeoutMs)));
       // httpxy pipes the body from its own 'socket' listener right after this one: a tee attached
@@ -164,6 +168,7 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
   const wsProxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: legacyUrl,
     agent: false,
+    upgradeTimeout: deps.upgradeTimeoutMs,
     ejectPlugins: true,
     plugins: [intermediaryPlugin],
   });

@@ -310,6 +310,28 @@ describe('legacy forwarding (catch-all)', () => {
     expect(messages).toEqual(['hello true', 'echo:ping']);
   });
 
+  it('answers a WebSocket handshake with 502 problem+json when legacy is unreachable', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const orphan = await startProxy({ legacyUrl: new URL(`http://127.0.0.1:${port}`) });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${orphan.port}/socket`);
+        ws.on('unexpected-response', (_req, res) => {
+          resolve(res.statusCode ?? 0);
+          res.resume();
+        });
+        ws.on('open', () => reject(new Error('handshake should fail')));
+        ws.on('error', () => undefined);
+      });
+      expect(status).toBe(502);
+    } finally {
+      await orphan.close();
+    }
+  });
+
   it('keeps a client X-Request-Id, passes it to legacy and returns it', async () => {
     const res = await request(proxy.url, { path: '/rid', headers: { 'x-request-id': 'client-abc-123' } });
     expect(last().headers['x-request-id']).toBe('client-abc-123');

@@ -88,6 +88,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   const rewriteHost = config.hostHeader === 'rewrite' ? config.legacyUrl.host : undefined;
   const forwarder = createLegacyForwarder({
     legacyUrl: config.legacyUrl,
+    upgradeTimeoutMs: config.legacyTimeoutMs,
     metrics,
     logger,
     ...(deps.legacyAgent === undefined ? {} : { agent: deps.legacyAgent }),
