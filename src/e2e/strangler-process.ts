@@ -1,0 +1,202 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/*
+ * `npm start` as a child process, for the end-to-end suite and scripts/measure-demo-start.ts: the real
+ * composition root with every port on 0, its addresses and demo tokens read back from the startup
+ * banner (the only place main.ts publishes them).
+ */
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Node 24 from the `node` devDependency when present (the project's target), else whatever runs us. */
+export function projectNode(): string {
+  const local = path.join(REPO_ROOT, 'node_modules', '.bin', 'node');
+  return existsSync(local) ? local : process.execPath;
+}
+
+export interface StranglerAddresses {
+  readonly publicUrl: URL;
+  readonly adminUrl: URL;
+  readonly legacyUrl: URL;
+  /** Port of the embedded PostgreSQL, when the demo started one. */
+  readonly postgresPort: number | undefined;
+  readonly qaToken: string;
+  readonly operatorToken: string;
+}
+
+export interface StranglerProcess extends StranglerAddresses {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Milliseconds from spawn to the complete banner. */
+  readonly bannerMs: number;
+  /** Everything the process wrote so far (stdout and stderr interleaved). */
+  output(): string;
+  /** Sends the signal and resolves with the exit code (null when killed by a signal). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+  /** Resolves once the process has exited, with its exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  readonly dataDir: string;
+  readonly flagsFile: string;
+  /** Extra environment (LOG_LEVEL …). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly bannerTimeoutMs?: number;
+}
+
+/** Variables that would take the process off the demo path or change how Node runs it. */
+const INHERITED_BUT_UNWANTED = [
+  'DATABASE_URL',
+  'LEGACY_URL',
+  'LEGACY_DATABASE_URL',
+  'UNLEASH_URL',
+  'UNLEASH_API_TOKEN',
+  'ADMIN_QA_TOKEN',
+  'ADMIN_OPERATOR_TOKEN',
+  'EMBEDDED_POSTGRES_PORT',
+  'NODE_OPTIONS',
+  'PORT',
+  'ADMIN_PORT',
+];
+
+export async function startStrangler(options: StartOptions): Promise<StranglerProcess> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !INHERITED_BUT_UNWANTED.includes(name)) env[name] = value;
+  }
+  Object.assign(env, {
+    PORT: '0',
+    ADMIN_PORT: '0',
+    LEGACY_STAND_IN_PORT: '0',
+    DATA_DIR: options.dataDir,
+    FLAGS_FILE: options.flagsFile,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+
+  const started = performance.now();
+  const child = spawn(projectNode(), ['src/main.ts'], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const bannerTimeoutMs = options.bannerTimeoutMs ?? 90_000;
+  const addresses = await new Promise<StranglerAddresses>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new Error(`no startup banner within ${bannerTimeoutMs} ms; output:\n${text}`));
+    }, bannerTimeoutMs);
+    const onData = (): void => {
+      try {
+        const parsed = parseBanner(text);
+        if (parsed === undefined) return;
+        cleanup();
+        resolve(parsed);
+      } catch (error: unknown) {
+        cleanup();
+        child.kill('SIGKILL');
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`strangler exited with ${code} before its banner; output:\n${text}`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+  const bannerMs = performance.now() - started;
+
+  const stop = async (signal: NodeJS.Signals = 'SIGINT', timeoutMs = 20_000): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const result = await Promise.race([exited, timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      // Never leave a process behind a failed test; the caller still sees it did not stop in time.
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`strangler did not stop within ${timeoutMs} ms of ${signal}; output:\n${text}`);
+    }
+    return result;
+  };
+
+  if (child.pid === undefined) throw new Error('strangler did not start');
+  return { ...addresses, child, pid: child.pid, bannerMs, output: () => text, stop, exited };
+}
+
+/** Reads the addresses out of main.ts's banner; undefined until the whole banner has been printed. */
+export function parseBanner(text: string): StranglerAddresses | undefined {
+  if (!text.includes('Ctrl-C stops everything.')) return undefined;
+  const publicMatch = /public \(legacy API surface\): (http:\/\/\S+)\s+→ legacy (http:\/\/\S+)/.exec(text);
+  const adminMatch = /^\s+admin: (http:\/\/\S+)/m.exec(text);
+  const qaMatch = /^\s+QA:\s+(\S+)/m.exec(text);
+  const operatorMatch = /^\s+operator:\s+(\S+)/m.exec(text);
+  const postgresMatch = /embedded PostgreSQL on 127\.0\.0\.1:(\d+)/.exec(text);
+  if (
+    publicMatch?.[1] === undefined ||
+    publicMatch[2] === undefined ||
+    adminMatch?.[1] === undefined ||
+    qaMatch?.[1] === undefined ||
+    operatorMatch?.[1] === undefined
+  ) {
+    throw new Error(`the startup banner changed shape; output:\n${text}`);
+  }
+  return {
+    publicUrl: new URL(publicMatch[1]),
+    legacyUrl: new URL(publicMatch[2]),
+    adminUrl: new URL(adminMatch[1]),
+    qaToken: qaMatch[1],
+    operatorToken: operatorMatch[1],
+    postgresPort: postgresMatch?.[1] === undefined ? undefined : Number(postgresMatch[1]),
+  };
+}
+
+export interface FlagChange {
+  readonly enabled: boolean;
+  /** Variant names, each with equal weight; none means plain "enabled" (mode `new`). */
+  readonly variants?: readonly string[];
+}
+
+/** Edits features of an offline flags file (Unleash's client format) the way a person would. */
+export async function editFlags(
+  flagsFile: string,
+  changes: Readonly<Record<string, FlagChange>>,
+): Promise<void> {
+  const document = JSON.parse(await readFile(flagsFile, 'utf8')) as {
+    features: { name: string; enabled: boolean; variants?: unknown[] }[];
+  };
+  for (const [name, change] of Object.entries(changes)) {
+    const feature = document.features.find((f) => f.name === name);
+    if (feature === undefined) throw new Error(`${flagsFile} has no feature ${name}`);
+    feature.enabled = change.enabled;
+    feature.variants = (change.variants ?? []).map((variant) => ({
+      name: variant,
+      weight: Math.floor(1000 / (change.variants?.length ?? 1)),
+      weightType: 'variable',
+      stickiness: 'default',
+    }));
+  }
+  await writeFile(flagsFile, `${JSON.stringify(document, null, 2)}\n`);
+}
