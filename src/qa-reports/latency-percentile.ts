@@ -1,11 +1,5 @@
 import { LATENCY_BOUNDS_MS } from './qa-tables.ts';
 
-/** Element-wise sum of histograms of possibly different lengths. */
-export function addHistograms(into: number[], add: readonly number[]): number[] {
-  for (let i = 0; i < add.length; i++) into[i] = (into[i] ?? 0) + (add[i] ?? 0);
-  return into;
-}
-
 /**
  * Quantile estimated from the summed histogram by linear interpolation inside the bucket, the way
  * Prometheus' histogram_quantile does; the open-ended last bucket reports its lower bound.

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ConflictError } from './conflict-error.ts';
-import { addHistograms, histogramQuantile } from './latency-percentile.ts';
+import { histogramQuantile } from './latency-percentile.ts';
 import { NotFoundError } from './not-found-error.ts';
 import type { QaDatabase } from './qa-tables.ts';
 import type {
@@ -30,14 +30,27 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
   // The reports only touch their own tables, whatever else the caller's database type declares.
   const db = database as unknown as Kysely<QaDatabase>;
 
-  const minutes = (routeIds: readonly string[], window: TimeWindow) =>
-    db
-      .selectFrom('strangler.shadow_minute')
-      .selectAll()
-      .where('route_id', 'in', routeIds)
-      .where('minute', '>=', window.from)
-      .where('minute', '<', window.to)
-      .execute();
+  // Aggregated in PostgreSQL: a 14-day window is 20 160 minute rows per route, which should not
+  // travel to the admin process to be summed.
+  const totals = (routeIds: readonly string[], window: TimeWindow) =>
+    sql<{ route_id: string; match: string; mismatch: string; noise: string; error: string; skipped: string }>`
+      SELECT route_id, sum(match) AS match, sum(mismatch) AS mismatch, sum(noise) AS noise,
+             sum(error) AS error, sum(skipped) AS skipped
+      FROM strangler.shadow_minute
+      WHERE route_id = ANY(${[...routeIds]}::text[]) AND minute >= ${window.from} AND minute < ${window.to}
+      GROUP BY route_id`.execute(db);
+
+  const histograms = (routeIds: readonly string[], window: TimeWindow) =>
+    sql<{ route_id: string; side: 'legacy' | 'new'; i: number; n: string }>`
+      SELECT m.route_id, 'legacy' AS side, b.i::int AS i, sum(b.n) AS n
+      FROM strangler.shadow_minute m, unnest(m.legacy_latency_buckets) WITH ORDINALITY AS b(n, i)
+      WHERE m.route_id = ANY(${[...routeIds]}::text[]) AND m.minute >= ${window.from} AND m.minute < ${window.to}
+      GROUP BY m.route_id, b.i
+      UNION ALL
+      SELECT m.route_id, 'new' AS side, b.i::int AS i, sum(b.n) AS n
+      FROM strangler.shadow_minute m, unnest(m.new_latency_buckets) WITH ORDINALITY AS b(n, i)
+      WHERE m.route_id = ANY(${[...routeIds]}::text[]) AND m.minute >= ${window.from} AND m.minute < ${window.to}
+      GROUP BY m.route_id, b.i`.execute(db);
 
   const groupRow = (q: Kysely<QaDatabase> | Transaction<QaDatabase>) =>
     q
@@ -129,30 +142,39 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
     async routeStats(routeIds, window) {
       const out = new Map<string, RouteStats>();
       if (routeIds.length === 0) return out;
-      const rows = await minutes(routeIds, window);
-      const open = await db
-        .selectFrom('strangler.shadow_group')
-        .select(['route_id', sql<string>`count(*)`.as('n')])
-        .where('route_id', 'in', routeIds)
-        .where('status', '=', 'open')
-        .where('last_seen', '>=', window.from)
-        .where('first_seen', '<', window.to)
-        .groupBy('route_id')
-        .execute();
+      const [sums, buckets, open] = await Promise.all([
+        totals(routeIds, window),
+        histograms(routeIds, window),
+        db
+          .selectFrom('strangler.shadow_group')
+          .select(['route_id', sql<string>`count(*)`.as('n')])
+          .where('route_id', 'in', routeIds)
+          .where('status', '=', 'open')
+          .where('last_seen', '>=', window.from)
+          .where('first_seen', '<', window.to)
+          .groupBy('route_id')
+          .execute(),
+      ]);
       const openBy = new Map(open.map((o) => [o.route_id, Number(o.n)]));
+      const sumsBy = new Map(sums.rows.map((r) => [r.route_id, r]));
+      const histogram = (routeId: string, side: 'legacy' | 'new'): number[] => {
+        const h: number[] = [];
+        for (const b of buckets.rows) {
+          if (b.route_id === routeId && b.side === side) h[b.i - 1] = Number(b.n ?? 0);
+        }
+        return Array.from(h, (n) => n ?? 0);
+      };
       for (const routeId of routeIds) {
-        const mine = rows.filter((r) => r.route_id === routeId);
-        const sum = (k: 'match' | 'mismatch' | 'noise' | 'error' | 'skipped') =>
-          mine.reduce((a, r) => a + r[k], 0);
-        const legacy = mine.reduce((h, r) => addHistograms(h, r.legacy_latency_buckets), [] as number[]);
-        const candidate = mine.reduce((h, r) => addHistograms(h, r.new_latency_buckets), [] as number[]);
+        const r = sumsBy.get(routeId);
         const [match, mismatch, noise, error, skipped] = [
-          sum('match'),
-          sum('mismatch'),
-          sum('noise'),
-          sum('error'),
-          sum('skipped'),
-        ];
+          r?.match,
+          r?.mismatch,
+          r?.noise,
+          r?.error,
+          r?.skipped,
+        ].map((v) => Number(v ?? 0)) as [number, number, number, number, number];
+        const legacy = histogram(routeId, 'legacy');
+        const candidate = histogram(routeId, 'new');
         out.set(routeId, {
           routeId,
           total: match + mismatch + noise + error + skipped,
@@ -175,20 +197,24 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
     },
 
     async matchRateSeries(routeId, window, buckets) {
-      const rows = await minutes([routeId], window);
       const span = window.to.getTime() - window.from.getTime();
-      const width = span / buckets;
+      const widthMs = span / buckets;
+      const rows = await sql<{ bucket: number; match: string; noise: string; mismatch: string }>`
+        SELECT least(${buckets - 1}, floor(extract(epoch FROM (minute - ${window.from}::timestamptz)) * 1000 / ${widthMs}))::int AS bucket,
+               sum(match) AS match, sum(noise) AS noise, sum(mismatch) AS mismatch
+        FROM strangler.shadow_minute
+        WHERE route_id = ${routeId} AND minute >= ${window.from} AND minute < ${window.to}
+        GROUP BY 1`.execute(db);
       const acc = Array.from({ length: buckets }, () => ({ match: 0, noise: 0, mismatch: 0 }));
-      for (const r of rows) {
-        const i = Math.min(buckets - 1, Math.floor((r.minute.getTime() - window.from.getTime()) / width));
-        const b = acc[i];
+      for (const r of rows.rows) {
+        const b = acc[r.bucket];
         if (b === undefined) continue;
-        b.match += r.match;
-        b.noise += r.noise;
-        b.mismatch += r.mismatch;
+        b.match += Number(r.match);
+        b.noise += Number(r.noise);
+        b.mismatch += Number(r.mismatch);
       }
       return acc.map((b, i): MatchRatePoint => ({
-        at: new Date(window.from.getTime() + (i + 1) * width),
+        at: new Date(window.from.getTime() + (i + 1) * widthMs),
         compared: b.match + b.noise + b.mismatch,
         matchRate: matchRate(b.match, b.noise, b.mismatch),
       }));
