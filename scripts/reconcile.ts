@@ -10,9 +10,8 @@ import { parseArgs } from 'node:util';
 
 import pg from 'pg';
 
-import { engineForUrl } from '../adapters/database.ts';
-import { createPostgresLegacySyncEngine } from '../adapters/postgres/sync-engine.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
@@ -37,15 +36,11 @@ if (databaseUrl === undefined || legacyUrl === undefined) {
   console.error('DATABASE_URL and LEGACY_DATABASE_URL are required');
   process.exit(2);
 }
-if (engineForUrl(legacyUrl) !== 'postgres') {
-  console.error('reconcile: only the PostgreSQL legacy stand-in is wired here; the SQL Server reader is not');
-  process.exit(2);
-}
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
 const newPool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
-const legacyPool = new pg.Pool({ connectionString: legacyUrl, max: 3 });
-const legacy = createPostgresLegacySyncEngine(legacyPool);
+const opened = openLegacySyncEngine(legacyUrl, { applicationName: 'strangler-reconcile' });
+const legacy = opened.engine;
 const ownership = parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP);
 const entities = values.entity === undefined ? SYNC_ENTITIES : values.entity.map(syncEntity);
 let remaining = 0;
@@ -98,6 +93,6 @@ try {
     }
   }
 } finally {
-  await Promise.all([newPool.end(), legacyPool.end()]);
+  await Promise.all([newPool.end(), opened.close()]);
 }
 process.exit(remaining > 0 ? 1 : 0);

@@ -10,9 +10,9 @@ import pg from 'pg';
 import { Registry } from 'prom-client';
 
 import { engineForUrl } from '../adapters/database.ts';
-import { createPostgresLegacySyncEngine } from '../adapters/postgres/sync-engine.ts';
 import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
 import { createLogger, errorDetails } from '../src/observability/logger.ts';
+import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
 import { parseOwnership } from '../src/sync/sync-entities.ts';
 import { migrateSyncToLatest } from '../src/sync/sync-migrations.ts';
 import { createSyncRuntime } from '../src/sync/sync-runtime.ts';
@@ -69,21 +69,20 @@ const pool = (url: string, name: string): pg.Pool => {
   return p;
 };
 const newPool = pool(databaseUrl, 'strangler-sync');
-const legacyPool = pool(legacyUrl, 'strangler-sync');
+const legacy = openLegacySyncEngine(legacyUrl);
 
 if (env.SYNC_MIGRATE === '1') {
-  for (const [p, migrate] of [
-    [newPool, migrateSyncToLatest],
-    [legacyPool, migrateLegacySyncToLatest],
-  ] as const) {
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: p }) });
-    await migrate(db);
+  await migrateSyncToLatest(new Kysely<unknown>({ dialect: new PostgresDialect({ pool: newPool }) }));
+  if (legacy.pool !== undefined) {
+    await migrateLegacySyncToLatest(
+      new Kysely<unknown>({ dialect: new PostgresDialect({ pool: legacy.pool }) }),
+    );
   }
 }
 
 const runtime = createSyncRuntime({
   newPool,
-  legacy: createPostgresLegacySyncEngine(legacyPool),
+  legacy: legacy.engine,
   ownership: parseOwnership(env.SYNC_OWNERSHIP),
   logger,
   registry: new Registry(),
@@ -100,7 +99,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     void (async () => {
       await runtime.stop();
-      await Promise.all([newPool.end(), legacyPool.end()]);
+      await Promise.all([newPool.end(), legacy.close()]);
       logger.info('sync worker stopped');
       process.exit(0);
     })();

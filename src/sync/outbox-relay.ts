@@ -33,7 +33,7 @@ export const DEFAULT_RELAY_OPTIONS: OutboxRelayOptions = {
   backoff: DEFAULT_BACKOFF,
   retentionMs: 30 * 24 * 3600_000,
   retentionEveryMs: 3600_000,
-  concurrency: 1,
+  concurrency: 2,
 };
 
 export interface OutboxRelayDeps {

@@ -1,0 +1,42 @@
+import pg from 'pg';
+
+import { engineForUrl } from '../../adapters/database.ts';
+import { createMssqlLegacySyncEngine } from '../../adapters/mssql/sync-engine.ts';
+import { createTediousConnector } from '../../adapters/mssql/sync-tedious-connector.ts';
+import { createPostgresLegacySyncEngine } from '../../adapters/postgres/sync-engine.ts';
+import type { LegacySyncEngine } from './sync-engine.ts';
+
+export interface OpenedLegacySyncEngine {
+  readonly engine: LegacySyncEngine;
+  /** The stand-in's pool (PostgreSQL only): for its sync migrations. */
+  readonly pool: pg.Pool | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The legacy side of the sync for a LEGACY_DATABASE_URL: postgres:// is the stand-in, mssql:// is SQL
+ * Server / Azure SQL (its statements are snapshot-tested; run the sync suite against a real server by
+ * pointing LEGACY_DATABASE_URL at it). For composition roots only (src/main.ts, scripts).
+ */
+export function openLegacySyncEngine(
+  url: string,
+  options: { poolMax?: number; applicationName?: string } = {},
+): OpenedLegacySyncEngine {
+  if (engineForUrl(url) === 'mssql') {
+    const connector = createTediousConnector(url);
+    return {
+      engine: createMssqlLegacySyncEngine(connector),
+      pool: undefined,
+      close: async () => connector.close(),
+    };
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolMax ?? 4,
+    // An unreachable legacy database must fail fast so the relay backs off instead of hanging.
+    connectionTimeoutMillis: 5000,
+    application_name: options.applicationName ?? 'strangler-sync',
+  });
+  pool.on('error', () => undefined);
+  return { engine: createPostgresLegacySyncEngine(pool), pool, close: () => pool.end() };
+}
