@@ -199,6 +199,30 @@ describe('legacy forwarding (catch-all)', () => {
     expect(res.body.toString()).toBe('ok');
   });
 
+  it('answers Expect: 100-continue itself and streams the body to legacy without the expectation', async () => {
+    const response = await new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: proxy.port,
+          method: 'PUT',
+          path: '/expect',
+          agent: false,
+          headers: { expect: '100-continue', 'content-length': 4 },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(text));
+        },
+      );
+      req.on('continue', () => req.end('body'));
+      req.on('error', reject);
+    });
+    expect(JSON.parse(response)).toEqual({ method: 'PUT', body: 'body' });
+    expect(last().headers.expect).toBeUndefined();
+  });
+
   it('appends X-Forwarded-For, -Proto and -Host to the values a previous proxy set', async () => {
     await request(proxy.url, {
       path: '/xf',
