@@ -299,3 +299,25 @@ describe('QA reports export download', () => {
     expect((await fetch(`${f.baseUrl}/api/reports/export?format=xlsx`, { headers })).status).toBe(400);
   });
 });
+
+describe('QA reports time window', () => {
+  it('filters a route by an explicit from/to range and rejects a reversed one', async () => {
+    const headers = bearer(f.tokens.adminQaToken);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const later = new Date(Date.now() + 7_200_000).toISOString();
+    const empty = await fetch(`${f.baseUrl}/api/reports/routes/athletes-get?from=${future}&to=${later}`, {
+      headers,
+    });
+    expect(empty.status).toBe(200);
+    expect(await empty.json()).toMatchObject({ groups: [], stats: { total: 0, matchRate: null } });
+    const page = await fetch(`${f.baseUrl}/reports/routes/athletes-get?from=${future}&to=${later}`, {
+      headers,
+    });
+    expect(await page.text()).toContain('<option value="" selected disabled>the range below</option>');
+    const reversed = await fetch(`${f.baseUrl}/api/reports/routes/athletes-get?from=${later}&to=${future}`, {
+      headers,
+    });
+    expect(reversed.status).toBe(400);
+    expect(await reversed.json()).toMatchObject({ problems: ['from must be before to'] });
+  });
+});

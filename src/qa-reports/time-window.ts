@@ -43,7 +43,10 @@ export function windowFilter(action: string, choice: WindowChoice, status: SafeH
       <label
         >Time window
         <select name="window">
-          ${PRESETS.map(
+          ${
+            // A from/to range is shown as such instead of the browser silently showing the first preset.
+            choice.key === 'custom' ? markup`<option value="" selected disabled>the range below</option>` : ''
+          }${PRESETS.map(
             (p) =>
               markup`<option value="${p.key}" ${p.key === choice.key ? markup` selected` : markup``}>
                 ${p.label}
