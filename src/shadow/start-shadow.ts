@@ -1,0 +1,107 @@
+import type { Kysely } from 'kysely';
+import type { HostHeaderMode } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import { errorDetails } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { createAcceptedDifferencesCache } from './accepted-differences-cache.ts';
+import { createLegacyCaller } from './legacy-caller.ts';
+import { createNoiseModel } from './noise/noise-model.ts';
+import { createRedactor, type RedactionOptions } from './redact.ts';
+import { createShadowRunner, type AcceptedDifferences, type ShadowRunner } from './shadow-runner.ts';
+import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
+import { startShadowRetention } from './store/shadow-retention.ts';
+import { createShadowWriter } from './store/shadow-writer.ts';
+
+export interface StartShadowDeps {
+  /** The proxy's PostgreSQL (DATABASE_URL); the shadow store's tables must be migrated already. */
+  readonly db: Kysely<unknown>;
+  readonly legacyUrl: URL;
+  readonly hostHeader: HostHeaderMode;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly redaction?: RedactionOptions;
+  readonly killSwitchOn?: () => boolean;
+  /** QA's accepted differences per route (e.g. ReportStore.loadAcceptedRules) and the routes to load. */
+  readonly acceptedDifferences?: {
+    readonly load: (routeId: string) => Promise<AcceptedDifferences>;
+    readonly routeIds: readonly string[];
+  };
+  readonly concurrency?: number;
+  readonly queueLimit?: number;
+  readonly noiseSampleRate?: number;
+  readonly retentionDays?: number;
+  readonly samplesPerGroup?: number;
+}
+
+export interface Shadow {
+  /** Pass as `observer` to createPublicServer. */
+  readonly observer: ShadowRunner;
+  /** Stops taking exchanges, waits for running comparisons, writes what is buffered, closes sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the shadow comparison subsystem from its parts (for src/main.ts): store, batching writer,
+ * noise model seeded with what earlier runs learned, legacy caller, runner, retention, QA's accepted
+ * differences. A store that is down at startup only costs the learned noise, never the start.
+ */
+export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
+  const { logger, metrics } = deps;
+  const store = createPostgresShadowStore(deps.db, { samplesPerGroup: deps.samplesPerGroup ?? 20 });
+  const noise = createNoiseModel();
+  try {
+    for (const learned of await store.loadNoise()) noise.seed(learned);
+  } catch (error: unknown) {
+    logger.warn('learned shadow noise could not be loaded; learning again', { error: errorDetails(error) });
+  }
+  const accepted =
+    deps.acceptedDifferences === undefined
+      ? undefined
+      : createAcceptedDifferencesCache({ ...deps.acceptedDifferences, logger });
+  await accepted?.refresh();
+  const writer = createShadowWriter({
+    store,
+    metrics,
+    logger,
+    noise,
+    samplesPerGroup: deps.samplesPerGroup ?? 20,
+  });
+  const legacy = createLegacyCaller({
+    legacyUrl: deps.legacyUrl,
+    hostHeader: deps.hostHeader,
+    connections: deps.concurrency ?? 8,
+  });
+  const runner = createShadowRunner({
+    callLegacy: legacy.call,
+    writer,
+    noise,
+    redactor: createRedactor(deps.redaction),
+    metrics,
+    logger,
+    ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
+    ...(deps.queueLimit === undefined ? {} : { queueLimit: deps.queueLimit }),
+    ...(deps.noiseSampleRate === undefined ? {} : { noiseSampleRate: deps.noiseSampleRate }),
+    ...(deps.killSwitchOn === undefined ? {} : { killSwitchOn: deps.killSwitchOn }),
+    ...(accepted === undefined ? {} : { acceptedDifferences: accepted.get }),
+  });
+  const retention = startShadowRetention({
+    store,
+    logger,
+    ...(deps.retentionDays === undefined ? {} : { retentionDays: deps.retentionDays }),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    observer: runner,
+    close() {
+      // Idempotent: shutdown paths (signal handler, tests) may both call it.
+      closing ??= (async () => {
+        accepted?.stop();
+        await runner.close();
+        await writer.close();
+        await retention.stop();
+        await legacy.close();
+      })();
+      return closing;
+    },
+  };
+}
