@@ -36,7 +36,19 @@ beforeAll(async () => {
     );
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
-  f = await startQaReportsFixture();
+  // Chromium starts while PostgreSQL and the admin server are being set up.
+  const launching = chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  // Observed here so a failed launch is reported by the `await` below, not as an unhandled rejection.
+  launching.catch(() => undefined);
+  try {
+    f = await startQaReportsFixture();
+  } catch (error: unknown) {
+    await (await launching).close();
+    throw error;
+  }
   await f.play(athleteTraffic(8));
   await f.play([
     {
@@ -50,10 +62,7 @@ beforeAll(async () => {
       candidate: { name: '<img src=x onerror=alert(3)>' },
     },
   ]);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launching;
 }, 30_000);
 
 afterAll(async () => {
