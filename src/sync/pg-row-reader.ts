@@ -32,6 +32,25 @@ export function createPgRowReader(
       const result = await pool.query<Record<string, string | null>>(query.text, query.values);
       return result.rows.map((raw) => canonicalRow(entity, raw));
     },
+    async scanFingerprints(
+      entity: SyncEntity,
+      afterKey: string | null,
+      limit: number,
+    ): Promise<[string, string][]> {
+      // The SELECT list already yields canonical text (readExpr), so the fingerprint is built straight
+      // from the driver's arrays: the same string rowFingerprint builds, at a fraction of the cost.
+      const query = buildScan(targetOf(entity), afterKey, limit);
+      const result = await pool.query<(string | null)[]>({
+        text: query.text,
+        values: query.values,
+        rowMode: 'array',
+      });
+      return result.rows.map((values) => {
+        let fingerprint = '';
+        for (const value of values) fingerprint += value === null ? '~|' : `${value.length}:${value}|`;
+        return [values[0] ?? '', fingerprint];
+      });
+    },
     async scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]> {
       const query = buildScan(targetOf(entity), afterKey, limit);
       const result = await pool.query<Record<string, string | null>>(query.text, query.values);

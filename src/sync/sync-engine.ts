@@ -66,6 +66,11 @@ export interface LegacyRowReader {
   scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]>;
   /** Rows whose canonical key k has `from <= k < to` (string order of the lower-case text; to null: no bound). */
   readRange(entity: SyncEntity, from: string, to: string | null): Promise<CanonicalRow[]>;
+  /**
+   * Optional fast path for reconciliation: the same keyset page as `scan`, as [key, rowFingerprint] pairs
+   * computed without building row objects. Must equal rowFingerprint(entity, row) for every row of `scan`.
+   */
+  scanFingerprints?(entity: SyncEntity, afterKey: string | null, limit: number): Promise<[string, string][]>;
 }
 
 export interface LegacyChangeRef {

@@ -29,8 +29,12 @@ export class BucketDigest {
   }
 
   add(entity: SyncEntity, key: string, row: CanonicalRow): void {
+    this.addFingerprint(key, rowFingerprint(entity, row));
+  }
+
+  addFingerprint(key: string, fingerprint: string): void {
     const bucket = this.bucketOf(key);
-    const [a, b] = fastHash64(rowFingerprint(entity, row));
+    const [a, b] = fastHash64(fingerprint);
     this.high[bucket] = (this.high[bucket] ?? 0) ^ a;
     this.low[bucket] = (this.low[bucket] ?? 0) ^ b;
     this.counts[bucket] = (this.counts[bucket] ?? 0) + 1;

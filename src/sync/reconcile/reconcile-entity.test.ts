@@ -8,6 +8,7 @@ import { createChangePoller } from '../change-poller.ts';
 import { createOutboxRelay } from '../outbox-relay.ts';
 import { createPgRowReader } from '../pg-row-reader.ts';
 import { newSideTarget } from '../pg-sync-sql.ts';
+import { rowFingerprint } from '../canonical-row.ts';
 import { LEGACY_OWNS_ALL, syncEntity } from '../sync-entities.ts';
 import type { SyncOwnership } from '../sync-entities.ts';
 import { pollUntilCaughtUp, seedMirrored } from '../testing/sync-fixtures.ts';
@@ -54,6 +55,20 @@ describe('reconciliation', () => {
       `SELECT status, legacy_rows::int AS l, new_rows::int AS n, different FROM strangler.recon_run`,
     );
     expect(run.rows).toEqual([{ status: 'done', l: 1000, n: 1000, different: 0 }]);
+  });
+
+  it("builds the readers' fast-path fingerprints exactly as the canonical rows would", async () => {
+    await dbs.legacyPool.query(
+      `UPDATE dbo."Athletes" SET "Position" = NULL, "FirstName" = 'Zoë|3:x' WHERE "AthleteId" = ${key(5)}`,
+    );
+    for (const reader of [
+      createPostgresLegacyReader(dbs.legacyPool),
+      createPgRowReader(dbs.newPool, newSideTarget),
+    ]) {
+      const rows = await reader.scan(athletes, null, 50);
+      const fast = (await reader.scanFingerprints?.(athletes, null, 50)) ?? [];
+      expect(fast).toEqual(rows.map((row) => [row.id, rowFingerprint(athletes, row)]));
+    }
   });
 
   it('classifies a changed row, a row missing on each side, and a microsecond difference', async () => {

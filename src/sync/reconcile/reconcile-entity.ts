@@ -52,6 +52,29 @@ export interface ReconcileResult {
   readonly durationMs: number;
 }
 
+/** Every row's fingerprint into the digest, through the reader's fast path when it has one. */
+async function digestAll(
+  reader: RowReader,
+  entity: SyncEntity,
+  chunkSize: number,
+  digest: BucketDigest,
+): Promise<void> {
+  const fast = reader.scanFingerprints?.bind(reader);
+  if (fast === undefined) {
+    await scanAll(reader, entity, chunkSize, (key, row) => digest.add(entity, key, row));
+    return;
+  }
+  let page = fast(entity, null, chunkSize);
+  for (;;) {
+    const pairs = await page;
+    const last = pairs.at(-1)?.[0];
+    const more = pairs.length === chunkSize && last !== undefined;
+    if (more) page = fast(entity, last, chunkSize);
+    for (const [key, fingerprint] of pairs) digest.addFingerprint(key, fingerprint);
+    if (!more) return;
+  }
+}
+
 /** Keyset scan; the next page is already requested while this one is hashed. */
 async function scanAll(
   reader: RowReader,
@@ -113,8 +136,8 @@ export async function reconcileEntity(
     const legacyDigest = new BucketDigest(o.bucketDigits);
     const newDigest = new BucketDigest(o.bucketDigits);
     await Promise.all([
-      scanAll(deps.legacy, entity, o.chunkSize, (key, row) => legacyDigest.add(entity, key, row)),
-      scanAll(deps.newSide, entity, o.chunkSize, (key, row) => newDigest.add(entity, key, row)),
+      digestAll(deps.legacy, entity, o.chunkSize, legacyDigest),
+      digestAll(deps.newSide, entity, o.chunkSize, newDigest),
     ]);
     const differing = legacyDigest.differingBuckets(newDigest);
 
