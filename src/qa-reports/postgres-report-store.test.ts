@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { dropWhenDisconnected } from './drop-when-disconnected.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
 import { createPostgresShadowStore } from '../shadow/store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from '../shadow/store/shadow-migrations.ts';
@@ -77,7 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.destroy();
-  if (testDb !== undefined) await dropWhenDisconnected(testDb);
+  if (testDb !== undefined) await testDb.drop();
 });
 
 describe('PostgreSQL report store', () => {

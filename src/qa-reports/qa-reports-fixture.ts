@@ -16,7 +16,6 @@ import { createRedactor } from '../shadow/redact.ts';
 import { createPostgresShadowStore } from '../shadow/store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from '../shadow/store/shadow-migrations.ts';
 import { createShadowWriter } from '../shadow/store/shadow-writer.ts';
-import { dropWhenDisconnected } from './drop-when-disconnected.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
 import { createAcceptedRulesCache } from './accepted-rules-cache.ts';
 import { createPostgresReportStore } from './postgres-report-store.ts';
@@ -226,13 +225,13 @@ export async function startQaReportsFixture(
         await writer.close();
         await admin.close();
         await db.destroy();
-        await dropWhenDisconnected(testDb);
+        await testDb.drop();
       },
     };
   } catch (error: unknown) {
     await adminServer?.close();
     await db.destroy();
-    await dropWhenDisconnected(testDb);
+    await testDb.drop();
     throw error;
   }
 }

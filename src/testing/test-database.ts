@@ -38,6 +38,18 @@ export async function createTestDatabase(prefix = 'strangler_test'): Promise<Tes
       const c = new pg.Client({ connectionString: server });
       await c.connect();
       try {
+        // pool.end() resolves before the server has closed the backends; DROP … WITH (FORCE) would then
+        // terminate them, and the "terminating connection due to administrator command" reaching an
+        // already released client is an unhandled 'error' that fails the suite. Wait (bounded) first.
+        const deadline = Date.now() + 5000;
+        for (;;) {
+          const { rows } = await c.query<{ n: string }>(
+            'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (Number(rows[0]?.n ?? 0) === 0 || Date.now() > deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await c.end();
