@@ -138,7 +138,10 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     }
     histogram.observe(seconds);
     if (logger.isInfoEnabled()) {
-      logger.info('request', {
+      // One object instead of (message, meta): winston's fast path, without the splat-token regex
+      // and the merge into a new object that the two-argument form costs on every request.
+      logger.info({
+        message: 'request',
         requestId: exchange.requestId,
         route: exchange.route,
         mode: exchange.mode,
