@@ -42,7 +42,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (newDb !== undefined && !newDb.ending) await newDb.end();
-  await strangler?.stop('SIGKILL');
+  // Graceful first (it stops the embedded PostgreSQL); stop() falls back to killing both.
+  await strangler?.stop('SIGINT').catch(() => undefined);
   if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
 }, SUITE_STEP_MS);
 

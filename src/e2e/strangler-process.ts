@@ -95,7 +95,7 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
   const addresses = await new Promise<StranglerAddresses>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      child.kill('SIGKILL');
+      void killHard(child, options.dataDir).catch(() => undefined);
       reject(new Error(`no startup banner within ${bannerTimeoutMs} ms; output:\n${text}`));
     }, bannerTimeoutMs);
     const onData = (): void => {
@@ -106,7 +106,7 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
         resolve(parsed);
       } catch (error: unknown) {
         cleanup();
-        child.kill('SIGKILL');
+        void killHard(child, options.dataDir).catch(() => undefined);
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
@@ -126,6 +126,10 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
 
   const stop = async (signal: NodeJS.Signals = 'SIGINT', timeoutMs = 20_000): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    if (signal === 'SIGKILL') {
+      await killHard(child, options.dataDir);
+      return null;
+    }
     child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -135,8 +139,7 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
     clearTimeout(timer);
     if (result === 'timeout') {
       // Never leave a process behind a failed test; the caller still sees it did not stop in time.
-      child.kill('SIGKILL');
-      await exited;
+      await killHard(child, options.dataDir);
       throw new Error(`strangler did not stop within ${timeoutMs} ms of ${signal}; output:\n${text}`);
     }
     return result;
@@ -144,6 +147,36 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
 
   if (child.pid === undefined) throw new Error('strangler did not start');
   return { ...addresses, child, pid: child.pid, bannerMs, output: () => text, stop, exited };
+}
+
+/**
+ * SIGKILL gives main.ts no chance to stop the embedded PostgreSQL it started, so that server (found by
+ * its postmaster.pid in DATA_DIR) is stopped too: a failed test must not leave a cluster running.
+ */
+async function killHard(child: ChildProcess, dataDir: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+  }
+  let pidText: string;
+  try {
+    pidText = await readFile(path.join(dataDir, 'postgres', 'cluster', 'postmaster.pid'), 'utf8');
+  } catch (error: unknown) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return;
+    throw error;
+  }
+  const postmaster = Number(pidText.split('\n')[0]);
+  if (!Number.isInteger(postmaster) || postmaster <= 0) return;
+  // A stale pid file could name a reused pid: only a postgres process is signalled.
+  const command = await readFile(`/proc/${postmaster}/comm`, 'utf8').catch(() => '');
+  if (!command.startsWith('postgres')) return;
+  try {
+    // SIGQUIT: PostgreSQL's immediate shutdown.
+    process.kill(postmaster, 'SIGQUIT');
+  } catch (error: unknown) {
+    if ((error as { code?: unknown }).code !== 'ESRCH') throw error;
+  }
 }
 
 /** Reads the addresses out of main.ts's banner; undefined until the whole banner has been printed. */
