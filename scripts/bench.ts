@@ -7,6 +7,7 @@
  *
  * Usage: node scripts/bench.ts
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_WARMUP_SECONDS (2),
+ * BENCH_ROUNDS (1: interleaved rounds, the median round is shown),
  * BENCH_NGINX_WORKERS (1: one nginx worker against one strangler process; STRANGLER_WORKERS=N runs
  * strangler as N cluster workers for the N-against-N comparison), BENCH_PROFILE=1 writes a
  * CPU profile of strangler (node --cpu-prof) into artifacts/bench-profile/, LOG_LEVEL for strangler.
@@ -26,6 +27,7 @@ const threads = Number(process.env.BENCH_THREADS ?? 2);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const nginxWorkers = process.env.BENCH_NGINX_WORKERS ?? '1';
 const profile = process.env.BENCH_PROFILE === '1';
+const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
 /**
  * Comma-separated targets: direct, nginx, catch-all, route (the default set) and the reference
  * proxies node, hpm-bare, hpm-express (see bench/reference-proxy.ts).
@@ -236,6 +238,13 @@ async function measure(
   };
 }
 
+function median(results: readonly Result[]): Result {
+  const sorted = [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('no measurement');
+  return middle;
+}
+
 function print(results: readonly Result[]): void {
   const direct = results.find((r) => r.name === 'direct');
   const nginx = results.find((r) => r.name === 'nginx');
@@ -295,33 +304,34 @@ async function main(): Promise<void> {
     const hpmBare = await reference('hpm-bare');
     const hpmExpress = await reference('hpm-express');
     console.log(
-      `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up; 1 KB JSON GET; ` +
+      `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up, ${roundCount} round(s); ` +
+        '1 KB JSON GET; ' +
         `strangler: ${process.env.STRANGLER_WORKERS ?? 1} node process(es) (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); ` +
         `nginx: ${nginxWorkers} worker(s); load average ${loadavg()
           .map((value) => value.toFixed(1))
           .join(' ')}`,
     );
-    const results: Result[] = [];
     const at = (started: Started, path: string): string => `http://127.0.0.1:${started.port}${path}`;
-    if (wanted('direct'))
-      results.push(await measure(wrk, 'direct', at(upstream, '/api/other'), upstream.pid));
-    if (proxy !== undefined && wanted('nginx')) {
-      results.push(await measure(wrk, 'nginx', at(proxy, '/api/other'), proxy.pid));
+    const targets: { name: string; url: string; pid: number | undefined }[] = [];
+    const add = (name: string, started: Started | undefined, path: string): void => {
+      if (started !== undefined) targets.push({ name, url: at(started, path), pid: started.pid });
+    };
+    if (wanted('direct')) add('direct', upstream, '/api/other');
+    if (wanted('nginx')) add('nginx', proxy, '/api/other');
+    add('node:http floor', nodeFloor, '/api/other');
+    add('hpm bare', hpmBare, '/api/other');
+    add('express+hpm default', hpmExpress, '/api/other');
+    if (wanted('catch-all')) add('strangler catch-all', strangler, '/api/other');
+    if (wanted('route')) add('strangler route', strangler, '/api/athletes');
+    // Rounds interleave the targets so a burst of load elsewhere on the machine hits all of them;
+    // the table shows each target's median round (by req/s).
+    const rounds: Result[][] = targets.map(() => []);
+    for (let round = 0; round < roundCount; round += 1) {
+      for (const [i, target] of targets.entries()) {
+        rounds[i]?.push(await measure(wrk, target.name, target.url, target.pid));
+      }
     }
-    if (nodeFloor !== undefined) {
-      results.push(await measure(wrk, 'node:http floor', at(nodeFloor, '/api/other'), nodeFloor.pid));
-    }
-    if (hpmBare !== undefined)
-      results.push(await measure(wrk, 'hpm bare', at(hpmBare, '/api/other'), hpmBare.pid));
-    if (hpmExpress !== undefined) {
-      results.push(await measure(wrk, 'express+hpm default', at(hpmExpress, '/api/other'), hpmExpress.pid));
-    }
-    if (wanted('catch-all')) {
-      results.push(await measure(wrk, 'strangler catch-all', at(strangler, '/api/other'), strangler.pid));
-    }
-    if (wanted('route')) {
-      results.push(await measure(wrk, 'strangler route', at(strangler, '/api/athletes'), strangler.pid));
-    }
+    const results = rounds.map((measured) => median(measured));
     print(results);
     if (profile) console.log(`CPU profile of strangler: ${profileDir} (written when it exits)`);
   } finally {
