@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import path from 'node:path';
 
 import pg from 'pg';
 
-import { editFlags, REPO_ROOT, startStrangler } from './strangler-process.ts';
+import { editFlags, projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
 
 /*
@@ -26,6 +28,8 @@ let flagsFile: string;
 let strangler: StranglerProcess;
 let coldBannerMs: number;
 let newDb: pg.Pool;
+
+const execFileAsync = promisify(execFile);
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'strangler-e2e-'));
@@ -131,6 +135,66 @@ describe('npm start (demo path) end to end', () => {
     expect(report.get.mode).toBe('shadow');
     expect(report.list.mode).toBe('shadow');
     expect(report.get.stats.match).toBeGreaterThanOrEqual(requests);
+  });
+
+  test('README step 3: the demo traffic generator fills the QA report for the shadowed routes', async () => {
+    const before = await reportTotals();
+    const { stdout } = await execFileAsync(
+      projectNode(),
+      [
+        'scripts/demo/traffic.ts',
+        '--base-url',
+        strangler.publicUrl.href,
+        '--requests',
+        '120',
+        '--concurrency',
+        '4',
+        '--write-ratio',
+        '0',
+        '--json',
+      ],
+      { cwd: REPO_ROOT, timeout: 60_000 },
+    );
+    const summary = JSON.parse(stdout) as { failures: number; byKind: Record<string, number> };
+    expect(summary.failures).toBe(0);
+    const listCalls = summary.byKind['athletes-page'] ?? 0;
+    const getCalls = (summary.byKind.athlete ?? 0) + (summary.byKind['athlete-unknown'] ?? 0);
+    expect(listCalls).toBeGreaterThan(0);
+    expect(getCalls).toBeGreaterThan(0);
+
+    // Every request of a shadowed route is compared (sample rate 1) and lands in the report.
+    const after = await eventually(async () => {
+      const now = await reportTotals();
+      return (now.get('athletes-list')?.total ?? 0) - (before.get('athletes-list')?.total ?? 0) >=
+        listCalls &&
+        (now.get('athletes-get')?.total ?? 0) - (before.get('athletes-get')?.total ?? 0) >= getCalls
+        ? now
+        : undefined;
+    });
+    for (const route of ['athletes-list', 'athletes-get']) {
+      expect({ route, mismatch: after.get(route)?.mismatch }).toEqual({ route, mismatch: 0 });
+    }
+  });
+
+  test('the kill switch sends every route to legacy and stops shadowing, and lifting it restores the modes', async () => {
+    await editFlags(flagsFile, { 'strangler.kill-switch': { enabled: true } });
+    await eventually(async () => {
+      const report = JSON.parse(await adminText('/api/routes')) as { killSwitch: boolean };
+      return report.killSwitch ? true : undefined;
+    }, 10_000);
+    const before = shadowComparisons(await adminText('/metrics'));
+    for (let i = 0; i < 3; i += 1) {
+      const res = await fetch(new URL(`/api/athletes/${athleteId}`, strangler.publicUrl));
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    expect(await routeOf('athletes-get')).toMatchObject({ mode: 'legacy' });
+    // Comparisons are recorded off the hot path: give any (wrongly) queued one time to show up.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(delta(shadowComparisons(await adminText('/metrics')), before, 'athletes-get')).toBe(0);
+
+    await editFlags(flagsFile, { 'strangler.kill-switch': { enabled: false } });
+    await waitForMode('athletes-get', 'shadow');
   });
 
   test('a POST in shadow mode runs the new handler as a dry run: the only row in PostgreSQL is legacy’s, brought by the sync', async () => {
@@ -251,6 +315,11 @@ async function adminText(adminPath: string): Promise<string> {
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${adminPath} answered ${res.status}: ${text}`);
   return text;
+}
+
+async function reportTotals(): Promise<Map<string, ReportRoute['stats']>> {
+  const report = JSON.parse(await adminText('/api/reports/routes')) as { routes: ReportRoute[] };
+  return new Map(report.routes.map((r) => [r.routeId, r.stats]));
 }
 
 async function routeOf(id: string): Promise<RouteInfo> {
