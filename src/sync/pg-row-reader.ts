@@ -36,10 +36,11 @@ export function createPgRowReader(
       entity: SyncEntity,
       afterKey: string | null,
       limit: number,
+      beforeKey: string | null = null,
     ): Promise<[string, string][]> {
       // The SELECT list already yields canonical text (readExpr), so the fingerprint is built straight
       // from the driver's arrays: the same string rowFingerprint builds, at a fraction of the cost.
-      const query = buildScan(targetOf(entity), afterKey, limit);
+      const query = buildScan(targetOf(entity), afterKey, limit, beforeKey);
       const result = await pool.query<(string | null)[]>({
         text: query.text,
         values: query.values,

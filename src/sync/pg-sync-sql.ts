@@ -152,9 +152,22 @@ export function buildSelectByKeys(target: PgTarget, keys: readonly string[], for
   };
 }
 
-/** One keyset page in key order (reconciliation, backfill). */
-export function buildScan(target: PgTarget, afterKey: string | null, limit: number): PgQuery {
+/** One keyset page in key order (reconciliation, backfill), optionally below `beforeKey`. */
+export function buildScan(
+  target: PgTarget,
+  afterKey: string | null,
+  limit: number,
+  beforeKey: string | null = null,
+): PgQuery {
   const key = target.columnName(target.entity.key);
+  if (beforeKey !== null) {
+    return {
+      text:
+        `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ` +
+        `WHERE t.${key} > $1::uuid AND t.${key} < $2::uuid ORDER BY t.${key} LIMIT $3`,
+      values: [afterKey ?? '00000000-0000-0000-0000-000000000000', beforeKey, limit],
+    };
+  }
   return afterKey === null
     ? {
         text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ORDER BY t.${key} LIMIT $1`,

@@ -70,7 +70,12 @@ export interface LegacyRowReader {
    * Optional fast path for reconciliation: the same keyset page as `scan`, as [key, rowFingerprint] pairs
    * computed without building row objects. Must equal rowFingerprint(entity, row) for every row of `scan`.
    */
-  scanFingerprints?(entity: SyncEntity, afterKey: string | null, limit: number): Promise<[string, string][]>;
+  scanFingerprints?(
+    entity: SyncEntity,
+    afterKey: string | null,
+    limit: number,
+    beforeKey?: string | null,
+  ): Promise<[string, string][]>;
 }
 
 export interface LegacyChangeRef {

@@ -24,6 +24,8 @@ export interface ReconcileOptions {
   /** Rows still different after this long are real differences, not changes in flight. */
   readonly lagWindowMs: number;
   readonly actor: string;
+  /** Key ranges scanned at once per side (readers with a fast path only). */
+  readonly parallelism: number;
 }
 
 export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
@@ -31,6 +33,7 @@ export const DEFAULT_RECONCILE_OPTIONS: ReconcileOptions = {
   bucketDigits: 3,
   lagWindowMs: 2000,
   actor: 'reconcile',
+  parallelism: 2,
 };
 
 export interface ReconcileDeps {
@@ -52,27 +55,54 @@ export interface ReconcileResult {
   readonly durationMs: number;
 }
 
-/** Every row's fingerprint into the digest, through the reader's fast path when it has one. */
+/**
+ * Every row's fingerprint into the digest. With the reader's fast path, the key space is cut into
+ * `parallelism` ranges scanned at once (each on its own connection), so the database formats rows on
+ * several cores while this process hashes; without it, one keyset stream.
+ */
 async function digestAll(
   reader: RowReader,
   entity: SyncEntity,
   chunkSize: number,
   digest: BucketDigest,
+  parallelism: number,
 ): Promise<void> {
   const fast = reader.scanFingerprints?.bind(reader);
   if (fast === undefined) {
     await scanAll(reader, entity, chunkSize, (key, row) => digest.add(entity, key, row));
     return;
   }
-  let page = fast(entity, null, chunkSize);
-  for (;;) {
-    const pairs = await page;
-    const last = pairs.at(-1)?.[0];
-    const more = pairs.length === chunkSize && last !== undefined;
-    if (more) page = fast(entity, last, chunkSize);
-    for (const [key, fingerprint] of pairs) digest.addFingerprint(key, fingerprint);
-    if (!more) return;
-  }
+  const bounds = Array.from({ length: parallelism + 1 }, (_, i) =>
+    i === 0 || i === parallelism ? null : guidAt(i / parallelism),
+  );
+  await Promise.all(
+    bounds.slice(0, -1).map(async (from, i) => {
+      const before = bounds[i + 1] ?? null;
+      // The lower bound itself is a key too: include it by starting just below it.
+      let page = fast(entity, from === null ? null : previousGuid(from), chunkSize, before);
+      for (;;) {
+        const pairs = await page;
+        const last = pairs.at(-1)?.[0];
+        const more = pairs.length === chunkSize && last !== undefined;
+        if (more) page = fast(entity, last, chunkSize, before);
+        for (const [key, fingerprint] of pairs) digest.addFingerprint(key, fingerprint);
+        if (!more) return;
+      }
+    }),
+  );
+}
+
+/** The GUID at fraction f of the key space (by its first 8 hex digits). */
+function guidAt(fraction: number): string {
+  const head = Math.floor(fraction * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
+  return `${head}-0000-0000-0000-000000000000`;
+}
+
+function previousGuid(guid: string): string {
+  const head = Number.parseInt(guid.slice(0, 8), 16) - 1;
+  return `${head.toString(16).padStart(8, '0')}-ffff-ffff-ffff-ffffffffffff`;
 }
 
 /** Keyset scan; the next page is already requested while this one is hashed. */
@@ -136,8 +166,8 @@ export async function reconcileEntity(
     const legacyDigest = new BucketDigest(o.bucketDigits);
     const newDigest = new BucketDigest(o.bucketDigits);
     await Promise.all([
-      digestAll(deps.legacy, entity, o.chunkSize, legacyDigest),
-      digestAll(deps.newSide, entity, o.chunkSize, newDigest),
+      digestAll(deps.legacy, entity, o.chunkSize, legacyDigest, o.parallelism),
+      digestAll(deps.newSide, entity, o.chunkSize, newDigest, o.parallelism),
     ]);
     const differing = legacyDigest.differingBuckets(newDigest);
 
