@@ -197,6 +197,36 @@ describe('npm start (demo path) end to end', () => {
     await waitForMode('athletes-get', 'shadow');
   });
 
+  test('a 50% canary is sticky per X-Tenant-Id: each tenant always lands on the same side, and both sides get tenants', async () => {
+    await editFlags(flagsFile, { 'strangler.athletes-get': { enabled: true, rollout: 50 } });
+    await waitForMode('athletes-get', 'canary');
+    const athleteUrl = new URL(`/api/athletes/${athleteId}`, strangler.publicUrl);
+    const sideOf = new Map<string, Set<string>>();
+    for (let round = 0; round < 3; round += 1) {
+      for (let tenant = 0; tenant < 12; tenant += 1) {
+        const before = (await routeOf('athletes-get')).requests.byTarget;
+        const res = await fetch(athleteUrl, { headers: { 'x-tenant-id': `tenant-${tenant}` } });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        const after = (await routeOf('athletes-get')).requests.byTarget;
+        const served = ['legacy', 'new'].filter((t) => (after[t]?.['2xx'] ?? 0) > (before[t]?.['2xx'] ?? 0));
+        expect(served).toHaveLength(1);
+        const sides = sideOf.get(`tenant-${tenant}`) ?? new Set<string>();
+        sides.add(served[0]!);
+        sideOf.set(`tenant-${tenant}`, sides);
+      }
+    }
+    for (const [tenant, sides] of sideOf)
+      expect({ tenant, sides: [...sides] }).toEqual({ tenant, sides: [...sides].slice(0, 1) });
+    const newTenants = [...sideOf.values()].filter((sides) => sides.has('new')).length;
+    // Fixed tenant ids hash to fixed buckets: 12 callers at 50 % split, neither side empty.
+    expect(newTenants).toBeGreaterThan(0);
+    expect(newTenants).toBeLessThan(12);
+
+    await editFlags(flagsFile, { 'strangler.athletes-get': { enabled: true, variants: ['shadow'] } });
+    await waitForMode('athletes-get', 'shadow');
+  });
+
   test('a POST in shadow mode runs the new handler as a dry run: the only row in PostgreSQL is legacy’s, brought by the sync', async () => {
     await editFlags(flagsFile, { 'strangler.wellness-create': { enabled: true, variants: ['shadow'] } });
     await waitForMode('wellness-create', 'shadow');

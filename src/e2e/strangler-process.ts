@@ -210,6 +210,8 @@ export interface FlagChange {
   readonly enabled: boolean;
   /** Variant names, each with equal weight; none means plain "enabled" (mode `new`). */
   readonly variants?: readonly string[];
+  /** flexibleRollout percentage; 100 when unset. Below 100 with no variants is a sticky canary. */
+  readonly rollout?: number;
 }
 
 /** Edits features of an offline flags file (Unleash's client format) the way a person would. */
@@ -218,7 +220,12 @@ export async function editFlags(
   changes: Readonly<Record<string, FlagChange>>,
 ): Promise<void> {
   const document = JSON.parse(await readFile(flagsFile, 'utf8')) as {
-    features: { name: string; enabled: boolean; variants?: unknown[] }[];
+    features: {
+      name: string;
+      enabled: boolean;
+      variants?: unknown[];
+      strategies?: { name: string; parameters?: Record<string, string> }[];
+    }[];
   };
   for (const [name, change] of Object.entries(changes)) {
     const feature = document.features.find((f) => f.name === name);
@@ -230,6 +237,11 @@ export async function editFlags(
       weightType: 'variable',
       stickiness: 'default',
     }));
+    for (const strategy of feature.strategies ?? []) {
+      if (strategy.name === 'flexibleRollout') {
+        strategy.parameters = { ...strategy.parameters, rollout: String(change.rollout ?? 100) };
+      }
+    }
   }
   await writeFile(flagsFile, `${JSON.stringify(document, null, 2)}\n`);
 }
