@@ -1,14 +1,44 @@
 /**
- * Comparisons per second of ~1 KB JSON responses on one core (issue #4 §9: target ≥ 20k/s).
- * Usage: node scripts/bench-compare.ts [seconds=3]
- * Three cases: identical bodies (the byte-equal fast path), bodies equal after parsing (members in
- * another order), and bodies with one real difference under a typical set of route rules.
+ * Shadow comparison speed (issue #4 §9), two figures:
+ *
+ * 1. `node scripts/bench-compare.ts [seconds=3]`: comparisons per second of ~1 KB JSON responses on
+ *    one core (target ≥ 20k/s): identical bodies (the byte-equal fast path), bodies equal after the
+ *    route's rules, one real difference, and .NET-style decimal literals.
+ * 2. `node scripts/bench-compare.ts --latency [seconds=5]`: client-visible p50/p99 through the public
+ *    server for one matched route in legacy mode and then in shadow mode (sample rate 1, every request
+ *    compared), driven by wrk with the same connections (target: shadow p99 within 10% of legacy).
+ *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
+ *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
+ *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
  */
+import { fork } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { jsonResponse } from '../src/handlers/new-handler.ts';
+import { createSilentLogger } from '../src/observability/logger.ts';
+import { createMetrics } from '../src/observability/metrics.ts';
+import { createPublicServer } from '../src/proxy/public-server.ts';
+import type { RouteRecord } from '../src/routing/route.ts';
+import { createRouteTable } from '../src/routing/route-table.ts';
+import { createLegacyCaller } from '../src/shadow/legacy-caller.ts';
+import { createNoiseModel } from '../src/shadow/noise/noise-model.ts';
+import { createRedactor } from '../src/shadow/redact.ts';
+import { createShadowRunner } from '../src/shadow/shadow-runner.ts';
+import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
+import { migrateShadowStoreToLatest } from '../src/shadow/store/shadow-migrations.ts';
+import type { ShadowStore } from '../src/shadow/store/shadow-store.ts';
+import { createShadowWriter } from '../src/shadow/store/shadow-writer.ts';
+import { createFakeFlagResolver } from '../src/testing/fake-flag-resolver.ts';
 import type { CapturedResponse } from '../src/shadow/captured-exchange.ts';
 import { compareExchanges } from '../src/shadow/compare/compare-exchanges.ts';
 import { compileCompareRules } from '../src/shadow/compare/compare-rules.ts';
 
-const seconds = Number(process.argv[2] ?? 3);
+const latencyMode = process.argv.includes('--latency');
+const secondsArg = process.argv.slice(2).find((a) => /^\d+(\.\d+)?$/.test(a));
+const seconds = Number(secondsArg ?? (latencyMode ? 5 : 3));
 
 function item(i: number, score: number) {
   return {
@@ -24,7 +54,7 @@ function document(score: number, reorder: boolean) {
   return {
     traceId: reorder ? 'b'.repeat(32) : 'a'.repeat(32),
     Total: 8,
-    Items: reorder ? [...items].reverse().map((x) => ({ Score: x.Score, ...x })) : items,
+    Items: reorder ? [...items].reverse().map((x) => Object.fromEntries(Object.entries(x).reverse())) : items,
   };
 }
 
@@ -57,30 +87,241 @@ const cases: [string, CapturedResponse, CapturedResponse][] = [
   ],
 ];
 
-// The machine may be shared: the rate per CPU-second (user + system time of this process) is the
-// figure for "one core"; the wall-clock rate is printed next to it.
-console.log(`body size: ${legacy.body.length} bytes; ${seconds}s per case; node ${process.version}`);
-for (const [name, a, b] of cases) {
-  for (let i = 0; i < 2000; i++) compareExchanges(a, b, rules);
-  let n = 0;
-  const cpuStart = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(seconds * 1e9);
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 500; i++) compareExchanges(a, b, rules);
-    n += 500;
-    now = process.hrtime.bigint();
+async function compareBench(): Promise<void> {
+  // The machine may be shared: the rate per CPU-second (user + system time of this process) is the
+  // figure for "one core"; the wall-clock rate is printed next to it.
+  console.log(`body size: ${legacy.body.length} bytes; ${seconds}s per case; node ${process.version}`);
+  for (const [name, a, b] of cases) {
+    for (let i = 0; i < 2000; i++) compareExchanges(a, b, rules);
+    let n = 0;
+    const cpuStart = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const end = start + BigInt(seconds * 1e9);
+    let now = start;
+    while (now < end) {
+      for (let i = 0; i < 500; i++) compareExchanges(a, b, rules);
+      n += 500;
+      now = process.hrtime.bigint();
+    }
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const wallSeconds = Number(now - start) / 1e9;
+    const result = compareExchanges(a, b, rules);
+    console.log(
+      `${name.padEnd(50)} ${Math.round(n / cpuSeconds)
+        .toString()
+        .padStart(9)} /CPU-s ${Math.round(n / wallSeconds)
+        .toString()
+        .padStart(9)} /wall-s  (${result.differences.length} differences)`,
+    );
   }
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const wallSeconds = Number(now - start) / 1e9;
-  const result = compareExchanges(a, b, rules);
-  console.log(
-    `${name.padEnd(50)} ${Math.round(n / cpuSeconds)
-      .toString()
-      .padStart(9)} /CPU-s ${Math.round(n / wallSeconds)
-      .toString()
-      .padStart(9)} /wall-s  (${result.differences.length} differences)`,
+}
+
+/** A shadow store that keeps nothing, for runs without DATABASE_URL. */
+const discardingStore: ShadowStore = {
+  writeBatch: async () => undefined,
+  loadNoise: async () => [],
+  deleteExpired: async () => ({ samples: 0, minutes: 0, groups: 0 }),
+  exportSamples: async () => [],
+};
+
+/**
+ * Open-loop load at a fixed rate from a child process (its own event loop and core): each request's
+ * latency counts from when it was due, not from when a busy client got round to sending it, so queueing
+ * in the proxy shows up instead of being hidden (no coordinated omission). Both modes get the same rate.
+ */
+async function loadChild(url: string, rate: number, duration: number): Promise<void> {
+  const { Pool } = await import('undici');
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const total = Math.round(rate * duration);
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(
+      pool
+        .request({ path: target.pathname, method: 'GET' })
+        .then(async (response) => {
+          await response.body.dump();
+          if (response.statusCode !== 200) errors += 1;
+          latencies.push(performance.now() - due);
+        })
+        .catch(() => {
+          errors += 1;
+        }),
+    );
+  }
+  await Promise.all(inFlight);
+  await pool.close();
+  process.send?.({ latencies, errors, elapsed: (performance.now() - start) / 1000 });
+}
+
+interface LoadResult {
+  readonly latencies: number[];
+  readonly errors: number;
+  readonly elapsed: number;
+}
+
+function runLoad(url: string, rate: number, duration: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(
+      fileURLToPath(import.meta.url),
+      ['--load-child', url, String(rate), String(duration)],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    child.once('error', reject);
+    child.once('message', (m) => {
+      resolve(m as LoadResult);
+      child.kill();
+    });
+  });
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+async function latencyBench(): Promise<void> {
+  const rate = Number(process.env.BENCH_RATE ?? 500);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const upstream = fork(fileURLToPath(new URL('./bench/upstream-server.ts', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const upstreamPort = await new Promise<number>((resolve) =>
+    upstream.once('message', (m) => resolve((m as { port: number }).port)),
   );
+  const legacyUrl = new URL(`http://127.0.0.1:${upstreamPort}`);
+  const logger = createSilentLogger();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const databaseUrl = process.env.DATABASE_URL;
+  const db =
+    databaseUrl === undefined || databaseUrl === ''
+      ? undefined
+      : new Kysely<unknown>({
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 2 }) }),
+        });
+  if (db !== undefined) await migrateShadowStoreToLatest(db);
+  const store = db === undefined ? discardingStore : createPostgresShadowStore(db);
+  const noise = createNoiseModel();
+  const writer = createShadowWriter({ store, metrics, logger, noise });
+  const legacyCaller = createLegacyCaller({ legacyUrl });
+  const runner = createShadowRunner({
+    callLegacy: legacyCaller.call,
+    writer,
+    noise,
+    redactor: createRedactor(),
+    metrics,
+    logger,
+  });
+  // The new side answers with legacy's document re-serialised: a realistic in-process handler.
+  const document = JSON.parse((await (await fetch(legacyUrl)).text()) as string) as unknown;
+  const route: RouteRecord = {
+    id: 'bench-items',
+    methods: ['GET'],
+    path: '/api/items',
+    flag: 'strangler.bench-items',
+    handler: async () => jsonResponse(200, document),
+    stickiness: { kind: 'client-address' },
+    shadow: { sampleRate: 1, captureLimitBytes: 256 * 1024, timeoutMs: 5000 },
+  };
+  const flags = createFakeFlagResolver();
+  const proxy = createPublicServer({
+    config: { legacyUrl, legacyTimeoutMs: 5000, hostHeader: 'rewrite' },
+    routes: createRouteTable([route]),
+    flags,
+    metrics,
+    logger,
+    observer: runner,
+  });
+  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}/api/items`;
+  const comparisons = async () =>
+    (await metrics.shadowComparisons.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const drops = async () => (await metrics.shadowDropped.get()).values.reduce((sum, v) => sum + v.value, 0);
+
+  console.log(
+    `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${availableParallelism()} CPUs`,
+  );
+  try {
+    // Modes alternate over several rounds so a burst of load from elsewhere on a shared machine lands
+    // on both rather than on one.
+    const results = { legacy: [] as LoadResult[], shadow: [] as LoadResult[] };
+    const counted = { comparisons: 0, dropped: 0 };
+    // CPU time of this process (proxy, shadow runner, writer) per request: unlike latency on a shared
+    // machine, it does not depend on what else is running.
+    const cpuMicros = { legacy: 0, shadow: 0 };
+    for (const mode of ['legacy', 'shadow'] as const) {
+      flags.set(route.flag, mode);
+      await runLoad(url, rate, 1);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of ['legacy', 'shadow'] as const) {
+        flags.set(route.flag, mode);
+        await runner.idle();
+        const [c0, d0] = [await comparisons(), await drops()];
+        const cpuStart = process.cpuUsage();
+        results[mode].push(await runLoad(url, rate, seconds));
+        await runner.idle();
+        const cpu = process.cpuUsage(cpuStart);
+        cpuMicros[mode] += cpu.user + cpu.system;
+        if (mode === 'shadow') {
+          counted.comparisons += (await comparisons()) - c0;
+          counted.dropped += (await drops()) - d0;
+        }
+      }
+    }
+    const summary = (mode: 'legacy' | 'shadow') => {
+      const latencies = results[mode].flatMap((r) => r.latencies).sort((a, b) => a - b);
+      const elapsed = results[mode].reduce((sum, r) => sum + r.elapsed, 0);
+      return {
+        rps: latencies.length / elapsed,
+        p50: quantile(latencies, 0.5),
+        p99: quantile(latencies, 0.99),
+        errors: results[mode].reduce((sum, r) => sum + r.errors, 0),
+        cpuPerRequest: cpuMicros[mode] / Math.max(1, latencies.length),
+      };
+    };
+    const legacy = summary('legacy');
+    const shadow = summary('shadow');
+    for (const [mode, figures] of [
+      ['legacy', legacy],
+      ['shadow', shadow],
+    ] as const) {
+      console.log(
+        `${mode.padEnd(7)} ${figures.rps.toFixed(0).padStart(6)} req/s  p50 ${figures.p50.toFixed(2).padStart(6)} ms  ` +
+          `p99 ${figures.p99.toFixed(2).padStart(6)} ms  CPU ${figures.cpuPerRequest.toFixed(0).padStart(4)} µs/request  errors ${figures.errors}`,
+      );
+    }
+    console.log(
+      `shadow/legacy p99: ${(shadow.p99 / legacy.p99).toFixed(2)}×  (comparisons ${counted.comparisons}, dropped ${counted.dropped})`,
+    );
+  } finally {
+    await proxy.close();
+    await runner.close();
+    await writer.close();
+    await legacyCaller.close();
+    await db?.destroy();
+    upstream.kill();
+  }
+}
+
+const loadChildAt = process.argv.indexOf('--load-child');
+if (loadChildAt !== -1) {
+  await loadChild(
+    process.argv[loadChildAt + 1] ?? '',
+    Number(process.argv[loadChildAt + 2]),
+    Number(process.argv[loadChildAt + 3]),
+  );
+} else {
+  await (latencyMode ? latencyBench() : compareBench());
 }
