@@ -37,6 +37,7 @@ interface LogRow {
 export function createPostgresLegacyChangeFeed(pool: pg.Pool): LegacyChangeFeed {
   return {
     feedName: 'legacy_to_new',
+    prune: (position: unknown) => pruneChangeLog(pool, position),
     async readChanges(position: unknown, limit: number): Promise<LegacyChangeBatch> {
       const from = parsePosition(position);
       const client = await pool.connect();

@@ -183,4 +183,21 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
       slow.release();
     }
   });
+
+  it('prunes change-log entries the committed checkpoint has passed, and only those', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    await legacySideWriteSquad(dbs.legacyPool, squadId, 2, 'after the checkpoint');
+    const feed = createPostgresLegacyChangeFeed(dbs.legacyPool);
+    const checkpoint = await dbs.newPool.query<{ position: unknown }>(
+      `SELECT position FROM strangler.sync_checkpoints`,
+    );
+
+    await feed.prune?.(checkpoint.rows[0]?.position);
+
+    const left = await dbs.legacyPool.query(`SELECT "Version"::text AS version FROM dbo."SyncChangeLog"`);
+    expect(left.rows).toEqual([{ version: '2' }]);
+    expect(await pollUntilQuiet()).toEqual({ applied: 1 });
+  });
 });

@@ -17,9 +17,15 @@ import { countConflicts, countResults, recordResults } from './sync-records.ts';
 export interface ChangePollerOptions {
   readonly batchSize: number;
   readonly idlePollMs: number;
+  /** How often feed entries behind the committed checkpoint are deleted (feeds that support it). */
+  readonly pruneEveryMs: number;
 }
 
-export const DEFAULT_POLLER_OPTIONS: ChangePollerOptions = { batchSize: 1000, idlePollMs: 100 };
+export const DEFAULT_POLLER_OPTIONS: ChangePollerOptions = {
+  batchSize: 1000,
+  idlePollMs: 100,
+  pruneEveryMs: 60_000,
+};
 
 export interface ChangePollerDeps {
   /** The new database: rows and the checkpoint are written here in one transaction. */
@@ -207,11 +213,24 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
     wake = undefined;
   }
 
+  let lastPrune = Date.now();
+  async function pruneIfDue(): Promise<void> {
+    if (feed.prune === undefined || Date.now() - lastPrune < options.pruneEveryMs) return;
+    lastPrune = Date.now();
+    const checkpoint = await pool.query<{ position: unknown }>(
+      `SELECT position FROM strangler.sync_checkpoints WHERE feed = $1`,
+      [feed.feedName],
+    );
+    const position = checkpoint.rows[0]?.position ?? null;
+    if (position !== null) await feed.prune(position);
+  }
+
   async function run(): Promise<void> {
     let failures = 0;
     while (running) {
       try {
         const result = await runOnce();
+        await pruneIfDue();
         failures = 0;
         if (result.entriesRead < options.batchSize) await sleep(options.idlePollMs);
       } catch (error: unknown) {

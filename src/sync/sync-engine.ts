@@ -102,6 +102,8 @@ export interface LegacyChangeBatch {
 export interface LegacyChangeFeed {
   readonly feedName: string;
   readChanges(position: unknown, limit: number): Promise<LegacyChangeBatch>;
+  /** Drops feed entries at or before a checkpoint already committed (the stand-in's log; SQL Server's own retention otherwise). */
+  prune?(position: unknown): Promise<number>;
 }
 
 export const rowMapKey = (entity: EntityName, key: string): string => `${entity}:${key}`;
