@@ -21,7 +21,15 @@ import { createTestDatabase, type TestDatabase } from '../testing/test-database.
 import { createLegacyCaller, type LegacyCaller } from './legacy-caller.ts';
 import { createNoiseModel } from './noise/noise-model.ts';
 import { createRedactor, REDACTED } from './redact.ts';
-import { createShadowRunner, shadowRuleProblems, type ShadowRunner } from './shadow-runner.ts';
+import {
+  createShadowRunner,
+  shadowRuleProblems,
+  withAcceptedPaths,
+  type AcceptedDifferences,
+  type ShadowRunner,
+} from './shadow-runner.ts';
+import { fingerprintOf } from './compare/fingerprint.ts';
+import { compiledRulesFor } from './compare/compare-rules.ts';
 import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from './store/shadow-migrations.ts';
 import { createShadowWriter, type ShadowWriter } from './store/shadow-writer.ts';
@@ -153,7 +161,9 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(options: { concurrency?: number; queueLimit?: number } = {}): Promise<Rig> {
+async function rig(
+  options: { concurrency?: number; queueLimit?: number; accepted?: AcceptedDifferences } = {},
+): Promise<Rig> {
   const flags = createFakeFlagResolver();
   const noise = createNoiseModel();
   const metrics = createMetrics({ defaultMetrics: false });
@@ -175,6 +185,7 @@ async function rig(options: { concurrency?: number; queueLimit?: number } = {}):
     queueLimit: options.queueLimit ?? 64,
     noiseSampleRate: 0,
     noiseWarmup: 3,
+    ...(options.accepted === undefined ? {} : { acceptedDifferences: () => options.accepted }),
   });
   // The proxy and the runner share one registry, as in src/main.ts.
   const proxy = await startProxy({
@@ -367,6 +378,40 @@ describe('shadow runner behind the public server', () => {
     }
   });
 
+  it('counts a difference QA accepted (by fingerprint or by path) as a match', async () => {
+    const byFingerprint = await rig({
+      accepted: { ignoredPaths: [], fingerprints: [fingerprintOf([{ path: '$.Score', kind: 'changed' }])] },
+    });
+    const byPath = await rig({ accepted: { ignoredPaths: ['$.Score'], fingerprints: [] } });
+    try {
+      for (const r of [byFingerprint, byPath]) {
+        r.flags.set('strangler.items', 'shadow');
+        await request(r.proxy.url, { path: '/api/items/12' });
+        await r.runner.idle();
+        expect(
+          await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
+            route: 'items',
+            outcome: 'mismatch',
+          }),
+        ).toBe(0);
+        // traceId and ServerTime are still learned noise; the Score difference no longer counts.
+        expect(
+          (await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
+            route: 'items',
+            outcome: 'noise',
+          })) +
+            (await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
+              route: 'items',
+              outcome: 'match',
+            })),
+        ).toBe(1);
+      }
+    } finally {
+      await byFingerprint.close();
+      await byPath.close();
+    }
+  });
+
   it('stops shadowing while the kill switch is on', async () => {
     const r = await rig();
     try {
@@ -398,5 +443,20 @@ describe('shadowRuleProblems', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^route a: /);
     expect(problems[1]).toMatch(/^route b: /);
+  });
+});
+
+describe('withAcceptedPaths', () => {
+  it('ignores accepted JSON paths and headers, and skips what cannot be ignored piecemeal', () => {
+    const base = compiledRulesFor({ headers: ['content-type', 'etag'], ignore: ['$.traceId'] });
+    const rules = withAcceptedPaths(base, [
+      '$.Items[*].Score',
+      'headers.etag',
+      'status',
+      'body',
+      '$.bad[?(x)]',
+    ]);
+    expect(rules.ignore.map((p) => p.source)).toEqual(['$.traceId', '$.Items[*].Score']);
+    expect(rules.headers).toEqual(['content-type']);
   });
 });

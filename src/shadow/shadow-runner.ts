@@ -159,15 +159,13 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       });
   };
 
+  // Keyed by the accepted-differences object: the cache hands out a new one only when QA's rules change.
+  const withAccepted = new WeakMap<AcceptedDifferences, CompiledCompareRules>();
+
   const rulesFor = (route: RouteRecord): CompiledCompareRules | undefined => {
+    let base: CompiledCompareRules;
     try {
-      const base = compiledRulesFor(route.shadow?.compare as Parameters<typeof compiledRulesFor>[0]);
-      const accepted = deps.acceptedDifferences?.(route.id);
-      if (accepted === undefined || accepted.ignoredPaths.length === 0) return base;
-      return compileCompareRules({
-        ...base.source,
-        ignore: [...(base.source.ignore ?? []), ...accepted.ignoredPaths],
-      });
+      base = compiledRulesFor(route.shadow?.compare as Parameters<typeof compiledRulesFor>[0]);
     } catch (error: unknown) {
       if (!badRules.has(route.id)) {
         badRules.add(route.id);
@@ -178,6 +176,20 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       }
       return undefined;
     }
+    const accepted = deps.acceptedDifferences?.(route.id);
+    if (accepted === undefined || accepted.ignoredPaths.length === 0) return base;
+    let compiled = withAccepted.get(accepted);
+    if (compiled === undefined) {
+      compiled = withAcceptedPaths(base, accepted.ignoredPaths, (path, error) =>
+        logger.warn('accepted difference path not applied', {
+          route: route.id,
+          path,
+          error: errorDetails(error),
+        }),
+      );
+      withAccepted.set(accepted, compiled);
+    }
+    return compiled;
   };
 
   const record = (
@@ -492,4 +504,36 @@ function groupPaths(differences: readonly Difference[]): { path: string; kind: s
   return [...seen.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : a.kind < b.kind ? -1 : 1,
   );
+}
+
+/**
+ * A route's rules plus the paths QA accepted. Accepted paths come from diff groups, so besides JSON paths
+ * they may name a header (`headers.etag`, no longer compared) or `status`/`body`, which cannot be
+ * ignored piecemeal and stay covered by the group's accepted fingerprint. A path that does not compile
+ * is skipped rather than taking the route's comparisons down with it.
+ */
+export function withAcceptedPaths(
+  base: CompiledCompareRules,
+  paths: readonly string[],
+  onInvalid: (path: string, error: unknown) => void = () => undefined,
+): CompiledCompareRules {
+  const ignore = [...(base.source.ignore ?? [])];
+  const droppedHeaders = new Set<string>();
+  for (const path of paths) {
+    if (path.startsWith('headers.')) {
+      droppedHeaders.add(path.slice('headers.'.length).toLowerCase());
+    } else if (path.startsWith('$')) {
+      try {
+        compileCompareRules({ ignore: [path] });
+        ignore.push(path);
+      } catch (error: unknown) {
+        onInvalid(path, error);
+      }
+    }
+  }
+  return compileCompareRules({
+    ...base.source,
+    headers: base.headers.filter((h) => !droppedHeaders.has(h)),
+    ignore,
+  });
 }
