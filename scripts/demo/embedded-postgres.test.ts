@@ -1,11 +1,15 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
 import { startTestPostgres } from '../../src/testing/embedded-test-postgres.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import {
+  assertTraversableByOthers,
+  EmbeddedPostgresError,
+  startEmbeddedPostgres,
+} from './embedded-postgres.ts';
 import type { RunningPostgres } from './embedded-postgres.ts';
 
 async function query(url: string, text: string): Promise<unknown[]> {
@@ -59,5 +63,20 @@ describe('startEmbeddedPostgres', () => {
     expect((await stat(path.join(server.dataDir, 'cluster', 'PG_VERSION'))).isFile()).toBe(true);
     await server.stop();
     await expect(stat(server.dataDir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('explains, instead of failing in initdb, when a parent directory hides the data dir from the postgres user', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'strangler-private-'));
+    cleanup.push(() => rm(root, { recursive: true, force: true }));
+    await mkdir(path.join(root, 'home'), { mode: 0o700 });
+    await chmod(path.join(root, 'home'), 0o700);
+    const error = await assertTraversableByOthers(path.join(root, 'home', 'project', 'data')).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EmbeddedPostgresError);
+    expect((error as Error).message).toContain(`chmod o+x ${path.join(root, 'home')}`);
+    await chmod(root, 0o755);
+    await chmod(path.join(root, 'home'), 0o711);
+    await expect(assertTraversableByOthers(path.join(root, 'home', 'data'))).resolves.toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,31 @@ async function readPassword(credentialsFile: string): Promise<string> {
   return password;
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to dataDir. A home
+ * directory such as /root (mode 700) would make initdb fail with a bare "permission denied"; say what to
+ * change instead.
+ */
+export async function assertTraversableByOthers(dir: string): Promise<void> {
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    // Directories still to be created get mkdir's default mode (0755), which is fine.
+    const mode = await stat(current).then(
+      (s) => s.mode,
+      (error: unknown) => {
+        if ((error as { code?: unknown }).code === 'ENOENT') return 0o755;
+        throw error;
+      },
+    );
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedPostgresError(
+        `PostgreSQL cannot run as root, so it runs as the "postgres" user, which cannot reach ${dir}: ` +
+          `${current} is not traversable by other users (chmod o+x ${current}, or choose a data directory elsewhere)`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const dataDir = path.resolve(options.dataDir);
   const clusterDir = path.join(dataDir, 'cluster');
@@ -91,6 +116,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     options.onLog?.(text.trimEnd());
   };
 
+  if (asRoot) await assertTraversableByOthers(dataDir);
   await mkdir(dataDir, { recursive: true });
   // As root, the `postgres` user has to reach cluster/ through dataDir (mkdtemp makes 0700 directories).
   if (asRoot) await chmod(dataDir, 0o755);
