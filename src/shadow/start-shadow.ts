@@ -3,7 +3,6 @@ import type { HostHeaderMode } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { createAcceptedDifferencesCache } from './accepted-differences-cache.ts';
 import { createLegacyCaller } from './legacy-caller.ts';
 import { createNoiseModel } from './noise/noise-model.ts';
 import { createRedactor, type RedactionOptions } from './redact.ts';
@@ -21,11 +20,8 @@ export interface StartShadowDeps {
   readonly logger: Logger;
   readonly redaction?: RedactionOptions;
   readonly killSwitchOn?: () => boolean;
-  /** QA's accepted differences per route (e.g. ReportStore.loadAcceptedRules) and the routes to load. */
-  readonly acceptedDifferences?: {
-    readonly load: (routeId: string) => Promise<AcceptedDifferences>;
-    readonly routeIds: readonly string[];
-  };
+  /** QA's accepted differences, looked up synchronously (src/qa-reports/accepted-rules-cache.ts). */
+  readonly acceptedDifferences?: (routeId: string) => AcceptedDifferences | undefined;
   readonly concurrency?: number;
   readonly queueLimit?: number;
   readonly noiseSampleRate?: number;
@@ -42,8 +38,7 @@ export interface Shadow {
 
 /**
  * Builds the shadow comparison subsystem from its parts (for src/main.ts): store, batching writer,
- * noise model seeded with what earlier runs learned, legacy caller, runner, retention, QA's accepted
- * differences. A store that is down at startup only costs the learned noise, never the start.
+ * noise model seeded with what earlier runs learned, legacy caller, runner, retention. A store that is down at startup only costs the learned noise, never the start.
  */
 export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
   const { logger, metrics } = deps;
@@ -54,11 +49,6 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
   } catch (error: unknown) {
     logger.warn('learned shadow noise could not be loaded; learning again', { error: errorDetails(error) });
   }
-  const accepted =
-    deps.acceptedDifferences === undefined
-      ? undefined
-      : createAcceptedDifferencesCache({ ...deps.acceptedDifferences, logger });
-  await accepted?.refresh();
   const writer = createShadowWriter({
     store,
     metrics,
@@ -82,7 +72,7 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
     ...(deps.queueLimit === undefined ? {} : { queueLimit: deps.queueLimit }),
     ...(deps.noiseSampleRate === undefined ? {} : { noiseSampleRate: deps.noiseSampleRate }),
     ...(deps.killSwitchOn === undefined ? {} : { killSwitchOn: deps.killSwitchOn }),
-    ...(accepted === undefined ? {} : { acceptedDifferences: accepted.get }),
+    ...(deps.acceptedDifferences === undefined ? {} : { acceptedDifferences: deps.acceptedDifferences }),
   });
   const retention = startShadowRetention({
     store,
@@ -95,7 +85,6 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
     close() {
       // Idempotent: shutdown paths (signal handler, tests) may both call it.
       closing ??= (async () => {
-        accepted?.stop();
         await runner.close();
         await writer.close();
         await retention.stop();
