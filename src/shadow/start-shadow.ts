@@ -38,7 +38,8 @@ export interface Shadow {
 
 /**
  * Builds the shadow comparison subsystem from its parts (for src/main.ts): store, batching writer,
- * noise model seeded with what earlier runs learned, legacy caller, runner, retention. A store that is down at startup only costs the learned noise, never the start.
+ * noise model seeded with what earlier runs learned, legacy caller, runner, retention. A store that is
+ * down at startup only costs the learned noise, never the start.
  */
 export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
   const { logger, metrics } = deps;
