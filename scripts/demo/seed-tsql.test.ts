@@ -23,7 +23,9 @@ describe('seed queries on SQL Server', () => {
     expect(batches.reduce((n, b) => n + b.parameters.length / columns(b.sql), 0)).toBe(rows);
     expect(Math.max(...batches.map((b) => b.parameters.length))).toBeLessThan(2100);
     // Batches of one table differ only in their row count: parse the first of each (the parser is slow).
-    const firstPerTable = new Map(batches.map((b) => [b.sql.slice(0, b.sql.indexOf('(')), b]).reverse());
+    const firstPerTable = new Map(
+      batches.map((b) => [b.sql.slice(0, b.sql.indexOf('(')), b] as const).reverse(),
+    );
     expect(firstPerTable.size).toBe(3);
     for (const b of firstPerTable.values()) assertTsqlSyntax(b.sql);
   });
