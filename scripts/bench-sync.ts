@@ -3,8 +3,9 @@
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node scripts/bench-sync.ts
  *     [--events 20000] [--rate 500] [--seconds 10] [--recon-rows 1000000]
  * 1. relay throughput: a backlog of outbox events applied to the legacy stand-in (rows/s; target ≥ 5k);
- * 2. end-to-end lag at a steady write rate: commit on PostgreSQL → committed on legacy (p50/p99; target
- *    p99 < 1 s), with the relay running as it does in production (polling loop);
+ * 2. end-to-end lag at a steady write rate, both directions: commit on PostgreSQL → committed on legacy,
+ *    and legacy write → applied on PostgreSQL (p50/p99; target p99 < 1 s), with the relay and the change
+ *    poller running as they do in production (polling loops);
  * 3. reconciliation of N rows per side with one planted difference (time; target < 30 s for 1M).
  */
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 
 import { createPostgresLegacySyncEngine } from '../adapters/postgres/sync-engine.ts';
 import { createSilentLogger } from '../src/observability/logger.ts';
+import { createChangePoller } from '../src/sync/change-poller.ts';
 import { enqueueChangePg, enqueueUpserts } from '../src/sync/outbox.ts';
 import { createOutboxRelay } from '../src/sync/outbox-relay.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
@@ -39,7 +41,7 @@ const percentile = (sorted: readonly number[], p: number): number =>
 
 async function reset(dbs: SyncTestDatabases): Promise<void> {
   await dbs.newPool.query(
-    'TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.recon_run CASCADE; TRUNCATE wellness_entries, athletes, squads',
+    'TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_checkpoints, strangler.recon_run CASCADE; TRUNCATE wellness_entries, athletes, squads',
   );
   await dbs.legacyPool.query(
     'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
@@ -149,6 +151,68 @@ async function steadyLag(dbs: SyncTestDatabases, rate: number, seconds: number):
   );
 }
 
+/** Legacy writes at a steady rate, the change poller running: legacy commit → applied on PostgreSQL. */
+async function steadyLagFromLegacy(dbs: SyncTestDatabases, rate: number, seconds: number): Promise<void> {
+  await reset(dbs);
+  const squads = (await dbs.newPool.query<{ id: string }>('SELECT id::text AS id FROM squads')).rows.map(
+    (r) => r.id,
+  );
+  const poller = createChangePoller({
+    pool: dbs.newPool,
+    feed: createPostgresLegacySyncEngine(dbs.legacyPool).feed,
+    ownership,
+    logger,
+    options: { idlePollMs: 20 },
+  });
+  poller.start();
+  const tickMs = 20;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const end = Date.now() + seconds * 1000;
+  let written = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  let next = Date.now();
+  while (Date.now() < end) {
+    for (let i = 0; i < perTick; i += 1) {
+      written += 1;
+      const id = randomUUID();
+      const p = dbs.legacyPool
+        .query(
+          `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "IsActive", "Version")
+           VALUES ($1, $2, 'Lag', 'Legacy', $3, '2000-01-01', true, 1)`,
+          [id, squads[written % squads.length] ?? '', `${id}@example.test`],
+        )
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    next += tickMs;
+    const wait = next - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  await Promise.all(inFlight);
+  for (;;) {
+    const applied = await dbs.newPool.query<{ n: string }>(`SELECT count(*) AS n FROM athletes`);
+    if (Number(applied.rows[0]?.n) >= written) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await poller.stop();
+  // Written on legacy (change-log time) → applied on PostgreSQL (the applying transaction's audit time).
+  const changed = await dbs.legacyPool.query<{ key: string; at: Date }>(
+    `SELECT "EntityKey" AS key, "ChangedAt" AS at FROM dbo."SyncChangeLog" WHERE "TableName" = 'Athletes'`,
+  );
+  const applied = await dbs.newPool.query<{ key: string; at: Date }>(
+    `SELECT entity_key AS key, at FROM strangler.sync_audit WHERE direction = 'legacy_to_new' AND entity = 'athletes'`,
+  );
+  const appliedAt = new Map(applied.rows.map((r) => [r.key, r.at.getTime()]));
+  const lags = changed.rows
+    .map((r) => (appliedAt.get(r.key) ?? NaN) - r.at.getTime())
+    .filter((ms) => Number.isFinite(ms))
+    .sort((a, b) => a - b);
+  console.log(
+    `end-to-end lag legacy → PostgreSQL at ${rate} writes/s for ${seconds} s (${written} writes): ` +
+      `p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms, max ${percentile(lags, 100).toFixed(1)} ms (target p99 < 1000 ms)`,
+  );
+}
+
 async function reconciliation(dbs: SyncTestDatabases, rows: number): Promise<void> {
   await dbs.newPool.query(
     'TRUNCATE strangler.recon_run CASCADE; TRUNCATE wellness_entries, athletes, squads',
@@ -190,6 +254,7 @@ try {
   await relayThroughput(dbs, Number(values.events), 1);
   await relayThroughput(dbs, Number(values.events), 2);
   await steadyLag(dbs, Number(values.rate), Number(values.seconds));
+  await steadyLagFromLegacy(dbs, Number(values.rate), Number(values.seconds));
   await reconciliation(dbs, Number(values['recon-rows']));
 } finally {
   await dbs.close();

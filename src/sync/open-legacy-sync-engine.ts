@@ -33,8 +33,10 @@ export function openLegacySyncEngine(
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 4,
-    // An unreachable legacy database must fail fast so the relay backs off instead of hanging.
+    // An unreachable or hung legacy database must fail fast so the relay backs off (and releases its
+    // claims) instead of holding them until a TCP timeout.
     connectionTimeoutMillis: 5000,
+    query_timeout: 30_000,
     application_name: options.applicationName ?? 'strangler-sync',
   });
   pool.on('error', () => undefined);
