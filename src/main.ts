@@ -64,12 +64,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
   const closers: Closer[] = [];
-  const shutdown = installShutdown(closers, logger);
+  const { shutdown, startupFinished } = installShutdown(closers, logger);
 
   try {
     const demo = await startDemoEnvironment(config, logger);
     closers.push(['demo environment', () => demo.stop()]);
     await run(config, demo, logger, metrics, closers);
+    await startupFinished();
   } catch (error: unknown) {
     if (error instanceof RouteValidationError) {
       console.error(error.message);
@@ -311,8 +312,16 @@ function mountSyncApi(
   });
 }
 
-function installShutdown(closers: Closer[], logger: Logger): (code: number) => Promise<void> {
+function installShutdown(
+  closers: Closer[],
+  logger: Logger,
+): { shutdown: (code: number) => Promise<void>; startupFinished: () => Promise<void> } {
   let stopping = false;
+  // A signal while starting cannot stop what is still being started (the demo environment registers its
+  // closer only once it is up): exiting then killed the embedded PostgreSQL mid-initdb and left a DATA_DIR
+  // that never started again. So the stop waits for startup to finish; a second signal still exits now.
+  let starting = true;
+  let stopRequested = false;
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
@@ -329,15 +338,24 @@ function installShutdown(closers: Closer[], logger: Logger): (code: number) => P
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (stopping) {
+      if (stopping || stopRequested) {
         // A second Ctrl-C means now.
         process.exit(130);
+      }
+      if (starting) {
+        stopRequested = true;
+        logger.info(`${signal} received while starting; stopping once startup completes (again to exit now)`);
+        return;
       }
       logger.info(`${signal} received, stopping`);
       void shutdown(0);
     });
   }
-  return shutdown;
+  const startupFinished = async (): Promise<void> => {
+    starting = false;
+    if (stopRequested) await shutdown(0);
+  };
+  return { shutdown, startupFinished };
 }
 
 await main();

@@ -48,6 +48,8 @@ export interface StartOptions {
   /** Extra environment (LOG_LEVEL …). */
   readonly env?: Readonly<Record<string, string>>;
   readonly bannerTimeoutMs?: number;
+  /** Called right after spawn, before the banner (to signal the process while it is starting). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Variables that would take the process off the demo path or change how Node runs it. */
@@ -90,6 +92,7 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  options.onSpawn?.(child);
 
   const bannerTimeoutMs = options.bannerTimeoutMs ?? 90_000;
   const addresses = await new Promise<StranglerAddresses>((resolve, reject) => {
