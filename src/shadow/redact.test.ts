@@ -113,4 +113,14 @@ describe('redaction before storage', () => {
       new: REDACTED,
     });
   });
+
+  it('cuts off bodies nested deeper than it stores, so masking and storage cannot overflow the stack', () => {
+    const deep = `${'['.repeat(50_000)}1${']'.repeat(50_000)}`;
+    const stored = createRedactor().response({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(deep),
+    });
+    expect(JSON.stringify(stored.body)).toContain('nested deeper than 256 levels');
+  });
 });

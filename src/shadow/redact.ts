@@ -190,9 +190,12 @@ function mask(d: Difference): Difference {
   };
 }
 
+/** Deeper than this a stored body is cut off: samples can echo client input, and masking recurses. */
+const MAX_STORED_DEPTH = 256;
+
 function redactValue(value: unknown, path: PathSegment[], patterns: readonly PathPattern[]): unknown {
-  if (patterns.length === 0) return value;
-  if (path.length > 0 && patterns.some((p) => matchesPath(p, path))) return REDACTED;
+  if (path.length > MAX_STORED_DEPTH) return `[nested deeper than ${MAX_STORED_DEPTH} levels]`;
+  if (path.length > 0 && patterns.length > 0 && patterns.some((p) => matchesPath(p, path))) return REDACTED;
   if (Array.isArray(value)) {
     return value.map((element, i) => redactValue(element, [...path, i], patterns));
   }

@@ -290,37 +290,42 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
 
     if (safe && wantsNoiseSample(route.id)) await learnNoise(route, request, legacy, rules, settings);
 
-    const result = compareExchanges(legacy, candidate, rules);
-    noise.observeRaw(route.id, result.differences);
-    if (result.equal) {
-      record(route, 'match', latency);
-      return;
-    }
-    const { real, noise: noisy } = noise.classify(route.id, result.differences);
-    if (real.length === 0) {
-      record(route, 'noise', latency);
-      return;
-    }
-    const fingerprint = fingerprintOf(real);
-    if (deps.acceptedDifferences?.(route.id)?.fingerprints.includes(fingerprint) === true) {
-      record(route, 'match', latency);
-      return;
-    }
-    const personalData = rules.redactPaths;
-    record(route, 'mismatch', latency, {
-      group: {
-        fingerprint,
-        paths: groupPaths(real),
-        sample: {
-          capturedAt: now(),
-          request: redactor.request(request, personalData),
-          legacy: redactor.response(legacy, personalData),
-          candidate: redactor.response(candidate, personalData),
-          diffs: redactor.differences(real, personalData),
-          noise: redactor.differences(noisy, personalData),
+    try {
+      const result = compareExchanges(legacy, candidate, rules);
+      noise.observeRaw(route.id, result.differences);
+      if (result.equal) {
+        record(route, 'match', latency);
+        return;
+      }
+      const { real, noise: noisy } = noise.classify(route.id, result.differences);
+      if (real.length === 0) {
+        record(route, 'noise', latency);
+        return;
+      }
+      const fingerprint = fingerprintOf(real);
+      if (deps.acceptedDifferences?.(route.id)?.fingerprints.includes(fingerprint) === true) {
+        record(route, 'match', latency);
+        return;
+      }
+      const personalData = rules.redactPaths;
+      record(route, 'mismatch', latency, {
+        group: {
+          fingerprint,
+          paths: groupPaths(real),
+          sample: {
+            capturedAt: now(),
+            request: redactor.request(request, personalData),
+            legacy: redactor.response(legacy, personalData),
+            candidate: redactor.response(candidate, personalData),
+            diffs: redactor.differences(real, personalData),
+            noise: redactor.differences(noisy, personalData),
+          },
         },
-      },
-    });
+      });
+    } catch (error: unknown) {
+      // A pathological body (or a bug) costs this comparison only.
+      record(route, 'error', latency, {}, `comparison failed: ${describe(error)}`);
+    }
   };
 
   const wantsNoiseSample = (routeId: string): boolean => {

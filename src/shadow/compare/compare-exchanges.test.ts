@@ -306,3 +306,13 @@ describe('number literals', () => {
     ).toEqual([{ path: '$[Id=1].S', kind: 'changed', legacy: '2.50', new: '2.5' }]);
   });
 });
+
+describe('hostile bodies', () => {
+  it('compares bodies nested deeper than the walk goes without overflowing the stack', () => {
+    const deep = (leaf: string) => `${'['.repeat(50_000)}"${leaf}"${']'.repeat(50_000)}`;
+    expect(diffs(deep('a'), deep('a').replace('[[', '[ ['))).toEqual([]);
+    const [difference] = diffs(deep('a'), deep('b'));
+    expect(difference?.kind).toBe('changed');
+    expect(difference?.legacy).toMatch(/nested deeper than/);
+  });
+});

@@ -247,6 +247,40 @@ export function instantOf(value: string): string | undefined {
   return `utc:${wall - offsetMinutes * 60_000}.${nanos}`;
 }
 
+const MAX_DEPTH = 256;
+const TOO_DEEP = `[nested deeper than ${MAX_DEPTH} levels]`;
+
+/** Exact equality (number literals included) with an explicit stack: no depth limit. */
+function deepEqual(l: unknown, n: unknown): boolean {
+  const stack: [unknown, unknown][] = [[l, n]];
+  for (let pair = stack.pop(); pair !== undefined; pair = stack.pop()) {
+    const [a, b] = pair;
+    if (a === b) continue;
+    const type = jsonType(a);
+    if (type !== jsonType(b)) return false;
+    if (type === 'number') {
+      if (numberSource(a) !== numberSource(b)) return false;
+    } else if (type === 'array') {
+      const aa = a as unknown[];
+      const bb = b as unknown[];
+      if (aa.length !== bb.length) return false;
+      for (let i = 0; i < aa.length; i++) stack.push([aa[i], bb[i]]);
+    } else if (type === 'object') {
+      const ao = a as Record<string, unknown>;
+      const bo = b as Record<string, unknown>;
+      const keys = Object.keys(ao);
+      if (keys.length !== Object.keys(bo).length) return false;
+      for (const key of keys) {
+        if (!Object.hasOwn(bo, key)) return false;
+        stack.push([ao[key], bo[key]]);
+      }
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 class Walker {
   readonly differences: Difference[] = [];
   truncated = false;
@@ -284,6 +318,12 @@ class Walker {
   /** `path` is a stack shared by the whole walk: pushed and popped, copied only into a Difference. */
   walk(l: unknown, n: unknown, path: PathSegment[]): void {
     if (this.truncated || this.ignored(path)) return;
+    if (path.length > MAX_DEPTH) {
+      // Responses can echo client input; a body nested thousands deep must not overflow the stack.
+      if (!deepEqual(l, n))
+        this.add({ path: formatPath(path), kind: 'changed', legacy: TOO_DEEP, new: TOO_DEEP });
+      return;
+    }
     const lt = jsonType(l);
     const nt = jsonType(n);
     if (lt !== nt) {

@@ -14,7 +14,14 @@ export interface PostgresShadowStoreOptions {
  * the `\u0000` escapes JSON.stringify produced (not an escaped backslash followed by `u0000`).
  */
 export function toJsonb(value: unknown): string {
-  return JSON.stringify(value ?? null).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+  let text: string;
+  try {
+    text = JSON.stringify(value ?? null);
+  } catch {
+    // Nested too deep to serialise: one sample must not fail the batch it is in.
+    text = JSON.stringify('[value not storable]');
+  }
+  return text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
 }
 
 /**
