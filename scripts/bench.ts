@@ -10,7 +10,9 @@
  * BENCH_ROUNDS (1: interleaved rounds, the median round is shown),
  * BENCH_NGINX_WORKERS (1: one nginx worker against one strangler process; STRANGLER_WORKERS=N runs
  * strangler as N cluster workers for the N-against-N comparison), BENCH_PROFILE=1 writes a
- * CPU profile of strangler (node --cpu-prof) into artifacts/bench-profile/, LOG_LEVEL for strangler.
+ * CPU profile of strangler (node --cpu-prof) into artifacts/bench-profile/, LOG_LEVEL for strangler,
+ * BENCH_ENGINES (undici,http-proxy-middleware: one strangler process per forwarding engine, each
+ * measured on the catch-all and the route).
  * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
  */
 import { execFileSync, fork, spawn } from 'node:child_process';
@@ -34,6 +36,10 @@ const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
  */
 const only = (process.env.BENCH_ONLY ?? 'direct,nginx,catch-all,route').split(',').map((name) => name.trim());
 const wanted = (name: string): boolean => only.includes(name);
+const engines = (process.env.BENCH_ENGINES ?? 'undici,http-proxy-middleware')
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name) => name !== '');
 
 interface Result {
   readonly name: string;
@@ -70,10 +76,12 @@ function forkWithPort(
   script: string,
   args: readonly string[],
   execArgv: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Started> {
   const child = fork(new URL(script, import.meta.url), [...args], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     execArgv: [...execArgv],
+    env,
   });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -250,7 +258,7 @@ function print(results: readonly Result[]): void {
   const nginx = results.find((r) => r.name === 'nginx');
   const pad = (text: string, width: number): string => text.padStart(width);
   console.log(
-    `\n${'target'.padEnd(20)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}` +
+    `\n${'target'.padEnd(27)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}` +
       `${pad('vs direct', 11)}${pad('vs nginx', 10)}${pad('p50/nginx', 11)}${pad('cpu µs/req', 12)}`,
   );
   for (const r of results) {
@@ -258,7 +266,7 @@ function print(results: readonly Result[]): void {
       base === undefined ? '-' : `${(r.requestsPerSecond / base.requestsPerSecond).toFixed(2)}x`;
     const p50Ratio = nginx === undefined ? '-' : `${(r.p50Ms / nginx.p50Ms).toFixed(2)}x`;
     console.log(
-      `${r.name.padEnd(20)}${pad(r.requestsPerSecond.toFixed(0), 10)}${pad(r.p50Ms.toFixed(2), 9)}` +
+      `${r.name.padEnd(27)}${pad(r.requestsPerSecond.toFixed(0), 10)}${pad(r.p50Ms.toFixed(2), 9)}` +
         `${pad(r.p99Ms.toFixed(2), 9)}${pad(String(r.errors), 8)}${pad(ratio(direct), 11)}${pad(ratio(nginx), 10)}` +
         `${pad(p50Ratio, 11)}${pad(r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1), 12)}`,
     );
@@ -285,11 +293,20 @@ async function main(): Promise<void> {
   try {
     const upstream = await forkWithPort('./bench/upstream-server.ts', []);
     const profileDir = join(process.cwd(), 'artifacts', 'bench-profile');
-    const strangler = await forkWithPort(
-      './bench/strangler-server.ts',
-      [`http://127.0.0.1:${upstream.port}`],
-      profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    );
+    const stranglers: { engine: string; started: Started }[] = [];
+    if (wanted('catch-all') || wanted('route')) {
+      for (const engine of engines) {
+        stranglers.push({
+          engine,
+          started: await forkWithPort(
+            './bench/strangler-server.ts',
+            [`http://127.0.0.1:${upstream.port}`],
+            profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, engine)}`] : [],
+            { ...process.env, PROXY_ENGINE: engine },
+          ),
+        });
+      }
+    }
     const proxy = nginx === undefined ? undefined : await startNginx(nginx, upstream.port, dir);
     const legacyHref = `http://127.0.0.1:${upstream.port}`;
     const reference = async (kind: string): Promise<Started | undefined> =>
@@ -306,7 +323,7 @@ async function main(): Promise<void> {
     console.log(
       `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up, ${roundCount} round(s); ` +
         '1 KB JSON GET; ' +
-        `strangler: ${process.env.STRANGLER_WORKERS ?? 1} node process(es) (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); ` +
+        `strangler: ${process.env.STRANGLER_WORKERS ?? 1} node process(es) per engine (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); ` +
         `nginx: ${nginxWorkers} worker(s); load average ${loadavg()
           .map((value) => value.toFixed(1))
           .join(' ')}`,
@@ -321,8 +338,11 @@ async function main(): Promise<void> {
     add('node:http floor', nodeFloor, '/api/other');
     add('hpm bare', hpmBare, '/api/other');
     add('express+hpm default', hpmExpress, '/api/other');
-    if (wanted('catch-all')) add('strangler catch-all', strangler, '/api/other');
-    if (wanted('route')) add('strangler route', strangler, '/api/athletes');
+    for (const { engine, started } of stranglers) {
+      const label = engine === 'http-proxy-middleware' ? 'hpm' : engine;
+      if (wanted('catch-all')) add(`strangler catch-all ${label}`, started, '/api/other');
+      if (wanted('route')) add(`strangler route ${label}`, started, '/api/athletes');
+    }
     // Rounds interleave the targets so a burst of load elsewhere on the machine hits all of them;
     // the table shows each target's median round (by req/s).
     const rounds: Result[][] = targets.map(() => []);

@@ -3,19 +3,28 @@
  * logging at info into stdout, which the bench discards; a metrics registry with the default
  * process metrics; the real route table with one route in legacy mode). Forked by scripts/bench.ts.
  * STRANGLER_WORKERS=N runs N processes sharing the port through node:cluster, the way nginx runs N
- * workers; the default is one process.
+ * workers; the default is one process. PROXY_ENGINE picks the forwarding engine (legacy-forwarder.ts).
  */
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { jsonResponse } from '../../src/handlers/new-handler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { DEFAULT_LEGACY_ENGINE, isLegacyEngine } from '../../src/proxy/legacy-forwarder.ts';
+import type { LegacyEngine } from '../../src/proxy/legacy-forwarder.ts';
 import { createPublicServer } from '../../src/proxy/public-server.ts';
 import { createRouteTable } from '../../src/routing/route-table.ts';
 import { createFakeFlagResolver } from '../../src/testing/fake-flag-resolver.ts';
 
 const legacyUrl = new URL(process.argv[2] ?? 'http://127.0.0.1:1');
 const workers = Number(process.env.STRANGLER_WORKERS ?? 1);
+const engine = legacyEngineFrom(process.env.PROXY_ENGINE);
+
+function legacyEngineFrom(value: string | undefined): LegacyEngine {
+  if (value === undefined || value === '') return DEFAULT_LEGACY_ENGINE;
+  if (!isLegacyEngine(value)) throw new Error(`PROXY_ENGINE=${value} is not a forwarding engine`);
+  return value;
+}
 
 function serve(onListening: (port: number) => void): () => Promise<void> {
   const routes = createRouteTable([
@@ -34,6 +43,7 @@ function serve(onListening: (port: number) => void): () => Promise<void> {
     flags: createFakeFlagResolver({ 'strangler.athletes-list': 'legacy' }),
     metrics: createMetrics(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
+    legacyEngine: engine,
   });
   publicServer.server.listen(0, '127.0.0.1', () => {
     onListening((publicServer.server.address() as AddressInfo).port);

@@ -11,8 +11,9 @@ import { SAFE_METHODS } from '../routing/route.ts';
 import { exchangeOf } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { responseHeaders } from './forward-headers.ts';
-import { problemBody, sendProblem } from './problem-response.ts';
-import { LegacyTimeoutError, statusForUpstreamError, upstreamErrorCode } from './upstream-error.ts';
+import { createLegacyFailureReporter } from './legacy-failure.ts';
+import { createUndiciForwarder } from './undici-forwarder.ts';
+import { LegacyTimeoutError, upstreamErrorCode } from './upstream-error.ts';
 
 export interface LegacyForwarderDeps {
   readonly legacyUrl: URL;
@@ -20,8 +21,19 @@ export interface LegacyForwarderDeps {
   readonly logger: Logger;
   /** How long legacy may take to answer a WebSocket handshake. */
   readonly upgradeTimeoutMs: number;
-  /** Keep-alive pool to legacy; the forwarder makes its own when omitted. */
+  /** Keep-alive pool to legacy for the http-proxy-middleware engine; made here when omitted. */
   readonly agent?: http.Agent;
+  /** Which client carries plain requests to legacy (WebSocket upgrades always use http-proxy-middleware). */
+  readonly engine?: LegacyEngine;
+}
+
+/** The forwarding engines for plain requests; PROXY_ENGINE picks one. */
+export const LEGACY_ENGINES = ['undici', 'http-proxy-middleware'] as const;
+export type LegacyEngine = (typeof LEGACY_ENGINES)[number];
+export const DEFAULT_LEGACY_ENGINE: LegacyEngine = 'http-proxy-middleware';
+
+export function isLegacyEngine(value: string): value is LegacyEngine {
+  return (LEGACY_ENGINES as readonly string[]).includes(value);
 }
 
 export interface LegacyForwarder {
@@ -30,7 +42,7 @@ export interface LegacyForwarder {
   /** Proxies a WebSocket handshake and then the raw sockets both ways. */
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
   /** Closes pooled connections to legacy. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 /*
@@ -59,6 +71,7 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
   };
   const agent = deps.agent ?? new http.Agent(agentOptions);
 
+  const reportFailure = createLegacyFailureReporter({ metrics, logger });
   const reportError = (error: Error, req?: IncomingMessage, res?: ServerResponse | Socket): void => {
     if (req === undefined || res === undefined) {
       logger.error('legacy forwarder failed', { error: errorDetails(error) });
@@ -76,41 +89,7 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
       forward(req, res);
       return;
     }
-    const status = statusForUpstreamError(code);
-    const route = exchange?.route ?? 'unknown';
-    const requestId = exchange?.requestId ?? '';
-    if (exchange !== undefined) exchange.upstreamError = code;
-    metrics.upstreamErrors.labels(route, code).inc();
-    logger.warn('legacy call failed', {
-      requestId,
-      route,
-      method: req.method,
-      path: pathOf(req.url),
-      status,
-      code,
-      error: errorDetails(error),
-    });
-    const problem = {
-      status,
-      title: status === 504 ? 'Gateway Timeout' : 'Bad Gateway',
-      detail:
-        status === 504
-          ? 'The upstream service did not answer in time.'
-          : 'The upstream service is unavailable.',
-      requestId,
-    };
-    if ('writeHead' in res) {
-      sendProblem(res, problem);
-    } else if (res.bytesWritten > 0 || res.destroyed) {
-      res.destroy();
-    } else {
-      // A failed WebSocket handshake: the raw socket has seen nothing yet, so it gets a real answer.
-      const body = problemBody(problem);
-      res.end(
-        `HTTP/1.1 ${status} ${problem.title}\r\ncontent-type: application/problem+json\r\n` +
-          `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
-      );
-    }
+    reportFailure(error, code, req, res);
   };
 
   const intermediaryPlugin: Plugin = (proxyServer) => {
@@ -185,6 +164,25 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     });
   };
 
+  if ((deps.engine ?? DEFAULT_LEGACY_ENGINE) === 'undici') {
+    const undici = createUndiciForwarder({
+      legacyUrl,
+      logger,
+      reportFailure,
+      defaultTimeoutMs: deps.upgradeTimeoutMs,
+    });
+    return {
+      forward: undici.forward,
+      upgrade(req, socket, head) {
+        wsProxy.upgrade(req, socket, head);
+      },
+      async close() {
+        if (ownAgent) agent.destroy();
+        await undici.close();
+      },
+    };
+  }
+
   return {
     forward,
     upgrade(req, socket, head) {
@@ -192,6 +190,7 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     },
     close() {
       if (ownAgent) agent.destroy();
+      return Promise.resolve();
     },
   };
 }
@@ -211,10 +210,4 @@ function isStaleConnection(
     req.headers['transfer-encoding'] === undefined &&
     (req.headers['content-length'] === undefined || req.headers['content-length'] === '0')
   );
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
 import { metricValue, request, startProxy, startUpstream } from './proxy-test-harness.ts';
+import { LEGACY_ENGINES } from './legacy-forwarder.ts';
 
 /** What legacy saw, for assertions on the forwarded request. */
 interface Seen {
@@ -17,7 +18,7 @@ interface Seen {
   socketPort: number;
 }
 
-describe('legacy forwarding (catch-all)', () => {
+describe.each(LEGACY_ENGINES)('legacy forwarding (catch-all) (%s engine)', (engine) => {
   let upstream: Upstream;
   let proxy: Proxy;
   const seen: Seen[] = [];
@@ -48,7 +49,7 @@ describe('legacy forwarding (catch-all)', () => {
         });
       },
     );
-    proxy = await startProxy({ legacyUrl: upstream.url });
+    proxy = await startProxy({ engine, legacyUrl: upstream.url });
   });
 
   afterAll(async () => {
@@ -247,7 +248,7 @@ describe('legacy forwarding (catch-all)', () => {
     await request(proxy.url, { path: '/host', headers: { host: 'api.example.com' } });
     expect(last().headers.host).toBe(upstream.url.host);
 
-    const preserving = await startProxy({ legacyUrl: upstream.url, hostHeader: 'preserve' });
+    const preserving = await startProxy({ engine, legacyUrl: upstream.url, hostHeader: 'preserve' });
     try {
       await request(preserving.url, { path: '/host', headers: { host: 'api.example.com' } });
       expect(last().headers.host).toBe('api.example.com');
@@ -339,7 +340,7 @@ describe('legacy forwarding (catch-all)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const orphan = await startProxy({ legacyUrl: new URL(`http://127.0.0.1:${port}`) });
+    const orphan = await startProxy({ engine, legacyUrl: new URL(`http://127.0.0.1:${port}`) });
     try {
       const status = await new Promise<number>((resolve, reject) => {
         const ws = new WebSocket(`ws://127.0.0.1:${orphan.port}/socket`);
@@ -386,7 +387,7 @@ describe('legacy forwarding (catch-all)', () => {
   });
 
   it('answers 504 problem+json when legacy is slower than the timeout, and counts it', async () => {
-    const quick = await startProxy({ legacyUrl: upstream.url, legacyTimeoutMs: 200 });
+    const quick = await startProxy({ engine, legacyUrl: upstream.url, legacyTimeoutMs: 200 });
     try {
       const started = Date.now();
       const res = await request(quick.url, { path: '/slow', headers: { 'x-request-id': 'slow-1' } });
@@ -423,7 +424,7 @@ describe('legacy forwarding (catch-all)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const orphan = await startProxy({ legacyUrl: new URL(`http://127.0.0.1:${port}`) });
+    const orphan = await startProxy({ engine, legacyUrl: new URL(`http://127.0.0.1:${port}`) });
     try {
       const res = await request(orphan.url, { path: '/anything' });
       expect(res.status).toBe(502);

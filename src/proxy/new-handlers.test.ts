@@ -7,6 +7,7 @@ import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
 import type { ObservedExchange } from './exchange-observer.ts';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
 import { metricValue, request, startProxy, startUpstream } from './proxy-test-harness.ts';
+import { LEGACY_ENGINES } from './legacy-forwarder.ts';
 
 function route(id: string, path: string, handler: NewHandler, extra: Partial<RouteRecord> = {}): RouteRecord {
   return {
@@ -32,7 +33,7 @@ function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
   });
 }
 
-describe('matched routes and new handlers', () => {
+describe.each(LEGACY_ENGINES)('matched routes and new handlers (%s engine)', (engine) => {
   let upstream: Upstream;
   let proxy: Proxy;
   const legacySaw: { method: string; url: string; body: string; requestId: string }[] = [];
@@ -117,6 +118,7 @@ describe('matched routes and new handlers', () => {
       });
     });
     proxy = await startProxy({
+      engine,
       legacyUrl: upstream.url,
       routes,
       flags,

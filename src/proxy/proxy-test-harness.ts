@@ -9,6 +9,7 @@ import { createMetrics } from '../observability/metrics.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RouteRecord, RouteTable } from '../routing/route.ts';
 import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
+import type { LegacyEngine } from './legacy-forwarder.ts';
 import { createPublicServer } from './public-server.ts';
 import type { PublicServer, PublicServerDeps } from './public-server.ts';
 
@@ -52,6 +53,8 @@ export async function startProxy(options: {
   hostHeader?: HostHeaderMode;
   legacyTimeoutMs?: number;
   logger?: Logger;
+  /** Forwarding engine under test; the production default when omitted. */
+  engine?: LegacyEngine;
   extra?: Partial<PublicServerDeps>;
 }): Promise<Proxy> {
   const metrics = createMetrics({ defaultMetrics: false });
@@ -66,6 +69,7 @@ export async function startProxy(options: {
     metrics,
     logger: options.logger ?? createSilentLogger(),
     shutdownGraceMs: 500,
+    ...(options.engine === undefined ? {} : { legacyEngine: options.engine }),
     ...options.extra,
   });
   await listen(publicServer.server);

@@ -19,6 +19,7 @@ import { attachExchange, CATCH_ALL } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { forwardHeaders, requestIdFrom } from './forward-headers.ts';
 import { createLegacyForwarder } from './legacy-forwarder.ts';
+import type { LegacyEngine } from './legacy-forwarder.ts';
 import { sendProblem } from './problem-response.ts';
 import { stickinessId } from './stickiness.ts';
 
@@ -44,6 +45,8 @@ export interface PublicServerDeps {
   readonly shutdownGraceMs?: number;
   /** Connection pool to legacy; one keep-alive agent is created when omitted. */
   readonly legacyAgent?: http.Agent;
+  /** Client that carries plain requests to legacy (PROXY_ENGINE); see legacy-forwarder.ts. */
+  readonly legacyEngine?: LegacyEngine;
 }
 
 export interface PublicServer {
@@ -92,6 +95,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     metrics,
     logger,
     ...(deps.legacyAgent === undefined ? {} : { agent: deps.legacyAgent }),
+    ...(deps.legacyEngine === undefined ? {} : { engine: deps.legacyEngine }),
   });
 
   const breakers = new Map<string, CircuitBreaker>();
@@ -539,8 +543,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
         server.close(() => {
           clearTimeout(grace);
           for (const socket of upgrades) socket.destroy();
-          forwarder.close();
-          resolve();
+          void forwarder.close().then(resolve);
         });
         server.closeIdleConnections();
       }),

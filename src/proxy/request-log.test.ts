@@ -6,8 +6,9 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '../observability/logger.ts';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
 import { request, startProxy, startUpstream } from './proxy-test-harness.ts';
+import { LEGACY_ENGINES } from './legacy-forwarder.ts';
 
-describe('request log and shutdown', () => {
+describe.each(LEGACY_ENGINES)('request log and shutdown (%s engine)', (engine) => {
   let upstream: Upstream;
   let proxy: Proxy;
   const lines: Record<string, unknown>[] = [];
@@ -33,7 +34,7 @@ describe('request log and shutdown', () => {
         newline = buffered.indexOf('\n');
       }
     });
-    proxy = await startProxy({ legacyUrl: upstream.url, logger: createLogger('info', stream) });
+    proxy = await startProxy({ engine, legacyUrl: upstream.url, logger: createLogger('info', stream) });
   });
 
   afterAll(async () => {
@@ -88,6 +89,7 @@ describe('request log and shutdown', () => {
         if (text !== '') errors.push(JSON.parse(text) as Record<string, unknown>);
     });
     const orphan = await startProxy({
+      engine,
       legacyUrl: new URL(`http://127.0.0.1:${port}`),
       logger: createLogger('info', stream),
     });
@@ -108,7 +110,7 @@ describe('request log and shutdown', () => {
   });
 
   it('closes within the grace period even with an event stream still open', async () => {
-    const closing = await startProxy({ legacyUrl: upstream.url });
+    const closing = await startProxy({ engine, legacyUrl: upstream.url });
     const gotFirstEvent = new Promise<void>((resolve) => {
       const req = http.get(
         { host: '127.0.0.1', port: closing.port, path: '/stream', agent: false },

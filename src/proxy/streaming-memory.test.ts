@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Upstream } from './proxy-test-harness.ts';
 import { startUpstream } from './proxy-test-harness.ts';
+import { LEGACY_ENGINES } from './legacy-forwarder.ts';
 
 const TOTAL = 100 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -59,7 +60,7 @@ async function peakRssGrowth(pid: number, transfer: () => Promise<void>): Promis
   return Math.max(peak, rssOf(pid)) - baseline;
 }
 
-describe('streaming 100 MB through the proxy', () => {
+describe.each(LEGACY_ENGINES)('streaming 100 MB through the proxy (%s engine)', (engine) => {
   let upstream: Upstream;
   let child: ChildProcess;
   let proxyPort = 0;
@@ -87,7 +88,7 @@ describe('streaming 100 MB through the proxy', () => {
     child = fork(new URL('../../scripts/bench/strangler-server.ts', import.meta.url), [upstream.url.href], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       execArgv: [],
-      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info' },
+      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', PROXY_ENGINE: engine },
     });
     proxyPort = await new Promise<number>((resolve, reject) => {
       child.once('message', (message) => resolve((message as { port: number }).port));

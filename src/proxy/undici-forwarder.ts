@@ -1,0 +1,260 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../observability/logger.ts';
+import { SAFE_METHODS } from '../routing/route.ts';
+import { exchangeOf } from './exchange.ts';
+import type { Exchange } from './exchange.ts';
+import { responseHeaders } from './forward-headers.ts';
+import type { LegacyFailureReporter } from './legacy-failure.ts';
+import { LEGACY_TIMEOUT_CODE, LegacyTimeoutError, upstreamErrorCode } from './upstream-error.ts';
+
+export interface UndiciForwarderDeps {
+  readonly legacyUrl: URL;
+  readonly logger: Logger;
+  readonly reportFailure: LegacyFailureReporter;
+  /** Idle timeout for a request without an Exchange, and the connect timeout. */
+  readonly defaultTimeoutMs: number;
+  /** Most connections kept to legacy at once; requests beyond that queue in the pool. */
+  readonly connections?: number;
+}
+
+export interface UndiciForwarder {
+  forward(req: IncomingMessage, res: ServerResponse): void;
+  close(): Promise<void>;
+}
+
+/*
+ * The pass-through engine for plain requests (issue #2 §9). node:http's client as httpxy drives it
+ * costs ~80 µs of CPU per request here; undici's HTTP/1.1 client (llhttp in WebAssembly, headers
+ * written as one string, no ClientRequest/IncomingMessage objects per request) a fraction of that.
+ * `dispatch` is undici's lowest layer: legacy's response goes straight from its parser callbacks
+ * into the client's ServerResponse, with backpressure through the controller's pause/resume.
+ * WebSocket upgrades stay on http-proxy-middleware (legacy-forwarder.ts).
+ */
+export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarder {
+  const { legacyUrl, logger, reportFailure, defaultTimeoutMs } = deps;
+  const pool = new Pool(legacyUrl.origin, {
+    connections: deps.connections ?? 512,
+    pipelining: 1,
+    connectTimeout: defaultTimeoutMs,
+    // Idle pooled connections are dropped after 30 s, before IIS (120 s) or Kestrel (130 s) would
+    // close them under us; a server that announces a shorter Keep-Alive timeout is believed.
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 30_000,
+  });
+  // httpxy appends the request URL to the target's path; the same here, byte-for-byte.
+  const prefix = legacyUrl.pathname === '/' ? '' : legacyUrl.pathname.replace(/\/$/, '');
+
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    const exchange = exchangeOf(req);
+    const timeoutMs = exchange?.legacyTimeoutMs ?? defaultTimeoutMs;
+    const headers: IncomingHttpHeaders = req.headers;
+    const chunked = headers['transfer-encoding'] !== undefined;
+    // undici frames the body itself (chunked when the length is unknown) and refuses to be told how;
+    // undefined rather than delete keeps the object's fast properties (see forward-headers.ts).
+    if (chunked) headers['transfer-encoding'] = undefined;
+    const method = req.method ?? 'GET';
+    let body: Dispatcher.DispatchOptions['body'] = null;
+    if (exchange?.legacyBody !== undefined) body = exchange.legacyBody;
+    else if (chunked || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) {
+      const tee = exchange?.onLegacyRequestBody;
+      body = tee === undefined ? req : Readable.from(teed(req, tee), { objectMode: false });
+    }
+    const handler = new LegacyResponseHandler(req, res, exchange, timeoutMs, body === null, retry);
+    pool.dispatch(
+      {
+        path: prefix + (req.url ?? '/'),
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        // Idle timeouts, not deadlines: a long download or an event stream that keeps sending is
+        // healthy; legacy going quiet for longer is not (nginx's proxy_read_timeout).
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
+      handler,
+    );
+  };
+
+  const retry = (req: IncomingMessage, res: ServerResponse, exchange: Exchange, code: string): void => {
+    // Legacy closed an idle pooled connection just as it was reused (the keep-alive race): legacy
+    // never answered, and a bodyless safe request is sent once more, as nginx's proxy_next_upstream
+    // does. undici does not say whether the socket was a reused one, so any first reset qualifies.
+    exchange.retried = true;
+    exchange.reusedConnection = true;
+    logger.debug('connection to legacy reset before an answer, retrying', {
+      requestId: exchange.requestId,
+      code,
+    });
+    forward(req, res);
+  };
+
+  class LegacyResponseHandler implements Dispatcher.DispatchHandler {
+    readonly #req: IncomingMessage;
+    readonly #res: ServerResponse;
+    readonly #exchange: Exchange | undefined;
+    readonly #timeoutMs: number;
+    readonly #bodyless: boolean;
+    readonly #retry: typeof retry;
+    #controller: Dispatcher.DispatchController | undefined;
+    #tap: EventEmitter | undefined;
+    #clientGone = false;
+    #finished = false;
+    #draining = false;
+
+    constructor(
+      req: IncomingMessage,
+      res: ServerResponse,
+      exchange: Exchange | undefined,
+      timeoutMs: number,
+      bodyless: boolean,
+      retryOnce: typeof retry,
+    ) {
+      this.#req = req;
+      this.#res = res;
+      this.#exchange = exchange;
+      this.#timeoutMs = timeoutMs;
+      this.#bodyless = bodyless;
+      this.#retry = retryOnce;
+      res.once('close', this.#onClientClose);
+    }
+
+    // The client went away before legacy's response was complete: legacy's request is cancelled
+    // (and its connection dropped, since a half-read response cannot be reused).
+    readonly #onClientClose = (): void => {
+      if (this.#finished) return;
+      this.#clientGone = true;
+      if (this.#exchange !== undefined && this.#exchange.upstreamError === undefined) {
+        this.#exchange.upstreamError = 'CLIENT_CLOSED';
+      }
+      this.#controller?.abort(new ClientClosedError());
+    };
+
+    readonly #onDrain = (): void => {
+      this.#controller?.resume();
+    };
+
+    onRequestStart(controller: Dispatcher.DispatchController): void {
+      this.#controller = controller;
+      if (this.#clientGone) controller.abort(new ClientClosedError());
+    }
+
+    onResponseStart(
+      controller: Dispatcher.DispatchController,
+      statusCode: number,
+      headers: IncomingHttpHeaders,
+      statusMessage?: string,
+    ): void {
+      // 1xx interim answers are legacy's business with this hop (node already told the client 100).
+      if (statusCode < 200) return;
+      const res = this.#res;
+      if (this.#clientGone || res.destroyed) {
+        controller.abort(new ClientClosedError());
+        return;
+      }
+      const clean = responseHeaders(headers);
+      if (statusMessage !== undefined && statusMessage !== '') res.statusMessage = statusMessage;
+      res.writeHead(statusCode, clean);
+      const onLegacyResponse = this.#exchange?.onLegacyResponse;
+      if (onLegacyResponse !== undefined) {
+        this.#tap = responseTap(statusCode, clean, statusMessage);
+        onLegacyResponse(this.#tap as IncomingMessage);
+      }
+    }
+
+    onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+      this.#tap?.emit('data', chunk);
+      if (!this.#res.write(chunk)) {
+        controller.pause();
+        if (!this.#draining) {
+          this.#draining = true;
+          this.#res.on('drain', this.#onDrain);
+        }
+      }
+    }
+
+    onResponseEnd(): void {
+      this.#finished = true;
+      this.#tap?.emit('end');
+      this.#res.end();
+    }
+
+    onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+      this.#finished = true;
+      const res = this.#res;
+      res.removeListener('close', this.#onClientClose);
+      if (this.#clientGone || error instanceof ClientClosedError) {
+        res.destroy();
+        return;
+      }
+      const exchange = this.#exchange;
+      const timedOut =
+        error.name === 'HeadersTimeoutError' ||
+        error.name === 'BodyTimeoutError' ||
+        error.name === 'ConnectTimeoutError';
+      const reported = timedOut ? new LegacyTimeoutError(this.#timeoutMs) : error;
+      const code = timedOut ? LEGACY_TIMEOUT_CODE : legacyErrorCode(error);
+      if (
+        exchange !== undefined &&
+        !exchange.retried &&
+        !res.headersSent &&
+        this.#bodyless &&
+        (code === 'ECONNRESET' || code === 'EPIPE') &&
+        SAFE_METHODS.has(this.#req.method ?? '')
+      ) {
+        this.#retry(this.#req, res, exchange, code);
+        return;
+      }
+      reportFailure(reported, code, this.#req, res);
+    }
+  }
+
+  return {
+    forward,
+    close: async () => {
+      await pool.destroy();
+    },
+  };
+}
+
+class ClientClosedError extends Error {
+  constructor() {
+    super('client closed the connection');
+    this.name = 'ClientClosedError';
+  }
+}
+
+/** The request body as it streams to legacy, shown to the observer chunk by chunk. */
+async function* teed(req: IncomingMessage, tee: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    tee(chunk);
+    yield chunk;
+  }
+}
+
+/**
+ * Exchange.onLegacyResponse was written for node's IncomingMessage; the observer only listens for
+ * 'data' and reads status and headers, which this stand-in provides without a second stream.
+ */
+function responseTap(
+  statusCode: number,
+  headers: IncomingHttpHeaders,
+  statusMessage: string | undefined,
+): EventEmitter & Pick<IncomingMessage, 'statusCode' | 'headers' | 'statusMessage'> {
+  return Object.assign(new EventEmitter(), { statusCode, headers, statusMessage: statusMessage ?? '' });
+}
+
+/** undici wraps socket failures; the label keeps node's codes so both engines count alike. */
+function legacyErrorCode(error: Error): string {
+  const code = upstreamErrorCode(error);
+  if (code === 'UND_ERR_SOCKET') {
+    const cause = (error as { cause?: unknown }).cause;
+    const inner = cause === undefined ? undefined : upstreamErrorCode(cause);
+    // "other side closed": legacy hung up without an answer, what node's client calls ECONNRESET.
+    return inner === undefined || inner === 'UNKNOWN' || inner.startsWith('UND_ERR') ? 'ECONNRESET' : inner;
+  }
+  return code;
+}
