@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -44,6 +44,22 @@ describe('startEmbeddedPostgres', () => {
     server = await startEmbeddedPostgres({ dataDir });
     expect(server.initialised).toBe(false);
     expect(await query(server.url, 'SELECT value FROM kept')).toEqual([{ value: 'survives a restart' }]);
+    await server.stop();
+  });
+
+  it('starts over, keeping the leftovers aside, when an earlier first start died during initdb', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'strangler-embedded-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    // What a SIGKILL during initdb leaves: a cluster directory with PG_VERSION and no credentials.json.
+    await mkdir(path.join(dataDir, 'cluster'), { recursive: true });
+    await writeFile(path.join(dataDir, 'cluster', 'PG_VERSION'), '18\n');
+
+    const server = await startEmbeddedPostgres({ dataDir });
+    cleanup.push(() => server.stop());
+    expect(server.initialised).toBe(true);
+    expect(await query(server.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    const entries = await readdir(dataDir);
+    expect(entries.filter((name) => name.startsWith('cluster.incomplete-'))).toHaveLength(1);
     await server.stop();
   });
 

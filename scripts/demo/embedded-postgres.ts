@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -128,9 +128,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // As root, the `postgres` user has to reach cluster/ through dataDir (mkdtemp makes 0700 directories).
   if (asRoot) await chmod(dataDir, 0o755);
 
-  const needsInitdb = !(await exists(path.join(clusterDir, 'PG_VERSION')));
+  // credentials.json is written only after initdb succeeded, so it marks a complete cluster. A cluster
+  // directory without it is what a first start killed during initdb leaves behind: it is moved aside
+  // (never deleted) and initdb starts over, instead of every later start failing.
+  const needsInitdb = !(await exists(credentialsFile));
   let password: string;
   if (needsInitdb) {
+    await rename(clusterDir, `${clusterDir}.incomplete-${Date.now()}`).catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    });
     password = randomBytes(18).toString('base64url');
   } else {
     password = await readPassword(credentialsFile);
