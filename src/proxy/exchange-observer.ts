@@ -13,7 +13,26 @@ export type CapturedBody =
   /** More than the cap flowed past; `bytes` is how many, nothing was kept. */
   | { readonly kind: 'over-cap'; readonly bytes: number };
 
+/**
+ * The request alone, announced the moment its body has been completely received and handed on to
+ * legacy (or at once when it has no body), before legacy can have acted on it. A shadow side that must
+ * see the data as it was before the serving side wrote (a dry-run write racing the dual-write sync)
+ * starts from here instead of waiting for the exchange.
+ */
+export interface ObservedRequest {
+  /** Joins this announcement to the `onExchange` call for the same request (unique per process). */
+  readonly observationId: number;
+  readonly requestId: string;
+  readonly match: RouteMatch;
+  readonly decision: ModeDecision;
+  /** The side the request was sent to (only legacy is announced today). */
+  readonly serving: Target;
+  readonly request: ObservedExchange['request'];
+}
+
 export interface ObservedExchange {
+  /** Same value as the `ObservedRequest` announced for this request, if one was. */
+  readonly observationId?: number;
   readonly requestId: string;
   readonly match: RouteMatch;
   readonly decision: ModeDecision;
@@ -49,8 +68,22 @@ export interface ExchangeObserver {
    * pays nothing). Must be cheap; an exception is logged and treated as undefined.
    */
   captureLimit(match: RouteMatch, decision: ModeDecision): number | undefined;
+  /**
+   * Called when the request body has been completely received and sent on to legacy, before legacy's
+   * response (not for requests the new handler serves, nor when the body broke off). Not awaited;
+   * exceptions are logged. Always followed by `onExchange` with the same `observationId`.
+   */
+  onRequest?(request: ObservedRequest): void;
   /** Called after the response finished or broke off. Not awaited; exceptions are logged. */
   onExchange(exchange: ObservedExchange): void;
+}
+
+let lastObservationId = 0;
+
+/** A process-wide sequence: request ids come from clients and need not be unique. */
+export function nextObservationId(): number {
+  lastObservationId = lastObservationId === Number.MAX_SAFE_INTEGER ? 1 : lastObservationId + 1;
+  return lastObservationId;
 }
 
 /** Accumulates chunks up to a cap, then only counts. */

@@ -13,7 +13,7 @@ import { SAFE_METHODS } from '../routing/route.ts';
 import type { RouteMatch, RouteRecord, RouteTable } from '../routing/route.ts';
 import { createCircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from './circuit-breaker.ts';
 import type { CircuitBreaker, CircuitBreakerSettings } from './circuit-breaker.ts';
-import { BodyCapture } from './exchange-observer.ts';
+import { BodyCapture, nextObservationId } from './exchange-observer.ts';
 import type { ExchangeObserver } from './exchange-observer.ts';
 import { attachExchange, CATCH_ALL } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
@@ -276,6 +276,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
         return;
       }
     }
+    if (observation !== undefined) announceWhenReceived(req, exchange, match, decision, observation);
     forwardToLegacy(req, res, exchange);
   };
 
@@ -290,10 +291,64 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   };
 
   interface Observation {
+    readonly id: number;
+    readonly url: string;
+    readonly headers: IncomingHttpHeaders;
     requestBody: BodyCapture;
     responseBody: BodyCapture;
     fellBack: boolean;
+    /** onExchange was called: a body read only afterwards (node drains it) is not announced. */
+    reported: boolean;
   }
+
+  /**
+   * Tells the observer about the request as soon as its body has been teed to legacy in full, so a
+   * dry run can start before legacy writes (and the sync copies the write over). The undici engine
+   * tees from an async iterator, whose last chunk reaches the tee in a promise job after the stream's
+   * 'end' (a nextTick): the announcement waits for setImmediate, and a body whose length disagrees
+   * with Content-Length is left to the exchange.
+   */
+  const announceWhenReceived = (
+    req: IncomingMessage,
+    exchange: Exchange,
+    match: RouteMatch,
+    decision: ModeDecision,
+    observation: Observation,
+  ): void => {
+    if (observer?.onRequest === undefined) return;
+    const declared = req.headers['content-length'];
+    const announce = (): void => {
+      // A replayed body (stale-connection retry) was not teed; the exchange still reports it.
+      if (exchange.legacyBody !== undefined || observation.reported) return;
+      const body = observation.requestBody.result();
+      if (declared !== undefined && body.kind === 'captured' && body.bytes.length !== Number(declared))
+        return;
+      try {
+        observer.onRequest?.({
+          observationId: observation.id,
+          requestId: exchange.requestId,
+          match,
+          decision,
+          serving: 'legacy',
+          request: {
+            method: req.method ?? 'GET',
+            url: observation.url,
+            headers: observation.headers,
+            body,
+          },
+        });
+      } catch (error: unknown) {
+        logger.warn('exchange observer failed', { route: match.route.id, error: errorDetails(error) });
+      }
+    };
+    // RFC 9112 §6.3: without Content-Length or Transfer-Encoding a request has no body, and node only
+    // emits its 'end' once somebody reads it (the forwarder may not).
+    if (req.headers['transfer-encoding'] === undefined && (declared === undefined || declared === '0')) {
+      announce();
+      return;
+    }
+    req.once('end', () => setImmediate(announce));
+  };
 
   const startObservation = (
     req: IncomingMessage,
@@ -306,17 +361,23 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     const headers: IncomingHttpHeaders = { ...req.headers };
     const url = req.url ?? '/';
     const observation: Observation = {
+      id: nextObservationId(),
+      url,
+      headers,
       requestBody: new BodyCapture(limit),
       responseBody: new BodyCapture(limit),
       fellBack: false,
+      reported: false,
     };
     const started = performance.now();
     exchange.onLegacyRequestBody = (chunk) => observation.requestBody.add(chunk);
     exchange.onLegacyResponse = (response) =>
       response.on('data', (chunk: Buffer) => observation.responseBody.add(chunk));
     res.once('close', () => {
+      observation.reported = true;
       try {
         observer?.onExchange({
+          observationId: observation.id,
           requestId: exchange.requestId,
           match,
           decision,

@@ -3,7 +3,12 @@ import type { HandlerResponse } from '../handlers/new-handler.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { CapturedBody, ExchangeObserver, ObservedExchange } from '../proxy/exchange-observer.ts';
+import type {
+  CapturedBody,
+  ExchangeObserver,
+  ObservedExchange,
+  ObservedRequest,
+} from '../proxy/exchange-observer.ts';
 import { SAFE_METHODS, type RouteMatch, type RouteRecord } from '../routing/route.ts';
 import type { ModeDecision } from '../../flags/flag-resolver.ts';
 import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
@@ -61,20 +66,42 @@ export interface ShadowRunnerDeps {
   readonly killSwitchOn?: () => boolean;
   /** Sync lookup of QA's accepted differences (cached by the caller); undefined when none. */
   readonly acceptedDifferences?: (routeId: string) => AcceptedDifferences | undefined;
+  /**
+   * How long a dry run started early (see `onRequest`) waits for the served exchange before it gives
+   * up, frees its slot and is recorded as skipped (default 60 s; make it at least legacy's timeout).
+   */
+  readonly exchangeWaitMs?: number;
   readonly random?: () => number;
   readonly now?: () => Date;
 }
 
 export interface ShadowRunner extends ExchangeObserver {
+  /** Starts the dry run of a write served by legacy before legacy can have written (see below). */
+  onRequest(request: ObservedRequest): void;
   /** Resolves when no shadow call is queued or running (tests, graceful shutdown). */
   idle(): Promise<void>;
   /** Stops taking exchanges and waits for running ones (each bounded by its timeout). */
   close(): Promise<void>;
 }
 
-interface Job {
-  readonly exchange: ObservedExchange;
+/** The new side's answer, obtained before the exchange it belongs to finished. */
+type EarlyResult =
+  | { readonly ok: true; readonly response: CapturedResponse; readonly ms: number }
+  | { readonly ok: false; readonly error: unknown; readonly ms: number };
+
+/** A dry run started from `onRequest`, waiting for its exchange. */
+interface EarlyRun {
+  exchange: ObservedExchange | undefined;
+  /** Set while the run waits: hands over the exchange, or undefined to give up. */
+  deliver: ((exchange: ObservedExchange | undefined) => void) | undefined;
 }
+
+type Job =
+  | { readonly kind: 'exchange'; readonly exchange: ObservedExchange }
+  | { readonly kind: 'early'; readonly request: ObservedRequest; readonly run: EarlyRun };
+
+/** Announced requests left alone (kill switch, full, gave up waiting) whose exchange has not come yet. */
+const DECLINED_MEMORY = 4096;
 
 /**
  * Runs the non-serving side of sampled requests off the client's path and records the comparison.
@@ -85,6 +112,16 @@ interface Job {
  *
  * Writes are never sent to legacy twice: the new handler shadows an unsafe method only in dry-run,
  * and legacy is shadowed (or called twice for noise) for safe methods only.
+ *
+ * A dry run of a write served by legacy starts from `onRequest`, when the request body has reached
+ * legacy, not after legacy answered: by then legacy has committed and the legacy → PostgreSQL sync
+ * (100 ms polls) may have copied the row, so the dry run would answer "409 already exists" and QA
+ * would see a false mismatch. Started early, it runs alongside legacy on the data as it was before
+ * the write, holding its slot until the exchange arrives (bounded by `exchangeWaitMs`).
+ * Residual race: a dry run that reaches PostgreSQL only after legacy has written, the sync has polled
+ * and applied the row (a new handler slower than legacy plus the sync's lag, or a dry run that waited
+ * in the queue) still sees the synced row. Safe methods keep the late start: they write nothing the
+ * sync could copy, and starting them early would hold a slot for legacy's whole response time.
  */
 export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const { metrics, logger, noise, redactor } = deps;
@@ -95,7 +132,10 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const defaults = deps.defaults ?? DEFAULT_SHADOW_SETTINGS;
   const random = deps.random ?? Math.random;
   const now = deps.now ?? (() => new Date());
+  const exchangeWaitMs = deps.exchangeWaitMs ?? 60_000;
   const queue: Job[] = [];
+  const earlyRuns = new Map<number, EarlyRun>();
+  const declined = new Set<number>();
   const noiseSamplesSeen = new Map<string, number>();
   const badRules = new Set<string>();
   let active = 0;
@@ -127,21 +167,66 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     return settings.captureLimitBytes;
   };
 
-  const onExchange = (exchange: ObservedExchange): void => {
-    if (closed) return;
+  const decline = (observationId: number): void => {
+    declined.add(observationId);
+    // Every announced request is followed by its exchange; this only bounds a misbehaving caller.
+    if (declined.size > DECLINED_MEMORY) declined.delete(declined.values().next().value as number);
+  };
+
+  /** Dispatches a job now or queues it; false when both are full. */
+  const admit = (job: Job): boolean => {
     if (active < concurrency) {
-      start({ exchange });
+      start(job);
     } else if (queue.length < queueLimit) {
-      queue.push({ exchange });
+      queue.push(job);
       metrics.shadowQueueDepth.set(queue.length);
     } else {
       metrics.shadowDropped.inc({ reason: 'queue_full' });
+      return false;
+    }
+    return true;
+  };
+
+  const onRequest = (announced: ObservedRequest): void => {
+    if (closed || announced.serving !== 'legacy') return;
+    if (SAFE_METHODS.has(announced.request.method.toUpperCase())) return;
+    // Over the cap: nothing to replay; the exchange is recorded as skipped.
+    if (announced.request.body.kind !== 'captured') return;
+    if (deps.killSwitchOn?.() === true) {
+      decline(announced.observationId);
+      return;
+    }
+    const early: EarlyRun = { exchange: undefined, deliver: undefined };
+    earlyRuns.set(announced.observationId, early);
+    if (!admit({ kind: 'early', request: announced, run: early })) {
+      earlyRuns.delete(announced.observationId);
+      decline(announced.observationId);
     }
   };
 
+  const onExchange = (exchange: ObservedExchange): void => {
+    if (closed) return;
+    const id = exchange.observationId;
+    if (id !== undefined) {
+      const early = earlyRuns.get(id);
+      if (early !== undefined) {
+        earlyRuns.delete(id);
+        early.exchange = exchange;
+        early.deliver?.(exchange);
+        return;
+      }
+      // Its dry run was not started early on purpose; a late one would race the sync.
+      if (declined.delete(id)) return;
+    }
+    admit({ kind: 'exchange', exchange });
+  };
+
+  const runJob = (job: Job): Promise<void> =>
+    job.kind === 'exchange' ? run(job.exchange) : runEarly(job.request, job.run);
+
   const start = (job: Job): void => {
     active += 1;
-    run(job.exchange)
+    runJob(job)
       .catch((error: unknown) => {
         // run() records its own failures; this is a bug guard so a rejection never goes unhandled.
         logger.error('shadow comparison failed unexpectedly', { error: errorDetails(error) });
@@ -218,7 +303,53 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     });
   };
 
-  const run = async (exchange: ObservedExchange): Promise<void> => {
+  const runEarly = async (announced: ObservedRequest, early: EarlyRun): Promise<void> => {
+    const route = announced.match.route;
+    const settings = settingsOf(route);
+    const started = performance.now();
+    let result: EarlyResult;
+    try {
+      const response = await callNew(
+        route,
+        announced.match.params,
+        capturedRequest(announced),
+        true,
+        settings,
+      );
+      result = { ok: true, response, ms: performance.now() - started };
+    } catch (error: unknown) {
+      result = { ok: false, error, ms: performance.now() - started };
+    }
+    const exchange =
+      early.exchange ??
+      (closed ? undefined : await waitForExchange(early, exchangeWaitMs - (performance.now() - started)));
+    if (exchange === undefined) {
+      if (earlyRuns.delete(announced.observationId)) decline(announced.observationId);
+      record(
+        route,
+        'skipped',
+        { newMs: result.ms },
+        {},
+        closed ? 'shutting down before the exchange finished' : 'the served exchange never finished',
+      );
+      return;
+    }
+    if (deps.killSwitchOn?.() === true) return;
+    await run(exchange, result);
+  };
+
+  const waitForExchange = (early: EarlyRun, ms: number): Promise<ObservedExchange | undefined> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => finish(undefined), Math.max(0, ms));
+      const finish = (exchange: ObservedExchange | undefined): void => {
+        clearTimeout(timer);
+        early.deliver = undefined;
+        resolve(exchange);
+      };
+      early.deliver = finish;
+    });
+
+  const run = async (exchange: ObservedExchange, early?: EarlyResult): Promise<void> => {
     const route = exchange.match.route;
     const settings = settingsOf(route);
     const method = exchange.request.method.toUpperCase();
@@ -265,18 +396,28 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     // The other side.
     const started = performance.now();
     let other: CapturedResponse;
-    try {
-      other =
-        exchange.served === 'legacy'
-          ? await callNew(route, exchange, request, !safe, settings)
-          : await callLegacyBounded(request, settings);
-    } catch (error: unknown) {
-      const elapsed = performance.now() - started;
-      const otherLatency = exchange.served === 'legacy' ? { newMs: elapsed } : { legacyMs: elapsed };
-      record(route, 'error', { ...servedLatency, ...otherLatency }, {}, describe(error));
-      return;
+    let otherMs: number;
+    if (early !== undefined && exchange.served === 'legacy') {
+      if (!early.ok) {
+        record(route, 'error', { ...servedLatency, newMs: early.ms }, {}, describe(early.error));
+        return;
+      }
+      other = early.response;
+      otherMs = early.ms;
+    } else {
+      try {
+        other =
+          exchange.served === 'legacy'
+            ? await callNew(route, exchange.match.params, request, !safe, settings)
+            : await callLegacyBounded(request, settings);
+      } catch (error: unknown) {
+        const elapsed = performance.now() - started;
+        const otherLatency = exchange.served === 'legacy' ? { newMs: elapsed } : { legacyMs: elapsed };
+        record(route, 'error', { ...servedLatency, ...otherLatency }, {}, describe(error));
+        return;
+      }
+      otherMs = performance.now() - started;
     }
-    const otherMs = performance.now() - started;
     if (other.truncated === true) {
       record(route, 'skipped', servedLatency, {}, 'shadow response over the capture limit');
       return;
@@ -371,7 +512,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
 
   const callNew = async (
     route: RouteRecord,
-    exchange: ObservedExchange,
+    params: RouteMatch['params'],
     request: CapturedRequest,
     dryRun: boolean,
     settings: ShadowDefaults,
@@ -380,7 +521,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       route.handler({
         method: request.method,
         path: request.path,
-        params: exchange.match.params,
+        params,
         query: new URLSearchParams(request.query),
         headers: request.headers,
         body: request.body,
@@ -394,6 +535,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
 
   return {
     captureLimit,
+    onRequest,
     onExchange,
     idle() {
       if (active === 0 && queue.length === 0) return Promise.resolve();
@@ -403,6 +545,11 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       closed = true;
       queue.length = 0;
       metrics.shadowQueueDepth.set(0);
+      // Dry runs started early stop waiting for exchanges that will no longer be taken.
+      const waiting = [...earlyRuns.values()];
+      earlyRuns.clear();
+      declined.clear();
+      for (const early of waiting) early.deliver?.(undefined);
       if (active === 0) return;
       await new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
@@ -464,7 +611,7 @@ function bodyBytes(body: CapturedBody): Buffer {
   return body.kind === 'captured' ? body.bytes : Buffer.alloc(0);
 }
 
-function capturedRequest(exchange: ObservedExchange): CapturedRequest {
+function capturedRequest(exchange: Pick<ObservedExchange, 'request' | 'requestId'>): CapturedRequest {
   const url = exchange.request.url;
   const q = url.indexOf('?');
   return {
