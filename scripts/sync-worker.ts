@@ -2,7 +2,7 @@
  * The dual-write sync as its own process (issue #5 §1), for scale-out next to the proxy replicas:
  *   DATABASE_URL=postgres://… LEGACY_DATABASE_URL=postgres://…|mssql://… node scripts/sync-worker.ts
  * Optional: SYNC_ROLE=relay|poller|both (both), SYNC_OWNERSHIP=athletes=new,… (legacy owns all),
- * SYNC_BATCH_SIZE (500), SYNC_MAX_ATTEMPTS (8), SYNC_MIGRATE=1 (apply the sync migrations first),
+ * SYNC_BATCH_SIZE (500), SYNC_MAX_ATTEMPTS (8), SYNC_RELAY_CONCURRENCY (2), SYNC_MIGRATE=1 (apply the sync migrations first),
  * LOG_LEVEL. Stops cleanly on SIGTERM/SIGINT; a SIGKILL loses nothing (claims are row locks).
  */
 import { Kysely, PostgresDialect } from 'kysely';
@@ -87,7 +87,11 @@ const runtime = createSyncRuntime({
   logger,
   registry: new Registry(),
   role,
-  relay: { batchSize: int('SYNC_BATCH_SIZE', 500), maxAttempts: int('SYNC_MAX_ATTEMPTS', 8) },
+  relay: {
+    batchSize: int('SYNC_BATCH_SIZE', 500),
+    maxAttempts: int('SYNC_MAX_ATTEMPTS', 8),
+    concurrency: int('SYNC_RELAY_CONCURRENCY', 2),
+  },
 });
 runtime.start();
 logger.info('sync worker started', { role, pid: process.pid });

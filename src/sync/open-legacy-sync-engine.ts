@@ -33,10 +33,12 @@ export function openLegacySyncEngine(
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolMax ?? 4,
-    // An unreachable or hung legacy database must fail fast so the relay backs off (and releases its
-    // claims) instead of holding them until a TCP timeout.
+    // An unreachable legacy database must fail fast so the relay backs off (and releases its claims).
     connectionTimeoutMillis: 5000,
-    query_timeout: 30_000,
+    // Server-side: a statement stuck behind a lock is cancelled and the connection stays usable. (pg's
+    // client-side query_timeout is not used: it leaves the connection waiting on the abandoned query,
+    // which stalled the relay in the outage test.)
+    statement_timeout: 30_000,
     application_name: options.applicationName ?? 'strangler-sync',
   });
   pool.on('error', () => undefined);

@@ -101,7 +101,10 @@ describe('sync under faults (real worker processes)', () => {
   ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > deadline) {
+        const logs = workers.map((w) => w.output().split('\n').slice(-15).join('\n')).join('\n---\n');
+        throw new Error(`timed out waiting for ${what}; worker output:\n${logs}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
