@@ -32,7 +32,7 @@ const profile = process.env.BENCH_PROFILE === '1';
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
 /**
  * Comma-separated targets: direct, nginx, catch-all, route (the default set) and the reference
- * proxies node, hpm-bare, hpm-express (see bench/reference-proxy.ts).
+ * proxies node, undici, hpm-bare, hpm-express (see bench/reference-proxy.ts).
  */
 const only = (process.env.BENCH_ONLY ?? 'direct,nginx,catch-all,route').split(',').map((name) => name.trim());
 const wanted = (name: string): boolean => only.includes(name);
@@ -318,6 +318,7 @@ async function main(): Promise<void> {
           )
         : undefined;
     const nodeFloor = await reference('node');
+    const undiciFloor = await reference('undici');
     const hpmBare = await reference('hpm-bare');
     const hpmExpress = await reference('hpm-express');
     console.log(
@@ -336,6 +337,7 @@ async function main(): Promise<void> {
     if (wanted('direct')) add('direct', upstream, '/api/other');
     if (wanted('nginx')) add('nginx', proxy, '/api/other');
     add('node:http floor', nodeFloor, '/api/other');
+    add('node:http+undici floor', undiciFloor, '/api/other');
     add('hpm bare', hpmBare, '/api/other');
     add('express+hpm default', hpmExpress, '/api/other');
     for (const { engine, started } of stranglers) {

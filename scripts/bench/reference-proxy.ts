@@ -2,12 +2,17 @@
  * Reference points for the bench, not strangler: `node` is the least a node:http proxy can do
  * (http.request over a keep-alive agent, pipe both ways, no header handling); `hpm-express` is
  * http-proxy-middleware 4 mounted in express 5 with its default options, the starting point the
- * issue measured at ~3.5k req/s. Usage: node reference-proxy.ts <node|hpm-express|hpm-bare> <legacy URL>
+ * issue measured at ~3.5k req/s; `undici` is the least a node:http server with an undici client can do
+ * (Pool.dispatch, response written straight from undici's callbacks, no header handling, no logging
+ * or metrics), the floor for strangler's undici engine.
+ * Usage: node reference-proxy.ts <node|undici|hpm-express|hpm-bare> <legacy URL>
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 
 const kind = process.argv[2];
 const legacyUrl = new URL(process.argv[3] ?? 'http://127.0.0.1:1');
@@ -34,6 +39,43 @@ function nodeProxy(): http.Server {
   });
 }
 
+function undiciProxy(): http.Server {
+  const pool = new Pool(legacyUrl.origin, { connections: 512, keepAliveTimeout: 30_000 });
+  return http.createServer((req, res) => {
+    const bodyless =
+      req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart() {
+        // Nothing to set up: this floor never cancels.
+      },
+      onResponseStart(_controller, statusCode, headers) {
+        res.writeHead(statusCode, headers as http.OutgoingHttpHeaders);
+      },
+      onResponseData(controller, chunk) {
+        if (!res.write(chunk)) {
+          controller.pause();
+          res.once('drain', () => controller.resume());
+        }
+      },
+      onResponseEnd() {
+        res.end();
+      },
+      onResponseError() {
+        res.destroy();
+      },
+    };
+    pool.dispatch(
+      {
+        path: req.url ?? '/',
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: { ...req.headers, connection: undefined, 'transfer-encoding': undefined },
+        body: bodyless ? null : req,
+      },
+      handler,
+    );
+  });
+}
+
 function hpmExpress(): http.Server {
   const app = express();
   app.use(createProxyMiddleware({ target: legacyUrl.href }));
@@ -51,7 +93,14 @@ function hpmBare(): http.Server {
   return http.createServer((req, res) => void proxy(req, res));
 }
 
-const server = kind === 'node' ? nodeProxy() : kind === 'hpm-bare' ? hpmBare() : hpmExpress();
+const server =
+  kind === 'node'
+    ? nodeProxy()
+    : kind === 'undici'
+      ? undiciProxy()
+      : kind === 'hpm-bare'
+        ? hpmBare()
+        : hpmExpress();
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
 });

@@ -1,8 +1,9 @@
 import { inspect, types } from 'node:util';
 import winston from 'winston';
 
-/** winston's key for the serialised line (triple-beam's MESSAGE). */
+/** winston's keys for the serialised line and the level (triple-beam's MESSAGE and LEVEL). */
 const MESSAGE = Symbol.for('message');
+const LEVEL = Symbol.for('level');
 
 export type Logger = winston.Logger;
 
@@ -14,13 +15,73 @@ export type Logger = winston.Logger;
  * `logger.error('msg', { error })`, `logger.error('msg', error)` or `logger.error(error)`.
  */
 export function createLogger(level: string, stream?: NodeJS.WritableStream): Logger {
-  return winston.createLogger({
-    level,
-    format: jsonLine(),
-    transports: [
-      stream === undefined ? new winston.transports.Console() : new winston.transports.Stream({ stream }),
-    ],
-  });
+  const transport = new LineTransport(stream ?? process.stdout);
+  const logger = winston.createLogger({ level, format: jsonLine(), transports: [transport] });
+  installRequestLineFastPath(logger, transport);
+  return logger;
+}
+
+// winston's typings call the transport base class `transport`; at run time it is `Transport`.
+const TransportStream = (winston as unknown as { Transport: typeof import('winston-transport') }).Transport;
+
+/**
+ * Writes each formatted line to the stream, nothing else. winston's Console transport also emits
+ * 'logged' from a setImmediate per line, which nobody here listens for: on the proxy's hot path that
+ * is one more macrotask per request. (Batching lines per event-loop turn was measured too: no gain
+ * the bench could tell from noise, and it would delay lines tests and operators read at once.)
+ */
+class LineTransport extends TransportStream {
+  readonly #out: NodeJS.WritableStream;
+
+  constructor(out: NodeJS.WritableStream) {
+    super();
+    this.#out = out;
+  }
+
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    this.#out.write(`${String(info[MESSAGE])}\n`);
+    next();
+  }
+}
+
+/*
+ * The proxy logs one line per request (issue #2 §7) with a single object, `logger.info({ message,
+ * ... })`. winston hands that object through two object-mode streams (the logger's Transform and the
+ * transport's Writable) before the format runs, which cost ~15 µs of CPU per request in the bench
+ * (scripts/bench.ts with LOG_LEVEL=info against warn). While the logger is as createLogger built it
+ * (its one transport, not silent, info enabled), that call is formatted by the same jsonLine and
+ * written by the same transport directly: the same line, minus the stream machinery. Every other
+ * call, and any logger someone reconfigured or derived with child(), takes winston's own path.
+ */
+function installRequestLineFastPath(logger: winston.Logger, transport: LineTransport): void {
+  const format = jsonLine();
+  const viaWinston = logger.info;
+  const done = (): void => undefined;
+  const info = function (this: unknown, ...args: unknown[]): winston.Logger {
+    const [first] = args;
+    if (
+      args.length === 1 &&
+      this === logger &&
+      typeof first === 'object' &&
+      first !== null &&
+      !isError(first) &&
+      typeof (first as { message?: unknown }).message === 'string' &&
+      !logger.silent &&
+      logger.transports.length === 1 &&
+      logger.transports[0] === transport &&
+      logger.isInfoEnabled()
+    ) {
+      // The same mutation winston's single-object path makes, so the line is byte-for-byte the same.
+      const entry = first as winston.Logform.TransformableInfo;
+      entry.level = 'info';
+      entry[LEVEL] = 'info';
+      const formatted = format.transform(entry, format.options);
+      if (typeof formatted === 'object') transport.log(formatted, done);
+      return logger;
+    }
+    return (viaWinston as (...a: unknown[]) => winston.Logger).apply(this, args);
+  };
+  logger.info = info as winston.LeveledLogMethod;
 }
 
 /** For tests and tools that want no output. */
