@@ -106,6 +106,15 @@ describe.each(LEGACY_ENGINES)('legacy forwarding (catch-all) (%s engine)', (engi
         });
         return;
       }
+      case '/stall': {
+        // Status and the first bytes at once, then silence: the idle timeout, not a deadline.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"partial":');
+        res.on('close', () => {
+          if (!res.writableFinished) aborted.push(req.url ?? '');
+        });
+        return;
+      }
       case '/hang': {
         res.on('close', () => {
           if (!res.writableFinished) aborted.push(req.url ?? '');
@@ -414,6 +423,22 @@ describe.each(LEGACY_ENGINES)('legacy forwarding (catch-all) (%s engine)', (engi
           status: '504',
         }),
       ).toBe(1);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('cuts the client off when legacy goes quiet mid-response for longer than the timeout', async () => {
+    const quick = await startProxy({ engine, legacyUrl: upstream.url, legacyTimeoutMs: 200 });
+    try {
+      const started = Date.now();
+      await expect(request(quick.url, { path: '/stall?run=1' })).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(2000);
+      const deadline = Date.now() + 2000;
+      while (!aborted.includes('/stall?run=1') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(aborted).toContain('/stall?run=1');
     } finally {
       await quick.close();
     }
