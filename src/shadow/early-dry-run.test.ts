@@ -322,6 +322,94 @@ describe('a shadowed write served by legacy', () => {
   });
 });
 
+describe('the public server announces a request to its observer', () => {
+  for (const engine of ['http-proxy-middleware', 'undici'] as const) {
+    it(`once its whole body reached legacy and before legacy answers, then the exchange with the same id (${engine})`, async () => {
+      let release: () => void = () => undefined;
+      const legacyMayAnswer = new Promise<void>((resolve) => (release = resolve));
+      const received: string[] = [];
+      const slowLegacy = await startUpstream((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          received.push(`${req.method ?? ''} ${Buffer.concat(chunks).toString()}`);
+          void legacyMayAnswer.then(() => {
+            res.writeHead(200, { 'content-type': 'text/plain' });
+            res.end('ok');
+          });
+        });
+      });
+      const announced: ObservedRequest[] = [];
+      const exchanges: ObservedExchange[] = [];
+      const flags = createFakeFlagResolver();
+      flags.set('strangler.entry-create', 'shadow');
+      const proxy = await startProxy({
+        legacyUrl: slowLegacy.url,
+        routes: [{ ...(routes[0] as RouteRecord), methods: ['POST', 'DELETE'] }],
+        flags,
+        engine,
+        extra: {
+          observer: {
+            captureLimit: () => 1024,
+            onRequest: (request) => announced.push(request),
+            onExchange: (exchange) => exchanges.push(exchange),
+          },
+        },
+      });
+      try {
+        const chunked = new Promise<void>((resolve, reject) => {
+          // A body of unknown length, sent in two writes.
+          const req = http.request(new URL('/api/entries', proxy.url), { method: 'POST' }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          });
+          req.on('error', reject);
+          req.write('{"EntryDate":');
+          setTimeout(() => req.end('"2026-05-01","Mood":3}'), 20);
+        });
+        const sized = request(proxy.url, {
+          method: 'POST',
+          path: '/api/entries',
+          headers: { 'content-type': 'application/json' },
+          body: '{"EntryDate":"2026-05-02","Mood":3}',
+        });
+        const bodiless = request(proxy.url, { method: 'DELETE', path: '/api/entries' });
+        const deadline = Date.now() + 5000;
+        while ((announced.length < 3 || received.length < 3) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        // All three announced while legacy still holds every answer.
+        expect(exchanges).toEqual([]);
+        const bodies = announced.map((a) =>
+          a.request.body.kind === 'captured'
+            ? `${a.request.method} ${a.request.body.bytes.toString()}`
+            : 'over',
+        );
+        expect(bodies.sort()).toEqual([...received].sort());
+        expect(bodies.sort()).toEqual([
+          'DELETE ',
+          'POST {"EntryDate":"2026-05-01","Mood":3}',
+          'POST {"EntryDate":"2026-05-02","Mood":3}',
+        ]);
+        release();
+        await Promise.all([chunked, sized, bodiless]);
+        const deadlineExchanges = Date.now() + 5000;
+        while (exchanges.length < 3 && Date.now() < deadlineExchanges) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(exchanges.map((e) => e.observationId).sort()).toEqual(
+          announced.map((a) => a.observationId).sort(),
+        );
+        expect(new Set(announced.map((a) => a.observationId)).size).toBe(3);
+      } finally {
+        release();
+        await proxy.close();
+        await slowLegacy.close();
+      }
+    });
+  }
+});
+
 describe('early dry runs in the runner', () => {
   const route = routes[0] as RouteRecord;
   let observationId = 1_000_000;
