@@ -4,7 +4,8 @@ import type { RouteMatch, Target } from '../routing/route.ts';
 
 /**
  * The hook shadow comparison (issue #4) plugs into: the public server tells an observer about each
- * matched request it served, after the client's response finished. The observer only ever sees
+ * matched request it served, after the client's response finished (and, for requests sent to legacy,
+ * once more as soon as the request body has reached legacy: `onRequest`). The observer only ever sees
  * copies taken as the bytes flowed past (capped), so it can neither delay nor alter what the
  * client receives. Unmatched (catch-all) traffic is never observed.
  */
