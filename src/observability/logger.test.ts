@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
 import vm from 'node:vm';
+import winston from 'winston';
 import { createLogger, errorDetails } from './logger.ts';
 
 /** A real winston logger writing to an in-memory stream; returns the parsed JSON lines. */
@@ -39,6 +40,46 @@ describe('createLogger', () => {
     logger.warn('shown');
     logger.error('also shown');
     expect((await lines()).map((l) => l.message)).toEqual(['shown', 'also shown']);
+  });
+
+  it('writes the single-object request line exactly as winston would, and keeps child metadata', async () => {
+    const { logger, lines } = capture('info');
+    logger.info({ message: 'request', requestId: 'r-1', status: 200, durationMs: 1.5 });
+    logger.child({ component: 'proxy' }).info({ message: 'request', requestId: 'r-2' });
+    // A logger someone added a transport to goes through winston (both transports get the line).
+    const extra = new PassThrough();
+    const extraChunks: string[] = [];
+    extra.on('data', (chunk: Buffer) => extraChunks.push(chunk.toString('utf8')));
+    logger.add(new winston.transports.Stream({ stream: extra }));
+    logger.info({ message: 'request', requestId: 'r-3' });
+    const written = await lines();
+    expect(written).toEqual([
+      {
+        message: 'request',
+        requestId: 'r-1',
+        status: 200,
+        durationMs: 1.5,
+        level: 'info',
+        timestamp: expect.any(String),
+      },
+      {
+        component: 'proxy',
+        message: 'request',
+        requestId: 'r-2',
+        level: 'info',
+        timestamp: expect.any(String),
+      },
+      { message: 'request', requestId: 'r-3', level: 'info', timestamp: expect.any(String) },
+    ]);
+    expect(Object.keys(written[0] ?? {})).toEqual([
+      'message',
+      'requestId',
+      'status',
+      'durationMs',
+      'level',
+      'timestamp',
+    ]);
+    expect(extraChunks.join('')).toContain('"requestId":"r-3"');
   });
 
   it('writes debug lines when LOG_LEVEL is debug', async () => {
