@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 
 import { createPostgresLegacyWriter } from '../../adapters/postgres/sync-legacy-writer.ts';
 import { createSilentLogger } from '../observability/logger.ts';
-import { createOutboxRelay, replayDeadLetter } from './outbox-relay.ts';
+import { createOutboxRelay, purgeSyncHistory, replayDeadLetter } from './outbox-relay.ts';
 import { LEGACY_OWNS_ALL } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import { createSyncMetrics } from './sync-metrics.ts';
@@ -266,5 +266,24 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
     } finally {
       await unreachable.end();
     }
+  });
+
+  it('purges done events and audit rows past retention, never pending events', async () => {
+    await newSideWriteSquad(dbs.newPool, randomUUID());
+    await relay().runOnce();
+    await newSideWriteSquad(dbs.newPool, randomUUID());
+    await dbs.newPool.query(
+      `UPDATE strangler.sync_outbox SET created_at = now() - interval '40 days', done_at = CASE WHEN status = 'done' THEN now() - interval '40 days' END`,
+    );
+    await dbs.newPool.query(`UPDATE strangler.sync_audit SET at = now() - interval '40 days'`);
+
+    await purgeSyncHistory(dbs.newPool, 30 * 24 * 3600_000);
+
+    expect((await dbs.newPool.query(`SELECT status FROM strangler.sync_outbox`)).rows).toEqual([
+      { status: 'pending' },
+    ]);
+    expect((await dbs.newPool.query(`SELECT count(*)::int AS n FROM strangler.sync_audit`)).rows[0]).toEqual({
+      n: 0,
+    });
   });
 });
