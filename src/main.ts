@@ -9,9 +9,8 @@ import type { Express } from 'express';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 
-import { engineForUrl, openNewDatabase } from '../adapters/database.ts';
+import { openNewDatabase } from '../adapters/database.ts';
 import { migrateNewToLatest } from '../adapters/migrations.ts';
-import { createPostgresLegacySyncEngine } from '../adapters/postgres/sync-engine.ts';
 import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
 import { createFlagResolver } from '../flags/create-flag-resolver.ts';
 import { createRoutes } from '../routes/index.ts';
@@ -46,6 +45,7 @@ import { replayDeadLetter } from './sync/outbox-relay.ts';
 import { parseOwnership } from './sync/sync-entities.ts';
 import type { EntityName } from './sync/sync-entities.ts';
 import { migrateSyncToLatest } from './sync/sync-migrations.ts';
+import { openLegacySyncEngine } from './sync/open-legacy-sync-engine.ts';
 import { createSyncRuntime } from './sync/sync-runtime.ts';
 import type { SyncRuntime } from './sync/sync-runtime.ts';
 
@@ -102,43 +102,57 @@ async function run(
   await migrateShadowStoreToLatest(stateDb);
   await migrateQaReportsToLatest(stateDb);
 
-  // Dual-write sync: in-process here, or as scripts/sync-worker.ts processes for scale-out
-  // (SYNC_IN_PROCESS=false). Only the PostgreSQL stand-in's engine is wired (see README, "Limits").
+  // Dual-write sync. New handlers write outbox rows whenever a legacy database is known; the relay and
+  // the change poller run in-process, or (SYNC_IN_PROCESS=false) only in scripts/sync-worker.ts
+  // processes for scale-out.
   let sync: SyncRuntime | undefined;
   const legacyDatabaseUrl = demo.legacyDatabaseUrl;
-  const syncWanted = legacyDatabaseUrl !== undefined && engineForUrl(legacyDatabaseUrl) === 'postgres';
-  if (legacyDatabaseUrl !== undefined && !syncWanted) {
-    logger.warn('dual-write sync is not wired for SQL Server yet; running without it', {
-      legacyDatabase: 'mssql',
-    });
-  }
-  if (syncWanted) {
+  const outboxOn = legacyDatabaseUrl !== undefined;
+  if (legacyDatabaseUrl !== undefined) {
     await migrateSyncToLatest(stateDb);
-    const newPool = syncPool(demo.databaseUrl, logger);
-    const legacyPool = syncPool(legacyDatabaseUrl, logger);
-    closers.push(['sync pools', () => Promise.all([newPool.end(), legacyPool.end()]).then(() => undefined)]);
-    const legacyKysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: legacyPool }) });
-    await migrateLegacySyncToLatest(legacyKysely);
-    sync = createSyncRuntime({
-      newPool,
-      legacy: createPostgresLegacySyncEngine(legacyPool),
-      ownership: parseOwnership(env.SYNC_OWNERSHIP),
-      logger: logger.child({ component: 'sync' }),
-      registry: metrics.registry,
-    });
+    if (env.SYNC_IN_PROCESS !== 'false') {
+      const legacySide = openLegacySyncEngine(legacyDatabaseUrl, { applicationName: 'strangler-sync' });
+      closers.push(['sync legacy connection', () => legacySide.close()]);
+      if (legacySide.pool !== undefined) {
+        // The stand-in's applied-events table and change-log triggers; on SQL Server a DBA applies
+        // SYNC_MIGRATIONS_MSSQL (Change Tracking needs ALTER DATABASE rights the app should not have).
+        await migrateLegacySyncToLatest(
+          new Kysely<unknown>({ dialect: new PostgresDialect({ pool: legacySide.pool }) }),
+        );
+      } else {
+        logger.warn(
+          'dual-write sync on SQL Server: its T-SQL is snapshot-tested but has not been run against a real server by strangler\'s authors; run the sync suite against yours first (README, "Limits")',
+        );
+      }
+      const newPool = new pg.Pool({
+        connectionString: demo.databaseUrl,
+        max: 4,
+        connectionTimeoutMillis: 5000,
+        application_name: 'strangler-sync',
+      });
+      // A connection the server drops while idle must not crash the proxy; the next query reconnects.
+      newPool.on('error', (error: Error) => logger.warn('sync: idle connection lost', errorDetails(error)));
+      closers.push(['sync pool', () => newPool.end()]);
+      sync = createSyncRuntime({
+        newPool,
+        legacy: legacySide.engine,
+        ownership: parseOwnership(env.SYNC_OWNERSHIP),
+        logger: logger.child({ component: 'sync' }),
+        registry: metrics.registry,
+      });
+    }
   }
 
-  const onChange =
-    sync === undefined
-      ? undefined
-      : async (trx: Parameters<typeof enqueueChange>[0], change: EntityChange): Promise<void> => {
-          await enqueueChange(trx, {
-            entity: ENTITY_OF[change.entity],
-            key: change.id,
-            operation: 'upsert',
-            version: change.version,
-          });
-        };
+  const onChange = !outboxOn
+    ? undefined
+    : async (trx: Parameters<typeof enqueueChange>[0], change: EntityChange): Promise<void> => {
+        await enqueueChange(trx, {
+          entity: ENTITY_OF[change.entity],
+          key: change.id,
+          operation: 'upsert',
+          version: change.version,
+        });
+      };
   const records = createRoutes({ db: newDb, ...(onChange === undefined ? {} : { onChange }) });
   const ruleProblems = shadowRuleProblems(records);
   if (ruleProblems.length > 0) throw new RouteValidationError(ruleProblems);
@@ -248,7 +262,7 @@ async function run(
     `  admin: ${adminBase}  (metrics /metrics, health /health/ready, routes /api/routes)`,
     `  QA reports: ${adminBase}/reports`,
     `  flags: ${config.unleash === undefined ? `${config.flagsFile} (offline; edits apply within 2 s)` : config.unleash.url}`,
-    `  dual-write sync: ${sync === undefined ? 'off' : 'on'}`,
+    `  dual-write sync: ${sync !== undefined ? 'on' : outboxOn ? 'outbox only (SYNC_IN_PROCESS=false: run scripts/sync-worker.ts)' : 'off (no LEGACY_DATABASE_URL)'}`,
   ];
   if (config.demoTokens) {
     lines.push(
@@ -271,13 +285,6 @@ function loadConfigOrExit(): Config {
     }
     throw error;
   }
-}
-
-function syncPool(url: string, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'strangler-sync' });
-  // A connection the server drops while idle must not crash the proxy; the next query reconnects.
-  pool.on('error', (error: Error) => logger.warn('sync: idle connection lost', errorDetails(error)));
-  return pool;
 }
 
 /** Sync status for QA and operators, and the operator's dead-letter replay (DESIGN.md, "Admin port"). */
