@@ -12,11 +12,17 @@ export const TENANT_STICKINESS: StickinessKey = { kind: 'header', name: 'X-Tenan
 /**
  * Differences that are not defects:
  *  - `traceId` is the W3C trace id of the request on the serving process; it never matches.
+ *  - timestamps legacy wrote to Azure SQL carry 100 ns ticks (datetime2(7)); PostgreSQL keeps
+ *    microseconds, so the new side answers the same instant rounded (`.1234567` → `.1234570`).
  * Member order is compared (`keyOrder`): the legacy's clients include code that reads positionally.
  */
 export const BASE_COMPARE_RULES: CompareRules = {
   headers: ['content-type', 'x-total-count'],
   ignore: ['$.traceId'],
+  dateTolerance: [
+    { path: '$..CreatedAt', nanoseconds: 500 },
+    { path: '$..UpdatedAt', nanoseconds: 500 },
+  ],
   keyOrder: true,
 };
 

@@ -226,6 +226,53 @@ describe('compareExchanges: rules', () => {
     expect(diffs({ At: '2024-03-01T10:00:00Z' }, { At: '2024-03-01T12:00:00+02:00' })).toHaveLength(1);
   });
 
+  it('accepts datetime2 ticks rounded to microseconds within a dateTolerance, and nothing further apart', () => {
+    const rules = { dateTolerance: [{ path: '$..CreatedAt', nanoseconds: 500 }] };
+    // Legacy wrote 100 ns ticks; the new side read the value back from PostgreSQL rounded to µs.
+    expect(
+      diffs(
+        { CreatedAt: '2026-11-21T10:15:30.1234567' },
+        { CreatedAt: '2026-11-21T10:15:30.1234570' },
+        rules,
+      ),
+    ).toEqual([]);
+    expect(
+      diffs(
+        { CreatedAt: '2026-11-21T10:15:30.1234565' },
+        { CreatedAt: '2026-11-21T10:15:30.1234560' },
+        rules,
+      ),
+    ).toEqual([]);
+    expect(
+      diffs(
+        { CreatedAt: '2026-11-21T10:15:30.1234567' },
+        { CreatedAt: '2026-11-21T10:15:30.1234580' },
+        rules,
+      ),
+    ).toHaveLength(1);
+    // A wall-clock time is never within tolerance of a UTC one, and other paths stay exact.
+    expect(
+      diffs(
+        { CreatedAt: '2026-11-21T10:15:30.1234567' },
+        { CreatedAt: '2026-11-21T10:15:30.1234570Z' },
+        rules,
+      ),
+    ).toHaveLength(1);
+    expect(
+      diffs(
+        { UpdatedAt: '2026-11-21T10:15:30.1234567' },
+        { UpdatedAt: '2026-11-21T10:15:30.1234570' },
+        rules,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('rejects a dateTolerance without a non-negative whole number of nanoseconds', () => {
+    expect(() => compileCompareRules({ dateTolerance: [{ path: '$.At', nanoseconds: -1 }] })).toThrow(
+      /dateTolerance\[0\]: nanoseconds must be a non-negative integer/,
+    );
+  });
+
   it('checks member order only under a keyOrder rule', () => {
     const legacy = '{"Id":1,"Name":"a","Inner":{"x":1,"y":2}}';
     const swapped = '{"Name":"a","Id":1,"Inner":{"y":2,"x":1}}';

@@ -231,20 +231,26 @@ const DATE_TIME =
  * offset is a wall-clock time, never equal to one with an offset: a client would read them differently.
  */
 export function instantOf(value: string): string | undefined {
+  const instant = instantNanos(value);
+  return instant === undefined ? undefined : `${instant.clock}:${instant.nanos}`;
+}
+
+/** The same instant as nanoseconds since the epoch, and whether it is UTC or a wall-clock time. */
+export function instantNanos(value: string): { clock: 'utc' | 'local'; nanos: bigint } | undefined {
   const m = DATE_TIME.exec(value);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
   if (Number.isNaN(wall)) return undefined;
-  const nanos = (frac ?? '').padEnd(9, '0');
-  if (zone === undefined) return `local:${wall}.${nanos}`;
+  const fraction = BigInt((frac ?? '').padEnd(9, '0'));
+  if (zone === undefined) return { clock: 'local', nanos: BigInt(wall) * 1_000_000n + fraction };
   let offsetMinutes = 0;
   if (zone !== 'Z' && zone !== 'z') {
     const digits = zone.slice(1).replace(':', '');
     offsetMinutes =
       (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * (zone[0] === '-' ? -1 : 1);
   }
-  return `utc:${wall - offsetMinutes * 60_000}.${nanos}`;
+  return { clock: 'utc', nanos: BigInt(wall - offsetMinutes * 60_000) * 1_000_000n + fraction };
 }
 
 const MAX_DEPTH = 256;
@@ -495,6 +501,14 @@ class Walker {
       l.toLowerCase() === n.toLowerCase()
     ) {
       return true;
+    }
+    const tolerance = this.rules.dateTolerance.find((r) => matchesPath(r.pattern, path));
+    if (tolerance !== undefined) {
+      const li = instantNanos(l);
+      const ni = instantNanos(n);
+      if (li === undefined || ni === undefined || li.clock !== ni.clock) return false;
+      const gap = li.nanos - ni.nanos;
+      return (gap < 0n ? -gap : gap) <= tolerance.nanoseconds;
     }
     if (this.selected(this.rules.equivalentDates, path)) {
       const li = instantOf(l);

@@ -13,6 +13,11 @@ export interface SetArrayRule {
   readonly key: string;
 }
 
+export interface DateToleranceRule {
+  readonly path: string;
+  readonly nanoseconds: number;
+}
+
 export interface NumericToleranceRule {
   readonly path: string;
   /** |legacy − new| ≤ absolute counts as equal. */
@@ -37,6 +42,12 @@ export interface CompareRules {
   readonly guidCaseInsensitive?: PathSelector;
   /** ISO 8601 date-times equal when they name the same instant (precision and offset may differ). */
   readonly equivalentDates?: PathSelector;
+  /**
+   * Date-times equal when their instants are at most `nanoseconds` apart. Azure SQL's datetime2(7) has
+   * 100 ns ticks and PostgreSQL microseconds, so a value legacy wrote reads back from the new side
+   * rounded: `…:30.1234567` becomes `…:30.1234570` (500 ns covers it).
+   */
+  readonly dateTolerance?: readonly DateToleranceRule[];
   /**
    * Objects whose member order must be the same. Off by default because JSON objects are unordered,
    * but some legacy clients read members positionally; turn it on for those routes.
@@ -63,6 +74,7 @@ export interface CompiledCompareRules {
   }[];
   readonly guidCaseInsensitive: CompiledSelector;
   readonly equivalentDates: CompiledSelector;
+  readonly dateTolerance: readonly { readonly pattern: PathPattern; readonly nanoseconds: bigint }[];
   readonly keyOrder: CompiledSelector;
   readonly redactPaths: readonly PathPattern[];
   /** True when no body rule exists, so the walk can skip all path matching. */
@@ -159,6 +171,21 @@ export function compileCompareRules(input: unknown): CompiledCompareRules {
       });
   }
 
+  const dateTolerance: { pattern: PathPattern; nanoseconds: bigint }[] = [];
+  if (rules.dateTolerance !== undefined) {
+    if (!Array.isArray(rules.dateTolerance)) problems.push('dateTolerance must be an array');
+    else
+      rules.dateTolerance.forEach((rule, i) => {
+        const compiled = pattern(rule?.path, `dateTolerance[${i}]`);
+        const nanoseconds: unknown = rule?.nanoseconds;
+        if (typeof nanoseconds !== 'number' || !Number.isSafeInteger(nanoseconds) || nanoseconds < 0) {
+          problems.push(`dateTolerance[${i}]: nanoseconds must be a non-negative integer`);
+        } else if (compiled !== undefined) {
+          dateTolerance.push({ pattern: compiled, nanoseconds: BigInt(nanoseconds) });
+        }
+      });
+  }
+
   const compiled: CompiledCompareRules = {
     source: rules,
     headers,
@@ -167,6 +194,7 @@ export function compileCompareRules(input: unknown): CompiledCompareRules {
     numericTolerance,
     guidCaseInsensitive: selector(rules.guidCaseInsensitive, 'guidCaseInsensitive'),
     equivalentDates: selector(rules.equivalentDates, 'equivalentDates'),
+    dateTolerance,
     keyOrder: selector(rules.keyOrder, 'keyOrder'),
     redactPaths: patterns(rules.redactPaths, 'redactPaths'),
     plain: false,
@@ -176,6 +204,7 @@ export function compileCompareRules(input: unknown): CompiledCompareRules {
     compiled.ignore.length === 0 &&
     arraysAsSets.length === 0 &&
     numericTolerance.length === 0 &&
+    dateTolerance.length === 0 &&
     !compiled.guidCaseInsensitive.all &&
     compiled.guidCaseInsensitive.patterns.length === 0 &&
     !compiled.equivalentDates.all &&
