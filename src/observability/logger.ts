@@ -109,7 +109,8 @@ const jsonLine = winston.format((original) => {
   }
   for (const key in info) {
     const value: unknown = info[key];
-    if (isError(value)) info[key] = errorDetails(value);
+    // Most fields are strings and numbers (a request line has ten): no native isNativeError call for them.
+    if (typeof value === 'object' && value !== null && isError(value)) info[key] = errorDetails(value);
   }
   info.timestamp = new Date().toISOString();
   info[MESSAGE] = stringify(info);
