@@ -32,14 +32,9 @@ import { migrateQaReportsToLatest } from './qa-reports/qa-migrations.ts';
 import { createQaReportsRouter } from './qa-reports/qa-reports-router.ts';
 import { createRouteTable } from './routing/route-table.ts';
 import { RouteValidationError } from './routing/route-validation-error.ts';
-import { createLegacyCaller } from './shadow/legacy-caller.ts';
-import { createNoiseModel } from './shadow/noise/noise-model.ts';
-import { createRedactor } from './shadow/redact.ts';
-import { createShadowRunner, shadowRuleProblems } from './shadow/shadow-runner.ts';
-import { createPostgresShadowStore } from './shadow/store/postgres-shadow-store.ts';
-import { startShadowRetention } from './shadow/store/shadow-retention.ts';
+import { shadowRuleProblems } from './shadow/shadow-runner.ts';
+import { startShadow } from './shadow/start-shadow.ts';
 import { migrateShadowStoreToLatest } from './shadow/store/shadow-migrations.ts';
-import { createShadowWriter } from './shadow/store/shadow-writer.ts';
 import { enqueueChange } from './sync/outbox.ts';
 import { replayDeadLetter } from './sync/outbox-relay.ts';
 import { parseOwnership } from './sync/sync-entities.ts';
@@ -166,37 +161,25 @@ async function run(
   });
   closers.push(['flags', () => flags.stop()]);
 
-  // Shadow comparison: results batched into PostgreSQL off the client path.
-  const shadowStore = createPostgresShadowStore(stateDb);
-  const noise = createNoiseModel();
-  try {
-    for (const learned of await shadowStore.loadNoise()) noise.seed(learned);
-  } catch (error: unknown) {
-    logger.warn('could not load learned noise; starting from none', { error: errorDetails(error) });
-  }
-  const writer = createShadowWriter({ store: shadowStore, metrics, logger, noise });
+  // Shadow comparison: results batched into PostgreSQL off the client path; QA's accepted differences
+  // (reloaded every few seconds, and at once after an accept on this replica) apply to it.
   const reportStore = createPostgresReportStore(newDb);
   const rulesCache = createAcceptedRulesCache({ store: reportStore, logger });
   await rulesCache.refresh();
-  const legacyCaller = createLegacyCaller({ legacyUrl, hostHeader: config.hostHeader });
-  const runner = createShadowRunner({
-    callLegacy: legacyCaller.call,
-    writer,
-    noise,
-    redactor: createRedactor({ jsonPaths: PERSONAL_DATA_PATHS }),
+  closers.push(['accepted rules', async () => rulesCache.stop()]);
+  const shadow = await startShadow({
+    db: stateDb,
+    legacyUrl,
+    hostHeader: config.hostHeader,
     metrics,
     logger: logger.child({ component: 'shadow' }),
+    redaction: { jsonPaths: PERSONAL_DATA_PATHS },
     killSwitchOn: () => flags.killSwitchOn(),
     acceptedDifferences: (routeId) => rulesCache.acceptedDifferences(routeId),
+    // A write's dry run starts early and waits for legacy's answer, which may take LEGACY_TIMEOUT_MS.
+    exchangeWaitMs: Math.max(60_000, config.legacyTimeoutMs + 5_000),
   });
-  const retention = startShadowRetention({ store: shadowStore, logger });
-  closers.push(
-    ['shadow retention', () => retention.stop()],
-    ['accepted rules', async () => rulesCache.stop()],
-    ['shadow writer', () => writer.close()],
-    ['shadow legacy caller', () => legacyCaller.close()],
-    ['shadow runner', () => runner.close()],
-  );
+  closers.push(['shadow', () => shadow.close()]);
 
   const admin = createAdminServer({
     config,
@@ -234,7 +217,7 @@ async function run(
     flags,
     metrics,
     logger,
-    observer: runner,
+    observer: shadow.observer,
   });
   await new Promise<void>((resolve, reject) => {
     proxy.server.once('error', reject);
