@@ -1,16 +1,17 @@
-import { sql, type Kysely } from 'kysely';
-import { Migrator, NO_MIGRATIONS, type Migration, type MigrationResult } from 'kysely/migration';
+import type { Kysely } from 'kysely';
+import type { MigrationResult } from 'kysely/migration';
+
+import type { StatementMigration } from '../../adapters/migrations.ts';
+import { stateMigrations } from '../state-migrations.ts';
 
 /*
  * The QA workflow's own tables in schema `strangler` (rules, decisions, audit), with their own kysely
- * Migrator and migration table so no other subsystem's migration list is touched (notes/names.md).
+ * Migrator and migration table so no other subsystem's migration list is touched.
  * The reports also read the shadow store's tables (src/shadow/store/shadow-migrations.ts): run
  * migrateShadowStoreToLatest as well. Nothing here references them by foreign key, so either order
  * works and rolling the QA tables back never touches shadow data.
  */
-const statements: Readonly<
-  Record<string, { readonly up: readonly string[]; readonly down: readonly string[] }>
-> = {
+const statements: Readonly<Record<string, StatementMigration>> = {
   '0001-qa-workflow': {
     up: [
       'CREATE SCHEMA IF NOT EXISTS strangler',
@@ -59,44 +60,12 @@ const statements: Readonly<
 
 export const QA_MIGRATION_TABLE = 'qa_reports_migration';
 
-function migrations(): Record<string, Migration> {
-  const out: Record<string, Migration> = {};
-  for (const [name, m] of Object.entries(statements)) {
-    out[name] = {
-      async up(db) {
-        for (const s of m.up) await sql.raw(s).execute(db);
-      },
-      async down(db) {
-        for (const s of m.down) await sql.raw(s).execute(db);
-      },
-    };
-  }
-  return out;
+const migrations = stateMigrations(QA_MIGRATION_TABLE, statements);
+
+export function migrateQaReportsToLatest(db: Kysely<unknown>): Promise<readonly MigrationResult[]> {
+  return migrations.toLatest(db);
 }
 
-function migratorFor(db: Kysely<unknown>): Migrator {
-  return new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations() },
-    migrationTableSchema: 'strangler',
-    migrationTableName: QA_MIGRATION_TABLE,
-    migrationLockTableName: `${QA_MIGRATION_TABLE}_lock`,
-  });
-}
-
-async function ensureSchema(db: Kysely<unknown>): Promise<void> {
-  // The Migrator creates its table inside `strangler`, before the first migration could create it.
-  await sql`CREATE SCHEMA IF NOT EXISTS strangler`.execute(db);
-}
-
-export async function migrateQaReportsToLatest(db: Kysely<unknown>): Promise<readonly MigrationResult[]> {
-  await ensureSchema(db);
-  const { error, results } = await migratorFor(db).migrateToLatest();
-  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
-  return results ?? [];
-}
-
-export async function migrateQaReportsDown(db: Kysely<unknown>): Promise<void> {
-  const { error } = await migratorFor(db).migrateTo(NO_MIGRATIONS);
-  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+export function migrateQaReportsDown(db: Kysely<unknown>): Promise<void> {
+  return migrations.down(db);
 }

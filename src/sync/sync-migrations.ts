@@ -5,7 +5,7 @@ import type { Migration, MigrationProvider, MigrationResultSet } from 'kysely/mi
 
 /**
  * Sync state in the new PostgreSQL database, schema `strangler`, under its own migration table so the
- * other subsystems' migration lists never interleave with this one (notes/names.md, "Migrations").
+ * other subsystems' migration lists never interleave with this one.
  */
 const migrations: Record<string, Migration> = {
   '2026-11-21-001-sync-outbox': {

@@ -1,17 +1,15 @@
-import { sql, type Kysely } from 'kysely';
-import { Migrator, NO_MIGRATIONS, type Migration, type MigrationResult } from 'kysely/migration';
+import type { Kysely } from 'kysely';
+import type { MigrationResult } from 'kysely/migration';
+
+import type { StatementMigration } from '../../../adapters/migrations.ts';
+import { stateMigrations } from '../../state-migrations.ts';
 
 /*
- * The shadow store's tables in schema `strangler`, with their own Migrator and migration table so no
- * other subsystem's migration list is touched (notes/names.md).
- *
- * QA reports (src/qa-reports/qa-migrations.ts) create the three report tables too, with IF NOT EXISTS,
- * because they were written before this store; this migration does the same with identical columns,
- * so either may run first. Everything beyond them is added here.
+ * The shadow store's tables in schema `strangler`, with their own migration table so no other
+ * subsystem's migration list is touched. The QA reports read these tables and keep their own
+ * (src/qa-reports/qa-migrations.ts).
  */
-const statements: Readonly<
-  Record<string, { readonly up: readonly string[]; readonly down: readonly string[] }>
-> = {
+const statements: Readonly<Record<string, StatementMigration>> = {
   '0001-shadow-store': {
     up: [
       'CREATE SCHEMA IF NOT EXISTS strangler',
@@ -78,40 +76,12 @@ const statements: Readonly<
 
 export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';
 
-function migrations(): Record<string, Migration> {
-  const out: Record<string, Migration> = {};
-  for (const [name, m] of Object.entries(statements)) {
-    out[name] = {
-      async up(db) {
-        for (const s of m.up) await sql.raw(s).execute(db);
-      },
-      async down(db) {
-        for (const s of m.down) await sql.raw(s).execute(db);
-      },
-    };
-  }
-  return out;
+const migrations = stateMigrations(SHADOW_MIGRATION_TABLE, statements);
+
+export function migrateShadowStoreToLatest(db: Kysely<unknown>): Promise<readonly MigrationResult[]> {
+  return migrations.toLatest(db);
 }
 
-function migratorFor(db: Kysely<unknown>): Migrator {
-  return new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations() },
-    migrationTableSchema: 'strangler',
-    migrationTableName: SHADOW_MIGRATION_TABLE,
-    migrationLockTableName: `${SHADOW_MIGRATION_TABLE}_lock`,
-  });
-}
-
-export async function migrateShadowStoreToLatest(db: Kysely<unknown>): Promise<readonly MigrationResult[]> {
-  // The Migrator creates its own table inside `strangler` before the first migration runs.
-  await sql`CREATE SCHEMA IF NOT EXISTS strangler`.execute(db);
-  const { error, results } = await migratorFor(db).migrateToLatest();
-  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
-  return results ?? [];
-}
-
-export async function migrateShadowStoreDown(db: Kysely<unknown>): Promise<void> {
-  const { error } = await migratorFor(db).migrateTo(NO_MIGRATIONS);
-  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+export function migrateShadowStoreDown(db: Kysely<unknown>): Promise<void> {
+  return migrations.down(db);
 }
