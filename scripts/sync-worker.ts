@@ -6,7 +6,6 @@
  * LOG_LEVEL. Stops cleanly on SIGTERM/SIGINT; a SIGKILL loses nothing (claims are row locks).
  */
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { Registry } from 'prom-client';
 
 import { engineForUrl } from '../adapters/database.ts';
@@ -14,6 +13,7 @@ import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.
 import { createLogger, errorDetails } from '../src/observability/logger.ts';
 import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
 import { parseOwnership } from '../src/sync/sync-entities.ts';
+import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { migrateSyncToLatest } from '../src/sync/sync-migrations.ts';
 import { createSyncRuntime } from '../src/sync/sync-runtime.ts';
 import type { SyncRole } from '../src/sync/sync-runtime.ts';
@@ -57,18 +57,11 @@ if (engineForUrl(legacyUrl) !== 'postgres') {
   process.exit(2);
 }
 
-const pool = (url: string, name: string): pg.Pool => {
-  const p = new pg.Pool({
-    connectionString: url,
-    max: 4,
-    connectionTimeoutMillis: 5000,
-    application_name: name,
-  });
-  // An idle connection dropped by the server must not crash the worker; the next query reconnects.
-  p.on('error', (error: Error) => logger.warn(`${name}: idle connection lost`, errorDetails(error)));
-  return p;
-};
-const newPool = pool(databaseUrl, 'strangler-sync');
+// A connection dropped by the server must not crash the worker; the next query reconnects.
+const newPool = createSyncPool(
+  { connectionString: databaseUrl, max: 4, application_name: 'strangler-sync' },
+  (error: Error) => logger.warn('strangler-sync: connection lost', errorDetails(error)),
+);
 const legacy = openLegacySyncEngine(legacyUrl);
 
 if (env.SYNC_MIGRATE === '1') {

@@ -41,6 +41,7 @@ import { parseOwnership } from './sync/sync-entities.ts';
 import type { EntityName } from './sync/sync-entities.ts';
 import { migrateSyncToLatest } from './sync/sync-migrations.ts';
 import { openLegacySyncEngine } from './sync/open-legacy-sync-engine.ts';
+import { createSyncPool } from './sync/sync-pool.ts';
 import { createSyncRuntime } from './sync/sync-runtime.ts';
 import type { SyncRuntime } from './sync/sync-runtime.ts';
 
@@ -119,14 +120,11 @@ async function run(
           'dual-write sync on SQL Server: its T-SQL is snapshot-tested but has not been run against a real server by strangler\'s authors; run the sync suite against yours first (README, "Limits")',
         );
       }
-      const newPool = new pg.Pool({
-        connectionString: demo.databaseUrl,
-        max: 4,
-        connectionTimeoutMillis: 5000,
-        application_name: 'strangler-sync',
-      });
-      // A connection the server drops while idle must not crash the proxy; the next query reconnects.
-      newPool.on('error', (error: Error) => logger.warn('sync: idle connection lost', errorDetails(error)));
+      // A connection the server drops must not crash the proxy; the next query reconnects.
+      const newPool = createSyncPool(
+        { connectionString: demo.databaseUrl, max: 4, application_name: 'strangler-sync' },
+        (error: Error) => logger.warn('sync: connection lost', errorDetails(error)),
+      );
       closers.push(['sync pool', () => newPool.end()]);
       sync = createSyncRuntime({
         newPool,

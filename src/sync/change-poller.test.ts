@@ -33,12 +33,7 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
     await dbs.close();
   });
   beforeEach(async () => {
-    await dbs.newPool.query(
-      'TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_conflicts, strangler.sync_checkpoints, wellness_entries, athletes, squads',
-    );
-    await dbs.legacyPool.query(
-      'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
-    );
+    await dbs.reset();
   });
 
   const poller = (ownership: SyncOwnership = LEGACY_OWNS_ALL) =>

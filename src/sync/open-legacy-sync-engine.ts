@@ -1,10 +1,11 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 import { engineForUrl } from '../../adapters/database.ts';
 import { createMssqlLegacySyncEngine } from '../../adapters/mssql/sync-engine.ts';
 import { createTediousConnector } from '../../adapters/mssql/sync-tedious-connector.ts';
 import { createPostgresLegacySyncEngine } from '../../adapters/postgres/sync-engine.ts';
 import type { LegacySyncEngine } from './sync-engine.ts';
+import { createSyncPool } from './sync-pool.ts';
 
 export interface OpenedLegacySyncEngine {
   readonly engine: LegacySyncEngine;
@@ -30,17 +31,18 @@ export function openLegacySyncEngine(
       close: async () => connector.close(),
     };
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.poolMax ?? 4,
-    // An unreachable legacy database must fail fast so the relay backs off (and releases its claims).
-    connectionTimeoutMillis: 5000,
-    // Server-side: a statement stuck behind a lock is cancelled and the connection stays usable. (pg's
-    // client-side query_timeout is not used: it leaves the connection waiting on the abandoned query,
-    // which stalled the relay in the outage test.)
-    statement_timeout: 30_000,
-    application_name: options.applicationName ?? 'strangler-sync',
-  });
-  pool.on('error', () => undefined);
+  const pool = createSyncPool(
+    {
+      connectionString: url,
+      max: options.poolMax ?? 4,
+      // Server-side: a statement stuck behind a lock is cancelled and the connection stays usable. (pg's
+      // client-side query_timeout is not used: it leaves the connection waiting on the abandoned query,
+      // which stalled the relay in the outage test.)
+      statement_timeout: 30_000,
+      application_name: options.applicationName ?? 'strangler-sync',
+    },
+    // The loop using the connection sees the failure on its next query and backs off.
+    () => undefined,
+  );
   return { engine: createPostgresLegacySyncEngine(pool), pool, close: () => pool.end() };
 }

@@ -34,12 +34,7 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
     await dbs.close();
   });
   beforeEach(async () => {
-    await dbs.newPool.query(
-      'TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_conflicts, strangler.sync_dead_letters, wellness_entries, athletes, squads',
-    );
-    await dbs.legacyPool.query(
-      'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
-    );
+    await dbs.reset();
   });
 
   const relay = (ownership: SyncOwnership = NEW_OWNS_ATHLETES, options = {}) =>

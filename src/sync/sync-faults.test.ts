@@ -61,13 +61,7 @@ describe('sync under faults (real worker processes)', () => {
   });
   beforeEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.kill('SIGKILL')));
-    await dbs.newPool.query(
-      'TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_conflicts, strangler.sync_checkpoints, strangler.sync_dead_letters, strangler.recon_run CASCADE',
-    );
-    await dbs.newPool.query('TRUNCATE wellness_entries, athletes, squads');
-    await dbs.legacyPool.query(
-      'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
-    );
+    await dbs.reset();
     await seedMirrored(dbs.newPool, dbs.legacyPool, { squads: 4, athletes: 0 });
   });
 

@@ -38,12 +38,7 @@ describe('reconciliation', () => {
     await dbs.close();
   });
   beforeEach(async () => {
-    await dbs.newPool.query(
-      'TRUNCATE strangler.recon_run, strangler.recon_mismatch, strangler.sync_outbox, strangler.sync_audit, strangler.sync_checkpoints, wellness_entries, athletes, squads CASCADE',
-    );
-    await dbs.legacyPool.query(
-      'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
-    );
+    await dbs.reset();
     await seedMirrored(dbs.newPool, dbs.legacyPool, { squads: 5, athletes: 1000 });
   });
 

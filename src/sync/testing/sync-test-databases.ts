@@ -10,13 +10,15 @@ import { migrateSyncToLatest } from '../sync-migrations.ts';
 
 /**
  * A real new database and a real legacy stand-in, each a throw-away PostgreSQL database with the entity
- * schema (engineer D's DDL) and the sync's own migrations, as the sync sees them in production.
+ * schema (the data layer's DDL) and the sync's own migrations, as the sync sees them in production.
  */
 export interface SyncTestDatabases {
   readonly newDb: TestDatabase;
   readonly legacyDb: TestDatabase;
   readonly newPool: pg.Pool;
   readonly legacyPool: pg.Pool;
+  /** Empties every entity and sync table on both sides, for a fresh start per test. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,16 @@ export async function createSyncTestDatabases(
     legacyDb,
     newPool,
     legacyPool,
+    async reset() {
+      await newPool.query(
+        `TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_conflicts,
+           strangler.sync_checkpoints, strangler.sync_dead_letters, strangler.recon_run,
+           strangler.recon_mismatch, wellness_entries, athletes, squads CASCADE`,
+      );
+      await legacyPool.query(
+        'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
+      );
+    },
     async close() {
       await Promise.all([newPool.end(), legacyPool.end()]);
       await Promise.all([newDb.drop(), legacyDb.drop()]);
@@ -48,7 +60,7 @@ export async function createSyncTestDatabases(
   };
 }
 
-/** Entity schema (engineer D's migrations), then the sync's own, in that order: triggers need the tables. */
+/** Entity schema (adapters/migrations.ts), then the sync's own, in that order: triggers need the tables. */
 async function migrate(url: string, run: (db: Kysely<unknown>) => Promise<void>): Promise<void> {
   const db = new Kysely<unknown>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
