@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { Express } from 'express';
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 
 import { openNewDatabase } from '../adapters/database.ts';
 import { migrateNewToLatest } from '../adapters/migrations.ts';
@@ -18,6 +18,7 @@ import type { EntityChange } from '../routes/index.ts';
 import { startDemoEnvironment } from '../scripts/demo/demo-environment.ts';
 import type { DemoEnvironment } from '../scripts/demo/demo-environment.ts';
 import { createAdminServer } from './admin/admin-server.ts';
+import { sendProblem } from './admin/problem-details.ts';
 import type { AdminAuth } from './admin/auth.ts';
 import { databaseCheck, flagsLoadedCheck, legacyReachableCheck } from './admin/readiness.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -44,6 +45,8 @@ import { openLegacySyncEngine } from './sync/open-legacy-sync-engine.ts';
 import { createSyncPool } from './sync/sync-pool.ts';
 import { createSyncRuntime } from './sync/sync-runtime.ts';
 import type { SyncRuntime } from './sync/sync-runtime.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Closer = readonly [name: string, close: () => Promise<void>];
 
@@ -102,6 +105,7 @@ async function run(
   // the change poller run in-process, or (SYNC_IN_PROCESS=false) only in scripts/sync-worker.ts
   // processes for scale-out.
   let sync: SyncRuntime | undefined;
+  let syncApi: { runtime: SyncRuntime; pool: pg.Pool } | undefined;
   const legacyDatabaseUrl = demo.legacyDatabaseUrl;
   const outboxOn = legacyDatabaseUrl !== undefined;
   if (legacyDatabaseUrl !== undefined) {
@@ -133,6 +137,7 @@ async function run(
         logger: logger.child({ component: 'sync' }),
         registry: metrics.registry,
       });
+      syncApi = { runtime: sync, pool: newPool };
     }
   }
 
@@ -203,7 +208,7 @@ async function run(
           }),
         );
       },
-      (app: Express, auth: AdminAuth) => mountSyncApi(app, auth, sync, demo.databaseUrl, logger),
+      (app: Express, auth: AdminAuth) => mountSyncApi(app, auth, syncApi, logger),
     ],
   });
   const adminAddress = await admin.listen(config.adminPort, config.adminHost);
@@ -272,8 +277,7 @@ function loadConfigOrExit(): Config {
 function mountSyncApi(
   app: Express,
   auth: AdminAuth,
-  sync: SyncRuntime | undefined,
-  databaseUrl: string,
+  sync: { runtime: SyncRuntime; pool: pg.Pool } | undefined,
   logger: Logger,
 ): void {
   app.get('/api/sync/status', auth.require('qa'), async (_req, res) => {
@@ -281,22 +285,24 @@ function mountSyncApi(
       res.json({ enabled: false });
       return;
     }
-    res.json({ enabled: true, ...(await sync.getSyncStatus()) });
+    res.json({ enabled: true, ...(await sync.runtime.getSyncStatus()) });
   });
   app.post('/api/sync/dead-letters/:eventId/replay', auth.require('operator'), async (req, res) => {
     if (sync === undefined) {
-      res.status(409).json({ title: 'The dual-write sync is not running', status: 409 });
+      sendProblem(res, {
+        status: 409,
+        title: 'Conflict',
+        detail: 'The dual-write sync is not running here.',
+      });
       return;
     }
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-    try {
-      const eventId = String(req.params.eventId);
-      const replayed = await replayDeadLetter(pool, eventId, `operator via admin API`);
-      logger.info('dead letter replay requested', { eventId, replayed });
-      res.status(replayed ? 202 : 404).json({ eventId, replayed });
-    } finally {
-      await pool.end();
-    }
+    const eventId = String(req.params.eventId);
+    // Event ids are UUIDs; anything else cannot name a dead letter (and must not reach the query as one).
+    const replayed =
+      UUID.test(eventId) && (await replayDeadLetter(sync.pool, eventId, 'operator via admin API'));
+    logger.info('dead letter replay requested', { eventId, replayed });
+    if (replayed) res.status(202).json({ eventId, replayed });
+    else sendProblem(res, { status: 404, title: 'Not Found', detail: `No dead-lettered event ${eventId}.` });
   });
 }
 

@@ -301,6 +301,26 @@ describe('npm start (demo path) end to end', () => {
     expect(await outboxCount()).toBe(outboxBefore);
   });
 
+  test('sync status is on the admin port for QA, and only an operator may replay a dead letter', async () => {
+    const call = (path: string, token: string, method = 'GET') =>
+      fetch(new URL(path, strangler.adminUrl), { method, headers: { authorization: `Bearer ${token}` } });
+    const status = await call('/api/sync/status', strangler.qaToken);
+    expect(status.status).toBe(200);
+    const body = (await status.json()) as { enabled: boolean; outbox: { pending: number } };
+    expect(body.enabled).toBe(true);
+    expect(typeof body.outbox.pending).toBe('number');
+
+    const unknown = '00000000-0000-0000-0000-000000000000';
+    const replay = `/api/sync/dead-letters/${unknown}/replay`;
+    expect((await call(replay, strangler.qaToken, 'POST')).status).toBe(403);
+    const missing = await call(replay, strangler.operatorToken, 'POST');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(
+      (await call('/api/sync/dead-letters/not-a-uuid/replay', strangler.operatorToken, 'POST')).status,
+    ).toBe(404);
+  });
+
   test('admin endpoints are not on the public port: they are legacy URLs there', async () => {
     for (const adminPath of ['/metrics', '/health/ready', '/api/routes', '/api/reports/routes', '/reports']) {
       const res = await fetch(new URL(adminPath, strangler.publicUrl), {
