@@ -2,6 +2,8 @@
  * Configuration from the environment (DESIGN.md, "Configuration"). Every problem is collected and
  * reported in one ConfigError, so a bad deployment is fixed in one go.
  */
+import { isLegacyEngine, LEGACY_ENGINES, type LegacyEngine } from './proxy/legacy-forwarder.ts';
+
 export type HostHeaderMode = 'preserve' | 'rewrite';
 
 export interface Config {
@@ -14,6 +16,8 @@ export interface Config {
   readonly legacyTimeoutMs: number;
   /** `preserve` sends the client's Host to legacy (App Service custom domains); `rewrite` sends legacy's. */
   readonly hostHeader: HostHeaderMode;
+  /** Client that carries plain requests to legacy; WebSocket upgrades always use http-proxy-middleware. */
+  readonly proxyEngine: LegacyEngine;
   readonly databaseUrl: string | undefined;
   readonly legacyDatabaseUrl: string | undefined;
   readonly unleash: { readonly url: string; readonly apiToken: string; readonly appName: string } | undefined;
@@ -81,6 +85,10 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   if (hostHeaderRaw !== 'preserve' && hostHeaderRaw !== 'rewrite') {
     problems.push(`HOST_HEADER must be "preserve" or "rewrite" (got "${hostHeaderRaw}")`);
   }
+  const proxyEngineRaw = str('PROXY_ENGINE') ?? 'undici';
+  if (!isLegacyEngine(proxyEngineRaw)) {
+    problems.push(`PROXY_ENGINE must be one of ${LEGACY_ENGINES.join(', ')} (got "${proxyEngineRaw}")`);
+  }
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const legacyDatabaseUrl = url('LEGACY_DATABASE_URL', ['postgres:', 'postgresql:', 'mssql:', 'sqlserver:']);
 
@@ -124,6 +132,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     legacyUrl: legacyRaw === undefined ? undefined : new URL(legacyRaw),
     legacyTimeoutMs,
     hostHeader: hostHeaderRaw as HostHeaderMode,
+    proxyEngine: proxyEngineRaw as LegacyEngine,
     databaseUrl,
     legacyDatabaseUrl,
     unleash:

@@ -216,6 +216,7 @@ async function run(
 
   const proxy = createPublicServer({
     config: { legacyUrl, legacyTimeoutMs: config.legacyTimeoutMs, hostHeader: config.hostHeader },
+    legacyEngine: config.proxyEngine,
     routes,
     flags,
     metrics,

@@ -1,0 +1,107 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { ConfigError, loadConfig } from './config.ts';
+
+const token = () => 'generated-token';
+
+describe('loadConfig', () => {
+  it('falls back to the documented defaults with an empty environment (the demo)', () => {
+    const config = loadConfig({}, token);
+    expect(config).toMatchObject({
+      port: 8080,
+      adminPort: 9090,
+      adminHost: '127.0.0.1',
+      legacyUrl: undefined,
+      legacyTimeoutMs: 30000,
+      hostHeader: 'rewrite',
+      proxyEngine: 'undici',
+      databaseUrl: undefined,
+      legacyDatabaseUrl: undefined,
+      unleash: undefined,
+      flagsFile: 'flags/flags.json',
+      flagsBackupDir: 'data/unleash-backup',
+      adminQaToken: 'generated-token',
+      demoTokens: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads a production environment', () => {
+    const config = loadConfig({
+      PORT: '80',
+      ADMIN_PORT: '9000',
+      LEGACY_URL: 'https://legacy.azurewebsites.net',
+      LEGACY_TIMEOUT_MS: '15000',
+      HOST_HEADER: 'preserve',
+      PROXY_ENGINE: 'http-proxy-middleware',
+      DATABASE_URL: 'postgres://app@db:5432/strangler',
+      LEGACY_DATABASE_URL: 'mssql://app:secret@legacy.database.windows.net:1433/Legacy',
+      UNLEASH_URL: 'https://unleash.example.com/api',
+      UNLEASH_API_TOKEN: 'default:production.abc',
+      ADMIN_QA_TOKEN: 'qa-token-0123456789abcdef',
+      ADMIN_OPERATOR_TOKEN: 'op-token-0123456789abcdef',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 80,
+      adminHost: '0.0.0.0',
+      hostHeader: 'preserve',
+      proxyEngine: 'http-proxy-middleware',
+      unleash: {
+        url: 'https://unleash.example.com/api',
+        apiToken: 'default:production.abc',
+        appName: 'strangler',
+      },
+      demoTokens: false,
+      logLevel: 'warn',
+    });
+    expect(config.legacyUrl?.host).toBe('legacy.azurewebsites.net');
+  });
+
+  it('reports every problem at once, naming each variable', () => {
+    let caught: unknown;
+    try {
+      loadConfig({
+        PORT: '70000',
+        ADMIN_PORT: 'x',
+        LEGACY_URL: 'ftp://legacy',
+        HOST_HEADER: 'keep',
+        PROXY_ENGINE: 'curl',
+        DATABASE_URL: 'mysql://db',
+        UNLEASH_URL: 'https://unleash',
+        LOG_LEVEL: 'loud',
+        ADMIN_QA_TOKEN: 'short',
+      });
+    } catch (error: unknown) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join('\n');
+    for (const name of [
+      'PORT',
+      'ADMIN_PORT',
+      'LEGACY_URL',
+      'HOST_HEADER',
+      'PROXY_ENGINE',
+      'DATABASE_URL',
+      'UNLEASH_API_TOKEN is required',
+      'LOG_LEVEL',
+      'ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must be set together',
+      'ADMIN_QA_TOKEN must be at least 16 characters',
+    ]) {
+      expect(problems).toContain(name);
+    }
+    expect((caught as ConfigError).problems.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('refuses one token for both admin roles and the same port twice', () => {
+    expect(() =>
+      loadConfig({
+        PORT: '8080',
+        ADMIN_PORT: '8080',
+        ADMIN_QA_TOKEN: 'same-token-0123456789',
+        ADMIN_OPERATOR_TOKEN: 'same-token-0123456789',
+      }),
+    ).toThrow(/PORT and ADMIN_PORT must differ[\s\S]*must differ/);
+  });
+});
