@@ -23,6 +23,24 @@ describe('loadConfig', () => {
       adminQaToken: 'generated-token',
       demoTokens: true,
       logLevel: 'info',
+      migrateOnStart: true,
+      syncInProcess: true,
+      syncOwnership: { squads: 'legacy', athletes: 'legacy', wellness_entries: 'legacy' },
+      embeddedPostgresPort: undefined,
+      legacyStandInPort: 5080,
+    });
+  });
+
+  it('reads the sync and migration switches', () => {
+    expect(
+      loadConfig(
+        { MIGRATE_ON_START: 'false', SYNC_IN_PROCESS: 'false', SYNC_OWNERSHIP: 'athletes=new' },
+        token,
+      ),
+    ).toMatchObject({
+      migrateOnStart: false,
+      syncInProcess: false,
+      syncOwnership: { squads: 'legacy', athletes: 'new', wellness_entries: 'legacy' },
     });
   });
 
@@ -71,6 +89,8 @@ describe('loadConfig', () => {
         UNLEASH_URL: 'https://unleash',
         LOG_LEVEL: 'loud',
         ADMIN_QA_TOKEN: 'short',
+        MIGRATE_ON_START: 'no',
+        SYNC_OWNERSHIP: 'coaches=new',
       });
     } catch (error: unknown) {
       caught = error;
@@ -88,10 +108,12 @@ describe('loadConfig', () => {
       'LOG_LEVEL',
       'ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must be set together',
       'ADMIN_QA_TOKEN must be at least 16 characters',
+      'MIGRATE_ON_START',
+      'SYNC_OWNERSHIP: unknown entity "coaches"',
     ]) {
       expect(problems).toContain(name);
     }
-    expect((caught as ConfigError).problems.length).toBeGreaterThanOrEqual(10);
+    expect((caught as ConfigError).problems.length).toBeGreaterThanOrEqual(12);
   });
 
   it('refuses one token for both admin roles and the same port twice', () => {

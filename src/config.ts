@@ -3,6 +3,7 @@
  * reported in one ConfigError, so a bad deployment is fixed in one go.
  */
 import { isLegacyEngine, LEGACY_ENGINES, type LegacyEngine } from './proxy/legacy-forwarder.ts';
+import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
 
 export type HostHeaderMode = 'preserve' | 'rewrite';
 
@@ -30,6 +31,14 @@ export interface Config {
   readonly demoTokens: boolean;
   readonly logLevel: string;
   readonly dataDir: string;
+  /** False: the entity schema is migrated as a deploy step (`npm run migrate`), not at startup. */
+  readonly migrateOnStart: boolean;
+  /** False: handlers write outbox rows but the relay and poller run only in scripts/sync-worker.ts. */
+  readonly syncInProcess: boolean;
+  readonly syncOwnership: SyncOwnership;
+  /** Demo only: ports of the embedded PostgreSQL (free port when undefined) and the legacy stand-in. */
+  readonly embeddedPostgresPort: number | undefined;
+  readonly legacyStandInPort: number;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +110,25 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     problems.push('UNLEASH_URL is required when UNLEASH_API_TOKEN is set');
   }
 
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = str(name);
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    problems.push(`${name} must be "true" or "false" (got "${raw}")`);
+    return fallback;
+  };
+  const migrateOnStart = bool('MIGRATE_ON_START', true);
+  const syncInProcess = bool('SYNC_IN_PROCESS', true);
+  let syncOwnership = LEGACY_OWNS_ALL;
+  try {
+    syncOwnership = parseOwnership(str('SYNC_OWNERSHIP'));
+  } catch (error: unknown) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const embeddedPostgresPort =
+    str('EMBEDDED_POSTGRES_PORT') === undefined ? undefined : int('EMBEDDED_POSTGRES_PORT', 0, 1, 65535);
+  const legacyStandInPort = int('LEGACY_STAND_IN_PORT', 5080, 0, 65535);
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.has(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}")`);
@@ -146,6 +174,11 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     demoTokens,
     logLevel,
     dataDir,
+    migrateOnStart,
+    syncInProcess,
+    syncOwnership,
+    embeddedPostgresPort,
+    legacyStandInPort,
   };
 }
 

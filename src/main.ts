@@ -38,7 +38,6 @@ import { startShadow } from './shadow/start-shadow.ts';
 import { migrateShadowStoreToLatest } from './shadow/store/shadow-migrations.ts';
 import { enqueueChange } from './sync/outbox.ts';
 import { replayDeadLetter } from './sync/outbox-relay.ts';
-import { parseOwnership } from './sync/sync-entities.ts';
 import type { EntityName } from './sync/sync-entities.ts';
 import { migrateSyncToLatest } from './sync/sync-migrations.ts';
 import { openLegacySyncEngine } from './sync/open-legacy-sync-engine.ts';
@@ -87,7 +86,6 @@ async function run(
   metrics: ReturnType<typeof createMetrics>,
   closers: Closer[],
 ): Promise<void> {
-  const env = process.env;
   const legacyUrl = demo.legacyUrl;
   const newDb = openNewDatabase(demo.databaseUrl, { applicationName: 'strangler' });
   closers.push(['database', () => newDb.destroy()]);
@@ -97,7 +95,7 @@ async function run(
   // strangler's own tables (schema `strangler`) always follow the code; each set has its own migrator
   // and lock, so N replicas starting at once are safe. The entity schema migrates here too unless
   // MIGRATE_ON_START=false (then run `npm run migrate -- new up` as a deploy step).
-  if (env.MIGRATE_ON_START !== 'false') await migrateNewToLatest(newDb);
+  if (config.migrateOnStart) await migrateNewToLatest(newDb);
   await migrateShadowStoreToLatest(stateDb);
   await migrateQaReportsToLatest(stateDb);
 
@@ -110,7 +108,7 @@ async function run(
   const outboxOn = legacyDatabaseUrl !== undefined;
   if (legacyDatabaseUrl !== undefined) {
     await migrateSyncToLatest(stateDb);
-    if (env.SYNC_IN_PROCESS !== 'false') {
+    if (config.syncInProcess) {
       const legacySide = openLegacySyncEngine(legacyDatabaseUrl, { applicationName: 'strangler-sync' });
       closers.push(['sync legacy connection', () => legacySide.close()]);
       if (legacySide.pool !== undefined) {
@@ -133,7 +131,7 @@ async function run(
       sync = createSyncRuntime({
         newPool,
         legacy: legacySide.engine,
-        ownership: parseOwnership(env.SYNC_OWNERSHIP),
+        ownership: config.syncOwnership,
         logger: logger.child({ component: 'sync' }),
         registry: metrics.registry,
       });

@@ -28,13 +28,12 @@ export interface DemoEnvironment {
   stop(): Promise<void>;
 }
 
-export type DemoConfig = Pick<Config, 'databaseUrl' | 'legacyDatabaseUrl' | 'legacyUrl' | 'dataDir'>;
+export type DemoConfig = Pick<
+  Config,
+  'databaseUrl' | 'legacyDatabaseUrl' | 'legacyUrl' | 'dataDir' | 'embeddedPostgresPort' | 'legacyStandInPort'
+>;
 
-export async function startDemoEnvironment(
-  config: DemoConfig,
-  logger: Logger,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<DemoEnvironment> {
+export async function startDemoEnvironment(config: DemoConfig, logger: Logger): Promise<DemoEnvironment> {
   const stops: (() => Promise<void>)[] = [];
   const started: string[] = [];
   const stop = async (): Promise<void> => {
@@ -58,11 +57,10 @@ export async function startDemoEnvironment(
     if (demoNew || demoLegacy) {
       const dataDir = path.resolve(config.dataDir, 'postgres');
       await mkdir(path.dirname(dataDir), { recursive: true });
-      const portRaw = env.EMBEDDED_POSTGRES_PORT;
       const startDemoDatabases = await loadDemoDatabases();
       const postgres = await startDemoDatabases({
         dataDir,
-        ...(portRaw === undefined || portRaw === '' ? {} : { port: Number(portRaw) }),
+        ...(config.embeddedPostgresPort === undefined ? {} : { port: config.embeddedPostgresPort }),
         onLog: (line) => logger.debug('embedded postgres', { line }),
       });
       stops.push(() => postgres.stop());
@@ -102,7 +100,7 @@ export async function startDemoEnvironment(
       const standInDb = openLegacyDatabase(legacyDatabaseUrl, { applicationName: 'legacy-stand-in' });
       await migrateLegacyToLatest(standInDb);
       const standIn = createLegacyStandIn({ db: standInDb, logger: logger.child({ component: 'legacy' }) });
-      const port = Number(env.LEGACY_STAND_IN_PORT ?? '5080');
+      const port = config.legacyStandInPort;
       await new Promise<void>((resolve, reject) => {
         standIn.once('error', reject);
         standIn.listen(port, '127.0.0.1', () => {
