@@ -15,6 +15,7 @@ import { normaliseDatetime2 } from './values.ts';
 import { computeWellnessScore } from './wellness-score.ts';
 import { wellnessEntryToLegacy, wellnessEntryToNew } from './wellness-entry.ts';
 import type { LegacyWellnessEntry } from './wellness-entry.ts';
+import { createSeededRandom } from '../../scripts/demo/seeded-random.ts';
 
 /*
  * Legacy rows as SQL Server would return them (upper-case GUIDs, 7-digit datetime2) are written to the
@@ -22,18 +23,7 @@ import type { LegacyWellnessEntry } from './wellness-entry.ts';
  * again. What must hold: nothing but the documented 100 ns digit and the GUID letter case changes.
  */
 
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = seededRandom(42);
+const random = createSeededRandom(42).next;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');

@@ -14,18 +14,7 @@ import {
   timestamptzToDatetime2,
   widenDatetime2,
 } from './values.ts';
-
-/** mulberry32: a small seeded PRNG so the generated cases are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createSeededRandom } from '../../scripts/demo/seeded-random.ts';
 
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
@@ -92,7 +81,7 @@ describe('datetime2(7) ↔ timestamptz', () => {
   });
 
   it('round-trips 5000 generated values: legacy → new → legacy loses only the 7th digit, and only by rounding', () => {
-    const random = seededRandom(20261121);
+    const random = createSeededRandom(20261121).next;
     for (let i = 0; i < 5000; i++) {
       const legacy = randomDatetime2(random);
       const back = timestamptzToDatetime2(datetime2ToTimestamptz(legacy));
@@ -111,7 +100,7 @@ describe('datetime2(7) ↔ timestamptz', () => {
   });
 
   it('round-trips 5000 generated microsecond values exactly: new → legacy → new', () => {
-    const random = seededRandom(7);
+    const random = createSeededRandom(7).next;
     for (let i = 0; i < 5000; i++) {
       const legacy = randomDatetime2(random).slice(0, 26) + '0';
       const iso = datetime2ToTimestamptz(legacy);

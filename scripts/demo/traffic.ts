@@ -7,6 +7,7 @@
  *     [--concurrency 4] [--tenants 20] [--write-ratio 0.1] [--seed 1] [--json]
  */
 import { parseArgs } from 'node:util';
+import { createSeededRandom } from './seeded-random.ts';
 
 export interface TrafficOptions {
   readonly baseUrl: URL;
@@ -46,18 +47,6 @@ export const DEFAULT_TRAFFIC: TrafficOptions = {
   requestTimeoutMs: 10_000,
 };
 
-/** mulberry32: a seeded generator, so a demo run can be repeated request for request. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Planned {
   readonly kind: string;
   readonly method: 'GET' | 'POST';
@@ -83,7 +72,7 @@ export async function runTraffic(
   options: TrafficOptions,
   log: (line: string) => void = () => {},
 ): Promise<TrafficSummary> {
-  const random = seededRandom(options.seed);
+  const random = createSeededRandom(options.seed).next;
   const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(random() * items.length)];
   const started = Date.now();
   const deadline = started + options.durationMs;
