@@ -7,7 +7,7 @@ import { errorDetails } from '../observability/logger.ts';
 import { backoffDelayMs } from './backoff.ts';
 import { applyVersionGuarded } from './pg-apply.ts';
 import { newSideTarget } from './pg-sync-sql.ts';
-import { rowMapKey } from './sync-engine.ts';
+import { rowMapKey, scannedRowsAsUpserts } from './sync-engine.ts';
 import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
 import { SYNC_ENTITIES } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
@@ -172,14 +172,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
       for (;;) {
         const rows = await reader.scan(entity, after, options.batchSize);
         if (rows.length === 0) break;
-        const changes: SyncChange[] = rows.map((row) => ({
-          eventId: randomUUID(),
-          entity: entity.name,
-          key: row[entity.key.name] ?? '',
-          operation: 'upsert',
-          version: row.version ?? '0',
-          row,
-        }));
+        const changes = scannedRowsAsUpserts(entity, rows);
         const client = await pool.connect();
         try {
           await client.query('BEGIN');

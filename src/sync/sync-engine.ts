@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type { CanonicalRow } from './canonical-row.ts';
 import { rowsEqual } from './canonical-row.ts';
 import type { EntityName, SyncEntity, SyncOwnership } from './sync-entities.ts';
@@ -20,6 +22,21 @@ export interface SyncChange {
   readonly version: string;
   /** The canonical row for an upsert, null for a delete. */
   readonly row: CanonicalRow | null;
+}
+
+/**
+ * Rows read in a full scan (backfill, re-sync after the change feed's retention), as upserts with fresh
+ * event ids: the version guard decides what each one changes.
+ */
+export function scannedRowsAsUpserts(entity: SyncEntity, rows: readonly CanonicalRow[]): SyncChange[] {
+  return rows.map((row) => ({
+    eventId: randomUUID(),
+    entity: entity.name,
+    key: row[entity.key.name] ?? '',
+    operation: 'upsert',
+    version: row.version ?? '0',
+    row,
+  }));
 }
 
 /**

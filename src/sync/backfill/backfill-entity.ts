@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 import type pg from 'pg';
 
 import type { Logger } from '../../observability/logger.ts';
@@ -8,7 +6,7 @@ import { applyVersionGuarded } from '../pg-apply.ts';
 import { newSideTarget } from '../pg-sync-sql.ts';
 import { createPgRowReader } from '../pg-row-reader.ts';
 import type { RowReader } from '../pg-row-reader.ts';
-import type { SyncChange } from '../sync-engine.ts';
+import { scannedRowsAsUpserts } from '../sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from '../sync-entities.ts';
 import { reconcileEntity } from '../reconcile/reconcile-entity.ts';
 
@@ -100,14 +98,7 @@ export async function backfillEntity(
     }
     const rows = await deps.legacy.scan(entity, after, options.batchSize);
     if (rows.length === 0) break;
-    const changes: SyncChange[] = rows.map((row) => ({
-      eventId: randomUUID(),
-      entity: entity.name,
-      key: row[entity.key.name] ?? '',
-      operation: 'upsert',
-      version: row.version ?? '0',
-      row,
-    }));
+    const changes = scannedRowsAsUpserts(entity, rows);
     for (const row of rows) {
       const [a, b] = fastHash64(rowFingerprint(entity, row));
       high = (high ^ a) >>> 0;
