@@ -72,7 +72,7 @@ const MAX_TEXT = 2000;
 
 /**
  * The QA diff reports (issue #6): pages under /reports, their JSON API under /api/reports and the
- * API's OpenAPI document at /openapi.json. Mounted by the lead on the admin port, never the public one.
+ * API's OpenAPI document at /openapi.json. Mounted on the admin port (src/main.ts), never the public one.
  */
 export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
   const router = express.Router();

@@ -35,7 +35,7 @@ import { migrateShadowStoreToLatest } from './store/shadow-migrations.ts';
 import { createShadowWriter, type ShadowWriter } from './store/shadow-writer.ts';
 
 /*
- * The runner behind the real public server (engineer A's observer hook), a real node:http legacy and
+ * The runner behind the real public server (its exchange observer hook), a real node:http legacy and
  * real PostgreSQL for the store and for a new handler's dry-run writes.
  */
 
