@@ -8,11 +8,10 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
-import pg from 'pg';
-
 import { createLogger } from '../src/observability/logger.ts';
 import { backfillEntity } from '../src/sync/backfill/backfill-entity.ts';
 import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
+import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { parseOwnership, SYNC_ENTITIES, syncEntity } from '../src/sync/sync-entities.ts';
 
 const { values } = parseArgs({
@@ -34,7 +33,11 @@ if (databaseUrl === undefined || legacyUrl === undefined) {
 }
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
-const newPool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+// A dropped connection must fail the run with a message, not crash it with an unhandled 'error' event.
+const newPool = createSyncPool(
+  { connectionString: databaseUrl, max: 3, application_name: 'strangler-backfill' },
+  (error) => logger.warn('connection lost', { error: error.message }),
+);
 const legacy = openLegacySyncEngine(legacyUrl, { applicationName: 'strangler-backfill' });
 // Parents first, so foreign keys hold on the new side.
 const entities = (values.entity === undefined ? [...SYNC_ENTITIES] : values.entity.map(syncEntity)).sort(

@@ -8,10 +8,9 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
-import pg from 'pg';
-
 import { createLogger } from '../src/observability/logger.ts';
 import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
+import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
@@ -38,7 +37,11 @@ if (databaseUrl === undefined || legacyUrl === undefined) {
 }
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-const newPool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+// A dropped connection must fail the run with a message, not crash it with an unhandled 'error' event.
+const newPool = createSyncPool(
+  { connectionString: databaseUrl, max: 3, application_name: 'strangler-reconcile' },
+  (error) => logger.warn('connection lost', { error: error.message }),
+);
 const opened = openLegacySyncEngine(legacyUrl, { applicationName: 'strangler-reconcile' });
 const legacy = opened.engine;
 const ownership = parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP);
