@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import type { Kysely } from 'kysely';
+import { describe, expect, test } from '@jest/globals';
 
-import { openNewDatabase } from '../adapters/database.ts';
-import { migrateNewToLatest } from '../adapters/migrations.ts';
-import type { NewDatabase } from '../adapters/schema.ts';
-import { createRoutes } from '../routes/index.ts';
-import type { RouteTable } from '../src/routing/route.ts';
-import { createRouteTable } from '../src/routing/route-table.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
-import { seedNew } from './contract-data.ts';
 import { loadFixtures } from './contract-fixture.ts';
+import { useSeededContractRoutes } from './contract-routes.ts';
 import { CONTRACT_SCENARIOS } from './contract-scenarios.ts';
 import { formatOutcomes, replayFixture } from './replay-fixture.ts';
 
@@ -22,32 +14,14 @@ import { formatOutcomes, replayFixture } from './replay-fixture.ts';
 
 const fixtures = loadFixtures();
 
-let database: TestDatabase;
-let db: Kysely<NewDatabase>;
-let table: RouteTable;
-
-beforeAll(async () => {
-  database = await createTestDatabase('contract');
-  db = openNewDatabase(database.url, { poolMax: 4 });
-  await migrateNewToLatest(db);
-  table = createRouteTable(createRoutes({ db }));
-});
-
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-});
-
-beforeEach(async () => {
-  await seedNew(db);
-});
+const routes = useSeededContractRoutes('contract', 4);
 
 describe('recorded legacy contract', () => {
   test('every migrated route has recorded fixtures, and every scenario has been recorded', () => {
     const routesWithFixtures = new Set(fixtures.map((f) => f.route));
     expect(
-      createRoutes({ db })
-        .filter((r) => !routesWithFixtures.has(r.id))
+      routes()
+        .routes.filter((r) => !routesWithFixtures.has(r.id))
         .map((r) => r.id),
     ).toEqual([]);
     const recorded = fixtures.map((f) => `${f.route}/${f.name}`).sort();
@@ -57,7 +31,7 @@ describe('recorded legacy contract', () => {
   test.each(fixtures.map((f) => [`${f.route}/${f.name}: ${f.description}`, f] as const))(
     '%s',
     async (_title, fixture) => {
-      const outcomes = await replayFixture(fixture, table);
+      const outcomes = await replayFixture(fixture, routes());
       expect(outcomes.map((o) => o.routeId)[0]).toBe(fixture.route);
       expect(formatOutcomes(outcomes)).toBe('');
     },

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import type { Kysely } from 'kysely';
+import { describe, expect, test } from '@jest/globals';
 
-import { openNewDatabase } from '../adapters/database.ts';
-import { migrateNewToLatest } from '../adapters/migrations.ts';
-import type { NewDatabase } from '../adapters/schema.ts';
-import { createRoutes } from '../routes/index.ts';
 import type { HandlerResponse, NewHandler } from '../src/handlers/new-handler.ts';
-import type { RouteRecord, RouteTable } from '../src/routing/route.ts';
-import { createRouteTable } from '../src/routing/route-table.ts';
-import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
-import { seedNew } from './contract-data.ts';
+import type { RouteRecord } from '../src/routing/route.ts';
 import { loadFixtures, parseKeepingNumbers, type ContractFixture } from './contract-fixture.ts';
+import { useSeededContractRoutes } from './contract-routes.ts';
 import { formatOutcomes, replayFixture } from './replay-fixture.ts';
 
 /*
@@ -45,25 +38,7 @@ function breaking(routeId: string, rewrite: (body: Record<string, unknown>) => R
         };
 }
 
-let database: TestDatabase;
-let db: Kysely<NewDatabase>;
-let table: RouteTable;
-
-beforeAll(async () => {
-  database = await createTestDatabase('contract_broken');
-  db = openNewDatabase(database.url, { poolMax: 2 });
-  await migrateNewToLatest(db);
-  table = createRouteTable(createRoutes({ db }));
-});
-
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-});
-
-beforeEach(async () => {
-  await seedNew(db);
-});
+const routes = useSeededContractRoutes('contract_broken', 2);
 
 describe('a deliberately broken handler fails the contract with a readable diff', () => {
   test('rounding the score half-up (3.85 → 3.9) instead of half to even is reported on $.Score', async () => {
@@ -74,7 +49,7 @@ describe('a deliberately broken handler fails the contract with a readable diff'
         30 * sleep + 20 * (6 - soreness) + 20 * (6 - fatigue) + 15 * (6 - stress) + 15 * mood;
       return { ...body, Score: rawJson((Math.round(hundredths / 10) / 10).toFixed(1)) };
     });
-    const outcomes = await replayFixture(fixture('wellness-create', 'created-half-even'), table, {
+    const outcomes = await replayFixture(fixture('wellness-create', 'created-half-even'), routes(), {
       wrapHandler: halfUp,
     });
     expect(outcomes[0]?.differences).toEqual([{ path: '$.Score', kind: 'changed', legacy: 3.8, new: 3.9 }]);
@@ -85,7 +60,9 @@ describe('a deliberately broken handler fails the contract with a readable diff'
 
   test('a camelCase member (firstName) is reported as missing on one side and added on the other', async () => {
     const camel = breaking('athletes-get', ({ FirstName, ...rest }) => ({ firstName: FirstName, ...rest }));
-    const outcomes = await replayFixture(fixture('athletes-get', 'existing'), table, { wrapHandler: camel });
+    const outcomes = await replayFixture(fixture('athletes-get', 'existing'), routes(), {
+      wrapHandler: camel,
+    });
     const diff = formatOutcomes(outcomes);
     expect(diff).toContain('$.FirstName missing: "Erling" → undefined');
     expect(diff).toContain('$.firstName added: undefined → "Erling"');
@@ -93,7 +70,7 @@ describe('a deliberately broken handler fails the contract with a readable diff'
 
   test('dropping the decimal scale (5.0 → 5) is caught although the JSON values are equal', async () => {
     const scaleless = breaking('wellness-create', (body) => ({ ...body, Score: numberOf(body.Score) }));
-    const outcomes = await replayFixture(fixture('wellness-create', 'created-whole-score'), table, {
+    const outcomes = await replayFixture(fixture('wellness-create', 'created-whole-score'), routes(), {
       wrapHandler: scaleless,
     });
     expect(formatOutcomes(outcomes)).toContain('$.Score changed: "literal 5.0" → "literal 5"');
@@ -101,7 +78,7 @@ describe('a deliberately broken handler fails the contract with a readable diff'
 
   test('members in another order than the C# record are reported when order matters', async () => {
     const reordered = breaking('athletes-get', ({ AthleteId, ...rest }) => ({ ...rest, AthleteId }));
-    const outcomes = await replayFixture(fixture('athletes-get', 'existing'), table, {
+    const outcomes = await replayFixture(fixture('athletes-get', 'existing'), routes(), {
       wrapHandler: reordered,
     });
     expect(outcomes[0]?.differences.map((d) => d.kind)).toContain('order');
@@ -116,7 +93,7 @@ describe('a deliberately broken handler fails the contract with a readable diff'
             const { 'X-Total-Count': _dropped, ...kept } = headers;
             return { ...response, headers: kept };
           };
-    const outcomes = await replayFixture(fixture('athletes-list', 'first-page'), table, {
+    const outcomes = await replayFixture(fixture('athletes-list', 'first-page'), routes(), {
       wrapHandler: withoutTotal,
     });
     expect(formatOutcomes(outcomes)).toContain('headers.x-total-count missing: "6" → undefined');
