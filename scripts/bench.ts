@@ -8,9 +8,11 @@
  * Usage: node scripts/bench.ts
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_WARMUP_SECONDS (2),
  * BENCH_ROUNDS (1: interleaved rounds, the median round is shown),
- * BENCH_NGINX_WORKERS (1: one nginx worker against one strangler process; STRANGLER_WORKERS=N runs
- * strangler as N cluster workers for the N-against-N comparison), BENCH_PROFILE=1 writes a
- * CPU profile of strangler (node --cpu-prof) into artifacts/bench-profile/, LOG_LEVEL for strangler,
+ * BENCH_PROCESSES (`1,<cores>`: each count is measured; nginx runs that many workers, strangler and
+ * the node reference proxies that many replicas sharing one port through SO_REUSEPORT, which is how
+ * REUSE_PORT=true runs strangler one replica per core; the ratios are against the best nginx row),
+ * BENCH_PROFILE=1 writes a CPU profile of each strangler replica (node --cpu-prof) into
+ * artifacts/bench-profile/, LOG_LEVEL for strangler,
  * BENCH_ENGINES (undici,http-proxy-middleware: one strangler process per forwarding engine, each
  * measured on the catch-all and the route).
  * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
@@ -20,14 +22,21 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const nginxWorkers = process.env.BENCH_NGINX_WORKERS ?? '1';
+const processCounts = [
+  ...new Set(
+    (process.env.BENCH_PROCESSES ?? `1,${availableParallelism()}`)
+      .split(',')
+      .map((count) => Number(count.trim()))
+      .filter((count) => Number.isInteger(count) && count > 0),
+  ),
+];
 const profile = process.env.BENCH_PROFILE === '1';
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
 /**
@@ -69,7 +78,8 @@ function which(command: string): string | undefined {
 
 interface Started {
   readonly port: number;
-  readonly pid: number | undefined;
+  /** The process(es) whose CPU time is charged to the target (nginx's workers are found under its pid). */
+  readonly pids: readonly number[];
 }
 
 function forkWithPort(
@@ -85,9 +95,31 @@ function forkWithPort(
   });
   children.push(child);
   return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ port: (message as { port: number }).port, pid: child.pid }));
+    child.once('message', (message) =>
+      resolve({ port: (message as { port: number }).port, pids: child.pid === undefined ? [] : [child.pid] }),
+    );
     child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)}`)));
   });
+}
+
+/**
+ * `count` copies of a script that takes its port as its last argument and binds it with SO_REUSEPORT:
+ * the first picks a free port, the others join it.
+ */
+async function forkReplicas(
+  count: number,
+  script: string,
+  args: readonly string[],
+  execArgv: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Started> {
+  const first = await forkWithPort(script, [...args, '0'], execArgv, env);
+  const others = await Promise.all(
+    Array.from({ length: Math.max(0, count - 1) }, () =>
+      forkWithPort(script, [...args, String(first.port)], execArgv, env),
+    ),
+  );
+  return { port: first.port, pids: [...first.pids, ...others.flatMap((other) => other.pids)] };
 }
 
 function freePort(): Promise<number> {
@@ -117,13 +149,18 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-async function startNginx(nginx: string, upstreamPort: number, dir: string): Promise<Started> {
+async function startNginx(
+  nginx: string,
+  upstreamPort: number,
+  dir: string,
+  workers: number,
+): Promise<Started> {
   const port = await freePort();
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
     conf,
-    `worker_processes ${nginxWorkers};
+    `worker_processes ${workers};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -155,7 +192,7 @@ http {
   const child = spawn(nginx, ['-p', dir, '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   await waitForPort(port, 5000);
-  return { port, pid: child.pid };
+  return { port, pids: child.pid === undefined ? [] : [child.pid] };
 }
 
 function toMs(value: string): number {
@@ -221,10 +258,10 @@ async function measure(
   wrk: string,
   name: string,
   url: string,
-  proxyPid: number | undefined,
+  proxyPids: readonly number[],
 ): Promise<Result> {
   if (warmupSeconds > 0) await runWrk(wrk, url, warmupSeconds);
-  const pids = proxyPid === undefined ? [] : processTree(proxyPid);
+  const pids = proxyPids.flatMap((pid) => processTree(pid));
   const ticksBefore = cpuTicks(pids);
   const output = await runWrk(wrk, url, seconds);
   const ticks = cpuTicks(pids) - ticksBefore;
@@ -255,10 +292,16 @@ function median(results: readonly Result[]): Result {
 
 function print(results: readonly Result[]): void {
   const direct = results.find((r) => r.name === 'direct');
-  const nginx = results.find((r) => r.name === 'nginx');
+  // The base is nginx at its best process count on this machine, so no count flatters strangler.
+  const nginx = results
+    .filter((r) => r.name === 'nginx' || r.name.startsWith('nginx ×'))
+    .reduce<Result | undefined>(
+      (best, r) => (best === undefined || r.requestsPerSecond > best.requestsPerSecond ? r : best),
+      undefined,
+    );
   const pad = (text: string, width: number): string => text.padStart(width);
   console.log(
-    `\n${'target'.padEnd(27)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}` +
+    `\n${'target'.padEnd(32)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}` +
       `${pad('vs direct', 11)}${pad('vs nginx', 10)}${pad('p50/nginx', 11)}${pad('cpu µs/req', 12)}`,
   );
   for (const r of results) {
@@ -266,7 +309,7 @@ function print(results: readonly Result[]): void {
       base === undefined ? '-' : `${(r.requestsPerSecond / base.requestsPerSecond).toFixed(2)}x`;
     const p50Ratio = nginx === undefined ? '-' : `${(r.p50Ms / nginx.p50Ms).toFixed(2)}x`;
     console.log(
-      `${r.name.padEnd(27)}${pad(r.requestsPerSecond.toFixed(0), 10)}${pad(r.p50Ms.toFixed(2), 9)}` +
+      `${r.name.padEnd(32)}${pad(r.requestsPerSecond.toFixed(0), 10)}${pad(r.p50Ms.toFixed(2), 9)}` +
         `${pad(r.p99Ms.toFixed(2), 9)}${pad(String(r.errors), 8)}${pad(ratio(direct), 11)}${pad(ratio(nginx), 10)}` +
         `${pad(p50Ratio, 11)}${pad(r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1), 12)}`,
     );
@@ -277,7 +320,7 @@ function print(results: readonly Result[]): void {
       const latency = r.p50Ms / nginx.p50Ms;
       const verdict = throughput >= 0.6 && latency <= 2 ? 'meets' : 'misses';
       console.log(
-        `${r.name}: ${verdict} the target (req/s ${throughput.toFixed(2)}x nginx ≥ 0.6x, p50 ${latency.toFixed(2)}x nginx ≤ 2x)`,
+        `${r.name}: ${verdict} the target (req/s ${throughput.toFixed(2)}x ${nginx.name} ≥ 0.6x, p50 ${latency.toFixed(2)}x ≤ 2x)`,
       );
     }
   } else if (wanted('nginx')) {
@@ -292,70 +335,73 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'strangler-bench-'));
   try {
     const upstream = await forkWithPort('./bench/upstream-server.ts', []);
+    const legacyHref = `http://127.0.0.1:${upstream.port}`;
     const profileDir = join(process.cwd(), 'artifacts', 'bench-profile');
-    const stranglers: { engine: string; started: Started }[] = [];
-    if (wanted('catch-all') || wanted('route')) {
+    const cpuProfile = (name: string): string[] =>
+      profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
+    const at = (started: Started, path: string): string => `http://127.0.0.1:${started.port}${path}`;
+    const targets: { name: string; url: string; pids: readonly number[] }[] = [];
+    const add = (name: string, started: Started | undefined, path: string): void => {
+      if (started !== undefined) targets.push({ name, url: at(started, path), pids: started.pids });
+    };
+    if (wanted('direct')) add('direct', upstream, '/api/other');
+    // Every process count gets its own set of servers; the idle ones cost nothing while another runs.
+    for (const count of processCounts) {
+      const suffix = processCounts.length > 1 ? ` ×${count}` : '';
+      if (wanted('nginx') && nginx !== undefined) {
+        const nginxDir = join(dir, `nginx-${count}`);
+        mkdirSync(nginxDir);
+        add(`nginx${suffix}`, await startNginx(nginx, upstream.port, nginxDir, count), '/api/other');
+      }
+      const references: [string, string][] = [
+        ['node', 'node:http floor'],
+        ['undici', 'node:http+undici floor'],
+        ['hpm-bare', 'hpm bare'],
+        ['hpm-express', 'express+hpm default'],
+      ];
+      for (const [kind, label] of references) {
+        if (!wanted(kind)) continue;
+        const started = await forkReplicas(
+          count,
+          './bench/reference-proxy.ts',
+          [kind, legacyHref],
+          cpuProfile(kind),
+        );
+        add(`${label}${suffix}`, started, '/api/other');
+      }
+      if (!wanted('catch-all') && !wanted('route')) continue;
       for (const engine of engines) {
-        stranglers.push({
-          engine,
-          started: await forkWithPort(
-            './bench/strangler-server.ts',
-            [`http://127.0.0.1:${upstream.port}`],
-            profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, engine)}`] : [],
-            { ...process.env, PROXY_ENGINE: engine },
-          ),
-        });
+        const started = await forkReplicas(
+          count,
+          './bench/strangler-server.ts',
+          [legacyHref],
+          cpuProfile(`${engine}-${count}`),
+          { ...process.env, PROXY_ENGINE: engine },
+        );
+        const label = engine === 'http-proxy-middleware' ? 'hpm' : engine;
+        if (wanted('catch-all')) add(`strangler catch-all ${label}${suffix}`, started, '/api/other');
+        if (wanted('route')) add(`strangler route ${label}${suffix}`, started, '/api/athletes');
       }
     }
-    const proxy = nginx === undefined ? undefined : await startNginx(nginx, upstream.port, dir);
-    const legacyHref = `http://127.0.0.1:${upstream.port}`;
-    const reference = async (kind: string): Promise<Started | undefined> =>
-      wanted(kind)
-        ? forkWithPort(
-            './bench/reference-proxy.ts',
-            [kind, legacyHref],
-            profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, kind)}`] : [],
-          )
-        : undefined;
-    const nodeFloor = await reference('node');
-    const undiciFloor = await reference('undici');
-    const hpmBare = await reference('hpm-bare');
-    const hpmExpress = await reference('hpm-express');
     console.log(
       `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up, ${roundCount} round(s); ` +
         '1 KB JSON GET; ' +
-        `strangler: ${process.env.STRANGLER_WORKERS ?? 1} node process(es) per engine (LOG_LEVEL=${process.env.LOG_LEVEL ?? 'info'}); ` +
-        `nginx: ${nginxWorkers} worker(s); load average ${loadavg()
+        `×N: nginx with N workers, strangler and the node references as N replicas on one port ` +
+        `(N = ${processCounts.join(', ')}); strangler logs at ${process.env.LOG_LEVEL ?? 'info'}; load average ${loadavg()
           .map((value) => value.toFixed(1))
           .join(' ')}`,
     );
-    const at = (started: Started, path: string): string => `http://127.0.0.1:${started.port}${path}`;
-    const targets: { name: string; url: string; pid: number | undefined }[] = [];
-    const add = (name: string, started: Started | undefined, path: string): void => {
-      if (started !== undefined) targets.push({ name, url: at(started, path), pid: started.pid });
-    };
-    if (wanted('direct')) add('direct', upstream, '/api/other');
-    if (wanted('nginx')) add('nginx', proxy, '/api/other');
-    add('node:http floor', nodeFloor, '/api/other');
-    add('node:http+undici floor', undiciFloor, '/api/other');
-    add('hpm bare', hpmBare, '/api/other');
-    add('express+hpm default', hpmExpress, '/api/other');
-    for (const { engine, started } of stranglers) {
-      const label = engine === 'http-proxy-middleware' ? 'hpm' : engine;
-      if (wanted('catch-all')) add(`strangler catch-all ${label}`, started, '/api/other');
-      if (wanted('route')) add(`strangler route ${label}`, started, '/api/athletes');
-    }
     // Rounds interleave the targets so a burst of load elsewhere on the machine hits all of them;
     // the table shows each target's median round (by req/s).
     const rounds: Result[][] = targets.map(() => []);
     for (let round = 0; round < roundCount; round += 1) {
       for (const [i, target] of targets.entries()) {
-        rounds[i]?.push(await measure(wrk, target.name, target.url, target.pid));
+        rounds[i]?.push(await measure(wrk, target.name, target.url, target.pids));
       }
     }
     const results = rounds.map((measured) => median(measured));
     print(results);
-    if (profile) console.log(`CPU profile of strangler: ${profileDir} (written when it exits)`);
+    if (profile) console.log(`CPU profiles: ${profileDir} (written when the processes exit)`);
   } finally {
     await stopChildren();
     rmSync(dir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       adminQaToken: 'generated-token',
       demoTokens: true,
       logLevel: 'info',
+      reusePort: false,
       migrateOnStart: true,
       syncInProcess: true,
       syncOwnership: { squads: 'legacy', athletes: 'legacy', wellness_entries: 'legacy' },
@@ -42,6 +43,11 @@ describe('loadConfig', () => {
       syncInProcess: false,
       syncOwnership: { squads: 'legacy', athletes: 'new', wellness_entries: 'legacy' },
     });
+  });
+
+  it('shares the public port between replicas only when asked', () => {
+    expect(loadConfig({ REUSE_PORT: 'true' }, token).reusePort).toBe(true);
+    expect(() => loadConfig({ REUSE_PORT: 'yes' }, token)).toThrow('REUSE_PORT must be "true" or "false"');
   });
 
   it('reads a production environment', () => {

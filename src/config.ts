@@ -9,6 +9,11 @@ export type HostHeaderMode = 'preserve' | 'rewrite';
 
 export interface Config {
   readonly port: number;
+  /**
+   * True: the public port is bound with SO_REUSEPORT, so several strangler replicas on one host (one
+   * per core, each with its own ADMIN_PORT) share PORT and the kernel spreads connections over them.
+   */
+  readonly reusePort: boolean;
   readonly adminPort: number;
   /** Bind address of the admin port; 127.0.0.1 when the demo tokens are in use. */
   readonly adminHost: string;
@@ -117,6 +122,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     problems.push(`${name} must be "true" or "false" (got "${raw}")`);
     return fallback;
   };
+  const reusePort = bool('REUSE_PORT', false);
   const migrateOnStart = bool('MIGRATE_ON_START', true);
   const syncInProcess = bool('SYNC_IN_PROCESS', true);
   let syncOwnership = LEGACY_OWNS_ALL;
@@ -155,6 +161,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const dataDir = str('DATA_DIR') ?? 'data';
   return {
     port,
+    reusePort,
     adminPort,
     adminHost: str('ADMIN_HOST') ?? (demoTokens ? '127.0.0.1' : '0.0.0.0'),
     legacyUrl: legacyRaw === undefined ? undefined : new URL(legacyRaw),

@@ -223,7 +223,8 @@ async function run(
   });
   await new Promise<void>((resolve, reject) => {
     proxy.server.once('error', reject);
-    proxy.server.listen(config.port, () => {
+    // REUSE_PORT: replicas on one host share PORT (SO_REUSEPORT); the kernel spreads connections.
+    proxy.server.listen({ port: config.port, reusePort: config.reusePort }, () => {
       proxy.server.off('error', reject);
       resolve();
     });

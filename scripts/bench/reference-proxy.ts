@@ -5,7 +5,8 @@
  * issue measured at ~3.5k req/s; `undici` is the least a node:http server with an undici client can do
  * (Pool.dispatch, response written straight from undici's callbacks, no header handling, no logging
  * or metrics), the floor for strangler's undici engine.
- * Usage: node reference-proxy.ts <node|undici|hpm-express|hpm-bare> <legacy URL>
+ * Usage: node reference-proxy.ts <node|undici|hpm-express|hpm-bare> <legacy URL> [port, 0 = any]
+ * Like strangler-server.ts, it binds with SO_REUSEPORT so the bench can run it as N replicas.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,7 @@ import type { Dispatcher } from 'undici';
 
 const kind = process.argv[2];
 const legacyUrl = new URL(process.argv[3] ?? 'http://127.0.0.1:1');
+const port = Number(process.argv[4] ?? 0);
 
 function nodeProxy(): http.Server {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
@@ -101,7 +103,7 @@ const server =
       : kind === 'hpm-bare'
         ? hpmBare()
         : hpmExpress();
-server.listen(0, '127.0.0.1', () => {
+server.listen({ port, host: '127.0.0.1', reusePort: true }, () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
 });
 process.on('disconnect', () => process.exit(0));

@@ -1,11 +1,12 @@
 /**
  * The benchmark's strangler: the real public server with production-like dependencies (JSON
  * logging at info into stdout, which the bench discards; a metrics registry with the default
- * process metrics; the real route table with one route in legacy mode). Forked by scripts/bench.ts.
- * STRANGLER_WORKERS=N runs N processes sharing the port through node:cluster, the way nginx runs N
- * workers; the default is one process. PROXY_ENGINE picks the forwarding engine (legacy-forwarder.ts).
+ * process metrics; the real route table with one route in legacy mode). Forked by scripts/bench.ts,
+ * once per replica: every replica binds the same port with SO_REUSEPORT, as REUSE_PORT=true makes
+ * `npm start` do, so N replicas on N cores are N independent processes behind one port, the way
+ * nginx runs N workers. PROXY_ENGINE picks the forwarding engine (legacy-forwarder.ts).
+ * Usage: node strangler-server.ts <legacy URL> [port, 0 = any free one]
  */
-import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { jsonResponse } from '../../src/handlers/new-handler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -17,7 +18,7 @@ import { createRouteTable } from '../../src/routing/route-table.ts';
 import { createFakeFlagResolver } from '../../src/testing/fake-flag-resolver.ts';
 
 const legacyUrl = new URL(process.argv[2] ?? 'http://127.0.0.1:1');
-const workers = Number(process.env.STRANGLER_WORKERS ?? 1);
+const port = Number(process.argv[3] ?? 0);
 const engine = legacyEngineFrom(process.env.PROXY_ENGINE);
 
 function legacyEngineFrom(value: string | undefined): LegacyEngine {
@@ -45,30 +46,14 @@ function serve(onListening: (port: number) => void): () => Promise<void> {
     logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
     legacyEngine: engine,
   });
-  publicServer.server.listen(0, '127.0.0.1', () => {
+  publicServer.server.listen({ port, host: '127.0.0.1', reusePort: true }, () => {
     onListening((publicServer.server.address() as AddressInfo).port);
   });
   return () => publicServer.close();
 }
 
-if (workers <= 1) {
-  const close = serve((port) => process.send?.({ port }));
-  process.on('disconnect', () => {
-    void close().then(() => process.exit(0));
-    setTimeout(() => process.exit(0), 2000).unref();
-  });
-} else if (cluster.isPrimary) {
-  // In a cluster every worker's listen(0) gets the same port, picked once by the primary.
-  let listening = 0;
-  cluster.on('message', (_worker, message: { port: number }) => {
-    listening += 1;
-    if (listening === workers) process.send?.({ port: message.port });
-  });
-  for (let i = 0; i < workers; i += 1) cluster.fork();
-  process.on('disconnect', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
-    setTimeout(() => process.exit(0), 500).unref();
-  });
-} else {
-  serve((port) => process.send?.({ port }));
-}
+const close = serve((bound) => process.send?.({ port: bound }));
+process.on('disconnect', () => {
+  void close().then(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+});

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
@@ -39,7 +40,8 @@ beforeAll(async () => {
   dataDir = path.join(workDir, 'data');
   flagsFile = path.join(workDir, 'flags.json');
   await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
-  strangler = await startStrangler({ dataDir, flagsFile, env: { LOG_LEVEL: 'info' } });
+  // REUSE_PORT so the replica test can start a second process on the same public port.
+  strangler = await startStrangler({ dataDir, flagsFile, env: { LOG_LEVEL: 'info', REUSE_PORT: 'true' } });
   coldBannerMs = strangler.bannerMs;
   newDb = await openDemoDatabase(strangler, 'strangler');
 }, SUITE_STEP_MS);
@@ -321,6 +323,41 @@ describe('npm start (demo path) end to end', () => {
     ).toBe(404);
   });
 
+  test('REUSE_PORT: a second replica on the same host shares the public port and takes part of the connections', async () => {
+    // A production replica: no demo, the same databases and legacy, the sync left to the first process.
+    const replica = await startStrangler({
+      dataDir: path.join(workDir, 'replica'),
+      flagsFile,
+      env: {
+        REUSE_PORT: 'true',
+        PORT: strangler.publicUrl.port,
+        LEGACY_URL: strangler.legacyUrl.href,
+        DATABASE_URL: await demoDatabaseUrl(strangler, 'strangler'),
+        LEGACY_DATABASE_URL: await demoDatabaseUrl(strangler, 'strangler_legacy'),
+        SYNC_IN_PROCESS: 'false',
+      },
+    });
+    try {
+      expect(replica.publicUrl.port).toBe(strangler.publicUrl.port);
+      const before = await Promise.all([catchAllRequests(strangler), catchAllRequests(replica)]);
+      const connections = 40;
+      for (let i = 0; i < connections; i += 1) {
+        // One connection per request: SO_REUSEPORT balances connections, not requests.
+        expect(await getOnNewConnection(new URL('/api/reports/availability', strangler.publicUrl))).toBe(400);
+      }
+      const after = await Promise.all([catchAllRequests(strangler), catchAllRequests(replica)]);
+      const served = after.map((count, i) => count - (before[i] ?? 0));
+      expect(served[0]! + served[1]!).toBe(connections);
+      // Each connection lands on either with even odds: both serving some is all but certain (1 - 2^-39).
+      expect(served[0]).toBeGreaterThan(0);
+      expect(served[1]).toBeGreaterThan(0);
+    } finally {
+      await replica.stop('SIGINT');
+    }
+    // The first process still serves on its own once the replica is gone.
+    expect(await getOnNewConnection(new URL('/api/reports/availability', strangler.publicUrl))).toBe(400);
+  });
+
   test('admin endpoints are not on the public port: they are legacy URLs there', async () => {
     for (const adminPath of ['/metrics', '/health/ready', '/api/routes', '/api/reports/routes', '/reports']) {
       const res = await fetch(new URL(adminPath, strangler.publicUrl), {
@@ -463,15 +500,20 @@ async function outboxCount(): Promise<number> {
   return Number(result.rows[0]?.n);
 }
 
-/** A pool on one of the demo's databases, with the superuser password the demo keeps in DATA_DIR. */
-async function openDemoDatabase(running: StranglerProcess, database: string): Promise<pg.Pool> {
+/** The URL of one of the demo's databases, with the superuser password the demo keeps in DATA_DIR. */
+async function demoDatabaseUrl(running: StranglerProcess, database: string): Promise<string> {
   const credentials = JSON.parse(
     await readFile(path.join(dataDir, 'postgres', 'credentials.json'), 'utf8'),
   ) as { password: string };
   const url = new URL(`postgres://127.0.0.1:${running.postgresPort}/${database}`);
   url.username = 'postgres';
   url.password = credentials.password;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  return url.toString();
+}
+
+/** A pool on one of the demo's databases. */
+async function openDemoDatabase(running: StranglerProcess, database: string): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: await demoDatabaseUrl(running, database), max: 2 });
   // The process under test stops its PostgreSQL at the end of a test; an idle client's FATAL is expected.
   pool.on('error', () => undefined);
   return pool;
@@ -486,4 +528,27 @@ function connectError(port: number): Promise<string> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
+}
+
+/** The status of a GET on a connection of its own (no keep-alive agent). */
+function getOnNewConnection(url: URL): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.once('error', reject);
+  });
+}
+
+/** The process's strangler_requests_total for the catch-all route, all labels summed. */
+async function catchAllRequests(running: StranglerProcess): Promise<number> {
+  const metrics = await (await fetch(new URL('/metrics', running.adminUrl))).text();
+  let total = 0;
+  for (const line of metrics.split('\n')) {
+    if (line.startsWith('strangler_requests_total{') && line.includes('route="catch-all"')) {
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return total;
 }
