@@ -6,7 +6,9 @@
  *    route's rules, one real difference, and .NET-style decimal literals.
  * 2. `node scripts/bench-compare.ts --latency [seconds=5]`: client-visible p50/p99 through the public
  *    server for one matched route in legacy mode and then in shadow mode (sample rate 1, every request
- *    compared), driven by wrk with the same connections (target: shadow p99 within 10% of legacy).
+ *    compared), driven by an open-loop generator at BENCH_RATE (target: shadow p99 within 10% of
+ *    legacy), with the proxy process's event-loop delay and GC pauses per mode. PROXY_ENGINE as for
+ *    `npm start` (undici unless set).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
  *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
@@ -14,10 +16,12 @@
 import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { jsonResponse } from '../src/handlers/new-handler.ts';
+import { loadConfig } from '../src/config.ts';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { createPublicServer } from '../src/proxy/public-server.ts';
@@ -37,6 +41,7 @@ import { compareExchanges } from '../src/shadow/compare/compare-exchanges.ts';
 import { compileCompareRules } from '../src/shadow/compare/compare-rules.ts';
 
 const latencyMode = process.argv.includes('--latency');
+const engine = loadConfig({ PROXY_ENGINE: process.env.PROXY_ENGINE }).proxyEngine;
 const secondsArg = process.argv.slice(2).find((a) => /^\d+(\.\d+)?$/.test(a));
 const seconds = Number(secondsArg ?? (latencyMode ? 5 : 3));
 
@@ -126,9 +131,11 @@ const discardingStore: ShadowStore = {
 };
 
 /**
- * Open-loop load at a fixed rate from a child process (its own event loop and core): each request's
- * latency counts from when it was due, not from when a busy client got round to sending it, so queueing
- * in the proxy shows up instead of being hidden (no coordinated omission). Both modes get the same rate.
+ * Open-loop load at a fixed rate from a child process (its own event loop): requests go out on schedule
+ * whether or not earlier ones have answered (64 connections), so queueing in the proxy shows up instead
+ * of being hidden. Latency counts from when a request was handed to the client, because Node's timers
+ * fire up to a few ms late and that lateness is the generator's, not the proxy's (counting from the due
+ * time put the generator's jitter into both modes' p99). Both modes get the same rate.
  */
 async function loadChild(url: string, rate: number, duration: number): Promise<void> {
   const { Pool } = await import('undici');
@@ -142,14 +149,17 @@ async function loadChild(url: string, rate: number, duration: number): Promise<v
   for (let i = 0; i < total; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // From the moment the request is handed to the client, not from when it was due: this generator's
+    // own timer lateness (Node's timers, and a core shared with the proxy) is not the proxy's latency.
+    const sent = performance.now();
     inFlight.push(
       pool
         .request({ path: target.pathname, method: 'GET' })
         .then(async (response) => {
           await response.body.dump();
           if (response.statusCode !== 200) errors += 1;
-          latencies.push(performance.now() - due);
+          latencies.push(performance.now() - sent);
         })
         .catch(() => {
           errors += 1;
@@ -234,6 +244,8 @@ async function latencyBench(): Promise<void> {
   const flags = createFakeFlagResolver();
   const proxy = createPublicServer({
     config: { legacyUrl, legacyTimeoutMs: 5000, hostHeader: 'rewrite' },
+    // The engine `npm start` uses unless PROXY_ENGINE says otherwise.
+    legacyEngine: engine,
     routes: createRouteTable([route]),
     flags,
     metrics,
@@ -247,7 +259,7 @@ async function latencyBench(): Promise<void> {
   const drops = async () => (await metrics.shadowDropped.get()).values.reduce((sum, v) => sum + v.value, 0);
 
   console.log(
-    `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
+    `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), engine ${engine}, store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
       `load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')} on ${availableParallelism()} CPUs`,
@@ -260,6 +272,14 @@ async function latencyBench(): Promise<void> {
     // CPU time of this process (proxy, shadow runner, writer) per request: unlike latency on a shared
     // machine, it does not depend on what else is running.
     const cpuMicros = { legacy: 0, shadow: 0 };
+    // How long this process's event loop was blocked: a request arriving during a block waits for it.
+    const loopDelay = {
+      legacy: [] as { p99: number; max: number }[],
+      shadow: [] as { p99: number; max: number }[],
+    };
+    // Garbage-collection pauses of this process: the shadow side's allocations make scavenges more
+    // frequent, and every request that arrives during one waits for it.
+    const gcPauses = { legacy: [] as number[], shadow: [] as number[] };
     for (const mode of ['legacy', 'shadow'] as const) {
       flags.set(route.flag, mode);
       await runLoad(url, rate, 1);
@@ -270,7 +290,17 @@ async function latencyBench(): Promise<void> {
         await runner.idle();
         const [c0, d0] = [await comparisons(), await drops()];
         const cpuStart = process.cpuUsage();
+        const pauses = gcPauses[mode];
+        const gc = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) pauses.push(entry.duration);
+        });
+        gc.observe({ entryTypes: ['gc'] });
+        const delay = monitorEventLoopDelay({ resolution: 1 });
+        delay.enable();
         results[mode].push(await runLoad(url, rate, seconds));
+        delay.disable();
+        gc.disconnect();
+        loopDelay[mode].push({ p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
         await runner.idle();
         const cpu = process.cpuUsage(cpuStart);
         cpuMicros[mode] += cpu.user + cpu.system;
@@ -286,9 +316,16 @@ async function latencyBench(): Promise<void> {
       return {
         rps: latencies.length / elapsed,
         p50: quantile(latencies, 0.5),
+        p90: quantile(latencies, 0.9),
         p99: quantile(latencies, 0.99),
+        p999: quantile(latencies, 0.999),
         errors: results[mode].reduce((sum, r) => sum + r.errors, 0),
         cpuPerRequest: cpuMicros[mode] / Math.max(1, latencies.length),
+        loopP99: Math.max(...loopDelay[mode].map((d) => d.p99)),
+        loopMax: Math.max(...loopDelay[mode].map((d) => d.max)),
+        gcPerSecond: gcPauses[mode].length / elapsed,
+        gcMsPerSecond: gcPauses[mode].reduce((sum, ms) => sum + ms, 0) / elapsed,
+        gcMax: Math.max(0, ...gcPauses[mode]),
       };
     };
     const legacy = summary('legacy');
@@ -299,7 +336,9 @@ async function latencyBench(): Promise<void> {
     ] as const) {
       console.log(
         `${mode.padEnd(7)} ${figures.rps.toFixed(0).padStart(6)} req/s  p50 ${figures.p50.toFixed(2).padStart(6)} ms  ` +
-          `p99 ${figures.p99.toFixed(2).padStart(6)} ms  CPU ${figures.cpuPerRequest.toFixed(0).padStart(4)} µs/request  errors ${figures.errors}`,
+          `p90 ${figures.p90.toFixed(2)} ms  p99 ${figures.p99.toFixed(2).padStart(6)} ms  p99.9 ${figures.p999.toFixed(2)} ms  CPU ${figures.cpuPerRequest.toFixed(0).padStart(4)} µs/request  ` +
+          `event-loop delay p99 ${figures.loopP99.toFixed(2)} ms, max ${figures.loopMax.toFixed(2)} ms  ` +
+          `GC ${figures.gcPerSecond.toFixed(1)} pauses/s, ${figures.gcMsPerSecond.toFixed(1)} ms/s, max ${figures.gcMax.toFixed(1)} ms  errors ${figures.errors}`,
       );
     }
     console.log(
