@@ -8,12 +8,12 @@
  *    server for one matched route in legacy mode and then in shadow mode (sample rate 1, every request
  *    compared), driven by an open-loop generator at BENCH_RATE (target: shadow p99 within 10% of
  *    legacy), with the proxy process's event-loop delay and GC pauses per mode. PROXY_ENGINE as for
- *    `npm start` (undici unless set).
+ *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
  *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -186,12 +186,28 @@ function runLoad(url: string, rate: number, duration: number): Promise<LoadResul
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       },
     );
+    pinTo(child.pid, otherCpus);
     child.once('error', reject);
     child.once('message', (m) => {
       resolve(m as LoadResult);
       child.kill();
     });
   });
+}
+
+/**
+ * BENCH_PIN=1: the proxy process (all its threads) on the last CPU, the load generator and legacy on the
+ * others, as in production where clients and legacy run elsewhere. Without it every process competes
+ * for every core and the scheduler's time slices land in the tail at random (the same configuration
+ * measured twice differed by up to 1.3× at p99 on 2 cores). Needs taskset (util-linux).
+ */
+const pin = process.env.BENCH_PIN === '1';
+const cpuCount = availableParallelism();
+const proxyCpu = String(cpuCount - 1);
+const otherCpus = cpuCount > 1 ? `0-${cpuCount - 2}` : '0';
+function pinTo(pid: number | undefined, cpus: string): void {
+  if (!pin || pid === undefined) return;
+  execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -204,6 +220,8 @@ async function latencyBench(): Promise<void> {
   const upstream = fork(fileURLToPath(new URL('./bench/upstream-server.ts', import.meta.url)), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  pinTo(upstream.pid, otherCpus);
+  pinTo(process.pid, proxyCpu);
   const upstreamPort = await new Promise<number>((resolve) =>
     upstream.once('message', (m) => resolve((m as { port: number }).port)),
   );
@@ -259,10 +277,11 @@ async function latencyBench(): Promise<void> {
   const drops = async () => (await metrics.shadowDropped.get()).values.reduce((sum, v) => sum + v.value, 0);
 
   console.log(
-    `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), engine ${engine}, store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
+    `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), engine ${engine}, ` +
+      `${pin ? `proxy pinned to CPU ${proxyCpu}, generator and legacy to ${otherCpus}` : 'no CPU pinning'}, store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
       `load average ${loadavg()
         .map((l) => l.toFixed(1))
-        .join(' ')} on ${availableParallelism()} CPUs`,
+        .join(' ')} on ${cpuCount} CPUs`,
   );
   try {
     // Modes alternate over several rounds so a burst of load from elsewhere on a shared machine lands
