@@ -3,6 +3,8 @@
  * openapi-document.test.ts calls every path and method listed here, so the document cannot drift
  * from the router.
  */
+import { SHADOW_REASONS } from '../shadow/store/shadow-store.ts';
+
 const window = [
   {
     name: 'window',
@@ -285,6 +287,18 @@ export const OPENAPI_DOCUMENT = {
             description: '(match + noise-only) / (match + noise-only + mismatch)',
           },
           openGroups: { type: 'integer' },
+          notCompared: {
+            type: 'array',
+            description: 'Why comparisons were skipped or ended in error in the window, most frequent first',
+            items: {
+              type: 'object',
+              properties: {
+                outcome: { type: 'string', enum: ['skipped', 'error'] },
+                reason: { type: 'string', enum: Object.keys(SHADOW_REASONS) },
+                count: { type: 'integer' },
+              },
+            },
+          },
           latency: {
             type: 'object',
             properties: {

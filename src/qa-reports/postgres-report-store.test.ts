@@ -34,6 +34,7 @@ const minute: MinuteCounts = {
   newBuckets: histogram(2, 10),
   legacySumMs: 85,
   newSumMs: 35,
+  reasons: [{ outcome: 'error', reason: 'timeout', count: 1 }],
 };
 
 function sample(at: Date, legacyScore: number, newScore: number): ShadowSample {
@@ -85,6 +86,42 @@ describe('PostgreSQL report store', () => {
     expect(stats).toMatchObject({ total: 11, match: 6, noise: 1, mismatch: 3, error: 1, openGroups: 1 });
     expect(stats?.matchRate).toBeCloseTo(7 / 10);
     expect((await store.routeStats(['never-compared'], window)).get('never-compared')?.matchRate).toBeNull();
+  });
+
+  it('says why comparisons did not complete, most frequent reason first, within the window', async () => {
+    const shadowStore = createPostgresShadowStore(db);
+    const later = new Date(t0.getTime() + 60_000);
+    const outside = new Date(window.to.getTime() + 60_000);
+    await shadowStore.writeBatch({
+      minutes: [
+        {
+          ...minute,
+          routeId: 'reasons',
+          minute: later,
+          counts: { match: 0, mismatch: 0, noise: 0, error: 1, skipped: 3 },
+          reasons: [
+            { outcome: 'skipped', reason: 'capture-limit', count: 3 },
+            { outcome: 'error', reason: 'new-failed', count: 1 },
+          ],
+        },
+        {
+          ...minute,
+          routeId: 'reasons',
+          minute: outside,
+          reasons: [{ outcome: 'error', reason: 'legacy-failed', count: 5 }],
+        },
+      ],
+      groups: [],
+      noise: [],
+    });
+    const stats = (await store.routeStats(['reasons', 'athletes-get'], window)).get('reasons');
+    expect(stats?.notCompared).toEqual([
+      { outcome: 'skipped', reason: 'capture-limit', count: 3 },
+      { outcome: 'error', reason: 'new-failed', count: 1 },
+    ]);
+    expect((await store.routeStats(['athletes-get'], window)).get('athletes-get')?.notCompared).toEqual([
+      { outcome: 'error', reason: 'timeout', count: 1 },
+    ]);
   });
 
   it('estimates legacy and new latency percentiles from the per-minute histograms', async () => {

@@ -52,6 +52,14 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
       WHERE m.route_id = ANY(${[...routeIds]}::text[]) AND m.minute >= ${window.from} AND m.minute < ${window.to}
       GROUP BY m.route_id, b.i`.execute(db);
 
+  const reasons = (routeIds: readonly string[], window: TimeWindow) =>
+    sql<{ route_id: string; outcome: 'skipped' | 'error'; reason: string; n: string }>`
+      SELECT route_id, outcome, reason, sum(count) AS n
+      FROM strangler.shadow_minute_reason
+      WHERE route_id = ANY(${[...routeIds]}::text[]) AND minute >= ${window.from} AND minute < ${window.to}
+      GROUP BY route_id, outcome, reason
+      ORDER BY route_id, n DESC, outcome, reason`.execute(db);
+
   const groupRow = (q: Kysely<QaDatabase> | Transaction<QaDatabase>) =>
     q
       .selectFrom('strangler.shadow_group as g')
@@ -142,9 +150,10 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
     async routeStats(routeIds, window) {
       const out = new Map<string, RouteStats>();
       if (routeIds.length === 0) return out;
-      const [sums, buckets, open] = await Promise.all([
+      const [sums, buckets, why, open] = await Promise.all([
         totals(routeIds, window),
         histograms(routeIds, window),
+        reasons(routeIds, window),
         db
           .selectFrom('strangler.shadow_group')
           .select(['route_id', sql<string>`count(*)`.as('n')])
@@ -191,6 +200,9 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
             newP99Ms: histogramQuantile(0.99, candidate),
           },
           openGroups: openBy.get(routeId) ?? 0,
+          notCompared: why.rows
+            .filter((w) => w.route_id === routeId)
+            .map((w) => ({ outcome: w.outcome, reason: w.reason, count: Number(w.n) })),
         });
       }
       return out;

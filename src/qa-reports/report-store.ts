@@ -26,6 +26,15 @@ export interface RouteStats {
   readonly matchRate: number | null;
   readonly latency: LatencySummary;
   readonly openGroups: number;
+  /** Why comparisons were skipped or ended in error in the window, most frequent first. */
+  readonly notCompared: readonly NotCompared[];
+}
+
+export interface NotCompared {
+  readonly outcome: 'skipped' | 'error';
+  /** A reason code (SHADOW_REASONS in src/shadow/store/shadow-store.ts), e.g. `capture-limit`. */
+  readonly reason: string;
+  readonly count: number;
 }
 
 export interface LatencySummary {

@@ -46,6 +46,7 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
       ${data.stats?.total ?? 0} comparisons (${data.stats?.noise ?? 0} noise-only, ${data.stats?.error ?? 0}
       errors, ${data.stats?.skipped ?? 0} skipped)
     </p>
+    ${notComparedList(data.stats)}
     ${windowFilter(action, choice, statusSelect)}
     ${matchRateChart(data.series, `Match rate of ${data.routeId}`)}
     <h2>Diff groups</h2>
@@ -83,6 +84,20 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
     <h2>Active ignore rules</h2>
     ${rulesTable(data.rules, context)}`;
   return layoutPage(`Route ${data.routeId}`, body, context);
+}
+
+/** Why comparisons were skipped or failed (reason codes: SHADOW_REASONS in src/shadow/store/shadow-store.ts). */
+function notComparedList(stats: RouteStats | undefined): SafeHtml {
+  if (stats === undefined || stats.notCompared.length === 0) return markup``;
+  return markup`<p class="not-compared">
+    Not compared:
+    ${stats.notCompared.map(
+      (n, i) =>
+        markup`${i === 0 ? markup`` : markup`, `}<span data-outcome="${n.outcome}" data-reason="${n.reason}"
+            >${n.count} ${n.outcome} (<code>${n.reason}</code>)</span
+          >`,
+    )}
+  </p>`;
 }
 
 export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): SafeHtml {

@@ -217,6 +217,13 @@ async function counts(routeId: string): Promise<Record<string, number>> {
   return rows.rows[0] ?? {};
 }
 
+async function reasons(routeId: string): Promise<{ outcome: string; reason: string; count: number }[]> {
+  const rows = await sql<{ outcome: string; reason: string; count: number }>`
+    SELECT outcome, reason, sum(count)::int AS count FROM strangler.shadow_minute_reason
+    WHERE route_id = ${routeId} GROUP BY outcome, reason ORDER BY outcome, reason`.execute(db);
+  return rows.rows;
+}
+
 async function settle(r: Rig): Promise<void> {
   await r.runner.idle();
   await r.writer.flush();
@@ -295,6 +302,9 @@ describe('shadow runner behind the public server', () => {
       await settle(r);
       expect(await counts('hang')).toMatchObject({ error: 2, mismatch: 0 });
       expect(await counts('throw')).toMatchObject({ error: 1 });
+      // QA sees why: the hanging handler timed out, the other one threw.
+      expect(await reasons('hang')).toEqual([{ outcome: 'error', reason: 'timeout', count: 2 }]);
+      expect(await reasons('throw')).toEqual([{ outcome: 'error', reason: 'new-failed', count: 1 }]);
     } finally {
       await r.close();
     }
@@ -358,6 +368,7 @@ describe('shadow runner behind the public server', () => {
       expect(response.body.length).toBeGreaterThan(5000);
       await settle(r);
       expect(await counts('big')).toMatchObject({ skipped: 1, match: 0, mismatch: 0 });
+      expect(await reasons('big')).toEqual([{ outcome: 'skipped', reason: 'capture-limit', count: 1 }]);
     } finally {
       await r.close();
     }

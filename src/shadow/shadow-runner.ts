@@ -20,7 +20,7 @@ import { decodeBody } from './decode-body.ts';
 import type { LegacyCall } from './legacy-caller.ts';
 import type { NoiseModel } from './noise/noise-model.ts';
 import type { Redactor } from './redact.ts';
-import type { ShadowOutcome } from './store/shadow-store.ts';
+import type { ShadowOutcome, ShadowReason } from './store/shadow-store.ts';
 import type { ShadowResult, ShadowWriter } from './store/shadow-writer.ts';
 
 /** QA's accepted differences for a route (src/qa-reports: ReportStore.loadAcceptedRules), applied on top. */
@@ -282,7 +282,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     outcome: ShadowOutcome,
     latency: { legacyMs?: number; newMs?: number },
     extra: Partial<Pick<ShadowResult, 'group'>> = {},
-    reason?: string,
+    reason?: { readonly code: ShadowReason; readonly detail: string },
   ): void => {
     metrics.shadowComparisons.inc({ route: route.id, outcome });
     if (latency.legacyMs !== undefined) {
@@ -291,12 +291,19 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     if (latency.newMs !== undefined) {
       metrics.shadowLatency.observe({ route: route.id, side: 'new' }, latency.newMs / 1000);
     }
-    if (reason !== undefined)
-      logger.debug('shadow comparison not completed', { route: route.id, outcome, reason });
+    if (reason !== undefined) {
+      logger.debug('shadow comparison not completed', {
+        route: route.id,
+        outcome,
+        reason: reason.code,
+        detail: reason.detail,
+      });
+    }
     deps.writer.record({
       routeId: route.id,
       at: now(),
       outcome,
+      ...(reason === undefined ? {} : { reason: reason.code }),
       ...(latency.legacyMs === undefined ? {} : { legacyLatencyMs: latency.legacyMs }),
       ...(latency.newMs === undefined ? {} : { newLatencyMs: latency.newMs }),
       ...extra,
@@ -330,7 +337,9 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
         'skipped',
         { newMs: result.ms },
         {},
-        closed ? 'shutting down before the exchange finished' : 'the served exchange never finished',
+        closed
+          ? { code: 'shutdown', detail: 'shutting down before the exchange finished' }
+          : { code: 'exchange-lost', detail: 'the served exchange never finished' },
       );
       return;
     }
@@ -358,21 +367,51 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     const servedLatency = exchange.served === 'legacy' ? { legacyMs: servedMs } : { newMs: servedMs };
 
     if (exchange.fellBack) {
-      record(route, 'error', servedLatency, {}, 'new handler failed on the serving path; legacy served');
+      record(
+        route,
+        'error',
+        servedLatency,
+        {},
+        {
+          code: 'fallback',
+          detail: 'new handler failed on the serving path; legacy served',
+        },
+      );
       return;
     }
     if (exchange.served === 'new' && !safe) return;
     if (exchange.request.body.kind === 'over-cap' || exchange.response.body.kind === 'over-cap') {
-      record(route, 'skipped', servedLatency, {}, 'body over the capture limit');
+      record(
+        route,
+        'skipped',
+        servedLatency,
+        {},
+        { code: 'capture-limit', detail: 'body over the capture limit' },
+      );
       return;
     }
     if (!exchange.response.complete) {
-      record(route, 'skipped', servedLatency, {}, 'response broke off before it finished');
+      record(
+        route,
+        'skipped',
+        servedLatency,
+        {},
+        {
+          code: 'incomplete-response',
+          detail: 'response broke off before it finished',
+        },
+      );
       return;
     }
     const rules = rulesFor(route);
     if (rules === undefined) {
-      record(route, 'error', servedLatency, {}, 'invalid comparison rules');
+      record(
+        route,
+        'error',
+        servedLatency,
+        {},
+        { code: 'invalid-rules', detail: 'invalid comparison rules' },
+      );
       return;
     }
 
@@ -384,7 +423,16 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       settings.captureLimitBytes,
     );
     if (!servedBody.ok) {
-      record(route, 'skipped', servedLatency, {}, `served body: ${servedBody.reason}`);
+      record(
+        route,
+        'skipped',
+        servedLatency,
+        {},
+        {
+          code: servedBody.reason === 'over-cap' ? 'capture-limit' : servedBody.reason,
+          detail: `served body: ${servedBody.reason}`,
+        },
+      );
       return;
     }
     const served: CapturedResponse = {
@@ -399,7 +447,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     let otherMs: number;
     if (early !== undefined && exchange.served === 'legacy') {
       if (!early.ok) {
-        record(route, 'error', { ...servedLatency, newMs: early.ms }, {}, describe(early.error));
+        record(route, 'error', { ...servedLatency, newMs: early.ms }, {}, failure('new', early.error));
         return;
       }
       other = early.response;
@@ -413,13 +461,28 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       } catch (error: unknown) {
         const elapsed = performance.now() - started;
         const otherLatency = exchange.served === 'legacy' ? { newMs: elapsed } : { legacyMs: elapsed };
-        record(route, 'error', { ...servedLatency, ...otherLatency }, {}, describe(error));
+        record(
+          route,
+          'error',
+          { ...servedLatency, ...otherLatency },
+          {},
+          failure(exchange.served === 'legacy' ? 'new' : 'legacy', error),
+        );
         return;
       }
       otherMs = performance.now() - started;
     }
     if (other.truncated === true) {
-      record(route, 'skipped', servedLatency, {}, 'shadow response over the capture limit');
+      record(
+        route,
+        'skipped',
+        servedLatency,
+        {},
+        {
+          code: 'capture-limit',
+          detail: 'shadow response over the capture limit',
+        },
+      );
       return;
     }
     const latency =
@@ -465,7 +528,16 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       });
     } catch (error: unknown) {
       // A pathological body (or a bug) costs this comparison only.
-      record(route, 'error', latency, {}, `comparison failed: ${describe(error)}`);
+      record(
+        route,
+        'error',
+        latency,
+        {},
+        {
+          code: 'compare-failed',
+          detail: `comparison failed: ${describe(error)}`,
+        },
+      );
     }
   };
 
@@ -595,6 +667,13 @@ async function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The stored reason of a shadow side that failed, with the error as the logged detail. */
+function failure(side: 'new' | 'legacy', error: unknown): { code: ShadowReason; detail: string } {
+  const code: ShadowReason =
+    error instanceof ShadowTimeoutError ? 'timeout' : side === 'new' ? 'new-failed' : 'legacy-failed';
+  return { code, detail: describe(error) };
 }
 
 function describe(error: unknown): string {

@@ -80,6 +80,7 @@ describe('shadow store migrations', () => {
     expect(await tables()).toEqual([
       'shadow_group',
       'shadow_minute',
+      'shadow_minute_reason',
       'shadow_noise_field',
       'shadow_noise_route',
       'shadow_sample',
@@ -162,6 +163,27 @@ describe('postgres shadow store', () => {
     });
   });
 
+  it('adds the reasons of skipped and failed comparisons per minute across batches', async () => {
+    const store = createPostgresShadowStore(db);
+    const reasons: MinuteCounts['reasons'] = [
+      { outcome: 'skipped', reason: 'capture-limit', count: 3 },
+      { outcome: 'error', reason: 'timeout', count: 1 },
+    ];
+    await store.writeBatch({ minutes: [minuteCounts('why', { reasons })], groups: [], noise: [] });
+    await store.writeBatch({
+      minutes: [minuteCounts('why', { reasons: [{ outcome: 'error', reason: 'timeout', count: 2 }] })],
+      groups: [],
+      noise: [],
+    });
+    const rows = await sql<{ outcome: string; reason: string; count: number }>`
+      SELECT outcome, reason, count FROM strangler.shadow_minute_reason WHERE route_id = 'why'
+      ORDER BY outcome, reason`.execute(db);
+    expect(rows.rows).toEqual([
+      { outcome: 'error', reason: 'timeout', count: 3 },
+      { outcome: 'skipped', reason: 'capture-limit', count: 3 },
+    ]);
+  });
+
   it('writes a batch all or nothing', async () => {
     const store = createPostgresShadowStore(db);
     const bad = { ...group('atomic', 'fp', 1), fingerprint: null as unknown as string };
@@ -177,7 +199,20 @@ describe('postgres shadow store', () => {
     const old = new Date('2025-01-01T00:00:00Z');
     const recent = new Date('2026-06-01T00:00:00Z');
     await store.writeBatch({
-      minutes: [minuteCounts('retention', { minute: old }), minuteCounts('retention', { minute: recent })],
+      minutes: [
+        minuteCounts('retention', {
+          minute: old,
+          reasons: [
+            { outcome: 'skipped', reason: 'capture-limit', count: 1 },
+            { outcome: 'error', reason: 'timeout', count: 1 },
+            { outcome: 'error', reason: 'new-failed', count: 1 },
+          ],
+        }),
+        minuteCounts('retention', {
+          minute: recent,
+          reasons: [{ outcome: 'skipped', reason: 'capture-limit', count: 2 }],
+        }),
+      ],
       groups: [
         group('retention', 'old-open', 3, old),
         group('retention', 'old-defect', 2, old),
@@ -201,6 +236,10 @@ describe('postgres shadow store', () => {
     ]);
     const minutes = await sql`SELECT 1 FROM strangler.shadow_minute WHERE route_id = 'retention'`.execute(db);
     expect(minutes.rows).toHaveLength(1);
+    // The old minute's three reason rows went too (in batches of 2); the recent one's stayed.
+    const reasons = await sql<{ count: number }>`
+      SELECT count FROM strangler.shadow_minute_reason WHERE route_id = 'retention'`.execute(db);
+    expect(reasons.rows).toEqual([{ count: 2 }]);
   });
 });
 

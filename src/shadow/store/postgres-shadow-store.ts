@@ -76,6 +76,28 @@ export function createPostgresShadowStore(
               }),
             )
             .execute();
+          const reasons = minutes.flatMap((m) =>
+            (m.reasons ?? [])
+              .map((r) => ({
+                route_id: m.routeId,
+                minute: m.minute,
+                outcome: r.outcome,
+                reason: r.reason,
+                count: r.count,
+              }))
+              .sort((a, b) => compare(a.outcome, b.outcome) || compare(a.reason, b.reason)),
+          );
+          if (reasons.length > 0) {
+            await trx
+              .insertInto('strangler.shadow_minute_reason')
+              .values(reasons)
+              .onConflict((oc) =>
+                oc
+                  .columns(['route_id', 'minute', 'outcome', 'reason'])
+                  .doUpdateSet({ count: sql`shadow_minute_reason.count + excluded.count` }),
+              )
+              .execute();
+          }
         }
 
         const groups = [...batch.groups].sort(
@@ -219,6 +241,14 @@ export function createPostgresShadowStore(
         const n = Number(deleted.numAffectedRows ?? 0n);
         minutes += n;
         if (n < batchSize) break;
+      }
+      for (;;) {
+        const deleted = await sql`
+          DELETE FROM strangler.shadow_minute_reason
+          WHERE ctid IN (SELECT ctid FROM strangler.shadow_minute_reason WHERE minute < ${olderThan} LIMIT ${batchSize})`.execute(
+          db,
+        );
+        if (Number(deleted.numAffectedRows ?? 0n) < batchSize) break;
       }
       // Groups QA has decided on (accepted, defect) stay: they carry the decision and its rule.
       for (;;) {

@@ -72,6 +72,20 @@ const statements: Readonly<Record<string, StatementMigration>> = {
       'DROP TABLE IF EXISTS strangler.shadow_minute',
     ],
   },
+  // Why comparisons were skipped or failed, per route and minute (reason codes: SHADOW_REASONS).
+  '0002-shadow-outcome-reasons': {
+    up: [
+      `CREATE TABLE strangler.shadow_minute_reason (
+         route_id text NOT NULL,
+         minute timestamptz NOT NULL,
+         outcome text NOT NULL CHECK (outcome IN ('skipped', 'error')),
+         reason text NOT NULL,
+         count integer NOT NULL DEFAULT 0,
+         PRIMARY KEY (route_id, minute, outcome, reason))`,
+      'CREATE INDEX shadow_minute_reason_minute_idx ON strangler.shadow_minute_reason (minute)',
+    ],
+    down: ['DROP TABLE IF EXISTS strangler.shadow_minute_reason'],
+  },
 };
 
 export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';

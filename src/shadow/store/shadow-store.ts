@@ -6,6 +6,45 @@ import type { StoredRequest, StoredResponse } from '../redact.ts';
 export type ShadowOutcome = 'match' | 'mismatch' | 'noise' | 'error' | 'skipped';
 export const SHADOW_OUTCOMES: readonly ShadowOutcome[] = ['match', 'mismatch', 'noise', 'error', 'skipped'];
 
+/**
+ * Why a comparison was skipped or ended in error, as stored per route and minute for QA (the detail,
+ * such as an exception's message, goes to the debug log only: it is unbounded text).
+ */
+export const SHADOW_REASONS = {
+  /** A request or response body, or the shadow side's response, was over the route's capture cap. */
+  'capture-limit': 'skipped',
+  /** The served response broke off before it finished (client gone, legacy reset mid-body). */
+  'incomplete-response': 'skipped',
+  /** The served response's Content-Encoding cannot be decoded here. */
+  'unsupported-encoding': 'skipped',
+  /** The served response's body did not decode with its own Content-Encoding. */
+  'corrupt-encoding': 'skipped',
+  /** A write's early dry run never received its exchange (it waited longer than allowed). */
+  'exchange-lost': 'skipped',
+  /** strangler was shutting down before the exchange finished. */
+  shutdown: 'skipped',
+  /** The new handler failed while serving and legacy served instead (a fallback). */
+  fallback: 'error',
+  /** The route's comparison rules do not compile. */
+  'invalid-rules': 'error',
+  /** The shadow side did not answer within the route's shadow timeout. */
+  timeout: 'error',
+  /** The new handler threw (or answered in a way that could not be captured). */
+  'new-failed': 'error',
+  /** The call to legacy for the shadow side failed (connection refused, reset, …). */
+  'legacy-failed': 'error',
+  /** The comparison itself failed on these bodies. */
+  'compare-failed': 'error',
+} as const satisfies Readonly<Record<string, 'skipped' | 'error'>>;
+export type ShadowReason = keyof typeof SHADOW_REASONS;
+
+/** Skipped and error outcomes of one minute, by reason. */
+export interface ReasonCount {
+  readonly outcome: 'skipped' | 'error';
+  readonly reason: ShadowReason;
+  readonly count: number;
+}
+
 /** A mismatch as kept for QA: everything already redacted. */
 export interface ShadowSample {
   readonly capturedAt: Date;
@@ -27,6 +66,8 @@ export interface MinuteCounts {
   readonly newBuckets: readonly number[];
   readonly legacySumMs: number;
   readonly newSumMs: number;
+  /** Why comparisons of this minute were skipped or failed (empty when none were). */
+  readonly reasons?: readonly ReasonCount[];
 }
 
 /** Occurrences of one diff group in a batch, with at most the per-group cap of samples. */

@@ -24,6 +24,15 @@ export interface ShadowMinuteTable {
   new_latency_sum_ms: ColumnType<number, number | undefined, number>;
 }
 
+export interface ShadowMinuteReasonTable {
+  route_id: string;
+  minute: Timestamp;
+  outcome: 'skipped' | 'error';
+  /** A SHADOW_REASONS code (shadow-store.ts). */
+  reason: string;
+  count: number;
+}
+
 export interface ShadowGroupTable {
   id: Generated<string>;
   route_id: string;
@@ -64,6 +73,7 @@ export interface ShadowNoiseFieldTable {
 
 export interface ShadowDatabase {
   'strangler.shadow_minute': ShadowMinuteTable;
+  'strangler.shadow_minute_reason': ShadowMinuteReasonTable;
   'strangler.shadow_group': ShadowGroupTable;
   'strangler.shadow_sample': ShadowSampleTable;
   'strangler.shadow_noise_route': ShadowNoiseRouteTable;

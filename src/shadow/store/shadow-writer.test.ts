@@ -108,6 +108,30 @@ describe('shadow writer', () => {
     expect(await dropped(metrics)).toEqual({});
   });
 
+  it('stores why comparisons were skipped or failed, by reason, with the minute they fall in', async () => {
+    const writer = createShadowWriter({
+      store: createPostgresShadowStore(db),
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger,
+      flushIntervalMs: 60_000,
+    });
+    writer.record({ routeId: 'why', at, outcome: 'skipped', reason: 'capture-limit' });
+    writer.record({ routeId: 'why', at, outcome: 'skipped', reason: 'capture-limit' });
+    writer.record({ routeId: 'why', at, outcome: 'error', reason: 'timeout', legacyLatencyMs: 2 });
+    writer.record({ routeId: 'why', at, outcome: 'match' });
+    await writer.close();
+    const counts = await sql<{ skipped: number; error: number; match: number }>`
+      SELECT skipped, error, match FROM strangler.shadow_minute WHERE route_id = 'why'`.execute(db);
+    expect(counts.rows).toEqual([{ skipped: 2, error: 1, match: 1 }]);
+    const reasons = await sql<{ minute: Date; outcome: string; reason: string; count: number }>`
+      SELECT minute, outcome, reason, count FROM strangler.shadow_minute_reason WHERE route_id = 'why'
+      ORDER BY outcome`.execute(db);
+    expect(reasons.rows).toEqual([
+      { minute: new Date('2026-02-01T08:30:00Z'), outcome: 'error', reason: 'timeout', count: 1 },
+      { minute: new Date('2026-02-01T08:30:00Z'), outcome: 'skipped', reason: 'capture-limit', count: 2 },
+    ]);
+  });
+
   it('counts and drops results when the store is down, without throwing to the caller', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const closed = net.createServer();

@@ -2,7 +2,16 @@ import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { NoiseModel } from '../noise/noise-model.ts';
-import type { GroupUpdate, MinuteCounts, ShadowOutcome, ShadowSample, ShadowStore } from './shadow-store.ts';
+import type {
+  GroupUpdate,
+  MinuteCounts,
+  ReasonCount,
+  ShadowOutcome,
+  ShadowReason,
+  ShadowSample,
+  ShadowStore,
+} from './shadow-store.ts';
+import { SHADOW_REASONS } from './shadow-store.ts';
 import { LATENCY_BUCKET_BOUNDS_MS, latencyBucketOf } from './shadow-tables.ts';
 
 /** One finished comparison, as the runner hands it over. */
@@ -10,6 +19,8 @@ export interface ShadowResult {
   readonly routeId: string;
   readonly at: Date;
   readonly outcome: ShadowOutcome;
+  /** Why, for `skipped` and `error` outcomes. */
+  readonly reason?: ShadowReason;
   readonly legacyLatencyMs?: number;
   readonly newLatencyMs?: number;
   /** For mismatches: the diff group, and a redacted sample the writer keeps if the group has room. */
@@ -59,6 +70,7 @@ interface MutableMinute {
   newBuckets: number[];
   legacySumMs: number;
   newSumMs: number;
+  reasons: Map<ShadowReason, number>;
 }
 
 interface MutableGroup {
@@ -98,7 +110,14 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
     inFlight = (async () => {
       try {
         await store.writeBatch({
-          minutes: [...batch.minutes.values()] satisfies MinuteCounts[],
+          minutes: [...batch.minutes.values()].map(({ reasons, ...minute }): MinuteCounts => ({
+            ...minute,
+            reasons: [...reasons].map(([reason, count]): ReasonCount => ({
+              outcome: SHADOW_REASONS[reason],
+              reason,
+              count,
+            })),
+          })),
           groups: [...batch.groups.values()] satisfies GroupUpdate[],
           noise,
         });
@@ -143,10 +162,14 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
           newBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0),
           legacySumMs: 0,
           newSumMs: 0,
+          reasons: new Map(),
         };
         buffer.minutes.set(minuteKey, minute);
       }
       minute.counts[result.outcome] += 1;
+      if (result.reason !== undefined) {
+        minute.reasons.set(result.reason, (minute.reasons.get(result.reason) ?? 0) + 1);
+      }
       if (result.legacyLatencyMs !== undefined) {
         minute.legacyBuckets[latencyBucketOf(result.legacyLatencyMs)]! += 1;
         minute.legacySumMs += result.legacyLatencyMs;
