@@ -194,13 +194,14 @@ async function run(
       databaseCheck('postgres', newDb),
     ],
     extensions: [
-      (app: Express) => {
+      (app: Express, auth: AdminAuth) => {
         app.use(
           createQaReportsRouter({
             store: reportStore,
             routes: routes.routes,
             flags,
             tokens: config,
+            auth,
             logger,
             onRulesChanged: () => rulesCache.refresh(),
           }),

@@ -9,6 +9,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { refreshRouteModeGauge } from '../observability/route-mode-gauge.ts';
 import type { RouteTable } from '../routing/route.ts';
+import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
+import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { createAdminAuth } from './auth.ts';
 import type { AdminAuth } from './auth.ts';
 import { sendProblem } from './problem-details.ts';
@@ -18,7 +20,8 @@ import { buildRouteReport } from './route-report.ts';
 
 /**
  * Mounts a further admin feature (QA reports, sync status) on the admin app, before the 404 handler.
- * It must authenticate its own paths, e.g. with `auth.require('qa')` or `auth.require('operator')`.
+ * It must authenticate its own paths, e.g. with `auth.require('qa')` or `auth.require('operator')`,
+ * or `auth.attemptBearer` / `auth.attemptToken`, so its failures count with everyone else's.
  */
 export type AdminExtension = (app: Express, auth: AdminAuth) => void;
 
@@ -33,6 +36,8 @@ export interface AdminServerDeps {
   /** Each readiness check gets this long (default 2000 ms), well under a kubelet probe's timeout. */
   readonly readinessTimeoutMs?: number;
   readonly extensions?: readonly AdminExtension[];
+  /** Wrong-token limits for this server; tests pass one with a fake clock. Default 10 per 5 minutes per address. */
+  readonly authFailureLimiter?: AuthFailureLimiter;
 }
 
 export interface AdminServer {
@@ -50,7 +55,13 @@ export interface AdminServer {
 export function createAdminServer(deps: AdminServerDeps): AdminServer {
   const { routes, flags, metrics, logger } = deps;
   const readinessTimeoutMs = deps.readinessTimeoutMs ?? 2000;
-  const auth = createAdminAuth(deps.config);
+  // One limiter for the whole port: bearer tokens on any /api path and the QA sign-in form all count
+  // against the same per-address budget.
+  const auth = createAdminAuth(deps.config, {
+    limiter: deps.authFailureLimiter ?? createAuthFailureLimiter(),
+    logger,
+    metrics,
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

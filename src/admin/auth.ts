@@ -1,6 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
+import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { sendProblem } from './problem-details.ts';
 
 /** Admin roles (DESIGN.md "Admin port"): QA reads reports and accepts differences; operator can do everything. */
@@ -8,11 +12,40 @@ export type AdminRole = 'qa' | 'operator';
 
 export type AdminTokens = Pick<Config, 'adminQaToken' | 'adminOperatorToken'>;
 
+/** What one presented credential gets, after the failed-attempt limiter has had its say. */
+export type AuthAttempt =
+  | { readonly outcome: 'granted'; readonly role: AdminRole }
+  /** Nothing presented: not a guess, so not counted (probes, browsers before they sign in). */
+  | { readonly outcome: 'missing' }
+  /** A wrong credential; counted against the client's address. */
+  | { readonly outcome: 'refused' }
+  /** Too many wrong ones from this address lately; the credential was not even checked. */
+  | { readonly outcome: 'blocked'; readonly retryAfterSeconds: number };
+
 export interface AdminAuth {
-  /** The role an `Authorization` header grants, or undefined for a missing or wrong token. */
+  /** The role an `Authorization` header grants, or undefined for a missing or wrong token. No limiting. */
   roleFor(authorization: string | undefined): AdminRole | undefined;
-  /** Express middleware: 401 without a valid bearer token, 403 when the role is not enough. */
+  /** An `Authorization` header sent from `remoteAddress`, checked through the failed-attempt limiter. */
+  attemptBearer(remoteAddress: string | undefined, authorization: string | undefined): AuthAttempt;
+  /** A token typed on the QA sign-in form, through the same limiter as bearer tokens. */
+  attemptToken(remoteAddress: string | undefined, token: string): AuthAttempt;
+  /**
+   * Express middleware: 401 without a valid bearer token, 403 when the role is not enough, 429 while
+   * the client's address is blocked for too many wrong tokens.
+   */
   require(role: AdminRole): RequestHandler;
+}
+
+export interface AdminAuthOptions {
+  /**
+   * One per admin server, shared by every way of presenting a token (bearer header, sign-in form), so
+   * switching between them gains an attacker nothing. Default: 10 failures per 5 minutes per address.
+   */
+  readonly limiter?: AuthFailureLimiter;
+  /** Gets one warning each time an address becomes blocked. */
+  readonly logger?: Logger;
+  /** strangler_admin_auth_blocked_total counts the attempts refused while blocked. */
+  readonly metrics?: Pick<Metrics, 'adminAuthBlocked'>;
 }
 
 // RFC 6750 §2.1: the scheme is case-insensitive. Any non-blank token is taken (not just token68) so
@@ -21,15 +54,17 @@ const BEARER = /^Bearer +(\S+) *$/i;
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
-export function createAdminAuth(tokens: AdminTokens): AdminAuth {
+const MISSING: AuthAttempt = { outcome: 'missing' };
+const REFUSED: AuthAttempt = { outcome: 'refused' };
+
+export function createAdminAuth(tokens: AdminTokens, options: AdminAuthOptions = {}): AdminAuth {
   // Digests are equal-length, so timingSafeEqual never throws and the comparison leaks neither the
   // token's length nor where it first differs.
   const qa = digest(tokens.adminQaToken);
   const operator = digest(tokens.adminOperatorToken);
+  const limiter = options.limiter ?? createAuthFailureLimiter();
 
-  const roleFor = (authorization: string | undefined): AdminRole | undefined => {
-    const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-    if (token === undefined) return undefined;
+  const roleForToken = (token: string): AdminRole | undefined => {
     const presented = digest(token);
     // Both comparisons always run so the timing does not say which role a token is close to.
     const isOperator = timingSafeEqual(presented, operator);
@@ -38,12 +73,66 @@ export function createAdminAuth(tokens: AdminTokens): AdminAuth {
     return isQa ? 'qa' : undefined;
   };
 
+  const roleFor = (authorization: string | undefined): AdminRole | undefined => {
+    const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    return token === undefined ? undefined : roleForToken(token);
+  };
+
+  const attempt = (
+    remoteAddress: string | undefined,
+    credential: string,
+    check: () => AdminRole | undefined,
+  ): AuthAttempt => {
+    if (credential.trim() === '') return MISSING;
+    // Keyed by the socket's peer, never X-Forwarded-For: the admin port is not behind our own proxy,
+    // so any forwarding header is the client's to forge. A peer already gone has no address; those
+    // share one bucket rather than escaping the count.
+    const address = remoteAddress ?? 'unknown';
+    const retryAfterSeconds = limiter.retryAfterSeconds(address);
+    if (retryAfterSeconds !== undefined) {
+      options.metrics?.adminAuthBlocked.inc();
+      return { outcome: 'blocked', retryAfterSeconds };
+    }
+    const role = check();
+    if (role !== undefined) {
+      // A success does not clear the address's failures: otherwise a holder of the QA token could
+      // interleave it with guesses at the operator token and never be blocked.
+      return { outcome: 'granted', role };
+    }
+    if (limiter.recordFailure(address)) {
+      options.logger?.warn('admin authentication blocked for an address after repeated wrong tokens', {
+        remoteAddress: address,
+        failures: limiter.maxFailures,
+        windowSeconds: limiter.windowMs / 1000,
+        retryAfterSeconds: limiter.retryAfterSeconds(address),
+      });
+    }
+    return REFUSED;
+  };
+
+  const attemptBearer = (
+    remoteAddress: string | undefined,
+    authorization: string | undefined,
+  ): AuthAttempt => {
+    if (authorization === undefined) return MISSING;
+    // Any other scheme (Basic, a bare token) is a wrong credential too, and counts as one.
+    return attempt(remoteAddress, authorization, () => roleFor(authorization));
+  };
+
   return {
     roleFor,
+    attemptBearer,
+    attemptToken(remoteAddress: string | undefined, token: string): AuthAttempt {
+      return attempt(remoteAddress, token, () => roleForToken(token));
+    },
     require(required: AdminRole): RequestHandler {
       return (req: Request, res: Response, next: NextFunction): void => {
-        const role = roleFor(req.headers.authorization);
-        if (role === undefined) {
+        const result = attemptBearer(req.socket.remoteAddress, req.headers.authorization);
+        if (result.outcome === 'blocked') {
+          sendTooManyAttempts(res, result.retryAfterSeconds);
+          return;
+        }
+        if (result.outcome !== 'granted') {
           res.set('WWW-Authenticate', 'Bearer realm="strangler-admin"');
           sendProblem(res, {
             status: 401,
@@ -52,6 +141,7 @@ export function createAdminAuth(tokens: AdminTokens): AdminAuth {
           });
           return;
         }
+        const role = result.role;
         if (!grants(role, required)) {
           sendProblem(res, {
             status: 403,
@@ -70,4 +160,16 @@ export function createAdminAuth(tokens: AdminTokens): AdminAuth {
 /** Operator includes everything QA may do. */
 export function grants(role: AdminRole, required: AdminRole): boolean {
   return role === 'operator' || required === 'qa';
+}
+
+/** 429 problem+json for a client whose address is blocked (AuthAttempt 'blocked'). */
+export function sendTooManyAttempts(res: Response, retryAfterSeconds: number): void {
+  res.set('Retry-After', String(retryAfterSeconds));
+  sendProblem(res, {
+    status: 429,
+    title: 'Too Many Requests',
+    detail:
+      'Too many wrong admin tokens from this address: authentication attempts are temporarily blocked. ' +
+      `Retry after ${retryAfterSeconds} seconds.`,
+  });
 }

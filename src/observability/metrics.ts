@@ -71,6 +71,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    adminAuthBlocked: new Counter({
+      name: 'strangler_admin_auth_blocked_total',
+      help: 'Admin authentication attempts refused unchecked because their address had too many wrong tokens',
+      registers,
+    }),
   };
 }
 

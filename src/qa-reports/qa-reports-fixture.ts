@@ -6,6 +6,7 @@ import { createSilentLogger } from '../observability/logger.ts';
 import type { Mode, RouteRecord } from '../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../shadow/captured-exchange.ts';
 import { createAdminServer } from '../admin/admin-server.ts';
+import type { AuthFailureLimiter } from '../admin/auth-failure-limiter.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createRouteTable } from '../routing/route-table.ts';
 import { compareExchanges, type Difference } from '../shadow/compare/compare-exchanges.ts';
@@ -98,7 +99,11 @@ function json(status: number, value: unknown): CapturedResponse {
 }
 
 export async function startQaReportsFixture(
-  options: { readonly routes?: readonly RouteRecord[]; readonly modes?: Readonly<Record<string, Mode>> } = {},
+  options: {
+    readonly routes?: readonly RouteRecord[];
+    readonly modes?: Readonly<Record<string, Mode>>;
+    readonly authFailureLimiter?: AuthFailureLimiter;
+  } = {},
 ): Promise<QaReportsFixture> {
   const testDb: TestDatabase = await createTestDatabase('qa_reports');
   const db = new Kysely<unknown>({
@@ -136,14 +141,16 @@ export async function startQaReportsFixture(
       metrics: createMetrics({ defaultMetrics: false }),
       logger,
       readinessChecks: [],
+      authFailureLimiter: options.authFailureLimiter,
       extensions: [
-        (app) => {
+        (app, auth) => {
           app.use(
             createQaReportsRouter({
               store,
               routes,
               flags,
               tokens,
+              auth,
               logger,
               onRulesChanged: rulesCache.refresh,
             }),

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
-import { createAdminAuth } from '../admin/auth.ts';
+import { sendTooManyAttempts, type AdminAuth } from '../admin/auth.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { RouteRecord } from '../routing/route.ts';
@@ -47,7 +47,13 @@ export interface QaReportsRouterDeps {
   readonly store: ReportStore;
   readonly routes: readonly RouteRecord[];
   readonly flags: Pick<FlagResolver, 'currentMode'>;
+  /** Signs the session cookies. */
   readonly tokens: RoleTokens;
+  /**
+   * The admin server's own auth (an AdminExtension's second argument): the sign-in form and bearer
+   * tokens here must count against the same wrong-token limiter as the rest of the admin port.
+   */
+  readonly auth: AdminAuth;
   readonly logger: Logger;
   readonly now?: () => Date;
   /** Default true. Only for plain-http tests against a non-localhost name; browsers drop Secure cookies there. */
@@ -77,8 +83,7 @@ const MAX_TEXT = 2000;
 export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
   const router = express.Router();
   const key = deriveSessionKey(deps.tokens);
-  // The admin port's own bearer-token check (constant-time, both roles compared every time).
-  const auth = createAdminAuth(deps.tokens);
+  const auth = deps.auth;
   const now = deps.now ?? (() => new Date());
   const secure = deps.secureCookies ?? true;
   const ttlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
@@ -118,24 +123,36 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
       return;
     }
     const token = typeof body.token === 'string' ? body.token.trim() : '';
-    const role = token === '' ? undefined : auth.roleFor(`Bearer ${token}`);
     const name = typeof body.name === 'string' ? body.name.trim().slice(0, 100) : '';
-    if (role === undefined || name === '') {
-      deps.logger.warn('qa-reports sign-in refused', { remoteAddress: req.socket.remoteAddress });
+    const again = (status: number, message: string): void => {
       const fresh = newLoginNonce();
       res.setHeader(
         'Set-Cookie',
         serializeCookie(LOGIN_NONCE_COOKIE, fresh, { maxAgeSeconds: LOGIN_NONCE_TTL_S, secure }),
       );
       res
-        .status(401)
+        .status(status)
         .type('html')
-        .send(
-          loginPage(loginCsrfTokenFor(key, fresh), next, name === '' ? 'Enter your name.' : 'Unknown token.'),
-        );
+        .send(loginPage(loginCsrfTokenFor(key, fresh), next, message));
+    };
+    // Without a name the token is not looked at, so this answer says nothing about it and costs no attempt.
+    const attempt = name === '' ? undefined : auth.attemptToken(req.socket.remoteAddress, token);
+    if (attempt?.outcome === 'blocked') {
+      // Not logged: the limiter logged once when the address became blocked.
+      res.setHeader('Retry-After', String(attempt.retryAfterSeconds));
+      again(
+        429,
+        'Too many failed sign-in attempts from your address. Sign-in is blocked for ' +
+          `${waitText(attempt.retryAfterSeconds)}; try again after that.`,
+      );
       return;
     }
-    const { cookieValue } = issueSession(key, role, name, now().getTime(), ttlMs);
+    if (attempt?.outcome !== 'granted') {
+      deps.logger.warn('qa-reports sign-in refused', { remoteAddress: req.socket.remoteAddress });
+      again(401, name === '' ? 'Enter your name.' : 'Unknown token.');
+      return;
+    }
+    const { cookieValue } = issueSession(key, attempt.role, name, now().getTime(), ttlMs);
     res.setHeader('Set-Cookie', [
       serializeCookie(SESSION_COOKIE, cookieValue, { maxAgeSeconds: Math.floor(ttlMs / 1000), secure }),
       serializeCookie(LOGIN_NONCE_COOKIE, '', { maxAgeSeconds: 0, secure }),
@@ -149,12 +166,17 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
     const isApi = req.originalUrl.startsWith('/api/');
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
-      const role = auth.roleFor(authorization);
-      if (role === undefined) {
+      const attempt = auth.attemptBearer(req.socket.remoteAddress, authorization);
+      if (attempt.outcome === 'blocked') {
+        sendTooManyAttempts(res, attempt.retryAfterSeconds);
+        return;
+      }
+      if (attempt.outcome !== 'granted') {
         res.setHeader('WWW-Authenticate', 'Bearer realm="strangler-admin"');
         res.status(401).json({ error: 'unauthorized', message: 'unknown bearer token' });
         return;
       }
+      const role = attempt.role;
       const actorHeader = req.headers['x-actor'];
       const actor =
         typeof actorHeader === 'string' && actorHeader.trim() !== ''
@@ -517,6 +539,13 @@ function parseStatus(value: unknown): GroupStatus | undefined {
   if (typeof value === 'string' && (GROUP_STATUSES as readonly string[]).includes(value))
     return value as GroupStatus;
   throw new BadRequestError([`status must be one of ${GROUP_STATUSES.join(', ')}`]);
+}
+
+/** "4 minutes", "1 minute", "45 seconds": how long a blocked sign-in waits, for people. */
+function waitText(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? '1 second' : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
 /** Only our own pages: `//evil.example` or `https://…` would turn sign-in into an open redirect. */
