@@ -30,6 +30,12 @@ const errors = {
     ...json(ref('Error')),
   },
   '404': { description: 'Not found', ...json(ref('Error')) },
+  '429': {
+    description:
+      'Too many wrong tokens from this address (10 in 5 minutes): refused until Retry-After seconds have passed',
+    headers: { 'Retry-After': { schema: { type: 'integer' } } },
+    ...json(ref('Error')),
+  },
 };
 const reasonBody = (field: string, extra: Record<string, unknown> = {}) => ({
   required: true,
@@ -56,7 +62,11 @@ export const OPENAPI_DOCUMENT = {
     '/api/reports/session': {
       get: {
         summary: 'Who is calling, and the CSRF token of a browser session',
-        responses: { '200': { description: 'Caller', ...json(ref('Session')) }, '401': errors['401'] },
+        responses: {
+          '200': { description: 'Caller', ...json(ref('Session')) },
+          '401': errors['401'],
+          '429': errors['429'],
+        },
       },
     },
     '/api/reports/routes': {
@@ -74,6 +84,7 @@ export const OPENAPI_DOCUMENT = {
           },
           '400': errors['400'],
           '401': errors['401'],
+          '429': errors['429'],
         },
       },
     },
@@ -238,6 +249,7 @@ export const OPENAPI_DOCUMENT = {
           },
           '400': errors['400'],
           '401': errors['401'],
+          '429': errors['429'],
         },
       },
     },
