@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, errors } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../observability/logger.ts';
 import { SAFE_METHODS } from '../routing/route.ts';
@@ -25,6 +25,21 @@ export interface UndiciForwarder {
   forward(req: IncomingMessage, res: ServerResponse): void;
   close(): Promise<void>;
 }
+
+/*
+ * undici runs its headers and body timeouts on a shared clock that ticks every ~0.5 s, so a timeout
+ * fires anywhere from ~0.5 s early (other requests keep the clock going) to ~1 s late: fine for
+ * 30 s, useless for 300 ms. Below this bound the handler keeps its own node timer; above it undici's
+ * clock is left in charge: a node timer per request, restarted on every chunk, is work the hot path
+ * at tens of thousands of requests per second should not pay where the error no longer matters.
+ */
+export const PRECISE_TIMEOUT_BELOW_MS = 2000;
+/*
+ * On the precise path undici still gets a timeout, this much longer, as a backstop: it can never
+ * fire before the precise timer (undici's clock is at most ~0.5 s early), and it alone watches the
+ * upload phase, where only undici can tell legacy not reading the body from a client sending slowly.
+ */
+const BACKSTOP_MARGIN_MS = 1000;
 
 /*
  * The pass-through engine for plain requests (issue #2 §9). node:http's client as httpxy drives it
@@ -63,17 +78,19 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       const tee = exchange?.onLegacyRequestBody;
       body = tee === undefined ? req : Readable.from(teed(req, tee), { objectMode: false });
     }
-    const handler = new LegacyResponseHandler(req, res, exchange, timeoutMs, body === null, retry);
+    const precise = timeoutMs < PRECISE_TIMEOUT_BELOW_MS;
+    const handler = new LegacyResponseHandler(req, res, exchange, timeoutMs, precise, body === null, retry);
+    // Idle timeouts, not deadlines: a long download or an event stream that keeps sending is
+    // healthy; legacy going quiet for longer is not (nginx's proxy_read_timeout).
+    const undiciTimeoutMs = precise ? timeoutMs + BACKSTOP_MARGIN_MS : timeoutMs;
     pool.dispatch(
       {
         path: prefix + (req.url ?? '/'),
         method: method as Dispatcher.HttpMethod,
         headers,
         body,
-        // Idle timeouts, not deadlines: a long download or an event stream that keeps sending is
-        // healthy; legacy going quiet for longer is not (nginx's proxy_read_timeout).
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeout: undiciTimeoutMs,
+        bodyTimeout: undiciTimeoutMs,
       },
       handler,
     );
@@ -97,6 +114,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     readonly #res: ServerResponse;
     readonly #exchange: Exchange | undefined;
     readonly #timeoutMs: number;
+    readonly #precise: boolean;
     readonly #bodyless: boolean;
     readonly #retry: typeof retry;
     #controller: Dispatcher.DispatchController | undefined;
@@ -104,12 +122,16 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     #clientGone = false;
     #finished = false;
     #draining = false;
+    #responseStarted = false;
+    /** The precise timeout (only when #precise): legacy's silence since its last sign of life. */
+    #timer: NodeJS.Timeout | undefined;
 
     constructor(
       req: IncomingMessage,
       res: ServerResponse,
       exchange: Exchange | undefined,
       timeoutMs: number,
+      precise: boolean,
       bodyless: boolean,
       retryOnce: typeof retry,
     ) {
@@ -117,6 +139,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       this.#res = res;
       this.#exchange = exchange;
       this.#timeoutMs = timeoutMs;
+      this.#precise = precise;
       this.#bodyless = bodyless;
       this.#retry = retryOnce;
       res.once('close', this.#onClientClose);
@@ -127,6 +150,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     readonly #onClientClose = (): void => {
       if (this.#finished) return;
       this.#clientGone = true;
+      this.#stopTimer();
       if (this.#exchange !== undefined && this.#exchange.upstreamError === undefined) {
         this.#exchange.upstreamError = 'CLIENT_CLOSED';
       }
@@ -134,12 +158,50 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     };
 
     readonly #onDrain = (): void => {
+      // The wait for the client does not count against legacy (undici restarts its clock here too).
+      if (!this.#finished) this.#timer?.refresh();
       this.#controller?.resume();
     };
+
+    /*
+     * The precise timer mirrors undici's own: the wait for headers starts once the whole request is
+     * on the wire (1xx answers restart it), the body timeout is an idle timeout restarted by every
+     * chunk, and neither runs out while the client holds legacy's response back. On expiry the
+     * request is aborted with undici's own error, so onResponseError reports it exactly as if
+     * undici's timer had fired: a 504 before the headers, a cut-off response after them.
+     */
+    #armTimer(): void {
+      if (!this.#precise || this.#finished) return;
+      if (this.#timer === undefined) this.#timer = setTimeout(onPreciseTimeout, this.#timeoutMs, this);
+      else this.#timer.refresh();
+    }
+
+    #stopTimer(): void {
+      if (this.#timer === undefined) return;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+
+    /** Called by the precise timer; a no-op once the exchange is over or while the client is slow. */
+    timedOut(): void {
+      const controller = this.#controller;
+      if (this.#timer === undefined || this.#finished || controller === undefined) return;
+      // Paused for the client: the drain handler restarts the clock, as undici does on resume.
+      if (controller.paused) return;
+      this.#timer = undefined;
+      controller.abort(
+        this.#responseStarted ? new errors.BodyTimeoutError() : new errors.HeadersTimeoutError(),
+      );
+    }
 
     onRequestStart(controller: Dispatcher.DispatchController): void {
       this.#controller = controller;
       if (this.#clientGone) controller.abort(new ClientClosedError());
+    }
+
+    onRequestSent(): void {
+      // Legacy may answer before reading the whole body; the body clock then already runs.
+      if (!this.#responseStarted) this.#armTimer();
     }
 
     onResponseStart(
@@ -148,8 +210,14 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       headers: IncomingHttpHeaders,
       statusMessage?: string,
     ): void {
-      // 1xx interim answers are legacy's business with this hop (node already told the client 100).
-      if (statusCode < 200) return;
+      // 1xx interim answers are legacy's business with this hop (node already told the client 100),
+      // but they are a sign of life: the wait for the final headers starts again (if it has begun).
+      if (statusCode < 200) {
+        this.#timer?.refresh();
+        return;
+      }
+      this.#responseStarted = true;
+      this.#armTimer();
       const res = this.#res;
       if (this.#clientGone || res.destroyed) {
         controller.abort(new ClientClosedError());
@@ -166,6 +234,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     }
 
     onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+      this.#timer?.refresh();
       this.#tap?.emit('data', chunk);
       if (!this.#res.write(chunk)) {
         controller.pause();
@@ -178,12 +247,14 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
 
     onResponseEnd(): void {
       this.#finished = true;
+      this.#stopTimer();
       this.#tap?.emit('end');
       this.#res.end();
     }
 
     onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
       this.#finished = true;
+      this.#stopTimer();
       const res = this.#res;
       res.removeListener('close', this.#onClientClose);
       if (this.#clientGone || error instanceof ClientClosedError) {
@@ -218,6 +289,10 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       await pool.destroy();
     },
   };
+}
+
+function onPreciseTimeout(handler: { timedOut(): void }): void {
+  handler.timedOut();
 }
 
 class ClientClosedError extends Error {
