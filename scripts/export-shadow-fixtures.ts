@@ -8,7 +8,8 @@
  *
  * Samples were redacted before they were stored, so fixtures carry `[REDACTED]` where credentials and
  * personal data were; samples whose request body was not kept cannot be replayed and are left out.
- * Bodies went through jsonb, so number literals are normalised (`3.0` is written as `3`).
+ * Bodies were parsed to be redacted, so number literals are normalised (`3.0` is written as `3`);
+ * member order is kept (samples are stored as json, not jsonb).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -134,8 +134,27 @@ describe('postgres shadow store', () => {
     expect(groups.rows[0]?.last_seen.getTime()).toBe(later.getTime());
     const stored = await store.exportSamples('groups', { limit: 100 });
     expect(stored).toHaveLength(6);
-    // jsonb cannot hold U+0000; the sample is stored with a replacement character instead of failing.
+    // PostgreSQL's JSON types cannot hold U+0000; the sample is stored with a replacement character.
     expect(JSON.stringify(stored[0]?.legacy.body)).toContain('nul\ufffdhere');
+  });
+
+  it('keeps the member order of stored bodies (the routes compare it; jsonb would sort members)', async () => {
+    const store = createPostgresShadowStore(db);
+    // jsonb would store these shortest name first: Id, Score, LastName, FirstName, DateOfBirth.
+    const body = { LastName: 'Doe', FirstName: 'Jane', Id: 1, DateOfBirth: '1990-01-01', Score: 2.5 };
+    const ordered: ShadowSample = {
+      ...sample(0),
+      legacy: { status: 200, headers: {}, bodyKind: 'json', body },
+      candidate: { status: 200, headers: {}, bodyKind: 'json', body: { ...body, Score: 2.6 } },
+    };
+    await store.writeBatch({
+      minutes: [],
+      groups: [{ ...group('member-order', 'fp', 0), samples: [ordered] }],
+      noise: [],
+    });
+    const [stored] = await store.exportSamples('member-order', { limit: 1 });
+    expect(Object.keys(stored?.legacy.body as object)).toEqual(Object.keys(body));
+    expect(Object.keys(stored?.candidate.body as object)).toEqual(Object.keys(body));
   });
 
   it('keeps learned noise counts and loads them back', async () => {

@@ -10,7 +10,8 @@ export interface PostgresShadowStoreOptions {
 }
 
 /**
- * jsonb rejects U+0000, and samples are attacker input: one NUL must not fail a whole batch. Replaces
+ * PostgreSQL's JSON types reject or choke on U+0000 (jsonb refuses it; json accepts it but no JSON
+ * function can read it back), and samples are attacker input: one NUL must not fail a whole batch. Replaces
  * the `\u0000` escapes JSON.stringify produced (not an escaped backslash followed by `u0000`).
  */
 export function toJsonb(value: unknown): string {

@@ -86,6 +86,32 @@ const statements: Readonly<Record<string, StatementMigration>> = {
     ],
     down: ['DROP TABLE IF EXISTS strangler.shadow_minute_reason'],
   },
+  // Samples as json, not jsonb: jsonb reorders object members (shorter names first), and the routes
+  // compare member order (route-defaults.ts `keyOrder`), so a sample exported as a contract fixture
+  // (scripts/export-shadow-fixtures.ts) must keep legacy's order. json keeps the text as written.
+  // Rows stored before this migration keep the order jsonb gave them.
+  '0003-shadow-sample-json': {
+    up: [
+      `ALTER TABLE strangler.shadow_sample
+         ALTER COLUMN request TYPE json USING request::json,
+         ALTER COLUMN legacy TYPE json USING legacy::json,
+         ALTER COLUMN candidate TYPE json USING candidate::json,
+         ALTER COLUMN diffs TYPE json USING diffs::json,
+         ALTER COLUMN noise DROP DEFAULT,
+         ALTER COLUMN noise TYPE json USING noise::json,
+         ALTER COLUMN noise SET DEFAULT '[]'::json`,
+    ],
+    down: [
+      `ALTER TABLE strangler.shadow_sample
+         ALTER COLUMN request TYPE jsonb USING request::jsonb,
+         ALTER COLUMN legacy TYPE jsonb USING legacy::jsonb,
+         ALTER COLUMN candidate TYPE jsonb USING candidate::jsonb,
+         ALTER COLUMN diffs TYPE jsonb USING diffs::jsonb,
+         ALTER COLUMN noise DROP DEFAULT,
+         ALTER COLUMN noise TYPE jsonb USING noise::jsonb,
+         ALTER COLUMN noise SET DEFAULT '[]'::jsonb`,
+    ],
+  },
 };
 
 export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';
