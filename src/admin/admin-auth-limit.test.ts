@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import { startQaReportsFixture, type QaReportsFixture } from '../qa-reports/qa-reports-fixture.ts';
+import { request } from '../proxy/proxy-test-harness.ts';
 import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 
 /**
@@ -28,38 +29,14 @@ afterAll(async () => {
   await f?.close();
 });
 
-function call(
+/** One request on its own connection from the loopback address `from`. */
+async function call(
   from: string,
   path: string,
   options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string } = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        headers: options.headers,
-        localAddress: from,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+  const reply = await request(new URL(`http://127.0.0.1:${port}`), { ...options, path, localAddress: from });
+  return { status: reply.status, headers: reply.headers, body: reply.body.toString() };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

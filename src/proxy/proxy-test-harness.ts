@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
@@ -127,6 +128,8 @@ export function request(
     path?: string;
     headers?: http.OutgoingHttpHeaders;
     body?: Buffer | string;
+    /** The client's address, e.g. 127.0.0.2 (Linux routes all of 127/8 to lo): another client. */
+    localAddress?: string;
   } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -140,6 +143,7 @@ export function request(
           options.body === undefined || options.headers?.['transfer-encoding'] !== undefined
             ? options.headers
             : { 'content-length': Buffer.byteLength(options.body), ...options.headers },
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
         agent: false,
       },
       (res) => {
@@ -159,6 +163,22 @@ export function request(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/** A stream to give createLogger: every JSON line written to it is parsed and pushed onto `lines`. */
+export function jsonLinesInto(lines: Record<string, unknown>[]): PassThrough {
+  const stream = new PassThrough();
+  let buffered = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let newline = buffered.indexOf('\n');
+    while (newline !== -1) {
+      lines.push(JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>);
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+    }
+  });
+  return stream;
 }
 
 export function listen(server: http.Server): Promise<void> {

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
 import { createLogger } from '../observability/logger.ts';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
-import { request, startProxy, startUpstream } from './proxy-test-harness.ts';
+import { jsonLinesInto, request, startProxy, startUpstream } from './proxy-test-harness.ts';
 import { LEGACY_ENGINES } from './legacy-forwarder.ts';
 
 describe.each(LEGACY_ENGINES)('request log and shutdown (%s engine)', (engine) => {
@@ -23,17 +22,7 @@ describe.each(LEGACY_ENGINES)('request log and shutdown (%s engine)', (engine) =
       res.writeHead(201);
       res.end('created');
     });
-    const stream = new PassThrough();
-    let buffered = '';
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline = buffered.indexOf('\n');
-      while (newline !== -1) {
-        lines.push(JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-      }
-    });
+    const stream = jsonLinesInto(lines);
     proxy = await startProxy({ engine, legacyUrl: upstream.url, logger: createLogger('info', stream) });
   });
 
@@ -83,15 +72,10 @@ describe.each(LEGACY_ENGINES)('request log and shutdown (%s engine)', (engine) =
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const errors: Record<string, unknown>[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (chunk: Buffer) => {
-      for (const text of chunk.toString().split('\n'))
-        if (text !== '') errors.push(JSON.parse(text) as Record<string, unknown>);
-    });
     const orphan = await startProxy({
       engine,
       legacyUrl: new URL(`http://127.0.0.1:${port}`),
-      logger: createLogger('info', stream),
+      logger: createLogger('info', jsonLinesInto(errors)),
     });
     try {
       await request(orphan.url, { path: '/x', headers: { 'x-request-id': 'log-502' } });

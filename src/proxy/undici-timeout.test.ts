@@ -1,10 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PassThrough } from 'node:stream';
 import { createLogger } from '../observability/logger.ts';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
-import { metricValue, request, startProxy, startUpstream } from './proxy-test-harness.ts';
+import { jsonLinesInto, metricValue, request, startProxy, startUpstream } from './proxy-test-harness.ts';
 import { PRECISE_TIMEOUT_BELOW_MS } from './undici-forwarder.ts';
 
 /*
@@ -38,17 +37,7 @@ describe('undici engine: legacy timeouts below 2 s are precise', () => {
 
   beforeAll(async () => {
     upstream = await startUpstream(legacy);
-    const stream = new PassThrough();
-    let buffered = '';
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline = buffered.indexOf('\n');
-      while (newline !== -1) {
-        lines.push(JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-      }
-    });
+    const stream = jsonLinesInto(lines);
     proxy = await startProxy({
       engine: 'undici',
       legacyUrl: upstream.url,
