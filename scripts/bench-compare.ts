@@ -8,7 +8,7 @@
  *    server for one matched route in legacy mode and then in shadow mode (sample rate 1, every request
  *    compared), driven by an open-loop generator at BENCH_RATE (target: shadow p99 within 10% of
  *    legacy), with the proxy process's event-loop delay and GC pauses per mode. PROXY_ENGINE as for
- *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo).
+ *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo), BENCH_SAMPLE_RATE (1).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
  *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
@@ -196,8 +196,9 @@ function runLoad(url: string, rate: number, duration: number): Promise<LoadResul
 }
 
 /**
- * BENCH_PIN=1: the proxy process (all its threads) on the last CPU, the load generator and legacy on the
- * others, as in production where clients and legacy run elsewhere. Without it every process competes
+ * BENCH_PIN=1: the proxy process (all its threads) on the last CPU, the load generator, legacy and the
+ * PostgreSQL backends of the shadow store's connections on the others, as in production where clients,
+ * legacy and the database run elsewhere. Without it every process competes
  * for every core and the scheduler's time slices land in the tail at random (the same configuration
  * measured twice differed by up to 1.3× at p99 on 2 cores). Needs taskset (util-linux).
  */
@@ -216,6 +217,8 @@ function quantile(sorted: readonly number[], q: number): number {
 
 async function latencyBench(): Promise<void> {
   const rate = Number(process.env.BENCH_RATE ?? 500);
+  // The route's shadow sample rate: 1 compares every request (the routes' default), the worst case.
+  const sampleRate = Number(process.env.BENCH_SAMPLE_RATE ?? 1);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
   const upstream = fork(fileURLToPath(new URL('./bench/upstream-server.ts', import.meta.url)), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -229,12 +232,20 @@ async function latencyBench(): Promise<void> {
   const logger = createSilentLogger();
   const metrics = createMetrics({ defaultMetrics: false });
   const databaseUrl = process.env.DATABASE_URL;
-  const db =
+  const pool =
     databaseUrl === undefined || databaseUrl === ''
       ? undefined
-      : new Kysely<unknown>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 2 }) }),
-        });
+      : new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // A PostgreSQL on this machine is pinned with legacy (the server backends of this pool's
+  // connections): in production the store is another machine, and its work must not preempt the proxy.
+  pool?.on('connect', (client) => {
+    if (!pin) return;
+    client
+      .query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+      .then((result) => pinTo(result.rows[0]?.pid, otherCpus))
+      .catch((error: unknown) => console.warn(`PostgreSQL backend not pinned: ${String(error)}`));
+  });
+  const db = pool === undefined ? undefined : new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   if (db !== undefined) await migrateShadowStoreToLatest(db);
   const store = db === undefined ? discardingStore : createPostgresShadowStore(db);
   const noise = createNoiseModel();
@@ -257,7 +268,7 @@ async function latencyBench(): Promise<void> {
     flag: 'strangler.bench-items',
     handler: async () => jsonResponse(200, document),
     stickiness: { kind: 'client-address' },
-    shadow: { sampleRate: 1, captureLimitBytes: 256 * 1024, timeoutMs: 5000 },
+    shadow: { sampleRate, captureLimitBytes: 256 * 1024, timeoutMs: 5000 },
   };
   const flags = createFakeFlagResolver();
   const proxy = createPublicServer({
@@ -277,7 +288,7 @@ async function latencyBench(): Promise<void> {
   const drops = async () => (await metrics.shadowDropped.get()).values.reduce((sum, v) => sum + v.value, 0);
 
   console.log(
-    `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), engine ${engine}, ` +
+    `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), shadow sample rate ${sampleRate}, engine ${engine}, ` +
       `${pin ? `proxy pinned to CPU ${proxyCpu}, generator and legacy to ${otherCpus}` : 'no CPU pinning'}, store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
       `load average ${loadavg()
         .map((l) => l.toFixed(1))
