@@ -448,6 +448,34 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
         detail: r.detail,
       }));
     },
+
+    async revokeSession(sessionId, expiresAt, actor) {
+      await db.transaction().execute(async (trx) => {
+        // Housekeeping on the way: a session past its expiry is refused by its signature alone.
+        await trx
+          .deleteFrom('strangler.qa_session_revocation')
+          .where('expires_at', '<', new Date())
+          .execute();
+        await trx
+          .insertInto('strangler.qa_session_revocation')
+          .values({ session_id: sessionId, expires_at: expiresAt })
+          .onConflict((oc) => oc.column('session_id').doNothing())
+          .execute();
+        await trx
+          .insertInto('strangler.qa_audit')
+          .values({ actor: actor.name, role: actor.role, action: 'sign-out', detail: JSON.stringify({}) })
+          .execute();
+      });
+    },
+
+    async isSessionRevoked(sessionId) {
+      const row = await db
+        .selectFrom('strangler.qa_session_revocation')
+        .select('session_id')
+        .where('session_id', '=', sessionId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
   };
 }
 

@@ -56,6 +56,18 @@ const statements: Readonly<Record<string, StatementMigration>> = {
       'DROP TABLE strangler.qa_rule',
     ],
   },
+  // Sessions are signed, stateless cookies; one signed out is listed here until it would have expired,
+  // so a copy of its cookie (a shared machine, a leaked header) stops working on every replica at once.
+  '0002-qa-session-revocation': {
+    up: [
+      `CREATE TABLE strangler.qa_session_revocation (
+         session_id text PRIMARY KEY,
+         revoked_at timestamptz NOT NULL DEFAULT now(),
+         expires_at timestamptz NOT NULL)`,
+      'CREATE INDEX qa_session_revocation_expires_idx ON strangler.qa_session_revocation (expires_at)',
+    ],
+    down: ['DROP TABLE strangler.qa_session_revocation'],
+  },
 };
 
 export const QA_MIGRATION_TABLE = 'qa_reports_migration';

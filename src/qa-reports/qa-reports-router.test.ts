@@ -121,6 +121,26 @@ describe('QA reports access control', () => {
     expect((await post({ name: 'Mallory', token: f.tokens.adminOperatorToken })).status).toBe(403);
   });
 
+  it('signs out on every replica: the signed-out cookie is refused afterwards, other sessions are not', async () => {
+    const kept = await signIn(f.tokens.adminQaToken, 'Robin');
+    const { cookie, csrf } = await signIn(f.tokens.adminQaToken, 'Sam');
+    const out = await fetch(`${f.baseUrl}/reports/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ _csrf: csrf }),
+    });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('location')).toBe('/reports/login');
+    // A copy of the cookie kept elsewhere (another browser, a leaked header) no longer works.
+    const page = await fetch(`${f.baseUrl}/reports`, { redirect: 'manual', headers: { cookie } });
+    expect(page.status).toBe(303);
+    expect((await fetch(`${f.baseUrl}/api/reports/routes`, { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(`${f.baseUrl}/reports`, { headers: { cookie: kept.cookie } })).status).toBe(200);
+    const audit = await f.store.auditLog({ limit: 20 });
+    expect(audit.find((entry) => entry.action === 'sign-out')).toMatchObject({ actor: 'Sam', role: 'qa' });
+  });
+
   it('rejects a tampered session cookie', async () => {
     const { cookie } = await signIn(f.tokens.adminQaToken);
     const [name, value] = cookie.split('=') as [string, string];

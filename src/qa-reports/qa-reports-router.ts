@@ -28,6 +28,7 @@ import {
   verifySession,
   type Role,
   type RoleTokens,
+  type Session,
 } from './qa-session.ts';
 import { GROUP_STATUSES, type Actor, type GroupStatus, type ReportStore } from './report-store.ts';
 import { REPORTS_CSS } from './reports-css.ts';
@@ -68,6 +69,8 @@ interface Principal {
   readonly actor: string;
   /** Present for cookie sessions: the CSRF token forms and unsafe API calls must carry. */
   readonly csrf: string | undefined;
+  /** The browser session behind a cookie-authenticated request (none for bearer tokens). */
+  readonly session?: Session;
 }
 
 type AuthedRequest = Request & { principal?: Principal };
@@ -162,7 +165,7 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
 
   // ------------------------------------------------------------------ authentication for everything below
 
-  const authenticate = (req: AuthedRequest, res: Response, next: NextFunction): void => {
+  const authenticate = async (req: AuthedRequest, res: Response, next: NextFunction): Promise<void> => {
     const isApi = req.originalUrl.startsWith('/api/');
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
@@ -187,7 +190,10 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
       return;
     }
     const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-    const session = cookie === undefined ? undefined : verifySession(key, cookie, now().getTime());
+    const signed = cookie === undefined ? undefined : verifySession(key, cookie, now().getTime());
+    // A signed-out session stays refused on every replica, though its signature is still good.
+    const session =
+      signed === undefined || (await deps.store.isSessionRevoked(signed.id)) ? undefined : signed;
     if (session === undefined) {
       if (isApi) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="strangler-admin"');
@@ -199,7 +205,12 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
       }
       return;
     }
-    req.principal = { role: session.role, actor: session.actor, csrf: csrfTokenFor(key, session.id) };
+    req.principal = {
+      role: session.role,
+      actor: session.actor,
+      csrf: csrfTokenFor(key, session.id),
+      session,
+    };
     // Cookie-authenticated changes must prove they come from our own pages (CSRF, issue #6 §4).
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const presented = isApi ? req.headers['x-csrf-token'] : formBody(req)._csrf;
@@ -250,7 +261,12 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
   };
   const reportDeps = { store: deps.store, flags: deps.flags, seriesBuckets: SERIES_BUCKETS };
 
-  router.post('/reports/logout', (_req, res) => {
+  router.post('/reports/logout', async (req: AuthedRequest, res) => {
+    const session = principal(req).session;
+    // Clearing the cookie only ends this browser's copy; listing the session ends every copy of it.
+    if (session !== undefined) {
+      await deps.store.revokeSession(session.id, new Date(session.expiresAt), actorOf(req));
+    }
     res.setHeader('Set-Cookie', serializeCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure }));
     res.redirect(303, '/reports/login');
   });

@@ -44,10 +44,17 @@ export interface QaAuditTable {
   detail: Json<Record<string, unknown>>;
 }
 
+export interface QaSessionRevocationTable {
+  session_id: string;
+  revoked_at: Generated<Date>;
+  expires_at: Date;
+}
+
 export interface QaDatabase extends ShadowDatabase {
   'strangler.qa_rule': QaRuleTable;
   'strangler.qa_decision': QaDecisionTable;
   'strangler.qa_audit': QaAuditTable;
+  'strangler.qa_session_revocation': QaSessionRevocationTable;
 }
 
 /** The shadow store's latency histogram bounds (ms); the last bucket is open-ended. */

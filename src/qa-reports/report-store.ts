@@ -168,4 +168,7 @@ export interface ReportStore {
   /** Operator only: removes a group and its samples (e.g. after a fix shipped). */
   deleteGroup(groupId: string, reason: string, actor: Actor): Promise<void>;
   auditLog(filter: { readonly routeId?: string | undefined; readonly limit: number }): Promise<AuditEntry[]>;
+  /** A browser session signed out: refused from now on, on every replica, until it would have expired. */
+  revokeSession(sessionId: string, expiresAt: Date, actor: Actor): Promise<void>;
+  isSessionRevoked(sessionId: string): Promise<boolean>;
 }
