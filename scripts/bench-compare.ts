@@ -14,6 +14,7 @@
  *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
  */
 import { execFileSync, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -211,6 +212,14 @@ function pinTo(pid: number | undefined, cpus: string): void {
   execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
 }
 
+function isLocalPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+  } catch {
+    return false;
+  }
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
@@ -238,11 +247,19 @@ async function latencyBench(): Promise<void> {
       : new pg.Pool({ connectionString: databaseUrl, max: 2 });
   // A PostgreSQL on this machine is pinned with legacy (the server backends of this pool's
   // connections): in production the store is another machine, and its work must not preempt the proxy.
+  const localDatabase =
+    databaseUrl !== undefined &&
+    databaseUrl !== '' &&
+    ['localhost', '127.0.0.1', '[::1]', ''].includes(new URL(databaseUrl).hostname);
   pool?.on('connect', (client) => {
-    if (!pin) return;
+    if (!pin || !localDatabase) return;
     client
       .query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-      .then((result) => pinTo(result.rows[0]?.pid, otherCpus))
+      .then((result) => {
+        const pid = result.rows[0]?.pid;
+        // Only a backend of a PostgreSQL on this machine: elsewhere the pid is some local process's.
+        if (pid !== undefined && isLocalPostgres(pid)) pinTo(pid, otherCpus);
+      })
       .catch((error: unknown) => console.warn(`PostgreSQL backend not pinned: ${String(error)}`));
   });
   const db = pool === undefined ? undefined : new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });

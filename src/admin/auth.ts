@@ -23,8 +23,6 @@ export type AuthAttempt =
   | { readonly outcome: 'blocked'; readonly retryAfterSeconds: number };
 
 export interface AdminAuth {
-  /** The role an `Authorization` header grants, or undefined for a missing or wrong token. No limiting. */
-  roleFor(authorization: string | undefined): AdminRole | undefined;
   /** An `Authorization` header sent from `remoteAddress`, checked through the failed-attempt limiter. */
   attemptBearer(remoteAddress: string | undefined, authorization: string | undefined): AuthAttempt;
   /** A token typed on the QA sign-in form, through the same limiter as bearer tokens. */
@@ -120,7 +118,6 @@ export function createAdminAuth(tokens: AdminTokens, options: AdminAuthOptions =
   };
 
   return {
-    roleFor,
     attemptBearer,
     attemptToken(remoteAddress: string | undefined, token: string): AuthAttempt {
       return attempt(remoteAddress, token, () => roleForToken(token));

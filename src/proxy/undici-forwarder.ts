@@ -123,6 +123,8 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     #finished = false;
     #draining = false;
     #responseStarted = false;
+    /** Timed out while still waiting for a connection; the client has its 504 already. */
+    #abandoned = false;
     /** The precise timeout (only when #precise): legacy's silence since its last sign of life. */
     #timer: NodeJS.Timeout | undefined;
 
@@ -143,6 +145,9 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       this.#bodyless = bodyless;
       this.#retry = retryOnce;
       res.once('close', this.#onClientClose);
+      // Until undici starts the request it waits for a pooled connection (all busy, or a connect that
+      // hangs: the pool's connect timeout is LEGACY_TIMEOUT_MS, not this route's); that wait counts too.
+      this.#armTimer();
     }
 
     // The client went away before legacy's response was complete: legacy's request is cancelled
@@ -185,7 +190,17 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     /** Called by the precise timer; a no-op once the exchange is over or while the client is slow. */
     timedOut(): void {
       const controller = this.#controller;
-      if (this.#timer === undefined || this.#finished || controller === undefined) return;
+      if (this.#timer === undefined || this.#finished) return;
+      if (controller === undefined) {
+        // Never started: nothing to abort yet. The client gets its 504 now; onRequestStart drops
+        // the request if a connection turns up later.
+        this.#timer = undefined;
+        this.#finished = true;
+        this.#abandoned = true;
+        this.#res.removeListener('close', this.#onClientClose);
+        reportFailure(new LegacyTimeoutError(this.#timeoutMs), LEGACY_TIMEOUT_CODE, this.#req, this.#res);
+        return;
+      }
       // Paused for the client: the drain handler restarts the clock, as undici does on resume.
       if (controller.paused) return;
       this.#timer = undefined;
@@ -196,7 +211,13 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
 
     onRequestStart(controller: Dispatcher.DispatchController): void {
       this.#controller = controller;
-      if (this.#clientGone) controller.abort(new ClientClosedError());
+      if (this.#abandoned || this.#clientGone) {
+        controller.abort(new ClientClosedError());
+        return;
+      }
+      // Connected and sending: while a body uploads, undici's backstop watches (see BACKSTOP_MARGIN_MS);
+      // the precise clock starts again once the request is on the wire.
+      this.#stopTimer();
     }
 
     onRequestSent(): void {
@@ -253,6 +274,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     }
 
     onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+      if (this.#abandoned) return;
       this.#finished = true;
       this.#stopTimer();
       const res = this.#res;

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, createSilentLogger } from '../observability/logger.ts';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
 import { jsonLinesInto, metricValue, request, startProxy, startUpstream } from './proxy-test-harness.ts';
-import { PRECISE_TIMEOUT_BELOW_MS } from './undici-forwarder.ts';
+import { createUndiciForwarder, PRECISE_TIMEOUT_BELOW_MS } from './undici-forwarder.ts';
 
 /*
  * Legacy timeouts below PRECISE_TIMEOUT_BELOW_MS on the undici engine: undici's own clock ticks
@@ -308,7 +308,7 @@ describe('undici engine: legacy timeouts below 2 s are precise', () => {
   }
 });
 
-describe("undici engine: legacy timeouts of 2 s and more stay on undici's own timers", () => {
+describe('undici engine: legacy timeouts of 2 s and more (left to undici’s own timers)', () => {
   let upstream: Upstream;
   let proxy: Proxy;
 
@@ -343,5 +343,62 @@ describe("undici engine: legacy timeouts of 2 s and more stay on undici's own ti
         code: 'LEGACY_TIMEOUT',
       }),
     ).toBe(1);
+  });
+});
+
+describe('undici engine, a request still waiting for a connection to legacy', () => {
+  it('times out on the precise timer too (a full pool, or a connect that hangs)', async () => {
+    // One connection to legacy, held for ~1 s by a response that keeps streaming (never idle).
+    const legacy = http.createServer((req, res) => {
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        let sent = 0;
+        const tick = setInterval(() => {
+          res.write(String(sent));
+          sent += 1;
+          if (sent === 10) {
+            clearInterval(tick);
+            res.end();
+          }
+        }, 100);
+        return;
+      }
+      res.end('fast');
+    });
+    await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
+    const legacyUrl = new URL(`http://127.0.0.1:${(legacy.address() as { port: number }).port}`);
+    const failures: string[] = [];
+    const forwarder = createUndiciForwarder({
+      legacyUrl,
+      logger: createSilentLogger(),
+      defaultTimeoutMs: TIMEOUT_MS,
+      connections: 1,
+      reportFailure: (_error, code, _req, res) => {
+        failures.push(code);
+        if (res instanceof http.ServerResponse) res.writeHead(504).end();
+        else res.destroy();
+      },
+    });
+    const front = http.createServer((req, res) => forwarder.forward(req, res));
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const frontUrl = new URL(`http://127.0.0.1:${(front.address() as { port: number }).port}`);
+    try {
+      const streaming = request(frontUrl, { path: '/stream' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = performance.now();
+      const queued = await request(frontUrl, { path: '/fast' });
+      const elapsed = performance.now() - started;
+      // Without its own timer the queued request would wait for the connection (~1 s) and get 200.
+      expect(queued.status).toBe(504);
+      expect(elapsed).toBeGreaterThanOrEqual(AT_LEAST_MS);
+      expect(elapsed).toBeLessThan(WITHIN_MS);
+      expect(failures).toEqual(['LEGACY_TIMEOUT']);
+      // The streaming response it waited behind is untouched.
+      expect((await streaming).body.toString()).toBe('0123456789');
+    } finally {
+      await forwarder.close();
+      await new Promise((resolve) => front.close(resolve));
+      await new Promise((resolve) => legacy.close(resolve));
+    }
   });
 });

@@ -34,7 +34,8 @@ const errors = {
     description:
       'Too many wrong tokens from this address (10 in 5 minutes): refused until Retry-After seconds have passed',
     headers: { 'Retry-After': { schema: { type: 'integer' } } },
-    ...json(ref('Error')),
+    // The admin port's one answer for a blocked address, whichever API it asked: RFC 9457.
+    content: { 'application/problem+json': { schema: ref('Problem') } },
   },
 };
 const reasonBody = (field: string, extra: Record<string, unknown> = {}) => ({
@@ -267,6 +268,17 @@ export const OPENAPI_DOCUMENT = {
           error: { type: 'string' },
           message: { type: 'string' },
           problems: { type: 'array', items: { type: 'string' } },
+        },
+      },
+      Problem: {
+        type: 'object',
+        description: 'RFC 9457 problem details',
+        required: ['title', 'status'],
+        properties: {
+          type: { type: 'string' },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
         },
       },
       Session: {

@@ -451,10 +451,11 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
 
     async revokeSession(sessionId, expiresAt, actor) {
       await db.transaction().execute(async (trx) => {
-        // Housekeeping on the way: a session past its expiry is refused by its signature alone.
+        // Housekeeping on the way: a session past its expiry is refused by its signature alone. The
+        // database's clock and an hour's margin, so a replica whose clock runs behind still refuses it.
         await trx
           .deleteFrom('strangler.qa_session_revocation')
-          .where('expires_at', '<', new Date())
+          .where('expires_at', '<', sql<Date>`now() - interval '1 hour'`)
           .execute();
         await trx
           .insertInto('strangler.qa_session_revocation')

@@ -135,6 +135,8 @@ describe('QA reports access control', () => {
     // A copy of the cookie kept elsewhere (another browser, a leaked header) no longer works.
     const page = await fetch(`${f.baseUrl}/reports`, { redirect: 'manual', headers: { cookie } });
     expect(page.status).toBe(303);
+    // …and that browser is told to drop it.
+    expect(page.headers.getSetCookie()).toEqual([expect.stringMatching(/^__Host-strangler-qa=;.*Max-Age=0/)]);
     expect((await fetch(`${f.baseUrl}/api/reports/routes`, { headers: { cookie } })).status).toBe(401);
     expect((await fetch(`${f.baseUrl}/reports`, { headers: { cookie: kept.cookie } })).status).toBe(200);
     const audit = await f.store.auditLog({ limit: 20 });

@@ -195,6 +195,10 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
     const session =
       signed === undefined || (await deps.store.isSessionRevoked(signed.id)) ? undefined : signed;
     if (session === undefined) {
+      // An expired, tampered or signed-out cookie is dropped from the browser as well.
+      if (cookie !== undefined && !isApi) {
+        res.setHeader('Set-Cookie', serializeCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure }));
+      }
       if (isApi) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="strangler-admin"');
         res.status(401).json({ error: 'unauthorized', message: 'bearer token or session required' });
@@ -264,8 +268,19 @@ export function createQaReportsRouter(deps: QaReportsRouterDeps): Router {
   router.post('/reports/logout', async (req: AuthedRequest, res) => {
     const session = principal(req).session;
     // Clearing the cookie only ends this browser's copy; listing the session ends every copy of it.
+    // The cookie is cleared even when the list cannot be written (database down): the user asked out.
     if (session !== undefined) {
-      await deps.store.revokeSession(session.id, new Date(session.expiresAt), actorOf(req));
+      await deps.store
+        .revokeSession(session.id, new Date(session.expiresAt), actorOf(req))
+        .catch((error: unknown) =>
+          deps.logger.error(
+            'sign-out could not be recorded; the session stays valid elsewhere until it expires',
+            {
+              actor: session.actor,
+              error: errorDetails(error),
+            },
+          ),
+        );
     }
     res.setHeader('Set-Cookie', serializeCookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure }));
     res.redirect(303, '/reports/login');

@@ -266,4 +266,11 @@ describe('toJsonb', () => {
   it('replaces NUL escapes but not an escaped backslash followed by u0000', () => {
     expect(toJsonb({ a: 'x\u0000y', b: '\\u0000' })).toBe('{"a":"x\\ufffdy","b":"\\\\u0000"}');
   });
+
+  it('replaces unpaired surrogates, keeps paired ones, and the result casts to jsonb', async () => {
+    const text = toJsonb({ high: 'a\ud800b', low: '\udc00', pair: '\ud83d\ude00' });
+    expect(JSON.parse(text)).toEqual({ high: 'a\ufffdb', low: '\ufffd', pair: '\ud83d\ude00' });
+    const cast = await sql<{ value: unknown }>`SELECT ${text}::jsonb AS value`.execute(db);
+    expect(cast.rows[0]?.value).toEqual({ high: 'a\ufffdb', low: '\ufffd', pair: '😀' });
+  });
 });
