@@ -11,6 +11,7 @@
  * BENCH_PROCESSES (`1,<cores>`: each count is measured; nginx runs that many workers, strangler and
  * the node reference proxies that many replicas sharing one port through SO_REUSEPORT, which is how
  * REUSE_PORT=true runs strangler one replica per core; the ratios are against the best nginx row),
+ * BENCH_NGINX_ACCESS_LOG (1: nginx logs each request like strangler at info; 0: access_log off),
  * BENCH_PROFILE=1 writes a CPU profile of each strangler replica (node --cpu-prof) into
  * artifacts/bench-profile/, LOG_LEVEL for strangler,
  * BENCH_ENGINES (undici,http-proxy-middleware: one strangler process per forwarding engine, each
@@ -38,6 +39,11 @@ const processCounts = [
   ),
 ];
 const profile = process.env.BENCH_PROFILE === '1';
+/**
+ * nginx writes one access-log line per request, as strangler does at LOG_LEVEL=info (both into
+ * /dev/null here, so neither pays for a disk); BENCH_NGINX_ACCESS_LOG=0 turns nginx's off.
+ */
+const nginxAccessLog = process.env.BENCH_NGINX_ACCESS_LOG !== '0';
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
 /**
  * Comma-separated targets: direct, nginx, catch-all, route (the default set) and the reference
@@ -166,7 +172,7 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  ${nginxAccessLog ? `log_format line '$remote_addr $request_id "$request" $status $request_time';\n  access_log /dev/null line;` : 'access_log off;'}
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
@@ -387,7 +393,7 @@ async function main(): Promise<void> {
       `wrk -t${threads} -c${connections} -d${seconds}s after ${warmupSeconds}s warm-up, ${roundCount} round(s); ` +
         '1 KB JSON GET; ' +
         `×N: nginx with N workers, strangler and the node references as N replicas on one port ` +
-        `(N = ${processCounts.join(', ')}); strangler logs at ${process.env.LOG_LEVEL ?? 'info'}; load average ${loadavg()
+        `(N = ${processCounts.join(', ')}); strangler logs at ${process.env.LOG_LEVEL ?? 'info'}, nginx's access log ${nginxAccessLog ? 'on' : 'off'}; load average ${loadavg()
           .map((value) => value.toFixed(1))
           .join(' ')}`,
     );
