@@ -221,7 +221,6 @@ export function createPostgresShadowStore(
 
     async deleteExpired({ olderThan, batchSize }) {
       let samples = 0;
-      let minutes = 0;
       let groups = 0;
       const touched = new Set<string>();
       // Short transactions of at most batchSize rows, so retention never holds long locks.
@@ -235,24 +234,22 @@ export function createPostgresShadowStore(
         for (const row of deleted.rows) touched.add(row.group_id);
         if (deleted.rows.length < batchSize) break;
       }
-      for (;;) {
-        const deleted = await sql`
-          DELETE FROM strangler.shadow_minute
-          WHERE ctid IN (SELECT ctid FROM strangler.shadow_minute WHERE minute < ${olderThan} LIMIT ${batchSize})`.execute(
-          db,
-        );
-        const n = Number(deleted.numAffectedRows ?? 0n);
-        minutes += n;
-        if (n < batchSize) break;
-      }
-      for (;;) {
-        const deleted = await sql`
-          DELETE FROM strangler.shadow_minute_reason
-          WHERE ctid IN (SELECT ctid FROM strangler.shadow_minute_reason WHERE minute < ${olderThan} LIMIT ${batchSize})`.execute(
-          db,
-        );
-        if (Number(deleted.numAffectedRows ?? 0n) < batchSize) break;
-      }
+      // The per-minute tables, each in batches of batchSize rows.
+      const deleteMinutesOf = async (table: 'shadow_minute' | 'shadow_minute_reason'): Promise<number> => {
+        let total = 0;
+        for (;;) {
+          const deleted = await sql`
+            DELETE FROM ${sql.table(`strangler.${table}`)}
+            WHERE ctid IN (SELECT ctid FROM ${sql.table(`strangler.${table}`)} WHERE minute < ${olderThan} LIMIT ${batchSize})`.execute(
+            db,
+          );
+          const n = Number(deleted.numAffectedRows ?? 0n);
+          total += n;
+          if (n < batchSize) return total;
+        }
+      };
+      const minutes = await deleteMinutesOf('shadow_minute');
+      await deleteMinutesOf('shadow_minute_reason');
       // Groups QA has decided on (accepted, defect) stay: they carry the decision and its rule.
       for (;;) {
         const deleted = await sql`
