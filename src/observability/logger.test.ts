@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { PassThrough } from 'node:stream';
+import { execFileSync } from 'node:child_process';
+import { PassThrough, Writable } from 'node:stream';
 import vm from 'node:vm';
 import winston from 'winston';
 import { createLogger, errorDetails } from './logger.ts';
@@ -148,6 +149,72 @@ describe('createLogger', () => {
         cyclic: { name: 'a', self: '[Circular]' },
       }),
     ]);
+  });
+});
+
+describe('line batching', () => {
+  /** Records each write the logger makes to its stream, as one string per call. */
+  function recordingStream(): { stream: Writable; writes: string[] } {
+    const writes: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        writes.push(chunk.toString('utf8'));
+        callback();
+      },
+    });
+    return { stream, writes };
+  }
+
+  it('writes the lines of one event-loop turn with a single write, in order, by the check phase', async () => {
+    const { stream, writes } = recordingStream();
+    const logger = createLogger('info', stream);
+    logger.info({ message: 'request', requestId: 'a' });
+    logger.info({ message: 'request', requestId: 'b' });
+    logger.debug('not at this level');
+    logger.info('flags reloaded', { flags: 3 });
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    const lines = writes[0]?.split('\n') ?? [];
+    expect(lines.pop()).toBe('');
+    expect(lines.map((line) => (JSON.parse(line) as { requestId?: string; level: string }).level)).toEqual([
+      'info',
+      'info',
+      'info',
+    ]);
+  });
+
+  it('writes a warning or an error, and everything before it, at once', () => {
+    const { stream, writes } = recordingStream();
+    const logger = createLogger('info', stream);
+    logger.info({ message: 'request', requestId: 'a' });
+    logger.warn('legacy call failed', { code: 'ECONNRESET' });
+    expect(writes).toHaveLength(1);
+    expect(writes[0]?.split('\n').filter((line) => line !== '')).toHaveLength(2);
+    logger.info({ message: 'request', requestId: 'b' });
+    logger.error('legacy unreachable', { error: refused() });
+    expect(writes).toHaveLength(2);
+  });
+
+  it('never holds back more than a bounded batch', () => {
+    const { stream, writes } = recordingStream();
+    const logger = createLogger('info', stream);
+    for (let i = 0; i < 1000; i++)
+      logger.info({ message: 'request', requestId: `r-${i}`, path: '/x'.repeat(20) });
+    expect(writes.length).toBeGreaterThan(2);
+    for (const write of writes) expect(write.length).toBeLessThan(33 * 1024);
+  });
+
+  it('writes what is pending when the process exits', () => {
+    const script = [
+      `const { createLogger } = await import(${JSON.stringify(new URL('./logger.ts', import.meta.url).href)});`,
+      "createLogger('info').info({ message: 'request', requestId: 'last' });",
+      'process.exit(0);',
+    ].join('\n');
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(output)).toMatchObject({ message: 'request', requestId: 'last', level: 'info' });
   });
 });
 
