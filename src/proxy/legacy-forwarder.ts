@@ -153,6 +153,9 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
   });
 
   const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    const requestId = exchangeOf(req)?.requestId;
+    // Before httpxy copies legacy's headers over it: legacy's own X-Request-Id, if any, wins.
+    if (requestId !== undefined) res.setHeader('x-request-id', requestId);
     // httpxy reports failures through the 'error' event above; `next` only sees what escapes it
     // (a failure before the upstream request exists), which must still answer the client.
     const proxy = exchangeOf(req)?.legacyBody === undefined ? webProxy : replayProxy;

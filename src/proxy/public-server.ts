@@ -184,7 +184,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       rewriteHost,
     });
     exchange.target = 'legacy';
-    res.setHeader('x-request-id', exchange.requestId);
+    // The forwarder puts X-Request-Id on legacy's response (legacy's own, if it sends one, wins).
     forwarder.forward(req, res);
   };
 

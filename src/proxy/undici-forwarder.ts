@@ -245,10 +245,21 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
         return;
       }
       const clean = responseHeaders(headers);
+      const requestId = this.#exchange?.requestId;
+      if (requestId !== undefined && clean['x-request-id'] === undefined) clean['x-request-id'] = requestId;
       if (statusMessage !== undefined && statusMessage !== '') res.statusMessage = statusMessage;
-      res.writeHead(statusCode, clean);
       const onLegacyResponse = this.#exchange?.onLegacyResponse;
-      if (onLegacyResponse !== undefined) {
+      if (onLegacyResponse === undefined) {
+        // Straight into writeHead: headers set on res beforehand would make node re-validate and
+        // re-store every one of legacy's through setHeader.
+        res.writeHead(statusCode, clean);
+      } else {
+        // An observed exchange: the observer reads what the client got from res.getHeaders().
+        for (const name in clean) {
+          const value = clean[name];
+          if (value !== undefined) res.setHeader(name, value);
+        }
+        res.writeHead(statusCode);
         this.#tap = responseTap(statusCode, clean, statusMessage);
         onLegacyResponse(this.#tap as IncomingMessage);
       }
