@@ -161,10 +161,22 @@ const jsonLine = winston.format((original) => {
     // Most fields are strings and numbers (a request line has ten): no native isNativeError call for them.
     if (typeof value === 'object' && value !== null && isError(value)) info[key] = errorDetails(value);
   }
-  info.timestamp = new Date().toISOString();
+  info.timestamp = isoNow();
   info[MESSAGE] = stringify(info);
   return info;
 });
+
+let isoMillis = -1;
+let isoText = '';
+/** The current time as ISO 8601; at tens of thousands of lines a second most share their millisecond. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMillis) {
+    isoMillis = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
 
 function stringify(info: object): string {
   try {

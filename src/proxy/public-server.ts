@@ -115,9 +115,10 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     return breaker;
   };
 
-  // prom-client hashes label values on every labels() call; the children are stable, so keep them.
-  const requestCounters = new Map<string, { inc(): void }>();
-  const durationHistograms = new Map<string, { observe(value: number): void }>();
+  // prom-client hashes label values on every labels() call; the children are stable, so keep them,
+  // in nested maps keyed by the label values themselves: no key string is built (and hashed) per request.
+  const requestCounters = new Map<string, Map<string, Map<string, Map<number, { inc(): void }>>>>();
+  const durationHistograms = new Map<string, Map<string, { observe(value: number): void }>>();
   const account = (
     exchange: Exchange,
     method: string,
@@ -126,19 +127,25 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     started: number,
   ): void => {
     const seconds = (performance.now() - started) / 1000;
-    const statusLabel = String(status);
-    const counterKey = `${exchange.route}\u0000${exchange.target}\u0000${exchange.mode}\u0000${statusLabel}`;
-    let counter = requestCounters.get(counterKey);
+    const { route, target, mode } = exchange;
+    let byTarget = requestCounters.get(route);
+    if (byTarget === undefined) requestCounters.set(route, (byTarget = new Map()));
+    let byMode = byTarget.get(target);
+    if (byMode === undefined) byTarget.set(target, (byMode = new Map()));
+    let byStatus = byMode.get(mode);
+    if (byStatus === undefined) byMode.set(mode, (byStatus = new Map()));
+    let counter = byStatus.get(status);
     if (counter === undefined) {
-      counter = metrics.requests.labels(exchange.route, exchange.target, exchange.mode, statusLabel);
-      requestCounters.set(counterKey, counter);
+      counter = metrics.requests.labels(route, target, mode, String(status));
+      byStatus.set(status, counter);
     }
     counter.inc();
-    const histogramKey = `${exchange.route}\u0000${exchange.target}`;
-    let histogram = durationHistograms.get(histogramKey);
+    let histograms = durationHistograms.get(route);
+    if (histograms === undefined) durationHistograms.set(route, (histograms = new Map()));
+    let histogram = histograms.get(target);
     if (histogram === undefined) {
-      histogram = metrics.requestDuration.labels(exchange.route, exchange.target);
-      durationHistograms.set(histogramKey, histogram);
+      histogram = metrics.requestDuration.labels(route, target);
+      histograms.set(target, histogram);
     }
     histogram.observe(seconds);
     if (logger.isInfoEnabled()) {
