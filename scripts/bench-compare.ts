@@ -287,7 +287,7 @@ async function latencyBench(): Promise<void> {
     stickiness: { kind: 'client-address' },
     shadow: { sampleRate, captureLimitBytes: 256 * 1024, timeoutMs: 5000 },
   };
-  const flags = createFakeFlagResolver();
+  const flags = createFakeFlagResolver({}, { recordContexts: false });
   const proxy = createPublicServer({
     config: { legacyUrl, legacyTimeoutMs: 5000, hostHeader: 'rewrite' },
     // The engine `npm start` uses unless PROXY_ENGINE says otherwise.

@@ -41,7 +41,7 @@ function serve(onListening: (port: number) => void): () => Promise<void> {
   const publicServer = createPublicServer({
     config: { legacyUrl, legacyTimeoutMs: 30_000, hostHeader: 'rewrite' },
     routes,
-    flags: createFakeFlagResolver({ 'strangler.athletes-list': 'legacy' }),
+    flags: createFakeFlagResolver({ 'strangler.athletes-list': 'legacy' }, { recordContexts: false }),
     metrics: createMetrics(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
     legacyEngine: engine,

@@ -15,7 +15,10 @@ export interface FakeFlagResolver extends FlagResolver {
 
 export function createFakeFlagResolver(
   initial: Readonly<Record<string, Mode | Rule>> = {},
+  /** false for benchmarks: a context kept per request is a leak that grows with the run. */
+  options: { readonly recordContexts?: boolean } = {},
 ): FakeFlagResolver {
+  const recordContexts = options.recordContexts ?? true;
   const rules = new Map<string, Rule>();
   let killSwitch = false;
   let broken: Error | undefined;
@@ -27,7 +30,7 @@ export function createFakeFlagResolver(
   return {
     contexts,
     decide(flagName, context) {
-      contexts.push(context);
+      if (recordContexts) contexts.push(context);
       if (broken !== undefined) throw broken;
       if (killSwitch) return { mode: 'legacy', serve: 'legacy' };
       const rule = rules.get(flagName);
