@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { HostHeaderMode } from '../config.ts';
 import type { CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 
@@ -42,7 +43,7 @@ export function createLegacyCaller(options: {
   const agent = new Agent({ connections: options.connections ?? 8, keepAliveTimeout: 10_000 });
   const base = options.legacyUrl;
 
-  const call: LegacyCall = async (captured, { signal, limitBytes }) => {
+  const call: LegacyCall = (captured, { signal, limitBytes }) => {
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(captured.headers)) {
       if (value === undefined || DROPPED.has(name.toLowerCase())) continue;
@@ -53,39 +54,133 @@ export function createLegacyCaller(options: {
     }
     // Compared bodies must be plain bytes; the client's response was decoded the same way.
     headers['accept-encoding'] = 'identity';
-    const url = new URL(base);
-    url.pathname = `${base.pathname.replace(/\/$/, '')}${captured.path}`;
-    url.search = captured.query === '' ? '' : `?${captured.query}`;
-    const response = await request(url, {
-      method: captured.method as 'GET',
-      headers,
-      body: captured.body.length > 0 ? captured.body : null,
-      signal,
-      dispatcher: agent,
-    });
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let truncated = false;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > limitBytes) {
-        truncated = true;
-        response.body.destroy();
-        break;
+    const path =
+      `${base.pathname.replace(/\/$/, '')}${captured.path}` +
+      (captured.query === '' ? '' : `?${captured.query}`);
+    return new Promise<CapturedResponse>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortReason(signal));
+        return;
       }
-      chunks.push(chunk);
-    }
-    const out: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(response.headers)) {
-      if (value !== undefined) out[name.toLowerCase()] = value;
-    }
-    return {
-      status: response.statusCode,
-      headers: out,
-      body: truncated ? Buffer.alloc(0) : Buffer.concat(chunks),
-      truncated,
-    };
+      const read = new CappedRead(limitBytes, signal, resolve, reject);
+      agent.dispatch(
+        {
+          origin: base.origin,
+          path,
+          method: captured.method as Dispatcher.HttpMethod,
+          headers,
+          body: captured.body.length > 0 ? captured.body : null,
+        },
+        read,
+      );
+    });
   };
 
   return { call, close: () => agent.close() };
+}
+
+/*
+ * undici's own `request()` was used here first; the objects of a finished call (its response stream
+ * and what read it) then stayed reachable long enough to be copied by V8's young-generation
+ * collections, ~5 KB per call, on every noise-learning call (node --trace-gc-nvp
+ * scripts/bench-compare.ts --latency). This handler keeps only what the result needs and lets go of
+ * the caller's callbacks and the signal once the call is over.
+ */
+class CappedRead implements Dispatcher.DispatchHandler {
+  readonly #limitBytes: number;
+  #signal: AbortSignal | undefined;
+  #resolve: ((response: CapturedResponse) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #headers: Record<string, string | string[]> = {};
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #truncated = false;
+
+  constructor(
+    limitBytes: number,
+    signal: AbortSignal,
+    resolve: (response: CapturedResponse) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#limitBytes = limitBytes;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  readonly #onAbort = (): void => {
+    const reason = this.#signal === undefined ? new Error('aborted') : abortReason(this.#signal);
+    this.#controller?.abort(reason);
+    this.#finish(reason);
+  };
+
+  #finish(error?: unknown): void {
+    const resolve = this.#resolve;
+    const reject = this.#reject;
+    if (resolve === undefined || reject === undefined) return;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#signal = undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    if (error !== undefined) {
+      reject(error);
+      return;
+    }
+    resolve({
+      status: this.#status,
+      headers: this.#headers,
+      body: this.#truncated ? Buffer.alloc(0) : Buffer.concat(chunks, this.#bytes),
+      truncated: this.#truncated,
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#resolve === undefined) controller.abort(new Error('aborted'));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 1xx interim answers are not the response.
+    if (statusCode < 200) return;
+    this.#status = statusCode;
+    const out: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      if (value !== undefined) out[name.toLowerCase()] = value;
+    }
+    this.#headers = out;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.#limitBytes) {
+      // Over the cap: the rest is not read; the comparison is recorded as skipped.
+      this.#truncated = true;
+      this.#finish();
+      controller.abort(new Error('shadow capture limit reached'));
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#finish();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#finish(error);
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error('aborted', { cause: reason });
 }
