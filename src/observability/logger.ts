@@ -32,8 +32,8 @@ const TransportStream = (winston as unknown as { Transport: typeof import('winst
  * Lines are gathered for the rest of the event-loop turn and written with one call: stdout on Linux
  * is synchronous for files and pipes alike, so a write per line is a write(2) per request, ~10% of
  * the proxy's CPU on the bench machine (LOG_LEVEL=info against warn). A line waits at most until the
- * loop's check phase, warnings and errors (and everything before them) go out at once, a batch never grows
- * past FLUSH_AT characters, and whatever is pending when the process exits is written on 'exit'.
+ * loop's check phase; warnings and errors (and everything before them) go out at once; a batch is
+ * written as soon as it reaches FLUSH_AT characters; whatever is pending at exit is written on 'exit'.
  */
 class LineTransport extends TransportStream {
   readonly #out: NodeJS.WritableStream;
