@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
-import { metricValue, request, startProxy, startUpstream } from './proxy-test-harness.ts';
+import { metricValue, onWholeBody, request, startProxy, startUpstream } from './proxy-test-harness.ts';
 import { LEGACY_ENGINES } from './legacy-forwarder.ts';
 
 /** What legacy saw, for assertions on the forwarded request. */
@@ -28,18 +28,16 @@ describe.each(LEGACY_ENGINES)('legacy forwarding (catch-all) (%s engine)', (engi
   beforeAll(async () => {
     upstream = await startUpstream(
       (req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (chunk: Buffer) => chunks.push(chunk));
-        req.on('end', () => {
+        onWholeBody(req, (body) => {
           seen.push({
             method: req.method ?? '',
             url: req.url ?? '',
             headers: req.headers,
             rawHeaders: req.rawHeaders,
-            body: Buffer.concat(chunks),
+            body,
             socketPort: req.socket.remotePort ?? 0,
           });
-          respond(req, res, Buffer.concat(chunks));
+          respond(req, res, body);
         });
       },
       (req, socket, head) => {

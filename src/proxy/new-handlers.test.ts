@@ -6,7 +6,7 @@ import type { RouteRecord } from '../routing/route.ts';
 import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
 import type { ObservedExchange } from './exchange-observer.ts';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
-import { metricValue, request, startProxy, startUpstream } from './proxy-test-harness.ts';
+import { metricValue, onWholeBody, request, startProxy, startUpstream } from './proxy-test-harness.ts';
 import { LEGACY_ENGINES } from './legacy-forwarder.ts';
 
 function route(id: string, path: string, handler: NewHandler, extra: Partial<RouteRecord> = {}): RouteRecord {
@@ -99,13 +99,11 @@ describe.each(LEGACY_ENGINES)('matched routes and new handlers (%s engine)', (en
 
   beforeAll(async () => {
     upstream = await startUpstream((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
+      onWholeBody(req, (body) => {
         legacySaw.push({
           method: req.method ?? '',
           url: req.url ?? '',
-          body: Buffer.concat(chunks).toString(),
+          body: body.toString(),
           requestId: String(req.headers['x-request-id']),
         });
         if (req.url?.startsWith('/api/quick-legacy') === true) {
@@ -114,7 +112,7 @@ describe.each(LEGACY_ENGINES)('matched routes and new handlers (%s engine)', (en
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ side: 'legacy', bytes: Buffer.concat(chunks).length }));
+        res.end(JSON.stringify({ side: 'legacy', bytes: body.length }));
       });
     });
     proxy = await startProxy({

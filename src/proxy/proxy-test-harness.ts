@@ -181,6 +181,13 @@ export function jsonLinesInto(lines: Record<string, unknown>[]): PassThrough {
   return stream;
 }
 
+/** Calls `then` with a request's whole body once it has been read (for upstreams that record requests). */
+export function onWholeBody(req: IncomingMessage, then: (body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => then(Buffer.concat(chunks)));
+}
+
 export function listen(server: http.Server): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

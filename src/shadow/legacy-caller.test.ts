@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startUpstream } from '../proxy/proxy-test-harness.ts';
+import { onWholeBody, startUpstream } from '../proxy/proxy-test-harness.ts';
 import type { Upstream } from '../proxy/proxy-test-harness.ts';
 import type { CapturedRequest } from './captured-exchange.ts';
 import { createLegacyCaller } from './legacy-caller.ts';
@@ -35,14 +35,12 @@ describe('legacy caller (shadow side), against a real HTTP server', () => {
 
   beforeAll(async () => {
     legacy = await startUpstream((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
+      onWholeBody(req, (body) => {
         seen.push({
           method: req.method ?? '',
           url: req.url ?? '',
           headers: req.headers,
-          body: Buffer.concat(chunks).toString(),
+          body: body.toString(),
         });
         if (req.url?.startsWith('/hang') === true) {
           hanging.push(res);
