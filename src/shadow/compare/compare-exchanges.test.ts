@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CapturedResponse } from '../captured-exchange.ts';
-import { compareExchanges, instantOf } from './compare-exchanges.ts';
+import { compareExchanges, instantOf, markNonCanonicalNumbers } from './compare-exchanges.ts';
 import { CompareRulesError, compileCompareRules, type CompareRules } from './compare-rules.ts';
 
 function json(value: unknown, status = 200, headers: Record<string, string> = {}): CapturedResponse {
@@ -351,6 +351,39 @@ describe('number literals', () => {
     expect(
       diffs('[{"Id":1,"S":2.50}]', '[{"Id":1,"S":2.5}]', { arraysAsSets: [{ path: '$', key: 'Id' }] }),
     ).toEqual([{ path: '$[Id=1].S', kind: 'changed', legacy: '2.50', new: '2.5' }]);
+  });
+
+  it('marks exactly the literals JavaScript would print differently (quick check against the slow one)', () => {
+    // The scanner decides most literals without String(Number(token)); over many generated literals
+    // and strings full of digits and escaped quotes it must mark exactly what the plain rule marks.
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n); // the high bits: the low ones of an LCG cycle fast
+    };
+    const digits = (count: number) => Array.from({ length: count }, () => String(random(10))).join('');
+    const literal = () => {
+      const sign = random(4) === 0 ? '-' : '';
+      const int = random(5) === 0 ? '0' : `${1 + random(9)}${digits(random(18))}`;
+      const fraction =
+        random(2) === 0 ? '' : `.${'0'.repeat(random(3) === 0 ? random(9) : 0)}${digits(1 + random(18))}`;
+      const exponent = random(8) === 0 ? `e${random(2) === 0 ? '-' : ''}${random(30)}` : '';
+      return `${sign}${int}${fraction}${exponent}`;
+    };
+    const slow = (text: string) =>
+      text.replace(/"(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*/g, (token) =>
+        token.startsWith('"') || token === String(Number(token)) ? token : `"\\u0000#n:${token}"`,
+      );
+    for (let round = 0; round < 2000; round++) {
+      const values = Array.from({ length: 6 }, () => literal());
+      const text = `{"a\\"1.0":[${values.join(',')}],"s":"x\\\\","t":"2.50 \\" 3.0"}`;
+      expect(markNonCanonicalNumbers(text)).toBe(slow(text));
+    }
+    expect(
+      markNonCanonicalNumbers('[0,-0,0.000001,0.0000001,100,1.10,123456789012345,1234567890123456789]'),
+    ).toBe(
+      '[0,"\\u0000#n:-0",0.000001,"\\u0000#n:0.0000001",100,"\\u0000#n:1.10",123456789012345,"\\u0000#n:1234567890123456789"]',
+    );
   });
 });
 
