@@ -211,6 +211,27 @@ describe('compareExchanges: rules', () => {
     ]);
   });
 
+  it('folds case only for strings shaped exactly like a GUID', () => {
+    const near = [
+      '0f8fad5bd-9cb-469f-a165-70867728950e', // dash one place off
+      '0f8fad5b-d9cb-469f-a165-70867728950g', // not a hex digit
+      '0f8fad5b-d9cb-469f-a165-70867728950ef', // one digit too many
+      'xyzwvuts-d9cb-469f-a165-70867728950e',
+    ];
+    for (const value of near) {
+      expect(diffs({ Id: value }, { Id: value.toUpperCase() }, { guidCaseInsensitive: true })).toHaveLength(
+        1,
+      );
+    }
+    expect(
+      diffs(
+        { Id: 'ABCDEF01-2345-6789-abcd-ef0123456789' },
+        { Id: 'abcdef01-2345-6789-ABCD-EF0123456789' },
+        { guidCaseInsensitive: true },
+      ),
+    ).toEqual([]);
+  });
+
   it('treats date-times naming the same instant as equal under equivalentDates', () => {
     const rules = { equivalentDates: ['$..At'] };
     expect(

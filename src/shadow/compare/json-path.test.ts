@@ -21,6 +21,15 @@ describe('path patterns', () => {
     expect(at('$..traceId', 'a', 0, 'b', 'traceId')).toBe(true);
     expect(at('$..traceId', 'a', 'traceId', 'b')).toBe(false);
     expect(at('$.Items', 'Items', 0)).toBe(false);
+    expect(at('$.Items[*].Score', 'Items', 'Score')).toBe(false);
+    expect(at('$.Items[*].Score', 'Items', 0, 1, 'Score')).toBe(false);
+    expect(at('$.a..b', 'a', 'b')).toBe(true);
+    expect(at('$.a..b', 'a', 'x', 0, 'b')).toBe(true);
+    expect(at('$.a..b', 'x', 'b')).toBe(false);
+    expect(at('$..[*]', 'a', 0)).toBe(true);
+    expect(at('$..traceId')).toBe(false);
+    expect(matchesPath(compilePathPattern('$.Items[*]'), ['Items', { key: 'Id', value: '7' }])).toBe(true);
+    expect(matchesPath(compilePathPattern('$.Items[0]'), ['Items', { key: 'Id', value: '0' }])).toBe(false);
   });
 
   it('reject what they do not support instead of matching nothing silently', () => {

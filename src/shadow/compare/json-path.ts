@@ -22,6 +22,8 @@ type Token =
 export interface PathPattern {
   readonly source: string;
   readonly tokens: readonly Token[];
+  /** Whether the pattern has a `..`: without one it names paths of exactly its own length. */
+  readonly descends: boolean;
 }
 
 export class PathPatternError extends Error {
@@ -51,7 +53,7 @@ export function compilePathPattern(source: string): PathPattern {
     }
   }
   if (tokens.at(-1)?.t === 'descend') throw new PathPatternError(`path "${source}" ends with ..`);
-  return { source, tokens };
+  return { source, tokens, descends: tokens.some((token) => token.t === 'descend') };
 }
 
 function readMember(source: string, at: number, tokens: Token[]): number {
@@ -111,11 +113,18 @@ function matchFrom(
 
 /** True when the pattern names exactly this location (not an ancestor or descendant of it). */
 export function matchesPath(pattern: PathPattern, segments: readonly PathSegment[]): boolean {
-  return matchFrom(pattern.tokens, 0, segments, 0);
+  // The comparison asks this at every node of a body: settle most answers on the last step and the
+  // length before walking the pattern (a pattern never ends with `..`).
+  const { tokens } = pattern;
+  if (tokens.length === 0) return segments.length === 0;
+  const last = segments.at(-1);
+  if (last === undefined || !tokenMatches(tokens.at(-1) as Token, last)) return false;
+  if (!pattern.descends && tokens.length !== segments.length) return false;
+  return matchFrom(tokens, 0, segments, 0);
 }
 
 export function matchesAny(patterns: readonly PathPattern[], segments: readonly PathSegment[]): boolean {
-  for (const pattern of patterns) if (matchFrom(pattern.tokens, 0, segments, 0)) return true;
+  for (const pattern of patterns) if (matchesPath(pattern, segments)) return true;
   return false;
 }
 
