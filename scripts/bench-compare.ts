@@ -8,7 +8,7 @@
  *    server for one matched route in legacy mode and then in shadow mode (sample rate 1, every request
  *    compared), driven by an open-loop generator at BENCH_RATE (target: shadow p99 within 10% of
  *    legacy), with the proxy process's event-loop delay and GC pauses per mode. PROXY_ENGINE as for
- *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo), BENCH_SAMPLE_RATE (1).
+ *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo), BENCH_SAMPLE_RATE (1), BENCH_MODES (all four: direct,legacy,shadow,legacy again).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
  *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
@@ -93,33 +93,44 @@ const cases: [string, CapturedResponse, CapturedResponse][] = [
   ],
 ];
 
+/** Runs `work` (500 calls a go) for `seconds` and returns calls per CPU-second and per wall-second. */
+function rate(work: () => void): { cpu: number; wall: number } {
+  for (let i = 0; i < 2000; i++) work();
+  let n = 0;
+  const cpuStart = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const end = start + BigInt(seconds * 1e9);
+  let now = start;
+  while (now < end) {
+    for (let i = 0; i < 500; i++) work();
+    n += 500;
+    now = process.hrtime.bigint();
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  return { cpu: n / ((cpu.user + cpu.system) / 1e6), wall: n / (Number(now - start) / 1e9) };
+}
+
 async function compareBench(): Promise<void> {
   // The machine may be shared: the rate per CPU-second (user + system time of this process) is the
-  // figure for "one core"; the wall-clock rate is printed next to it.
+  // figure for "one core"; the wall-clock rate is printed next to it. The baseline, measured in the
+  // same run, is the least any structural comparison does: JSON.parse of both bodies. Its ratio holds
+  // up across machines and their moods better than the absolute rate does.
   console.log(`body size: ${legacy.body.length} bytes; ${seconds}s per case; node ${process.version}`);
-  for (const [name, a, b] of cases) {
-    for (let i = 0; i < 2000; i++) compareExchanges(a, b, rules);
-    let n = 0;
-    const cpuStart = process.cpuUsage();
-    const start = process.hrtime.bigint();
-    const end = start + BigInt(seconds * 1e9);
-    let now = start;
-    while (now < end) {
-      for (let i = 0; i < 500; i++) compareExchanges(a, b, rules);
-      n += 500;
-      now = process.hrtime.bigint();
-    }
-    const cpu = process.cpuUsage(cpuStart);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const wallSeconds = Number(now - start) / 1e9;
-    const result = compareExchanges(a, b, rules);
+  const [, baselineA, baselineB] = cases[2] ?? [];
+  const baseline = rate(() => {
+    JSON.parse(baselineA?.body.toString('utf8') ?? '');
+    JSON.parse(baselineB?.body.toString('utf8') ?? '');
+  });
+  const row = (name: string, figures: { cpu: number; wall: number }, note: string) =>
     console.log(
-      `${name.padEnd(50)} ${Math.round(n / cpuSeconds)
+      `${name.padEnd(54)} ${Math.round(figures.cpu).toString().padStart(9)} /CPU-s ${Math.round(figures.wall)
         .toString()
-        .padStart(9)} /CPU-s ${Math.round(n / wallSeconds)
-        .toString()
-        .padStart(9)} /wall-s  (${result.differences.length} differences)`,
+        .padStart(9)} /wall-s  ${(figures.cpu / baseline.cpu).toFixed(2).padStart(6)}× baseline  ${note}`,
     );
+  row('baseline: JSON.parse of both bodies, nothing else', baseline, '');
+  for (const [name, a, b] of cases) {
+    const figures = rate(() => compareExchanges(a, b, rules));
+    row(name, figures, `(${compareExchanges(a, b, rules).differences.length} differences)`);
   }
 }
 
@@ -133,43 +144,60 @@ const discardingStore: ShadowStore = {
 
 /**
  * Open-loop load at a fixed rate from a child process (its own event loop): requests go out on schedule
- * whether or not earlier ones have answered (64 connections), so queueing in the proxy shows up instead
- * of being hidden. Latency counts from when a request was handed to the client, because Node's timers
- * fire up to a few ms late and that lateness is the generator's, not the proxy's (counting from the due
- * time put the generator's jitter into both modes' p99). Both modes get the same rate.
+ * whether or not earlier ones have answered (64 connections per target), so queueing in the proxy shows
+ * up instead of being hidden. Latency counts from when a request was handed to the client, because
+ * Node's timers fire up to a few ms late and that lateness is the generator's, not the proxy's
+ * (counting from the due time put the generator's jitter into both modes' p99). Every segment gets the
+ * same rate. The child lives for the whole run and keeps its connections, so no segment pays for a
+ * cold generator (a fresh process's first requests run unoptimised code).
  */
-async function loadChild(url: string, rate: number, duration: number): Promise<void> {
-  const { Pool } = await import('undici');
-  const target = new URL(url);
-  const pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
-  const start = performance.now();
-  const total = Math.round(rate * duration);
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    // From the moment the request is handed to the client, not from when it was due: this generator's
-    // own timer lateness (Node's timers, and a core shared with the proxy) is not the proxy's latency.
-    const sent = performance.now();
-    inFlight.push(
-      pool
-        .request({ path: target.pathname, method: 'GET' })
-        .then(async (response) => {
-          await response.body.dump();
-          if (response.statusCode !== 200) errors += 1;
-          latencies.push(performance.now() - sent);
-        })
-        .catch(() => {
-          errors += 1;
-        }),
-    );
+interface LoadCommand {
+  readonly url: string;
+  readonly rate: number;
+  readonly duration: number;
+}
+
+function loadChild(): void {
+  const pools = new Map<string, import('undici').Pool>();
+  process.on('message', (command: LoadCommand) => {
+    void segment(command).then((result) => process.send?.(result));
+  });
+  process.on('disconnect', () => process.exit(0));
+  async function segment({ url, rate, duration }: LoadCommand): Promise<LoadResult> {
+    const { Pool } = await import('undici');
+    const target = new URL(url);
+    let pool = pools.get(target.origin);
+    if (pool === undefined) {
+      pool = new Pool(target.origin, { connections: 64, pipelining: 1 });
+      pools.set(target.origin, pool);
+    }
+    const client = pool;
+    const latencies: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    const total = Math.round(rate * duration);
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const sent = performance.now();
+      inFlight.push(
+        client
+          .request({ path: target.pathname, method: 'GET' })
+          .then(async (response) => {
+            await response.body.dump();
+            if (response.statusCode !== 200) errors += 1;
+            latencies.push(performance.now() - sent);
+          })
+          .catch(() => {
+            errors += 1;
+          }),
+      );
+    }
+    await Promise.all(inFlight);
+    return { latencies, errors, elapsed: (performance.now() - start) / 1000 };
   }
-  await Promise.all(inFlight);
-  await pool.close();
-  process.send?.({ latencies, errors, elapsed: (performance.now() - start) / 1000 });
 }
 
 interface LoadResult {
@@ -178,22 +206,28 @@ interface LoadResult {
   readonly elapsed: number;
 }
 
-function runLoad(url: string, rate: number, duration: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(
-      fileURLToPath(import.meta.url),
-      ['--load-child', url, String(rate), String(duration)],
-      {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      },
-    );
-    pinTo(child.pid, otherCpus);
-    child.once('error', reject);
-    child.once('message', (m) => {
-      resolve(m as LoadResult);
-      child.kill();
-    });
+interface LoadGenerator {
+  run(url: string, rate: number, duration: number): Promise<LoadResult>;
+  close(): void;
+}
+
+function startLoadGenerator(): LoadGenerator {
+  const child = fork(fileURLToPath(import.meta.url), ['--load-child'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  pinTo(child.pid, otherCpus);
+  return {
+    run: (url, rate, duration) =>
+      new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('message', (m) => {
+          child.off('error', reject);
+          resolve(m as LoadResult);
+        });
+        child.send({ url, rate, duration } satisfies LoadCommand);
+      }),
+    close: () => child.kill(),
+  };
 }
 
 /**
@@ -300,6 +334,8 @@ async function latencyBench(): Promise<void> {
   });
   await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}/api/items`;
+  const directUrl = new URL('/api/items', legacyUrl).href;
+  const generator = startLoadGenerator();
   const comparisons = async () =>
     (await metrics.shadowComparisons.get()).values.reduce((sum, v) => sum + v.value, 0);
   const drops = async () => (await metrics.shadowDropped.get()).values.reduce((sum, v) => sum + v.value, 0);
@@ -312,31 +348,43 @@ async function latencyBench(): Promise<void> {
         .join(' ')} on ${cpuCount} CPUs`,
   );
   try {
-    // Modes alternate over several rounds so a burst of load from elsewhere on a shared machine lands
-    // on both rather than on one.
-    const results = { legacy: [] as LoadResult[], shadow: [] as LoadResult[] };
+    // Segments of every mode alternate over many rounds (the order reversed every other round, so each
+    // mode follows each other equally often) and a burst of load from elsewhere on a shared machine
+    // lands on all of them rather than on one. `direct` is the generator against legacy with no proxy
+    // between: the floor this machine's generator and legacy reach. `legacy again` is legacy mode a
+    // second time: how far apart two identical configurations come out (an A/A test) is how finely
+    // this run can tell shadow mode from legacy mode.
+    const allModes = ['direct', 'legacy', 'shadow', 'legacy again'] as const;
+    type Mode = (typeof allModes)[number];
+    // BENCH_MODES=shadow (comma-separated) runs only those, for a profile of one mode.
+    const only = process.env.BENCH_MODES?.split(',');
+    const modes = allModes.filter((mode) => only === undefined || only.includes(mode));
+    const perMode = <T>(make: () => T): Record<Mode, T> =>
+      Object.fromEntries(allModes.map((mode) => [mode, make()])) as Record<Mode, T>;
+    const results = perMode<LoadResult[]>(() => []);
     const counted = { comparisons: 0, dropped: 0 };
     // CPU time of this process (proxy, shadow runner, writer) per request: unlike latency on a shared
     // machine, it does not depend on what else is running.
-    const cpuMicros = { legacy: 0, shadow: 0 };
+    const cpuMicros = perMode(() => 0);
+    // Minor page faults of this process: memory the heap gave back and takes again. On a virtual
+    // machine each can cost a trip to the host.
+    const pageFaults = perMode(() => 0);
     // How long this process's event loop was blocked: a request arriving during a block waits for it.
-    const loopDelay = {
-      legacy: [] as { p99: number; max: number }[],
-      shadow: [] as { p99: number; max: number }[],
-    };
+    const loopDelay = perMode<{ p99: number; max: number }[]>(() => []);
     // Garbage-collection pauses of this process: the shadow side's allocations make scavenges more
     // frequent, and every request that arrives during one waits for it.
-    const gcPauses = { legacy: [] as number[], shadow: [] as number[] };
+    const gcPauses = perMode<number[]>(() => []);
     for (const mode of ['legacy', 'shadow'] as const) {
       flags.set(route.flag, mode);
-      await runLoad(url, rate, 1);
+      await generator.run(url, rate, 1);
     }
     for (let round = 0; round < rounds; round++) {
-      for (const mode of ['legacy', 'shadow'] as const) {
-        flags.set(route.flag, mode);
+      for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
+        if (mode !== 'direct') flags.set(route.flag, mode === 'shadow' ? 'shadow' : 'legacy');
         await runner.idle();
         const [c0, d0] = [await comparisons(), await drops()];
         const cpuStart = process.cpuUsage();
+        const faultsStart = process.resourceUsage().minorPageFault;
         const pauses = gcPauses[mode];
         const gc = new PerformanceObserver((list) => {
           for (const entry of list.getEntries()) pauses.push(entry.duration);
@@ -344,20 +392,21 @@ async function latencyBench(): Promise<void> {
         gc.observe({ entryTypes: ['gc'] });
         const delay = monitorEventLoopDelay({ resolution: 1 });
         delay.enable();
-        results[mode].push(await runLoad(url, rate, seconds));
+        results[mode].push(await generator.run(mode === 'direct' ? directUrl : url, rate, seconds));
         delay.disable();
         gc.disconnect();
         loopDelay[mode].push({ p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
         await runner.idle();
         const cpu = process.cpuUsage(cpuStart);
         cpuMicros[mode] += cpu.user + cpu.system;
+        pageFaults[mode] += process.resourceUsage().minorPageFault - faultsStart;
         if (mode === 'shadow') {
           counted.comparisons += (await comparisons()) - c0;
           counted.dropped += (await drops()) - d0;
         }
       }
     }
-    const summary = (mode: 'legacy' | 'shadow') => {
+    const summary = (mode: Mode) => {
       const latencies = results[mode].flatMap((r) => r.latencies).sort((a, b) => a - b);
       const elapsed = results[mode].reduce((sum, r) => sum + r.elapsed, 0);
       return {
@@ -368,6 +417,7 @@ async function latencyBench(): Promise<void> {
         p999: quantile(latencies, 0.999),
         errors: results[mode].reduce((sum, r) => sum + r.errors, 0),
         cpuPerRequest: cpuMicros[mode] / Math.max(1, latencies.length),
+        faultsPerSecond: pageFaults[mode] / elapsed,
         loopP99: Math.max(...loopDelay[mode].map((d) => d.p99)),
         loopMax: Math.max(...loopDelay[mode].map((d) => d.max)),
         gcPerSecond: gcPauses[mode].length / elapsed,
@@ -375,39 +425,52 @@ async function latencyBench(): Promise<void> {
         gcMax: Math.max(0, ...gcPauses[mode]),
       };
     };
-    const legacy = summary('legacy');
-    const shadow = summary('shadow');
-    for (const [mode, figures] of [
-      ['legacy', legacy],
-      ['shadow', shadow],
-    ] as const) {
+    const figures = Object.fromEntries(modes.map((mode) => [mode, summary(mode)])) as Record<
+      Mode,
+      ReturnType<typeof summary>
+    >;
+    for (const mode of modes) {
+      const f = figures[mode];
       console.log(
-        `${mode.padEnd(7)} ${figures.rps.toFixed(0).padStart(6)} req/s  p50 ${figures.p50.toFixed(2).padStart(6)} ms  ` +
-          `p90 ${figures.p90.toFixed(2)} ms  p99 ${figures.p99.toFixed(2).padStart(6)} ms  p99.9 ${figures.p999.toFixed(2)} ms  CPU ${figures.cpuPerRequest.toFixed(0).padStart(4)} µs/request  ` +
-          `event-loop delay p99 ${figures.loopP99.toFixed(2)} ms, max ${figures.loopMax.toFixed(2)} ms  ` +
-          `GC ${figures.gcPerSecond.toFixed(1)} pauses/s, ${figures.gcMsPerSecond.toFixed(1)} ms/s, max ${figures.gcMax.toFixed(1)} ms  errors ${figures.errors}`,
+        `${mode.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  ` +
+          `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
+          `event-loop delay p99 ${f.loopP99.toFixed(2)} ms, max ${f.loopMax.toFixed(2)} ms  ` +
+          `GC ${f.gcPerSecond.toFixed(1)} pauses/s, ${f.gcMsPerSecond.toFixed(1)} ms/s, max ${f.gcMax.toFixed(1)} ms  errors ${f.errors}`,
       );
     }
-    console.log(
-      `shadow/legacy p99: ${(shadow.p99 / legacy.p99).toFixed(2)}×  (comparisons ${counted.comparisons}, dropped ${counted.dropped})`,
-    );
+    // Per-round ratios too: their median shrugs off one round that a burst from elsewhere spoiled.
+    const roundP99 = (mode: Mode, round: number) =>
+      quantile(
+        [...(results[mode][round]?.latencies ?? [])].sort((a, b) => a - b),
+        0.99,
+      );
+    const medianRatio = (a: Mode, b: Mode) => {
+      const ratios = Array.from({ length: rounds }, (_, r) => roundP99(a, r) / roundP99(b, r)).sort(
+        (x, y) => x - y,
+      );
+      return quantile(ratios, 0.5);
+    };
+    const { legacy, shadow } = figures;
+    const again = figures['legacy again'];
+    if (modes.length === allModes.length)
+      console.log(
+        `shadow/legacy p99: ${(shadow.p99 / legacy.p99).toFixed(2)}× pooled, ${medianRatio('shadow', 'legacy').toFixed(2)}× median of rounds; ` +
+          `A/A (legacy again/legacy): ${(again.p99 / legacy.p99).toFixed(2)}× pooled, ${medianRatio('legacy again', 'legacy').toFixed(2)}× median; ` +
+          `legacy/direct p99 ${(legacy.p99 / figures.direct.p99).toFixed(2)}×  (comparisons ${counted.comparisons}, dropped ${counted.dropped})`,
+      );
   } finally {
     await proxy.close();
     await runner.close();
     await writer.close();
     await legacyCaller.close();
     await db?.destroy();
+    generator.close();
     upstream.kill();
   }
 }
 
-const loadChildAt = process.argv.indexOf('--load-child');
-if (loadChildAt !== -1) {
-  await loadChild(
-    process.argv[loadChildAt + 1] ?? '',
-    Number(process.argv[loadChildAt + 2]),
-    Number(process.argv[loadChildAt + 3]),
-  );
+if (process.argv.includes('--load-child')) {
+  loadChild();
 } else {
   await (latencyMode ? latencyBench() : compareBench());
 }
