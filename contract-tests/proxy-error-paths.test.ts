@@ -78,6 +78,9 @@ afterAll(async () => {
   await database.drop();
   nock.cleanAll();
   nock.enableNetConnect();
+  // The interceptor patches node:net and node:http for the whole worker process, which runs other
+  // suites after this one: switch it off (see src/smoke.test.ts).
+  nock.restore();
 });
 
 beforeEach(async () => {
