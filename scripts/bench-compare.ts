@@ -93,44 +93,68 @@ const cases: [string, CapturedResponse, CapturedResponse][] = [
   ],
 ];
 
-/** Runs `work` (500 calls a go) for `seconds` and returns calls per CPU-second and per wall-second. */
-function rate(work: () => void): { cpu: number; wall: number } {
-  for (let i = 0; i < 2000; i++) work();
-  let n = 0;
-  const cpuStart = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const end = start + BigInt(seconds * 1e9);
-  let now = start;
-  while (now < end) {
-    for (let i = 0; i < 500; i++) work();
-    n += 500;
-    now = process.hrtime.bigint();
+interface Rates {
+  readonly cpu: number;
+  readonly wall: number;
+}
+
+/**
+ * Calls per CPU-second and per wall-second of `work` and of `baseline`, measured in alternating slices
+ * of 100 ms over `seconds` each, so a machine that speeds up or slows down mid-run (a shared virtual
+ * machine does) moves both alike and their ratio stays put.
+ */
+function pairedRates(work: () => void, baseline: () => void): { work: Rates; baseline: Rates } {
+  const totals = [
+    { fn: work, n: 0, cpu: 0, wall: 0 },
+    { fn: baseline, n: 0, cpu: 0, wall: 0 },
+  ];
+  for (const t of totals) for (let i = 0; i < 2000; i++) t.fn();
+  const slices = Math.max(1, Math.round(seconds * 10));
+  for (let slice = 0; slice < slices; slice++) {
+    for (const t of totals) {
+      const cpuStart = process.cpuUsage();
+      const start = process.hrtime.bigint();
+      const end = start + 100_000_000n;
+      let now = start;
+      while (now < end) {
+        for (let i = 0; i < 100; i++) t.fn();
+        t.n += 100;
+        now = process.hrtime.bigint();
+      }
+      const cpu = process.cpuUsage(cpuStart);
+      t.cpu += (cpu.user + cpu.system) / 1e6;
+      t.wall += Number(now - start) / 1e9;
+    }
   }
-  const cpu = process.cpuUsage(cpuStart);
-  return { cpu: n / ((cpu.user + cpu.system) / 1e6), wall: n / (Number(now - start) / 1e9) };
+  const [w, b] = totals as [(typeof totals)[0], (typeof totals)[0]];
+  return {
+    work: { cpu: w.n / w.cpu, wall: w.n / w.wall },
+    baseline: { cpu: b.n / b.cpu, wall: b.n / b.wall },
+  };
 }
 
 async function compareBench(): Promise<void> {
   // The machine may be shared: the rate per CPU-second (user + system time of this process) is the
-  // figure for "one core"; the wall-clock rate is printed next to it. The baseline, measured in the
-  // same run, is the least any structural comparison does: JSON.parse of both bodies. Its ratio holds
-  // up across machines and their moods better than the absolute rate does.
+  // figure for "one core"; the wall-clock rate is printed next to it. The baseline, interleaved with
+  // each case, is the least any structural comparison does: JSON.parse of both bodies. The ratio holds
+  // up across machines and their moods far better than the absolute rate does.
   console.log(`body size: ${legacy.body.length} bytes; ${seconds}s per case; node ${process.version}`);
-  const [, baselineA, baselineB] = cases[2] ?? [];
-  const baseline = rate(() => {
-    JSON.parse(baselineA?.body.toString('utf8') ?? '');
-    JSON.parse(baselineB?.body.toString('utf8') ?? '');
-  });
-  const row = (name: string, figures: { cpu: number; wall: number }, note: string) =>
-    console.log(
-      `${name.padEnd(54)} ${Math.round(figures.cpu).toString().padStart(9)} /CPU-s ${Math.round(figures.wall)
-        .toString()
-        .padStart(9)} /wall-s  ${(figures.cpu / baseline.cpu).toFixed(2).padStart(6)}× baseline  ${note}`,
-    );
-  row('baseline: JSON.parse of both bodies, nothing else', baseline, '');
+  console.log('baseline: JSON.parse of both bodies, nothing else, interleaved with each case');
   for (const [name, a, b] of cases) {
-    const figures = rate(() => compareExchanges(a, b, rules));
-    row(name, figures, `(${compareExchanges(a, b, rules).differences.length} differences)`);
+    const { work, baseline } = pairedRates(
+      () => compareExchanges(a, b, rules),
+      () => {
+        JSON.parse(a.body.toString('utf8'));
+        JSON.parse(b.body.toString('utf8'));
+      },
+    );
+    console.log(
+      `${name.padEnd(54)} ${Math.round(work.cpu).toString().padStart(9)} /CPU-s ${Math.round(work.wall)
+        .toString()
+        .padStart(9)} /wall-s  ${(work.cpu / baseline.cpu).toFixed(2).padStart(6)}× baseline (${Math.round(
+        baseline.cpu,
+      )} /CPU-s)  (${compareExchanges(a, b, rules).differences.length} differences)`,
+    );
   }
 }
 
