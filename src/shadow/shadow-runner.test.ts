@@ -162,7 +162,12 @@ interface Rig {
 }
 
 async function rig(
-  options: { concurrency?: number; queueLimit?: number; accepted?: AcceptedDifferences } = {},
+  options: {
+    concurrency?: number;
+    queueLimit?: number;
+    accepted?: AcceptedDifferences;
+    noise?: { sampleRate: number; warmup: number; maxPerSecond: number; now: () => Date };
+  } = {},
 ): Promise<Rig> {
   const flags = createFakeFlagResolver();
   const noise = createNoiseModel();
@@ -183,8 +188,11 @@ async function rig(
     logger,
     concurrency: options.concurrency ?? 4,
     queueLimit: options.queueLimit ?? 64,
-    noiseSampleRate: 0,
-    noiseWarmup: 3,
+    noiseSampleRate: options.noise?.sampleRate ?? 0,
+    noiseWarmup: options.noise?.warmup ?? 3,
+    ...(options.noise === undefined
+      ? {}
+      : { noiseMaxPerSecond: options.noise.maxPerSecond, now: options.noise.now }),
     ...(options.accepted === undefined ? {} : { acceptedDifferences: () => options.accepted }),
   });
   // The proxy and the runner share one registry, as in src/main.ts.
@@ -355,6 +363,28 @@ describe('shadow runner behind the public server', () => {
       expect(legacyCalls.filter((c) => c.path === '/api/items/4').length).toBeGreaterThanOrEqual(1);
       expect(dryRunSeen).toEqual([false]);
       await sql`DELETE FROM shadow_test_items`.execute(db);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('calls legacy a second time for noise at most noiseMaxPerSecond times per route and second', async () => {
+    let clock = Date.parse('2026-11-22T10:00:00.000Z');
+    const r = await rig({ noise: { sampleRate: 1, warmup: 2, maxPerSecond: 3, now: () => new Date(clock) } });
+    try {
+      r.flags.set('strangler.items', 'shadow');
+      const legacyHits = async (n: number) => {
+        legacyCalls.length = 0;
+        for (let i = 0; i < n; i++) await request(r.proxy.url, { path: '/api/items/3' });
+        await settle(r);
+        return legacyCalls.length;
+      };
+      // Warm-up: every comparison learns (2 served + 2 second calls); then 3 in the same second.
+      expect(await legacyHits(2)).toBe(4);
+      expect(await legacyHits(6)).toBe(6 + 3);
+      // The next second has a fresh budget.
+      clock += 1000;
+      expect(await legacyHits(4)).toBe(4 + 3);
     } finally {
       await r.close();
     }

@@ -61,6 +61,12 @@ export interface ShadowRunnerDeps {
   readonly noiseSampleRate?: number;
   /** The first N compared safe requests of each route always learn noise (default 20), so it is known early. */
   readonly noiseWarmup?: number;
+  /**
+   * At most this many noise-learning second calls to legacy per route per second, after the warm-up
+   * (default 5). Each is a whole extra request to legacy: 10% of a busy route's traffic would cost
+   * legacy capacity and the proxy CPU for little more learning than a few a second give.
+   */
+  readonly noiseMaxPerSecond?: number;
   readonly defaults?: ShadowDefaults;
   /** `strangler.kill-switch`: no shadowing at all while it is on. */
   readonly killSwitchOn?: () => boolean;
@@ -129,6 +135,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const queueLimit = deps.queueLimit ?? 64;
   const noiseSampleRate = deps.noiseSampleRate ?? 0.1;
   const noiseWarmup = deps.noiseWarmup ?? 20;
+  const noiseMaxPerSecond = deps.noiseMaxPerSecond ?? 5;
   const defaults = deps.defaults ?? DEFAULT_SHADOW_SETTINGS;
   const random = deps.random ?? Math.random;
   const now = deps.now ?? (() => new Date());
@@ -137,6 +144,8 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const earlyRuns = new Map<number, EarlyRun>();
   const declined = new Set<number>();
   const noiseSamplesSeen = new Map<string, number>();
+  /** Per route: the second (since the epoch) of the current noise budget, and how much of it is spent. */
+  const noiseBudgets = new Map<string, { second: number; spent: number }>();
   const badRules = new Set<string>();
   let active = 0;
   let closed = false;
@@ -547,7 +556,17 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       noiseSamplesSeen.set(routeId, seen + 1);
       return true;
     }
-    return random() < noiseSampleRate;
+    if (!(random() < noiseSampleRate)) return false;
+    const second = Math.floor(now().getTime() / 1000);
+    let budget = noiseBudgets.get(routeId);
+    if (budget === undefined) noiseBudgets.set(routeId, (budget = { second, spent: 0 }));
+    if (budget.second !== second) {
+      budget.second = second;
+      budget.spent = 0;
+    }
+    if (budget.spent >= noiseMaxPerSecond) return false;
+    budget.spent += 1;
+    return true;
   };
 
   const learnNoise = async (

@@ -25,6 +25,7 @@ export interface StartShadowDeps {
   readonly concurrency?: number;
   readonly queueLimit?: number;
   readonly noiseSampleRate?: number;
+  readonly noiseMaxPerSecond?: number;
   /** How long an early dry run waits for legacy's exchange (default 60 s); at least LEGACY_TIMEOUT_MS. */
   readonly exchangeWaitMs?: number;
   readonly retentionDays?: number;
@@ -74,6 +75,7 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
     ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
     ...(deps.queueLimit === undefined ? {} : { queueLimit: deps.queueLimit }),
     ...(deps.noiseSampleRate === undefined ? {} : { noiseSampleRate: deps.noiseSampleRate }),
+    ...(deps.noiseMaxPerSecond === undefined ? {} : { noiseMaxPerSecond: deps.noiseMaxPerSecond }),
     ...(deps.exchangeWaitMs === undefined ? {} : { exchangeWaitMs: deps.exchangeWaitMs }),
     ...(deps.killSwitchOn === undefined ? {} : { killSwitchOn: deps.killSwitchOn }),
     ...(deps.acceptedDifferences === undefined ? {} : { acceptedDifferences: deps.acceptedDifferences }),
