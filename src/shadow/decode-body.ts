@@ -26,7 +26,8 @@ export async function decodeBody(
   limitBytes: number,
 ): Promise<DecodedBody> {
   const header = headers['content-encoding'];
-  const encodings = (typeof header === 'string' ? header : (header ?? []).join(','))
+  if (header === undefined) return { ok: true, body };
+  const encodings = (typeof header === 'string' ? header : header.join(','))
     .split(',')
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e !== '' && e !== 'identity');

@@ -670,22 +670,34 @@ class ShadowTimeoutError extends Error {
  * Aborts the call's signal at the timeout and stops waiting for it even if it ignores the signal, so
  * a hung shadow side frees its slot.
  */
-async function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  // One promise and one timer per call (this runs for every shadowed request): no Promise.race and
+  // no extra promise for the timeout, which only added garbage for the young generation to sweep.
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
       const error = new ShadowTimeoutError(`shadow call timed out after ${ms} ms`);
       controller.abort(error);
       reject(error);
     }, ms);
+    const settle = {
+      value: (value: T) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      error: (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    };
+    try {
+      // Promise.resolve: a handler that returns a plain value (not typed so, but JavaScript) works too.
+      Promise.resolve(call(controller.signal)).then(settle.value, settle.error);
+    } catch (error: unknown) {
+      // A handler that throws synchronously fails like one that rejects.
+      settle.error(error);
+    }
   });
-  try {
-    // Promise.resolve().then: a handler that throws synchronously becomes a rejection too.
-    return await Promise.race([Promise.resolve().then(() => call(controller.signal)), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The stored reason of a shadow side that failed, with the error as the logged detail. */
@@ -724,7 +736,8 @@ function capturedRequest(exchange: Pick<ObservedExchange, 'request' | 'requestId
 
 function outgoingHeaders(headers: OutgoingHttpHeaders): CapturedHeaders {
   const out: Record<string, string | readonly string[]> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     out[name.toLowerCase()] = typeof value === 'number' ? String(value) : value;
   }
@@ -733,7 +746,8 @@ function outgoingHeaders(headers: OutgoingHttpHeaders): CapturedHeaders {
 
 function handlerResponse(response: HandlerResponse, limitBytes: number): CapturedResponse {
   const headers: Record<string, string | readonly string[]> = {};
-  for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = value;
+  const given = response.headers ?? {};
+  for (const name in given) headers[name.toLowerCase()] = given[name] as string | readonly string[];
   const body =
     response.body === undefined
       ? Buffer.alloc(0)
