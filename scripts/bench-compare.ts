@@ -8,13 +8,14 @@
  *    server for one matched route in legacy mode and then in shadow mode (sample rate 1, every request
  *    compared), driven by an open-loop generator at BENCH_RATE (target: shadow p99 within 10% of
  *    legacy), with the proxy process's event-loop delay and GC pauses per mode. PROXY_ENGINE as for
- *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo), BENCH_SAMPLE_RATE (1), BENCH_MODES (all four: direct,legacy,shadow,legacy again).
+ *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo), BENCH_SAMPLE_RATE (1), BENCH_MODES (all four: direct,legacy,shadow,legacy again), BENCH_ALLOC=1 (bytes allocated per request).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
  *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -278,6 +279,13 @@ function isLocalPostgres(pid: number): boolean {
   }
 }
 
+/** The bytes a sampling heap profile's tree accounts for. */
+function sampledBytes(node: { selfSize: number; children: readonly unknown[] }): number {
+  let total = node.selfSize;
+  for (const child of node.children) total += sampledBytes(child as typeof node);
+  return total;
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
@@ -393,6 +401,13 @@ async function latencyBench(): Promise<void> {
     // Minor page faults of this process: memory the heap gave back and takes again. On a virtual
     // machine each can cost a trip to the host.
     const pageFaults = perMode(() => 0);
+    // BENCH_ALLOC=1: bytes this process allocates per request, from V8's sampling heap profiler with
+    // collected objects counted (every 4 KiB allocated is one sample). Unlike latency it does not
+    // depend on the machine, and what is allocated is what the young generation has to sweep.
+    const allocBytes = perMode(() => 0);
+    const allocSession = process.env.BENCH_ALLOC === '1' ? new Session() : undefined;
+    allocSession?.connect();
+    await allocSession?.post('HeapProfiler.enable');
     // How long this process's event loop was blocked: a request arriving during a block waits for it.
     const loopDelay = perMode<{ p99: number; max: number }[]>(() => []);
     // Garbage-collection pauses of this process: the shadow side's allocations make scavenges more
@@ -405,6 +420,10 @@ async function latencyBench(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
         if (mode !== 'direct') flags.set(route.flag, mode === 'shadow' ? 'shadow' : 'legacy');
+        // Half a second unmeasured first: after a `direct` segment the proxy's and the generator's idle
+        // keep-alive connections have closed, and without this the arm after it paid for reconnecting
+        // (legacy came out 2x worse than legacy again, which follows shadow instead).
+        await generator.run(mode === 'direct' ? directUrl : url, rate, 0.5);
         await runner.idle();
         const [c0, d0] = [await comparisons(), await drops()];
         const cpuStart = process.cpuUsage();
@@ -416,11 +435,18 @@ async function latencyBench(): Promise<void> {
         gc.observe({ entryTypes: ['gc'] });
         const delay = monitorEventLoopDelay({ resolution: 1 });
         delay.enable();
+        await allocSession?.post('HeapProfiler.startSampling', {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
         results[mode].push(await generator.run(mode === 'direct' ? directUrl : url, rate, seconds));
         delay.disable();
         gc.disconnect();
         loopDelay[mode].push({ p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
         await runner.idle();
+        const sampled = await allocSession?.post('HeapProfiler.stopSampling');
+        if (sampled !== undefined) allocBytes[mode] += sampledBytes(sampled.profile.head);
         const cpu = process.cpuUsage(cpuStart);
         cpuMicros[mode] += cpu.user + cpu.system;
         pageFaults[mode] += process.resourceUsage().minorPageFault - faultsStart;
@@ -442,6 +468,7 @@ async function latencyBench(): Promise<void> {
         errors: results[mode].reduce((sum, r) => sum + r.errors, 0),
         cpuPerRequest: cpuMicros[mode] / Math.max(1, latencies.length),
         faultsPerSecond: pageFaults[mode] / elapsed,
+        allocPerRequest: allocBytes[mode] / Math.max(1, latencies.length),
         loopP99: Math.max(...loopDelay[mode].map((d) => d.p99)),
         loopMax: Math.max(...loopDelay[mode].map((d) => d.max)),
         gcPerSecond: gcPauses[mode].length / elapsed,
@@ -458,6 +485,9 @@ async function latencyBench(): Promise<void> {
       console.log(
         `${mode.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  ` +
           `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
+          (allocSession === undefined
+            ? ''
+            : `${(f.allocPerRequest / 1024).toFixed(1)} KiB allocated/request  `) +
           `event-loop delay p99 ${f.loopP99.toFixed(2)} ms, max ${f.loopMax.toFixed(2)} ms  ` +
           `GC ${f.gcPerSecond.toFixed(1)} pauses/s, ${f.gcMsPerSecond.toFixed(1)} ms/s, max ${f.gcMax.toFixed(1)} ms  errors ${f.errors}`,
       );
