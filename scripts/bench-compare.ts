@@ -41,6 +41,7 @@ import { createFakeFlagResolver } from '../src/testing/fake-flag-resolver.ts';
 import type { CapturedResponse } from '../src/shadow/captured-exchange.ts';
 import { compareExchanges } from '../src/shadow/compare/compare-exchanges.ts';
 import { compileCompareRules } from '../src/shadow/compare/compare-rules.ts';
+import { createComparer } from '../src/shadow/compare/off-thread-comparer.ts';
 
 const latencyMode = process.argv.includes('--latency');
 const engine = loadConfig({ PROXY_ENGINE: process.env.PROXY_ENGINE }).proxyEngine;
@@ -157,6 +158,57 @@ async function compareBench(): Promise<void> {
       )} /CPU-s)  (${compareExchanges(a, b, rules).differences.length} differences)`,
     );
   }
+  await largeBodyBlocking();
+}
+
+/**
+ * How long one comparison near the capture limit holds up the event loop clients share: inline (the
+ * whole comparison) against on the comparison worker (the longest gap a 1 ms timer sees meanwhile).
+ */
+async function largeBodyBlocking(): Promise<void> {
+  const big = (score: number) =>
+    response({
+      traceId: String(score),
+      Items: Array.from({ length: 4000 }, (_, i) => item(i, i === 7 ? score : i * 1.5)),
+    });
+  const [a, b] = [big(4.5), big(4.6)];
+  const label = `${Math.round((a.body.length + b.body.length) / 1024)} KiB of bodies`;
+  const inline: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    compareExchanges(a, b, rules);
+    inline.push(performance.now() - started);
+  }
+  const comparer = createComparer();
+  // The longest gap a 1 ms timer sees while `wait` runs; with nothing to wait for, the machine's own
+  // timer lateness (a few ms on a busy virtual machine), against which the worker's gap is read.
+  const longestGap = async (wait: () => Promise<unknown>): Promise<number> => {
+    let last = performance.now();
+    let longest = 0;
+    const probe = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 1);
+    await wait();
+    clearInterval(probe);
+    return longest;
+  };
+  const gaps: number[] = [];
+  const idleGaps: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    gaps.push(await longestGap(() => comparer.compare(a, b, rules)));
+    const took = performance.now() - started;
+    idleGaps.push(await longestGap(() => new Promise((resolve) => setTimeout(resolve, took))));
+  }
+  await comparer.close();
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  console.log(
+    `${label}: inline the event loop is blocked ${median(inline).toFixed(1)} ms per comparison; ` +
+      `on the comparison worker its longest gap is ${median(gaps).toFixed(1)} ms, ` +
+      `${median(idleGaps).toFixed(1)} ms while idle as long (medians of 5)`,
+  );
 }
 
 /** A shadow store that keeps nothing, for runs without DATABASE_URL. */
@@ -334,8 +386,11 @@ async function latencyBench(): Promise<void> {
   const noise = createNoiseModel();
   const writer = createShadowWriter({ store, metrics, logger, noise });
   const legacyCaller = createLegacyCaller({ legacyUrl });
+  // As start-shadow.ts sets it up (this document is far under the worker's threshold).
+  const comparer = createComparer();
   const runner = createShadowRunner({
     callLegacy: legacyCaller.call,
+    comparer,
     writer,
     noise,
     redactor: createRedactor(),
@@ -521,6 +576,7 @@ async function latencyBench(): Promise<void> {
   } finally {
     await proxy.close();
     await runner.close();
+    await comparer.close();
     await writer.close();
     await legacyCaller.close();
     await db?.destroy();

@@ -19,6 +19,7 @@ import type { RouteRecord, ShadowSettings } from '../routing/route.ts';
 import { createFakeFlagResolver, type FakeFlagResolver } from '../testing/fake-flag-resolver.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
 import { createLegacyCaller, type LegacyCaller } from './legacy-caller.ts';
+import { createComparer, type Comparer } from './compare/off-thread-comparer.ts';
 import { createNoiseModel } from './noise/noise-model.ts';
 import { createRedactor, REDACTED } from './redact.ts';
 import {
@@ -167,6 +168,7 @@ async function rig(
     queueLimit?: number;
     accepted?: AcceptedDifferences;
     noise?: { sampleRate: number; warmup: number; maxPerSecond: number; now: () => Date };
+    comparer?: Comparer | undefined;
   } = {},
 ): Promise<Rig> {
   const flags = createFakeFlagResolver();
@@ -194,6 +196,7 @@ async function rig(
       ? {}
       : { noiseMaxPerSecond: options.noise.maxPerSecond, now: options.noise.now }),
     ...(options.accepted === undefined ? {} : { acceptedDifferences: () => options.accepted }),
+    ...(options.comparer === undefined ? {} : { comparer: options.comparer }),
   });
   // The proxy and the runner share one registry, as in src/main.ts.
   const proxy = await startProxy({
@@ -254,44 +257,60 @@ afterAll(async () => {
 });
 
 describe('shadow runner behind the public server', () => {
-  it('records exactly the altered handler’s diff group, with traceId and timestamps learned as noise', async () => {
-    const r = await rig();
-    try {
-      r.flags.set('strangler.items', 'shadow');
-      for (let id = 1; id <= 20; id++) {
-        const response = await request(r.proxy.url, {
-          path: `/api/items/${id}`,
-          headers: { authorization: 'Bearer secret', 'accept-encoding': id % 3 === 0 ? 'gzip' : 'identity' },
-        });
-        expect(response.status).toBe(200);
-        const body =
-          response.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(response.body) : response.body;
-        // The client gets legacy's answer, never the new handler's.
-        expect((JSON.parse(body.toString()) as { Score: number }).Score).toBe(legacyScore(id));
-      }
-      await settle(r);
-      expect(await counts('items')).toEqual({ match: 0, mismatch: 10, noise: 10, error: 0, skipped: 0 });
-      expect(
-        await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
-          route: 'items',
-          outcome: 'mismatch',
-        }),
-      ).toBe(10);
+  it.each([
+    ['inline', undefined],
+    ['on the comparison worker thread', 1],
+  ])(
+    'records exactly the altered handler’s diff group, with traceId and timestamps learned as noise (compared %s)',
+    async (_, offThreadBytes) => {
+      // Both variants count from zero (this suite's own database; later tests use other routes).
+      await sql`TRUNCATE strangler.shadow_sample, strangler.shadow_group, strangler.shadow_minute_reason,
+        strangler.shadow_minute`.execute(db);
+      const comparer = offThreadBytes === undefined ? undefined : createComparer({ offThreadBytes });
+      const r = await rig({ comparer });
+      try {
+        r.flags.set('strangler.items', 'shadow');
+        for (let id = 1; id <= 20; id++) {
+          const response = await request(r.proxy.url, {
+            path: `/api/items/${id}`,
+            headers: {
+              authorization: 'Bearer secret',
+              'accept-encoding': id % 3 === 0 ? 'gzip' : 'identity',
+            },
+          });
+          expect(response.status).toBe(200);
+          const body =
+            response.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(response.body) : response.body;
+          // The client gets legacy's answer, never the new handler's.
+          expect((JSON.parse(body.toString()) as { Score: number }).Score).toBe(legacyScore(id));
+        }
+        await settle(r);
+        expect(await counts('items')).toEqual({ match: 0, mismatch: 10, noise: 10, error: 0, skipped: 0 });
+        expect(
+          await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
+            route: 'items',
+            outcome: 'mismatch',
+          }),
+        ).toBe(10);
 
-      const groups = await sql<{ paths: unknown; count: string }>`
+        const groups = await sql<{ paths: unknown; count: string }>`
         SELECT paths, count FROM strangler.shadow_group WHERE route_id = 'items'`.execute(db);
-      expect(groups.rows).toEqual([{ paths: [{ path: '$.Score', kind: 'changed' }], count: '10' }]);
+        expect(groups.rows).toEqual([{ paths: [{ path: '$.Score', kind: 'changed' }], count: '10' }]);
 
-      const [sample] = await createPostgresShadowStore(db).exportSamples('items', { limit: 1 });
-      expect(sample?.diffs).toEqual([{ path: '$.Score', kind: 'changed', legacy: 2.34, new: 2.35 }]);
-      expect(sample?.noise.map((d) => d.path).sort()).toEqual(['$.ServerTime', '$.traceId']);
-      expect(sample?.request.headers.authorization).toBe(REDACTED);
-      // A gzip response was compared decoded: nothing about encoding shows up as a difference.
-      expect(sample?.legacy.bodyKind).toBe('json');
-    } finally {
-      await r.close();
-    }
-  });
+        const [sample] = await createPostgresShadowStore(db).exportSamples('items', { limit: 1 });
+        expect(sample?.diffs).toEqual([{ path: '$.Score', kind: 'changed', legacy: 2.34, new: 2.35 }]);
+        expect(sample?.noise.map((d) => d.path).sort()).toEqual(['$.ServerTime', '$.traceId']);
+        expect(sample?.request.headers.authorization).toBe(REDACTED);
+        // A gzip response was compared decoded: nothing about encoding shows up as a difference.
+        expect(sample?.legacy.bodyKind).toBe('json');
+        // Every comparison, the noise-learning ones included, went to the worker when asked to.
+        if (comparer !== undefined) expect(comparer.offThreadCount).toBe(20 + 3);
+      } finally {
+        await r.close();
+        await comparer?.close();
+      }
+    },
+  );
 
   it('leaves the client’s response untouched and on time when the shadow side hangs or throws', async () => {
     const r = await rig();

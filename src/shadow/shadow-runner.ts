@@ -12,10 +12,11 @@ import type {
 import { SAFE_METHODS, type RouteMatch, type RouteRecord } from '../routing/route.ts';
 import type { ModeDecision } from '../../flags/flag-resolver.ts';
 import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
-import { compareExchanges, type Difference } from './compare/compare-exchanges.ts';
+import type { Difference } from './compare/compare-exchanges.ts';
 import { compiledRulesFor, compileCompareRules, type CompiledCompareRules } from './compare/compare-rules.ts';
 import { fingerprintOf } from './compare/fingerprint.ts';
 import { collapseFormattedPath } from './compare/json-path.ts';
+import { inlineComparer, type Comparer } from './compare/off-thread-comparer.ts';
 import { decodeBody } from './decode-body.ts';
 import type { LegacyCall } from './legacy-caller.ts';
 import type { NoiseModel } from './noise/noise-model.ts';
@@ -79,6 +80,11 @@ export interface ShadowRunnerDeps {
   readonly exchangeWaitMs?: number;
   readonly random?: () => number;
   readonly now?: () => Date;
+  /**
+   * Where comparisons run (off-thread-comparer.ts): large bodies on a worker thread so they never
+   * hold up the event loop clients share. Default: all inline. The caller owns and closes it.
+   */
+  readonly comparer?: Comparer;
 }
 
 export interface ShadowRunner extends ExchangeObserver {
@@ -138,6 +144,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const noiseMaxPerSecond = deps.noiseMaxPerSecond ?? 5;
   const defaults = deps.defaults ?? DEFAULT_SHADOW_SETTINGS;
   const random = deps.random ?? Math.random;
+  const comparer = deps.comparer ?? inlineComparer;
   const now = deps.now ?? (() => new Date());
   const exchangeWaitMs = deps.exchangeWaitMs ?? 60_000;
   const queue: Job[] = [];
@@ -504,7 +511,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     if (safe && wantsNoiseSample(route.id)) await learnNoise(route, request, legacy, rules, settings);
 
     try {
-      const result = compareExchanges(legacy, candidate, rules);
+      const result = await comparer.compare(legacy, candidate, rules);
       noise.observeRaw(route.id, result.differences);
       if (result.equal) {
         record(route, 'match', latency);
@@ -579,7 +586,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     try {
       const again = await callLegacyBounded(request, settings);
       if (again.truncated === true) return;
-      noise.observeNoise(route.id, compareExchanges(legacy, again, rules).differences);
+      noise.observeNoise(route.id, (await comparer.compare(legacy, again, rules)).differences);
     } catch (error: unknown) {
       // A failed second call teaches nothing about noise; the comparison itself goes on.
       logger.debug('shadow noise sample failed', { route: route.id, error: errorDetails(error) });

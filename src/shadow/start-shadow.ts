@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { createLegacyCaller } from './legacy-caller.ts';
 import { createNoiseModel } from './noise/noise-model.ts';
 import { createRedactor, type RedactionOptions } from './redact.ts';
+import { createComparer } from './compare/off-thread-comparer.ts';
 import { createShadowRunner, type AcceptedDifferences, type ShadowRunner } from './shadow-runner.ts';
 import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
 import { startShadowRetention } from './store/shadow-retention.ts';
@@ -65,8 +66,11 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
     hostHeader: deps.hostHeader,
     connections: deps.concurrency ?? 8,
   });
+  // Responses over 64 KiB together are compared on a worker thread, off the event loop clients share.
+  const comparer = createComparer();
   const runner = createShadowRunner({
     callLegacy: legacy.call,
+    comparer,
     writer,
     noise,
     redactor: createRedactor(deps.redaction),
@@ -92,6 +96,7 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
       // Idempotent: shutdown paths (signal handler, tests) may both call it.
       closing ??= (async () => {
         await runner.close();
+        await comparer.close();
         await writer.close();
         await retention.stop();
         await legacy.close();
