@@ -159,6 +159,8 @@ interface Rig {
   writer: ShadowWriter;
   flags: FakeFlagResolver;
   metrics: Metrics;
+  /** Responses the runner redacted for samples so far. */
+  redactedResponses(): number;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,7 @@ async function rig(
     accepted?: AcceptedDifferences;
     noise?: { sampleRate: number; warmup: number; maxPerSecond: number; now: () => Date };
     comparer?: Comparer | undefined;
+    samplesPerGroup?: number;
   } = {},
 ): Promise<Rig> {
   const flags = createFakeFlagResolver();
@@ -180,12 +183,21 @@ async function rig(
     logger,
     noise,
     flushIntervalMs: 60_000,
+    ...(options.samplesPerGroup === undefined ? {} : { samplesPerGroup: options.samplesPerGroup }),
   });
+  const redactor = createRedactor();
+  let redactedResponses = 0;
   const runner = createShadowRunner({
     callLegacy: legacyCaller.call,
     writer,
     noise,
-    redactor: createRedactor(),
+    redactor: {
+      ...redactor,
+      response: (...args) => {
+        redactedResponses += 1;
+        return redactor.response(...args);
+      },
+    },
     metrics,
     logger,
     concurrency: options.concurrency ?? 4,
@@ -211,6 +223,7 @@ async function rig(
     writer,
     flags,
     metrics,
+    redactedResponses: () => redactedResponses,
     async close() {
       await proxy.close();
       await runner.close();
@@ -311,6 +324,19 @@ describe('shadow runner behind the public server', () => {
       }
     },
   );
+
+  it('redacts only the samples the writer will keep', async () => {
+    const r = await rig({ samplesPerGroup: 1 });
+    try {
+      r.flags.set('strangler.items', 'shadow');
+      for (let i = 0; i < 6; i++) await request(r.proxy.url, { path: '/api/items/2' });
+      await settle(r);
+      // Six mismatches of one group; one sample of two responses (legacy and new) is all a flush keeps.
+      expect(r.redactedResponses()).toBe(2);
+    } finally {
+      await r.close();
+    }
+  });
 
   it('leaves the client’s response untouched and on time when the shadow side hangs or throws', async () => {
     const r = await rig();

@@ -46,7 +46,8 @@ export const DEFAULT_SHADOW_SETTINGS: ShadowDefaults = {
 export interface ShadowRunnerDeps {
   /** Calls legacy for the shadow side (legacy-caller.ts). */
   readonly callLegacy: LegacyCall;
-  readonly writer: Pick<ShadowWriter, 'record'>;
+  /** `wantsSample`, when given, is asked before a sample is redacted (see ShadowWriter). */
+  readonly writer: Pick<ShadowWriter, 'record'> & Partial<Pick<ShadowWriter, 'wantsSample'>>;
   readonly noise: NoiseModel;
   readonly redactor: Redactor;
   readonly metrics: Pick<
@@ -528,18 +529,24 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
         return;
       }
       const personalData = rules.redactPaths;
+      // Redacting means parsing and re-serialising both bodies: only for a sample that will be kept.
+      const keepSample = deps.writer.wantsSample?.(route.id, fingerprint) ?? true;
       record(route, 'mismatch', latency, {
         group: {
           fingerprint,
           paths: groupPaths(real),
-          sample: {
-            capturedAt: now(),
-            request: redactor.request(request, personalData),
-            legacy: redactor.response(legacy, personalData),
-            candidate: redactor.response(candidate, personalData),
-            diffs: redactor.differences(real, personalData),
-            noise: redactor.differences(noisy, personalData),
-          },
+          ...(keepSample
+            ? {
+                sample: {
+                  capturedAt: now(),
+                  request: redactor.request(request, personalData),
+                  legacy: redactor.response(legacy, personalData),
+                  candidate: redactor.response(candidate, personalData),
+                  diffs: redactor.differences(real, personalData),
+                  noise: redactor.differences(noisy, personalData),
+                },
+              }
+            : {}),
         },
       });
     } catch (error: unknown) {

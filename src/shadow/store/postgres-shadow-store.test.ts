@@ -118,12 +118,17 @@ describe('postgres shadow store', () => {
   it('groups by fingerprint and keeps no more samples per group than the cap, across batches', async () => {
     const store = createPostgresShadowStore(db, { samplesPerGroup: 5 });
     const later = new Date(minute.getTime() + 60_000);
-    await store.writeBatch({
-      minutes: [],
-      groups: [group('groups', 'fp-a', 3), group('groups', 'fp-b', 1)],
-      noise: [],
-    });
-    await store.writeBatch({ minutes: [], groups: [group('groups', 'fp-a', 4, later)], noise: [] });
+    expect(
+      await store.writeBatch({
+        minutes: [],
+        groups: [group('groups', 'fp-a', 3), group('groups', 'fp-b', 1)],
+        noise: [],
+      }),
+    ).toEqual({ fullGroups: [] });
+    // fp-a reaches the cap with this batch: the writer is told to stop collecting its samples.
+    expect(
+      await store.writeBatch({ minutes: [], groups: [group('groups', 'fp-a', 4, later)], noise: [] }),
+    ).toEqual({ fullGroups: [{ routeId: 'groups', fingerprint: 'fp-a' }] });
     const groups = await sql<{ fingerprint: string; count: string; sample_count: number; last_seen: Date }>`
       SELECT fingerprint, count, sample_count, last_seen FROM strangler.shadow_group
       WHERE route_id = 'groups' ORDER BY fingerprint`.execute(db);

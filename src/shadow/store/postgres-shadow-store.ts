@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { RouteNoise } from '../noise/noise-model.ts';
 import type { StoredRequest, StoredResponse } from '../redact.ts';
-import type { ExportedSample, ShadowBatch, ShadowStore } from './shadow-store.ts';
+import type { ExportedSample, ShadowBatch, ShadowBatchOutcome, ShadowStore } from './shadow-store.ts';
 import type { ShadowDatabase } from './shadow-tables.ts';
 
 export interface PostgresShadowStoreOptions {
@@ -41,8 +41,11 @@ export function createPostgresShadowStore(
   const cap = options.samplesPerGroup ?? 20;
 
   return {
-    async writeBatch(batch: ShadowBatch) {
-      if (batch.minutes.length === 0 && batch.groups.length === 0 && batch.noise.length === 0) return;
+    async writeBatch(batch: ShadowBatch): Promise<ShadowBatchOutcome> {
+      const fullGroups: { routeId: string; fingerprint: string }[] = [];
+      if (batch.minutes.length === 0 && batch.groups.length === 0 && batch.noise.length === 0) {
+        return { fullGroups };
+      }
       await db.transaction().execute(async (trx) => {
         const minutes = [...batch.minutes].sort(
           (a, b) => compare(a.routeId, b.routeId) || a.minute.getTime() - b.minute.getTime(),
@@ -135,6 +138,8 @@ export function createPostgresShadowStore(
             if (row === undefined) continue;
             const room = Math.max(0, cap - row.sample_count);
             const samples = group.samples.slice(0, room);
+            if (samples.length >= room)
+              fullGroups.push({ routeId: group.routeId, fingerprint: group.fingerprint });
             if (samples.length === 0) continue;
             await trx
               .insertInto('strangler.shadow_sample')
@@ -196,6 +201,7 @@ export function createPostgresShadowStore(
           }
         }
       });
+      return { fullGroups };
     },
 
     async loadNoise() {

@@ -100,10 +100,18 @@ export interface ExportedSample extends ShadowSample {
   readonly groupStatus: string;
 }
 
+export interface ShadowBatchOutcome {
+  /** Groups whose stored samples reached the per-group cap. */
+  readonly fullGroups: readonly { readonly routeId: string; readonly fingerprint: string }[];
+}
+
 /** Where shadow results go (postgres-shadow-store.ts). Every method may reject when the store is down. */
 export interface ShadowStore {
-  /** Applies a batch atomically; counters add up across replicas. */
-  writeBatch(batch: ShadowBatch): Promise<void>;
+  /**
+   * Applies a batch atomically; counters add up across replicas. May say which of the batch's groups
+   * hold all the samples they will keep, so the writer stops collecting (and redacting) more for them.
+   */
+  writeBatch(batch: ShadowBatch): Promise<ShadowBatchOutcome | void>;
   /** Learned noise, to seed the noise model at startup. */
   loadNoise(): Promise<RouteNoise[]>;
   /** Deletes data older than `olderThan` in batches of `batchSize` rows; QA decisions are kept. */

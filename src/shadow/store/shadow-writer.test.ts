@@ -108,6 +108,45 @@ describe('shadow writer', () => {
     expect(await dropped(metrics)).toEqual({});
   });
 
+  it('wants no sample a flush or the store would throw away, and asks the store again later', async () => {
+    let clock = 0;
+    const writer = createShadowWriter({
+      store: createPostgresShadowStore(db, { samplesPerGroup: 3 }),
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger,
+      flushIntervalMs: 60_000,
+      samplesPerGroup: 2,
+      fullGroupMemoryMs: 1000,
+      nowMs: () => clock,
+    });
+    const fill = () => {
+      let kept = 0;
+      for (let i = 0; i < 5; i++) {
+        if (!writer.wantsSample('wants', 'fp')) continue;
+        writer.record(mismatch('wants', i));
+        kept += 1;
+      }
+      return kept;
+    };
+    // The flush's share per group is 2.
+    expect(fill()).toBe(2);
+    expect(writer.wantsSample('wants', 'other-group')).toBe(true);
+    await writer.flush();
+    // The store keeps 3 in all: one more fits, and that write tells the writer the group is full.
+    expect(fill()).toBe(2);
+    await writer.flush();
+    expect(writer.wantsSample('wants', 'fp')).toBe(false);
+    clock += 999;
+    expect(writer.wantsSample('wants', 'fp')).toBe(false);
+    // Later it asks again (retention or QA may have made room); the store still keeps 3.
+    clock += 1;
+    expect(writer.wantsSample('wants', 'fp')).toBe(true);
+    await writer.close();
+    const stored = await sql<{ sample_count: number }>`
+      SELECT sample_count FROM strangler.shadow_group WHERE route_id = 'wants'`.execute(db);
+    expect(stored.rows).toEqual([{ sample_count: 3 }]);
+  });
+
   it('stores why comparisons were skipped or failed, by reason, with the minute they fall in', async () => {
     const writer = createShadowWriter({
       store: createPostgresShadowStore(db),

@@ -44,11 +44,25 @@ export interface ShadowWriterOptions {
   readonly maxBytes?: number;
   /** Samples kept per group per flush; the store applies the same cap over all time (default 20). */
   readonly samplesPerGroup?: number;
+  /**
+   * How long a group the store reported full gets no more samples (default 10 minutes); then it is
+   * asked again, since retention or QA may have made room.
+   */
+  readonly fullGroupMemoryMs?: number;
+  /** Clock for `fullGroupMemoryMs` (tests). */
+  readonly nowMs?: () => number;
 }
 
 export interface ShadowWriter {
   /** Never throws, never waits. False when the result was dropped (buffer full). */
   record(result: ShadowResult): boolean;
+  /**
+   * Whether a sample of this group would be kept: not when this flush already holds the group's share,
+   * the sample buffer is full, or the store said the group holds all it keeps (remembered for
+   * `fullGroupMemoryMs`). Ask before building one: redacting two large bodies is not free, and at a
+   * steady mismatch rate nearly every sample would be thrown away.
+   */
+  wantsSample(routeId: string, fingerprint: string): boolean;
   /** Writes what is buffered now; resolves after the write (or its failure, which is counted). */
   flush(): Promise<void>;
   /** Stops the timer and writes what is left. */
@@ -96,6 +110,10 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
   const maxRecords = options.maxRecords ?? 10_000;
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   const samplesPerGroup = options.samplesPerGroup ?? 20;
+  const fullGroupMemoryMs = options.fullGroupMemoryMs ?? 10 * 60_000;
+  const nowMs = options.nowMs ?? Date.now;
+  /** `routeId\nfingerprint` of groups the store reported full, with when that was. */
+  const fullGroups = new Map<string, number>();
   let buffer = emptyBuffer();
   let inFlight: Promise<void> | undefined;
   let closed = false;
@@ -109,7 +127,7 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
     if (batch.records === 0 && noise.length === 0) return;
     inFlight = (async () => {
       try {
-        await store.writeBatch({
+        const outcome = await store.writeBatch({
           minutes: [...batch.minutes.values()].map(({ reasons, ...minute }): MinuteCounts => ({
             ...minute,
             reasons: [...reasons].map(([reason, count]): ReasonCount => ({
@@ -121,6 +139,9 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
           groups: [...batch.groups.values()] satisfies GroupUpdate[],
           noise,
         });
+        const at = nowMs();
+        for (const full of outcome?.fullGroups ?? [])
+          fullGroups.set(`${full.routeId}\n${full.fingerprint}`, at);
       } catch (error: unknown) {
         metrics.shadowDropped.inc({ reason: 'store_unavailable' }, batch.records);
         const now = Date.now();
@@ -143,6 +164,16 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
   timer.unref();
 
   return {
+    wantsSample(routeId, fingerprint) {
+      if (closed || buffer.bytes >= maxBytes) return false;
+      const key = `${routeId}\n${fingerprint}`;
+      const fullSince = fullGroups.get(key);
+      if (fullSince !== undefined) {
+        if (nowMs() - fullSince < fullGroupMemoryMs) return false;
+        fullGroups.delete(key);
+      }
+      return (buffer.groups.get(key)?.samples.length ?? 0) < samplesPerGroup;
+    },
     record(result) {
       if (closed || buffer.records >= maxRecords) {
         metrics.shadowDropped.inc({ reason: closed ? 'writer_closed' : 'store_backlog' });
