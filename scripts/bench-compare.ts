@@ -203,7 +203,11 @@ async function largeBodyBlocking(): Promise<void> {
     idleGaps.push(await longestGap(() => new Promise((resolve) => setTimeout(resolve, took))));
   }
   await comparer.close();
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const median = (xs: number[]) =>
+    quantile(
+      [...xs].sort((x, y) => x - y),
+      0.5,
+    );
   console.log(
     `${label}: inline the event loop is blocked ${median(inline).toFixed(1)} ms per comparison; ` +
       `on the comparison worker its longest gap is ${median(gaps).toFixed(1)} ms, ` +

@@ -142,6 +142,10 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
         const at = nowMs();
         for (const full of outcome?.fullGroups ?? [])
           fullGroups.set(`${full.routeId}\n${full.fingerprint}`, at);
+        // Bounded: groups nobody asks about again are forgotten once their time is up.
+        if (fullGroups.size > 10_000) {
+          for (const [key, since] of fullGroups) if (at - since >= fullGroupMemoryMs) fullGroups.delete(key);
+        }
       } catch (error: unknown) {
         metrics.shadowDropped.inc({ reason: 'store_unavailable' }, batch.records);
         const now = Date.now();
