@@ -5,7 +5,7 @@ import type { CompiledCompareRules } from './compare-rules.ts';
 
 /**
  * Where the shadow runner's comparisons run. Comparing is synchronous CPU work on both bodies (parse,
- * walk): about 10 µs for 1 KB but tens of milliseconds for a response near the 1 MiB capture limit, and
+ * walk): tens of microseconds for 1 KB but tens of milliseconds for a response near the 1 MiB capture limit, and
  * on the proxy's event loop every client request arriving meanwhile would wait that long. So bodies
  * over `offThreadBytes` (together) are compared on one worker thread with its own heap; small ones,
  * nearly all of them, stay inline, where posting them to a thread would cost more than comparing.
@@ -27,7 +27,7 @@ export interface ComparerOptions {
   readonly offThreadBytes?: number;
 }
 
-/** A response as it crosses to the worker: structured-cloned, the body as bytes. */
+/** A response as the worker receives it: structured-cloned, the Buffer body now plain bytes. */
 interface WireResponse {
   readonly status: number;
   readonly headers: CapturedHeaders;
@@ -83,12 +83,6 @@ export function createComparer(options: ComparerOptions = {}): Comparer {
     return started;
   };
 
-  const wire = (response: CapturedResponse): WireResponse => ({
-    status: response.status,
-    headers: response.headers,
-    body: response.body,
-  });
-
   return {
     compare(legacy, candidate, rules) {
       if (closed || legacy.body.length + candidate.body.length < offThreadBytes) {
@@ -100,7 +94,8 @@ export function createComparer(options: ComparerOptions = {}): Comparer {
       }
       const id = nextId++;
       offThreadCount += 1;
-      const job: CompareJob = { id, legacy: wire(legacy), candidate: wire(candidate), rules };
+      // Posted as they are: the structured clone copies each body, which arrives as a Uint8Array.
+      const job: CompareJob = { id, legacy, candidate, rules };
       return new Promise<ComparisonResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         const target = workerFor();
