@@ -5,13 +5,18 @@
  *    one core (target ≥ 20k/s): identical bodies (the byte-equal fast path), bodies equal after the
  *    route's rules, one real difference, and .NET-style decimal literals.
  * 2. `node scripts/bench-compare.ts --latency [seconds=5]`: client-visible p50/p99 through the public
- *    server for one matched route in legacy mode and then in shadow mode (sample rate 1, every request
+ *    server for one matched route in legacy mode and in shadow mode (sample rate 1, every request
  *    compared), driven by an open-loop generator at BENCH_RATE (target: shadow p99 within 10% of
- *    legacy), with the proxy process's event-loop delay and GC pauses per mode. PROXY_ENGINE as for
- *    `npm start` (undici unless set), BENCH_PIN=1 (see pinTo), BENCH_SAMPLE_RATE (1), BENCH_MODES (all four: direct,legacy,shadow,legacy again), BENCH_ALLOC=1 (bytes allocated per request).
+ *    legacy), with the proxy process's event-loop delay and GC pauses per mode. Shadow mode runs two
+ *    ways in the same run: `shadow thread` (the shadow side on its own thread, as `npm start` runs it)
+ *    and `shadow inline` (on the proxy's event loop, SHADOW_THREAD=false). PROXY_ENGINE as for
+ *    `npm start` (undici unless set), SHADOW_THREAD_PRIORITY likewise, BENCH_PIN=1 (see pinTo),
+ *    BENCH_SAMPLE_RATE (1), BENCH_MODES (all five: direct,legacy,shadow thread,shadow inline,legacy
+ *    again), BENCH_ALLOC=1 (bytes allocated per request).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
- *    discarded, and the script says so. Environment: BENCH_RATE (500 req/s), BENCH_ROUNDS (3).
+ *    discarded, only the inline arm runs, and the script says so. Environment: BENCH_RATE (500 req/s),
+ *    BENCH_ROUNDS (3).
  */
 import { execFileSync, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,17 +27,20 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { jsonResponse } from '../src/handlers/new-handler.ts';
 import { loadConfig } from '../src/config.ts';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { createPublicServer } from '../src/proxy/public-server.ts';
-import type { RouteRecord } from '../src/routing/route.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
 import { createLegacyCaller } from '../src/shadow/legacy-caller.ts';
 import { createNoiseModel } from '../src/shadow/noise/noise-model.ts';
 import { createRedactor } from '../src/shadow/redact.ts';
 import { createShadowRunner } from '../src/shadow/shadow-runner.ts';
+import type { Shadow } from '../src/shadow/start-shadow.ts';
+import type { ShadowRunner } from '../src/shadow/shadow-runner.ts';
+import type { ExchangeObserver } from '../src/proxy/exchange-observer.ts';
+import { startShadowThread } from '../src/shadow/thread/shadow-thread.ts';
+import { createBenchRoute } from './bench/bench-shadow-route.ts';
 import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from '../src/shadow/store/shadow-migrations.ts';
 import type { ShadowStore } from '../src/shadow/store/shadow-store.ts';
@@ -346,6 +354,38 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
+/** The shadow side on the proxy's event loop, as start-shadow.ts builds it. */
+function inProcessShadow(
+  legacyUrl: URL,
+  store: ShadowStore,
+  metrics: ReturnType<typeof createMetrics>,
+): Shadow {
+  const logger = createSilentLogger();
+  const noise = createNoiseModel();
+  const writer = createShadowWriter({ store, metrics, logger, noise });
+  const legacyCaller = createLegacyCaller({ legacyUrl });
+  // As start-shadow.ts sets it up (this document is far under the worker's threshold).
+  const comparer = createComparer();
+  const runner = createShadowRunner({
+    callLegacy: legacyCaller.call,
+    comparer,
+    writer,
+    noise,
+    redactor: createRedactor(),
+    metrics,
+    logger,
+  });
+  return {
+    observer: runner,
+    async close() {
+      await runner.close();
+      await comparer.close();
+      await writer.close();
+      await legacyCaller.close();
+    },
+  };
+}
+
 async function latencyBench(): Promise<void> {
   const rate = Number(process.env.BENCH_RATE ?? 500);
   // The route's shadow sample rate: 1 compares every request (the routes' default), the worst case.
@@ -386,31 +426,49 @@ async function latencyBench(): Promise<void> {
   });
   const db = pool === undefined ? undefined : new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   if (db !== undefined) await migrateShadowStoreToLatest(db);
-  const store = db === undefined ? discardingStore : createPostgresShadowStore(db);
-  const noise = createNoiseModel();
-  const writer = createShadowWriter({ store, metrics, logger, noise });
-  const legacyCaller = createLegacyCaller({ legacyUrl });
-  // As start-shadow.ts sets it up (this document is far under the worker's threshold).
-  const comparer = createComparer();
-  const runner = createShadowRunner({
-    callLegacy: legacyCaller.call,
-    comparer,
-    writer,
-    noise,
-    redactor: createRedactor(),
+  const route = await createBenchRoute({ legacyUrl: legacyUrl.href, sampleRate });
+  // Both ways of running the shadow side, alternating in the same run: on a thread of its own (as
+  // `npm start` runs it) and on the proxy's event loop (SHADOW_THREAD=false). The thread needs the
+  // store's database: without DATABASE_URL only the event-loop arm runs.
+  const threadPriority = loadConfig({
+    SHADOW_THREAD_PRIORITY: process.env.SHADOW_THREAD_PRIORITY,
+  }).shadowThreadPriority;
+  const threaded =
+    db === undefined
+      ? undefined
+      : await startShadowThread({
+          options: {
+            routes: {
+              module: new URL('./bench/bench-shadow-route.ts', import.meta.url).href,
+              options: { legacyUrl: legacyUrl.href, sampleRate },
+            },
+            databaseUrl: databaseUrl as string,
+            legacyUrl,
+            hostHeader: 'rewrite',
+            acceptedRules: false,
+            priority: threadPriority,
+          },
+          metrics,
+          logger,
+        });
+  const inline = inProcessShadow(
+    legacyUrl,
+    db === undefined ? discardingStore : createPostgresShadowStore(db),
     metrics,
-    logger,
-  });
-  // The new side answers with legacy's document re-serialised: a realistic in-process handler.
-  const document = JSON.parse((await (await fetch(legacyUrl)).text()) as string) as unknown;
-  const route: RouteRecord = {
-    id: 'bench-items',
-    methods: ['GET'],
-    path: '/api/items',
-    flag: 'strangler.bench-items',
-    handler: async () => jsonResponse(200, document),
-    stickiness: { kind: 'client-address' },
-    shadow: { sampleRate, captureLimitBytes: 256 * 1024, timeoutMs: 5000 },
+  );
+  let current: ShadowRunner = inline.observer;
+  const switching: ExchangeObserver = {
+    captureLimit: (match, decision) => current.captureLimit(match, decision),
+    onRequest: (request) => current.onRequest(request),
+    onExchange: (exchange) => current.onExchange(exchange),
+  };
+  // The shadow thread's own connections to a local PostgreSQL go with legacy, like the pool's above.
+  const pinShadowBackends = async (): Promise<void> => {
+    if (!pin || !localDatabase || pool === undefined || threaded === undefined) return;
+    const { rows } = await pool.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'strangler-shadow%'",
+    );
+    for (const { pid } of rows) if (isLocalPostgres(pid)) pinTo(pid, otherCpus);
   };
   const flags = createFakeFlagResolver({}, { recordContexts: false });
   const proxy = createPublicServer({
@@ -421,7 +479,7 @@ async function latencyBench(): Promise<void> {
     flags,
     metrics,
     logger,
-    observer: runner,
+    observer: switching,
   });
   await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}/api/items`;
@@ -433,6 +491,7 @@ async function latencyBench(): Promise<void> {
 
   console.log(
     `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), shadow sample rate ${sampleRate}, engine ${engine}, ` +
+      `shadow thread priority ${threadPriority}, ` +
       `${pin ? `proxy pinned to CPU ${proxyCpu}, generator and legacy to ${otherCpus}` : 'no CPU pinning'}, store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
       `load average ${loadavg()
         .map((l) => l.toFixed(1))
@@ -445,11 +504,17 @@ async function latencyBench(): Promise<void> {
     // between: the floor this machine's generator and legacy reach. `legacy again` is legacy mode a
     // second time: how far apart two identical configurations come out (an A/A test) is how finely
     // this run can tell shadow mode from legacy mode.
-    const allModes = ['direct', 'legacy', 'shadow', 'legacy again'] as const;
+    const allModes = ['direct', 'legacy', 'shadow thread', 'shadow inline', 'legacy again'] as const;
     type Mode = (typeof allModes)[number];
     // BENCH_MODES=shadow (comma-separated) runs only those, for a profile of one mode.
     const only = process.env.BENCH_MODES?.split(',');
-    const modes = allModes.filter((mode) => only === undefined || only.includes(mode));
+    const modes = allModes.filter(
+      (mode) =>
+        (only === undefined || only.includes(mode)) && (mode !== 'shadow thread' || threaded !== undefined),
+    );
+    const shadowOf = (mode: Mode): ShadowRunner =>
+      mode === 'shadow thread' && threaded !== undefined ? threaded.observer : inline.observer;
+    const isShadow = (mode: Mode): boolean => mode === 'shadow thread' || mode === 'shadow inline';
     const perMode = <T>(make: () => T): Record<Mode, T> =>
       Object.fromEntries(allModes.map((mode) => [mode, make()])) as Record<Mode, T>;
     const results = perMode<LoadResult[]>(() => []);
@@ -457,6 +522,8 @@ async function latencyBench(): Promise<void> {
     // CPU time of this process (proxy, shadow runner, writer) per request: unlike latency on a shared
     // machine, it does not depend on what else is running.
     const cpuMicros = perMode(() => 0);
+    // The same for the proxy's thread alone (without the shadow thread's share).
+    const mainCpuMicros = perMode(() => 0);
     // Minor page faults of this process: memory the heap gave back and takes again. On a virtual
     // machine each can cost a trip to the host.
     const pageFaults = perMode(() => 0);
@@ -472,20 +539,25 @@ async function latencyBench(): Promise<void> {
     // Garbage-collection pauses of this process: the shadow side's allocations make scavenges more
     // frequent, and every request that arrives during one waits for it.
     const gcPauses = perMode<number[]>(() => []);
-    for (const mode of ['legacy', 'shadow'] as const) {
-      flags.set(route.flag, mode);
+    for (const mode of modes) {
+      if (mode === 'direct') continue;
+      current = shadowOf(mode);
+      flags.set(route.flag, isShadow(mode) ? 'shadow' : 'legacy');
       await generator.run(url, rate, 1);
     }
+    await pinShadowBackends();
     for (let round = 0; round < rounds; round++) {
       for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
-        if (mode !== 'direct') flags.set(route.flag, mode === 'shadow' ? 'shadow' : 'legacy');
+        current = shadowOf(mode);
+        if (mode !== 'direct') flags.set(route.flag, isShadow(mode) ? 'shadow' : 'legacy');
         // Half a second unmeasured first: after a `direct` segment the proxy's and the generator's idle
         // keep-alive connections have closed, and without this the arm after it paid for reconnecting
         // (legacy came out 2x worse than legacy again, which follows shadow instead).
         await generator.run(mode === 'direct' ? directUrl : url, rate, 0.5);
-        await runner.idle();
+        await current.idle();
         const [c0, d0] = [await comparisons(), await drops()];
         const cpuStart = process.cpuUsage();
+        const mainCpuStart = process.threadCpuUsage();
         const faultsStart = process.resourceUsage().minorPageFault;
         const pauses = gcPauses[mode];
         const gc = new PerformanceObserver((list) => {
@@ -503,13 +575,15 @@ async function latencyBench(): Promise<void> {
         delay.disable();
         gc.disconnect();
         loopDelay[mode].push({ p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
-        await runner.idle();
+        await current.idle();
         const sampled = await allocSession?.post('HeapProfiler.stopSampling');
         if (sampled !== undefined) allocBytes[mode] += sampledBytes(sampled.profile.head);
         const cpu = process.cpuUsage(cpuStart);
         cpuMicros[mode] += cpu.user + cpu.system;
+        const mainCpu = process.threadCpuUsage(mainCpuStart);
+        mainCpuMicros[mode] += mainCpu.user + mainCpu.system;
         pageFaults[mode] += process.resourceUsage().minorPageFault - faultsStart;
-        if (mode === 'shadow') {
+        if (isShadow(mode)) {
           counted.comparisons += (await comparisons()) - c0;
           counted.dropped += (await drops()) - d0;
         }
@@ -526,6 +600,7 @@ async function latencyBench(): Promise<void> {
         p999: quantile(latencies, 0.999),
         errors: results[mode].reduce((sum, r) => sum + r.errors, 0),
         cpuPerRequest: cpuMicros[mode] / Math.max(1, latencies.length),
+        mainCpuPerRequest: mainCpuMicros[mode] / Math.max(1, latencies.length),
         faultsPerSecond: pageFaults[mode] / elapsed,
         allocPerRequest: allocBytes[mode] / Math.max(1, latencies.length),
         loopP99: Math.max(...loopDelay[mode].map((d) => d.p99)),
@@ -543,7 +618,7 @@ async function latencyBench(): Promise<void> {
       const f = figures[mode];
       console.log(
         `${mode.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  ` +
-          `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
+          `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request (proxy thread ${f.mainCpuPerRequest.toFixed(0)})  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
           (allocSession === undefined
             ? ''
             : `${(f.allocPerRequest / 1024).toFixed(1)} KiB allocated/request  `) +
@@ -563,26 +638,33 @@ async function latencyBench(): Promise<void> {
       );
       return quantile(ratios, 0.5);
     };
-    const { legacy, shadow } = figures;
+    const { legacy } = figures;
     const again = figures['legacy again'];
     // Both legacy arms are the same configuration: together they are twice the sample.
     const bothLegacy = quantile(
       [...results.legacy, ...results['legacy again']].flatMap((r) => r.latencies).sort((a, b) => a - b),
       0.99,
     );
-    if (modes.length === allModes.length)
+    if (modes.includes('legacy') && modes.includes('legacy again')) {
+      for (const mode of modes.filter(isShadow)) {
+        const shadow = figures[mode];
+        console.log(
+          `${mode}/legacy p99: ${(shadow.p99 / legacy.p99).toFixed(2)}× pooled, ${medianRatio(mode, 'legacy').toFixed(2)}× median of rounds, ` +
+            `${(shadow.p99 / bothLegacy).toFixed(2)}× against both legacy arms pooled (p99 ${bothLegacy.toFixed(2)} ms)`,
+        );
+      }
       console.log(
-        `shadow/legacy p99: ${(shadow.p99 / legacy.p99).toFixed(2)}× pooled, ${medianRatio('shadow', 'legacy').toFixed(2)}× median of rounds, ` +
-          `${(shadow.p99 / bothLegacy).toFixed(2)}× against both legacy arms pooled (p99 ${bothLegacy.toFixed(2)} ms); ` +
-          `A/A (legacy again/legacy): ${(again.p99 / legacy.p99).toFixed(2)}× pooled, ${medianRatio('legacy again', 'legacy').toFixed(2)}× median; ` +
-          `legacy/direct p99 ${(legacy.p99 / figures.direct.p99).toFixed(2)}×  (comparisons ${counted.comparisons}, dropped ${counted.dropped})`,
+        `A/A (legacy again/legacy): ${(again.p99 / legacy.p99).toFixed(2)}× pooled, ${medianRatio('legacy again', 'legacy').toFixed(2)}× median` +
+          (modes.includes('direct')
+            ? `; legacy/direct p99 ${(legacy.p99 / figures.direct.p99).toFixed(2)}×`
+            : '') +
+          `  (comparisons ${counted.comparisons}, dropped ${counted.dropped})`,
       );
+    }
   } finally {
     await proxy.close();
-    await runner.close();
-    await comparer.close();
-    await writer.close();
-    await legacyCaller.close();
+    await threaded?.close();
+    await inline.close();
     await db?.destroy();
     generator.close();
     upstream.kill();

@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       migrateOnStart: true,
       syncInProcess: true,
       syncOwnership: { squads: 'legacy', athletes: 'legacy', wellness_entries: 'legacy' },
+      shadowThread: true,
+      shadowThreadPriority: 'idle',
       embeddedPostgresPort: undefined,
       legacyStandInPort: 5080,
     });
@@ -43,6 +45,17 @@ describe('loadConfig', () => {
       syncInProcess: false,
       syncOwnership: { squads: 'legacy', athletes: 'new', wellness_entries: 'legacy' },
     });
+  });
+
+  it('reads where the shadow side runs and at what priority', () => {
+    expect(loadConfig({ SHADOW_THREAD: 'false', SHADOW_THREAD_PRIORITY: '5' }, token)).toMatchObject({
+      shadowThread: false,
+      shadowThreadPriority: 5,
+    });
+    expect(loadConfig({ SHADOW_THREAD_PRIORITY: 'idle' }, token).shadowThreadPriority).toBe('idle');
+    expect(() => loadConfig({ SHADOW_THREAD_PRIORITY: 'low' }, token)).toThrow(
+      'SHADOW_THREAD_PRIORITY must be "idle" or a nice value 0–19 (got "low")',
+    );
   });
 
   it('shares the public port between replicas only when asked', () => {

@@ -7,6 +7,8 @@ import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync
 
 export type HostHeaderMode = 'preserve' | 'rewrite';
 
+export type ShadowThreadPriority = 'idle' | number;
+
 export interface Config {
   readonly port: number;
   /**
@@ -41,6 +43,16 @@ export interface Config {
   /** False: handlers write outbox rows but the relay and poller run only in scripts/sync-worker.ts. */
   readonly syncInProcess: boolean;
   readonly syncOwnership: SyncOwnership;
+  /**
+   * True (default): the shadow side runs on a thread of its own (src/shadow/thread), false: on the
+   * proxy's event loop.
+   */
+  readonly shadowThread: boolean;
+  /**
+   * CPU priority of the shadow thread on Linux: `idle` (default; SCHED_IDLE, so any proxy work that
+   * wakes up preempts it at once) or a nice value 0–19.
+   */
+  readonly shadowThreadPriority: ShadowThreadPriority;
   /** Demo only: ports of the embedded PostgreSQL (free port when undefined) and the legacy stand-in. */
   readonly embeddedPostgresPort: number | undefined;
   readonly legacyStandInPort: number;
@@ -125,6 +137,14 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const reusePort = bool('REUSE_PORT', false);
   const migrateOnStart = bool('MIGRATE_ON_START', true);
   const syncInProcess = bool('SYNC_IN_PROCESS', true);
+  const shadowThread = bool('SHADOW_THREAD', true);
+  const priorityRaw = str('SHADOW_THREAD_PRIORITY') ?? 'idle';
+  let shadowThreadPriority: ShadowThreadPriority = 'idle';
+  if (priorityRaw !== 'idle') {
+    const nice = Number(priorityRaw);
+    if (Number.isInteger(nice) && nice >= 0 && nice <= 19) shadowThreadPriority = nice;
+    else problems.push(`SHADOW_THREAD_PRIORITY must be "idle" or a nice value 0–19 (got "${priorityRaw}")`);
+  }
   let syncOwnership = LEGACY_OWNS_ALL;
   try {
     syncOwnership = parseOwnership(str('SYNC_OWNERSHIP'));
@@ -184,6 +204,8 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     migrateOnStart,
     syncInProcess,
     syncOwnership,
+    shadowThread,
+    shadowThreadPriority,
     embeddedPostgresPort,
     legacyStandInPort,
   };

@@ -13,10 +13,9 @@ import { openNewDatabase } from '../adapters/database.ts';
 import { migrateNewToLatest } from '../adapters/migrations.ts';
 import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
 import { createFlagResolver } from '../flags/create-flag-resolver.ts';
-import { createRoutes } from '../routes/index.ts';
-import type { EntityChange } from '../routes/index.ts';
 import { startDemoEnvironment } from '../scripts/demo/demo-environment.ts';
 import type { DemoEnvironment } from '../scripts/demo/demo-environment.ts';
+import { APP_SHADOW_ROUTES_MODULE, createAppRoutes, type AppShadowRoutesOptions } from './app-routes.ts';
 import { createAdminServer } from './admin/admin-server.ts';
 import { sendProblem } from './admin/problem-details.ts';
 import type { AdminAuth } from './admin/auth.ts';
@@ -34,11 +33,10 @@ import { createQaReportsRouter } from './qa-reports/qa-reports-router.ts';
 import { createRouteTable } from './routing/route-table.ts';
 import { RouteValidationError } from './routing/route-validation-error.ts';
 import { shadowRuleProblems } from './shadow/shadow-runner.ts';
-import { startShadow } from './shadow/start-shadow.ts';
+import { startShadow, type Shadow } from './shadow/start-shadow.ts';
+import { startShadowThread } from './shadow/thread/shadow-thread.ts';
 import { migrateShadowStoreToLatest } from './shadow/store/shadow-migrations.ts';
-import { enqueueChange } from './sync/outbox.ts';
 import { replayDeadLetter } from './sync/outbox-relay.ts';
-import type { EntityName } from './sync/sync-entities.ts';
 import { migrateSyncToLatest } from './sync/sync-migrations.ts';
 import { openLegacySyncEngine } from './sync/open-legacy-sync-engine.ts';
 import { createSyncPool } from './sync/sync-pool.ts';
@@ -48,11 +46,6 @@ import type { SyncRuntime } from './sync/sync-runtime.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Closer = readonly [name: string, close: () => Promise<void>];
-
-const ENTITY_OF: Readonly<Record<EntityChange['entity'], EntityName>> = {
-  athlete: 'athletes',
-  wellness_entry: 'wellness_entries',
-};
 
 /** Personal data masked in every stored shadow sample (DESIGN.md, "Shadow comparison"). */
 const PERSONAL_DATA_PATHS = ['$..Email', '$..email', '$..DateOfBirth', '$..Notes'];
@@ -139,17 +132,7 @@ async function run(
     }
   }
 
-  const onChange = !outboxOn
-    ? undefined
-    : async (trx: Parameters<typeof enqueueChange>[0], change: EntityChange): Promise<void> => {
-        await enqueueChange(trx, {
-          entity: ENTITY_OF[change.entity],
-          key: change.id,
-          operation: 'upsert',
-          version: change.version,
-        });
-      };
-  const records = createRoutes({ db: newDb, ...(onChange === undefined ? {} : { onChange }) });
+  const records = createAppRoutes(newDb, outboxOn);
   const ruleProblems = shadowRuleProblems(records);
   if (ruleProblems.length > 0) throw new RouteValidationError(ruleProblems);
   const routes = createRouteTable(records);
@@ -163,23 +146,52 @@ async function run(
   closers.push(['flags', () => flags.stop()]);
 
   // Shadow comparison: results batched into PostgreSQL off the client path; QA's accepted differences
-  // (reloaded every few seconds, and at once after an accept on this replica) apply to it.
+  // (reloaded every few seconds, and at once after an accept on this replica) apply to it. By default
+  // the whole shadow side runs on a thread of its own at low priority (src/shadow/thread).
   const reportStore = createPostgresReportStore(newDb);
-  const rulesCache = createAcceptedRulesCache({ store: reportStore, logger });
-  await rulesCache.refresh();
-  closers.push(['accepted rules', async () => rulesCache.stop()]);
-  const shadow = await startShadow({
-    db: stateDb,
-    legacyUrl,
-    hostHeader: config.hostHeader,
-    metrics,
-    logger: logger.child({ component: 'shadow' }),
+  const shadowTuning = {
     redaction: { jsonPaths: PERSONAL_DATA_PATHS },
-    killSwitchOn: () => flags.killSwitchOn(),
-    acceptedDifferences: (routeId) => rulesCache.acceptedDifferences(routeId),
     // A write's dry run starts early and waits for legacy's answer, which may take LEGACY_TIMEOUT_MS.
     exchangeWaitMs: Math.max(60_000, config.legacyTimeoutMs + 5_000),
-  });
+  };
+  let onRulesChanged: () => Promise<void>;
+  let shadow: Shadow;
+  if (config.shadowThread) {
+    const thread = await startShadowThread({
+      options: {
+        routes: {
+          module: APP_SHADOW_ROUTES_MODULE,
+          options: { databaseUrl: demo.databaseUrl, outbox: outboxOn } satisfies AppShadowRoutesOptions,
+        },
+        databaseUrl: demo.databaseUrl,
+        legacyUrl,
+        hostHeader: config.hostHeader,
+        logLevel: config.logLevel,
+        priority: config.shadowThreadPriority,
+        shadow: shadowTuning,
+      },
+      metrics,
+      logger: logger.child({ component: 'shadow' }),
+      killSwitchOn: () => flags.killSwitchOn(),
+    });
+    onRulesChanged = () => thread.rulesChanged();
+    shadow = thread;
+  } else {
+    const rulesCache = createAcceptedRulesCache({ store: reportStore, logger });
+    await rulesCache.refresh();
+    closers.push(['accepted rules', async () => rulesCache.stop()]);
+    onRulesChanged = () => rulesCache.refresh();
+    shadow = await startShadow({
+      db: stateDb,
+      legacyUrl,
+      hostHeader: config.hostHeader,
+      metrics,
+      logger: logger.child({ component: 'shadow' }),
+      killSwitchOn: () => flags.killSwitchOn(),
+      acceptedDifferences: (routeId) => rulesCache.acceptedDifferences(routeId),
+      ...shadowTuning,
+    });
+  }
   closers.push(['shadow', () => shadow.close()]);
 
   const admin = createAdminServer({
@@ -203,7 +215,7 @@ async function run(
             tokens: config,
             auth,
             logger,
-            onRulesChanged: () => rulesCache.refresh(),
+            onRulesChanged,
           }),
         );
       },

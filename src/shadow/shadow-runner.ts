@@ -86,6 +86,11 @@ export interface ShadowRunnerDeps {
    * hold up the event loop clients share. Default: all inline. The caller owns and closes it.
    */
   readonly comparer?: Comparer;
+  /**
+   * Told the number of shadow calls running or queued whenever it changes (the shadow thread shares
+   * it with the proxy's thread, which then stops capturing for a full runner).
+   */
+  readonly onPendingChange?: (pending: number) => void;
 }
 
 export interface ShadowRunner extends ExchangeObserver {
@@ -112,6 +117,47 @@ interface EarlyRun {
 type Job =
   | { readonly kind: 'exchange'; readonly exchange: ObservedExchange }
   | { readonly kind: 'early'; readonly request: ObservedRequest; readonly run: EarlyRun };
+
+/** A route's shadow settings: its own where it sets them, the defaults otherwise. */
+export function shadowSettingsOf(route: RouteRecord, defaults: ShadowDefaults): ShadowDefaults {
+  return {
+    sampleRate: route.shadow?.sampleRate ?? defaults.sampleRate,
+    captureLimitBytes: route.shadow?.captureLimitBytes ?? defaults.captureLimitBytes,
+    timeoutMs: route.shadow?.timeoutMs ?? defaults.timeoutMs,
+  };
+}
+
+/**
+ * The sampling policy (shared by the runner and the shadow thread's host, which decides on the proxy's
+ * thread): the bytes of each body to capture for a sampled request, undefined for one left alone.
+ */
+export function sampledCaptureLimit(
+  route: RouteRecord,
+  decision: ModeDecision,
+  defaults: ShadowDefaults,
+  random: () => number,
+): number | undefined {
+  if (decision.mode === 'legacy') return undefined;
+  // Serving new, the other side is legacy, which never sees an unsafe method twice. The method is not
+  // known yet: a route with only unsafe methods is left alone here, mixed routes are filtered in run().
+  if (decision.serve === 'new' && route.methods.every((m) => !SAFE_METHODS.has(m))) return undefined;
+  const settings = shadowSettingsOf(route, defaults);
+  const rate = decision.sampleRate ?? settings.sampleRate;
+  if (!(rate > 0) || random() >= rate) return undefined;
+  return settings.captureLimitBytes;
+}
+
+/**
+ * Whether `onRequest` starts an early dry run for this announcement (a write served by legacy whose
+ * body was captured); the shadow thread's host forwards only these.
+ */
+export function startsEarlyDryRun(announced: ObservedRequest): boolean {
+  return (
+    announced.serving === 'legacy' &&
+    !SAFE_METHODS.has(announced.request.method.toUpperCase()) &&
+    announced.request.body.kind === 'captured'
+  );
+}
 
 /** Announced requests left alone (kill switch, full, gave up waiting) whose exchange has not come yet. */
 const DECLINED_MEMORY = 4096;
@@ -159,29 +205,20 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   let closed = false;
   let idleWaiters: (() => void)[] = [];
 
-  const settingsOf = (route: RouteRecord) => ({
-    sampleRate: route.shadow?.sampleRate ?? defaults.sampleRate,
-    captureLimitBytes: route.shadow?.captureLimitBytes ?? defaults.captureLimitBytes,
-    timeoutMs: route.shadow?.timeoutMs ?? defaults.timeoutMs,
-  });
+  const settingsOf = (route: RouteRecord): ShadowDefaults => shadowSettingsOf(route, defaults);
 
   const full = () => active >= concurrency && queue.length >= queueLimit;
 
   const captureLimit = (match: RouteMatch, decision: ModeDecision): number | undefined => {
-    if (closed || decision.mode === 'legacy' || deps.killSwitchOn?.() === true) return undefined;
-    const route = match.route;
-    // Serving new, the other side is legacy, which never sees an unsafe method twice. The method is not
-    // known yet: a route with only unsafe methods is left alone here, mixed routes are filtered in run().
-    if (decision.serve === 'new' && route.methods.every((m) => !SAFE_METHODS.has(m))) return undefined;
-    const settings = settingsOf(route);
-    const rate = decision.sampleRate ?? settings.sampleRate;
-    if (!(rate > 0) || random() >= rate) return undefined;
+    if (closed || deps.killSwitchOn?.() === true) return undefined;
+    const limit = sampledCaptureLimit(match.route, decision, defaults, random);
+    if (limit === undefined) return undefined;
     if (full()) {
       // Dropped before any byte is captured: the cheapest place to shed shadow load.
       metrics.shadowDropped.inc({ reason: 'queue_full' });
       return undefined;
     }
-    return settings.captureLimitBytes;
+    return limit;
   };
 
   const decline = (observationId: number): void => {
@@ -194,9 +231,11 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const admit = (job: Job): boolean => {
     if (active < concurrency) {
       start(job);
+      deps.onPendingChange?.(active + queue.length);
     } else if (queue.length < queueLimit) {
       queue.push(job);
       metrics.shadowQueueDepth.set(queue.length);
+      deps.onPendingChange?.(active + queue.length);
     } else {
       metrics.shadowDropped.inc({ reason: 'queue_full' });
       return false;
@@ -205,10 +244,8 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   };
 
   const onRequest = (announced: ObservedRequest): void => {
-    if (closed || announced.serving !== 'legacy') return;
-    if (SAFE_METHODS.has(announced.request.method.toUpperCase())) return;
-    // Over the cap: nothing to replay; the exchange is recorded as skipped.
-    if (announced.request.body.kind !== 'captured') return;
+    // Over the cap there is nothing to replay; the exchange is recorded as skipped.
+    if (closed || !startsEarlyDryRun(announced)) return;
     if (deps.killSwitchOn?.() === true) {
       decline(announced.observationId);
       return;
@@ -252,6 +289,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
         active -= 1;
         const next = queue.shift();
         metrics.shadowQueueDepth.set(queue.length);
+        deps.onPendingChange?.(active + queue.length + (next !== undefined && !closed ? 1 : 0));
         if (next !== undefined && !closed) start(next);
         else if (active === 0 && queue.length === 0) {
           const waiters = idleWaiters;
@@ -650,6 +688,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       closed = true;
       queue.length = 0;
       metrics.shadowQueueDepth.set(0);
+      deps.onPendingChange?.(active);
       // Dry runs started early stop waiting for exchanges that will no longer be taken.
       const waiting = [...earlyRuns.values()];
       earlyRuns.clear();

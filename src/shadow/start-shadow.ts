@@ -17,7 +17,7 @@ export interface StartShadowDeps {
   readonly db: Kysely<unknown>;
   readonly legacyUrl: URL;
   readonly hostHeader: HostHeaderMode;
-  readonly metrics: Metrics;
+  readonly metrics: ShadowMetrics;
   readonly logger: Logger;
   readonly redaction?: RedactionOptions;
   readonly killSwitchOn?: () => boolean;
@@ -31,7 +31,31 @@ export interface StartShadowDeps {
   readonly exchangeWaitMs?: number;
   readonly retentionDays?: number;
   readonly samplesPerGroup?: number;
+  /** See ShadowRunnerDeps.onPendingChange. */
+  readonly onPendingChange?: (pending: number) => void;
 }
+
+/** The metrics the shadow side updates. */
+export type ShadowMetrics = Pick<
+  Metrics,
+  'shadowComparisons' | 'shadowQueueDepth' | 'shadowDropped' | 'shadowLatency'
+>;
+
+/**
+ * The settings of the shadow side that a caller may tune (StartShadowDeps without what must be built
+ * where it runs); the shadow thread receives them as they are.
+ */
+export type ShadowTuning = Pick<
+  StartShadowDeps,
+  | 'redaction'
+  | 'concurrency'
+  | 'queueLimit'
+  | 'noiseSampleRate'
+  | 'noiseMaxPerSecond'
+  | 'exchangeWaitMs'
+  | 'retentionDays'
+  | 'samplesPerGroup'
+>;
 
 export interface Shadow {
   /** Pass as `observer` to createPublicServer. */
@@ -83,6 +107,7 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
     ...(deps.exchangeWaitMs === undefined ? {} : { exchangeWaitMs: deps.exchangeWaitMs }),
     ...(deps.killSwitchOn === undefined ? {} : { killSwitchOn: deps.killSwitchOn }),
     ...(deps.acceptedDifferences === undefined ? {} : { acceptedDifferences: deps.acceptedDifferences }),
+    ...(deps.onPendingChange === undefined ? {} : { onPendingChange: deps.onPendingChange }),
   });
   const retention = startShadowRetention({
     store,
