@@ -524,6 +524,7 @@ async function latencyBench(): Promise<void> {
     const cpuMicros = perMode(() => 0);
     // The same for the proxy's thread alone (without the shadow thread's share).
     const mainCpuMicros = perMode(() => 0);
+    const mainSystemMicros = perMode(() => 0);
     // Minor page faults of this process: memory the heap gave back and takes again. On a virtual
     // machine each can cost a trip to the host.
     const pageFaults = perMode(() => 0);
@@ -582,6 +583,7 @@ async function latencyBench(): Promise<void> {
         cpuMicros[mode] += cpu.user + cpu.system;
         const mainCpu = process.threadCpuUsage(mainCpuStart);
         mainCpuMicros[mode] += mainCpu.user + mainCpu.system;
+        mainSystemMicros[mode] += mainCpu.system;
         pageFaults[mode] += process.resourceUsage().minorPageFault - faultsStart;
         if (isShadow(mode)) {
           counted.comparisons += (await comparisons()) - c0;
@@ -601,6 +603,7 @@ async function latencyBench(): Promise<void> {
         errors: results[mode].reduce((sum, r) => sum + r.errors, 0),
         cpuPerRequest: cpuMicros[mode] / Math.max(1, latencies.length),
         mainCpuPerRequest: mainCpuMicros[mode] / Math.max(1, latencies.length),
+        mainSystemPerRequest: mainSystemMicros[mode] / Math.max(1, latencies.length),
         faultsPerSecond: pageFaults[mode] / elapsed,
         allocPerRequest: allocBytes[mode] / Math.max(1, latencies.length),
         loopP99: Math.max(...loopDelay[mode].map((d) => d.p99)),
@@ -618,7 +621,7 @@ async function latencyBench(): Promise<void> {
       const f = figures[mode];
       console.log(
         `${mode.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  ` +
-          `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request (proxy thread ${f.mainCpuPerRequest.toFixed(0)})  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
+          `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request (proxy thread ${f.mainCpuPerRequest.toFixed(0)}, kernel ${f.mainSystemPerRequest.toFixed(0)})  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
           (allocSession === undefined
             ? ''
             : `${(f.allocPerRequest / 1024).toFixed(1)} KiB allocated/request  `) +
