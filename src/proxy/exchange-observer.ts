@@ -119,8 +119,9 @@ export class BodyCapture {
   }
 
   result(): CapturedBody {
-    return this.#over
-      ? { kind: 'over-cap', bytes: this.#bytes }
-      : { kind: 'captured', bytes: Buffer.concat(this.#chunks, this.#bytes) };
+    if (this.#over) return { kind: 'over-cap', bytes: this.#bytes };
+    // Most bodies arrive in one chunk, already copied: no second copy for them.
+    const only = this.#chunks.length === 1 ? this.#chunks[0] : undefined;
+    return { kind: 'captured', bytes: only ?? Buffer.concat(this.#chunks, this.#bytes) };
   }
 }

@@ -69,14 +69,25 @@ const logger = (data.logLevel === undefined ? createSilentLogger() : createLogge
   component: 'shadow',
 });
 
-// Metric updates recorded here and applied on the proxy's thread, where `/metrics` is served. The queue
-// gauge only needs its last value.
+// Metric updates recorded here and applied on the proxy's thread, where `/metrics` is served. Counter
+// increments are summed per label set until the next flush (every one applied there costs the proxy's
+// thread a label lookup); latencies go one by one into the histogram; the queue gauge needs its last value.
 let ops: MetricOp[] = [];
+const counts = new Map<
+  string,
+  { kind: 'comparison' | 'dropped'; labels: Record<string, string>; n: number }
+>();
+const count = (kind: 'comparison' | 'dropped', labels: Record<string, string>, n: number): void => {
+  const key = kind === 'comparison' ? `c\0${labels.route}\0${labels.outcome}` : `d\0${labels.reason}`;
+  const entry = counts.get(key);
+  if (entry === undefined) counts.set(key, { kind, labels, n });
+  else entry.n += n;
+};
 let queueDepth: number | undefined;
 const metrics = {
-  shadowComparisons: { inc: (labels: Record<string, string>) => ops.push(['comparison', labels]) },
+  shadowComparisons: { inc: (labels: Record<string, string>) => count('comparison', labels, 1) },
   shadowDropped: {
-    inc: (labels: Record<string, string>, value = 1) => ops.push(['dropped', labels, value]),
+    inc: (labels: Record<string, string>, value = 1) => count('dropped', labels, value),
   },
   shadowLatency: {
     observe: (labels: Record<string, string>, seconds: number) => ops.push(['latency', labels, seconds]),
@@ -88,6 +99,8 @@ const metrics = {
   },
 } as unknown as ShadowMetrics;
 const flushMetrics = (): void => {
+  for (const { kind, labels, n } of counts.values()) ops.push([kind, labels, n]);
+  counts.clear();
   if (queueDepth !== undefined) ops.push(['queue', queueDepth]);
   queueDepth = undefined;
   if (ops.length === 0) return;

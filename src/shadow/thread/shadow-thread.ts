@@ -135,7 +135,7 @@ export async function startShadowThread(deps: ShadowThreadDeps): Promise<ShadowT
     for (const op of ops) {
       switch (op[0]) {
         case 'comparison':
-          metrics.shadowComparisons.inc(op[1]);
+          metrics.shadowComparisons.inc(op[1], op[2]);
           break;
         case 'dropped':
           metrics.shadowDropped.inc(op[1], op[2]);

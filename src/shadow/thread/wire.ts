@@ -46,7 +46,7 @@ export type ToShadowThread =
 
 /** One recorded metric update, applied on the proxy's thread to the registry `/metrics` serves. */
 export type MetricOp =
-  | readonly ['comparison', Readonly<Record<string, string>>]
+  | readonly ['comparison', Readonly<Record<string, string>>, number]
   | readonly ['dropped', Readonly<Record<string, string>>, number]
   | readonly ['latency', Readonly<Record<string, string>>, number]
   | readonly ['queue', number];
