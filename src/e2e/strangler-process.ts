@@ -79,6 +79,10 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
     DATA_DIR: options.dataDir,
     FLAGS_FILE: options.flagsFile,
     LOG_LEVEL: 'warn',
+    // The shadow thread as in production, but at normal priority: the suites count every comparison,
+    // and on a test machine whose cores two jest workers keep busy an idle-priority thread gets almost
+    // no CPU for seconds at a time (src/shadow/thread/shadow-thread.test.ts checks the idle policy).
+    SHADOW_THREAD_PRIORITY: '0',
     ...options.env,
   });
 
