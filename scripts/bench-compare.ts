@@ -11,8 +11,9 @@
  *    ways in the same run: `shadow thread` (the shadow side on its own thread, as `npm start` runs it)
  *    and `shadow inline` (on the proxy's event loop, SHADOW_THREAD=false). PROXY_ENGINE as for
  *    `npm start` (undici unless set), SHADOW_THREAD_PRIORITY likewise, BENCH_PIN=1 (see pinTo),
- *    BENCH_SAMPLE_RATE (1), BENCH_MODES (all five: direct,legacy,shadow thread,shadow inline,legacy
- *    again), BENCH_ALLOC=1 (bytes allocated per request).
+ *    BENCH_SAMPLE_RATE (1), BENCH_MODES (default: direct,legacy,shadow thread,shadow inline,legacy
+ *    again; `shadow thread normal` adds a shadow thread at nice 0), BENCH_ALLOC=1 (bytes allocated per
+ *    request).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
  *    discarded, only the inline arm runs, and the script says so. Environment: BENCH_RATE (500 req/s),
@@ -40,6 +41,7 @@ import type { Shadow } from '../src/shadow/start-shadow.ts';
 import type { ShadowRunner } from '../src/shadow/shadow-runner.ts';
 import type { ExchangeObserver } from '../src/proxy/exchange-observer.ts';
 import { startShadowThread } from '../src/shadow/thread/shadow-thread.ts';
+import type { ShadowThreadPriority } from '../src/config.ts';
 import { createBenchRoute } from './bench/bench-shadow-route.ts';
 import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from '../src/shadow/store/shadow-migrations.ts';
@@ -433,24 +435,29 @@ async function latencyBench(): Promise<void> {
   const threadPriority = loadConfig({
     SHADOW_THREAD_PRIORITY: process.env.SHADOW_THREAD_PRIORITY,
   }).shadowThreadPriority;
-  const threaded =
-    db === undefined
-      ? undefined
-      : await startShadowThread({
-          options: {
-            routes: {
-              module: new URL('./bench/bench-shadow-route.ts', import.meta.url).href,
-              options: { legacyUrl: legacyUrl.href, sampleRate },
-            },
-            databaseUrl: databaseUrl as string,
-            legacyUrl,
-            hostHeader: 'rewrite',
-            acceptedRules: false,
-            priority: threadPriority,
-          },
-          metrics,
-          logger,
-        });
+  const startThread = (priority: ShadowThreadPriority) =>
+    startShadowThread({
+      options: {
+        routes: {
+          module: new URL('./bench/bench-shadow-route.ts', import.meta.url).href,
+          options: { legacyUrl: legacyUrl.href, sampleRate },
+        },
+        databaseUrl: databaseUrl as string,
+        legacyUrl,
+        hostHeader: 'rewrite',
+        acceptedRules: false,
+        priority,
+      },
+      metrics,
+      logger,
+    });
+  const threaded = db === undefined ? undefined : await startThread(threadPriority);
+  // BENCH_MODES with `shadow thread normal`: a second shadow thread at normal priority (nice 0), to
+  // measure what the idle policy is worth in the same run.
+  const normalThread =
+    db !== undefined && process.env.BENCH_MODES?.split(',').includes('shadow thread normal') === true
+      ? await startThread(0)
+      : undefined;
   const inline = inProcessShadow(
     legacyUrl,
     db === undefined ? discardingStore : createPostgresShadowStore(db),
@@ -504,17 +511,31 @@ async function latencyBench(): Promise<void> {
     // between: the floor this machine's generator and legacy reach. `legacy again` is legacy mode a
     // second time: how far apart two identical configurations come out (an A/A test) is how finely
     // this run can tell shadow mode from legacy mode.
-    const allModes = ['direct', 'legacy', 'shadow thread', 'shadow inline', 'legacy again'] as const;
+    const allModes = [
+      'direct',
+      'legacy',
+      'shadow thread',
+      'shadow thread normal',
+      'shadow inline',
+      'legacy again',
+    ] as const;
     type Mode = (typeof allModes)[number];
     // BENCH_MODES=shadow (comma-separated) runs only those, for a profile of one mode.
     const only = process.env.BENCH_MODES?.split(',');
-    const modes = allModes.filter(
-      (mode) =>
-        (only === undefined || only.includes(mode)) && (mode !== 'shadow thread' || threaded !== undefined),
+    const modes = allModes.filter((mode) =>
+      only === undefined
+        ? mode !== 'shadow thread normal' && (mode !== 'shadow thread' || threaded !== undefined)
+        : only.includes(mode) &&
+          (mode !== 'shadow thread' || threaded !== undefined) &&
+          (mode !== 'shadow thread normal' || normalThread !== undefined),
     );
     const shadowOf = (mode: Mode): ShadowRunner =>
-      mode === 'shadow thread' && threaded !== undefined ? threaded.observer : inline.observer;
-    const isShadow = (mode: Mode): boolean => mode === 'shadow thread' || mode === 'shadow inline';
+      mode === 'shadow thread' && threaded !== undefined
+        ? threaded.observer
+        : mode === 'shadow thread normal' && normalThread !== undefined
+          ? normalThread.observer
+          : inline.observer;
+    const isShadow = (mode: Mode): boolean => mode.startsWith('shadow');
     const perMode = <T>(make: () => T): Record<Mode, T> =>
       Object.fromEntries(allModes.map((mode) => [mode, make()])) as Record<Mode, T>;
     const results = perMode<LoadResult[]>(() => []);
@@ -620,7 +641,7 @@ async function latencyBench(): Promise<void> {
     for (const mode of modes) {
       const f = figures[mode];
       console.log(
-        `${mode.padEnd(12)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  ` +
+        `${mode.padEnd(20)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  ` +
           `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request (proxy thread ${f.mainCpuPerRequest.toFixed(0)}, kernel ${f.mainSystemPerRequest.toFixed(0)})  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
           (allocSession === undefined
             ? ''
@@ -667,6 +688,7 @@ async function latencyBench(): Promise<void> {
   } finally {
     await proxy.close();
     await threaded?.close();
+    await normalThread?.close();
     await inline.close();
     await db?.destroy();
     generator.close();
