@@ -33,20 +33,14 @@ import { createSilentLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { createPublicServer } from '../src/proxy/public-server.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
-import { createLegacyCaller } from '../src/shadow/legacy-caller.ts';
-import { createNoiseModel } from '../src/shadow/noise/noise-model.ts';
-import { createRedactor } from '../src/shadow/redact.ts';
-import { createShadowRunner } from '../src/shadow/shadow-runner.ts';
-import type { Shadow } from '../src/shadow/start-shadow.ts';
+import { startShadow } from '../src/shadow/start-shadow.ts';
 import type { ShadowRunner } from '../src/shadow/shadow-runner.ts';
 import type { ExchangeObserver } from '../src/proxy/exchange-observer.ts';
 import { startShadowThread } from '../src/shadow/thread/shadow-thread.ts';
 import type { ShadowThreadPriority } from '../src/config.ts';
 import { createBenchRoute } from './bench/bench-shadow-route.ts';
-import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from '../src/shadow/store/shadow-migrations.ts';
 import type { ShadowStore } from '../src/shadow/store/shadow-store.ts';
-import { createShadowWriter } from '../src/shadow/store/shadow-writer.ts';
 import { createFakeFlagResolver } from '../src/testing/fake-flag-resolver.ts';
 import type { CapturedResponse } from '../src/shadow/captured-exchange.ts';
 import { compareExchanges } from '../src/shadow/compare/compare-exchanges.ts';
@@ -356,38 +350,6 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-/** The shadow side on the proxy's event loop, as start-shadow.ts builds it. */
-function inProcessShadow(
-  legacyUrl: URL,
-  store: ShadowStore,
-  metrics: ReturnType<typeof createMetrics>,
-): Shadow {
-  const logger = createSilentLogger();
-  const noise = createNoiseModel();
-  const writer = createShadowWriter({ store, metrics, logger, noise });
-  const legacyCaller = createLegacyCaller({ legacyUrl });
-  // As start-shadow.ts sets it up (this document is far under the worker's threshold).
-  const comparer = createComparer();
-  const runner = createShadowRunner({
-    callLegacy: legacyCaller.call,
-    comparer,
-    writer,
-    noise,
-    redactor: createRedactor(),
-    metrics,
-    logger,
-  });
-  return {
-    observer: runner,
-    async close() {
-      await runner.close();
-      await comparer.close();
-      await writer.close();
-      await legacyCaller.close();
-    },
-  };
-}
-
 async function latencyBench(): Promise<void> {
   const rate = Number(process.env.BENCH_RATE ?? 500);
   // The route's shadow sample rate: 1 compares every request (the routes' default), the worst case.
@@ -458,11 +420,14 @@ async function latencyBench(): Promise<void> {
     db !== undefined && process.env.BENCH_MODES?.split(',').includes('shadow thread normal') === true
       ? await startThread(0)
       : undefined;
-  const inline = inProcessShadow(
+  // As src/main.ts starts it with SHADOW_THREAD=false.
+  const inline = await startShadow({
+    ...(db === undefined ? { store: discardingStore } : { db }),
     legacyUrl,
-    db === undefined ? discardingStore : createPostgresShadowStore(db),
+    hostHeader: 'rewrite',
     metrics,
-  );
+    logger,
+  });
   let current: ShadowRunner = inline.observer;
   const switching: ExchangeObserver = {
     captureLimit: (match, decision) => current.captureLimit(match, decision),

@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql, type Kysely } from 'kysely';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts';
-import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
-import type { LegacyDatabase, NewDatabase } from '../../adapters/schema.ts';
-import { ATHLETE_WITH_ENTRIES, seedLegacy, seedNew } from '../../contract-tests/contract-data.ts';
+import { ATHLETE_WITH_ENTRIES } from '../../contract-tests/contract-data.ts';
 import { createRoutes } from '../../routes/index.ts';
-import { createLegacyStandIn } from '../../scripts/demo/legacy-stand-in/legacy-stand-in.ts';
 import type { HandlerResponse, NewHandler } from '../handlers/new-handler.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
@@ -15,11 +9,9 @@ import { request, startProxy, type Proxy } from '../proxy/proxy-test-harness.ts'
 import type { RouteRecord } from '../routing/route.ts';
 import { createRouteTable } from '../routing/route-table.ts';
 import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
-import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
 import type { CompareRules } from './compare/compare-rules.ts';
 import { startShadow, type Shadow } from './start-shadow.ts';
-import { migrateShadowStoreToLatest } from './store/shadow-migrations.ts';
-import { openTestKysely } from './testing/open-test-kysely.ts';
+import { startStandInFixture, type StandInFixture } from './testing/stand-in-fixture.ts';
 
 /*
  * Issue #4's "done when", end to end: the legacy stand-in and the real wellness-list handler behind the
@@ -28,13 +20,8 @@ import { openTestKysely } from './testing/open-test-kysely.ts';
  * `traceId` ignore.
  */
 
-let legacyDatabase: TestDatabase;
-let newDatabase: TestDatabase;
-let proxyDatabase: TestDatabase;
-let legacyDb: Kysely<LegacyDatabase>;
-let newDb: Kysely<NewDatabase>;
+let fixture: StandInFixture;
 let proxyDb: Kysely<unknown>;
-let standIn: http.Server;
 let proxy: Proxy;
 let shadow: Shadow;
 
@@ -61,23 +48,9 @@ function halfUp(handler: NewHandler): NewHandler {
 }
 
 beforeAll(async () => {
-  [legacyDatabase, newDatabase, proxyDatabase] = await Promise.all([
-    createTestDatabase('shadow_e2e_legacy'),
-    createTestDatabase('shadow_e2e_new'),
-    createTestDatabase('shadow_e2e_proxy'),
-  ]);
-  legacyDb = openLegacyDatabase(legacyDatabase.url, { poolMax: 2 });
-  newDb = openNewDatabase(newDatabase.url, { poolMax: 2 });
-  proxyDb = openTestKysely(proxyDatabase.url, 2);
-  await Promise.all([
-    migrateLegacyToLatest(legacyDb),
-    migrateNewToLatest(newDb),
-    migrateShadowStoreToLatest(proxyDb),
-  ]);
-  await Promise.all([seedLegacy(legacyDb), seedNew(newDb)]);
-  standIn = createLegacyStandIn({ db: legacyDb });
-  await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
-  const legacyUrl = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
+  fixture = await startStandInFixture('shadow_e2e');
+  proxyDb = fixture.proxyDb;
+  const { legacyUrl, newDb } = fixture;
 
   const routes: RouteRecord[] = createRoutes({ db: newDb }).map((route) => {
     if (route.id !== 'wellness-list' || route.shadow === undefined) return route;
@@ -97,10 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
   await shadow?.close();
-  standIn?.closeAllConnections();
-  await new Promise((resolve) => standIn?.close(resolve));
-  await Promise.all([legacyDb?.destroy(), newDb?.destroy(), proxyDb?.destroy()]);
-  await Promise.all([legacyDatabase?.drop(), newDatabase?.drop(), proxyDatabase?.drop()]);
+  await fixture?.close();
 });
 
 describe('shadow comparison against the legacy stand-in', () => {

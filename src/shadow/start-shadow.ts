@@ -11,10 +11,21 @@ import { createShadowRunner, type AcceptedDifferences, type ShadowRunner } from 
 import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
 import { startShadowRetention } from './store/shadow-retention.ts';
 import { createShadowWriter } from './store/shadow-writer.ts';
+import type { ShadowStore } from './store/shadow-store.ts';
 
-export interface StartShadowDeps {
-  /** The proxy's PostgreSQL (DATABASE_URL); the shadow store's tables must be migrated already. */
-  readonly db: Kysely<unknown>;
+export type StartShadowDeps = StartShadowOptions &
+  (
+    | {
+        /** The proxy's PostgreSQL (DATABASE_URL); the shadow store's tables must be migrated already. */
+        readonly db: Kysely<unknown>;
+      }
+    | {
+        /** Any other store (benchmarks without a database). */
+        readonly store: ShadowStore;
+      }
+  );
+
+export interface StartShadowOptions {
   readonly legacyUrl: URL;
   readonly hostHeader: HostHeaderMode;
   readonly metrics: ShadowMetrics;
@@ -46,7 +57,7 @@ export type ShadowMetrics = Pick<
  * where it runs); the shadow thread receives them as they are.
  */
 export type ShadowTuning = Pick<
-  StartShadowDeps,
+  StartShadowOptions,
   | 'redaction'
   | 'concurrency'
   | 'queueLimit'
@@ -71,7 +82,10 @@ export interface Shadow {
  */
 export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
   const { logger, metrics } = deps;
-  const store = createPostgresShadowStore(deps.db, { samplesPerGroup: deps.samplesPerGroup ?? 20 });
+  const store =
+    'store' in deps
+      ? deps.store
+      : createPostgresShadowStore(deps.db, { samplesPerGroup: deps.samplesPerGroup ?? 20 });
   const noise = createNoiseModel();
   try {
     for (const learned of await store.loadNoise()) noise.seed(learned);

@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql, type Kysely } from 'kysely';
 import { readdirSync, readFileSync } from 'node:fs';
-import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { openLegacyDatabase, openNewDatabase } from '../../../adapters/database.ts';
-import { migrateLegacyToLatest, migrateNewToLatest } from '../../../adapters/migrations.ts';
-import type { LegacyDatabase, NewDatabase } from '../../../adapters/schema.ts';
-import { ATHLETE_WITH_ENTRIES, seedLegacy, seedNew } from '../../../contract-tests/contract-data.ts';
-import { createLegacyStandIn } from '../../../scripts/demo/legacy-stand-in/legacy-stand-in.ts';
+import { Writable } from 'node:stream';
+import type { NewDatabase } from '../../../adapters/schema.ts';
+import { ATHLETE_WITH_ENTRIES } from '../../../contract-tests/contract-data.ts';
 import { createAppRoutes } from '../../app-routes.ts';
 import type { ShadowThreadPriority } from '../../config.ts';
 import { createLogger } from '../../observability/logger.ts';
@@ -15,10 +11,7 @@ import { createMetrics } from '../../observability/metrics.ts';
 import { request, startProxy, type Proxy } from '../../proxy/proxy-test-harness.ts';
 import { createRouteTable } from '../../routing/route-table.ts';
 import { createFakeFlagResolver } from '../../testing/fake-flag-resolver.ts';
-import { createTestDatabase, type TestDatabase } from '../../testing/test-database.ts';
-import { migrateQaReportsToLatest } from '../../qa-reports/qa-migrations.ts';
-import { migrateShadowStoreToLatest } from '../store/shadow-migrations.ts';
-import { openTestKysely } from '../testing/open-test-kysely.ts';
+import { startStandInFixture, type StandInFixture } from '../testing/stand-in-fixture.ts';
 import { startShadowThread, type ShadowThread } from './shadow-thread.ts';
 import { misbehavingRoutes } from './testing/thread-test-routes.ts';
 
@@ -28,16 +21,12 @@ import { misbehavingRoutes } from './testing/thread-test-routes.ts';
  * written to PostgreSQL by the thread and counted in the proxy's metrics registry.
  */
 
-let legacyDatabase: TestDatabase;
-let newDatabase: TestDatabase;
-let proxyDatabase: TestDatabase;
-let legacyDb: Kysely<LegacyDatabase>;
+let fixture: StandInFixture;
 let newDb: Kysely<NewDatabase>;
 let proxyDb: Kysely<unknown>;
-let standIn: http.Server;
 let legacyUrl: URL;
 const logLines: string[] = [];
-const logStream = new (await import('node:stream')).Writable({
+const logStream = new Writable({
   write(chunk: Buffer, _encoding, done) {
     logLines.push(...chunk.toString().split('\n').filter(Boolean));
     done();
@@ -45,30 +34,12 @@ const logStream = new (await import('node:stream')).Writable({
 });
 
 beforeAll(async () => {
-  [legacyDatabase, newDatabase, proxyDatabase] = await Promise.all([
-    createTestDatabase('shadow_thread_legacy'),
-    createTestDatabase('shadow_thread_new'),
-    createTestDatabase('shadow_thread_proxy'),
-  ]);
-  legacyDb = openLegacyDatabase(legacyDatabase.url, { poolMax: 2 });
-  newDb = openNewDatabase(newDatabase.url, { poolMax: 2 });
-  proxyDb = openTestKysely(proxyDatabase.url, 2);
-  await Promise.all([
-    migrateLegacyToLatest(legacyDb),
-    migrateNewToLatest(newDb),
-    migrateShadowStoreToLatest(proxyDb).then(() => migrateQaReportsToLatest(proxyDb)),
-  ]);
-  await Promise.all([seedLegacy(legacyDb), seedNew(newDb)]);
-  standIn = createLegacyStandIn({ db: legacyDb });
-  await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
-  legacyUrl = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
+  fixture = await startStandInFixture('shadow_thread');
+  ({ newDb, proxyDb, legacyUrl } = fixture);
 }, 60_000);
 
 afterAll(async () => {
-  standIn?.closeAllConnections();
-  await new Promise((resolve) => standIn?.close(resolve));
-  await Promise.all([legacyDb?.destroy(), newDb?.destroy(), proxyDb?.destroy()]);
-  await Promise.all([legacyDatabase?.drop(), newDatabase?.drop(), proxyDatabase?.drop()]);
+  await fixture?.close();
 });
 
 interface Running {
@@ -94,9 +65,9 @@ async function start(
     options: {
       routes: {
         module: new URL('./testing/thread-test-routes.ts', import.meta.url).href,
-        options: { databaseUrl: newDatabase.url },
+        options: { databaseUrl: fixture.newDatabaseUrl },
       },
-      databaseUrl: proxyDatabase.url,
+      databaseUrl: fixture.proxyDatabaseUrl,
       legacyUrl,
       hostHeader: 'rewrite',
       metricsIntervalMs: 20,
