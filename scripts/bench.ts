@@ -64,6 +64,12 @@ interface Result {
   readonly errors: number;
   /** CPU time (user + system) the proxy process(es) spent per request: robust to a busy machine. */
   readonly cpuMicrosPerRequest: number | undefined;
+  /**
+   * With several replicas sharing the port: each one's share of that CPU time, in percent. The kernel
+   * spreads wrk's connections over them by a hash of the addresses, so one run may give one replica
+   * more of them than another run does (and the busiest replica then limits the throughput).
+   */
+  readonly cpuSplit: readonly number[] | undefined;
 }
 
 const children: ChildProcess[] = [];
@@ -267,10 +273,12 @@ async function measure(
   proxyPids: readonly number[],
 ): Promise<Result> {
   if (warmupSeconds > 0) await runWrk(wrk, url, warmupSeconds);
-  const pids = proxyPids.flatMap((pid) => processTree(pid));
-  const ticksBefore = cpuTicks(pids);
+  const trees = proxyPids.map((pid) => processTree(pid));
+  const pids = trees.flat();
+  const treeTicksBefore = trees.map((tree) => cpuTicks(tree));
   const output = await runWrk(wrk, url, seconds);
-  const ticks = cpuTicks(pids) - ticksBefore;
+  const treeTicks = trees.map((tree, i) => cpuTicks(tree) - (treeTicksBefore[i] ?? 0));
+  const ticks = treeTicks.reduce((sum, value) => sum + value, 0);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];
   const p50 = /^\s+50%\s+(\S+)/m.exec(output)?.[1];
   const p99 = /^\s+99%\s+(\S+)/m.exec(output)?.[1];
@@ -282,6 +290,7 @@ async function measure(
   return {
     name,
     cpuMicrosPerRequest: pids.length === 0 || requests === 0 ? undefined : (ticks * TICK_MICROS) / requests,
+    cpuSplit: trees.length < 2 || ticks === 0 ? undefined : treeTicks.map((value) => (100 * value) / ticks),
     requestsPerSecond: Number(rps),
     p50Ms: toMs(p50 ?? ''),
     p99Ms: toMs(p99 ?? ''),
@@ -308,7 +317,7 @@ function print(results: readonly Result[]): void {
   const pad = (text: string, width: number): string => text.padStart(width);
   console.log(
     `\n${'target'.padEnd(32)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}` +
-      `${pad('vs direct', 11)}${pad('vs nginx', 10)}${pad('p50/nginx', 11)}${pad('cpu µs/req', 12)}`,
+      `${pad('vs direct', 11)}${pad('vs nginx', 10)}${pad('p50/nginx', 11)}${pad('cpu µs/req', 12)}${pad('cpu split %', 13)}`,
   );
   for (const r of results) {
     const ratio = (base: Result | undefined): string =>
@@ -317,7 +326,8 @@ function print(results: readonly Result[]): void {
     console.log(
       `${r.name.padEnd(32)}${pad(r.requestsPerSecond.toFixed(0), 10)}${pad(r.p50Ms.toFixed(2), 9)}` +
         `${pad(r.p99Ms.toFixed(2), 9)}${pad(String(r.errors), 8)}${pad(ratio(direct), 11)}${pad(ratio(nginx), 10)}` +
-        `${pad(p50Ratio, 11)}${pad(r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1), 12)}`,
+        `${pad(p50Ratio, 11)}${pad(r.cpuMicrosPerRequest === undefined ? '-' : r.cpuMicrosPerRequest.toFixed(1), 12)}` +
+        `${pad(r.cpuSplit === undefined ? '-' : r.cpuSplit.map((share) => share.toFixed(0)).join('/'), 13)}`,
     );
   }
   if (nginx !== undefined) {
