@@ -141,10 +141,10 @@ export function sampledCaptureLimit(
   // Serving new, the other side is legacy, which never sees an unsafe method twice. The method is not
   // known yet: a route with only unsafe methods is left alone here, mixed routes are filtered in run().
   if (decision.serve === 'new' && route.methods.every((m) => !SAFE_METHODS.has(m))) return undefined;
-  const settings = shadowSettingsOf(route, defaults);
-  const rate = decision.sampleRate ?? settings.sampleRate;
+  // Asked for every matched request in a shadowing mode: no settings object is built for it.
+  const rate = decision.sampleRate ?? route.shadow?.sampleRate ?? defaults.sampleRate;
   if (!(rate > 0) || random() >= rate) return undefined;
-  return settings.captureLimitBytes;
+  return route.shadow?.captureLimitBytes ?? defaults.captureLimitBytes;
 }
 
 /**
