@@ -309,14 +309,14 @@ export async function startShadowThread(deps: ShadowThreadDeps): Promise<ShadowT
       const timedOut = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(true), deps.closeTimeoutMs ?? 15_000);
       });
-      const finished = await Promise.race([
+      const timedOutFirst = await Promise.race([
         call('close')
           .then(() => exited)
           .then(() => false),
         timedOut,
       ]);
       clearTimeout(timer);
-      if (finished) logger.warn('shadow thread did not finish in time; terminated', {});
+      if (timedOutFirst) logger.warn('shadow thread did not finish in time; terminated', {});
       await current.terminate();
     })();
     return closing;

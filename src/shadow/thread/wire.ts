@@ -19,11 +19,14 @@ interface WireMatch {
   readonly decision: ModeDecision;
 }
 
+/** The observed request with its body as it crosses. */
+type WireRequestPart = Omit<ObservedExchange['request'], 'body'> & { readonly body: WireBody };
+
 export interface WireRequest extends WireMatch {
   readonly observationId: number;
   readonly requestId: string;
   readonly serving: Target;
-  readonly request: Omit<ObservedExchange['request'], 'body'> & { readonly body: WireBody };
+  readonly request: WireRequestPart;
 }
 
 export interface WireExchange extends WireMatch {
@@ -31,7 +34,7 @@ export interface WireExchange extends WireMatch {
   readonly requestId: string;
   readonly served: Target;
   readonly fellBack: boolean;
-  readonly request: Omit<ObservedExchange['request'], 'body'> & { readonly body: WireBody };
+  readonly request: WireRequestPart;
   readonly response: Omit<ObservedExchange['response'], 'body'> & { readonly body: WireBody };
   readonly durationMs: number;
 }
