@@ -1,21 +1,37 @@
 /**
- * Backfill legacy → PostgreSQL, resumable and throttled, with a run ledger (strangler.backfill_run):
- *   DATABASE_URL=… LEGACY_DATABASE_URL=… node scripts/backfill.ts [--entity athletes]… [--batch 1000]
- *     [--rows-per-second 5000] [--actor you@example.com] [--no-reconcile] [--ownership athletes=new]
+ * Backfill legacy → PostgreSQL, resumable and throttled, with a run ledger (strangler.backfill_run);
+ * usage below (`npm run backfill -- --help`).
  * Re-running after an interruption resumes the entity's unfinished run after its last committed page.
  * Each entity ends with a reconciliation (strangler.recon_run); exit code 1 when it found differences.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 
 import { createLogger } from '../src/observability/logger.ts';
 import { backfillEntity } from '../src/sync/backfill/backfill-entity.ts';
 import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
-import { parseOwnership, SYNC_ENTITIES, syncEntity } from '../src/sync/sync-entities.ts';
+import {
+  parseOwnership,
+  SYNC_ENTITIES,
+  syncEntity,
+  type SyncEntity,
+  type SyncOwnership,
+} from '../src/sync/sync-entities.ts';
+import { cliOptions, integerOption, parsedOption, requiredEnv, settingsOrExit } from './cli-args.ts';
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run backfill -- [--entity athletes]… [--batch 1000]
+    [--rows-per-second 5000] [--actor you@example.com] [--no-reconcile] [--ownership athletes=new,…]
+  --entity           only this entity (repeatable; default all: ${SYNC_ENTITIES.map((e) => e.name).join(', ')})
+  --batch            rows per page (one transaction each)
+  --rows-per-second  throttle (0: as fast as the databases go)
+  --actor            who is recorded for the run (default user@host)
+  --no-reconcile     skip the reconciliation each entity ends with
+  --ownership        which side owns each entity (default SYNC_OWNERSHIP, else legacy)
+Re-running after an interruption resumes after the last committed page.
+Exit code 0 when done and equal, 1 when reconciliation found differences, 2 on bad usage.`;
+
+const values = cliOptions(
+  {
     entity: { type: 'string', multiple: true },
     batch: { type: 'string', default: '1000' },
     'rows-per-second': { type: 'string', default: '0' },
@@ -23,26 +39,28 @@ const { values } = parseArgs({
     'no-reconcile': { type: 'boolean', default: false },
     ownership: { type: 'string' },
   },
-});
-
-const databaseUrl = process.env.DATABASE_URL;
-const legacyUrl = process.env.LEGACY_DATABASE_URL;
-if (databaseUrl === undefined || legacyUrl === undefined) {
-  console.error('DATABASE_URL and LEGACY_DATABASE_URL are required');
-  process.exit(2);
-}
+  USAGE,
+);
+const settings = settingsOrExit(USAGE, (problems) => ({
+  databaseUrl: requiredEnv(problems, 'DATABASE_URL'),
+  legacyUrl: requiredEnv(problems, 'LEGACY_DATABASE_URL'),
+  batchSize: integerOption(problems, '--batch', values.batch, 1, 100_000),
+  rowsPerSecond: integerOption(problems, '--rows-per-second', values['rows-per-second'], 0, 10_000_000),
+  ownership: parsedOption(problems, () => parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP)),
+  entities: parsedOption(problems, () =>
+    values.entity === undefined ? [...SYNC_ENTITIES] : values.entity.map(syncEntity),
+  ),
+}));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
 // A dropped connection must fail the run with a message, not crash it with an unhandled 'error' event.
 const newPool = createSyncPool(
-  { connectionString: databaseUrl, max: 3, application_name: 'strangler-backfill' },
+  { connectionString: settings.databaseUrl, max: 3, application_name: 'strangler-backfill' },
   (error) => logger.warn('connection lost', { error: error.message }),
 );
-const legacy = openLegacySyncEngine(legacyUrl, { applicationName: 'strangler-backfill' });
+const legacy = openLegacySyncEngine(settings.legacyUrl, { applicationName: 'strangler-backfill' });
 // Parents first, so foreign keys hold on the new side.
-const entities = (values.entity === undefined ? [...SYNC_ENTITIES] : values.entity.map(syncEntity)).sort(
-  (a, b) => a.order - b.order,
-);
+const entities = [...(settings.entities as readonly SyncEntity[])].sort((a, b) => a.order - b.order);
 let differences = 0;
 try {
   for (const entity of entities) {
@@ -50,13 +68,13 @@ try {
       {
         newPool,
         legacy: legacy.engine.reader,
-        ownership: parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP),
+        ownership: settings.ownership as SyncOwnership,
         logger,
       },
       entity,
       {
-        batchSize: Number(values.batch),
-        rowsPerSecond: Number(values['rows-per-second']),
+        batchSize: settings.batchSize,
+        rowsPerSecond: settings.rowsPerSecond,
         actor: values.actor,
         reconcile: !values['no-reconcile'],
       },

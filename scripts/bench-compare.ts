@@ -1,10 +1,10 @@
 /**
  * Shadow comparison speed (issue #4 §9), two figures:
  *
- * 1. `node scripts/bench-compare.ts [seconds=3]`: comparisons per second of ~1 KB JSON responses on
+ * 1. `npm run bench:compare -- [seconds=3]`: comparisons per second of ~1 KB JSON responses on
  *    one core (target ≥ 20k/s): identical bodies (the byte-equal fast path), bodies equal after the
  *    route's rules, one real difference, and .NET-style decimal literals.
- * 2. `node scripts/bench-compare.ts --latency [seconds=5]`: client-visible p50/p99 through the public
+ * 2. `npm run bench:compare -- --latency [seconds=5]`: client-visible p50/p99 through the public
  *    server for one matched route in legacy mode and in shadow mode (sample rate 1, every request
  *    compared), driven by an open-loop generator at BENCH_RATE (target: shadow p99 within 10% of
  *    legacy), with the proxy process's event-loop delay and GC pauses per mode. Shadow mode runs two

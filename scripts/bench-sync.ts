@@ -1,6 +1,6 @@
 /**
  * Sync figures (issue #5 §8) on throw-away databases of a real PostgreSQL server:
- *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node scripts/bench-sync.ts
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sync --
  *     [--events 20000] [--rate 500] [--seconds 10] [--recon-rows 1000000]
  * 1. relay throughput: a backlog of outbox events applied to the legacy stand-in (rows/s; target ≥ 5k);
  * 2. end-to-end lag at a steady write rate, both directions: commit on PostgreSQL → committed on legacy,

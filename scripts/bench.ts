@@ -5,7 +5,7 @@
  * a short warm-up; the table gives req/s, p50, p99 and the ratios the issue sets targets for
  * (strangler ≥ 0.6× nginx req/s, p50 ≤ 2× nginx).
  *
- * Usage: node scripts/bench.ts
+ * Usage: npm run bench
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_WARMUP_SECONDS (2),
  * BENCH_ROUNDS (1: interleaved rounds, the median round is shown),
  * BENCH_PROCESSES (`1,<cores>`: each count is measured; nginx runs that many workers, strangler and

@@ -1,14 +1,13 @@
 /**
  * Exports the QA diff report for chosen routes and a time window (issue #6 §5):
  *
- *   node scripts/diff-report.ts --routes athletes-get,squads-list --from 2026-11-20T00:00:00Z \
+ *   npm run diff-report -- --routes athletes-get,squads-list --from 2026-11-20T00:00:00Z \
  *     --to 2026-11-21T00:00:00Z --format html --out report.html
  *
  * Reads DATABASE_URL (or --database-url), the PostgreSQL database the proxy stores shadow results in.
  * Defaults: the last 24 hours, JSON (or the format named by --out's extension), standard output.
  */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { openNewDatabase } from '../adapters/database.ts';
 import {
   buildDiffReport,
@@ -17,6 +16,7 @@ import {
   type DiffReportFormat,
 } from '../src/qa-reports/diff-report-export.ts';
 import { createPostgresReportStore } from '../src/qa-reports/postgres-report-store.ts';
+import { parseCliOptions, wantsHelp } from './cli-args.ts';
 
 export interface DiffReportArgs {
   readonly routes: readonly string[];
@@ -27,8 +27,13 @@ export interface DiffReportArgs {
   readonly databaseUrl: string;
 }
 
-const USAGE =
-  'usage: node scripts/diff-report.ts --routes a,b [--from ISO] [--to ISO] [--format json|csv|html] [--out file] [--database-url url]';
+const USAGE = `usage: DATABASE_URL=… npm run diff-report -- --routes a,b [--from ISO] [--to ISO]
+    [--format json|csv|html] [--out file] [--database-url url]
+  --routes        route ids, comma-separated
+  --from, --to    the time window, ISO 8601 (default: the last 24 hours)
+  --format        json, csv or html (default: --out's extension, else json)
+  --out           the file to write (default: standard output)
+  --database-url  the proxy's PostgreSQL, where shadow results are stored (default DATABASE_URL)`;
 
 /** Every problem at once, like the configuration check. */
 export function parseDiffReportArgs(
@@ -36,9 +41,9 @@ export function parseDiffReportArgs(
   env: Readonly<Record<string, string | undefined>>,
   now: Date,
 ): DiffReportArgs {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
+  const values = parseCliOptions(
+    argv,
+    {
       routes: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -46,8 +51,8 @@ export function parseDiffReportArgs(
       out: { type: 'string' },
       'database-url': { type: 'string' },
     },
-    strict: true,
-  });
+    USAGE,
+  );
   const problems: string[] = [];
   const routes = (values.routes ?? '')
     .split(',')
@@ -93,7 +98,9 @@ export async function runDiffReport(args: DiffReportArgs): Promise<string> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && wantsHelp(process.argv.slice(2))) {
+  console.log(USAGE);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const args = parseDiffReportArgs(process.argv.slice(2), process.env, new Date());
     const text = await runDiffReport(args);

@@ -3,8 +3,7 @@
  * fixtures in the format of contract-tests/contract-fixture.ts (one JSON file per sample under
  * contract-tests/fixtures/<route-id>/), with legacy's response as the expected answer.
  *
- * Usage: DATABASE_URL=postgres://… node scripts/export-shadow-fixtures.ts --route <route-id>
- *          [--limit 20] [--status open|accepted|defect] [--out <dir>] [--dry-run]
+ * Usage: USAGE below (`npm run export-shadow-fixtures -- --help`).
  *
  * Samples were redacted before they were stored, so fixtures carry `[REDACTED]` where credentials and
  * personal data were; samples whose request body was not kept cannot be replayed and are left out.
@@ -13,7 +12,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -24,6 +22,7 @@ import type {
   StepIgnore,
 } from '../contract-tests/contract-fixture.ts';
 import { FIXTURES_DIR, RECORDED_RESPONSE_HEADERS } from '../contract-tests/contract-fixture.ts';
+import { cliOptions } from './cli-args.ts';
 import { collapseFormattedPath } from '../src/shadow/compare/json-path.ts';
 import type { StoredRequest, StoredResponse } from '../src/shadow/redact.ts';
 import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
@@ -124,16 +123,22 @@ export function samplesToFixtures(samples: readonly ExportedSample[]): ContractF
   return fixtures;
 }
 
+const USAGE = `usage: DATABASE_URL=postgres://… npm run export-shadow-fixtures -- --route <route-id>
+    [--limit 20] [--status open|accepted|defect] [--out <dir>] [--dry-run]
+  Writes up to --limit stored samples of the route (of diff groups with --status, default any) as
+  contract fixtures under --out/<route-id>/ (default contract-tests/fixtures); --dry-run only lists them.`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = cliOptions(
+    {
       route: { type: 'string' },
       limit: { type: 'string', default: '20' },
       status: { type: 'string' },
       out: { type: 'string', default: FIXTURES_DIR },
       'dry-run': { type: 'boolean', default: false },
     },
-  });
+    USAGE,
+  );
   const url = process.env.DATABASE_URL;
   const problems: string[] = [];
   if (values.route === undefined) problems.push('--route <route-id> is required');
@@ -144,7 +149,7 @@ async function main(): Promise<void> {
     problems.push('--status must be open, accepted or defect');
   }
   if (problems.length > 0 || values.route === undefined || url === undefined) {
-    console.error(`export-shadow-fixtures: ${problems.join('; ')}`);
+    console.error(`${problems.join('\n')}\n${USAGE}`);
     process.exitCode = 2;
     return;
   }

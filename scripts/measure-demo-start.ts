@@ -4,7 +4,7 @@
  * DATA_DIR), each timed from spawn to the startup banner and to GET /health/ready = 200, with the proxy
  * process's RSS after startup and after a bounded burst of traffic through the public port.
  *
- *   node scripts/measure-demo-start.ts [--requests 2000] [--concurrency 16]
+ *   npm run bench:demo-start -- [--requests 2000] [--concurrency 16]
  *
  * RSS is the node process's own (Linux /proc); the embedded PostgreSQL runs in its own processes.
  */

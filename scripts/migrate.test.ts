@@ -39,11 +39,11 @@ describe('scripts/migrate.ts', () => {
     expect(await run(['legacy', 'down'], env)).toEqual({ code: 0, lines: ['Success  down 0001-entities'] });
   });
 
-  it('explains wrong usage and a missing URL with exit code 2', async () => {
-    expect(await run(['new', 'sideways'], {})).toEqual({
-      code: 2,
-      lines: ['usage: node scripts/migrate.ts <new|legacy> <up|down|status>'],
-    });
+  it('explains wrong usage and a missing URL with exit code 2, and --help with 0', async () => {
+    const wrong = await run(['new', 'sideways'], {});
+    expect(wrong.code).toBe(2);
+    expect(wrong.lines.join('\n')).toMatch(/^usage: npm run migrate -- <new\|legacy> <up\|down\|status>\n/);
+    expect(await run(['--help'], {})).toEqual({ code: 0, lines: wrong.lines });
     expect(await run(['legacy', 'up'], {})).toEqual({ code: 2, lines: ['LEGACY_DATABASE_URL is not set'] });
   });
 

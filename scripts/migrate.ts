@@ -4,6 +4,7 @@ import type { Migrator } from 'kysely/migration';
 
 import { openLegacyDatabase, openNewDatabase } from '../adapters/database.ts';
 import { redactMssqlUrl } from '../adapters/mssql/connection-url.ts';
+import { wantsHelp } from './cli-args.ts';
 import type { LegacyDatabase, NewDatabase } from '../adapters/schema.ts';
 import {
   createLegacyMigrator,
@@ -13,10 +14,8 @@ import {
 } from '../adapters/migrations.ts';
 
 /*
- * node scripts/migrate.ts <new|legacy> <up|down|status>
- *   new     the new schema, DATABASE_URL (PostgreSQL)
- *   legacy  the legacy dbo schema, LEGACY_DATABASE_URL (mssql:// SQL Server/Azure SQL, or the postgres:// stand-in)
- *   up      apply every pending migration; down: revert every migration; status: list them
+ * Schema migrations of the new side and of the legacy dbo schema (USAGE below;
+ * `npm run migrate -- --help`).
  */
 
 function openNew(url: string): { db: Kysely<NewDatabase>; migrator: Migrator } {
@@ -29,7 +28,10 @@ function openLegacy(url: string): { db: Kysely<LegacyDatabase>; migrator: Migrat
   return { db, migrator: createLegacyMigrator(db) };
 }
 
-const USAGE = 'usage: node scripts/migrate.ts <new|legacy> <up|down|status>';
+const USAGE = `usage: npm run migrate -- <new|legacy> <up|down|status>
+  new: the new side's schema in DATABASE_URL; legacy: the legacy dbo schema in LEGACY_DATABASE_URL
+  (postgres:// for the stand-in, mssql:// for SQL Server)
+  up: apply every pending migration; down: revert every migration; status: list them`;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -39,6 +41,10 @@ export async function runMigrateCli(
   write: (line: string) => void,
 ): Promise<number> {
   const [target, action] = args;
+  if (wantsHelp(args)) {
+    write(USAGE);
+    return 0;
+  }
   if (
     (target !== 'new' && target !== 'legacy') ||
     (action !== 'up' && action !== 'down' && action !== 'status')

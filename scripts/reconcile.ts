@@ -1,12 +1,10 @@
 /**
- * Reconciles the legacy database with PostgreSQL (issue #5 §6) and prints what differs:
- *   DATABASE_URL=… LEGACY_DATABASE_URL=… node scripts/reconcile.ts [--entity athletes]… [--repair]
- *     [--actor you@example.com] [--lag-window-ms 5000] [--bucket-digits 3] [--chunk 10000] [--ownership athletes=new]
+ * Reconciles the legacy database with PostgreSQL (issue #5 §6) and prints what differs (usage below:
+ * `npm run reconcile -- --help`).
  * Runs are stored in strangler.recon_run / recon_mismatch. --repair re-sends the owner side's row of each
  * difference through the sync path (audited in strangler.sync_audit). Exit code 1 when differences remain.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 
 import { createLogger } from '../src/observability/logger.ts';
 import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
@@ -15,10 +13,29 @@ import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
 import { repairMismatches } from '../src/sync/reconcile/repair-mismatches.ts';
-import { parseOwnership, SYNC_ENTITIES, syncEntity } from '../src/sync/sync-entities.ts';
+import {
+  parseOwnership,
+  SYNC_ENTITIES,
+  syncEntity,
+  type SyncEntity,
+  type SyncOwnership,
+} from '../src/sync/sync-entities.ts';
+import { cliOptions, integerOption, parsedOption, requiredEnv, settingsOrExit } from './cli-args.ts';
 
-const { values } = parseArgs({
-  options: {
+const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile -- [--entity athletes]… [--repair]
+    [--actor you@example.com] [--lag-window-ms 5000] [--bucket-digits 3] [--chunk 10000]
+    [--ownership athletes=new,…]
+  --entity         only this entity (repeatable; default all: ${SYNC_ENTITIES.map((e) => e.name).join(', ')})
+  --repair         re-send the owner side's row of each difference through the sync path (audited)
+  --actor          who is recorded for the run and its repairs (default user@host)
+  --lag-window-ms  wait before differing rows are checked again, to let the sync catch up
+  --bucket-digits  hex digits of the key hash per bucket (more: smaller buckets)
+  --chunk          rows read per query
+  --ownership      which side owns each entity (default SYNC_OWNERSHIP, else legacy)
+Exit code 0 when both sides agree, 1 when differences remain, 2 on bad usage.`;
+
+const values = cliOptions(
+  {
     entity: { type: 'string', multiple: true },
     repair: { type: 'boolean', default: false },
     actor: { type: 'string', default: `${os.userInfo().username}@${os.hostname()}` },
@@ -27,25 +44,30 @@ const { values } = parseArgs({
     chunk: { type: 'string', default: '10000' },
     ownership: { type: 'string' },
   },
-});
-
-const databaseUrl = process.env.DATABASE_URL;
-const legacyUrl = process.env.LEGACY_DATABASE_URL;
-if (databaseUrl === undefined || legacyUrl === undefined) {
-  console.error('DATABASE_URL and LEGACY_DATABASE_URL are required');
-  process.exit(2);
-}
+  USAGE,
+);
+const settings = settingsOrExit(USAGE, (problems) => ({
+  databaseUrl: requiredEnv(problems, 'DATABASE_URL'),
+  legacyUrl: requiredEnv(problems, 'LEGACY_DATABASE_URL'),
+  lagWindowMs: integerOption(problems, '--lag-window-ms', values['lag-window-ms'], 0, 3_600_000),
+  bucketDigits: integerOption(problems, '--bucket-digits', values['bucket-digits'], 1, 5),
+  chunkSize: integerOption(problems, '--chunk', values.chunk, 1, 1_000_000),
+  ownership: parsedOption(problems, () => parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP)),
+  entities: parsedOption(problems, () =>
+    values.entity === undefined ? SYNC_ENTITIES : values.entity.map(syncEntity),
+  ),
+}));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
 // A dropped connection must fail the run with a message, not crash it with an unhandled 'error' event.
 const newPool = createSyncPool(
-  { connectionString: databaseUrl, max: 3, application_name: 'strangler-reconcile' },
+  { connectionString: settings.databaseUrl, max: 3, application_name: 'strangler-reconcile' },
   (error) => logger.warn('connection lost', { error: error.message }),
 );
-const opened = openLegacySyncEngine(legacyUrl, { applicationName: 'strangler-reconcile' });
+const opened = openLegacySyncEngine(settings.legacyUrl, { applicationName: 'strangler-reconcile' });
 const legacy = opened.engine;
-const ownership = parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP);
-const entities = values.entity === undefined ? SYNC_ENTITIES : values.entity.map(syncEntity);
+const ownership = settings.ownership as SyncOwnership;
+const entities = settings.entities as readonly SyncEntity[];
 let remaining = 0;
 
 try {
@@ -55,9 +77,9 @@ try {
       entity,
       {
         actor: values.actor,
-        lagWindowMs: Number(values['lag-window-ms']),
-        bucketDigits: Number(values['bucket-digits']),
-        chunkSize: Number(values.chunk),
+        lagWindowMs: settings.lagWindowMs,
+        bucketDigits: settings.bucketDigits,
+        chunkSize: settings.chunkSize,
       },
     );
     const { counts } = result;

@@ -4,7 +4,7 @@
  * contract-tests/fixtures/<route-id>/<name>.json (replayed against the new handlers by
  * contract-tests/athlete-api-contract.test.ts).
  *
- *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node scripts/record-contracts.ts
+ *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run record-contracts
  *
  * Needs a PostgreSQL server (TEST_DATABASE_URL; without it an embedded one is started). It creates a
  * throw-away database and drops it at the end. Re-record after changing the stand-in or the scenarios;
@@ -29,6 +29,7 @@ import {
 } from '../contract-tests/contract-fixture.ts';
 import { CONTRACT_SCENARIOS } from '../contract-tests/contract-scenarios.ts';
 import { createTestDatabase } from '../src/testing/test-database.ts';
+import { cliOptions } from './cli-args.ts';
 import { createLegacyStandIn } from './demo/legacy-stand-in/legacy-stand-in.ts';
 
 /** The stand-in's clock while recording, so CreatedAt/UpdatedAt in fixtures do not churn. */
@@ -113,7 +114,13 @@ async function main(): Promise<void> {
   }
 }
 
+const USAGE = `usage: [TEST_DATABASE_URL=postgres://…] npm run record-contracts
+  Runs every scenario of contract-tests/contract-scenarios.ts against the legacy stand-in and writes
+  what it answered to contract-tests/fixtures/<route-id>/<name>.json. Needs a PostgreSQL server to
+  create a throw-away database on (TEST_DATABASE_URL; without it an embedded one is started).`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
+  cliOptions({}, USAGE);
   main().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

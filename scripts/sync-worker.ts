@@ -1,9 +1,7 @@
 /**
- * The dual-write sync as its own process (issue #5 §1), for scale-out next to the proxy replicas:
- *   DATABASE_URL=postgres://… LEGACY_DATABASE_URL=postgres://…|mssql://… node scripts/sync-worker.ts
- * Optional: SYNC_ROLE=relay|poller|both (both), SYNC_OWNERSHIP=athletes=new,… (legacy owns all),
- * SYNC_BATCH_SIZE (500), SYNC_MAX_ATTEMPTS (8), SYNC_RELAY_CONCURRENCY (2), SYNC_MIGRATE=1 (apply the sync migrations first),
- * LOG_LEVEL. Stops cleanly on SIGTERM/SIGINT; a SIGKILL loses nothing (claims are row locks).
+ * The dual-write sync as its own process (issue #5 §1), for scale-out next to the proxy replicas;
+ * configured by the environment (USAGE below, `npm run sync-worker -- --help`). Stops cleanly on
+ * SIGTERM/SIGINT; a SIGKILL loses nothing (claims are row locks).
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import { Registry } from 'prom-client';
@@ -17,6 +15,19 @@ import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { migrateSyncToLatest } from '../src/sync/sync-migrations.ts';
 import { createSyncRuntime } from '../src/sync/sync-runtime.ts';
 import type { SyncRole } from '../src/sync/sync-runtime.ts';
+import { cliOptions } from './cli-args.ts';
+
+const USAGE = `usage: DATABASE_URL=postgres://… LEGACY_DATABASE_URL=postgres://…|mssql://… npm run sync-worker
+Optional environment:
+  SYNC_ROLE               relay (PostgreSQL → legacy), poller (legacy → PostgreSQL) or both (default)
+  SYNC_OWNERSHIP          athletes=new,… (default: legacy owns every entity)
+  SYNC_BATCH_SIZE         events claimed per batch (500)
+  SYNC_MAX_ATTEMPTS       attempts before an event goes to the dead letters (8)
+  SYNC_RELAY_CONCURRENCY  batches in flight (2)
+  SYNC_MIGRATE=1          apply the sync migrations first
+  LOG_LEVEL               info
+Run any number of them: they share the work through row locks (FOR UPDATE SKIP LOCKED).`;
+cliOptions({}, USAGE);
 
 const env = process.env;
 const logger = createLogger(env.LOG_LEVEL ?? 'info');

@@ -261,7 +261,7 @@ async function run(
     `  admin: ${adminBase}  (metrics /metrics, health /health/ready, routes /api/routes)`,
     `  QA reports: ${adminBase}/reports`,
     `  flags: ${config.unleash === undefined ? `${config.flagsFile} (offline; edits apply within 2 s)` : config.unleash.url}`,
-    `  dual-write sync: ${sync !== undefined ? 'on' : outboxOn ? 'outbox only (SYNC_IN_PROCESS=false: run scripts/sync-worker.ts)' : 'off (no LEGACY_DATABASE_URL)'}`,
+    `  dual-write sync: ${sync !== undefined ? 'on' : outboxOn ? 'outbox only (SYNC_IN_PROCESS=false: the sync runs in `npm run sync-worker` processes)' : 'off (no LEGACY_DATABASE_URL)'}`,
   ];
   if (config.demoTokens) {
     lines.push(

@@ -1,13 +1,17 @@
 /**
  * Demo traffic generator (issue #6 "Done when"): drives the athlete API on the public port so the
  * shadow comparison has something to compare and the QA report fills up. Bounded by a request count
- * and a duration, whichever comes first; prints a summary at the end.
- *
- *   node scripts/demo/traffic.ts [--base-url http://127.0.0.1:8080] [--requests 300] [--duration 60]
- *     [--concurrency 4] [--tenants 20] [--write-ratio 0.1] [--seed 1] [--json]
+ * and a duration, whichever comes first; prints a summary at the end (usage: TRAFFIC_USAGE).
  */
-import { parseArgs } from 'node:util';
+import { parseCliOptions, wantsHelp } from '../cli-args.ts';
 import { createSeededRandom } from './seeded-random.ts';
+
+export const TRAFFIC_USAGE = `usage: npm run demo:traffic -- [--base-url http://127.0.0.1:8080] [--requests 300]
+    [--duration 60] [--concurrency 4] [--tenants 20] [--write-ratio 0.1] [--seed 1] [--json]
+  Sends athlete API requests to the public port until --requests are sent or --duration seconds
+  have passed, whichever comes first, then prints a summary (--json: as JSON).
+  --tenants      distinct X-Tenant-Id values (the canary stickiness key)
+  --write-ratio  fraction of requests that POST a wellness entry`;
 
 export interface TrafficOptions {
   readonly baseUrl: URL;
@@ -192,9 +196,9 @@ export async function runTraffic(
 }
 
 export function parseTrafficArgs(argv: readonly string[]): TrafficOptions & { readonly json: boolean } {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
+  const values = parseCliOptions(
+    argv,
+    {
       'base-url': { type: 'string' },
       requests: { type: 'string' },
       duration: { type: 'string' },
@@ -204,8 +208,8 @@ export function parseTrafficArgs(argv: readonly string[]): TrafficOptions & { re
       seed: { type: 'string' },
       json: { type: 'boolean' },
     },
-    strict: true,
-  });
+    TRAFFIC_USAGE,
+  );
   const problems: string[] = [];
   const num = (
     name: keyof typeof values,
@@ -242,7 +246,7 @@ export function parseTrafficArgs(argv: readonly string[]): TrafficOptions & { re
     requestTimeoutMs: DEFAULT_TRAFFIC.requestTimeoutMs,
     json: values.json === true,
   };
-  if (problems.length > 0) throw new Error(problems.join('\n'));
+  if (problems.length > 0) throw new Error(`${problems.join('\n')}\n${TRAFFIC_USAGE}`);
   return options;
 }
 
@@ -263,7 +267,9 @@ export function formatSummary(s: TrafficSummary): string {
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && wantsHelp(process.argv.slice(2))) {
+  console.log(TRAFFIC_USAGE);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const options = parseTrafficArgs(process.argv.slice(2));
     console.error(

@@ -1,17 +1,18 @@
 /*
- * Runs the legacy stand-in alone:
- *
- *   LEGACY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/legacy PORT=5000 node scripts/demo/legacy-stand-in/main.ts
- *
- * LEGACY_DATABASE_URL is the legacy dbo schema (postgres:// for the stand-in database, mssql:// for SQL
- * Server); it is migrated on start. PORT defaults to 5000 (0 picks a free port). Ctrl-C stops it.
+ * Runs the legacy stand-in alone (USAGE below; `npm run legacy-stand-in -- --help`).
  */
 import type { AddressInfo } from 'node:net';
 
 import { openLegacyDatabase } from '../../../adapters/database.ts';
 import { migrateLegacyToLatest } from '../../../adapters/migrations.ts';
 import { createLogger, errorDetails } from '../../../src/observability/logger.ts';
+import { cliOptions } from '../../cli-args.ts';
 import { createLegacyStandIn } from './legacy-stand-in.ts';
+
+const USAGE = `usage: LEGACY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/legacy [PORT=5000] npm run legacy-stand-in
+  LEGACY_DATABASE_URL is the legacy dbo schema (postgres:// for the stand-in database, mssql:// for SQL
+  Server); it is migrated on start. PORT defaults to 5000 (0 picks a free port). Ctrl-C stops it.`;
+cliOptions({}, USAGE);
 
 async function main(): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
