@@ -12,7 +12,7 @@
  *    and `shadow inline` (on the proxy's event loop, SHADOW_THREAD=false). PROXY_ENGINE as for
  *    `npm start` (undici unless set), SHADOW_THREAD_PRIORITY likewise, BENCH_PIN=1 (see pinTo),
  *    BENCH_SAMPLE_RATE (1), BENCH_MODES (default: direct,legacy,shadow thread,shadow inline,legacy
- *    again; `shadow thread normal` adds a shadow thread at nice 0), BENCH_ALLOC=1 (bytes allocated per
+ *    again; `shadow thread normal` adds a shadow thread at nice 0), BENCH_SHADOW_CPUS (see pinShadowThreads), BENCH_ALLOC=1 (bytes allocated per
  *    request).
  *    Legacy is scripts/bench/upstream-server.ts in its own process. With DATABASE_URL set results are
  *    written to PostgreSQL (the shadow store is migrated first); without it the writer's batches are
@@ -20,7 +20,7 @@
  *    BENCH_ROUNDS (3).
  */
 import { execFileSync, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
@@ -331,6 +331,32 @@ function pinTo(pid: number | undefined, cpus: string): void {
   execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
 }
 
+/**
+ * BENCH_SHADOW_CPUS (with BENCH_PIN=1): CPUs for the shadow threads alone, e.g. the generator's, to
+ * measure what sharing the proxy's core costs the proxy's thread. By default they share the proxy's
+ * core (the process's affinity), as they would on a host with one replica per core.
+ */
+const shadowCpus = process.env.BENCH_SHADOW_CPUS;
+function pinShadowThreads(): void {
+  if (!pin || shadowCpus === undefined || shadowCpus === '') return;
+  for (const tid of readdirSync('/proc/self/task')) {
+    // Node names a worker's thread after the Worker's name (truncated to 15 characters).
+    if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'strangler-shado') continue;
+    execFileSync('taskset', ['-cp', shadowCpus, tid], { stdio: 'ignore' });
+  }
+}
+
+/** Context switches of the calling thread so far (Linux; zeros elsewhere). */
+function proxyThreadSwitches(): { voluntary: number; involuntary: number } {
+  try {
+    const status = readFileSync('/proc/thread-self/status', 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { voluntary: field('voluntary_ctxt_switches'), involuntary: field('nonvoluntary_ctxt_switches') };
+  } catch {
+    return { voluntary: 0, involuntary: 0 };
+  }
+}
+
 function isLocalPostgres(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
@@ -420,6 +446,7 @@ async function latencyBench(): Promise<void> {
     db !== undefined && process.env.BENCH_MODES?.split(',').includes('shadow thread normal') === true
       ? await startThread(0)
       : undefined;
+  pinShadowThreads();
   // As src/main.ts starts it with SHADOW_THREAD=false.
   const inline = await startShadow({
     ...(db === undefined ? { store: discardingStore } : { db }),
@@ -464,7 +491,7 @@ async function latencyBench(): Promise<void> {
   console.log(
     `${rounds} rounds of ${seconds}s per mode at ${rate} req/s (open loop), shadow sample rate ${sampleRate}, engine ${engine}, ` +
       `shadow thread priority ${threadPriority}, ` +
-      `${pin ? `proxy pinned to CPU ${proxyCpu}, generator and legacy to ${otherCpus}` : 'no CPU pinning'}, store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
+      `${pin ? `proxy pinned to CPU ${proxyCpu}, generator and legacy to ${otherCpus}${shadowCpus === undefined || shadowCpus === '' ? '' : `, shadow threads to ${shadowCpus}`}` : 'no CPU pinning'}, store: ${db === undefined ? 'discarded (no DATABASE_URL)' : 'PostgreSQL'}, ` +
       `load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')} on ${cpuCount} CPUs`,
@@ -511,6 +538,10 @@ async function latencyBench(): Promise<void> {
     // The same for the proxy's thread alone (without the shadow thread's share).
     const mainCpuMicros = perMode(() => 0);
     const mainSystemMicros = perMode(() => 0);
+    // Context switches of the proxy's thread: voluntary ones are wake-ups (it slept in epoll_wait with
+    // nothing to do), involuntary ones are another thread taking its core while it had work.
+    const voluntarySwitches = perMode(() => 0);
+    const involuntarySwitches = perMode(() => 0);
     // Minor page faults of this process: memory the heap gave back and takes again. On a virtual
     // machine each can cost a trip to the host.
     const pageFaults = perMode(() => 0);
@@ -545,6 +576,7 @@ async function latencyBench(): Promise<void> {
         const [c0, d0] = [await comparisons(), await drops()];
         const cpuStart = process.cpuUsage();
         const mainCpuStart = process.threadCpuUsage();
+        const switchesStart = proxyThreadSwitches();
         const faultsStart = process.resourceUsage().minorPageFault;
         const pauses = gcPauses[mode];
         const gc = new PerformanceObserver((list) => {
@@ -570,6 +602,9 @@ async function latencyBench(): Promise<void> {
         const mainCpu = process.threadCpuUsage(mainCpuStart);
         mainCpuMicros[mode] += mainCpu.user + mainCpu.system;
         mainSystemMicros[mode] += mainCpu.system;
+        const switches = proxyThreadSwitches();
+        voluntarySwitches[mode] += switches.voluntary - switchesStart.voluntary;
+        involuntarySwitches[mode] += switches.involuntary - switchesStart.involuntary;
         pageFaults[mode] += process.resourceUsage().minorPageFault - faultsStart;
         if (isShadow(mode)) {
           counted.comparisons += (await comparisons()) - c0;
@@ -591,6 +626,8 @@ async function latencyBench(): Promise<void> {
         mainCpuPerRequest: mainCpuMicros[mode] / Math.max(1, latencies.length),
         mainSystemPerRequest: mainSystemMicros[mode] / Math.max(1, latencies.length),
         faultsPerSecond: pageFaults[mode] / elapsed,
+        voluntaryPerRequest: voluntarySwitches[mode] / Math.max(1, latencies.length),
+        involuntaryPerRequest: involuntarySwitches[mode] / Math.max(1, latencies.length),
         allocPerRequest: allocBytes[mode] / Math.max(1, latencies.length),
         loopP99: Math.max(...loopDelay[mode].map((d) => d.p99)),
         loopMax: Math.max(...loopDelay[mode].map((d) => d.max)),
@@ -607,7 +644,7 @@ async function latencyBench(): Promise<void> {
       const f = figures[mode];
       console.log(
         `${mode.padEnd(20)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(2).padStart(6)} ms  ` +
-          `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request (proxy thread ${f.mainCpuPerRequest.toFixed(0)}, kernel ${f.mainSystemPerRequest.toFixed(0)})  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
+          `p90 ${f.p90.toFixed(2)} ms  p99 ${f.p99.toFixed(2).padStart(6)} ms  p99.9 ${f.p999.toFixed(2)} ms  CPU ${f.cpuPerRequest.toFixed(0).padStart(4)} µs/request (proxy thread ${f.mainCpuPerRequest.toFixed(0)}, kernel ${f.mainSystemPerRequest.toFixed(0)}; switches/request ${f.voluntaryPerRequest.toFixed(2)} woken, ${f.involuntaryPerRequest.toFixed(2)} preempted)  ${f.faultsPerSecond.toFixed(0)} page faults/s  ` +
           (allocSession === undefined
             ? ''
             : `${(f.allocPerRequest / 1024).toFixed(1)} KiB allocated/request  `) +
