@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 import { compareExchanges } from './compare/compare-exchanges.ts';
 import { compilePathPattern } from './compare/json-path.ts';
-import { createRedactor, REDACTED } from './redact.ts';
+import { createRedactor, REDACTED, templateParamPositions } from './redact.ts';
 
 const person = {
   Id: 7,
@@ -51,6 +51,26 @@ describe('redaction before storage', () => {
       Contacts: [{ Email: REDACTED, Phone: '555-1234' }],
     });
     expect(JSON.stringify(stored)).not.toMatch(/secret-token|abc|k-123|ann@|bob@/);
+  });
+
+  it('masks the path segments of personal-data template parameters, keeping the rest as received', () => {
+    const template = '/api/users/{email}/orders/{orderId}/notes/{Note}';
+    expect(templateParamPositions(template, ['email', 'note'])).toEqual([2, 6]);
+    expect(templateParamPositions(template, [])).toEqual([]);
+    const redactor = createRedactor();
+    const stored = redactor.request(
+      request({
+        method: 'GET',
+        path: '/api/users/ann%40example.com/orders/42/notes/Call%20Ann',
+        body: Buffer.alloc(0),
+      }),
+      [],
+      templateParamPositions(template, ['email', 'Note']),
+    );
+    expect(stored.path).toBe(`/api/users/${REDACTED}/orders/42/notes/${REDACTED}`);
+    // A request path shorter than the template (it cannot have matched; nothing to mask) stays as it is.
+    expect(redactor.request(request({ path: '/api/users' }), [], [2]).path).toBe('/api/users');
+    expect(redactor.request(request(), []).path).toBe('/api/people');
   });
 
   it('masks every Set-Cookie of a response and adds the route’s own personal-data paths', () => {

@@ -52,7 +52,15 @@ export interface RedactionOptions {
 export type RoutePersonalData = readonly PathPattern[];
 
 export interface Redactor {
-  request(request: CapturedRequest, routePaths?: RoutePersonalData): StoredRequest;
+  /**
+   * `pathSegments`: positions (0 = the first segment after the leading `/`) of path segments that
+   * carry personal data, masked in the stored path (see templateParamPositions).
+   */
+  request(
+    request: CapturedRequest,
+    routePaths?: RoutePersonalData,
+    pathSegments?: readonly number[],
+  ): StoredRequest;
   response(response: CapturedResponse, routePaths?: RoutePersonalData): StoredResponse;
   /** Differences carry both sides' values, so they are masked by the same paths. */
   differences(differences: readonly Difference[], routePaths?: RoutePersonalData): Difference[];
@@ -141,11 +149,11 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
   };
 
   return {
-    request(request, routePaths) {
+    request(request, routePaths, pathSegments) {
       const paths = pathsFor(routePaths);
       return {
         method: request.method,
-        path: request.path,
+        path: maskPathSegments(request.path, pathSegments),
         query: query(request.query),
         headers: headers(request.headers),
         ...body(request.body, contentType(request.headers), paths),
@@ -180,6 +188,33 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       });
     },
   };
+}
+
+/**
+ * Where a path template's parameters sit, for `Redactor.request`: `/api/users/{email}/orders` with
+ * `['email']` gives `[2]`. Names compare case-insensitively, as route templates declare them; a name
+ * the template lacks is left out (startup validation reports it).
+ */
+export function templateParamPositions(template: string, names: readonly string[]): number[] {
+  if (names.length === 0) return [];
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const positions: number[] = [];
+  template
+    .slice(1)
+    .split('/')
+    .forEach((segment, position) => {
+      if (segment.startsWith('{') && segment.endsWith('}') && wanted.has(segment.slice(1, -1).toLowerCase()))
+        positions.push(position);
+    });
+  return positions;
+}
+
+/** The path (as received, percent-encoded) with the segments at `positions` replaced by the mask. */
+function maskPathSegments(path: string, positions: readonly number[] | undefined): string {
+  if (positions === undefined || positions.length === 0 || !path.startsWith('/')) return path;
+  const segments = path.slice(1).split('/');
+  for (const position of positions) if (position < segments.length) segments[position] = REDACTED;
+  return `/${segments.join('/')}`;
 }
 
 function mask(d: Difference): Difference {

@@ -146,7 +146,9 @@ function route(
 }
 
 const routes: RouteRecord[] = [
-  route('items', '/api/items/{id}', itemHandler, { compare: { redactPaths: ['$.Name'] } }),
+  route('items', '/api/items/{id}', itemHandler, {
+    compare: { redactPaths: ['$.Name'], redactPathParams: ['id'] },
+  }),
   route('create', '/api/items', createHandler, {}, ['POST']),
   route('hang', '/api/hang/{id}', hangingHandler, { timeoutMs: 300 }),
   route('throw', '/api/throw/{id}', throwingHandler),
@@ -314,6 +316,7 @@ describe('shadow runner behind the public server', () => {
         expect(sample?.diffs).toEqual([{ path: '$.Score', kind: 'changed', legacy: 2.34, new: 2.35 }]);
         expect(sample?.noise.map((d) => d.path).sort()).toEqual(['$.ServerTime', '$.traceId']);
         expect(sample?.request.headers.authorization).toBe(REDACTED);
+        expect(sample?.request.path).toBe(`/api/items/${REDACTED}`);
         // A gzip response was compared decoded: nothing about encoding shows up as a difference.
         expect(sample?.legacy.bodyKind).toBe('json');
         // Every comparison, the noise-learning ones included, went to the worker when asked to.
@@ -525,10 +528,12 @@ describe('shadowRuleProblems', () => {
       route('a', '/a', itemHandler, { compare: { ignore: ['nope'] } }),
       route('b', '/b', itemHandler, { compare: { numericTolerance: [{ path: '$.x' }] } }),
       route('c', '/c', itemHandler),
+      route('d', '/d/{id}', itemHandler, { compare: { redactPathParams: ['id', 'email'] } }),
     ]);
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^route a: /);
     expect(problems[1]).toMatch(/^route b: /);
+    expect(problems[2]).toBe('route d: redactPathParams: "email" is not a parameter of /d/{id}');
   });
 });
 

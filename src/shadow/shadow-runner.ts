@@ -20,7 +20,7 @@ import { inlineComparer, type Comparer } from './compare/off-thread-comparer.ts'
 import { decodeBody } from './decode-body.ts';
 import type { LegacyCall } from './legacy-caller.ts';
 import type { NoiseModel } from './noise/noise-model.ts';
-import type { Redactor } from './redact.ts';
+import { templateParamPositions, type Redactor } from './redact.ts';
 import type { ShadowOutcome, ShadowReason } from './store/shadow-store.ts';
 import type { ShadowResult, ShadowWriter } from './store/shadow-writer.ts';
 
@@ -577,7 +577,11 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
             ? {
                 sample: {
                   capturedAt: now(),
-                  request: redactor.request(request, personalData),
+                  request: redactor.request(
+                    request,
+                    personalData,
+                    templateParamPositions(route.path, rules.redactPathParams),
+                  ),
                   legacy: redactor.response(legacy, personalData),
                   candidate: redactor.response(candidate, personalData),
                   diffs: redactor.differences(real, personalData),
@@ -705,7 +709,11 @@ export function shadowRuleProblems(routes: readonly RouteRecord[]): string[] {
   const problems: string[] = [];
   for (const route of routes) {
     try {
-      compileCompareRules(route.shadow?.compare);
+      const rules = compileCompareRules(route.shadow?.compare);
+      for (const name of rules.redactPathParams) {
+        if (templateParamPositions(route.path, [name]).length === 0)
+          problems.push(`route ${route.id}: redactPathParams: "${name}" is not a parameter of ${route.path}`);
+      }
     } catch (error: unknown) {
       const list = (error as { problems?: unknown }).problems;
       if (Array.isArray(list)) for (const p of list) problems.push(`route ${route.id}: ${String(p)}`);

@@ -335,6 +335,22 @@ describe('compileCompareRules', () => {
       expect((error as CompareRulesError).problems).toHaveLength(4);
     }
   });
+
+  it('reports a misspelt rule instead of ignoring it, and checks redactPathParams', () => {
+    try {
+      compileCompareRules({ redactPath: ['$..Email'], redactPathParams: ['email', '', 7] });
+      throw new Error('expected a CompareRulesError');
+    } catch (error: unknown) {
+      expect((error as CompareRulesError).problems).toEqual([
+        expect.stringMatching(
+          /^unknown rule "redactPath" \(known: headers, ignore, .*redactPaths, redactPathParams\)$/,
+        ),
+        'redactPathParams[1]: a parameter name is required',
+        'redactPathParams[2]: a parameter name is required',
+      ]);
+    }
+    expect(compileCompareRules({ redactPathParams: ['email'] }).redactPathParams).toEqual(['email']);
+  });
 });
 
 describe('instantOf', () => {
