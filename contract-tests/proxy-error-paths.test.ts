@@ -8,6 +8,7 @@ import type { NewDatabase } from '../adapters/schema.ts';
 import { createRoutes } from '../routes/index.ts';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createMetrics, type Metrics } from '../src/observability/metrics.ts';
+import { LEGACY_ENGINES, type LegacyEngine } from '../src/proxy/legacy-forwarder.ts';
 import { createPublicServer, type PublicServer } from '../src/proxy/public-server.ts';
 import { metricValue, request } from '../src/proxy/proxy-test-harness.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
@@ -37,14 +38,13 @@ let db: Kysely<NewDatabase>;
 let downDb: Kysely<NewDatabase>;
 let flags: FakeFlagResolver;
 let metrics: Metrics;
-let proxy: PublicServer;
-let proxyUrl: URL;
-let proxyWithDownDb: PublicServer;
-let proxyWithDownDbUrl: URL;
+/** Per forwarding engine: a proxy whose routes use the test database, and one whose database is down. */
+const proxies = new Map<LegacyEngine, { up: [PublicServer, URL]; down: [PublicServer, URL] }>();
 
-async function start(routesDb: Kysely<NewDatabase>): Promise<[PublicServer, URL]> {
+async function start(routesDb: Kysely<NewDatabase>, engine: LegacyEngine): Promise<[PublicServer, URL]> {
   const server = createPublicServer({
     config: { legacyUrl: new URL(LEGACY), legacyTimeoutMs: 500, hostHeader: 'rewrite' },
+    legacyEngine: engine,
     routes: createRouteTable(createRoutes({ db: routesDb })),
     flags,
     metrics,
@@ -66,13 +66,16 @@ beforeAll(async () => {
   downDb = openNewDatabase('postgres://postgres@127.0.0.1:1/unreachable', { poolMax: 1 });
   flags = createFakeFlagResolver();
   metrics = createMetrics({ defaultMetrics: false });
-  [proxy, proxyUrl] = await start(db);
-  [proxyWithDownDb, proxyWithDownDbUrl] = await start(downDb);
+  for (const engine of LEGACY_ENGINES) {
+    proxies.set(engine, { up: await start(db, engine), down: await start(downDb, engine) });
+  }
 });
 
 afterAll(async () => {
-  await proxy.close();
-  await proxyWithDownDb.close();
+  for (const { up, down } of proxies.values()) {
+    await up[0].close();
+    await down[0].close();
+  }
   await db.destroy();
   await downDb.destroy();
   await database.drop();
@@ -104,97 +107,116 @@ function legacyReplyingRecorded() {
     .reply(recorded.status, responseBodyOf(recorded), { ...recorded.headers });
 }
 
-describe('athlete routes behind the proxy, legacy stubbed with nock', () => {
-  test('in new mode the proxy serves the new handler, and it equals the recorded legacy answer', async () => {
-    flags.set('strangler.athletes-get', 'new');
-    const scope = nock(LEGACY).get(/.*/).reply(500, 'legacy must not be called');
-    const r = await request(proxyUrl, {
-      path: `/api/athletes/${athlete.id}`,
-      headers: { 'x-tenant-id': 't1' },
+describe.each(LEGACY_ENGINES)(
+  'athlete routes behind the proxy, legacy stubbed with nock (%s engine)',
+  (engine) => {
+    let proxyUrl: URL;
+    let proxyWithDownDbUrl: URL;
+    beforeAll(() => {
+      const started = proxies.get(engine);
+      if (started === undefined) throw new Error(`no proxy for ${engine}`);
+      [, proxyUrl] = started.up;
+      [, proxyWithDownDbUrl] = started.down;
     });
-    const result = compareExchanges(
-      { status: recorded.status, headers: recorded.headers, body: responseBodyOf(recorded) },
-      { status: r.status, headers: r.headers, body: r.body },
-      createRoutes({ db }).find((x) => x.id === 'athletes-get')?.shadow?.compare as CompareRules,
+
+    test('in new mode the proxy serves the new handler, and it equals the recorded legacy answer', async () => {
+      flags.set('strangler.athletes-get', 'new');
+      const scope = nock(LEGACY).get(/.*/).reply(500, 'legacy must not be called');
+      const r = await request(proxyUrl, {
+        path: `/api/athletes/${athlete.id}`,
+        headers: { 'x-tenant-id': 't1' },
+      });
+      const result = compareExchanges(
+        { status: recorded.status, headers: recorded.headers, body: responseBodyOf(recorded) },
+        { status: r.status, headers: r.headers, body: r.body },
+        createRoutes({ db }).find((x) => x.id === 'athletes-get')?.shadow?.compare as CompareRules,
+      );
+      expect(result.differences).toEqual([]);
+      expect(scope.isDone()).toBe(false);
+    });
+
+    test('a new GET handler whose database is down falls back to legacy, and the client sees legacy', async () => {
+      flags.set('strangler.athletes-get', 'new');
+      const scope = legacyReplyingRecorded();
+      const before = await metricValue(metrics, 'strangler_fallbacks_total', { route: 'athletes-get' });
+      const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
+      expect(r.status).toBe(200);
+      expect(r.body.equals(responseBodyOf(recorded))).toBe(true);
+      expect(scope.isDone()).toBe(true);
+      expect(await metricValue(metrics, 'strangler_fallbacks_total', { route: 'athletes-get' })).toBe(
+        before + 1,
+      );
+    });
+
+    test('a new POST handler that fails is a 500 and is never replayed against legacy', async () => {
+      flags.set('strangler.athletes-create', 'new');
+      const scope = nock(LEGACY).post('/api/athletes').reply(201, '{}');
+      const body = JSON.stringify({
+        SquadId: SQUADS[0].id,
+        FirstName: 'Ada',
+        LastName: 'Holm',
+        Email: 'ada.holm@example.test',
+        DateOfBirth: '2004-03-09',
+      });
+      const r = await request(proxyWithDownDbUrl, {
+        method: 'POST',
+        path: '/api/athletes',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(r.status).toBe(500);
+      expect(scope.isDone()).toBe(false);
+    });
+
+    test("legacy's own error answers pass through a migrated route in legacy mode untouched", async () => {
+      const page = '<html><body>Service Unavailable</body></html>';
+      nock(LEGACY)
+        .get(`/api/athletes/${athlete.id}`)
+        .reply(503, page, { 'Content-Type': 'text/html', 'Retry-After': '30' });
+      const r = await request(proxyUrl, { path: `/api/athletes/${athlete.id}` });
+      expect(r.status).toBe(503);
+      expect(r.headers['retry-after']).toBe('30');
+      expect(r.body.toString()).toBe(page);
+    });
+
+    test('when the new handler fails and legacy fails too, the client gets legacy’s failure, not an invented one', async () => {
+      flags.set('strangler.athletes-get', 'new');
+      nock(LEGACY).get(`/api/athletes/${athlete.id}`).reply(500, '{"title":"legacy broke"}', {
+        'Content-Type': 'application/problem+json; charset=utf-8',
+      });
+      const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
+      expect(r.status).toBe(500);
+      expect(r.body.toString()).toBe('{"title":"legacy broke"}');
+    });
+
+    // Not with undici: nock's stand-in socket (@mswjs/interceptors) still delivers the delayed reply
+    // after undici destroyed the socket of the request it aborted, which trips an assertion inside
+    // undici, outside any test. A real socket delivers nothing after that; the undici engine's stall
+    // mid-body is tested against a real server in src/proxy/undici-timeout.test.ts.
+    (engine === 'undici' ? test.skip : test)(
+      'legacy going quiet mid-response for longer than the timeout cuts the client off instead of hanging',
+      async () => {
+        // nock sends the status line at once and holds the body: the proxy has already streamed 200, so
+        // the only honest signal left is a broken connection (the route timeout is 500 ms here).
+        nock(LEGACY).get(`/api/athletes/${athlete.id}`).delay(3000).reply(200, '{}');
+        const started = Date.now();
+        await expect(request(proxyUrl, { path: `/api/athletes/${athlete.id}` })).rejects.toThrow();
+        expect(Date.now() - started).toBeLessThan(2500);
+      },
     );
-    expect(result.differences).toEqual([]);
-    expect(scope.isDone()).toBe(false);
-  });
 
-  test('a new GET handler whose database is down falls back to legacy, and the client sees legacy', async () => {
-    flags.set('strangler.athletes-get', 'new');
-    const scope = legacyReplyingRecorded();
-    const before = await metricValue(metrics, 'strangler_fallbacks_total', { route: 'athletes-get' });
-    const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
-    expect(r.status).toBe(200);
-    expect(r.body.equals(responseBodyOf(recorded))).toBe(true);
-    expect(scope.isDone()).toBe(true);
-    expect(await metricValue(metrics, 'strangler_fallbacks_total', { route: 'athletes-get' })).toBe(
-      before + 1,
-    );
-  });
-
-  test('a new POST handler that fails is a 500 and is never replayed against legacy', async () => {
-    flags.set('strangler.athletes-create', 'new');
-    const scope = nock(LEGACY).post('/api/athletes').reply(201, '{}');
-    const body = JSON.stringify({
-      SquadId: SQUADS[0].id,
-      FirstName: 'Ada',
-      LastName: 'Holm',
-      Email: 'ada.holm@example.test',
-      DateOfBirth: '2004-03-09',
+    test('the availability report is not migrated: it reaches legacy byte for byte even with every flag on new', async () => {
+      for (const route of createRoutes({ db })) flags.set(route.flag, 'new');
+      const report = '{"SquadId":"x","Athletes":[],"AsOf":"2026-11-21T00:00:00"}';
+      const scope = nock(LEGACY)
+        .get('/api/reports/availability')
+        .query({ squadId: SQUADS[0].id })
+        .reply(200, report, { 'Content-Type': 'application/json; charset=utf-8' });
+      const r = await request(proxyUrl, { path: `/api/reports/availability?squadId=${SQUADS[0].id}` });
+      expect(r.status).toBe(200);
+      expect(r.body.toString()).toBe(report);
+      expect(scope.isDone()).toBe(true);
+      for (const route of createRoutes({ db })) flags.set(route.flag, 'legacy');
     });
-    const r = await request(proxyWithDownDbUrl, {
-      method: 'POST',
-      path: '/api/athletes',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    expect(r.status).toBe(500);
-    expect(scope.isDone()).toBe(false);
-  });
-
-  test("legacy's own error answers pass through a migrated route in legacy mode untouched", async () => {
-    const page = '<html><body>Service Unavailable</body></html>';
-    nock(LEGACY)
-      .get(`/api/athletes/${athlete.id}`)
-      .reply(503, page, { 'Content-Type': 'text/html', 'Retry-After': '30' });
-    const r = await request(proxyUrl, { path: `/api/athletes/${athlete.id}` });
-    expect(r.status).toBe(503);
-    expect(r.headers['retry-after']).toBe('30');
-    expect(r.body.toString()).toBe(page);
-  });
-
-  test('when the new handler fails and legacy fails too, the client gets legacy’s failure, not an invented one', async () => {
-    flags.set('strangler.athletes-get', 'new');
-    nock(LEGACY).get(`/api/athletes/${athlete.id}`).reply(500, '{"title":"legacy broke"}', {
-      'Content-Type': 'application/problem+json; charset=utf-8',
-    });
-    const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
-    expect(r.status).toBe(500);
-    expect(r.body.toString()).toBe('{"title":"legacy broke"}');
-  });
-
-  test('legacy going quiet mid-response for longer than the timeout cuts the client off instead of hanging', async () => {
-    // nock sends the status line at once and holds the body: the proxy has already streamed 200, so
-    // the only honest signal left is a broken connection (the route timeout is 500 ms here).
-    nock(LEGACY).get(`/api/athletes/${athlete.id}`).delay(3000).reply(200, '{}');
-    const started = Date.now();
-    await expect(request(proxyUrl, { path: `/api/athletes/${athlete.id}` })).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(2500);
-  });
-
-  test('the availability report is not migrated: it reaches legacy byte for byte even with every flag on new', async () => {
-    for (const route of createRoutes({ db })) flags.set(route.flag, 'new');
-    const report = '{"SquadId":"x","Athletes":[],"AsOf":"2026-11-21T00:00:00"}';
-    const scope = nock(LEGACY)
-      .get('/api/reports/availability')
-      .query({ squadId: SQUADS[0].id })
-      .reply(200, report, { 'Content-Type': 'application/json; charset=utf-8' });
-    const r = await request(proxyUrl, { path: `/api/reports/availability?squadId=${SQUADS[0].id}` });
-    expect(r.status).toBe(200);
-    expect(r.body.toString()).toBe(report);
-    expect(scope.isDone()).toBe(true);
-    for (const route of createRoutes({ db })) flags.set(route.flag, 'legacy');
-  });
-});
+  },
+);

@@ -10,14 +10,8 @@ import { createLogger } from '../src/observability/logger.ts';
 import { backfillEntity } from '../src/sync/backfill/backfill-entity.ts';
 import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
-import {
-  parseOwnership,
-  SYNC_ENTITIES,
-  syncEntity,
-  type SyncEntity,
-  type SyncOwnership,
-} from '../src/sync/sync-entities.ts';
-import { cliOptions, integerOption, parsedOption, requiredEnv, settingsOrExit } from './cli-args.ts';
+import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
+import { cliOptions, integerOption, requiredEnv, settingsOrExit, syncScopeSettings } from './cli-args.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run backfill -- [--entity athletes]… [--batch 1000]
     [--rows-per-second 5000] [--actor you@example.com] [--no-reconcile] [--ownership athletes=new,…]
@@ -46,10 +40,7 @@ const settings = settingsOrExit(USAGE, (problems) => ({
   legacyUrl: requiredEnv(problems, 'LEGACY_DATABASE_URL'),
   batchSize: integerOption(problems, '--batch', values.batch, 1, 100_000),
   rowsPerSecond: integerOption(problems, '--rows-per-second', values['rows-per-second'], 0, 10_000_000),
-  ownership: parsedOption(problems, () => parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP)),
-  entities: parsedOption(problems, () =>
-    values.entity === undefined ? [...SYNC_ENTITIES] : values.entity.map(syncEntity),
-  ),
+  ...syncScopeSettings(problems, values),
 }));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
@@ -60,7 +51,7 @@ const newPool = createSyncPool(
 );
 const legacy = openLegacySyncEngine(settings.legacyUrl, { applicationName: 'strangler-backfill' });
 // Parents first, so foreign keys hold on the new side.
-const entities = [...(settings.entities as readonly SyncEntity[])].sort((a, b) => a.order - b.order);
+const entities = [...settings.entities].sort((a, b) => a.order - b.order);
 let differences = 0;
 try {
   for (const entity of entities) {
@@ -68,7 +59,7 @@ try {
       {
         newPool,
         legacy: legacy.engine.reader,
-        ownership: settings.ownership as SyncOwnership,
+        ownership: settings.ownership,
         logger,
       },
       entity,

@@ -5,6 +5,14 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
+import {
+  parseOwnership,
+  SYNC_ENTITIES,
+  syncEntity,
+  type SyncEntity,
+  type SyncOwnership,
+} from '../src/sync/sync-entities.ts';
+
 interface Config<T extends ParseArgsOptionsConfig> {
   args: string[];
   options: T;
@@ -95,4 +103,22 @@ export function parsedOption<R>(problems: string[], parse: () => R): R | undefin
     problems.push(error instanceof Error ? error.message : String(error));
     return undefined;
   }
+}
+
+/**
+ * The sync entities a script works on (`--entity`, repeatable; default all) and who owns each
+ * (`--ownership`, default SYNC_OWNERSHIP, else legacy), as reconcile and backfill take them.
+ */
+export function syncScopeSettings(
+  problems: string[],
+  values: { readonly entity?: readonly string[] | undefined; readonly ownership?: string | undefined },
+): { entities: readonly SyncEntity[]; ownership: SyncOwnership } {
+  const entities = parsedOption(problems, () => (values.entity ?? []).map(syncEntity));
+  const ownership = parsedOption(problems, () =>
+    parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP),
+  );
+  return {
+    entities: values.entity === undefined ? SYNC_ENTITIES : (entities ?? []),
+    ownership: ownership ?? parseOwnership(undefined),
+  };
 }

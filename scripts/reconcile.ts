@@ -13,14 +13,8 @@ import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
 import { repairMismatches } from '../src/sync/reconcile/repair-mismatches.ts';
-import {
-  parseOwnership,
-  SYNC_ENTITIES,
-  syncEntity,
-  type SyncEntity,
-  type SyncOwnership,
-} from '../src/sync/sync-entities.ts';
-import { cliOptions, integerOption, parsedOption, requiredEnv, settingsOrExit } from './cli-args.ts';
+import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
+import { cliOptions, integerOption, requiredEnv, settingsOrExit, syncScopeSettings } from './cli-args.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile -- [--entity athletes]… [--repair]
     [--actor you@example.com] [--lag-window-ms 5000] [--bucket-digits 3] [--chunk 10000]
@@ -52,10 +46,7 @@ const settings = settingsOrExit(USAGE, (problems) => ({
   lagWindowMs: integerOption(problems, '--lag-window-ms', values['lag-window-ms'], 0, 3_600_000),
   bucketDigits: integerOption(problems, '--bucket-digits', values['bucket-digits'], 1, 5),
   chunkSize: integerOption(problems, '--chunk', values.chunk, 1, 1_000_000),
-  ownership: parsedOption(problems, () => parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP)),
-  entities: parsedOption(problems, () =>
-    values.entity === undefined ? SYNC_ENTITIES : values.entity.map(syncEntity),
-  ),
+  ...syncScopeSettings(problems, values),
 }));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
@@ -66,8 +57,7 @@ const newPool = createSyncPool(
 );
 const opened = openLegacySyncEngine(settings.legacyUrl, { applicationName: 'strangler-reconcile' });
 const legacy = opened.engine;
-const ownership = settings.ownership as SyncOwnership;
-const entities = settings.entities as readonly SyncEntity[];
+const { ownership, entities } = settings;
 let remaining = 0;
 
 try {

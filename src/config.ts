@@ -2,7 +2,12 @@
  * Configuration from the environment (DESIGN.md, "Configuration"). Every problem is collected and
  * reported in one ConfigError, so a bad deployment is fixed in one go.
  */
-import { isLegacyEngine, LEGACY_ENGINES, type LegacyEngine } from './proxy/legacy-forwarder.ts';
+import {
+  DEFAULT_LEGACY_ENGINE,
+  isLegacyEngine,
+  LEGACY_ENGINES,
+  type LegacyEngine,
+} from './proxy/legacy-forwarder.ts';
 import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
 
 export type HostHeaderMode = 'preserve' | 'rewrite';
@@ -111,7 +116,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   if (hostHeaderRaw !== 'preserve' && hostHeaderRaw !== 'rewrite') {
     problems.push(`HOST_HEADER must be "preserve" or "rewrite" (got "${hostHeaderRaw}")`);
   }
-  const proxyEngineRaw = str('PROXY_ENGINE') ?? 'undici';
+  const proxyEngineRaw = str('PROXY_ENGINE') ?? DEFAULT_LEGACY_ENGINE;
   if (!isLegacyEngine(proxyEngineRaw)) {
     problems.push(`PROXY_ENGINE must be one of ${LEGACY_ENGINES.join(', ')} (got "${proxyEngineRaw}")`);
   }
