@@ -67,9 +67,31 @@ async function main(): Promise<void> {
       console.error(error.message);
     } else {
       logger.error('strangler failed to start', { error: errorDetails(error) });
+      const hint = addressInUseHint(error, config);
+      if (hint !== undefined) console.error(hint);
     }
     await shutdown(1);
   }
+}
+
+/**
+ * A plain sentence for the most common way a start fails on a workstation: one of strangler's ports
+ * is taken (another `npm start` still running, say), naming the setting that moves it.
+ */
+function addressInUseHint(error: unknown, config: Config): string | undefined {
+  const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
+  if (code !== 'EADDRINUSE' || typeof port !== 'number') return undefined;
+  const owners: [number, string][] = [
+    [config.port, 'PORT (the public port)'],
+    [config.adminPort, 'ADMIN_PORT (the admin port)'],
+    [config.legacyStandInPort, 'LEGACY_STAND_IN_PORT (the demo legacy stand-in)'],
+  ];
+  const setting = owners.find(([owned]) => owned === port)?.[1];
+  return (
+    `strangler failed to start: port ${port} is already in use (is another strangler still running?)` +
+    (setting === undefined ? '' : `; set ${setting} to use another`) +
+    (setting?.startsWith('PORT') === true ? ', or REUSE_PORT=true to share it with another replica' : '')
+  );
 }
 
 async function run(

@@ -358,6 +358,26 @@ describe('npm start (demo path) end to end', () => {
     expect(await getOnNewConnection(new URL('/api/reports/availability', strangler.publicUrl))).toBe(400);
   });
 
+  test('a second process on a taken public port without REUSE_PORT stops with a sentence naming the setting', async () => {
+    const port = strangler.publicUrl.port;
+    await expect(
+      startStrangler({
+        dataDir: path.join(workDir, 'port-taken'),
+        flagsFile,
+        env: {
+          PORT: port,
+          LEGACY_URL: strangler.legacyUrl.href,
+          DATABASE_URL: await demoDatabaseUrl(strangler, 'strangler'),
+          LEGACY_DATABASE_URL: await demoDatabaseUrl(strangler, 'strangler_legacy'),
+          SYNC_IN_PROCESS: 'false',
+        },
+      }),
+    ).rejects.toThrow(
+      `strangler failed to start: port ${port} is already in use (is another strangler still running?); ` +
+        'set PORT (the public port) to use another, or REUSE_PORT=true to share it with another replica\n',
+    );
+  });
+
   test('admin endpoints are not on the public port: they are legacy URLs there', async () => {
     for (const adminPath of ['/metrics', '/health/ready', '/api/routes', '/api/reports/routes', '/reports']) {
       const res = await fetch(new URL(adminPath, strangler.publicUrl), {
