@@ -20,6 +20,9 @@ export interface FlagEvaluator {
   getFeatureToggleDefinition(name: string): FlagDefinition | undefined;
   getVariant(name: string, context: EvaluationContext): EvaluatedVariant;
   isEnabled(name: string, context: EvaluationContext): boolean;
+  /** Usage metrics, as `getVariant` records them (optional: test doubles may leave them out). */
+  count?(name: string, enabled: boolean): void;
+  countVariant?(name: string, variant: string): void;
 }
 
 /**

@@ -71,6 +71,25 @@ describe('route mode of a flag definition', () => {
     ).toEqual(['neww']);
   });
 
+  it('says how Unleash counts a flag only when it counts every caller alike', () => {
+    expect(analyseRouteFlag(flag([rollout(100)], { enabled: false })).usage).toEqual({
+      enabled: false,
+      variant: 'disabled',
+    });
+    expect(analyseRouteFlag(flag([rollout(100)])).usage).toEqual({ enabled: true, variant: 'disabled' });
+    expect(analyseRouteFlag(flag([rollout(100, { variants: [variant('shadow', 1000)] })])).usage).toEqual({
+      enabled: true,
+      variant: 'shadow',
+    });
+    // Some callers not enabled, or two variant names for the same side: counted per caller.
+    expect(
+      analyseRouteFlag(flag([rollout(50, { variants: [variant('legacy', 1000)] })])).usage,
+    ).toBeUndefined();
+    expect(
+      analyseRouteFlag(flag([rollout(100, { variants: [variant('legacy', 500), variant('x', 500)] })])).usage,
+    ).toBeUndefined();
+  });
+
   it('marks a flag as uniform only when every caller gets the same side and payload', () => {
     const payload = { type: 'json', value: '{"sampleRate":0.5}' };
     expect(analyseRouteFlag(flag([rollout(100)])).uniform).toEqual({ side: 'new' });

@@ -24,6 +24,9 @@ export function targetOf(side: VariantSide | undefined): Target {
   return side === 'new' ? 'new' : 'legacy';
 }
 
+/** The variant name unleash-client reports (and counts) when no variant applies. */
+const DISABLED_VARIANT = 'disabled';
+
 export interface RouteFlagAnalysis {
   /** The route's mode as a whole, for `currentMode`, the route-mode gauge and the proxy's shadowing. */
   readonly mode: Mode;
@@ -34,6 +37,13 @@ export interface RouteFlagAnalysis {
    * request path can skip per-caller evaluation.
    */
   readonly uniform?: { readonly side: VariantSide; readonly payload?: PayloadDefinition };
+  /**
+   * Set when every caller would also be counted the same in Unleash's usage metrics: enabled or not,
+   * and the variant unleash-client reports (`disabled` where none applies). A resolver that skips the
+   * per-caller evaluation counts this instead, so a route flag in force for everyone still shows as
+   * used in Unleash (and is not taken for a stale flag).
+   */
+  readonly usage?: { readonly enabled: boolean; readonly variant: string };
 }
 
 /** Strategies that enable a flag for every caller; anything else leaves some callers on legacy. */
@@ -69,16 +79,29 @@ function reachesNobody(strategy: StrategyDefinition): boolean {
  * unleash-client decides each request; this only names the whole for display and shadowing.
  */
 export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
-  if (!flag.enabled) return { mode: 'legacy', unknownVariants: [], uniform: { side: 'legacy' } };
+  if (!flag.enabled) {
+    return {
+      mode: 'legacy',
+      unknownVariants: [],
+      uniform: { side: 'legacy' },
+      usage: { enabled: false, variant: DISABLED_VARIANT },
+    };
+  }
   const outcomes: { side: VariantSide; payload?: PayloadDefinition }[] = [];
+  // The usage metrics' view of each outcome: the variant name a caller is counted under.
+  const counted = new Set<string>();
   const unknown = new Set<string>();
   const addVariants = (variants: readonly VariantDefinition[]): void => {
     const weighted = variants.filter((v) => v.weight > 0);
-    if (weighted.length === 0) outcomes.push({ side: 'new' });
+    if (weighted.length === 0) {
+      outcomes.push({ side: 'new' });
+      counted.add(DISABLED_VARIANT);
+    }
     for (const v of weighted) {
       const side = variantSide(v.name);
       if (side === undefined) unknown.add(v.name);
       outcomes.push({ side: side ?? 'legacy', payload: v.payload });
+      counted.add(v.name);
     }
   };
 
@@ -94,7 +117,10 @@ export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
   }
   // Callers no strategy enables, or whose parent flag is off, stay on legacy.
   const everyone = all.length === 0 || strategies.some(coversEveryone);
-  if (!everyone || (flag.dependencies?.length ?? 0) > 0) outcomes.push({ side: 'legacy' });
+  const someOff = !everyone || (flag.dependencies?.length ?? 0) > 0;
+  if (someOff) outcomes.push({ side: 'legacy' });
+  const [onlyVariant] = counted;
+  const usage = !someOff && counted.size === 1 && onlyVariant !== undefined ? onlyVariant : undefined;
 
   const sides = new Set(outcomes.map((o) => o.side));
   const mode: Mode = sides.has('new')
@@ -112,9 +138,12 @@ export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
     outcomes.every((o) => o.side === first.side && samePayload(o.payload, first.payload))
       ? first
       : undefined;
-  return uniform === undefined
-    ? { mode, unknownVariants: [...unknown] }
-    : { mode, unknownVariants: [...unknown], uniform };
+  return {
+    mode,
+    unknownVariants: [...unknown],
+    ...(uniform === undefined ? {} : { uniform }),
+    ...(usage === undefined ? {} : { usage: { enabled: true, variant: usage } }),
+  };
 }
 
 /**

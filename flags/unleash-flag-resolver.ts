@@ -18,6 +18,8 @@ interface Analysis extends RouteFlagAnalysis {
 }
 
 function uniformDecision(analysis: RouteFlagAnalysis): ModeDecision | undefined {
+  // Only where Unleash would count every caller alike too (see RouteFlagAnalysis.usage).
+  if (analysis.usage === undefined) return undefined;
   if (analysis.mode === 'legacy') return LEGACY;
   if (analysis.uniform === undefined) return undefined;
   const sampleRate = sampleRateOf(analysis.uniform.payload);
@@ -31,9 +33,9 @@ function uniformDecision(analysis: RouteFlagAnalysis): ModeDecision | undefined 
  * The FlagResolver over unleash-client, whatever the flag source. `decide` is on every request's path,
  * so per flag definition the route's mode is worked out once (cached by the definition object, which
  * unleash-client replaces whenever the flags change). When the definition gives every caller the same
- * outcome (off, on for everyone, one variant) that outcome is the decision; unleash-client evaluates
- * per caller only when callers differ (canary, weighted variants, constraints). The cost of the
- * shortcut: Unleash's usage metrics do not count those requests.
+ * outcome (off, on for everyone, one variant) that outcome is the decision, and the request is
+ * counted in Unleash's usage metrics as unleash-client's getVariant would count it; unleash-client
+ * evaluates per caller only when callers differ (canary, weighted variants, constraints).
  */
 export function createUnleashFlagResolver(source: FlagSource, logger: Logger): FlagResolver {
   const analyses = new WeakMap<FlagDefinition, Analysis>();
@@ -96,7 +98,14 @@ export function createUnleashFlagResolver(source: FlagSource, logger: Logger): F
         if (evaluator === undefined) return LEGACY;
         const analysis = routeMode(evaluator, flagName);
         if (analysis === undefined) return LEGACY;
-        if (analysis.decision !== undefined) return analysis.decision;
+        if (analysis.decision !== undefined) {
+          const usage = analysis.usage;
+          if (usage !== undefined) {
+            evaluator.count?.(flagName, usage.enabled);
+            evaluator.countVariant?.(flagName, usage.variant);
+          }
+          return analysis.decision;
+        }
         const variant = evaluator.getVariant(flagName, {
           userId: context.stickinessId,
           sessionId: context.stickinessId,
