@@ -81,6 +81,7 @@ describe('route mode of a flag definition', () => {
       enabled: true,
       variant: 'shadow',
     });
+    expect(analyseRouteFlag(flag([rollout(0)])).usage).toEqual({ enabled: false, variant: 'disabled' });
     // Some callers not enabled, or two variant names for the same side: counted per caller.
     expect(
       analyseRouteFlag(flag([rollout(50, { variants: [variant('legacy', 1000)] })])).usage,

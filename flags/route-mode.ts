@@ -120,7 +120,13 @@ export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
   const someOff = !everyone || (flag.dependencies?.length ?? 0) > 0;
   if (someOff) outcomes.push({ side: 'legacy' });
   const [onlyVariant] = counted;
-  const usage = !someOff && counted.size === 1 && onlyVariant !== undefined ? onlyVariant : undefined;
+  // Counted alike: every caller enabled under one variant name, or (no strategy reaching anyone) none.
+  const usage =
+    !someOff && counted.size === 1 && onlyVariant !== undefined
+      ? { enabled: true, variant: onlyVariant }
+      : all.length > 0 && strategies.length === 0
+        ? { enabled: false, variant: DISABLED_VARIANT }
+        : undefined;
 
   const sides = new Set(outcomes.map((o) => o.side));
   const mode: Mode = sides.has('new')
@@ -142,7 +148,7 @@ export function analyseRouteFlag(flag: FlagDefinition): RouteFlagAnalysis {
     mode,
     unknownVariants: [...unknown],
     ...(uniform === undefined ? {} : { uniform }),
-    ...(usage === undefined ? {} : { usage: { enabled: true, variant: usage } }),
+    ...(usage === undefined ? {} : { usage }),
   };
 }
 
