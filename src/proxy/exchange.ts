@@ -14,6 +14,8 @@ export interface Exchange {
   readonly requestId: string;
   /** Route id, or `catch-all`. */
   readonly route: string;
+  /** The path as logs show it: as received, with the route's personal-data segments masked. */
+  readonly loggedPath: string;
   mode: Mode;
   target: Target;
   readonly legacyTimeoutMs: number;

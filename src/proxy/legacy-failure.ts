@@ -34,7 +34,7 @@ export function createLegacyFailureReporter(deps: {
       requestId,
       route,
       method: req.method,
-      path: pathOf(req.url),
+      path: exchange?.loggedPath ?? pathOf(req.url),
       status,
       code,
       error: errorDetails(error),

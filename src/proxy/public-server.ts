@@ -22,6 +22,7 @@ import { createLegacyForwarder } from './legacy-forwarder.ts';
 import type { LegacyEngine } from './legacy-forwarder.ts';
 import { sendProblem } from './problem-response.ts';
 import { stickinessId } from './stickiness.ts';
+import { maskPathSegments, redactedSegmentsOf } from '../routing/redact-path.ts';
 
 export interface PublicServerDeps {
   readonly config: {
@@ -136,13 +137,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   // in nested maps keyed by the label values themselves: no key string is built (and hashed) per request.
   const requestCounters = new Map<string, Map<string, Map<string, Map<number, { inc(): void }>>>>();
   const durationHistograms = new Map<string, Map<string, { observe(value: number): void }>>();
-  const account = (
-    exchange: Exchange,
-    method: string,
-    path: string,
-    status: number,
-    started: number,
-  ): void => {
+  const account = (exchange: Exchange, method: string, status: number, started: number): void => {
     const seconds = (performance.now() - started) / 1000;
     const { route, target, mode } = exchange;
     let byTarget = requestCounters.get(route);
@@ -175,7 +170,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
         mode: exchange.mode,
         target: exchange.target,
         method,
-        path,
+        path: exchange.loggedPath,
         status,
         durationMs: Math.round(seconds * 1e6) / 1000,
       });
@@ -249,6 +244,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     const exchange: Exchange = {
       requestId,
       route: match === undefined ? CATCH_ALL : match.route.id,
+      loggedPath: match === undefined ? rawPath : maskPathSegments(rawPath, redactedSegmentsOf(match.route)),
       mode: 'legacy',
       target: 'legacy',
       legacyTimeoutMs: match?.route.legacyTimeoutMs ?? config.legacyTimeoutMs,
@@ -263,7 +259,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     res.once('close', () => {
       // The client left before any response started: nginx's 499, so it is not counted as a 200.
       const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
-      account(exchange, method, rawPath, status, started);
+      account(exchange, method, status, started);
     });
 
     try {
@@ -580,9 +576,12 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   const handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     // New handlers are request/response only; a WebSocket always belongs to legacy.
     const requestId = requestIdFrom(req.headers);
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
     attachExchange(req, {
       requestId,
       route: CATCH_ALL,
+      loggedPath: queryAt === -1 ? url : url.slice(0, queryAt),
       mode: 'legacy',
       target: 'legacy',
       legacyTimeoutMs: config.legacyTimeoutMs,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { jsonResponse } from '../handlers/new-handler.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { Proxy, Upstream } from './proxy-test-harness.ts';
 import { jsonLinesInto, request, startProxy, startUpstream } from './proxy-test-harness.ts';
@@ -23,7 +24,22 @@ describe.each(LEGACY_ENGINES)('request log and shutdown (%s engine)', (engine) =
       res.end('created');
     });
     const stream = jsonLinesInto(lines);
-    proxy = await startProxy({ engine, legacyUrl: upstream.url, logger: createLogger('info', stream) });
+    proxy = await startProxy({
+      engine,
+      legacyUrl: upstream.url,
+      logger: createLogger('info', stream),
+      routes: [
+        {
+          id: 'user-orders',
+          methods: ['GET'],
+          path: '/api/users/{email}/orders/{orderId}',
+          flag: 'strangler.user-orders',
+          handler: async () => jsonResponse(200, {}),
+          stickiness: { kind: 'client-address' },
+          redactPathParams: ['email'],
+        },
+      ],
+    });
   });
 
   afterAll(async () => {
@@ -64,6 +80,20 @@ describe.each(LEGACY_ENGINES)('request log and shutdown (%s engine)', (engine) =
     });
     expect(typeof line.durationMs).toBe('number');
     expect(JSON.stringify(line)).not.toContain('secret');
+  });
+
+  it('masks the path segments a route declares as personal data, keeping the rest of the path', async () => {
+    await request(proxy.url, {
+      path: '/api/users/ann%40example.com/orders/42?x=1',
+      headers: { 'x-request-id': 'log-pii' },
+    });
+    const line = await lineFor('log-pii');
+    expect(line).toMatchObject({
+      route: 'user-orders',
+      path: '/api/users/[REDACTED]/orders/42',
+      status: 201,
+    });
+    expect(JSON.stringify(lines)).not.toContain('example.com');
   });
 
   it('logs a failed legacy call with its cause', async () => {

@@ -64,6 +64,19 @@ describe('createRouteTable validation', () => {
     expect(problems).toHaveLength(7);
   });
 
+  it('checks that redactPathParams name parameters of the route’s own template', () => {
+    expect(
+      problemsOf([
+        route('users', '/api/users/{email}', ['GET'], { redactPathParams: ['Email', 'phone'] }),
+        route('orders', '/api/orders', ['GET'], { redactPathParams: 'id' }),
+        route('fine', '/api/people/{email}', ['GET'], { redactPathParams: ['email'] }),
+      ]),
+    ).toEqual([
+      'route "users": redactPathParams: "phone" is not a parameter of the path template',
+      'route "orders": redactPathParams must be an array of template parameter names',
+    ]);
+  });
+
   it('puts every problem in the error message so a startup log shows them all', () => {
     expect(() =>
       createRouteTable([route('a', '/x//y'), route('b', '/z', [], { legacyTimeoutMs: 0 })]),

@@ -76,6 +76,7 @@ export function createRouteTable(records: readonly RouteRecord[]): RouteTable {
     validateTimeout(record.handlerTimeoutMs, 'handlerTimeoutMs', report, true);
     validateStickiness(record.stickiness, report);
     validateShadow(record.shadow, report);
+    if (segments !== undefined) validateRedactPathParams(record.redactPathParams, segments, report);
 
     if (segments !== undefined) {
       const shape = segments.map((s) => ('literal' in s ? s.literal : '{}')).join('/');
@@ -298,6 +299,19 @@ function validateMethods(methods: unknown, report: Report): string[] {
 }
 
 /** Parses `/a/{id}/b`; undefined when the template is invalid (problems reported). */
+function validateRedactPathParams(names: unknown, segments: readonly Segment[], report: Report): void {
+  if (names === undefined) return;
+  if (!Array.isArray(names)) {
+    report('redactPathParams must be an array of template parameter names');
+    return;
+  }
+  const params = new Set(segments.flatMap((s) => ('param' in s ? [s.param.toLowerCase()] : [])));
+  for (const name of names as unknown[]) {
+    if (typeof name !== 'string' || !params.has(name.toLowerCase()))
+      report(`redactPathParams: ${JSON.stringify(name)} is not a parameter of the path template`);
+  }
+}
+
 function parseTemplate(path: unknown, report: Report): Segment[] | undefined {
   if (typeof path !== 'string' || !path.startsWith('/')) {
     report(`path template must start with "/" (got ${JSON.stringify(path)})`);

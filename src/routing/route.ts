@@ -52,6 +52,11 @@ export interface RouteRecord {
   readonly handlerTimeoutMs?: number;
   readonly stickiness: StickinessKey;
   readonly shadow?: ShadowSettings;
+  /**
+   * Template parameters whose values are personal data (`email` for `/api/users/{email}`): their
+   * path segments are masked in the request log and in stored shadow samples.
+   */
+  readonly redactPathParams?: readonly string[];
 }
 
 export function flagNameFor(routeId: string): string {

@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import type { CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 import { compareExchanges } from './compare/compare-exchanges.ts';
 import { compilePathPattern } from './compare/json-path.ts';
-import { createRedactor, REDACTED, templateParamPositions } from './redact.ts';
+import { templateParamPositions } from '../routing/redact-path.ts';
+import { createRedactor, REDACTED } from './redact.ts';
 
 const person = {
   Id: 7,

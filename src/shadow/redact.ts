@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 import type { Difference } from './compare/compare-exchanges.ts';
+import { maskPathSegments } from '../routing/redact-path.ts';
 import { compilePathPattern, matchesPath, type PathPattern, type PathSegment } from './compare/json-path.ts';
 
 export const REDACTED = '[REDACTED]';
@@ -54,7 +55,8 @@ export type RoutePersonalData = readonly PathPattern[];
 export interface Redactor {
   /**
    * `pathSegments`: positions (0 = the first segment after the leading `/`) of path segments that
-   * carry personal data, masked in the stored path (see templateParamPositions).
+   * carry personal data, masked in the stored path (the route's redactPathParams; see
+   * src/routing/redact-path.ts).
    */
   request(
     request: CapturedRequest,
@@ -153,7 +155,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       const paths = pathsFor(routePaths);
       return {
         method: request.method,
-        path: maskPathSegments(request.path, pathSegments),
+        path: pathSegments === undefined ? request.path : maskPathSegments(request.path, pathSegments),
         query: query(request.query),
         headers: headers(request.headers),
         ...body(request.body, contentType(request.headers), paths),
@@ -188,33 +190,6 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
       });
     },
   };
-}
-
-/**
- * Where a path template's parameters sit, for `Redactor.request`: `/api/users/{email}/orders` with
- * `['email']` gives `[2]`. Names compare case-insensitively, as route templates declare them; a name
- * the template lacks is left out (startup validation reports it).
- */
-export function templateParamPositions(template: string, names: readonly string[]): number[] {
-  if (names.length === 0) return [];
-  const wanted = new Set(names.map((n) => n.toLowerCase()));
-  const positions: number[] = [];
-  template
-    .slice(1)
-    .split('/')
-    .forEach((segment, position) => {
-      if (segment.startsWith('{') && segment.endsWith('}') && wanted.has(segment.slice(1, -1).toLowerCase()))
-        positions.push(position);
-    });
-  return positions;
-}
-
-/** The path (as received, percent-encoded) with the segments at `positions` replaced by the mask. */
-function maskPathSegments(path: string, positions: readonly number[] | undefined): string {
-  if (positions === undefined || positions.length === 0 || !path.startsWith('/')) return path;
-  const segments = path.slice(1).split('/');
-  for (const position of positions) if (position < segments.length) segments[position] = REDACTED;
-  return `/${segments.join('/')}`;
 }
 
 function mask(d: Difference): Difference {

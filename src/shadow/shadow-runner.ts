@@ -20,7 +20,8 @@ import { inlineComparer, type Comparer } from './compare/off-thread-comparer.ts'
 import { decodeBody } from './decode-body.ts';
 import type { LegacyCall } from './legacy-caller.ts';
 import type { NoiseModel } from './noise/noise-model.ts';
-import { templateParamPositions, type Redactor } from './redact.ts';
+import { redactedSegmentsOf } from '../routing/redact-path.ts';
+import type { Redactor } from './redact.ts';
 import type { ShadowOutcome, ShadowReason } from './store/shadow-store.ts';
 import type { ShadowResult, ShadowWriter } from './store/shadow-writer.ts';
 
@@ -577,11 +578,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
             ? {
                 sample: {
                   capturedAt: now(),
-                  request: redactor.request(
-                    request,
-                    personalData,
-                    templateParamPositions(route.path, rules.redactPathParams),
-                  ),
+                  request: redactor.request(request, personalData, redactedSegmentsOf(route)),
                   legacy: redactor.response(legacy, personalData),
                   candidate: redactor.response(candidate, personalData),
                   diffs: redactor.differences(real, personalData),
@@ -709,11 +706,7 @@ export function shadowRuleProblems(routes: readonly RouteRecord[]): string[] {
   const problems: string[] = [];
   for (const route of routes) {
     try {
-      const rules = compileCompareRules(route.shadow?.compare);
-      for (const name of rules.redactPathParams) {
-        if (templateParamPositions(route.path, [name]).length === 0)
-          problems.push(`route ${route.id}: redactPathParams: "${name}" is not a parameter of ${route.path}`);
-      }
+      compileCompareRules(route.shadow?.compare);
     } catch (error: unknown) {
       const list = (error as { problems?: unknown }).problems;
       if (Array.isArray(list)) for (const p of list) problems.push(`route ${route.id}: ${String(p)}`);

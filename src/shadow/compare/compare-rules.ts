@@ -53,13 +53,11 @@ export interface CompareRules {
    * but some legacy clients read members positionally; turn it on for those routes.
    */
   readonly keyOrder?: PathSelector;
-  /** Personal-data locations masked before a sample is stored (see redact.ts). */
-  readonly redactPaths?: readonly string[];
   /**
-   * Parameters of the route's path template that carry personal data (`email` for
-   * `/api/users/{email}`): their segments are masked in a stored sample's path.
+   * Personal-data locations masked before a sample is stored (see redact.ts). Personal data in the
+   * path is the route record's `redactPathParams`.
    */
-  readonly redactPathParams?: readonly string[];
+  readonly redactPaths?: readonly string[];
 }
 
 /** Every rule a route may set: any other member is reported (a misspelt rule would go unnoticed). */
@@ -73,7 +71,6 @@ const RULE_NAMES: readonly (keyof CompareRules)[] = [
   'dateTolerance',
   'keyOrder',
   'redactPaths',
-  'redactPathParams',
 ];
 
 export interface CompiledSelector {
@@ -96,7 +93,6 @@ export interface CompiledCompareRules {
   readonly dateTolerance: readonly { readonly pattern: PathPattern; readonly nanoseconds: bigint }[];
   readonly keyOrder: CompiledSelector;
   readonly redactPaths: readonly PathPattern[];
-  readonly redactPathParams: readonly string[];
   /** True when no body rule exists, so the walk can skip all path matching. */
   readonly plain: boolean;
 }
@@ -127,16 +123,6 @@ export function compileCompareRules(input: unknown): CompiledCompareRules {
   for (const name of Object.keys(rules)) {
     if (!(RULE_NAMES as readonly string[]).includes(name))
       problems.push(`unknown rule "${name}" (known: ${RULE_NAMES.join(', ')})`);
-  }
-  const redactPathParams: string[] = [];
-  if (rules.redactPathParams !== undefined) {
-    if (!Array.isArray(rules.redactPathParams)) problems.push('redactPathParams must be an array of names');
-    else
-      (rules.redactPathParams as readonly unknown[]).forEach((name, i) => {
-        if (typeof name !== 'string' || name === '')
-          problems.push(`redactPathParams[${i}]: a parameter name is required`);
-        else redactPathParams.push(name);
-      });
   }
 
   const pattern = (source: unknown, where: string): PathPattern | undefined => {
@@ -232,7 +218,6 @@ export function compileCompareRules(input: unknown): CompiledCompareRules {
     dateTolerance,
     keyOrder: selector(rules.keyOrder, 'keyOrder'),
     redactPaths: patterns(rules.redactPaths, 'redactPaths'),
-    redactPathParams,
     plain: false,
   };
   if (problems.length > 0) throw new CompareRulesError(problems);
