@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { InMemStorageProvider, Unleash } from 'unleash-client';
 import type { Logger } from '../src/observability/logger.ts';
 import { createLogger } from '../src/observability/logger.ts';
 
@@ -57,4 +58,25 @@ export function rolloutFlag(
     ],
     variants: [],
   };
+}
+
+/**
+ * A real unleash-client evaluating `features` from a bootstrap, with no network (as a reference for
+ * what the SDK itself decides and counts); ready when the promise resolves. `destroy()` it after.
+ */
+export async function startReferenceUnleash(features: readonly unknown[]): Promise<Unleash> {
+  const unleash = new Unleash({
+    appName: 'reference',
+    url: 'http://127.0.0.1:9/',
+    refreshInterval: 0,
+    disableMetrics: true,
+    storageProvider: new InMemStorageProvider(),
+    bootstrap: { data: features as never },
+    disableAutoStart: true,
+    skipInstanceCountWarning: true,
+  });
+  const ready = new Promise<void>((resolve) => unleash.once('ready', () => resolve()));
+  await unleash.start();
+  await ready;
+  return unleash;
 }

@@ -3,7 +3,6 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createFlagResolver } from './create-flag-resolver.ts';
 import { createOfflineFlagSource } from './offline-flag-source.ts';
@@ -11,7 +10,7 @@ import { createUnleashFlagResolver } from './unleash-flag-resolver.ts';
 import { parseFlagsDocument } from './flag-definition.ts';
 import { KILL_SWITCH_FLAG, routeFlagName } from './flag-names.ts';
 import type { FlagResolver } from './flag-resolver.ts';
-import { createCapturingLogger, rolloutFlag, waitFor } from './flag-test-support.ts';
+import { createCapturingLogger, rolloutFlag, startReferenceUnleash, waitFor } from './flag-test-support.ts';
 
 const ROUTE = routeFlagName('athletes-list');
 const OTHER = routeFlagName('squads-list');
@@ -207,19 +206,7 @@ describe('offline flags: flags every caller resolves alike', () => {
       { name: 'strangler.default', enabled: true, strategies: [{ name: 'default', parameters: {} }] },
     ];
     const flags = await offlineResolver(features);
-    const reference = new Unleash({
-      appName: 'reference',
-      url: 'http://127.0.0.1:9/',
-      refreshInterval: 0,
-      disableMetrics: true,
-      storageProvider: new InMemStorageProvider(),
-      bootstrap: { data: features as never },
-      disableAutoStart: true,
-      skipInstanceCountWarning: true,
-    });
-    const ready = new Promise<void>((resolve) => reference.once('ready', () => resolve()));
-    await reference.start();
-    await ready;
+    const reference = await startReferenceUnleash(features);
     try {
       for (const { name } of features) {
         for (let i = 0; i < 50; i++) {

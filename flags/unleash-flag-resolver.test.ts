@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { InMemStorageProvider, Unleash } from 'unleash-client';
 import type { FlagEvaluator, FlagSource } from './flag-source.ts';
-import { createCapturingLogger, rolloutFlag } from './flag-test-support.ts';
+import { createCapturingLogger, rolloutFlag, startReferenceUnleash } from './flag-test-support.ts';
 import { createUnleashFlagResolver } from './unleash-flag-resolver.ts';
 
 /** A flag source whose SDK instance fails the way a corrupt definition or an SDK bug would. */
@@ -65,19 +64,7 @@ describe('Unleash usage metrics', () => {
       }),
       { name: 'strangler.no-strategies', enabled: true, strategies: [] },
     ];
-    const sdk = new Unleash({
-      appName: 'usage-test',
-      url: 'http://127.0.0.1:9/',
-      refreshInterval: 0,
-      disableMetrics: true,
-      storageProvider: new InMemStorageProvider(),
-      bootstrap: { data: features as never },
-      disableAutoStart: true,
-      skipInstanceCountWarning: true,
-    });
-    const ready = new Promise<void>((resolve) => sdk.once('ready', () => resolve()));
-    await sdk.start();
-    await ready;
+    const sdk = await startReferenceUnleash(features);
     try {
       // What reaches the usage metrics through each path, as "enabled:variant" per flag.
       const counted = new Map<string, string[]>();
