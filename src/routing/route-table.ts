@@ -298,7 +298,7 @@ function validateMethods(methods: unknown, report: Report): string[] {
   return [...seen];
 }
 
-/** Parses `/a/{id}/b`; undefined when the template is invalid (problems reported). */
+/** `redactPathParams` must name parameters of the route's own template. */
 function validateRedactPathParams(names: unknown, segments: readonly Segment[], report: Report): void {
   if (names === undefined) return;
   if (!Array.isArray(names)) {
@@ -312,6 +312,7 @@ function validateRedactPathParams(names: unknown, segments: readonly Segment[], 
   }
 }
 
+/** Parses `/a/{id}/b`; undefined when the template is invalid (problems reported). */
 function parseTemplate(path: unknown, report: Report): Segment[] | undefined {
   if (typeof path !== 'string' || !path.startsWith('/')) {
     report(`path template must start with "/" (got ${JSON.stringify(path)})`);

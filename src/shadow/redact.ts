@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 import type { Difference } from './compare/compare-exchanges.ts';
-import { maskPathSegments } from '../routing/redact-path.ts';
+import { maskPathSegments, PATH_SEGMENT_MASK } from '../routing/redact-path.ts';
 import { compilePathPattern, matchesPath, type PathPattern, type PathSegment } from './compare/json-path.ts';
 
-export const REDACTED = '[REDACTED]';
+/** What every masked value reads as, path segments included. */
+export const REDACTED = PATH_SEGMENT_MASK;
 
 /** Credentials never stored, whatever the configuration says (DESIGN.md, "Shadow comparison"). */
 export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
