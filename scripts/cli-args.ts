@@ -61,6 +61,23 @@ export function cliOptions<const T extends ParseArgsOptionsConfig>(
 }
 
 /**
+ * For a script whose parsing is a function of its own (tested apart): the usage and exit code 0 on
+ * `--help`; the function's error (every problem, with the usage) and exit code 2 when it throws.
+ */
+export function parsedOrExit<R>(usage: string, argv: readonly string[], parse: () => R): R {
+  if (wantsHelp(argv)) {
+    console.log(usage);
+    process.exit(0);
+  }
+  try {
+    return parse();
+  } catch (error: unknown) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+}
+
+/**
  * Reads a script's settings with every problem collected (like the configuration check at startup):
  * when there is any, prints them all with the usage and exits 2; otherwise returns what `read` built.
  */

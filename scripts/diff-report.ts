@@ -16,7 +16,7 @@ import {
   type DiffReportFormat,
 } from '../src/qa-reports/diff-report-export.ts';
 import { createPostgresReportStore } from '../src/qa-reports/postgres-report-store.ts';
-import { parseCliOptions, wantsHelp } from './cli-args.ts';
+import { parseCliOptions, parsedOrExit } from './cli-args.ts';
 
 export interface DiffReportArgs {
   readonly routes: readonly string[];
@@ -98,11 +98,10 @@ export async function runDiffReport(args: DiffReportArgs): Promise<string> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` && wantsHelp(process.argv.slice(2))) {
-  console.log(USAGE);
-} else if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  const args = parsedOrExit(USAGE, argv, () => parseDiffReportArgs(argv, process.env, new Date()));
   try {
-    const args = parseDiffReportArgs(process.argv.slice(2), process.env, new Date());
     const text = await runDiffReport(args);
     if (args.out === undefined) process.stdout.write(text);
     else console.error(`wrote ${args.format} report for ${args.routes.join(', ')} to ${args.out}`);

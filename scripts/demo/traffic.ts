@@ -3,7 +3,7 @@
  * shadow comparison has something to compare and the QA report fills up. Bounded by a request count
  * and a duration, whichever comes first; prints a summary at the end (usage: TRAFFIC_USAGE).
  */
-import { parseCliOptions, wantsHelp } from '../cli-args.ts';
+import { parseCliOptions, parsedOrExit } from '../cli-args.ts';
 import { createSeededRandom } from './seeded-random.ts';
 
 export const TRAFFIC_USAGE = `usage: npm run demo:traffic -- [--base-url http://127.0.0.1:8080] [--requests 300]
@@ -267,11 +267,10 @@ export function formatSummary(s: TrafficSummary): string {
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}` && wantsHelp(process.argv.slice(2))) {
-  console.log(TRAFFIC_USAGE);
-} else if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  const options = parsedOrExit(TRAFFIC_USAGE, argv, () => parseTrafficArgs(argv));
   try {
-    const options = parseTrafficArgs(process.argv.slice(2));
     console.error(
       `sending up to ${options.requests} requests for at most ${options.durationMs / 1000} s to ${options.baseUrl.href}`,
     );
@@ -280,6 +279,6 @@ if (import.meta.url === `file://${process.argv[1]}` && wantsHelp(process.argv.sl
     if (summary.failures === summary.requests) process.exitCode = 1;
   } catch (error: unknown) {
     console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 2;
+    process.exitCode = 1;
   }
 }
