@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { exchangeOf } from './exchange.ts';
+import { exchangeOf, pathOf } from './exchange.ts';
 import { problemBody, sendProblem } from './problem-response.ts';
 import { statusForUpstreamError } from './upstream-error.ts';
 
@@ -34,7 +34,7 @@ export function createLegacyFailureReporter(deps: {
       requestId,
       route,
       method: req.method,
-      path: exchange?.loggedPath ?? pathOf(req.url),
+      path: exchange?.loggedPath ?? pathOf(req.url ?? '/'),
       status,
       code,
       error: errorDetails(error),
@@ -61,10 +61,4 @@ export function createLegacyFailureReporter(deps: {
       );
     }
   };
-}
-
-function pathOf(url: string | undefined): string {
-  if (url === undefined) return '';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }

@@ -15,7 +15,7 @@ import { createCircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from './circuit-breaker
 import type { CircuitBreaker, CircuitBreakerSettings } from './circuit-breaker.ts';
 import { BodyCapture, nextObservationId } from './exchange-observer.ts';
 import type { ExchangeObserver } from './exchange-observer.ts';
-import { attachExchange, CATCH_ALL } from './exchange.ts';
+import { attachExchange, CATCH_ALL, pathOf } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { forwardHeaders, requestIdFrom } from './forward-headers.ts';
 import { createLegacyForwarder } from './legacy-forwarder.ts';
@@ -224,10 +224,8 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const url = req.url ?? '/';
     const method = req.method ?? 'GET';
-    const queryAt = url.indexOf('?');
-    const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
+    const rawPath = pathOf(req.url ?? '/');
     const requestId = requestIdFrom(req.headers);
 
     let match: RouteMatch | undefined;
@@ -576,12 +574,10 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   const handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     // New handlers are request/response only; a WebSocket always belongs to legacy.
     const requestId = requestIdFrom(req.headers);
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
     attachExchange(req, {
       requestId,
       route: CATCH_ALL,
-      loggedPath: queryAt === -1 ? url : url.slice(0, queryAt),
+      loggedPath: pathOf(req.url ?? '/'),
       mode: 'legacy',
       target: 'legacy',
       legacyTimeoutMs: config.legacyTimeoutMs,
