@@ -48,16 +48,7 @@ export function cliOptions<const T extends ParseArgsOptionsConfig>(
   usage: string,
   argv: readonly string[] = process.argv.slice(2),
 ): CliValues<T> {
-  if (wantsHelp(argv)) {
-    console.log(usage);
-    process.exit(0);
-  }
-  try {
-    return parseCliOptions(argv, options, usage);
-  } catch (error: unknown) {
-    console.error((error as Error).message);
-    process.exit(2);
-  }
+  return parsedOrExit(usage, argv, () => parseCliOptions(argv, options, usage));
 }
 
 /**
@@ -130,12 +121,12 @@ export function syncScopeSettings(
   problems: string[],
   values: { readonly entity?: readonly string[] | undefined; readonly ownership?: string | undefined },
 ): { entities: readonly SyncEntity[]; ownership: SyncOwnership } {
-  const entities = parsedOption(problems, () => (values.entity ?? []).map(syncEntity));
+  const entities = parsedOption(problems, () =>
+    values.entity === undefined ? SYNC_ENTITIES : values.entity.map(syncEntity),
+  );
   const ownership = parsedOption(problems, () =>
     parseOwnership(values.ownership ?? process.env.SYNC_OWNERSHIP),
   );
-  return {
-    entities: values.entity === undefined ? SYNC_ENTITIES : (entities ?? []),
-    ownership: ownership ?? parseOwnership(undefined),
-  };
+  // Undefined only with a problem recorded, after which settingsOrExit exits.
+  return { entities: entities ?? [], ownership: ownership ?? parseOwnership(undefined) };
 }

@@ -110,12 +110,10 @@ const flushMetrics = (): void => {
 
 async function start(): Promise<void> {
   const factoryModule = (await import(data.routes.module)) as Record<string, unknown>;
-  const factory = factoryModule[data.routes.exportName ?? 'createShadowThreadRoutes'];
-  if (typeof factory !== 'function') {
-    throw new Error(
-      `${data.routes.module} exports no function ${data.routes.exportName ?? 'createShadowThreadRoutes'}`,
-    );
-  }
+  const exportName = data.routes.exportName ?? 'createShadowThreadRoutes';
+  const factory = factoryModule[exportName];
+  if (typeof factory !== 'function')
+    throw new Error(`${data.routes.module} exports no function ${exportName}`);
   const routeSet = (await (factory as (options: unknown) => Promise<ShadowThreadRoutes> | ShadowThreadRoutes)(
     data.routes.options,
   )) satisfies ShadowThreadRoutes;
