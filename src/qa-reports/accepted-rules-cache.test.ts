@@ -20,7 +20,10 @@ function fakeStore() {
   };
 }
 
-const score: AcceptedRules = { ignoredPaths: ['$.score'], fingerprints: ['fp'] };
+const score: AcceptedRules = {
+  differences: [{ path: '$.score', kind: 'changed' }],
+  fingerprints: ['fp'],
+};
 
 describe('accepted rules cache', () => {
   it('answers synchronously with the rules of the last reload', async () => {

@@ -444,7 +444,15 @@ export const OPENAPI_DOCUMENT = {
       AcceptedRules: {
         type: 'object',
         properties: {
-          ignoredPaths: { type: 'array', items: { type: 'string' } },
+          differences: {
+            type: 'array',
+            description: 'each accepted difference by kind and path (array positions as [*])',
+            items: {
+              type: 'object',
+              properties: { path: { type: 'string' }, kind: { type: 'string' } },
+              required: ['path', 'kind'],
+            },
+          },
           fingerprints: { type: 'array', items: { type: 'string' } },
         },
       },

@@ -2,7 +2,7 @@ import { markup } from './html.ts';
 import { layoutPage, millis, percent, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
 import type { MatchRatePoint, RouteStats } from './report-store.ts';
-import { windowFilter, type WindowChoice } from './time-window.ts';
+import { windowFilter, windowQuery, type WindowChoice } from './time-window.ts';
 
 export interface OverviewRow {
   readonly routeId: string;
@@ -19,7 +19,7 @@ export function overviewPage(
   context: PageContext,
 ): string {
   const exportLink = (format: string) =>
-    markup`<a href="/reports/export?window=${choice.key === 'custom' ? '' : choice.key}&amp;format=${format}">${format.toUpperCase()}</a>`;
+    markup`<a href="/reports/export?${windowQuery(choice)}&amp;format=${format}">${format.toUpperCase()}</a>`;
   const body = markup`${windowFilter('/reports', choice, undefined)}
     <p class="export">Export this window for sign-off: ${exportLink('html')} · ${exportLink('csv')} · ${exportLink('json')}</p>
     <table class="routes">
@@ -42,7 +42,7 @@ export function overviewPage(
           const rateClass = s?.matchRate === null || s === undefined ? '' : s.matchRate < 1 ? 'bad' : 'good';
           return markup`<tr data-route="${r.routeId}">
             <td>
-              <a href="/reports/routes/${encodeURIComponent(r.routeId)}?window=${choice.key}">${r.routeId}</a>
+              <a href="/reports/routes/${encodeURIComponent(r.routeId)}?${windowQuery(choice)}">${r.routeId}</a>
             </td>
             <td><code>${r.methods.join(', ')} ${r.path}</code></td>
             <td>${r.mode}</td>

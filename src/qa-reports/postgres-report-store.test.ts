@@ -166,9 +166,12 @@ describe('PostgreSQL report store', () => {
     expect(rule).toMatchObject({ routeId: 'athletes-get', paths: ['$.items[*].score'], createdBy: 'Quinn' });
     await expect(store.acceptGroup(group?.id ?? '', 'again', qa)).rejects.toBeInstanceOf(ConflictError);
     expect(await store.loadAcceptedRules('athletes-get')).toEqual({
-      ignoredPaths: ['$.items[*].score'],
+      differences: [{ path: '$.items[*].score', kind: 'changed' }],
       fingerprints: ['fp-score'],
     });
+    expect((await store.loadAllAcceptedRules()).get('athletes-get')).toEqual(
+      await store.loadAcceptedRules('athletes-get'),
+    );
     expect((await store.getGroup(group?.id ?? ''))?.status).toBe('accepted');
     expect(await store.listGroups('athletes-get', { window, status: 'open' })).toHaveLength(0);
     const audit = await store.auditLog({ routeId: 'athletes-get', limit: 10 });
@@ -180,7 +183,7 @@ describe('PostgreSQL report store', () => {
     const revoked = await store.revokeRule(rule?.id ?? '', 'fix shipped', operator);
     expect(revoked).toMatchObject({ revokedBy: 'Olive', revokeReason: 'fix shipped' });
     expect(await store.activeRules('athletes-get')).toHaveLength(0);
-    expect((await store.loadAcceptedRules('athletes-get')).ignoredPaths).toEqual([]);
+    expect(await store.loadAcceptedRules('athletes-get')).toEqual({ differences: [], fingerprints: [] });
     expect((await store.getGroup(rule?.groupId ?? ''))?.status).toBe('open');
     await expect(store.revokeRule(rule?.id ?? '', 'again', operator)).rejects.toBeInstanceOf(ConflictError);
   });

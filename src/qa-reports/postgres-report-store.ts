@@ -20,6 +20,11 @@ import type {
   TimeWindow,
 } from './report-store.ts';
 
+interface DiffPath {
+  readonly path: string;
+  readonly kind: string;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -137,6 +142,35 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
     if (row === undefined) throw new NotFoundError('diff group');
     return row;
   }
+
+  /*
+   * The active rules with the differences of the groups they accepted (kinds included, which the
+   * rule's own path list lacks). An accepted group outlives the shadow store's retention (only open
+   * groups are deleted); a rule whose group is gone anyway still matches by its fingerprint.
+   */
+  const acceptedRules = async (routeId: string | undefined): Promise<Map<string, AcceptedRules>> => {
+    let query = db
+      .selectFrom('strangler.qa_rule as r')
+      .leftJoin('strangler.shadow_group as g', 'g.id', 'r.group_id')
+      .select(['r.route_id', 'r.fingerprint', 'g.paths'])
+      .where('r.revoked_at', 'is', null);
+    if (routeId !== undefined) query = query.where('r.route_id', '=', routeId);
+    const byRoute = new Map<string, { differences: Map<string, DiffPath>; fingerprints: Set<string> }>();
+    for (const row of await query.orderBy('r.created_at').execute()) {
+      let rules = byRoute.get(row.route_id);
+      if (rules === undefined)
+        byRoute.set(row.route_id, (rules = { differences: new Map(), fingerprints: new Set() }));
+      rules.fingerprints.add(row.fingerprint);
+      for (const d of row.paths ?? [])
+        rules.differences.set(`${d.kind} ${d.path}`, { path: d.path, kind: d.kind });
+    }
+    return new Map(
+      [...byRoute].map(([id, rules]) => [
+        id,
+        { differences: [...rules.differences.values()], fingerprints: [...rules.fingerprints] },
+      ]),
+    );
+  };
 
   const activeRuleQuery = (routeId: string) =>
     db
@@ -283,21 +317,11 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
     },
 
     async loadAcceptedRules(routeId): Promise<AcceptedRules> {
-      return acceptedRulesOf((await activeRuleQuery(routeId).execute()).map(toRule));
+      return (await acceptedRules(routeId)).get(routeId) ?? { differences: [], fingerprints: [] };
     },
 
-    async loadAllAcceptedRules() {
-      const rows = await db
-        .selectFrom('strangler.qa_rule')
-        .selectAll()
-        .where('revoked_at', 'is', null)
-        .orderBy('created_at')
-        .execute();
-      const byRoute = new Map<string, IgnoreRule[]>();
-      for (const rule of rows.map(toRule)) {
-        byRoute.set(rule.routeId, [...(byRoute.get(rule.routeId) ?? []), rule]);
-      }
-      return new Map([...byRoute].map(([routeId, rules]) => [routeId, acceptedRulesOf(rules)]));
+    loadAllAcceptedRules() {
+      return acceptedRules(undefined);
     },
 
     async acceptGroup(groupId, reason, actor) {
@@ -477,14 +501,6 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
         .executeTakeFirst();
       return row !== undefined;
     },
-  };
-}
-
-function acceptedRulesOf(rules: readonly IgnoreRule[]): AcceptedRules {
-  return {
-    // `status` and `headers.*` are not body paths: the comparison's ignore list would reject them.
-    ignoredPaths: [...new Set(rules.flatMap((r) => r.paths).filter((p) => p.startsWith('$')))],
-    fingerprints: [...new Set(rules.map((r) => r.fingerprint))],
   };
 }
 

@@ -9,9 +9,10 @@ import { createAdminServer } from '../admin/admin-server.ts';
 import type { AuthFailureLimiter } from '../admin/auth-failure-limiter.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createRouteTable } from '../routing/route-table.ts';
-import { compareExchanges, type Difference } from '../shadow/compare/compare-exchanges.ts';
+import { compareExchanges } from '../shadow/compare/compare-exchanges.ts';
+import { unacceptedDifferences } from '../shadow/accepted-differences.ts';
 import { fingerprintOf } from '../shadow/compare/fingerprint.ts';
-import { collapseFormattedPath } from '../shadow/compare/json-path.ts';
+import { groupPaths } from '../shadow/shadow-runner.ts';
 import { createNoiseModel } from '../shadow/noise/noise-model.ts';
 import { createRedactor } from '../shadow/redact.ts';
 import { createPostgresShadowStore } from '../shadow/store/postgres-shadow-store.ts';
@@ -81,15 +82,6 @@ function fixedModes(modes: Readonly<Record<string, Mode>>): FlagResolver {
 }
 
 /** A group's differing locations, array positions collapsed, each once (as the shadow runner stores them). */
-function groupPaths(differences: readonly Difference[]): { path: string; kind: string }[] {
-  const seen = new Map<string, { path: string; kind: string }>();
-  for (const d of differences) {
-    const path = collapseFormattedPath(d.path);
-    seen.set(`${d.kind} ${path}`, { path, kind: d.kind });
-  }
-  return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
 function json(status: number, value: unknown): CapturedResponse {
   return {
     status,
@@ -174,7 +166,7 @@ export async function startQaReportsFixture(
         await rulesCache.refresh();
         for (const e of exchanges) {
           const accepted = rulesCache.acceptedDifferences(e.routeId);
-          const rules = { ignore: accepted?.ignoredPaths ?? [] };
+          const rules = {};
           const legacy = json(200, e.legacy);
           const candidate = json(e.candidateStatus ?? 200, e.candidate);
           noise.observeNoise(
@@ -183,13 +175,14 @@ export async function startQaReportsFixture(
           );
           const raw = compareExchanges(legacy, candidate, rules);
           noise.observeRaw(e.routeId, raw.differences);
-          const { real, noise: noisy } = noise.classify(e.routeId, raw.differences);
+          const { real: differing, noise: noisy } = noise.classify(e.routeId, raw.differences);
+          const real = unacceptedDifferences(accepted, differing);
           const fingerprint = real.length === 0 ? undefined : fingerprintOf(real);
           const outcome = raw.equal
             ? 'match'
-            : fingerprint === undefined
+            : differing.length === 0
               ? 'noise'
-              : accepted?.fingerprints.includes(fingerprint) === true
+              : fingerprint === undefined
                 ? 'match'
                 : 'mismatch';
           const request: CapturedRequest = {

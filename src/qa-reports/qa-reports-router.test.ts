@@ -342,4 +342,23 @@ describe('QA reports time window', () => {
     expect(reversed.status).toBe(400);
     expect(await reversed.json()).toMatchObject({ problems: ['from must be before to'] });
   });
+
+  it("keeps a from/to range in the overview's route and export links", async () => {
+    const headers = bearer(f.tokens.adminQaToken);
+    const from = new Date(Date.now() - 7_200_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const overview = await (await fetch(`${f.baseUrl}/reports?from=${from}&to=${to}`, { headers })).text();
+    const range = `from=${encodeURIComponent(from)}&amp;to=${encodeURIComponent(to)}`;
+    expect(overview).toContain(`href="/reports/routes/athletes-get?${range}"`);
+    expect(overview).toContain(`href="/reports/export?${range}&amp;format=csv"`);
+    const routePage = await fetch(`${f.baseUrl}/reports/routes/athletes-get?from=${from}&to=${to}`, {
+      headers,
+    });
+    expect(routePage.status).toBe(200);
+    const exported = await fetch(`${f.baseUrl}/api/reports/export?from=${from}&to=${to}&format=json`, {
+      headers,
+    });
+    const report = (await exported.json()) as { window: { from: string; to: string } };
+    expect(report.window).toEqual({ from, to });
+  });
 });

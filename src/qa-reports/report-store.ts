@@ -3,6 +3,8 @@
  * in postgres-report-store.ts, over the shadow store's tables (schema `strangler`, src/shadow) and
  * this module's own rule and audit tables (qa-migrations.ts).
  */
+import type { AcceptedDifferences } from '../shadow/accepted-differences.ts';
+
 export type GroupStatus = 'open' | 'accepted' | 'defect';
 export const GROUP_STATUSES: readonly GroupStatus[] = ['open', 'accepted', 'defect'];
 
@@ -138,14 +140,10 @@ export interface Actor {
 
 /**
  * What the shadow runner applies on top of a route's declared comparison rules
- * (src/shadow/shadow-runner.ts `acceptedDifferences`). `ignoredPaths` holds only JSON body paths
- * (`$…`, array positions as `[*]`), valid as comparison `ignore` patterns; a group whose difference
- * is in the status or a header is accepted by its fingerprint.
+ * (src/shadow/accepted-differences.ts): the accepted groups' differences, each by kind and collapsed
+ * path, which no longer count against the route, and the groups' fingerprints.
  */
-export interface AcceptedRules {
-  readonly ignoredPaths: readonly string[];
-  readonly fingerprints: readonly string[];
-}
+export type AcceptedRules = AcceptedDifferences;
 
 export interface ReportStore {
   routeStats(routeIds: readonly string[], window: TimeWindow): Promise<Map<string, RouteStats>>;

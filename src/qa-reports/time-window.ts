@@ -38,6 +38,13 @@ export function parseWindow(query: Readonly<Record<string, unknown>>, now: Date)
   return { key, window: { from: new Date(now.getTime() - preset.ms), to: now } };
 }
 
+/** The query that selects the same window again, for links to other pages (`window=1h` or `from=…&to=…`). */
+export function windowQuery(choice: WindowChoice): string {
+  if (choice.key !== 'custom') return `window=${encodeURIComponent(choice.key)}`;
+  const from = encodeURIComponent(choice.window.from.toISOString());
+  return `from=${from}&to=${encodeURIComponent(choice.window.to.toISOString())}`;
+}
+
 export function windowFilter(action: string, choice: WindowChoice, status: SafeHtml | undefined): SafeHtml {
   return markup`<form method="get" action="${action}" class="filters">
       <label

@@ -25,7 +25,6 @@ import { createRedactor, REDACTED } from './redact.ts';
 import {
   createShadowRunner,
   shadowRuleProblems,
-  withAcceptedPaths,
   type AcceptedDifferences,
   type ShadowRunner,
 } from './shadow-runner.ts';
@@ -468,11 +467,13 @@ describe('shadow runner behind the public server', () => {
     }
   });
 
-  it('counts a difference QA accepted (by fingerprint or by path) as a match', async () => {
+  it('counts a difference QA accepted (by fingerprint or by its kind and path) as a match', async () => {
     const byFingerprint = await rig({
-      accepted: { ignoredPaths: [], fingerprints: [fingerprintOf([{ path: '$.Score', kind: 'changed' }])] },
+      accepted: { differences: [], fingerprints: [fingerprintOf([{ path: '$.Score', kind: 'changed' }])] },
     });
-    const byPath = await rig({ accepted: { ignoredPaths: ['$.Score'], fingerprints: [] } });
+    const byPath = await rig({
+      accepted: { differences: [{ path: '$.Score', kind: 'changed' }], fingerprints: [] },
+    });
     try {
       for (const r of [byFingerprint, byPath]) {
         r.flags.set('strangler.items', 'shadow');
@@ -533,20 +534,5 @@ describe('shadowRuleProblems', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^route a: /);
     expect(problems[1]).toMatch(/^route b: /);
-  });
-});
-
-describe('withAcceptedPaths', () => {
-  it('ignores accepted JSON paths and headers, and skips what cannot be ignored piecemeal', () => {
-    const base = compiledRulesFor({ headers: ['content-type', 'etag'], ignore: ['$.traceId'] });
-    const rules = withAcceptedPaths(base, [
-      '$.Items[*].Score',
-      'headers.etag',
-      'status',
-      'body',
-      '$.bad[?(x)]',
-    ]);
-    expect(rules.ignore.map((p) => p.source)).toEqual(['$.traceId', '$.Items[*].Score']);
-    expect(rules.headers).toEqual(['content-type']);
   });
 });

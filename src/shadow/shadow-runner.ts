@@ -11,6 +11,7 @@ import type {
 } from '../proxy/exchange-observer.ts';
 import { SAFE_METHODS, type RouteMatch, type RouteRecord } from '../routing/route.ts';
 import type { ModeDecision } from '../../flags/flag-resolver.ts';
+import { unacceptedDifferences, type AcceptedDifferences } from './accepted-differences.ts';
 import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 import type { Difference } from './compare/compare-exchanges.ts';
 import { compiledRulesFor, compileCompareRules, type CompiledCompareRules } from './compare/compare-rules.ts';
@@ -25,11 +26,7 @@ import type { Redactor } from './redact.ts';
 import type { ShadowOutcome, ShadowReason } from './store/shadow-store.ts';
 import type { ShadowResult, ShadowWriter } from './store/shadow-writer.ts';
 
-/** QA's accepted differences for a route (src/qa-reports: ReportStore.loadAcceptedRules), applied on top. */
-export interface AcceptedDifferences {
-  readonly ignoredPaths: readonly string[];
-  readonly fingerprints: readonly string[];
-}
+export type { AcceptedDifferences };
 
 export interface ShadowDefaults {
   readonly sampleRate: number;
@@ -300,13 +297,9 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       });
   };
 
-  // Keyed by the accepted-differences object: the cache hands out a new one only when QA's rules change.
-  const withAccepted = new WeakMap<AcceptedDifferences, CompiledCompareRules>();
-
   const rulesFor = (route: RouteRecord): CompiledCompareRules | undefined => {
-    let base: CompiledCompareRules;
     try {
-      base = compiledRulesFor(route.shadow?.compare as Parameters<typeof compiledRulesFor>[0]);
+      return compiledRulesFor(route.shadow?.compare as Parameters<typeof compiledRulesFor>[0]);
     } catch (error: unknown) {
       if (!badRules.has(route.id)) {
         badRules.add(route.id);
@@ -317,20 +310,6 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       }
       return undefined;
     }
-    const accepted = deps.acceptedDifferences?.(route.id);
-    if (accepted === undefined || accepted.ignoredPaths.length === 0) return base;
-    let compiled = withAccepted.get(accepted);
-    if (compiled === undefined) {
-      compiled = withAcceptedPaths(base, accepted.ignoredPaths, (path, error) =>
-        logger.warn('accepted difference path not applied', {
-          route: route.id,
-          path,
-          error: errorDetails(error),
-        }),
-      );
-      withAccepted.set(accepted, compiled);
-    }
-    return compiled;
   };
 
   const record = (
@@ -557,16 +536,17 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
         record(route, 'match', latency);
         return;
       }
-      const { real, noise: noisy } = noise.classify(route.id, result.differences);
-      if (real.length === 0) {
+      const { real: differing, noise: noisy } = noise.classify(route.id, result.differences);
+      if (differing.length === 0) {
         record(route, 'noise', latency);
         return;
       }
-      const fingerprint = fingerprintOf(real);
-      if (deps.acceptedDifferences?.(route.id)?.fingerprints.includes(fingerprint) === true) {
+      const real = unacceptedDifferences(deps.acceptedDifferences?.(route.id), differing);
+      if (real.length === 0) {
         record(route, 'match', latency);
         return;
       }
+      const fingerprint = fingerprintOf(real);
       const personalData = rules.redactPaths;
       // Redacting means parsing and re-serialising both bodies: only for a sample that will be kept.
       const keepSample = deps.writer.wantsSample?.(route.id, fingerprint) ?? true;
@@ -811,7 +791,8 @@ function handlerResponse(response: HandlerResponse, limitBytes: number): Capture
     : { status: response.status, headers, body };
 }
 
-function groupPaths(differences: readonly Difference[]): { path: string; kind: string }[] {
+/** A diff group's differing locations: kind and path, array positions as `[*]`, sorted, once each. */
+export function groupPaths(differences: readonly Difference[]): { path: string; kind: string }[] {
   const seen = new Map<string, { path: string; kind: string }>();
   for (const d of differences) {
     const path = collapseFormattedPath(d.path);
@@ -820,36 +801,4 @@ function groupPaths(differences: readonly Difference[]): { path: string; kind: s
   return [...seen.values()].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : a.kind < b.kind ? -1 : 1,
   );
-}
-
-/**
- * A route's rules plus the paths QA accepted. Accepted paths come from diff groups, so besides JSON paths
- * they may name a header (`headers.etag`, no longer compared) or `status`/`body`, which cannot be
- * ignored piecemeal and stay covered by the group's accepted fingerprint. A path that does not compile
- * is skipped rather than taking the route's comparisons down with it.
- */
-export function withAcceptedPaths(
-  base: CompiledCompareRules,
-  paths: readonly string[],
-  onInvalid: (path: string, error: unknown) => void = () => undefined,
-): CompiledCompareRules {
-  const ignore = [...(base.source.ignore ?? [])];
-  const droppedHeaders = new Set<string>();
-  for (const path of paths) {
-    if (path.startsWith('headers.')) {
-      droppedHeaders.add(path.slice('headers.'.length).toLowerCase());
-    } else if (path.startsWith('$')) {
-      try {
-        compileCompareRules({ ignore: [path] });
-        ignore.push(path);
-      } catch (error: unknown) {
-        onInvalid(path, error);
-      }
-    }
-  }
-  return compileCompareRules({
-    ...base.source,
-    headers: base.headers.filter((h) => !droppedHeaders.has(h)),
-    ignore,
-  });
 }
