@@ -29,7 +29,6 @@ import {
   type ShadowRunner,
 } from './shadow-runner.ts';
 import { fingerprintOf } from './compare/fingerprint.ts';
-import { compiledRulesFor } from './compare/compare-rules.ts';
 import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from './store/shadow-migrations.ts';
 import { createShadowWriter, type ShadowWriter } from './store/shadow-writer.ts';
