@@ -48,7 +48,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Closer = readonly [name: string, close: () => Promise<void>];
 
 /** Personal data masked in every stored shadow sample (DESIGN.md, "Shadow comparison"). */
-const PERSONAL_DATA_PATHS = ['$..Email', '$..email', '$..DateOfBirth', '$..Notes'];
+const PERSONAL_DATA_PATHS = ['$..Email', '$..DateOfBirth', '$..Notes'];
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();

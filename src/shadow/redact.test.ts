@@ -123,6 +123,46 @@ describe('redaction before storage', () => {
     ]);
   });
 
+  it('masks personal data whatever the case of its member names, as legacy binds them', () => {
+    const redactor = createRedactor({ jsonPaths: ['$..Email', '$..DateOfBirth'] });
+    const body = {
+      email: 'ann@example.com',
+      DATEOFBIRTH: '1990-01-01',
+      Nested: [{ eMaIl: 'bob@example.com' }],
+    };
+    const stored = redactor.request(request({ body: Buffer.from(JSON.stringify(body)) }), [
+      compilePathPattern('$.Notes'),
+    ]);
+    expect(stored.body).toEqual({ email: REDACTED, DATEOFBIRTH: REDACTED, Nested: [{ eMaIl: REDACTED }] });
+    const notes = redactor.response(
+      {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ notes: 'knee injury', Other: 1 })),
+      },
+      [compilePathPattern('$.Notes')],
+    );
+    expect(notes.body).toEqual({ notes: REDACTED, Other: 1 });
+    const [difference] = redactor.differences([
+      { path: '$.EMAIL', kind: 'changed', legacy: 'a@example.com', new: 'b@example.com' },
+    ]);
+    expect(difference).toMatchObject({ legacy: REDACTED, new: REDACTED });
+  });
+
+  it('masks a personal-data key naming an element of an array compared as a set', () => {
+    const redactor = createRedactor({ jsonPaths: ['$..Email'] });
+    const differences = redactor.differences([
+      { path: '$.Members[Email=jo@example.com].Score', kind: 'changed', legacy: 1, new: 2 },
+      { path: '$.Members[Id=42].Score', kind: 'changed', legacy: 1, new: 2 },
+      { path: '$.Members[Email=jo@example.com]', kind: 'missing', legacy: { Email: 'jo@example.com' } },
+    ]);
+    expect(differences).toEqual([
+      { path: `$.Members[Email=${REDACTED}].Score`, kind: 'changed', legacy: 1, new: 2 },
+      { path: '$.Members[Id=42].Score', kind: 'changed', legacy: 1, new: 2 },
+      { path: `$.Members[Email=${REDACTED}]`, kind: 'missing', legacy: { Email: REDACTED }, new: undefined },
+    ]);
+  });
+
   it('masks differences in credential headers', () => {
     const [difference] = createRedactor().differences([
       { path: 'headers.set-cookie', kind: 'changed', legacy: 'a=1', new: 'a=2' },

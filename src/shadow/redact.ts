@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import type { CapturedHeaders, CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 import type { Difference } from './compare/compare-exchanges.ts';
 import { maskPathSegments, PATH_SEGMENT_MASK } from '../routing/redact-path.ts';
-import { compilePathPattern, matchesPath, type PathPattern, type PathSegment } from './compare/json-path.ts';
+import {
+  compilePathPattern,
+  formatPath,
+  matchesPath,
+  type PathPattern,
+  type PathSegment,
+} from './compare/json-path.ts';
 
 /** What every masked value reads as, path segments included. */
 export const REDACTED = PATH_SEGMENT_MASK;
@@ -81,9 +87,11 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
     ...(options.headers ?? []).map((h) => h.toLowerCase()),
   ]);
   const queryNames = new Set((options.queryParameters ?? []).map((q) => q.toLowerCase()));
-  const globalPaths = (options.jsonPaths ?? []).map(compilePathPattern);
+  const globalPaths = (options.jsonPaths ?? []).map((path) => ignoringCase(compilePathPattern(path)));
   const pathsFor = (routePaths: RoutePersonalData | undefined) =>
-    routePaths === undefined || routePaths.length === 0 ? globalPaths : [...globalPaths, ...routePaths];
+    routePaths === undefined || routePaths.length === 0
+      ? globalPaths
+      : [...globalPaths, ...routePaths.map(ignoringCase)];
 
   const headers = (input: CapturedHeaders): Record<string, string | readonly string[]> => {
     const out: Record<string, string | readonly string[]> = {};
@@ -177,14 +185,19 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
           return headerNames.has(d.path.slice('headers.'.length)) ? mask(d) : d;
         }
         if (!d.path.startsWith('$') || paths.length === 0) return d;
-        const segments = parseFormattedPath(d.path);
-        if (segments === undefined) return mask(d);
+        const parsed = parseFormattedPath(d.path);
+        if (parsed === undefined) return mask(d);
+        const segments = parsed.map(lowerCased);
+        const path = parsed.some((segment) => typeof segment === 'object')
+          ? maskedKeys(parsed, paths)
+          : d.path;
         for (let end = 0; end <= segments.length; end++) {
           const prefix = segments.slice(0, end);
-          if (paths.some((p) => matchesPath(p, prefix))) return mask(d);
+          if (paths.some((p) => matchesPath(p, prefix))) return { ...mask(d), path };
         }
         return {
           ...d,
+          path,
           legacy: redactValue(d.legacy, segments, paths),
           new: redactValue(d.new, segments, paths),
         };
@@ -204,6 +217,10 @@ function mask(d: Difference): Difference {
 /** Deeper than this a stored body is cut off: samples can echo client input, and masking recurses. */
 const MAX_STORED_DEPTH = 256;
 
+/**
+ * `path` holds member names in lower case: personal-data paths match whatever case a client sends
+ * (ASP.NET binds `email`, `Email` and `EMAIL` alike, and so do the new handlers).
+ */
 function redactValue(value: unknown, path: PathSegment[], patterns: readonly PathPattern[]): unknown {
   if (path.length > MAX_STORED_DEPTH) return `[nested deeper than ${MAX_STORED_DEPTH} levels]`;
   if (path.length > 0 && patterns.length > 0 && patterns.some((p) => matchesPath(p, path))) return REDACTED;
@@ -212,10 +229,49 @@ function redactValue(value: unknown, path: PathSegment[], patterns: readonly Pat
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) out[key] = redactValue(child, [...path, key], patterns);
+    for (const [key, child] of Object.entries(value)) {
+      out[key] = redactValue(child, [...path, key.toLowerCase()], patterns);
+    }
     return out;
   }
   return value;
+}
+
+const caseless = new WeakMap<PathPattern, PathPattern>();
+
+/** The same pattern with its member names in lower case, to match lower-cased paths. */
+function ignoringCase(pattern: PathPattern): PathPattern {
+  let lower = caseless.get(pattern);
+  if (lower === undefined) {
+    lower = {
+      ...pattern,
+      tokens: pattern.tokens.map((token) =>
+        token.t === 'key' ? { ...token, name: token.name.toLowerCase() } : token,
+      ),
+    };
+    caseless.set(pattern, lower);
+  }
+  return lower;
+}
+
+function lowerCased(segment: PathSegment): PathSegment {
+  return typeof segment === 'string' ? segment.toLowerCase() : segment;
+}
+
+/**
+ * The path with the key value of every set element masked where that key is personal data: an array
+ * compared as a set by `Email` names its elements `[Email=jo@example.com]`.
+ */
+function maskedKeys(segments: readonly PathSegment[], patterns: readonly PathPattern[]): string {
+  const lower = segments.map(lowerCased);
+  return formatPath(
+    segments.map((segment, i) =>
+      typeof segment === 'object' &&
+      patterns.some((p) => matchesPath(p, [...lower.slice(0, i + 1), segment.key.toLowerCase()]))
+        ? { key: segment.key, value: REDACTED }
+        : segment,
+    ),
+  );
 }
 
 /** Reads a path printed by formatPath back into segments; undefined when it cannot be read. */
