@@ -3,7 +3,11 @@ import type { DialectAdapter } from 'kysely';
 
 import type { EngineCapabilities, EngineName } from './engine-capabilities.ts';
 import { createMssqlDialect, mssqlCapabilities } from './mssql/dialect.ts';
-import { createPostgresDialect, postgresCapabilities } from './postgres/dialect.ts';
+import {
+  createPostgresDialect,
+  postgresCapabilities,
+  type PostgresDialectOptions,
+} from './postgres/dialect.ts';
 import type { LegacyDatabase, NewDatabase } from './schema.ts';
 
 /*
@@ -35,6 +39,11 @@ export interface OpenDatabaseOptions {
   /** Pool size (PostgreSQL and SQL Server alike). */
   poolMax?: number;
   applicationName?: string;
+  /**
+   * PostgreSQL only: the server cancels a statement running longer than this, and a query waits at
+   * most this long for a pooled connection (node-postgres waits forever by default).
+   */
+  timeoutMs?: number;
   /** SQL Server only: called before each connect retry (transient Azure SQL errors), e.g. to log a warning. */
   onConnectRetry?: (attempt: number, delayMs: number, error: Error) => void;
 }
@@ -63,10 +72,11 @@ export function openLegacyDatabase(url: string, options: OpenDatabaseOptions = {
   });
 }
 
-function postgresOptions(options: OpenDatabaseOptions): { max?: number; applicationName?: string } {
+function postgresOptions(options: OpenDatabaseOptions): PostgresDialectOptions {
   return {
     ...(options.poolMax === undefined ? {} : { max: options.poolMax }),
     ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   };
 }
 

@@ -35,6 +35,9 @@ export function createAppRoutes(db: Kysely<NewDatabase>, outbox: boolean): Route
   return createRoutes({ db, ...(outbox ? { onChange: outboxListener } : {}) });
 }
 
+/** Longest statement, and longest wait for a connection, of the shadow side's handlers. */
+const SHADOW_HANDLER_DB_TIMEOUT_MS = 30_000;
+
 export interface AppShadowRoutesOptions {
   readonly databaseUrl: string;
   readonly outbox: boolean;
@@ -43,9 +46,12 @@ export interface AppShadowRoutesOptions {
 /** The shadow thread's routes module (src/shadow/thread/shadow-thread.ts, ShadowThreadRoutesModule). */
 export function createShadowThreadRoutes(options: AppShadowRoutesOptions): ShadowThreadRoutes {
   // Dry runs and shadowed reads only: a small pool of its own, named so it shows apart in pg_stat_activity.
+  // A shadow call that outlives its timeout keeps its slot until it settles (shadow-runner.ts): a
+  // statement and pool-wait limit ends it even when PostgreSQL stops answering.
   const db = openNewDatabase(options.databaseUrl, {
     applicationName: 'strangler-shadow-handlers',
     poolMax: 4,
+    timeoutMs: SHADOW_HANDLER_DB_TIMEOUT_MS,
   });
   return { routes: createAppRoutes(db, options.outbox), close: () => db.destroy() };
 }

@@ -48,6 +48,8 @@ export interface PostgresDialectOptions {
   /** Pool size; node-postgres' default is 10. */
   max?: number;
   applicationName?: string;
+  /** statement_timeout on every connection, and the longest wait for a pooled connection (unset: none). */
+  timeoutMs?: number;
   /**
    * The legacy stand-in keeps datetime2 as timestamp(6); read it as datetime2(7) text
    * ('YYYY-MM-DD HH:MM:SS.fffffff') like SQL Server returns it. Off for the new database.
@@ -69,6 +71,9 @@ export function createPostgresPool(url: string, options: PostgresDialectOptions 
     max: options.max ?? 10,
     types,
     application_name: options.applicationName ?? 'strangler',
+    ...(options.timeoutMs === undefined
+      ? {}
+      : { statement_timeout: options.timeoutMs, connectionTimeoutMillis: options.timeoutMs }),
   });
   // An idle client losing its connection (server restart, network) emits 'error' on the pool; without a
   // listener that would crash the process. The next query gets a fresh connection.

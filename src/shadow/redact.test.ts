@@ -154,7 +154,12 @@ describe('redaction before storage', () => {
     const differences = redactor.differences([
       { path: '$.Members[Email=jo@example.com].Score', kind: 'changed', legacy: 1, new: 2 },
       { path: '$.Members[Id=42].Score', kind: 'changed', legacy: 1, new: 2 },
-      { path: '$.Members[Email=jo@example.com]', kind: 'missing', legacy: { Email: 'jo@example.com' } },
+      {
+        path: '$.Members[Email=jo@example.com]',
+        kind: 'missing',
+        legacy: { Email: 'jo@example.com' },
+        new: undefined,
+      },
     ]);
     expect(differences).toEqual([
       { path: `$.Members[Email=${REDACTED}].Score`, kind: 'changed', legacy: 1, new: 2 },

@@ -121,6 +121,24 @@ const createHandler: NewHandler = async (req) => {
 class DryRunRollback extends Error {}
 
 const hangingHandler: NewHandler = () => new Promise(() => undefined);
+/** A handler that ignores its abort signal and answers only once released (a stalled database). */
+const stall = {
+  outstanding: 0,
+  maxOutstanding: 0,
+  waiting: [] as (() => void)[],
+  released: false,
+  release(): void {
+    this.released = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  },
+};
+const stallingHandler: NewHandler = async () => {
+  stall.outstanding += 1;
+  stall.maxOutstanding = Math.max(stall.maxOutstanding, stall.outstanding);
+  if (!stall.released) await new Promise<void>((resolve) => stall.waiting.push(resolve));
+  stall.outstanding -= 1;
+  return jsonResponse(200, { Id: 1 });
+};
 const throwingHandler: NewHandler = () => {
   throw new Error('boom');
 };
@@ -150,6 +168,7 @@ const routes: RouteRecord[] = [
   },
   route('create', '/api/items', createHandler, {}, ['POST']),
   route('hang', '/api/hang/{id}', hangingHandler, { timeoutMs: 300 }),
+  route('stall', '/api/stall/{id}', stallingHandler, { timeoutMs: 300 }),
   route('throw', '/api/throw/{id}', throwingHandler),
   route('big', '/api/big/{id}', itemHandler, { captureLimitBytes: 1000 }),
 ];
@@ -461,6 +480,34 @@ describe('shadow runner behind the public server', () => {
       );
       await settle(r);
       expect(await metricValue(r.metrics, 'strangler_shadow_queue_depth', {})).toBe(0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('keeps a call that outlived its timeout in a slot until it settles, so a stall cannot pile up calls', async () => {
+    const r = await rig({ concurrency: 1, queueLimit: 1 });
+    try {
+      r.flags.set('strangler.stall', 'shadow');
+      // Each wave outlasts the 300 ms timeout; without the bound every wave would add a running call.
+      for (const wave of [1, 2, 3, 4]) {
+        await Promise.all([1, 2, 3].map((id) => request(r.proxy.url, { path: `/api/stall/${wave}-${id}` })));
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+      // One running call, and at most one more (concurrency) that timed out but still runs.
+      expect(stall.maxOutstanding).toBe(2);
+      expect(
+        await metricValue(r.metrics, 'strangler_shadow_dropped_total', { reason: 'queue_full' }),
+      ).toBeGreaterThan(6);
+      stall.release();
+      await settle(r);
+      expect(stall.outstanding).toBe(0);
+      expect(
+        await metricValue(r.metrics, 'strangler_shadow_comparisons_total', {
+          route: 'stall',
+          outcome: 'error',
+        }),
+      ).toBeGreaterThanOrEqual(2);
     } finally {
       await r.close();
     }

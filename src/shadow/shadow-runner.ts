@@ -200,12 +200,21 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const noiseBudgets = new Map<string, { second: number; spent: number }>();
   const badRules = new Set<string>();
   let active = 0;
+  /**
+   * Calls that outlived their timeout and have not settled yet (a handler that ignores its abort
+   * signal, a PostgreSQL that stopped answering). Their jobs are over (recorded as timeouts), but the
+   * calls still hold a connection and their bodies: at most `concurrency` of them are tolerated
+   * beside the running ones, and beyond that nothing starts until some settle. Otherwise a stalled
+   * dependency would let calls pile up without bound and all run at once when it recovers.
+   */
+  let overdue = 0;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
 
   const settingsOf = (route: RouteRecord): ShadowDefaults => shadowSettingsOf(route, defaults);
 
-  const full = () => active >= concurrency && queue.length >= queueLimit;
+  const slotFree = () => active < concurrency && active + overdue < 2 * concurrency;
+  const full = () => !slotFree() && queue.length >= queueLimit;
 
   const captureLimit = (match: RouteMatch, decision: ModeDecision): number | undefined => {
     if (closed || deps.killSwitchOn?.() === true) return undefined;
@@ -227,7 +236,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
 
   /** Dispatches a job now or queues it; false when both are full. */
   const admit = (job: Job): boolean => {
-    if (active < concurrency) {
+    if (slotFree()) {
       start(job);
       deps.onPendingChange?.(active + queue.length);
     } else if (queue.length < queueLimit) {
@@ -285,16 +294,30 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       })
       .finally(() => {
         active -= 1;
-        const next = queue.shift();
-        metrics.shadowQueueDepth.set(queue.length);
-        deps.onPendingChange?.(active + queue.length + (next !== undefined && !closed ? 1 : 0));
-        if (next !== undefined && !closed) start(next);
-        else if (active === 0 && queue.length === 0) {
-          const waiters = idleWaiters;
-          idleWaiters = [];
-          for (const resolve of waiters) resolve();
-        }
+        startQueued();
       });
+  };
+
+  const startQueued = (): void => {
+    const next = !closed && slotFree() ? queue.shift() : undefined;
+    metrics.shadowQueueDepth.set(queue.length);
+    deps.onPendingChange?.(active + queue.length + (next !== undefined ? 1 : 0));
+    if (next !== undefined) start(next);
+    else if (active === 0 && queue.length === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  };
+
+  const overdueCalls: OverdueCalls = {
+    begin: () => {
+      overdue += 1;
+    },
+    end: () => {
+      overdue -= 1;
+      startQueued();
+    },
   };
 
   const rulesFor = (route: RouteRecord): CompiledCompareRules | undefined => {
@@ -623,8 +646,10 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     request: CapturedRequest,
     settings: ShadowDefaults,
   ): Promise<CapturedResponse> => {
-    const response = await withTimeout(settings.timeoutMs, (signal) =>
-      deps.callLegacy(request, { signal, limitBytes: settings.captureLimitBytes }),
+    const response = await withTimeout(
+      settings.timeoutMs,
+      (signal) => deps.callLegacy(request, { signal, limitBytes: settings.captureLimitBytes }),
+      overdueCalls,
     );
     const decoded = await decodeBody(response.headers, response.body, settings.captureLimitBytes);
     if (!decoded.ok) {
@@ -641,18 +666,21 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     dryRun: boolean,
     settings: ShadowDefaults,
   ): Promise<CapturedResponse> => {
-    const response = await withTimeout(settings.timeoutMs, (signal) =>
-      route.handler({
-        method: request.method,
-        path: request.path,
-        params,
-        query: new URLSearchParams(request.query),
-        headers: request.headers,
-        body: request.body,
-        requestId: request.requestId,
-        signal,
-        dryRun,
-      }),
+    const response = await withTimeout(
+      settings.timeoutMs,
+      (signal) =>
+        route.handler({
+          method: request.method,
+          path: request.path,
+          params,
+          query: new URLSearchParams(request.query),
+          headers: request.headers,
+          body: request.body,
+          requestId: request.requestId,
+          signal,
+          dryRun,
+        }),
+      overdueCalls,
     );
     return handlerResponse(response, settings.captureLimitBytes);
   };
@@ -700,16 +728,29 @@ class ShadowTimeoutError extends Error {
   override readonly name = 'ShadowTimeoutError';
 }
 
+/** Told when a call outlives its timeout, and when such a call finally settles. */
+interface OverdueCalls {
+  begin(): void;
+  end(): void;
+}
+
 /**
  * Aborts the call's signal at the timeout and stops waiting for it even if it ignores the signal, so
- * a hung shadow side frees its slot.
+ * the comparison is recorded as a timeout at once; `overdue` hears of a call still running after that.
  */
-function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+function withTimeout<T>(
+  ms: number,
+  call: (signal: AbortSignal) => Promise<T>,
+  overdue: OverdueCalls,
+): Promise<T> {
   // One timer and no Promise.race over a second promise for the timeout (this runs for every shadowed
   // request, and all of it is garbage for the young generation to sweep).
   const controller = new AbortController();
+  let timedOut = false;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
+      timedOut = true;
+      overdue.begin();
       const error = new ShadowTimeoutError(`shadow call timed out after ${ms} ms`);
       controller.abort(error);
       reject(error);
@@ -717,10 +758,12 @@ function withTimeout<T>(ms: number, call: (signal: AbortSignal) => Promise<T>): 
     const settle = {
       value: (value: T) => {
         clearTimeout(timer);
+        if (timedOut) overdue.end();
         resolve(value);
       },
       error: (error: unknown) => {
         clearTimeout(timer);
+        if (timedOut) overdue.end();
         reject(error);
       },
     };
