@@ -47,4 +47,19 @@ describe('shadow retention', () => {
     await retention.stop();
     expect(attempts).toBeGreaterThanOrEqual(2);
   });
+
+  it('runs once soon after start, without waiting a whole interval', async () => {
+    const { store, calls } = recordingStore();
+    const retention = startShadowRetention({
+      store,
+      logger: createSilentLogger(),
+      intervalMs: 60 * 60 * 1000,
+      firstRunMs: 10,
+    });
+    const deadline = Date.now() + 3000;
+    while (calls.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await retention.stop();
+    expect(calls).toHaveLength(1);
+  });
 });

@@ -9,6 +9,11 @@ export interface ShadowRetentionOptions {
   readonly retentionDays?: number;
   /** Default hourly. */
   readonly intervalMs?: number;
+  /**
+   * The first run, after start (default 30–60 s, jittered so replicas started together spread out):
+   * replicas restarted more often than the interval must still delete.
+   */
+  readonly firstRunMs?: number;
   /** Rows per delete statement (default 1000). */
   readonly batchSize?: number;
   readonly now?: () => Date;
@@ -45,21 +50,22 @@ export function startShadowRetention(options: ShadowRetentionOptions): ShadowRet
     return running;
   };
 
-  const timer = setInterval(
-    () => {
-      runOnce().catch((error: unknown) => {
-        options.logger.warn('shadow retention failed; retrying next interval', {
-          error: errorDetails(error),
-        });
+  const tick = (): void => {
+    runOnce().catch((error: unknown) => {
+      options.logger.warn('shadow retention failed; retrying next interval', {
+        error: errorDetails(error),
       });
-    },
-    options.intervalMs ?? 60 * 60 * 1000,
-  );
+    });
+  };
+  const first = setTimeout(tick, options.firstRunMs ?? 30_000 + Math.random() * 30_000);
+  first.unref();
+  const timer = setInterval(tick, options.intervalMs ?? 60 * 60 * 1000);
   timer.unref();
 
   return {
     runOnce,
     async stop() {
+      clearTimeout(first);
       clearInterval(timer);
       await running?.catch(() => undefined);
     },
