@@ -73,6 +73,7 @@ try {
     differences += result.mismatches;
     console.log(
       `${entity.name.padEnd(18)} run ${result.runId}: read ${result.rowsRead}, written ${result.rowsWritten}, ` +
+        `not written and recorded (newer on the new side, conflicts, refused: strangler.sync_conflicts) ${result.rowsRecorded}, ` +
         `checksum ${result.checksum}, reconciliation run ${result.reconRunId ?? '-'} (${result.mismatches} differences)`,
     );
   }

@@ -154,6 +154,40 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
     ]);
   });
 
+  it('records a legacy row the new schema refuses and goes on: one e-mail taken on both sides stalls nothing', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    // The same e-mail, created on both sides before either synced (case differs: the new side's unique
+    // index is case-insensitive).
+    const onNew = athlete(squadId, 1);
+    await newSideWriteAthlete(dbs.newPool, onNew);
+    const onLegacy = { ...athlete(squadId, 2), email: onNew.email.toUpperCase() };
+    const later = athlete(squadId, 3);
+    await legacySideWriteAthlete(dbs.legacyPool, onLegacy);
+    await legacySideWriteAthlete(dbs.legacyPool, later);
+
+    expect(await pollUntilQuiet()).toEqual({ applied: 1, rejected: 1 });
+
+    const ids = await dbs.newPool.query<{ id: string }>(`SELECT id::text FROM athletes ORDER BY first_name`);
+    expect(ids.rows.map((r) => r.id)).toEqual([onNew.id, later.id]);
+    const conflicts = await dbs.newPool.query(
+      `SELECT direction, kind, entity_key, error FROM strangler.sync_conflicts`,
+    );
+    expect(conflicts.rows).toEqual([
+      {
+        direction: 'legacy_to_new',
+        kind: 'rejected',
+        entity_key: onLegacy.id,
+        error: expect.stringContaining('SQLSTATE 23505'),
+      },
+    ]);
+    const audit = await dbs.newPool.query(`SELECT outcome FROM strangler.sync_audit WHERE entity_key = $1`, [
+      onLegacy.id,
+    ]);
+    expect(audit.rows).toEqual([{ outcome: 'rejected' }]);
+  });
+
   it('does not skip a transaction that commits after a later-numbered change was already read', async () => {
     const squadId = randomUUID();
     await legacySideWriteSquad(dbs.legacyPool, squadId);

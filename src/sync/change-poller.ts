@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import { backoffDelayMs } from './backoff.ts';
-import { applyVersionGuarded } from './pg-apply.ts';
+import { applyRejectingRows } from './pg-apply.ts';
 import { newSideTarget } from './pg-sync-sql.ts';
 import { rowMapKey, scannedRowsAsUpserts } from './sync-engine.ts';
 import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
@@ -110,7 +110,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
         });
       }
       const changes = [...latest.values()];
-      const results = await applyVersionGuarded(
+      const results = await applyRejectingRows(
         client,
         newSideTarget,
         changes,
@@ -176,7 +176,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
-          const results = await applyVersionGuarded(
+          const results = await applyRejectingRows(
             client,
             newSideTarget,
             changes,

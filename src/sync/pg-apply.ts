@@ -100,3 +100,89 @@ export async function applyVersionGuarded(
     };
   });
 }
+
+/**
+ * PostgreSQL errors that belong to the rows written, not to the database: integrity constraints
+ * (class 23: unique, foreign key, check, not null) and data exceptions (class 22: too long, out of range).
+ */
+export function isRowRejection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('23') || code.startsWith('22'));
+}
+
+/**
+ * applyVersionGuarded for a whole batch that must not stall on one row the target refuses. The batch is
+ * tried at once; if a row breaks a constraint, the batch is rolled back to a savepoint and the changes
+ * go one at a time, each under its own savepoint, in passes repeated while any change goes through (B
+ * can take the e-mail A gave up once A's change is in). What is still refused comes back `rejected`
+ * with the database's error, for the caller to record, and the rest of the batch is applied.
+ */
+export async function applyRejectingRows(
+  client: Queryable,
+  targetOf: (entity: SyncEntity) => PgTarget,
+  changes: readonly SyncChange[],
+  writerOwns: (entity: SyncEntity) => boolean,
+): Promise<ApplyResult[]> {
+  const attempt = async (batch: readonly SyncChange[]): Promise<ApplyResult[] | { error: unknown }> => {
+    await client.query('SAVEPOINT sync_apply');
+    try {
+      const results = await applyVersionGuarded(client, targetOf, batch, writerOwns);
+      await client.query('RELEASE SAVEPOINT sync_apply');
+      return results;
+    } catch (error: unknown) {
+      if (!isRowRejection(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT sync_apply');
+      await client.query('RELEASE SAVEPOINT sync_apply');
+      return { error };
+    }
+  };
+  const whole = await attempt(changes);
+  if (Array.isArray(whole)) return whole;
+
+  const results = new Map<string, ApplyResult>();
+  const errors = new Map<string, unknown>();
+  let pending = inApplyOrder(changes);
+  for (;;) {
+    const refused: SyncChange[] = [];
+    for (const change of pending) {
+      const outcome = await attempt([change]);
+      if (Array.isArray(outcome)) {
+        const [result] = outcome;
+        if (result !== undefined) results.set(change.eventId, result);
+      } else {
+        refused.push(change);
+        errors.set(change.eventId, outcome.error);
+      }
+    }
+    if (refused.length === 0 || refused.length === pending.length) break;
+    pending = refused;
+  }
+  return changes.map(
+    (change): ApplyResult =>
+      results.get(change.eventId) ?? {
+        eventId: change.eventId,
+        outcome: 'rejected',
+        current: null,
+        error: describeRejection(errors.get(change.eventId)),
+      },
+  );
+}
+
+/** Parents before children for upserts, children before parents for deletes, as one batch runs them. */
+function inApplyOrder(changes: readonly SyncChange[]): SyncChange[] {
+  const order = (change: SyncChange): number => syncEntity(change.entity).order;
+  const upserts = changes.filter((c) => c.operation === 'upsert').sort((a, b) => order(a) - order(b));
+  const deletes = changes.filter((c) => c.operation !== 'upsert').sort((a, b) => order(b) - order(a));
+  return [...upserts, ...deletes];
+}
+
+function describeRejection(error: unknown): string {
+  const e = error as
+    { code?: unknown; message?: unknown; detail?: unknown; constraint?: unknown } | undefined;
+  const parts = [
+    typeof e?.message === 'string' ? e.message : String(error),
+    typeof e?.detail === 'string' ? e.detail : undefined,
+    typeof e?.code === 'string' ? `SQLSTATE ${e.code}` : undefined,
+  ];
+  return parts.filter((part) => part !== undefined).join(' · ');
+}

@@ -178,6 +178,23 @@ const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE strangler.sync_conflicts DROP COLUMN kind`.execute(db);
     },
   },
+  '2026-11-22-004-rejected-changes': {
+    // A change the target refuses (a unique or foreign-key constraint) is a conflict of its own kind,
+    // stored with the database's error, instead of a batch retried forever.
+    async up(db) {
+      await sql`ALTER TABLE strangler.sync_conflicts DROP CONSTRAINT sync_conflicts_kind_check`.execute(db);
+      await sql`ALTER TABLE strangler.sync_conflicts ADD CONSTRAINT sync_conflicts_kind_check
+        CHECK (kind IN ('non_owner_lost', 'owner_lost', 'rejected'))`.execute(db);
+      await sql`ALTER TABLE strangler.sync_conflicts ADD COLUMN error text`.execute(db);
+    },
+    async down(db) {
+      await sql`DELETE FROM strangler.sync_conflicts WHERE kind = 'rejected'`.execute(db);
+      await sql`ALTER TABLE strangler.sync_conflicts DROP COLUMN error`.execute(db);
+      await sql`ALTER TABLE strangler.sync_conflicts DROP CONSTRAINT sync_conflicts_kind_check`.execute(db);
+      await sql`ALTER TABLE strangler.sync_conflicts ADD CONSTRAINT sync_conflicts_kind_check
+        CHECK (kind IN ('non_owner_lost', 'owner_lost'))`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -1,5 +1,5 @@
 import type { Queryable } from './pg-apply.ts';
-import type { ApplyResult, Direction, SyncChange } from './sync-engine.ts';
+import type { ApplyOutcome, ApplyResult, Direction, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
 
@@ -9,13 +9,19 @@ export interface RecordedConflict {
 }
 
 const INSERT_CONFLICTS = `INSERT INTO strangler.sync_conflicts
-  (direction, entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row, kind)`;
+  (direction, entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row, kind, error)`;
 
 /*
  * One lost write, one row: the same loss is seen from both directions when the two sides' changes cross
  * (the relay replaces the legacy row on a tie, and the poller finds the legacy row losing on PostgreSQL),
  * possibly at the same moment: a unique index on the lost write decides (sync migration 003).
  */
+const CONFLICT_KIND: Partial<Record<ApplyOutcome, string>> = {
+  conflict: 'non_owner_lost',
+  stale: 'owner_lost',
+  rejected: 'rejected',
+};
+
 const UNLESS_RECORDED = `ON CONFLICT DO NOTHING RETURNING entity, direction`;
 
 /**
@@ -48,14 +54,14 @@ export async function recordResults(
   );
   const conflicts = changes.filter((c) => {
     const outcome = byId.get(c.eventId)?.outcome;
-    return outcome === 'conflict' || outcome === 'stale';
+    return outcome === 'conflict' || outcome === 'stale' || outcome === 'rejected';
   });
   const recorded = await recordOverwritten(client, direction, changes, results, ownership);
   if (conflicts.length === 0) return recorded;
   const inserted = await client.query<RecordedConflict>(
     `${INSERT_CONFLICTS}
-     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::jsonb[], $10::text[])
-       AS u(entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row, kind)
+     SELECT $1, * FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::jsonb[], $10::text[], $11::text[])
+       AS u(entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row, kind, error)
      ${UNLESS_RECORDED}`,
     [
       direction,
@@ -70,7 +76,8 @@ export async function recordResults(
         const current = byId.get(c.eventId)?.current;
         return current === null || current === undefined ? null : JSON.stringify(current);
       }),
-      conflicts.map((c) => (byId.get(c.eventId)?.outcome === 'conflict' ? 'non_owner_lost' : 'owner_lost')),
+      conflicts.map((c) => CONFLICT_KIND[byId.get(c.eventId)?.outcome ?? 'stale'] ?? 'owner_lost'),
+      conflicts.map((c) => byId.get(c.eventId)?.error ?? null),
     ],
   );
   return [...recorded, ...inserted.rows];
@@ -90,7 +97,7 @@ async function recordOverwritten(
   const losingDirection: Direction = direction === 'new_to_legacy' ? 'legacy_to_new' : 'new_to_legacy';
   const inserted = await client.query<RecordedConflict>(
     `${INSERT_CONFLICTS}
-     SELECT $1, *, 'non_owner_lost' FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::jsonb[])
+     SELECT $1, *, 'non_owner_lost', NULL FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::bigint[], $7::jsonb[], $8::bigint[], $9::jsonb[])
        AS u(entity, entity_key, event_id, owner, incoming_version, incoming_row, current_version, current_row)
      ${UNLESS_RECORDED}`,
     [

@@ -2,7 +2,8 @@ import type pg from 'pg';
 
 import type { Logger } from '../../observability/logger.ts';
 import { fastHash64, rowFingerprint } from '../canonical-row.ts';
-import { applyVersionGuarded } from '../pg-apply.ts';
+import { applyRejectingRows } from '../pg-apply.ts';
+import { recordResults } from '../sync-records.ts';
 import { newSideTarget } from '../pg-sync-sql.ts';
 import { createPgRowReader } from '../pg-row-reader.ts';
 import type { RowReader } from '../pg-row-reader.ts';
@@ -32,6 +33,8 @@ export interface BackfillResult {
   readonly status: 'done' | 'paused';
   readonly rowsRead: number;
   readonly rowsWritten: number;
+  /** Rows of this invocation not written and recorded instead (conflicts, refused rows; see sync_conflicts). */
+  readonly rowsRecorded: number;
   readonly checksum: string;
   readonly reconRunId: string | null;
   readonly mismatches: number;
@@ -81,6 +84,7 @@ export async function backfillEntity(
   let rowsWritten = Number(ledger.rows_written);
   let [high, low] = splitChecksum(ledger.checksum ?? '0000000000000000');
   let batches = 0;
+  let notWrittenCount = 0;
   const started = Date.now();
   const startRows = rowsRead;
 
@@ -91,6 +95,7 @@ export async function backfillEntity(
         status: 'paused',
         rowsRead,
         rowsWritten,
+        rowsRecorded: notWrittenCount,
         checksum: joinChecksum(high, low),
         reconRunId: null,
         mismatches: 0,
@@ -107,13 +112,22 @@ export async function backfillEntity(
     const client = await deps.newPool.connect();
     try {
       await client.query('BEGIN');
-      const results = await applyVersionGuarded(
+      const results = await applyRejectingRows(
         client,
         newSideTarget,
         changes,
         (e) => deps.ownership[e.name] === 'legacy',
       );
       const written = results.filter((r) => r.outcome === 'applied').length;
+      // Written rows are counted in the run's ledger row; what did not go in (a newer row on the new
+      // side, a conflict, a row the new schema refuses) is audited and recorded like the poller's.
+      const notWritten = results.filter((r) => r.outcome !== 'applied' && r.outcome !== 'unchanged');
+      if (notWritten.length > 0) {
+        const ids = new Set(notWritten.map((r) => r.eventId));
+        const changed = changes.filter((c) => ids.has(c.eventId));
+        await recordResults(client, 'legacy_to_new', changed, notWritten, deps.ownership, 'backfill');
+        notWrittenCount += notWritten.length;
+      }
       after = changes.at(-1)?.key ?? after;
       rowsRead += rows.length;
       rowsWritten += written;
@@ -161,6 +175,7 @@ export async function backfillEntity(
     status: 'done',
     rowsRead,
     rowsWritten,
+    rowsRecorded: notWrittenCount,
     checksum: joinChecksum(high, low),
     reconRunId,
     mismatches,
