@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -70,7 +71,11 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
     // close them under us; the retry below covers the race that remains.
     timeout: 30_000,
   };
-  const agent = deps.agent ?? new http.Agent(agentOptions);
+  // An https legacy (Azure App Service's default) needs a TLS agent, for plain requests on this engine
+  // and for WebSocket upgrades on either.
+  const agent =
+    deps.agent ??
+    (legacyUrl.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions));
 
   const reportFailure = createLegacyFailureReporter({ metrics, logger });
   const reportError = (error: Error, req?: IncomingMessage, res?: ServerResponse | Socket): void => {

@@ -291,6 +291,39 @@ describe.each(LEGACY_ENGINES)('legacy forwarding (catch-all) (%s engine)', (engi
     expect(res.body.toString()).toBe('first,second');
   });
 
+  it('answers an HTTP/1.0 client without chunked framing, ending the body by closing', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(proxy.port, '127.0.0.1', () => {
+        socket.write('GET /chunked HTTP/1.0\r\nHost: legacy.example\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head = '', body] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head.toLowerCase()).not.toContain('transfer-encoding');
+    expect(body).toBe('first,second');
+  });
+
+  it('forwards a request asking to upgrade to something other than WebSocket as an ordinary request', async () => {
+    // What curl --http2 sends on plain http; Kestrel ignores the offer and answers over HTTP/1.1.
+    const res = await request(proxy.url, {
+      path: '/api/h2c',
+      headers: {
+        connection: 'Upgrade, HTTP2-Settings',
+        upgrade: 'h2c',
+        'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA',
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString())).toEqual({ method: 'GET', body: '' });
+    const forwarded = seen.findLast((entry) => entry.url === '/api/h2c');
+    expect(forwarded?.headers.upgrade).toBeUndefined();
+    expect(forwarded?.headers['http2-settings']).toBeUndefined();
+  });
+
   it('forwards a chunked request body', async () => {
     const res = await new Promise<string>((resolve, reject) => {
       const req = http.request(

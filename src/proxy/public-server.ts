@@ -606,7 +606,14 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     forwarder.upgrade(req, socket, head);
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, handleRequest);
+  // Only a WebSocket handshake is an upgrade here. Anything else that asks to switch protocols (`Upgrade:
+  // h2c` from curl --http2 or Java's HttpClient on plain http) is an ordinary request, forwarded without
+  // its hop-by-hop Upgrade, as Kestrel would answer it; node would otherwise hand it to the upgrade
+  // handler, where the WebSocket proxy drops the connection without a word.
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, shouldUpgradeCallback: isWebSocketHandshake },
+    handleRequest,
+  );
   server.on('upgrade', handleUpgrade);
   // No clientError listener: node answers malformed requests itself (400, 408, 431) like a bare server.
 
@@ -627,6 +634,15 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
         server.closeIdleConnections();
       }),
   };
+}
+
+function isWebSocketHandshake(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return (
+    req.method === 'GET' &&
+    upgrade !== undefined &&
+    upgrade.split(',').some((protocol) => protocol.trim().toLowerCase() === 'websocket')
+  );
 }
 
 function invalidResponse(response: unknown): string | undefined {

@@ -245,6 +245,10 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
         return;
       }
       const clean = responseHeaders(headers);
+      // An HTTP/1.0 client knows no chunked framing (RFC 9112 §6.1): node ends the body by closing.
+      if (this.#req.httpVersionMinor === 0 && clean['transfer-encoding'] !== undefined) {
+        delete clean['transfer-encoding'];
+      }
       const requestId = this.#exchange?.requestId;
       if (requestId !== undefined && clean['x-request-id'] === undefined) clean['x-request-id'] = requestId;
       if (statusMessage !== undefined && statusMessage !== '') res.statusMessage = statusMessage;
