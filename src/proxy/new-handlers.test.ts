@@ -95,6 +95,12 @@ describe.each(LEGACY_ENGINES)('matched routes and new handlers (%s engine)', (en
       headers: { 'bad header\n': 'x' },
       body: 'x',
     })),
+    route('bad-value', '/api/bad-value', async () => ({
+      status: 200,
+      // Beyond Latin-1: node refuses it in writeHead.
+      headers: { 'content-disposition': 'attachment; filename="Łódź.pdf"' },
+      body: 'x',
+    })),
   ];
 
   beforeAll(async () => {
@@ -388,12 +394,25 @@ describe.each(LEGACY_ENGINES)('matched routes and new handlers (%s engine)', (en
     expect(observed[0]?.response.body).toEqual({ kind: 'over-cap', bytes: 113 });
   });
 
-  it('answers 500 problem+json and keeps serving when a handler response cannot be written', async () => {
-    flags.set('strangler.bad-header', 'new');
-    const res = await request(proxy.url, { path: '/api/bad-header', headers: { 'x-request-id': 'rid-bad' } });
-    expect(res.status).toBe(500);
-    expect(JSON.parse(res.body.toString())).toMatchObject({ status: 500, requestId: 'rid-bad' });
-    expect(res.headers['bad header']).toBeUndefined();
+  it('treats a handler response node cannot write as a handler failure: legacy serves a safe request', async () => {
+    for (const id of ['bad-header', 'bad-value']) {
+      flags.set(`strangler.${id}`, 'new');
+      const res = await request(proxy.url, { path: `/api/${id}`, headers: { 'x-request-id': `rid-${id}` } });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.toString())).toMatchObject({ side: 'legacy' });
+      expect(await metricValue(proxy.metrics, 'strangler_fallbacks_total', { route: id })).toBe(1);
+    }
+    // An unsafe one is never sent to legacy after its handler ran: 500 problem+json.
+    const before = legacyCount();
+    const post = await request(proxy.url, {
+      method: 'POST',
+      path: '/api/bad-value',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'rid-bad-post' },
+    });
+    expect(post.status).toBe(500);
+    expect(JSON.parse(post.body.toString())).toMatchObject({ status: 500, requestId: 'rid-bad-post' });
+    expect(legacyCount()).toBe(before);
     expect((await request(proxy.url, { path: '/elsewhere' })).status).toBe(200);
   });
 

@@ -645,11 +645,32 @@ function isWebSocketHandshake(req: IncomingMessage): boolean {
   );
 }
 
+/**
+ * What node could not write, found before anything is sent: such a response is the handler's failure
+ * (a safe method falls back to legacy, the circuit breaker counts it), not a 500 from writeHead.
+ */
 function invalidResponse(response: unknown): string | undefined {
   if (typeof response !== 'object' || response === null) return 'handler returned no response';
-  const status = (response as { status?: unknown }).status;
+  const { status, headers, body } = response as { status?: unknown; headers?: unknown; body?: unknown };
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
     return `handler returned an invalid status: ${String(status)}`;
+  }
+  if (body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body)) {
+    return 'handler returned a body that is neither a string nor a Buffer';
+  }
+  if (headers === undefined) return undefined;
+  if (typeof headers !== 'object' || headers === null)
+    return 'handler returned headers that are not an object';
+  for (const [name, value] of Object.entries(headers)) {
+    try {
+      http.validateHeaderName(name);
+      for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+        if (typeof item !== 'string') throw new TypeError(`header ${name} is not a string`);
+        http.validateHeaderValue(name, item);
+      }
+    } catch (error: unknown) {
+      return `handler returned a header node cannot send: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
   return undefined;
 }
