@@ -60,6 +60,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 30_000,
   });
+  const waitingForConnection = createConnectionWaitSweep(CONNECTION_WAIT_SWEEP_MS);
   // httpxy appends the request URL to the target's path; the same here, byte-for-byte.
   const prefix = legacyUrl.pathname === '/' ? '' : legacyUrl.pathname.replace(/\/$/, '');
 
@@ -146,8 +147,10 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       this.#retry = retryOnce;
       res.once('close', this.#onClientClose);
       // Until undici starts the request it waits for a pooled connection (all busy, or a connect that
-      // hangs: the pool's connect timeout is LEGACY_TIMEOUT_MS, not this route's); that wait counts too.
-      this.#armTimer();
+      // hangs: the pool's connect timeout is LEGACY_TIMEOUT_MS, not this route's); that wait counts too,
+      // on this handler's own timer when precise, else on the shared sweep of waiting requests.
+      if (precise) this.#armTimer();
+      else waitingForConnection.watch(this, timeoutMs);
     }
 
     // The client went away before legacy's response was complete: legacy's request is cancelled
@@ -156,6 +159,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       if (this.#finished) return;
       this.#clientGone = true;
       this.#stopTimer();
+      waitingForConnection.started(this);
       if (this.#exchange !== undefined && this.#exchange.upstreamError === undefined) {
         this.#exchange.upstreamError = 'CLIENT_CLOSED';
       }
@@ -187,10 +191,13 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       this.#timer = undefined;
     }
 
-    /** Called by the precise timer; a no-op once the exchange is over or while the client is slow. */
+    /**
+     * Called by the precise timer, or by the sweep while still waiting for a connection; a no-op once
+     * the exchange is over, the client has gone, or while the client is slow.
+     */
     timedOut(): void {
       const controller = this.#controller;
-      if (this.#timer === undefined || this.#finished) return;
+      if (this.#finished || this.#clientGone) return;
       if (controller === undefined) {
         // Never started: nothing to abort yet. The client gets its 504 now; onRequestStart drops
         // the request if a connection turns up later.
@@ -201,6 +208,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
         reportFailure(new LegacyTimeoutError(this.#timeoutMs), LEGACY_TIMEOUT_CODE, this.#req, this.#res);
         return;
       }
+      if (this.#timer === undefined) return;
       // Paused for the client: the drain handler restarts the clock, as undici does on resume.
       if (controller.paused) return;
       this.#timer = undefined;
@@ -211,6 +219,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
 
     onRequestStart(controller: Dispatcher.DispatchController): void {
       this.#controller = controller;
+      if (!this.#precise) waitingForConnection.started(this);
       if (this.#abandoned || this.#clientGone) {
         controller.abort(new ClientClosedError());
         return;
@@ -323,7 +332,58 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
   return {
     forward,
     close: async () => {
+      waitingForConnection.close();
       await pool.destroy();
+    },
+  };
+}
+
+/** How often requests on the sweep are checked: their 504 comes up to this late (timeouts of 2 s up). */
+const CONNECTION_WAIT_SWEEP_MS = 100;
+
+interface ConnectionWaitSweep {
+  watch(handler: { timedOut(): void }, timeoutMs: number): void;
+  started(handler: { timedOut(): void }): void;
+  close(): void;
+}
+
+/**
+ * Requests of 2 s timeouts and up that undici has not started yet: waiting for a pooled connection (all
+ * in use during a legacy brownout) or for a connect that hangs. undici's own timers only start once the
+ * request is on the wire, so without this a route's timeout would not cover that wait. One map and one
+ * interval for all of them (running only while some wait), not a timer per request: most requests
+ * leave the map at once, when undici starts them.
+ */
+function createConnectionWaitSweep(everyMs: number): ConnectionWaitSweep {
+  const deadlines = new Map<{ timedOut(): void }, number>();
+  let timer: NodeJS.Timeout | undefined;
+  const sweep = (): void => {
+    const now = Date.now();
+    for (const [handler, deadline] of deadlines) {
+      if (deadline > now) continue;
+      deadlines.delete(handler);
+      handler.timedOut();
+    }
+    if (deadlines.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return {
+    watch(handler, timeoutMs) {
+      deadlines.set(handler, Date.now() + timeoutMs);
+      if (timer === undefined) {
+        timer = setInterval(sweep, everyMs);
+        timer.unref();
+      }
+    },
+    started(handler) {
+      deadlines.delete(handler);
+    },
+    close() {
+      deadlines.clear();
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
     },
   };
 }

@@ -347,16 +347,20 @@ describe('undici engine: legacy timeouts of 2 s and more (left to undici’s own
 });
 
 describe('undici engine, a request still waiting for a connection to legacy', () => {
-  it('times out on the precise timer too (a full pool, or a connect that hangs)', async () => {
-    // One connection to legacy, held for ~1 s by a response that keeps streaming (never idle).
+  /**
+   * One connection to legacy, held by a response that keeps streaming (never idle) for `holdMs`; a
+   * second request queues behind it and must get its 504 at its timeout, not when the connection frees.
+   */
+  async function queuedBehindBusyConnection(timeoutMs: number, holdMs: number) {
+    const ticks = Math.ceil(holdMs / 100);
     const legacy = http.createServer((req, res) => {
       if (req.url === '/stream') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         let sent = 0;
         const tick = setInterval(() => {
-          res.write(String(sent));
+          res.write(String(sent % 10));
           sent += 1;
-          if (sent === 10) {
+          if (sent === ticks) {
             clearInterval(tick);
             res.end();
           }
@@ -371,7 +375,7 @@ describe('undici engine, a request still waiting for a connection to legacy', ()
     const forwarder = createUndiciForwarder({
       legacyUrl,
       logger: createSilentLogger(),
-      defaultTimeoutMs: TIMEOUT_MS,
+      defaultTimeoutMs: timeoutMs,
       connections: 1,
       reportFailure: (_error, code, _req, res) => {
         failures.push(code);
@@ -388,17 +392,38 @@ describe('undici engine, a request still waiting for a connection to legacy', ()
       const started = performance.now();
       const queued = await request(frontUrl, { path: '/fast' });
       const elapsed = performance.now() - started;
-      // Without its own timer the queued request would wait for the connection (~1 s) and get 200.
-      expect(queued.status).toBe(504);
-      expect(elapsed).toBeGreaterThanOrEqual(AT_LEAST_MS);
-      expect(elapsed).toBeLessThan(WITHIN_MS);
-      expect(failures).toEqual(['LEGACY_TIMEOUT']);
-      // The streaming response it waited behind is untouched.
-      expect((await streaming).body.toString()).toBe('0123456789');
+      const streamed = (await streaming).body.toString();
+      return { status: queued.status, elapsed, failures, streamed, ticks };
     } finally {
       await forwarder.close();
       await new Promise((resolve) => front.close(resolve));
       await new Promise((resolve) => legacy.close(resolve));
     }
+  }
+
+  const digits = (count: number): string => Array.from({ length: count }, (_, i) => String(i % 10)).join('');
+
+  it('times out on the precise timer too (a full pool, or a connect that hangs)', async () => {
+    const result = await queuedBehindBusyConnection(TIMEOUT_MS, 1000);
+    // Without its own timer the queued request would wait for the connection (~1 s) and get 200.
+    expect(result.status).toBe(504);
+    expect(result.elapsed).toBeGreaterThanOrEqual(AT_LEAST_MS);
+    expect(result.elapsed).toBeLessThan(WITHIN_MS);
+    expect(result.failures).toEqual(['LEGACY_TIMEOUT']);
+    // The streaming response it waited behind is untouched.
+    expect(result.streamed).toBe(digits(result.ticks));
+  });
+
+  it('times out on the shared sweep with timeouts of 2 s and up, where undici only starts its clock on the wire', async () => {
+    const result = await queuedBehindBusyConnection(
+      PRECISE_TIMEOUT_BELOW_MS,
+      PRECISE_TIMEOUT_BELOW_MS + 1500,
+    );
+    expect(result.status).toBe(504);
+    expect(result.elapsed).toBeGreaterThanOrEqual(PRECISE_TIMEOUT_BELOW_MS - 5);
+    // The sweep runs every 100 ms; the rest is a loaded machine's slack, still well before the connection frees.
+    expect(result.elapsed).toBeLessThan(PRECISE_TIMEOUT_BELOW_MS + 1000);
+    expect(result.failures).toEqual(['LEGACY_TIMEOUT']);
+    expect(result.streamed).toBe(digits(result.ticks));
   });
 });
