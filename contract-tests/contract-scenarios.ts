@@ -261,6 +261,28 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
   ),
   one(
     'athletes-create',
+    'number-body',
+    'a bare JSON number instead of an object',
+    sendRaw('POST', '/api/athletes', '5'),
+  ),
+  one(
+    'athletes-create',
+    'early-year-birth-date',
+    'DateOnly takes years 0001–0099 (no two-digit-year reading): the date binds, the athlete is created',
+    send('POST', '/api/athletes', {
+      ...newAthlete,
+      Email: 'early.year@example.test',
+      DateOfBirth: '0050-06-01',
+    }),
+  ),
+  one(
+    'athletes-create',
+    'two-slash-media-type',
+    'application/vnd.a/b+json is no media type: a 415',
+    sendRaw('POST', '/api/athletes', JSON.stringify(newAthlete), 'application/vnd.a/b+json'),
+  ),
+  one(
+    'athletes-create',
     'unknown-squad',
     'a SquadId no squad has',
     send('POST', '/api/athletes', { ...newAthlete, SquadId: UNKNOWN_ID }),
@@ -344,6 +366,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     'date-range',
     'from and to are inclusive',
     get(`${wellnessPath}?from=2026-11-02&to=2026-11-04`),
+  ),
+  one(
+    'wellness-list',
+    'early-year-range',
+    'from and to in years 0001–0099 are dates like any other',
+    get(`${wellnessPath}?from=0050-01-01&to=0099-12-31`),
   ),
   one('wellness-list', 'paged', 'page 2 with 4 per page', get(`${wellnessPath}?page=2&pageSize=4`)),
   one(

@@ -55,7 +55,8 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return (
     mediaType === 'application/json' ||
     mediaType === 'text/json' ||
-    (mediaType.startsWith('application/') && mediaType.endsWith('+json'))
+    // application/*+json: one subtype with a +json suffix (`application/vnd.a/b+json` is no media type).
+    /^application\/[^/]+\+json$/.test(mediaType)
   );
 }
 
@@ -78,7 +79,13 @@ export function bindJsonBody(contentType: string | undefined, body: Buffer, mode
     addModelError(errors, model.parameterName, requiredParameter);
     return { kind: 'invalid', errors };
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+  // A bare number parses into its token (the reviver above), which is no object either.
+  if (
+    typeof document !== 'object' ||
+    document === null ||
+    Array.isArray(document) ||
+    document instanceof NumberToken
+  ) {
     addModelError(errors, '$', `The JSON value could not be converted to ${model.typeName}. Path: $.`);
     addModelError(errors, model.parameterName, requiredParameter);
     return { kind: 'invalid', errors };
@@ -134,7 +141,9 @@ export function isCalendarDate(text: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (match === null) return false;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999 (DateOnly takes 0001-01-01 on).
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
   return (
     year >= 1 &&
     date.getUTCFullYear() === year &&
