@@ -42,7 +42,8 @@ export interface LegacyStandInDeps {
   readonly newTraceId?: () => string;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Kestrel's default MaxRequestBodySize (30,000,000 bytes, ~28.6 MiB): over it, an empty 413. */
+const MAX_BODY_BYTES = 30_000_000;
 
 const ATHLETE_REQUEST_PROPERTIES: RequestModel['properties'] = [
   { name: 'SquadId', kind: 'guid', required: true },
