@@ -31,6 +31,7 @@ import { createPostgresReportStore } from './qa-reports/postgres-report-store.ts
 import { migrateQaReportsToLatest } from './qa-reports/qa-migrations.ts';
 import { createQaReportsRouter } from './qa-reports/qa-reports-router.ts';
 import { createRouteTable } from './routing/route-table.ts';
+import type { RouteRecord, RouteTable } from './routing/route.ts';
 import { RouteValidationError } from './routing/route-validation-error.ts';
 import { shadowRuleProblems } from './shadow/shadow-runner.ts';
 import { startShadow, type Shadow } from './shadow/start-shadow.ts';
@@ -49,6 +50,21 @@ type Closer = readonly [name: string, close: () => Promise<void>];
 
 /** Personal data masked in every stored shadow sample (DESIGN.md, "Shadow comparison"). */
 const PERSONAL_DATA_PATHS = ['$..Email', '$..DateOfBirth', '$..Notes'];
+
+/** The route table, or one error listing every problem: the records' and their comparison rules' at once. */
+function routeTableOrAllProblems(records: readonly RouteRecord[]): RouteTable {
+  const ruleProblems = shadowRuleProblems(records);
+  let routes: RouteTable;
+  try {
+    routes = createRouteTable(records);
+  } catch (error: unknown) {
+    if (error instanceof RouteValidationError)
+      throw new RouteValidationError([...error.problems, ...ruleProblems]);
+    throw error;
+  }
+  if (ruleProblems.length > 0) throw new RouteValidationError(ruleProblems);
+  return routes;
+}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -155,9 +171,7 @@ async function run(
   }
 
   const records = createAppRoutes(newDb, outboxOn);
-  const ruleProblems = shadowRuleProblems(records);
-  if (ruleProblems.length > 0) throw new RouteValidationError(ruleProblems);
-  const routes = createRouteTable(records);
+  const routes = routeTableOrAllProblems(records);
 
   const flags = await createFlagResolver({
     unleash: config.unleash,

@@ -126,6 +126,7 @@ describe('createRouteTable validation', () => {
     [{ legacyTimeoutMs: 0 }, /legacyTimeoutMs must be a positive number/],
     [{ legacyTimeoutMs: -5 }, /legacyTimeoutMs must be a positive number/],
     [{ handlerTimeoutMs: Number.NaN }, /handlerTimeoutMs must be a positive number/],
+    [{ handlerTimeoutMs: 2 ** 31 }, /handlerTimeoutMs must be at most 2147483647 ms/],
     [
       { stickiness: { kind: 'header', name: 'X Tenant' } },
       /stickiness header name "X Tenant" is not a valid/,

@@ -358,10 +358,15 @@ function parseTemplate(path: unknown, report: Report): Segment[] | undefined {
   return valid ? segments : undefined;
 }
 
+/** The longest delay a node timer takes; above it node fires after 1 ms (every request would time out). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function validateTimeout(value: unknown, field: string, report: Report, optional: boolean): void {
   if (value === undefined && optional) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     report(`${field} must be a positive number of milliseconds (got ${JSON.stringify(value)})`);
+  } else if (value > MAX_TIMER_MS) {
+    report(`${field} must be at most ${MAX_TIMER_MS} ms, about 24.8 days (got ${value})`);
   }
 }
 
