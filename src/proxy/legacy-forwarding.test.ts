@@ -307,6 +307,24 @@ describe.each(LEGACY_ENGINES)('legacy forwarding (catch-all) (%s engine)', (engi
     expect(body).toBe('first,second');
   });
 
+  it('accepts an absolute-form request target: forwarded by its path, its authority as the Host', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(proxy.port, '127.0.0.1', () => {
+        socket.write(
+          'GET http://api.example.test/api/absolute?q=1&q=2 HTTP/1.1\r\nHost: ignored.example\r\nConnection: close\r\n\r\n',
+        );
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    const forwarded = seen.findLast((entry) => entry.url.startsWith('/api/absolute'));
+    expect(forwarded?.url).toBe('/api/absolute?q=1&q=2');
+    expect(forwarded?.headers['x-forwarded-host']).toBe('api.example.test');
+  });
+
   it('forwards a request asking to upgrade to something other than WebSocket as an ordinary request', async () => {
     // What curl --http2 sends on plain http; Kestrel ignores the offer and answers over HTTP/1.1.
     const res = await request(proxy.url, {

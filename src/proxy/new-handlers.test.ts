@@ -174,6 +174,15 @@ describe.each(LEGACY_ENGINES)('matched routes and new handlers (%s engine)', (en
     ).toBe(1);
   });
 
+  it('routes an absolute-form request target by its path, like its origin form', async () => {
+    flags.set('strangler.widgets', 'new');
+    const before = legacyCount();
+    const res = await request(proxy.url, { path: 'http://api.example.test/api/widgets/w2?q=c' });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body.toString())).toMatchObject({ id: 'w2', q: ['c'] });
+    expect(legacyCount()).toBe(before);
+  });
+
   it('passes the stickiness id from the route key to the flag resolver', async () => {
     await request(proxy.url, { path: '/api/widgets/1', headers: { 'x-tenant-id': 'tenant-42' } });
     expect(flags.contexts.at(-1)?.stickinessId).toBe('tenant-42');

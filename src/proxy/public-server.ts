@@ -224,6 +224,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    if (req.url !== undefined && req.url.charCodeAt(0) !== SLASH) toOriginForm(req);
     const method = req.method ?? 'GET';
     const rawPath = pathOf(req.url ?? '/');
     const requestId = requestIdFrom(req.headers);
@@ -634,6 +635,22 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
         server.closeIdleConnections();
       }),
   };
+}
+
+const SLASH = 0x2f;
+
+/**
+ * A request target in absolute form (`GET http://api.example/athletes`, RFC 9112 §3.2.2), which a server
+ * must accept: routed and forwarded by its path, with the target's authority as Host (the received Host
+ * is ignored, as the RFC says). Anything else that is not origin form (`OPTIONS *`) is left as sent.
+ */
+function toOriginForm(req: IncomingMessage): void {
+  const match = /^https?:\/\/([^/?#]*)/i.exec(req.url ?? '');
+  if (match === null) return;
+  const rest = (req.url ?? '').slice(match[0].length);
+  req.url = rest.startsWith('/') ? rest : `/${rest}`;
+  const authority = match[1]?.replace(/^[^@]*@/, '') ?? '';
+  if (authority !== '') req.headers.host = authority;
 }
 
 function isWebSocketHandshake(req: IncomingMessage): boolean {
