@@ -356,6 +356,30 @@ describe('instantOf', () => {
     expect(instantOf('not a date')).toBeUndefined();
     expect(instantOf('2024-03-01')).toBeUndefined();
   });
+
+  it('takes only real calendar values, and years 0001–0099 as themselves', () => {
+    expect(instantOf('2024-13-01T00:00:00Z')).toBeUndefined();
+    expect(instantOf('2024-02-30T00:00:00Z')).toBeUndefined();
+    expect(instantOf('2024-03-01T24:00:00Z')).toBeUndefined();
+    expect(instantOf('2024-02-29T23:59:59Z')).toBeDefined();
+    expect(instantOf('0050-01-01T00:00:00Z')).not.toBe(instantOf('1950-01-01T00:00:00Z'));
+    expect(instantOf('0050-01-01T00:00:00Z')).toBe(`utc:${-60589296000000n * 1_000_000n}`);
+    expect(diffs({ At: '2024-13-01T00:00:00Z' }, { At: '2025-01-01T00:00:00Z' })).toHaveLength(1);
+  });
+});
+
+describe('bodies', () => {
+  it('reads JSON after a UTF-8 byte order mark', () => {
+    const withBom: CapturedResponse = {
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"A":1}')]),
+    };
+    expect(compareExchanges(withBom, json({ A: 1 })).differences).toEqual([]);
+    expect(compareExchanges(withBom, json({ A: 2 })).differences).toMatchObject([
+      { path: '$.A', kind: 'changed' },
+    ]);
+  });
 });
 
 describe('number literals', () => {

@@ -202,7 +202,11 @@ function parseJsonBody(response: CapturedResponse): unknown {
   const type = headerValue(response.headers, 'content-type');
   if (type !== undefined && !type.toLowerCase().includes('json')) return NOT_JSON;
   try {
-    return JSON.parse(markNonCanonicalNumbers(body.toString('utf8'))) as unknown;
+    // A UTF-8 byte order mark is legal before JSON text (RFC 8259 §8.1 lets a parser ignore it).
+    const text = body.toString('utf8');
+    return JSON.parse(
+      markNonCanonicalNumbers(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text),
+    ) as unknown;
   } catch {
     // Declared JSON that does not parse is compared by hash like any other body.
     return NOT_JSON;
@@ -299,8 +303,20 @@ export function instantNanos(value: string): { clock: 'utc' | 'local'; nanos: bi
   const m = DATE_TIME.exec(value);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
-  if (Number.isNaN(wall)) return undefined;
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s ?? '0'].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  // Only real calendar values: Date.UTC would roll 2024-13-01 into 2025-01-01 and read year 0050 as 1950.
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
+  const wall = date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000;
   const fraction = BigInt((frac ?? '').padEnd(9, '0'));
   if (zone === undefined) return { clock: 'local', nanos: BigInt(wall) * 1_000_000n + fraction };
   let offsetMinutes = 0;
