@@ -20,6 +20,12 @@ export type CapturedBody =
  * see the data as it was before the serving side wrote (a dry-run write racing the dual-write sync)
  * starts from here instead of waiting for the exchange.
  */
+/** The client's side of the connection, as the proxy told legacy in X-Forwarded-For and -Proto. */
+export interface ClientConnection {
+  readonly address: string | undefined;
+  readonly encrypted: boolean;
+}
+
 export interface ObservedRequest {
   /** Joins this announcement to the `onExchange` call for the same request (unique per process). */
   readonly observationId: number;
@@ -48,6 +54,8 @@ export interface ObservedExchange {
     /** As received from the client (before hop-by-hop removal and X-Forwarded-*). */
     readonly headers: IncomingHttpHeaders;
     readonly body: CapturedBody;
+    /** Where the request came from: what X-Forwarded-For/-Proto said to legacy about it. */
+    readonly client?: ClientConnection;
   };
   /**
    * What the client was sent. `complete` is false when the exchange broke off (client gone, legacy

@@ -14,7 +14,7 @@ import type { RouteMatch, RouteRecord, RouteTable } from '../routing/route.ts';
 import { createCircuitBreaker, DEFAULT_CIRCUIT_BREAKER } from './circuit-breaker.ts';
 import type { CircuitBreaker, CircuitBreakerSettings } from './circuit-breaker.ts';
 import { BodyCapture, nextObservationId } from './exchange-observer.ts';
-import type { ExchangeObserver } from './exchange-observer.ts';
+import type { ClientConnection, ExchangeObserver } from './exchange-observer.ts';
 import { attachExchange, CATCH_ALL, pathOf } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { forwardHeaders, requestIdFrom } from './forward-headers.ts';
@@ -313,6 +313,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     readonly id: number;
     readonly url: string;
     readonly headers: IncomingHttpHeaders;
+    readonly client: ClientConnection;
     requestBody: BodyCapture;
     responseBody: BodyCapture;
     fellBack: boolean;
@@ -354,6 +355,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
             url: observation.url,
             headers: observation.headers,
             body,
+            client: observation.client,
           },
         });
       } catch (error: unknown) {
@@ -383,6 +385,10 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       id: nextObservationId(),
       url,
       headers,
+      client: {
+        address: req.socket.remoteAddress,
+        encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,
+      },
       requestBody: new BodyCapture(limit),
       responseBody: new BodyCapture(limit),
       fellBack: false,
@@ -401,7 +407,13 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
           decision,
           served: exchange.target,
           fellBack: observation.fellBack,
-          request: { method: req.method ?? 'GET', url, headers, body: observation.requestBody.result() },
+          request: {
+            method: req.method ?? 'GET',
+            url,
+            headers,
+            body: observation.requestBody.result(),
+            client: observation.client,
+          },
           response: {
             status: res.statusCode,
             headers: res.getHeaders(),

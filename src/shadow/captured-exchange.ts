@@ -1,3 +1,4 @@
+import type { ClientConnection } from '../proxy/exchange-observer.ts';
 /** Header values as node delivers them: lower-cased names, arrays for repeated headers. */
 export type CapturedHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
@@ -21,4 +22,6 @@ export interface CapturedRequest {
   readonly body: Buffer;
   readonly truncated?: boolean;
   readonly requestId: string;
+  /** The client's connection, for the X-Forwarded-* of a shadow call to legacy. */
+  readonly client?: ClientConnection;
 }

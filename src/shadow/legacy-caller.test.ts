@@ -100,6 +100,30 @@ describe('legacy caller (shadow side), against a real HTTP server', () => {
     expect(request?.headers.te).toBeUndefined();
   });
 
+  it('adds the X-Forwarded-* and X-Request-Id the serving call to legacy carried', async () => {
+    await caller.call(
+      captured({
+        headers: {
+          host: 'api.example.test',
+          'x-forwarded-for': '203.0.113.7',
+          connection: 'x-private',
+          'x-private': 'dropped',
+        },
+        requestId: 'r-forwarded',
+        client: { address: '198.51.100.2', encrypted: true },
+      }),
+      { signal: new AbortController().signal, limitBytes: 1024 },
+    );
+    const request = seen.at(-1);
+    expect(request?.headers).toMatchObject({
+      'x-forwarded-for': '203.0.113.7, 198.51.100.2',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'api.example.test',
+      'x-request-id': 'r-forwarded',
+    });
+    expect(request?.headers['x-private']).toBeUndefined();
+  });
+
   it('stops reading a body over the limit and says it was truncated', async () => {
     const response = await caller.call(captured({ path: '/large', query: '' }), {
       signal: new AbortController().signal,

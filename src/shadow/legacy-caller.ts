@@ -1,6 +1,8 @@
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { HostHeaderMode } from '../config.ts';
+import { forwardHeaders } from '../proxy/forward-headers.ts';
 import type { CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 
 /** Sends a captured request to legacy from the shadow side; rejects on network failure or abort. */
@@ -44,8 +46,17 @@ export function createLegacyCaller(options: {
   const base = options.legacyUrl;
 
   const call: LegacyCall = (captured, { signal, limitBytes }) => {
+    // What the serving call to legacy carried: the client's headers minus hop-by-hop ones, with
+    // X-Forwarded-For/-Proto/-Host and X-Request-Id appended by the same rules (a legacy that builds
+    // links from them, or limits by client address, must answer this call as it answered that one).
+    const forwarded = forwardHeaders(captured.headers as IncomingHttpHeaders, {
+      remoteAddress: captured.client?.address,
+      encrypted: captured.client?.encrypted === true,
+      requestId: captured.requestId,
+      rewriteHost: undefined,
+    });
     const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(captured.headers)) {
+    for (const [name, value] of Object.entries(forwarded)) {
       if (value === undefined || DROPPED.has(name.toLowerCase())) continue;
       headers[name] = typeof value === 'string' ? value : [...value];
     }

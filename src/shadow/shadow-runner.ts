@@ -806,6 +806,7 @@ function capturedRequest(exchange: Pick<ObservedExchange, 'request' | 'requestId
     headers: exchange.request.headers,
     body: bodyBytes(exchange.request.body),
     requestId: exchange.requestId,
+    ...(exchange.request.client === undefined ? {} : { client: exchange.request.client }),
   };
 }
 

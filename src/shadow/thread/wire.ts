@@ -94,6 +94,7 @@ export function requestToWire(announced: ObservedRequest, transfer: ArrayBuffer[
       url: request.url,
       headers: request.headers,
       body: toWireBody(request.body, transfer),
+      ...(request.client === undefined ? {} : { client: request.client }),
     },
   };
 }
@@ -113,6 +114,7 @@ export function exchangeToWire(exchange: ObservedExchange, transfer: ArrayBuffer
       url: request.url,
       headers: request.headers,
       body: toWireBody(request.body, transfer),
+      ...(request.client === undefined ? {} : { client: request.client }),
     },
     response: {
       status: response.status,
