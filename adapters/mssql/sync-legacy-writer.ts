@@ -132,6 +132,19 @@ export function selectTiesStatements(
   }));
 }
 
+/** One batch of applied-event records past retention (DELETE TOP keeps each transaction and its locks small). */
+export function pruneAppliedStatement(olderThan: Date, batchSize: number): MssqlStatement {
+  return {
+    sql:
+      `DELETE TOP (@batch) FROM dbo.[SyncAppliedEvents] WHERE [AppliedAt] < @olderThan; ` +
+      `SELECT @@ROWCOUNT AS [n];`,
+    params: [
+      { name: 'batch', type: 'Int', value: batchSize },
+      { name: 'olderThan', type: 'DateTime2', value: olderThan, scale: 7 },
+    ],
+  };
+}
+
 export function bumpVersionStatement(
   entity: SyncEntity,
   key: string,
@@ -235,6 +248,17 @@ export function createMssqlLegacyWriter(connector: MssqlConnector): LegacyWriter
       });
     },
     ping: () => connector.ping(),
+    async pruneApplied(olderThan: Date, batchSize: number): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const rows = await connector.transaction('READ COMMITTED', (session) =>
+          session.execute(pruneAppliedStatement(olderThan, batchSize)),
+        );
+        const n = Number(rows[0]?.n ?? 0);
+        total += n;
+        if (n < batchSize) return total;
+      }
+    },
     async bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean> {
       return connector.transaction('READ COMMITTED', async (session) => {
         const rows = await session.execute(bumpVersionStatement(entity, key, atLeast, origin));

@@ -20,4 +20,15 @@ export const SYNC_MIGRATIONS_MSSQL: Readonly<
     ],
     down: [`IF OBJECT_ID(N'dbo.SyncAppliedEvents', N'U') IS NOT NULL DROP TABLE dbo.[SyncAppliedEvents]`],
   },
+  // The relay deletes applied-event records past the outbox's retention, oldest first.
+  '2026-11-22-002-sync-applied-events-age': {
+    up: [
+      `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_SyncAppliedEvents_AppliedAt' AND object_id = OBJECT_ID(N'dbo.SyncAppliedEvents'))
+  CREATE INDEX [IX_SyncAppliedEvents_AppliedAt] ON dbo.[SyncAppliedEvents] ([AppliedAt])`,
+    ],
+    down: [
+      `IF EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'IX_SyncAppliedEvents_AppliedAt' AND object_id = OBJECT_ID(N'dbo.SyncAppliedEvents'))
+  DROP INDEX [IX_SyncAppliedEvents_AppliedAt] ON dbo.[SyncAppliedEvents]`,
+    ],
+  },
 };

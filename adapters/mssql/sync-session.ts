@@ -7,7 +7,7 @@ import type { SyncColumn } from '../../src/sync/sync-entities.ts';
  * rounding, every string nvarchar(4000)). Builders return these; a session runs them.
  */
 export type MssqlParamType =
-  'UniqueIdentifier' | 'NVarChar' | 'VarChar' | 'DateTime2' | 'Date' | 'Bit' | 'TinyInt' | 'BigInt';
+  'UniqueIdentifier' | 'NVarChar' | 'VarChar' | 'DateTime2' | 'Date' | 'Bit' | 'TinyInt' | 'Int' | 'BigInt';
 
 export interface MssqlParam {
   readonly name: string;

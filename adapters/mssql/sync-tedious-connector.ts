@@ -25,6 +25,7 @@ const TYPES: Record<MssqlParam['type'], (typeof Tedious.TYPES)[keyof typeof Tedi
   Date: Tedious.TYPES.Date,
   Bit: Tedious.TYPES.Bit,
   TinyInt: Tedious.TYPES.TinyInt,
+  Int: Tedious.TYPES.Int,
   BigInt: Tedious.TYPES.BigInt,
 };
 

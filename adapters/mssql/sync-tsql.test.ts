@@ -8,6 +8,7 @@ import { rangeStatement, scanStatement } from './sync-legacy-reader.ts';
 import {
   appliedEventsStatements,
   bumpVersionStatement,
+  pruneAppliedStatement,
   deleteStatements,
   mergeStatements,
   selectByKeysStatements,
@@ -169,6 +170,14 @@ describe('sync T-SQL (SQL Server)', () => {
   it('locks the legacy rows an owner write would replace on a version tie', () => {
     const statements = selectTiesStatements(athletes, [{ key: athleteRow(1).id ?? '', version: '7' }]);
     expect(statements.map(printable)).toMatchSnapshot();
+  });
+
+  it('deletes applied-event records past retention in bounded batches, the cut-off as datetime2(7)', () => {
+    const statement = pruneAppliedStatement(new Date('2026-10-23T10:00:00.000Z'), 5000);
+    expect(printable(statement)).toMatchSnapshot();
+    // The parser knows DELETE TOP but not @@ROWCOUNT: the SELECT after it is covered by the snapshot.
+    const [deleteStatement = ''] = statement.sql.split('; SELECT @@ROWCOUNT');
+    expect(isParseableTsql(deleteStatement)).toBe(true);
   });
 
   it('raises a version for a repair under its own change-tracking context', () => {

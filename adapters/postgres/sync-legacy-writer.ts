@@ -59,6 +59,19 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
     async ping(): Promise<void> {
       await pool.query('SELECT 1');
     },
+    async pruneApplied(olderThan: Date, batchSize: number): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const result = await pool.query(
+          `DELETE FROM dbo."SyncAppliedEvents" WHERE "EventId" IN (
+             SELECT "EventId" FROM dbo."SyncAppliedEvents" WHERE "AppliedAt" < $1::timestamptz AT TIME ZONE 'UTC' LIMIT $2)`,
+          [olderThan.toISOString(), batchSize],
+        );
+        const n = result.rowCount ?? 0;
+        total += n;
+        if (n < batchSize) return total;
+      }
+    },
     async bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean> {
       const target = legacyStandInTarget(entity);
       const client = await pool.connect();

@@ -124,6 +124,17 @@ const migrations: Record<string, Migration> = {
       await sql`DROP FUNCTION IF EXISTS dbo."SyncRecordChanges"()`.execute(db);
     },
   },
+  '2026-11-22-004-sync-applied-events-age': {
+    // The relay deletes applied-event records past the outbox's retention, oldest first.
+    async up(db) {
+      await sql`CREATE INDEX "IX_SyncAppliedEvents_AppliedAt" ON dbo."SyncAppliedEvents" ("AppliedAt")`.execute(
+        db,
+      );
+    },
+    async down(db) {
+      await sql`DROP INDEX dbo."IX_SyncAppliedEvents_AppliedAt"`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -281,4 +281,19 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
       n: 0,
     });
   });
+
+  it('deletes applied-event records on legacy past retention, in batches, and keeps recent ones', async () => {
+    for (let i = 0; i < 5; i++) await newSideWriteSquad(dbs.newPool, randomUUID());
+    await relay().runOnce();
+    await dbs.legacyPool.query(
+      `UPDATE dbo."SyncAppliedEvents" SET "AppliedAt" = (now() AT TIME ZONE 'UTC') - interval '40 days'
+       WHERE "EventId" IN (SELECT "EventId" FROM dbo."SyncAppliedEvents" LIMIT 3)`,
+    );
+    const writer = createPostgresLegacyWriter(dbs.legacyPool);
+
+    expect(await writer.pruneApplied(new Date(Date.now() - 30 * 24 * 3600_000), 2)).toBe(3);
+
+    const left = await dbs.legacyPool.query(`SELECT count(*)::int AS n FROM dbo."SyncAppliedEvents"`);
+    expect(left.rows[0]).toEqual({ n: 2 });
+  });
 });

@@ -266,6 +266,8 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
     if (Date.now() - lastRetention < options.retentionEveryMs) return;
     lastRetention = Date.now();
     await purgeSyncHistory(pool, options.retentionMs);
+    const pruned = await writer.pruneApplied(new Date(Date.now() - options.retentionMs), 5000);
+    if (pruned > 0) logger.info('sync relay: applied-event records past retention deleted', { pruned });
   }
 
   async function sleep(ms: number): Promise<void> {

@@ -80,6 +80,12 @@ export interface LegacyWriter {
    * Returns false when the row does not exist.
    */
   bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean>;
+  /**
+   * Deletes applied-event records older than `olderThan`, at most `batchSize` per statement; returns how
+   * many went. Past the outbox's retention an event can only come back as an operator's replay, and the
+   * version guard keeps that from changing anything newer.
+   */
+  pruneApplied(olderThan: Date, batchSize: number): Promise<number>;
 }
 
 export interface LegacyRowReader {
