@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 
 import { createPostgresLegacyChangeFeed } from '../../adapters/postgres/sync-change-feed.ts';
+import { createPostgresLegacyReader } from '../../adapters/postgres/sync-legacy-reader.ts';
 import { createPostgresLegacyWriter } from '../../adapters/postgres/sync-legacy-writer.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import { createChangePoller } from './change-poller.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { LEGACY_OWNS_ALL } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
+import type { LegacyChangeFeed } from './sync-engine.ts';
 import {
   athlete,
   legacySideWriteAthlete,
@@ -186,6 +188,55 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
       onLegacy.id,
     ]);
     expect(audit.rows).toEqual([{ outcome: 'rejected' }]);
+  });
+
+  it('re-syncs every row when the feed fell out of retention, deleting what legacy deleted meanwhile', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    const kept = athlete(squadId, 1);
+    const deletedOnLegacy = athlete(squadId, 2);
+    await legacySideWriteAthlete(dbs.legacyPool, kept);
+    await legacySideWriteAthlete(dbs.legacyPool, deletedOnLegacy);
+    await pollUntilQuiet();
+    // While the feed is out of retention: legacy deletes one athlete and changes the other, and the new
+    // side writes an athlete whose outbox event has not reached legacy yet (it must survive).
+    await dbs.legacyPool.query(`DELETE FROM dbo."Athletes" WHERE "AthleteId" = $1`, [deletedOnLegacy.id]);
+    await legacySideWriteAthlete(dbs.legacyPool, { ...kept, firstName: 'Changed', version: 2 });
+    const onTheWay = athlete(squadId, 3);
+    await newSideWriteAthlete(dbs.newPool, onTheWay);
+    const standIn = createPostgresLegacyChangeFeed(dbs.legacyPool);
+    let expired = true;
+    const feed: LegacyChangeFeed = {
+      feedName: standIn.feedName,
+      async readChanges(position, limit) {
+        const batch = await standIn.readChanges(position, limit);
+        if (!expired) return batch;
+        expired = false;
+        return { ...batch, changes: [], rows: new Map(), entriesRead: 0, resyncRequired: true };
+      },
+    };
+    const resyncing = createChangePoller({
+      pool: dbs.newPool,
+      feed,
+      reader: createPostgresLegacyReader(dbs.legacyPool),
+      ownership: LEGACY_OWNS_ALL,
+      logger,
+    });
+
+    expect((await resyncing.runOnce()).resynced).toBe(true);
+
+    const athletes = await dbs.newPool.query<{ id: string; first_name: string }>(
+      `SELECT id::text, first_name FROM athletes ORDER BY first_name`,
+    );
+    expect(athletes.rows).toEqual([
+      { id: kept.id, first_name: 'Changed' },
+      { id: onTheWay.id, first_name: onTheWay.firstName },
+    ]);
+    const audit = await dbs.newPool.query(
+      `SELECT outcome, actor FROM strangler.sync_audit WHERE entity_key = $1 ORDER BY at DESC LIMIT 1`,
+      [deletedOnLegacy.id],
+    );
+    expect(audit.rows).toEqual([{ outcome: 'applied', actor: 'resync' }]);
   });
 
   it('does not skip a transaction that commits after a later-numbered change was already read', async () => {

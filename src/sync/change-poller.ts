@@ -159,7 +159,13 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
     }
   }
 
-  /** Copies every legacy row with the version guard: the feed can no longer say what changed. */
+  /**
+   * Copies every legacy row with the version guard: the feed can no longer say what changed. Rows
+   * legacy deleted while the feed was out of retention are found too: every key legacy still has is
+   * noted (a temporary table on a connection of its own), and afterwards a new-side row of an entity
+   * legacy owns whose key legacy no longer has is deleted, children first, at the version it has, unless
+   * a change of the new side for it is still on its way to legacy (pending in the outbox or dead-lettered).
+   */
   async function resyncAll(): Promise<void> {
     const reader = deps.reader;
     if (reader === undefined)
@@ -167,31 +173,100 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
     logger.warn('sync poller: checkpoint fell out of change retention, re-syncing every row', {
       feed: feed.feedName,
     });
-    for (const entity of [...SYNC_ENTITIES].sort((a, b) => a.order - b.order)) {
-      let after: string | null = null;
-      for (;;) {
-        const rows = await reader.scan(entity, after, options.batchSize);
-        if (rows.length === 0) break;
-        const changes = scannedRowsAsUpserts(entity, rows);
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          const results = await applyRejectingRows(
-            client,
-            newSideTarget,
-            changes,
-            (e) => ownership[e.name] === 'legacy',
+    const seen = await pool.connect();
+    let seenBroken = false;
+    try {
+      await seen.query(
+        `CREATE TEMPORARY TABLE IF NOT EXISTS resync_seen (entity text NOT NULL, key text NOT NULL, PRIMARY KEY (entity, key))`,
+      );
+      await seen.query(`TRUNCATE resync_seen`);
+      const entities = [...SYNC_ENTITIES].sort((a, b) => a.order - b.order);
+      for (const entity of entities) {
+        let after: string | null = null;
+        for (;;) {
+          const rows = await reader.scan(entity, after, options.batchSize);
+          if (rows.length === 0) break;
+          const changes = scannedRowsAsUpserts(entity, rows);
+          await inTransaction(changes, 'resync');
+          await seen.query(
+            `INSERT INTO resync_seen (entity, key) SELECT $1, k FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING`,
+            [entity.name, changes.map((c) => c.key)],
           );
-          await recordResults(client, 'legacy_to_new', changes, results, ownership, 'resync');
-          await client.query('COMMIT');
-        } catch (error: unknown) {
-          await client.query('ROLLBACK');
-          throw error;
-        } finally {
-          client.release();
+          after = changes.at(-1)?.key ?? null;
         }
-        after = changes.at(-1)?.key ?? null;
       }
+      for (const entity of [...entities].reverse()) {
+        if (ownership[entity.name] !== 'legacy') continue;
+        const target = newSideTarget(entity);
+        const key = target.columnName(entity.key);
+        const versionColumn = entity.columns.find((c) => c.name === 'version');
+        const version = versionColumn === undefined ? '"version"' : target.columnName(versionColumn);
+        let deleted = 0;
+        let after = '';
+        for (;;) {
+          const gone = await seen.query<{ key: string; version: string }>(
+            `SELECT lower(t.${key}::text) AS key, t.${version}::text AS version FROM ${target.table} AS t
+             WHERE lower(t.${key}::text) > $2
+               AND NOT EXISTS (SELECT 1 FROM resync_seen s WHERE s.entity = $1 AND s.key = lower(t.${key}::text))
+               AND NOT EXISTS (SELECT 1 FROM strangler.sync_outbox o
+                               WHERE o.status = 'pending' AND o.entity = $1 AND o.entity_key = lower(t.${key}::text))
+               AND NOT EXISTS (SELECT 1 FROM strangler.sync_dead_letters d
+                               WHERE d.replayed_at IS NULL AND d.entity = $1 AND d.entity_key = lower(t.${key}::text))
+             ORDER BY lower(t.${key}::text) LIMIT $3`,
+            [entity.name, after, options.batchSize],
+          );
+          if (gone.rows.length === 0) break;
+          await inTransaction(
+            gone.rows.map((row) => ({
+              eventId: randomUUID(),
+              entity: entity.name,
+              key: row.key,
+              operation: 'delete' as const,
+              version: row.version,
+              row: null,
+            })),
+            'resync',
+          );
+          deleted += gone.rows.length;
+          after = gone.rows.at(-1)?.key ?? after;
+        }
+        if (deleted > 0) {
+          logger.warn('sync poller: re-sync deleted rows legacy no longer has', {
+            feed: feed.feedName,
+            entity: entity.name,
+            deleted,
+          });
+        }
+      }
+      await seen.query(`DROP TABLE resync_seen`);
+    } catch (error: unknown) {
+      seenBroken = true;
+      throw error;
+    } finally {
+      seen.release(seenBroken);
+    }
+  }
+
+  /** Applies changes with the version guard in one transaction on the new side, recorded and audited. */
+  async function inTransaction(changes: readonly SyncChange[], actor: string): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const results = await applyRejectingRows(
+        client,
+        newSideTarget,
+        changes,
+        (e) => ownership[e.name] === 'legacy',
+      );
+      const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership, actor);
+      await client.query('COMMIT');
+      countResults(metrics, 'legacy_to_new', changes, results);
+      countConflicts(metrics, conflicts);
+    } catch (error: unknown) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
     }
   }
 
