@@ -1,5 +1,6 @@
 import type { CanonicalRow } from '../../src/sync/canonical-row.ts';
 import { canonicalRow, rowsEqual } from '../../src/sync/canonical-row.ts';
+import { outcomeToKeep, replayedResult } from '../../src/sync/kept-outcome.ts';
 import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
 import { classifyLoss } from '../../src/sync/sync-engine.ts';
 import { syncEntity } from '../../src/sync/sync-entities.ts';
@@ -36,6 +37,35 @@ export function appliedEventsStatements(changes: readonly SyncChange[]): MssqlSt
       `WHERE NOT EXISTS (SELECT 1 FROM dbo.[SyncAppliedEvents] AS a WITH (UPDLOCK, HOLDLOCK) WHERE a.[EventId] = v.[EventId])`;
     return { sql, params };
   });
+}
+
+/** Keeps a lost write's outcome and rows on its applied-events record (src/sync/kept-outcome.ts). */
+export function keepOutcomeStatements(
+  kept: readonly { readonly eventId: string; readonly outcome: string; readonly detail: string }[],
+): MssqlStatement[] {
+  return chunk(kept, rowsPerStatement(3)).map((part) => ({
+    sql:
+      `UPDATE a SET a.[Outcome] = v.[Outcome], a.[Detail] = v.[Detail] FROM dbo.[SyncAppliedEvents] AS a ` +
+      `INNER JOIN (VALUES ${part.map((_, i) => `(@e${i}, @o${i}, @d${i})`).join(', ')}) AS v ([EventId], [Outcome], [Detail]) ` +
+      `ON a.[EventId] = v.[EventId]`,
+    params: part.flatMap((k, i) => [
+      { name: `e${i}`, type: 'UniqueIdentifier' as const, value: k.eventId },
+      { name: `o${i}`, type: 'VarChar' as const, value: k.outcome, length: 16 },
+      // Longer than 4000 characters: tedious declares nvarchar(max).
+      { name: `d${i}`, type: 'NVarChar' as const, value: k.detail, length: Math.max(4001, k.detail.length) },
+    ]),
+  }));
+}
+
+/** The kept outcomes of events legacy had applied already (redelivered after a crash). */
+export function keptOutcomesStatements(eventIds: readonly string[]): MssqlStatement[] {
+  return chunk(eventIds, rowsPerStatement(1)).map((part) => ({
+    sql:
+      `SELECT LOWER(CONVERT(char(36), [EventId])) AS [id], [Outcome] AS [outcome], [Detail] AS [detail] ` +
+      `FROM dbo.[SyncAppliedEvents] WHERE [Outcome] IS NOT NULL ` +
+      `AND [EventId] IN (${part.map((_, i) => `@e${i}`).join(', ')})`,
+    params: part.map((id, i) => ({ name: `e${i}`, type: 'UniqueIdentifier' as const, value: id })),
+  }));
 }
 
 /**
@@ -223,7 +253,7 @@ export function createMssqlLegacyWriter(connector: MssqlConnector): LegacyWriter
             current.set(`${entity.name}:${row[entity.key.name] ?? ''}`, row);
           }
         }
-        return changes.map((c): ApplyResult => {
+        const results = changes.map((c): ApplyResult => {
           const id = `${c.entity}:${c.key}`;
           if (!fresh.has(c.eventId.toLowerCase()))
             return { eventId: c.eventId, outcome: 'duplicate', current: null };
@@ -245,6 +275,20 @@ export function createMssqlLegacyWriter(connector: MssqlConnector): LegacyWriter
             current: target,
           };
         });
+        const kept = results.flatMap((r) => {
+          const keep = outcomeToKeep(r);
+          return keep === undefined ? [] : [{ eventId: r.eventId, ...keep }];
+        });
+        if (kept.length > 0) await run(session, keepOutcomeStatements(kept));
+        const duplicates = results.filter((r) => r.outcome === 'duplicate').map((r) => r.eventId);
+        if (duplicates.length === 0) return results;
+        const replayed = new Map(
+          (await run(session, keptOutcomesStatements(duplicates))).map((row) => [
+            String(row.id),
+            replayedResult(String(row.id), row.outcome, row.detail),
+          ]),
+        );
+        return results.map((r) => replayed.get(r.eventId.toLowerCase()) ?? r);
       });
     },
     ping: () => connector.ping(),

@@ -31,4 +31,15 @@ export const SYNC_MIGRATIONS_MSSQL: Readonly<
   DROP INDEX [IX_SyncAppliedEvents_AppliedAt] ON dbo.[SyncAppliedEvents]`,
     ],
   },
+  // A lost write's outcome and rows, so a redelivered event reports the loss again (src/sync/kept-outcome.ts).
+  '2026-11-22-003-sync-applied-events-outcome': {
+    up: [
+      `IF COL_LENGTH(N'dbo.SyncAppliedEvents', N'Outcome') IS NULL
+  ALTER TABLE dbo.[SyncAppliedEvents] ADD [Outcome] varchar(16) NULL, [Detail] nvarchar(max) NULL`,
+    ],
+    down: [
+      `IF COL_LENGTH(N'dbo.SyncAppliedEvents', N'Outcome') IS NOT NULL
+  ALTER TABLE dbo.[SyncAppliedEvents] DROP COLUMN [Outcome], [Detail]`,
+    ],
+  },
 };

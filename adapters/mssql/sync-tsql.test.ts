@@ -9,6 +9,8 @@ import {
   appliedEventsStatements,
   bumpVersionStatement,
   pruneAppliedStatement,
+  keepOutcomeStatements,
+  keptOutcomesStatements,
   deleteStatements,
   mergeStatements,
   selectByKeysStatements,
@@ -170,6 +172,20 @@ describe('sync T-SQL (SQL Server)', () => {
   it('locks the legacy rows an owner write would replace on a version tie', () => {
     const statements = selectTiesStatements(athletes, [{ key: athleteRow(1).id ?? '', version: '7' }]);
     expect(statements.map(printable)).toMatchSnapshot();
+  });
+
+  it("keeps a lost write's outcome on its applied-events record, and reads it back for a redelivered event", () => {
+    const keep = keepOutcomeStatements([
+      { eventId: '5b0a3f0e-1c2d-4e5f-8a9b-0c1d2e3f4a5b', outcome: 'conflict', detail: '{"current":null}' },
+    ]);
+    expect(keep.map(printable)).toMatchSnapshot();
+    for (const statement of keep) expect(isParseableTsql(statement.sql)).toBe(true);
+    const read = keptOutcomesStatements([
+      '5b0a3f0e-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+      '6c1b4a1f-2d3e-4f5a-9b0c-1d2e3f4a5b6c',
+    ]);
+    expect(read.map(printable)).toMatchSnapshot();
+    for (const statement of read) expect(isParseableTsql(statement.sql)).toBe(true);
   });
 
   it('deletes applied-event records past retention in bounded batches, the cut-off as datetime2(7)', () => {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import { applyVersionGuarded } from '../../src/sync/pg-apply.ts';
 import { legacyStandInTarget } from '../../src/sync/pg-sync-sql.ts';
+import { outcomeToKeep, replayedResult } from '../../src/sync/kept-outcome.ts';
 import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from '../../src/sync/sync-entities.ts';
 
@@ -40,10 +41,39 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
           toApply,
           (entity) => ownership[entity.name] === 'new',
         );
+        const kept = applied.flatMap((r) => {
+          const keep = outcomeToKeep(r);
+          return keep === undefined ? [] : [{ id: r.eventId, ...keep }];
+        });
+        if (kept.length > 0) {
+          await client.query(
+            `UPDATE dbo."SyncAppliedEvents" AS a SET "Outcome" = k.outcome, "Detail" = k.detail::jsonb
+             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(id, outcome, detail) WHERE a."EventId" = k.id`,
+            [kept.map((k) => k.id), kept.map((k) => k.outcome), kept.map((k) => k.detail)],
+          );
+        }
+        const duplicates = changes
+          .filter((c) => !freshIds.has(c.eventId.toLowerCase()))
+          .map((c) => c.eventId);
+        const replayed = new Map<string, ApplyResult>();
+        if (duplicates.length > 0) {
+          const rows = await client.query<{ id: string; outcome: string | null; detail: unknown }>(
+            `SELECT "EventId"::text AS id, "Outcome" AS outcome, "Detail" AS detail FROM dbo."SyncAppliedEvents"
+             WHERE "EventId" = ANY($1::uuid[]) AND "Outcome" IS NOT NULL`,
+            [duplicates],
+          );
+          for (const row of rows.rows) replayed.set(row.id, replayedResult(row.id, row.outcome, row.detail));
+        }
         await client.query('COMMIT');
         const byId = new Map(applied.map((r) => [r.eventId, r]));
         return changes.map(
-          (c) => byId.get(c.eventId) ?? { eventId: c.eventId, outcome: 'duplicate' as const, current: null },
+          (c) =>
+            byId.get(c.eventId) ??
+            replayed.get(c.eventId.toLowerCase()) ?? {
+              eventId: c.eventId,
+              outcome: 'duplicate' as const,
+              current: null,
+            },
         );
       } catch (error: unknown) {
         try {

@@ -135,6 +135,17 @@ const migrations: Record<string, Migration> = {
       await sql`DROP INDEX dbo."IX_SyncAppliedEvents_AppliedAt"`.execute(db);
     },
   },
+  '2026-11-22-005-sync-applied-events-outcome': {
+    // A lost write's outcome and rows, so a redelivered event reports the loss again (src/sync/kept-outcome.ts).
+    async up(db) {
+      await sql`ALTER TABLE dbo."SyncAppliedEvents" ADD COLUMN "Outcome" varchar(16), ADD COLUMN "Detail" jsonb`.execute(
+        db,
+      );
+    },
+    async down(db) {
+      await sql`ALTER TABLE dbo."SyncAppliedEvents" DROP COLUMN "Outcome", DROP COLUMN "Detail"`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };

@@ -165,6 +165,54 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
     expect((await getSyncStatus(dbs.newPool)).conflicts).toMatchObject({ open: 1, total: 1 });
   });
 
+  it('still records the conflict when legacy committed the event but the relay died before recording it', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId, 1);
+    await newSideWriteSquad(dbs.newPool, squadId, 1);
+    await relay(NEW_OWNS_ATHLETES).runOnce();
+    const a = athlete(squadId, 8, 3);
+    await legacySideWriteAthlete(dbs.legacyPool, { ...a, firstName: 'Legacy edit' });
+    await newSideWriteAthlete(dbs.newPool, { ...a, firstName: 'New edit', version: 3 });
+    // The first relay applied the event to legacy (committed there) and was killed before its own commit.
+    const pending = await dbs.newPool.query<{
+      event_id: string;
+      entity: 'athletes';
+      entity_key: string;
+      operation: 'upsert';
+      version: string;
+      payload: Record<string, string | null>;
+    }>(
+      `SELECT event_id::text, entity, entity_key, operation, version::text, payload FROM strangler.sync_outbox WHERE status = 'pending'`,
+    );
+    const writer = createPostgresLegacyWriter(dbs.legacyPool);
+    const first = await writer.applyBatch(
+      pending.rows.map((row) => ({
+        eventId: row.event_id,
+        entity: row.entity,
+        key: row.entity_key,
+        operation: row.operation,
+        version: row.version,
+        row: row.payload,
+      })),
+      LEGACY_OWNS_ALL,
+    );
+    expect(first.map((r) => r.outcome)).toEqual(['conflict']);
+
+    const result = await relay(LEGACY_OWNS_ALL).runOnce();
+
+    expect(result.outcomes).toEqual({ conflict: 1 });
+    const conflicts = await dbs.newPool.query(
+      `SELECT entity_key, incoming_row ->> 'first_name' AS incoming, current_row ->> 'first_name' AS current
+       FROM strangler.sync_conflicts`,
+    );
+    expect(conflicts.rows).toEqual([{ entity_key: a.id, incoming: 'New edit', current: 'Legacy edit' }]);
+    const applied = await dbs.legacyPool.query(
+      `SELECT count(*)::int AS n FROM dbo."SyncAppliedEvents" WHERE "EntityKey" = $1`,
+      [a.id],
+    );
+    expect(applied.rows[0]).toEqual({ n: 1 });
+  });
+
   it('lets the owning side win a version tie, so both databases end with the owner row', async () => {
     const squadId = randomUUID();
     await legacySideWriteSquad(dbs.legacyPool, squadId, 4, 'legacy name');
