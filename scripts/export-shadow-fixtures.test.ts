@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kysely } from 'kysely';
 import { parseFixture } from '../contract-tests/contract-fixture.ts';
-import { createRedactor } from '../src/shadow/redact.ts';
+import { createRedactor, REDACTED } from '../src/shadow/redact.ts';
 import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from '../src/shadow/store/shadow-migrations.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
@@ -71,6 +71,30 @@ beforeAll(async () => {
             diffs: [],
             noise: [],
           },
+          {
+            capturedAt: at,
+            request: { ...request, method: 'POST', bodyKind: 'json', body: { Email: REDACTED, Name: 'Ada' } },
+            legacy: response(3),
+            candidate: response(4),
+            diffs: [],
+            noise: [],
+          },
+          {
+            capturedAt: at,
+            request: { ...request, path: '/api/athletes/43' },
+            legacy: { ...response(5), body: { Id: 43, Email: REDACTED, Contacts: [{ Email: REDACTED }] } },
+            candidate: response(6),
+            diffs: [],
+            noise: [],
+          },
+          {
+            capturedAt: at,
+            request: { ...request, path: '/api/athletes/44' },
+            legacy: { ...response(7), bodyKind: 'omitted', body: '[body not kept: binary body]' },
+            candidate: response(8),
+            diffs: [],
+            noise: [],
+          },
         ],
       },
     ],
@@ -86,10 +110,24 @@ afterAll(async () => {
 describe('export-shadow-fixtures', () => {
   it('turns stored samples into contract fixtures with legacy’s answer and learned noise as ignores', async () => {
     const samples = await createPostgresShadowStore(db).exportSamples('athletes-get', { limit: 10 });
-    const fixtures = samplesToFixtures(samples);
-    // The POST whose body was not kept cannot be replayed.
-    expect(fixtures).toHaveLength(1);
-    const [fixture] = fixtures;
+    const skipped: string[] = [];
+    const fixtures = samplesToFixtures(samples, (_sample, reason) => skipped.push(reason));
+    // What cannot be replayed faithfully is left out, each with its reason.
+    expect(skipped.sort()).toEqual([
+      'its request body was not kept',
+      'its request carries masked personal data',
+      "legacy's response body was not kept",
+    ]);
+    expect(fixtures).toHaveLength(2);
+    const masked = fixtures.find((f) => f.steps[0]?.request.path === '/api/athletes/43?include=squad');
+    expect(masked?.steps[0]?.ignore).toEqual([
+      {
+        path: '$.Contacts[*].Email',
+        because: 'masked before storage (personal data): the recorded value is not known',
+      },
+      { path: '$.Email', because: 'masked before storage (personal data): the recorded value is not known' },
+    ]);
+    const fixture = fixtures.find((f) => f.steps[0]?.request.path === '/api/athletes/42?include=squad');
     expect(fixture?.route).toBe('athletes-get');
     expect(fixture?.name).toMatch(/^shadow-20260401T091530Z-[0-9a-f]{8}$/);
     expect(fixture?.steps).toEqual([
@@ -120,9 +158,10 @@ describe('export-shadow-fixtures', () => {
       ['scripts/export-shadow-fixtures.ts', '--route', 'athletes-get', '--out', out],
       { env: { ...process.env, DATABASE_URL: database.url }, cwd: path.resolve(import.meta.dirname, '..') },
     );
-    expect(stdout).toContain('1 fixture(s) from 2 sample(s) of route athletes-get');
+    expect(stdout).toContain('2 fixture(s) from 5 sample(s) of route athletes-get');
+    expect(stdout).toContain('its request carries masked personal data');
     const files = readdirSync(path.join(out, 'athletes-get'));
-    expect(files).toHaveLength(1);
+    expect(files).toHaveLength(2);
     const fixture = parseFixture(readFileSync(path.join(out, 'athletes-get', files[0] as string), 'utf8'));
     expect(fixture.steps[0]?.response.status).toBe(200);
   });

@@ -5,8 +5,10 @@
  *
  * Usage: USAGE below (`npm run export-shadow-fixtures -- --help`).
  *
- * Samples were redacted before they were stored, so fixtures carry `[REDACTED]` where credentials and
- * personal data were; samples whose request body was not kept cannot be replayed and are left out.
+ * Samples were redacted before they were stored: credentials in headers stay `[REDACTED]`, masked
+ * values in legacy's response become ignores, and samples whose request carries masked personal data
+ * (it would fail validation that the recorded one passed), or whose request or response body was not
+ * kept, are left out with the reason printed.
  * Bodies were parsed to be redacted, so number literals are normalised (`3.0` is written as `3`);
  * member order is kept (samples are stored as json, not jsonb).
  */
@@ -23,8 +25,12 @@ import type {
 } from '../contract-tests/contract-fixture.ts';
 import { FIXTURES_DIR, RECORDED_RESPONSE_HEADERS } from '../contract-tests/contract-fixture.ts';
 import { cliOptions } from './cli-args.ts';
-import { collapseFormattedPath } from '../src/shadow/compare/json-path.ts';
-import type { StoredRequest, StoredResponse } from '../src/shadow/redact.ts';
+import {
+  collapseFormattedPath,
+  formatCollapsedPath,
+  type PathSegment,
+} from '../src/shadow/compare/json-path.ts';
+import { REDACTED, type StoredRequest, type StoredResponse } from '../src/shadow/redact.ts';
 import { createPostgresShadowStore } from '../src/shadow/store/postgres-shadow-store.ts';
 import type { ExportedSample } from '../src/shadow/store/shadow-store.ts';
 
@@ -82,26 +88,71 @@ function fixtureResponse(response: StoredResponse): FixtureResponse {
     case 'json':
       return { ...base, body: response.body };
     case 'text':
-    case 'omitted':
       return { ...base, rawBody: String(response.body) };
     default:
+      // Empty; an omitted body never gets here (unreplayable).
       return base;
   }
 }
 
-/** One fixture per replayable sample; the sample's learned-noise fields become the step's ignores. */
-export function samplesToFixtures(samples: readonly ExportedSample[]): ContractFixture[] {
+/** Why a stored sample cannot become a fixture that replays faithfully; undefined when it can. */
+export function unreplayable(sample: ExportedSample): string | undefined {
+  const { request, legacy } = sample;
+  if (fixtureRequest(request) === undefined) return 'its request body was not kept';
+  if (
+    request.path.includes(REDACTED) ||
+    request.path.includes(encodeURIComponent(REDACTED)) ||
+    request.query.includes(encodeURIComponent(REDACTED)) ||
+    (request.bodyKind === 'json' && maskedPaths(request.body).length > 0)
+  ) {
+    // Sent again, `"Email": "[REDACTED]"` fails validation that the recorded request passed.
+    return 'its request carries masked personal data';
+  }
+  if (legacy.bodyKind === 'omitted') return "legacy's response body was not kept";
+  return undefined;
+}
+
+/** JSON paths (array positions as [*]) of the values masked before storage. */
+function maskedPaths(value: unknown, at: PathSegment[] = [], found: string[] = []): string[] {
+  if (value === REDACTED) found.push(formatCollapsedPath(at));
+  else if (Array.isArray(value)) value.forEach((item, i) => maskedPaths(item, [...at, i], found));
+  else if (typeof value === 'object' && value !== null) {
+    for (const [key, child] of Object.entries(value)) maskedPaths(child, [...at, key], found);
+  }
+  return found;
+}
+
+/**
+ * One fixture per replayable sample (see `unreplayable`); the sample's learned-noise fields, and the
+ * response values masked before storage, become the step's ignores.
+ */
+export function samplesToFixtures(
+  samples: readonly ExportedSample[],
+  onSkip: (sample: ExportedSample, reason: string) => void = () => undefined,
+): ContractFixture[] {
   const fixtures: ContractFixture[] = [];
   for (const sample of samples) {
+    const skip = unreplayable(sample);
     const request = fixtureRequest(sample.request);
-    if (request === undefined) continue;
-    const ignore: StepIgnore[] = [...new Set(sample.noise.map((d) => collapseFormattedPath(d.path)))]
+    if (skip !== undefined || request === undefined) {
+      onSkip(sample, skip ?? 'its request body was not kept');
+      continue;
+    }
+    const noise = [...new Set(sample.noise.map((d) => collapseFormattedPath(d.path)))]
       .filter((p) => p.startsWith('$'))
-      .sort()
       .map((p) => ({
         path: p,
         because: 'learned as noise by shadow comparison: legacy differs from itself here',
       }));
+    const masked = [...new Set(sample.legacy.bodyKind === 'json' ? maskedPaths(sample.legacy.body) : [])]
+      .filter((p) => !noise.some((n) => n.path === p))
+      .map((p) => ({
+        path: p,
+        because: 'masked before storage (personal data): the recorded value is not known',
+      }));
+    const ignore: StepIgnore[] = [...noise, ...masked].sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+    );
     const stamp = sample.capturedAt
       .toISOString()
       .replace(/[-:]/g, '')
@@ -161,7 +212,9 @@ async function main(): Promise<void> {
       limit,
       ...(values.status === undefined ? {} : { status: values.status }),
     });
-    const fixtures = samplesToFixtures(samples);
+    const fixtures = samplesToFixtures(samples, (sample, reason) =>
+      console.log(`skipped sample ${sample.id}: ${reason}`),
+    );
     for (const fixture of fixtures) {
       const file = path.join(values.out, fixture.route, `${fixture.name}.json`);
       if (!values['dry-run']) {
