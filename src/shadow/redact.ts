@@ -277,7 +277,8 @@ function maskedKeys(segments: readonly PathSegment[], patterns: readonly PathPat
 /** Reads a path printed by formatPath back into segments; undefined when it cannot be read. */
 function parseFormattedPath(path: string): PathSegment[] | undefined {
   const segments: PathSegment[] = [];
-  const token = /\.([A-Za-z_$][A-Za-z0-9_$]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]|\[([^=\]]+)=([^\]]*)\]/y;
+  const token =
+    /\.([A-Za-z_$][A-Za-z0-9_$]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]|\[([^=\]]+)=((?:[^\]\\]|\\.)*)\]/y;
   let at = 1;
   while (at < path.length) {
     token.lastIndex = at;
@@ -286,7 +287,7 @@ function parseFormattedPath(path: string): PathSegment[] | undefined {
     if (m[1] !== undefined) segments.push(m[1]);
     else if (m[2] !== undefined) segments.push(m[2].replace(/\\(.)/g, '$1'));
     else if (m[3] !== undefined) segments.push(Number(m[3]));
-    else segments.push({ key: m[4] ?? '', value: m[5] ?? '' });
+    else segments.push({ key: m[4] ?? '', value: (m[5] ?? '').replace(/\\(.)/g, '$1') });
     at = token.lastIndex;
   }
   return segments;

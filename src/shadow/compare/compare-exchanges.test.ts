@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CapturedResponse } from '../captured-exchange.ts';
 import { compareExchanges, instantOf, markNonCanonicalNumbers } from './compare-exchanges.ts';
+import { collapseFormattedPath } from './json-path.ts';
 import { CompareRulesError, compileCompareRules, type CompareRules } from './compare-rules.ts';
 
 function json(value: unknown, status = 200, headers: Record<string, string> = {}): CapturedResponse {
@@ -172,6 +173,41 @@ describe('compareExchanges: rules', () => {
     ]);
     // Without the rule the same reordering is a wall of positional differences.
     expect(diffs(legacy, candidate).length).toBeGreaterThan(3);
+  });
+
+  it('pairs reordered duplicates of a set key with their identical partners first', () => {
+    const rules = { arraysAsSets: [{ path: '$', key: 'x' }] };
+    expect(
+      diffs(
+        [
+          { x: 1, y: 1 },
+          { x: 1, y: 2 },
+        ],
+        [
+          { x: 1, y: 2 },
+          { x: 1, y: 1 },
+        ],
+        rules,
+      ),
+    ).toEqual([]);
+  });
+
+  it('writes any set key value so the path stays readable and groups by the collapsed path', () => {
+    const rules = { arraysAsSets: [{ path: '$.M', key: 'Name' }] };
+    const [difference] = diffs(
+      { M: [{ Name: "O'Brien]", S: 1 }] },
+      { M: [{ Name: "O'Brien]", S: 2 }] },
+      rules,
+    );
+    expect(difference?.path).toBe("$.M[Name=O\\'Brien\\]].S");
+    expect(collapseFormattedPath(difference?.path ?? '')).toBe('$.M[*].S');
+  });
+
+  it('names a set element without the key by a digest of its content, not by the content', () => {
+    const rules = { arraysAsSets: [{ path: '$.M', key: 'Id' }] };
+    const [difference] = diffs({ M: [{ Email: 'jo@example.com' }] }, { M: [] }, rules);
+    expect(difference?.path).toMatch(/^\$\.M\[Id=#[0-9a-f]{12}\]$/);
+    expect(difference?.path).not.toContain('jo@example.com');
   });
 
   it('pairs set elements whose GUID keys differ only in case', () => {

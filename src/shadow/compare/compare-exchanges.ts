@@ -520,7 +520,12 @@ class Walker {
           return typeof v === 'string' && isGuid(v) ? v.toLowerCase() : String(v);
         }
       }
-      return JSON.stringify(plain(element));
+      // No usable key: paired by its whole content, named by a digest of it (the content itself could
+      // carry personal data into a stored path).
+      return `#${createHash('sha256')
+        .update(JSON.stringify(plain(element)))
+        .digest('hex')
+        .slice(0, 12)}`;
     };
     const byIdentity = new Map<string, unknown[]>();
     for (const element of n) {
@@ -534,7 +539,17 @@ class Walker {
       path.push({ key, value: id });
       const candidates = byIdentity.get(id);
       if (candidates !== undefined && candidates.length > 0) {
-        this.walk(element, candidates.shift(), path);
+        // Several elements share the key: an identical one pairs first, so reordered duplicates are equal.
+        let at = 0;
+        if (candidates.length > 1) {
+          const text = JSON.stringify(plain(element));
+          at = Math.max(
+            0,
+            candidates.findIndex((candidate) => JSON.stringify(plain(candidate)) === text),
+          );
+        }
+        const [partner] = candidates.splice(at, 1);
+        this.walk(element, partner, path);
       } else if (!this.ignored(path)) {
         this.add({ path: formatPath(path), kind: 'missing', legacy: element, new: undefined });
       }

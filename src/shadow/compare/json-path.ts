@@ -138,7 +138,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
   for (const segment of segments) {
     if (typeof segment === 'string') out += formatKey(segment);
     else if (typeof segment === 'number') out += `[${segment}]`;
-    else out += `[${segment.key}=${segment.value}]`;
+    else out += `[${segment.key}=${segment.value.replace(/[\\\]']/g, '\\$&')}]`;
   }
   return out;
 }
@@ -155,5 +155,7 @@ export function formatCollapsedPath(segments: readonly PathSegment[]): string {
  * Quoted member names (`['a[1]']`) are left alone.
  */
 export function collapseFormattedPath(path: string): string {
-  return path.replace(/\['(?:[^'\\]|\\.)*'\]|\[[^\]']*\]/g, (m) => (m.startsWith("['") ? m : '[*]'));
+  return path.replace(/\['(?:[^'\\]|\\.)*'\]|\[(?:[^\]'\\]|\\.)*\]/g, (m) =>
+    m.startsWith("['") ? m : '[*]',
+  );
 }
