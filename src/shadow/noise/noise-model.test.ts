@@ -115,5 +115,13 @@ describe('noise model (Diffy-style legacy-vs-legacy baseline)', () => {
       model.observeNoise(ROUTE, [{ path: `$.f${i}`, kind: 'changed', legacy: 1, new: 2 }]);
     }
     expect(model.snapshot(ROUTE)?.fields).toHaveLength(3);
+    // What goes to the store is what the model tracks, flush after flush.
+    model.drainDeltas();
+    for (let i = 10; i < 20; i++) {
+      model.observeRaw(ROUTE, [{ path: `$.f${i}`, kind: 'changed', legacy: 1, new: 2 }]);
+    }
+    const [delta] = model.drainDeltas();
+    expect(delta?.fields).toEqual([]);
+    expect(delta?.rawTotal).toBe(10);
   });
 });

@@ -87,24 +87,33 @@ export function createNoiseModel(
     return counts;
   };
 
-  const add = (counts: Counts, field: string, side: 'raw' | 'noise', n: number): void => {
+  /** Counts `n` for the field; false when the route already tracks `maxFields` others (not counted). */
+  const add = (counts: Counts, field: string, side: 'raw' | 'noise', n: number): boolean => {
     let entry = counts.fields.get(field);
     if (entry === undefined) {
-      if (counts.fields.size >= maxFields) return;
+      if (counts.fields.size >= maxFields) return false;
       entry = { raw: 0, noise: 0 };
       counts.fields.set(field, entry);
     }
     entry[side] += n;
+    return true;
   };
 
   const observe = (routeId: string, differences: readonly Difference[], side: 'raw' | 'noise'): void => {
     // A field counts once per comparison, however many array elements differ in it.
     const fields = new Set(differences.map(fieldOf));
-    for (const counts of [countsFor(totals, routeId), countsFor(deltas, routeId)]) {
-      if (side === 'raw') counts.rawTotal += 1;
-      else counts.noiseTotal += 1;
-      for (const field of fields) add(counts, field, side, 1);
+    const total = countsFor(totals, routeId);
+    const delta = countsFor(deltas, routeId);
+    if (side === 'raw') {
+      total.rawTotal += 1;
+      delta.rawTotal += 1;
+    } else {
+      total.noiseTotal += 1;
+      delta.noiseTotal += 1;
     }
+    // Only fields the model tracks go to the store: past the cap the stored fields would grow without
+    // bound while the model ignored them.
+    for (const field of fields) if (add(total, field, side, 1)) add(delta, field, side, 1);
   };
 
   const isNoise = (routeId: string, field: string): boolean => {

@@ -162,7 +162,7 @@ describe('postgres shadow store', () => {
     expect(Object.keys(stored?.candidate.body as object)).toEqual(Object.keys(body));
   });
 
-  it('keeps learned noise counts and loads them back', async () => {
+  it('keeps learned noise counts and loads them back, the most observed fields first', async () => {
     const store = createPostgresShadowStore(db);
     const noise: RouteNoise = {
       routeId: 'noisy',
@@ -181,8 +181,8 @@ describe('postgres shadow store', () => {
       rawTotal: 20,
       noiseTotal: 8,
       fields: [
-        { field: '$.Score', rawDifferences: 6, noiseDifferences: 0 },
         { field: '$.traceId', rawDifferences: 20, noiseDifferences: 8 },
+        { field: '$.Score', rawDifferences: 6, noiseDifferences: 0 },
       ],
     });
   });

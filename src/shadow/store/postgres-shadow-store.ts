@@ -206,9 +206,12 @@ export function createPostgresShadowStore(
 
     async loadNoise() {
       const routes = await db.selectFrom('strangler.shadow_noise_route').selectAll().execute();
+      // Most observed first: the model keeps a bounded number of fields per route, and the fields
+      // differing in most comparisons (status, a header, traceId) must not lose their place to rare ones.
       const fields = await db
         .selectFrom('strangler.shadow_noise_field')
         .selectAll()
+        .orderBy(sql`raw_differences + noise_differences`, 'desc')
         .orderBy('field')
         .execute();
       return routes.map((r): RouteNoise => ({
