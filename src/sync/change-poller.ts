@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import { backoffDelayMs } from './backoff.ts';
-import { applyRejectingRows } from './pg-apply.ts';
+import { applyLegacyChangesToNew } from './pg-apply.ts';
 import { newSideTarget } from './pg-sync-sql.ts';
 import { rowMapKey, scannedRowsAsUpserts } from './sync-engine.ts';
 import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
@@ -110,12 +110,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
         });
       }
       const changes = [...latest.values()];
-      const results = await applyRejectingRows(
-        client,
-        newSideTarget,
-        changes,
-        (entity) => ownership[entity.name] === 'legacy',
-      );
+      const results = await applyLegacyChangesToNew(client, changes, ownership);
       const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership);
       const changedAt = batch.changes.map((c) => c.changedAt.getTime());
       await client.query(
@@ -252,12 +247,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const results = await applyRejectingRows(
-        client,
-        newSideTarget,
-        changes,
-        (e) => ownership[e.name] === 'legacy',
-      );
+      const results = await applyLegacyChangesToNew(client, changes, ownership);
       const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership, actor);
       await client.query('COMMIT');
       countResults(metrics, 'legacy_to_new', changes, results);

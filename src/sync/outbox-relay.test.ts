@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 
 import { createPostgresLegacyWriter } from '../../adapters/postgres/sync-legacy-writer.ts';
 import { createSilentLogger } from '../observability/logger.ts';
-import { createOutboxRelay, purgeSyncHistory, replayDeadLetter } from './outbox-relay.ts';
+import { createOutboxRelay, outboxRowAsChange, purgeSyncHistory, replayDeadLetter } from './outbox-relay.ts';
 import { LEGACY_OWNS_ALL } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import { createSyncMetrics } from './sync-metrics.ts';
@@ -185,17 +185,7 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
       `SELECT event_id::text, entity, entity_key, operation, version::text, payload FROM strangler.sync_outbox WHERE status = 'pending'`,
     );
     const writer = createPostgresLegacyWriter(dbs.legacyPool);
-    const first = await writer.applyBatch(
-      pending.rows.map((row) => ({
-        eventId: row.event_id,
-        entity: row.entity,
-        key: row.entity_key,
-        operation: row.operation,
-        version: row.version,
-        row: row.payload,
-      })),
-      LEGACY_OWNS_ALL,
-    );
+    const first = await writer.applyBatch(pending.rows.map(outboxRowAsChange), LEGACY_OWNS_ALL);
     expect(first.map((r) => r.outcome)).toEqual(['conflict']);
 
     const result = await relay(LEGACY_OWNS_ALL).runOnce();

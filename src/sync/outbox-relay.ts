@@ -63,6 +63,20 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
+/** An outbox row as the change the relay sends to legacy. */
+export function outboxRowAsChange(
+  row: Pick<OutboxRow, 'event_id' | 'entity' | 'entity_key' | 'operation' | 'version' | 'payload'>,
+): SyncChange {
+  return {
+    eventId: row.event_id,
+    entity: row.entity,
+    key: row.entity_key,
+    operation: row.operation,
+    version: row.version,
+    row: row.payload,
+  };
+}
+
 interface OutboxRow {
   id: string;
   event_id: string;
@@ -102,14 +116,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const wakers = new Set<() => void>();
   let lastRetention = 0;
 
-  const toChange = (row: OutboxRow): SyncChange => ({
-    eventId: row.event_id,
-    entity: row.entity,
-    key: row.entity_key,
-    operation: row.operation,
-    version: row.version,
-    row: row.payload,
-  });
+  const toChange = outboxRowAsChange;
 
   async function applyIsolated(
     changes: readonly SyncChange[],

@@ -3,10 +3,11 @@ import type pg from 'pg';
 import type { CanonicalRow } from './canonical-row.ts';
 import { canonicalRow, rowsEqual } from './canonical-row.ts';
 import { buildDelete, buildSelectByKeys, buildSelectTies, buildUpsert } from './pg-sync-sql.ts';
+import { newSideTarget } from './pg-sync-sql.ts';
 import type { PgTarget } from './pg-sync-sql.ts';
 import type { ApplyResult, SyncChange } from './sync-engine.ts';
 import { classifyLoss } from './sync-engine.ts';
-import type { SyncEntity } from './sync-entities.ts';
+import type { SyncEntity, SyncOwnership } from './sync-entities.ts';
 import { syncEntity } from './sync-entities.ts';
 
 export type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -166,6 +167,18 @@ export async function applyRejectingRows(
         error: describeRejection(errors.get(change.eventId)),
       },
   );
+}
+
+/**
+ * Legacy's changes into the new database (poller, re-sync, backfill): the version guard with legacy's
+ * ownership deciding ties, and rows the new schema refuses coming back `rejected`.
+ */
+export function applyLegacyChangesToNew(
+  client: Queryable,
+  changes: readonly SyncChange[],
+  ownership: SyncOwnership,
+): Promise<ApplyResult[]> {
+  return applyRejectingRows(client, newSideTarget, changes, (entity) => ownership[entity.name] === 'legacy');
 }
 
 /** Parents before children for upserts, children before parents for deletes, as one batch runs them. */

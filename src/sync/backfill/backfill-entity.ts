@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 import type { Logger } from '../../observability/logger.ts';
 import { fastHash64, rowFingerprint } from '../canonical-row.ts';
-import { applyRejectingRows } from '../pg-apply.ts';
+import { applyLegacyChangesToNew } from '../pg-apply.ts';
 import { recordResults } from '../sync-records.ts';
 import { newSideTarget } from '../pg-sync-sql.ts';
 import { createPgRowReader } from '../pg-row-reader.ts';
@@ -112,12 +112,7 @@ export async function backfillEntity(
     const client = await deps.newPool.connect();
     try {
       await client.query('BEGIN');
-      const results = await applyRejectingRows(
-        client,
-        newSideTarget,
-        changes,
-        (e) => deps.ownership[e.name] === 'legacy',
-      );
+      const results = await applyLegacyChangesToNew(client, changes, deps.ownership);
       const written = results.filter((r) => r.outcome === 'applied').length;
       // Written rows are counted in the run's ledger row; what did not go in (a newer row on the new
       // side, a conflict, a row the new schema refuses) is audited and recorded like the poller's.
