@@ -9,7 +9,7 @@ import { applyLegacyChangesToNew } from './pg-apply.ts';
 import { newSideTarget } from './pg-sync-sql.ts';
 import { rowMapKey, scannedRowsAsUpserts } from './sync-engine.ts';
 import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
-import { SYNC_ENTITIES } from './sync-entities.ts';
+import { SYNC_ENTITIES, versionColumn } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
 import { countConflicts, countResults, recordResults } from './sync-records.ts';
@@ -194,8 +194,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
         if (ownership[entity.name] !== 'legacy') continue;
         const target = newSideTarget(entity);
         const key = target.columnName(entity.key);
-        const versionColumn = entity.columns.find((c) => c.name === 'version');
-        const version = versionColumn === undefined ? '"version"' : target.columnName(versionColumn);
+        const version = target.columnName(versionColumn(entity));
         let deleted = 0;
         let after = '';
         for (;;) {
