@@ -76,6 +76,13 @@ const wellnessPath = `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`;
 
 const steps = (...list: ScenarioStep[]): readonly ScenarioStep[] => list;
 
+/** Bodies System.Text.Json refuses, each with the reader's own message, path and position. */
+function malformedBodies(cases: readonly (readonly [string, string, string])[]): ContractScenario[] {
+  return cases.map(([name, description, body]) =>
+    one('athletes-create', name, description, sendRaw('POST', '/api/athletes', body)),
+  );
+}
+
 export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
   // ------------------------------------------------------------------ squads-list
   one('squads-list', 'all-squads', 'every squad, ordered by name', get('/api/squads')),
@@ -241,6 +248,24 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     sendRaw('POST', '/api/athletes', '{"FirstName": "Ada",'),
   ),
   one('athletes-create', 'empty-body', 'an empty JSON body', sendRaw('POST', '/api/athletes', '')),
+  ...malformedBodies([
+    ['open-object', 'an object never closed', '{'],
+    ['not-json', 'a body that does not start a JSON value', 'x'],
+    ['trailing-data', 'data after the object', '{"FirstName":"Ada"} x'],
+    ['missing-colon', 'a member name without its colon', '{"FirstName" "Ada"}'],
+    ['unquoted-name', 'a member name without quotes', '{FirstName:"Ada"}'],
+    ['bad-literal', 'a literal cut short: the member is blamed', '{"Position":tru}'],
+    ['trailing-comma', 'a comma before the closing brace', '{"FirstName":"Ada",}'],
+    ['unterminated-string', 'a string that never ends', '{"FirstName":"Ada'],
+    ['number-at-end', 'a number at the very end, inside the object', '{"Extra":1'],
+    ['bad-escape', 'an escape JSON does not have', '{"FirstName":"\\q"}'],
+    ['raw-line-break-in-string', 'a line break inside a string', '{"FirstName":"A\nB"}'],
+    ['multi-line-wrong-type', 'positions count lines and bytes within the line', '{\n  "SquadId": 5\n}'],
+    ['non-ascii-before-wrong-type', 'positions are bytes, not characters', '{"FirstName":"Zoë","SquadId":true}'],
+    ['nested-unknown-bad-literal', 'an error inside a skipped member blames that member', '{"Extra":{"y":tru}}'],
+    ['null-body', 'the literal null binds no model: like an empty body', 'null'],
+    ['string-body', 'a JSON string instead of an object', '"Ada"'],
+  ]),
   one(
     'athletes-create',
     'array-body',
@@ -389,8 +414,20 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
   one(
     'wellness-list',
     'empty-values',
-    'empty query values count as absent',
+    'empty from and to are absent; an empty page is invalid (a non-nullable int)',
     get(`${wellnessPath}?from=&to=&page=`),
+  ),
+  one(
+    'wellness-list',
+    'blank-page-size',
+    'a blank pageSize is invalid too',
+    get(`${wellnessPath}?pageSize=%20`),
+  ),
+  one(
+    'wellness-list',
+    'invariant-culture-dates',
+    'DateOnly.Parse with the invariant culture: MM/dd/yyyy, a midnight time, surrounding spaces',
+    get(`${wellnessPath}?from=11/02/2026&to=%202026-11-04T00:00:00%20`),
   ),
   one(
     'wellness-list',

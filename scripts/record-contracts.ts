@@ -1,6 +1,6 @@
 /*
  * Records the legacy contract: runs every scenario of contract-tests/contract-scenarios.ts against the
- * legacy stand-in over the contract data set and writes what it answered to
+ * real ASP.NET Core legacy app (scripts/legacy-aspnet/, built with the machine's .NET SDK) over the contract data set and writes what it answered to
  * contract-tests/fixtures/<route-id>/<name>.json (replayed against the new handlers by
  * contract-tests/athlete-api-contract.test.ts).
  *
@@ -11,12 +11,11 @@
  * contract-tests/fixtures-current.test.ts fails until you do.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 
 import { openLegacyDatabase } from '../adapters/database.ts';
 import { migrateLegacyToLatest } from '../adapters/migrations.ts';
-import { seedLegacy } from '../contract-tests/contract-data.ts';
+import { ATHLETES, SQUADS, WELLNESS_ENTRIES, seedLegacy } from '../contract-tests/contract-data.ts';
 import {
   FIXTURES_DIR,
   parseKeepingNumbers,
@@ -25,14 +24,15 @@ import {
   writeFixture,
   type FixtureRequest,
   type FixtureResponse,
+  type ContractScenario,
   type FixtureStep,
 } from '../contract-tests/contract-fixture.ts';
 import { CONTRACT_SCENARIOS } from '../contract-tests/contract-scenarios.ts';
 import { createTestDatabase } from '../src/testing/test-database.ts';
 import { cliOptions } from './cli-args.ts';
-import { createLegacyStandIn } from './demo/legacy-stand-in/legacy-stand-in.ts';
+import { startLegacyAspnet, type LegacyAspnet } from './legacy-aspnet/legacy-aspnet.ts';
 
-/** The stand-in's clock while recording, so CreatedAt/UpdatedAt in fixtures do not churn. */
+/** The legacy app's clock while recording, so CreatedAt/UpdatedAt in fixtures do not churn. */
 const RECORDING_CLOCK = new Date('2026-11-21T10:15:30.123Z');
 
 export function send(base: URL, request: FixtureRequest): Promise<FixtureResponse> {
@@ -81,38 +81,69 @@ async function main(): Promise<void> {
   }
   const database = await createTestDatabase('record_contracts');
   const db = openLegacyDatabase(database.url, { poolMax: 2 });
-  // Deterministic ids and trace ids, restarted for every scenario, so a re-recording only changes the
-  // fixtures whose answers changed.
-  let sequence = 0;
-  const standIn = createLegacyStandIn({
-    db,
-    now: () => RECORDING_CLOCK,
-    newGuid: () => `aaaaaaaa-0000-4000-8000-${String(++sequence).padStart(12, '0')}`,
-    newTraceId: () => `00-${(++sequence).toString(16).padStart(32, '0')}-${'0'.repeat(15)}1-00`,
-  });
+  let legacy: LegacyAspnet | undefined;
   try {
     await migrateLegacyToLatest(db);
-    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
-    const base = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
-
+    legacy = await startLegacyAspnet({
+      legacyDatabaseUrl: database.url,
+      port: 0,
+      fixedUtcNow: RECORDING_CLOCK.toISOString(),
+    });
     rmSync(FIXTURES_DIR, { recursive: true, force: true });
     for (const scenario of CONTRACT_SCENARIOS) {
       await seedLegacy(db);
-      sequence = 0;
+      const normalise = perRequestValues(scenario);
       const steps: FixtureStep[] = [];
-      for (const step of scenario.steps) steps.push({ ...step, response: await send(base, step.request) });
+      for (const step of scenario.steps) {
+        steps.push({ ...step, response: normalise(await send(legacy.url, step.request)) });
+      }
       const file = writeFixture({ ...scenario, steps });
       const statuses = steps.map((s) => s.response.status).join(', ');
       console.log(`${scenario.route}/${scenario.name}: ${statuses} → ${file}`);
     }
-    console.log(`recorded ${CONTRACT_SCENARIOS.length} scenarios`);
+    console.log(`recorded ${CONTRACT_SCENARIOS.length} scenarios from the ASP.NET legacy app`);
   } finally {
-    standIn.close();
+    await legacy?.stop();
     await db.destroy();
     await database.drop();
     await stopEmbedded?.();
   }
 }
+
+/**
+ * What differs on every run of the same scenario is replaced by a stable stand-in, so a re-recording only
+ * changes the fixtures whose answers changed: ids the server generated (GUIDs that neither the data set
+ * nor the scenario's requests name) become a sequence, and each ProblemDetails traceId a counter.
+ */
+export function perRequestValues(scenario: ContractScenario): (response: FixtureResponse) => FixtureResponse {
+  const known = new Set(
+    [JSON.stringify([SQUADS, ATHLETES, WELLNESS_ENTRIES]), JSON.stringify(scenario.steps)]
+      .flatMap((text) => text.match(GUID) ?? [])
+      .map((g) => g.toLowerCase()),
+  );
+  const generated = new Map<string, string>();
+  let traces = 0;
+  const replaceIds = (text: string): string =>
+    text.replace(GUID, (g) => {
+      const key = g.toLowerCase();
+      if (known.has(key)) return g;
+      if (!generated.has(key)) {
+        generated.set(key, `aaaaaaaa-0000-4000-8000-${String(generated.size + 1).padStart(12, '0')}`);
+      }
+      return generated.get(key) ?? g;
+    });
+  return (response) => {
+    const headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, replaceIds(v)]));
+    if (response.body === undefined) return { ...response, headers };
+    const text = replaceIds(JSON.stringify(response.body)).replace(
+      /"traceId":"[^"]*"/g,
+      () => `"traceId":"00-${(++traces).toString(16).padStart(32, '0')}-${'0'.repeat(15)}1-00"`,
+    );
+    return { ...response, headers, body: parseKeepingNumbers(text) };
+  };
+}
+
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 const USAGE = `usage: [TEST_DATABASE_URL=postgres://…] npm run record-contracts
   Runs every scenario of contract-tests/contract-scenarios.ts against the legacy stand-in and writes

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 
 /*
- * Value formats of the legacy API's JSON (System.Text.Json on .NET 8 with the legacy's converters), as the
+ * Value formats of the legacy API's JSON (System.Text.Json's defaults on ASP.NET Core), as the
  * new handlers must reproduce them from PostgreSQL values. Recorded legacy responses in
  * contract-tests/fixtures are the reference for every rule here.
  */
@@ -24,11 +24,13 @@ export function versionJson(bigintText: string): unknown {
 }
 
 /**
- * A timestamptz column rendered as the legacy's datetime2(7) text: UTC, no offset, seven fractional
- * digits. PostgreSQL keeps microseconds, so the seventh digit is always 0 (a JS Date would drop three).
+ * A timestamptz column as System.Text.Json writes the legacy's DateTime (read from datetime2, so no
+ * offset): UTC, and the fraction without its trailing zeros, none at all on a whole second
+ * (`2026-11-21T10:15:30.123`, `2026-11-21T10:15:30`). PostgreSQL keeps microseconds, so at most six
+ * digits; formatted in SQL because a JS Date would drop three of them.
  */
 export function utcTimestamp(column: string): RawBuilder<string> {
-  return sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '0'`;
+  return sql<string>`regexp_replace(to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '\\.?0+$', '')`;
 }
 
 /** A `date` (read as 'YYYY-MM-DD') as the legacy's DateTime at midnight. */

@@ -42,7 +42,10 @@ export function noContentResponse(): HandlerResponse {
   return { status: 204 };
 }
 
-/** Model-state errors keyed by field, in the order the legacy's validation visits the fields. */
+/**
+ * Model-state errors keyed by field. ASP.NET writes them in its ModelStateDictionary's order, not the
+ * order they were found in: see modelStateOrder.
+ */
 export class ValidationErrors {
   private readonly byField = new Map<string, string[]>();
 
@@ -58,7 +61,7 @@ export class ValidationErrors {
 
   toResponse(): HandlerResponse {
     const errors: Record<string, string[]> = {};
-    for (const [field, messages] of this.byField) errors[field] = messages;
+    for (const field of modelStateOrder([...this.byField.keys()])) errors[field] = this.byField.get(field) ?? [];
     return jsonResponse(
       400,
       {
@@ -71,4 +74,42 @@ export class ValidationErrors {
       { 'content-type': PROBLEM_CONTENT_TYPE },
     );
   }
+}
+
+/**
+ * The order ASP.NET's ModelStateDictionary enumerates its keys in: a tree of dot-separated segments,
+ * walked breadth first, siblings sorted by length and then ordinally ignoring case; the empty key (the
+ * root) comes first. So `to` precedes `from`, and `request` precedes `$.Sleep`.
+ */
+export function modelStateOrder(keys: readonly string[]): string[] {
+  interface Node {
+    readonly segment: string;
+    key?: string;
+    readonly children: Node[];
+  }
+  const root: Node = { segment: '', children: [] };
+  for (const key of keys) {
+    let node = root;
+    for (const segment of key === '' ? [] : key.split('.')) {
+      let child = node.children.find((c) => c.segment.toUpperCase() === segment.toUpperCase());
+      if (child === undefined) {
+        child = { segment, children: [] };
+        node.children.push(child);
+        node.children.sort((a, b) => compareSegments(a.segment, b.segment));
+      }
+      node = child;
+    }
+    node.key = key;
+  }
+  const ordered: string[] = root.key === undefined ? [] : [root.key];
+  for (let level = [root]; level.length > 0; level = level.flatMap((n) => n.children)) {
+    for (const node of level.flatMap((n) => n.children)) if (node.key !== undefined) ordered.push(node.key);
+  }
+  return ordered;
+}
+
+function compareSegments(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  const [x, y] = [a.toUpperCase(), b.toUpperCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }

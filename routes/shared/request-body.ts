@@ -1,11 +1,12 @@
 import type { HandlerRequest, HandlerResponse } from '../../src/handlers/new-handler.ts';
+import { readJsonBody, type MemberConverter, type ScalarToken } from './json-body-reader.ts';
 import { problemResponse, ValidationErrors } from './legacy-responses.ts';
 
 /*
  * JSON request bodies the way the legacy's [ApiController] binds them, because clients rely on its
  * answers: System.Text.Json Web defaults (member names match case-insensitively, unknown members are
- * skipped, an integer may come as a string, the first unconvertible value fails the whole body), then
- * DataAnnotations in declaration order with .NET 8's default messages.
+ * skipped, an integer may come as a string, the first unconvertible value fails the whole body; see
+ * json-body-reader.ts), then DataAnnotations in declaration order with .NET's default messages.
  */
 
 export type FieldType = 'guid' | 'text' | 'date' | 'int32';
@@ -49,48 +50,23 @@ export function bindBody<S extends BodySchema>(
   if (!acceptsJson(request.headers['content-type'])) return { ok: false, response: problemResponse(415) };
 
   const errors = new ValidationErrors();
-  if (request.body.length === 0) {
-    errors.add('', 'A non-empty request body is required.');
-    errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
-    return fail(errors);
-  }
-  let parsed: unknown;
-  try {
-    // Keep each number's literal: 4 and "4" bind to an Int32, 4.0 and 4e0 do not.
-    parsed = JSON.parse(request.body.toString('utf8'), (_k, v: unknown, ctx?: { source?: string }) =>
-      typeof v === 'number' ? new NumberLiteral(ctx?.source ?? String(v)) : v,
-    );
-  } catch {
-    errors.add('$', 'The request body is not valid JSON.');
-    errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
-    return fail(errors);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || isNumberLiteral(parsed)) {
-    errors.add('$', `The JSON value could not be converted to ${schema.dtoType}. Path: $.`);
-    errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
-    return fail(errors);
-  }
-
   const byLowerName = new Map(Object.keys(schema.fields).map((name) => [name.toLowerCase(), name]));
-  const value: Record<string, BodyValue> = Object.fromEntries(
-    Object.keys(schema.fields).map((n) => [n, null]),
-  );
-  for (const [member, raw] of Object.entries(parsed)) {
-    const field = byLowerName.get(member.toLowerCase());
-    if (field === undefined) continue;
-    const rule = schema.fields[field] as FieldRule;
-    const converted = convertMember(rule.type, raw);
-    if (!converted.ok) {
-      errors.add(
-        `$.${member}`,
-        `The JSON value could not be converted to ${CLR_NAMES[rule.type]}. Path: $.${member}.`,
-      );
-      errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
-      return fail(errors);
-    }
-    value[field] = converted.value;
+  const outcome = readJsonBody(request.body, schema.dtoType, (jsonName) => {
+    const field = byLowerName.get(jsonName.toLowerCase());
+    if (field === undefined) return undefined;
+    const type = (schema.fields[field] as FieldRule).type;
+    return { name: field, convert: (token) => convertMember(type, token) };
+  });
+  if (outcome.kind !== 'members') {
+    if (outcome.kind === 'empty') errors.add('', 'A non-empty request body is required.');
+    else errors.add(outcome.path, outcome.message);
+    errors.add(PARAMETER, `The ${PARAMETER} field is required.`);
+    return fail(errors);
   }
 
+  const value: Record<string, BodyValue> = Object.fromEntries(
+    Object.keys(schema.fields).map((n) => [n, (outcome.values.get(n) as BodyValue | undefined) ?? null]),
+  );
   for (const [field, rule] of Object.entries(schema.fields))
     checkAnnotations(field, rule, value[field] ?? null, errors);
   if (errors.any) return fail(errors);
@@ -105,31 +81,21 @@ function acceptsJson(header: string | readonly string[] | undefined): boolean {
   return /^application\/[^/]+\+json$/.test(media);
 }
 
-/** A class, not a plain object, so a client-sent `{"text": "4"}` can never pass for a number. */
-class NumberLiteral {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-  }
-}
-
-function isNumberLiteral(value: unknown): value is NumberLiteral {
-  return value instanceof NumberLiteral;
-}
-
-function convertMember(type: FieldType, raw: unknown): { ok: true; value: BodyValue } | { ok: false } {
-  if (raw === null) return { ok: true, value: null };
-  if (type === 'text') return typeof raw === 'string' ? { ok: true, value: raw } : { ok: false };
+/** System.Text.Json's converters for the DTOs' member types (Web defaults: numbers may be strings). */
+function convertMember(type: FieldType, token: ScalarToken): ReturnType<MemberConverter> {
+  const fail = { ok: false as const, clrType: CLR_NAMES[type] };
+  if (token.kind === 'null') return { ok: true, value: null };
+  const text = token.kind === 'string' ? token.value : undefined;
+  if (type === 'text') return text === undefined ? fail : { ok: true, value: text };
   if (type === 'guid') {
-    const isGuid = typeof raw === 'string' && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(raw);
-    return isGuid ? { ok: true, value: raw.toLowerCase() } : { ok: false };
+    const isGuid = text !== undefined && /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(text);
+    return isGuid ? { ok: true, value: text.toLowerCase() } : fail;
   }
-  if (type === 'date')
-    return typeof raw === 'string' && isIsoDate(raw) ? { ok: true, value: raw } : { ok: false };
-  const literal = isNumberLiteral(raw) ? raw.text : typeof raw === 'string' ? raw : undefined;
-  if (literal === undefined || !/^-?[0-9]+$/.test(literal)) return { ok: false };
+  if (type === 'date') return text !== undefined && isIsoDate(text) ? { ok: true, value: text } : fail;
+  const literal = token.kind === 'number' ? token.text : text;
+  if (literal === undefined || !/^-?[0-9]+$/.test(literal)) return fail;
   const n = Number.parseInt(literal, 10);
-  return n < -(2 ** 31) || n > 2 ** 31 - 1 ? { ok: false } : { ok: true, value: n };
+  return n < -(2 ** 31) || n > 2 ** 31 - 1 ? fail : { ok: true, value: n };
 }
 
 /** DateOnly's JSON form: exactly yyyy-MM-dd, and a day that exists. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
+import { modelStateOrder } from '../../../routes/shared/legacy-responses.ts';
+
 /*
- * How the real legacy (ASP.NET Core Web API on .NET 8, System.Text.Json with PropertyNamingPolicy = null
- * and a fixed-format DateTime converter) writes its responses. This is the stand-in's own emulation;
- * routes/ re-implements the same contract independently so the contract tests can catch differences.
+ * How the real legacy (ASP.NET Core Web API, System.Text.Json with PropertyNamingPolicy = null, see
+ * scripts/legacy-aspnet) writes its responses, for the TypeScript stand-in. The ASP.NET app is the
+ * truth; legacy-stand-in-parity.test.ts holds this emulation to it.
  */
 
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
@@ -32,17 +34,16 @@ export function guid(value: string): string {
 }
 
 /**
- * datetime2(7) → `2026-11-21T10:15:30.1234567`: the legacy's converter writes all seven digits and no
- * offset (values are UTC by convention). Accepts the driver's string or a Date (UTC).
+ * datetime2 → a DateTime as System.Text.Json writes it: no offset (values are UTC by convention), the
+ * fraction without trailing zeros and none on a whole second (`2026-11-21T10:15:30.12`). Accepts the
+ * driver's string or a Date (UTC).
  */
 export function dateTime2(value: string | Date): string {
-  if (value instanceof Date) {
-    const iso = value.toISOString(); // 2026-11-21T10:15:30.123Z
-    return `${iso.slice(0, 23)}0000`;
-  }
-  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?/.exec(value);
-  if (match === null) throw new Error(`Unexpected datetime2 value "${value}"`);
-  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(7, '0')}`;
+  const text = value instanceof Date ? value.toISOString().slice(0, 23) : value;
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?/.exec(text);
+  if (match === null) throw new Error(`Unexpected datetime2 value "${text}"`);
+  const fraction = (match[3] ?? '').replace(/0+$/, '');
+  return `${match[1]}T${match[2]}${fraction === '' ? '' : `.${fraction}`}`;
 }
 
 /** A `date` column is a DateTime in the legacy DTOs: midnight, no fraction. */
@@ -103,7 +104,7 @@ export function sendProblem(
   sendJson(res, status, body, { 'Content-Type': 'application/problem+json; charset=utf-8' });
 }
 
-/** Model-state errors in insertion order, as ASP.NET's ModelStateDictionary enumerates them. */
+/** Model-state errors; written in ASP.NET's ModelStateDictionary order (modelStateOrder). */
 export type ModelErrors = Map<string, string[]>;
 
 export function addModelError(errors: ModelErrors, key: string, message: string): void {
@@ -125,7 +126,7 @@ export function sendValidationProblem(
       type: 'https://tools.ietf.org/html/rfc9110#section-15.5.1',
       title: 'One or more validation errors occurred.',
       status: 400,
-      errors: Object.fromEntries(errors),
+      errors: Object.fromEntries(modelStateOrder([...errors.keys()]).map((k) => [k, errors.get(k)])),
       traceId,
     },
     { 'Content-Type': 'application/problem+json; charset=utf-8' },

@@ -1,10 +1,15 @@
+import {
+  readJsonBody,
+  type MemberConverter,
+  type ScalarToken,
+} from '../../../routes/shared/json-body-reader.ts';
 import { addModelError, type ModelErrors } from './aspnet-json.ts';
 
 /*
  * The stand-in's emulation of [ApiController] body binding: System.Text.Json with the Web defaults
- * (case-insensitive property names, numbers readable from strings) followed by DataAnnotations
- * validation in property declaration order. Messages are the .NET 8 defaults; the JSON reader's own
- * messages are shortened (no LineNumber/BytePositionInLine), which the new side reproduces as documented.
+ * (case-insensitive property names, numbers readable from strings; the reader is the new handlers'
+ * json-body-reader.ts) followed by DataAnnotations validation in property declaration order, with
+ * .NET's default messages.
  */
 
 export type PropertyKind = 'guid' | 'string' | 'date' | 'int';
@@ -42,13 +47,6 @@ const CLR_TYPE: Record<PropertyKind, string> = {
   int: 'System.Nullable`1[System.Int32]',
 };
 
-class NumberToken {
-  readonly source: string;
-  constructor(source: string) {
-    this.source = source;
-  }
-}
-
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -63,76 +61,41 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 export function bindJsonBody(contentType: string | undefined, body: Buffer, model: RequestModel): BindResult {
   if (!isJsonContentType(contentType)) return { kind: 'unsupported-media-type' };
   const errors: ModelErrors = new Map();
-  const requiredParameter = `The ${model.parameterName} field is required.`;
-  if (body.length === 0) {
-    addModelError(errors, '', 'A non-empty request body is required.');
-    addModelError(errors, model.parameterName, requiredParameter);
-    return { kind: 'invalid', errors };
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(body.toString('utf8'), (_key, value: unknown, context?: { source?: string }) =>
-      typeof value === 'number' && context?.source !== undefined ? new NumberToken(context.source) : value,
-    );
-  } catch {
-    addModelError(errors, '$', 'The request body is not valid JSON.');
-    addModelError(errors, model.parameterName, requiredParameter);
-    return { kind: 'invalid', errors };
-  }
-  // A bare number parses into its token (the reviver above), which is no object either.
-  if (
-    typeof document !== 'object' ||
-    document === null ||
-    Array.isArray(document) ||
-    document instanceof NumberToken
-  ) {
-    addModelError(errors, '$', `The JSON value could not be converted to ${model.typeName}. Path: $.`);
-    addModelError(errors, model.parameterName, requiredParameter);
-    return { kind: 'invalid', errors };
-  }
-
-  const value: Record<string, string | number | null> = {};
-  for (const [jsonName, raw] of Object.entries(document)) {
+  const outcome = readJsonBody(body, model.typeName, (jsonName) => {
     const spec = model.properties.find((p) => p.name.toLowerCase() === jsonName.toLowerCase());
-    if (spec === undefined) continue; // unknown members are skipped (JsonUnmappedMemberHandling.Skip)
-    const converted = convert(spec.kind, raw);
-    if (converted === INVALID) {
-      // System.Text.Json stops at the first value it cannot convert; the model is then null.
-      addModelError(
-        errors,
-        `$.${jsonName}`,
-        `The JSON value could not be converted to ${CLR_TYPE[spec.kind]}. Path: $.${jsonName}.`,
-      );
-      addModelError(errors, model.parameterName, requiredParameter);
-      return { kind: 'invalid', errors };
-    }
-    value[spec.name] = converted;
+    return spec === undefined ? undefined : { name: spec.name, convert: (token) => convert(spec.kind, token) };
+  });
+  if (outcome.kind !== 'members') {
+    if (outcome.kind === 'empty') addModelError(errors, '', 'A non-empty request body is required.');
+    else addModelError(errors, outcome.path, outcome.message);
+    addModelError(errors, model.parameterName, `The ${model.parameterName} field is required.`);
+    return { kind: 'invalid', errors };
   }
-
+  const value: Record<string, string | number | null> = {};
+  for (const [name, converted] of outcome.values) value[name] = converted as string | number | null;
   for (const spec of model.properties) validateProperty(spec, value[spec.name] ?? null, errors);
   return errors.size > 0 ? { kind: 'invalid', errors } : { kind: 'bound', value };
 }
 
-const INVALID = Symbol('invalid');
-
-function convert(kind: PropertyKind, raw: unknown): string | number | null | typeof INVALID {
-  if (raw === null) return null;
+function convert(kind: PropertyKind, token: ScalarToken): ReturnType<MemberConverter> {
+  const fail = { ok: false as const, clrType: CLR_TYPE[kind] };
+  if (token.kind === 'null') return { ok: true, value: null };
+  const text = token.kind === 'string' ? token.value : undefined;
   switch (kind) {
     case 'string':
-      return typeof raw === 'string' ? raw : INVALID;
+      return text === undefined ? fail : { ok: true, value: text };
     case 'guid':
-      return typeof raw === 'string' &&
-        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)
-        ? raw.toLowerCase()
-        : INVALID;
+      return text !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
+        ? { ok: true, value: text.toLowerCase() }
+        : fail;
     case 'date':
-      return typeof raw === 'string' && isCalendarDate(raw) ? raw : INVALID;
+      return text !== undefined && isCalendarDate(text) ? { ok: true, value: text } : fail;
     case 'int': {
       // JsonNumberHandling.AllowReadingFromString (Web defaults): "4" binds like 4; 4.0 does not.
-      const source = raw instanceof NumberToken ? raw.source : typeof raw === 'string' ? raw : undefined;
-      if (source === undefined || !/^-?\d+$/.test(source)) return INVALID;
+      const source = token.kind === 'number' ? token.text : text;
+      if (source === undefined || !/^-?\d+$/.test(source)) return fail;
       const n = Number(source);
-      return n >= -2147483648 && n <= 2147483647 ? n : INVALID;
+      return n >= -2147483648 && n <= 2147483647 ? { ok: true, value: n } : fail;
     }
   }
 }

@@ -1,17 +1,29 @@
 import { addModelError, type ModelErrors } from './aspnet-json.ts';
-import { isCalendarDate } from './aspnet-model-binding.ts';
+import { parseInvariantDate } from '../../../routes/shared/query-parameters.ts';
 
 /*
  * [FromQuery] binding of simple action parameters, as ASP.NET Core does it: keys match case-insensitively,
- * the first value of a repeated key wins, an empty value counts as absent (the parameter keeps its
- * default), a value that does not parse is "The value 'x' is not valid for name.", and [Range] is checked
- * after binding. Errors accumulate in parameter order.
+ * the first value of a repeated key wins, a value that does not parse is "The value 'x' is not valid.",
+ * and [Range] is checked after binding. A blank value is no value: nullable parameters stay null,
+ * non-nullable ones report "The value '' is invalid." and keep their default.
  */
 
 export function queryValue(query: URLSearchParams, name: string): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of query) {
-    if (key.toLowerCase() === wanted) return value === '' ? undefined : value;
+    if (key.toLowerCase() === wanted) return value.trim() === '' ? undefined : value;
+  }
+  return undefined;
+}
+
+/** A non-nullable parameter's value; a blank one is reported and reads as absent. */
+function requiredValue(query: URLSearchParams, name: string, errors: ModelErrors): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of query) {
+    if (key.toLowerCase() !== wanted) continue;
+    if (value.trim() !== '') return value;
+    addModelError(errors, name, `The value '${value}' is invalid.`);
+    return undefined;
   }
   return undefined;
 }
@@ -23,12 +35,12 @@ export function bindInt(
   range: readonly [number, number],
   errors: ModelErrors,
 ): number {
-  const raw = queryValue(query, name);
+  const raw = requiredValue(query, name, errors);
   if (raw === undefined) return fallback;
   const trimmed = raw.trim();
   const n = Number(trimmed);
   if (!/^[+-]?\d+$/.test(trimmed) || n < -2147483648 || n > 2147483647) {
-    addModelError(errors, name, `The value '${raw}' is not valid for ${name}.`);
+    addModelError(errors, name, `The value '${raw}' is not valid.`);
     return fallback;
   }
   if (n < range[0] || n > range[1]) {
@@ -43,24 +55,22 @@ export function bindBool(
   fallback: boolean,
   errors: ModelErrors,
 ): boolean {
-  const raw = queryValue(query, name);
+  const raw = requiredValue(query, name, errors);
   if (raw === undefined) return fallback;
   // bool.TryParse: "true"/"false" in any case, surrounding white space allowed.
   const text = raw.trim().toLowerCase();
   if (text === 'true') return true;
   if (text === 'false') return false;
-  addModelError(errors, name, `The value '${raw}' is not valid for ${name}.`);
+  addModelError(errors, name, `The value '${raw}' is not valid.`);
   return fallback;
 }
 
 export function bindDate(query: URLSearchParams, name: string, errors: ModelErrors): string | undefined {
   const raw = queryValue(query, name);
   if (raw === undefined) return undefined;
-  if (!isCalendarDate(raw.trim())) {
-    addModelError(errors, name, `The value '${raw}' is not valid for ${name}.`);
-    return undefined;
-  }
-  return raw.trim();
+  const date = parseInvariantDate(raw);
+  if (date === undefined) addModelError(errors, name, `The value '${raw}' is not valid.`);
+  return date;
 }
 
 export function bindGuid(query: URLSearchParams, name: string, errors: ModelErrors): string | undefined {
@@ -70,7 +80,7 @@ export function bindGuid(query: URLSearchParams, name: string, errors: ModelErro
     return undefined;
   }
   const parsed = parseGuid(raw);
-  if (parsed === undefined) addModelError(errors, name, `The value '${raw}' is not valid for ${name}.`);
+  if (parsed === undefined) addModelError(errors, name, `The value '${raw}' is not valid.`);
   return parsed;
 }
 

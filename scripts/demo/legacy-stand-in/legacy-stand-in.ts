@@ -397,7 +397,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
           url: req.url,
           error: error instanceof Error ? error.message : String(error),
         });
-        if (!res.headersSent) problem(res, 500);
+        if (!res.headersSent) sendEmpty(res, 500); // no exception handler: Kestrel's empty 500
         else res.destroy();
       });
     });
