@@ -265,6 +265,7 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     ['nested-unknown-bad-literal', 'an error inside a skipped member blames that member', '{"Extra":{"y":tru}}'],
     ['null-body', 'the literal null binds no model: like an empty body', 'null'],
     ['string-body', 'a JSON string instead of an object', '"Ada"'],
+    ['ends-after-member-name', 'the body ends right after a member name', '{"SquadId"'],
   ]),
   one(
     'athletes-create',
@@ -431,6 +432,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
   ),
   one(
     'wellness-list',
+    'month-names-and-times',
+    'DateOnly.Parse takes English month names and drops a time of day',
+    get(`${wellnessPath}?from=Nov%202%202026&to=2026-11-04T12:30:00.5`),
+  ),
+  one(
+    'wellness-list',
     'no-entries',
     'an athlete without entries: []',
     get(`/api/athletes/${ATHLETES[1].id}/wellness`),
@@ -494,6 +501,12 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     'fractional-answer',
     'an answer of 4.5 cannot bind to an Int32',
     send('POST', wellnessPath, { EntryDate: '2026-11-20', ...answers385, Sleep: 4.5 }),
+  ),
+  one(
+    'wellness-create',
+    'plus-signed-string-answer',
+    'an Int32 read from a string takes a leading + (a JSON number cannot have one)',
+    send('POST', wellnessPath, { EntryDate: '2026-11-20', ...answers385, Sleep: '+4' }),
   ),
   one(
     'wellness-create',

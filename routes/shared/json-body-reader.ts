@@ -153,7 +153,7 @@ class Reader {
     }
     const name = this.readString('$');
     this.skipWhitespace();
-    if (this.atEnd()) throw this.fail(OPEN_AT_END, '$');
+    if (this.atEnd()) throw this.fail(VALUE_AT_END, '$');
     if (this.peek() !== 0x3a) {
       throw this.fail(`'${this.charAt(this.pos)}' is invalid after a property name. Expected a ':'.`, '$');
     }
@@ -216,7 +216,7 @@ class Reader {
     }
     this.readString(path);
     this.skipWhitespace();
-    if (this.atEnd()) throw this.fail(OPEN_AT_END, path);
+    if (this.atEnd()) throw this.fail(VALUE_AT_END, path);
     if (this.peek() !== 0x3a) {
       throw this.fail(`'${this.charAt(this.pos)}' is invalid after a property name. Expected a ':'.`, path);
     }
@@ -318,6 +318,7 @@ class Reader {
   }
 }
 
+const VALUE_AT_END = 'Expected a value, but instead reached end of data.';
 const SIGN = "a sign character ('+' or '-')";
 const ESCAPE_HINT = 'The string should be correctly escaped.';
 const END_INSTEAD_OF_PROPERTY = 'Expected start of a property name or value, but instead reached end of data.';

@@ -88,17 +88,37 @@ export class QueryParameters {
 
 /**
  * A DateOnly query value as DateOnly.Parse reads it with the invariant culture, in the forms clients
- * send: ISO `yyyy-MM-dd` (also with `/`, or single-digit month and day), the invariant short date
- * `MM/dd/yyyy`, either optionally followed by a midnight time (`T00:00:00`). Returns `yyyy-MM-dd`.
- * DateOnly.Parse takes more (month names, other orders); those are refused here.
+ * send: ISO `yyyy-MM-dd` (also with `/`, or one-digit month and day), the invariant short date
+ * `MM/dd/yyyy`, and English month names (`Nov 4 2026`, `4 November 2026`), each optionally followed by
+ * a time of day, which DateOnly drops. Returns `yyyy-MM-dd`. DateOnly.Parse takes still more (other
+ * orders, day names); those are refused here.
  */
 export function parseInvariantDate(raw: string): string | undefined {
   const text = raw.trim();
-  const midnight = String.raw`(?:[T ]00:00(?::00(?:\.0+)?)?)?`;
-  const iso = new RegExp(String.raw`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})${midnight}$`).exec(text);
-  const us = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${midnight}$`).exec(text);
-  const [year, month, day] = iso !== null ? [iso[1], iso[2], iso[3]] : us !== null ? [us[3], us[1], us[2]] : [];
-  if (year === undefined || month === undefined || day === undefined) return undefined;
-  const date = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
-  return isIsoDate(date) ? date : undefined;
+  const time = String.raw`(?:[T ]([01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,7})?)?)?`;
+  const month = String.raw`([A-Za-z]+)\.?`;
+  const forms: [RegExp, (m: RegExpExecArray) => [string?, string?, string?]][] = [
+    [new RegExp(String.raw`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})${time}$`), (m) => [m[1], m[2], m[3]]],
+    [new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${time}$`), (m) => [m[3], m[1], m[2]]],
+    [new RegExp(String.raw`^${month} (\d{1,2}),? (\d{4})${time}$`), (m) => [m[3], monthNumber(m[1]), m[2]]],
+    [new RegExp(String.raw`^(\d{1,2}) ${month},? (\d{4})${time}$`), (m) => [m[3], monthNumber(m[2]), m[1]]],
+  ];
+  for (const [pattern, parts] of forms) {
+    const match = pattern.exec(text);
+    if (match === null) continue;
+    const [year, monthText, day] = parts(match);
+    if (year === undefined || monthText === undefined || day === undefined) return undefined;
+    const date = `${year}-${monthText.padStart(2, '0')}-${day.padStart(2, '0')}`;
+    return isIsoDate(date) ? date : undefined;
+  }
+  return undefined;
+}
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** An English month name, full or its first three letters, in any case. */
+function monthNumber(name: string | undefined): string | undefined {
+  const lower = name?.toLowerCase() ?? '';
+  const index = MONTHS.findIndex((m) => m === lower || (lower.length === 3 && m.startsWith(lower)));
+  return index < 0 ? undefined : String(index + 1);
 }

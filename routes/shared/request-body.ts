@@ -92,8 +92,9 @@ function convertMember(type: FieldType, token: ScalarToken): ReturnType<MemberCo
     return isGuid ? { ok: true, value: text.toLowerCase() } : fail;
   }
   if (type === 'date') return text !== undefined && isIsoDate(text) ? { ok: true, value: text } : fail;
+  // A number token has JSON's syntax; a string is read by Utf8Parser, which also takes a leading '+'.
   const literal = token.kind === 'number' ? token.text : text;
-  if (literal === undefined || !/^-?[0-9]+$/.test(literal)) return fail;
+  if (literal === undefined || !/^[+-]?[0-9]+$/.test(literal)) return fail;
   const n = Number.parseInt(literal, 10);
   return n < -(2 ** 31) || n > 2 ** 31 - 1 ? fail : { ok: true, value: n };
 }

@@ -93,7 +93,7 @@ function convert(kind: PropertyKind, token: ScalarToken): ReturnType<MemberConve
     case 'int': {
       // JsonNumberHandling.AllowReadingFromString (Web defaults): "4" binds like 4; 4.0 does not.
       const source = token.kind === 'number' ? token.text : text;
-      if (source === undefined || !/^-?\d+$/.test(source)) return fail;
+      if (source === undefined || !/^[+-]?\d+$/.test(source)) return fail;
       const n = Number(source);
       return n >= -2147483648 && n <= 2147483647 ? { ok: true, value: n } : fail;
     }

@@ -175,7 +175,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
   ): Promise<void> {
     const total = await q.countAthletes(db, filter).executeTakeFirstOrThrow();
     const rows = await q
-      .listAthletes(db, filter, { offset: (page.page - 1) * page.pageSize, fetch: page.pageSize })
+      .listAthletes(db, filter, { offset: skipped(page), fetch: page.pageSize })
       .execute();
     sendJson(x.res, 200, rows.map(athleteDto), { 'X-Total-Count': String(Number(total.Total)) });
   }
@@ -281,7 +281,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     };
     const total = await q.countWellness(db, filter).executeTakeFirstOrThrow();
     const rows = await q
-      .listWellness(db, filter, { offset: (page.page - 1) * page.pageSize, fetch: page.pageSize })
+      .listWellness(db, filter, { offset: skipped(page), fetch: page.pageSize })
       .execute();
     sendJson(x.res, 200, rows.map(wellnessDto), { 'X-Total-Count': String(Number(total.Total)) });
   }
@@ -531,4 +531,12 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/**
+ * Skip((page - 1) * pageSize) in C#'s int arithmetic: past int.MaxValue it wraps negative, and the
+ * database refuses the negative OFFSET, so legacy answers such a page with its empty 500.
+ */
+function skipped(page: { page: number; pageSize: number }): number {
+  return Math.imul(page.page - 1, page.pageSize);
 }
