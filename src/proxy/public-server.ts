@@ -18,6 +18,7 @@ import type { ClientConnection, ExchangeObserver } from './exchange-observer.ts'
 import { attachExchange, CATCH_ALL, pathOf } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { forwardHeaders, requestIdFrom } from './forward-headers.ts';
+import { answerBodyTooLarge, declaresBodyOverLimit, KESTREL_MAX_REQUEST_BODY_BYTES } from './legacy-body-limit.ts';
 import { createLegacyForwarder } from './legacy-forwarder.ts';
 import type { LegacyEngine } from './legacy-forwarder.ts';
 import { sendProblem } from './problem-response.ts';
@@ -42,6 +43,8 @@ export interface PublicServerDeps {
   readonly now?: () => number;
   /** Largest request body buffered for a new handler; 10 MiB by default. */
   readonly maxHandlerBodyBytes?: number;
+  /** Legacy's own request-body limit (LEGACY_MAX_REQUEST_BODY_BYTES); 0 leaves every body to legacy. */
+  readonly legacyMaxBodyBytes?: number;
   /** How long close() waits for in-flight exchanges (event streams, WebSockets) before cutting them. */
   readonly shutdownGraceMs?: number;
   /** Connection pool to legacy; one keep-alive agent is created when omitted. */
@@ -105,6 +108,7 @@ type HandlerOutcome =
 export function createPublicServer(deps: PublicServerDeps): PublicServer {
   const { config, routes, flags, metrics, logger, observer } = deps;
   const maxHandlerBody = deps.maxHandlerBodyBytes ?? DEFAULT_MAX_HANDLER_BODY;
+  const legacyMaxBody = deps.legacyMaxBodyBytes ?? KESTREL_MAX_REQUEST_BODY_BYTES;
   const breakerSettings = deps.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER;
   const rewriteHost = config.hostHeader === 'rewrite' ? config.legacyUrl.host : undefined;
   const forwarder = createLegacyForwarder({
@@ -203,6 +207,10 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       rewriteHost,
     });
     exchange.target = 'legacy';
+    if (declaresBodyOverLimit(req, legacyMaxBody)) {
+      answerBodyTooLarge(res);
+      return;
+    }
     // The forwarder puts X-Request-Id on legacy's response (legacy's own, if it sends one, wins).
     forwarder.forward(req, res);
   };
