@@ -17,3 +17,6 @@ builder.Services.AddLegacyDatabase(builder.Configuration);
 var app = builder.Build();
 app.MapControllers();
 app.Run();
+
+// The entry point, named for WebApplicationFactory in Legacy.Api.Tests.
+public partial class Program;
