@@ -261,8 +261,16 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     ['bad-escape', 'an escape JSON does not have', '{"FirstName":"\\q"}'],
     ['raw-line-break-in-string', 'a line break inside a string', '{"FirstName":"A\nB"}'],
     ['multi-line-wrong-type', 'positions count lines and bytes within the line', '{\n  "SquadId": 5\n}'],
-    ['non-ascii-before-wrong-type', 'positions are bytes, not characters', '{"FirstName":"Zoë","SquadId":true}'],
-    ['nested-unknown-bad-literal', 'an error inside a skipped member blames that member', '{"Extra":{"y":tru}}'],
+    [
+      'non-ascii-before-wrong-type',
+      'positions are bytes, not characters',
+      '{"FirstName":"Zoë","SquadId":true}',
+    ],
+    [
+      'nested-unknown-bad-literal',
+      'an error inside a skipped member blames that member',
+      '{"Extra":{"y":tru}}',
+    ],
     ['null-body', 'the literal null binds no model: like an empty body', 'null'],
     ['string-body', 'a JSON string instead of an object', '"Ada"'],
     ['ends-after-member-name', 'the body ends right after a member name', '{"SquadId"'],

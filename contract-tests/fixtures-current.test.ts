@@ -6,7 +6,11 @@ import { migrateLegacyToLatest } from '../adapters/migrations.ts';
 import type { LegacyDatabase, NewDatabase } from '../adapters/schema.ts';
 import { createRoutes } from '../routes/index.ts';
 import { send } from '../scripts/record-contracts.ts';
-import { dotnetAvailable, startLegacyAspnet, type LegacyAspnet } from '../scripts/legacy-aspnet/legacy-aspnet.ts';
+import {
+  dotnetAvailable,
+  startLegacyAspnet,
+  type LegacyAspnet,
+} from '../scripts/legacy-aspnet/legacy-aspnet.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
 import { compareExchanges } from '../src/shadow/compare/compare-exchanges.ts';
 import type { CompareRules } from '../src/shadow/compare/compare-rules.ts';

@@ -31,7 +31,19 @@ describe('loadConfig', () => {
       shadowThreadPriority: 'idle',
       embeddedPostgresPort: undefined,
       legacyStandInPort: 5080,
+      legacyStandIn: undefined,
+      legacyMaxRequestBodyBytes: 30_000_000,
     });
+  });
+
+  it('reads the demo legacy choice and legacy body limit, and refuses what it does not know', () => {
+    expect(
+      loadConfig({ LEGACY_STAND_IN: 'aspnet', LEGACY_MAX_REQUEST_BODY_BYTES: '0' }, token),
+    ).toMatchObject({ legacyStandIn: 'aspnet', legacyMaxRequestBodyBytes: 0 });
+    expect(loadConfig({ LEGACY_STAND_IN: 'node' }, token)).toMatchObject({ legacyStandIn: 'node' });
+    expect(() => loadConfig({ LEGACY_STAND_IN: 'iis', LEGACY_MAX_REQUEST_BODY_BYTES: '-1' }, token)).toThrow(
+      /LEGACY_STAND_IN must be "aspnet" or "node" \(got "iis"\)[\s\S]*LEGACY_MAX_REQUEST_BODY_BYTES must be/,
+    );
   });
 
   it('reads the sync and migration switches', () => {

@@ -8,6 +8,7 @@ import {
   LEGACY_ENGINES,
   type LegacyEngine,
 } from './proxy/legacy-forwarder.ts';
+import { KESTREL_MAX_REQUEST_BODY_BYTES } from './proxy/legacy-body-limit.ts';
 import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
 
 export type HostHeaderMode = 'preserve' | 'rewrite';
@@ -61,7 +62,16 @@ export interface Config {
   /** Demo only: ports of the embedded PostgreSQL (free port when undefined) and the legacy stand-in. */
   readonly embeddedPostgresPort: number | undefined;
   readonly legacyStandInPort: number;
+  /**
+   * Demo only: which legacy to start when LEGACY_URL is unset: the real ASP.NET Core app or the
+   * TypeScript stand-in; undefined picks the ASP.NET app when `dotnet` is on PATH.
+   */
+  readonly legacyStandIn: LegacyStandIn | undefined;
+  /** Legacy's request-body limit, answered by the proxy (see src/proxy/legacy-body-limit.ts); 0 = none. */
+  readonly legacyMaxRequestBodyBytes: number;
 }
+
+export type LegacyStandIn = 'aspnet' | 'node';
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];
@@ -159,6 +169,16 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const embeddedPostgresPort =
     str('EMBEDDED_POSTGRES_PORT') === undefined ? undefined : int('EMBEDDED_POSTGRES_PORT', 0, 1, 65535);
   const legacyStandInPort = int('LEGACY_STAND_IN_PORT', 5080, 0, 65535);
+  const legacyStandIn = str('LEGACY_STAND_IN');
+  if (legacyStandIn !== undefined && legacyStandIn !== 'aspnet' && legacyStandIn !== 'node') {
+    problems.push(`LEGACY_STAND_IN must be "aspnet" or "node" (got "${legacyStandIn}")`);
+  }
+  const legacyMaxRequestBodyBytes = int(
+    'LEGACY_MAX_REQUEST_BODY_BYTES',
+    KESTREL_MAX_REQUEST_BODY_BYTES,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
 
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.has(logLevel)) {
@@ -213,6 +233,8 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     shadowThreadPriority,
     embeddedPostgresPort,
     legacyStandInPort,
+    legacyStandIn: legacyStandIn as LegacyStandIn | undefined,
+    legacyMaxRequestBodyBytes,
   };
 }
 

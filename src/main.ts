@@ -1,7 +1,8 @@
 /**
  * The composition root (DESIGN.md, "Layout"): the only module that sees everything and the only one that
  * builds stores and services. `npm start` runs it. With LEGACY_URL, DATABASE_URL and LEGACY_DATABASE_URL
- * unset it starts the demo (embedded PostgreSQL, seeded data, the legacy stand-in) first.
+ * unset it starts the demo (embedded PostgreSQL, seeded data, a legacy: the ASP.NET Core app or the
+ * TypeScript stand-in) first.
  */
 import type { AddressInfo } from 'node:net';
 
@@ -100,7 +101,7 @@ function addressInUseHint(error: unknown, config: Config): string | undefined {
   const owners: [number, string][] = [
     [config.port, 'PORT (the public port)'],
     [config.adminPort, 'ADMIN_PORT (the admin port)'],
-    [config.legacyStandInPort, 'LEGACY_STAND_IN_PORT (the demo legacy stand-in)'],
+    [config.legacyStandInPort, 'LEGACY_STAND_IN_PORT (the demo legacy)'],
   ];
   const setting = owners.find(([owned]) => owned === port)?.[1];
   return (
@@ -264,6 +265,7 @@ async function run(
   const proxy = createPublicServer({
     config: { legacyUrl, legacyTimeoutMs: config.legacyTimeoutMs, hostHeader: config.hostHeader },
     legacyEngine: config.proxyEngine,
+    legacyMaxBodyBytes: config.legacyMaxRequestBodyBytes,
     routes,
     flags,
     metrics,

@@ -17,7 +17,9 @@ export type ScalarToken =
   | { readonly kind: 'object' | 'array' };
 
 /** Converts a member's first token, or says it cannot (System.Text.Json's converter throwing). */
-export type MemberConverter = (token: ScalarToken) => { ok: true; value: unknown } | { ok: false; clrType: string };
+export type MemberConverter = (
+  token: ScalarToken,
+) => { ok: true; value: unknown } | { ok: false; clrType: string };
 
 export type ReadOutcome =
   | { readonly kind: 'empty' }
@@ -52,7 +54,7 @@ export function readJsonBody(
     if (first !== 0x7b) {
       const token = reader.readToken('$', true);
       // `null` binds no model at all, which ASP.NET reports like an empty body.
-      if (token.kind === 'null') return reader.expectEnd(), { kind: 'empty' };
+      if (token.kind === 'null') return (reader.expectEnd(), { kind: 'empty' });
       throw reader.conversionError(rootType, '$');
     }
     reader.advance();
@@ -109,7 +111,10 @@ class Reader {
   }
 
   conversionError(clrType: string, path: string): ReadError {
-    return new ReadError(`The JSON value could not be converted to ${clrType}. ${this.where(path, this.pos)}`, path);
+    return new ReadError(
+      `The JSON value could not be converted to ${clrType}. ${this.where(path, this.pos)}`,
+      path,
+    );
   }
 
   private where(path: string, at: number): string {
@@ -149,7 +154,10 @@ class Reader {
     this.skipWhitespace();
     if (this.atEnd()) throw this.fail(END_INSTEAD_OF_PROPERTY, '$');
     if (this.peek() !== 0x22) {
-      throw this.fail(`'${this.charAt(this.pos)}' is an invalid start of a property name. Expected a '"'.`, '$');
+      throw this.fail(
+        `'${this.charAt(this.pos)}' is an invalid start of a property name. Expected a '"'.`,
+        '$',
+      );
     }
     const name = this.readString('$');
     this.skipWhitespace();
@@ -169,8 +177,17 @@ class Reader {
     this.advance();
     if (c === close) return true;
     if (c === 0x2c) return false;
-    if (c === 0x7d || c === 0x5d) throw this.fail(`'${this.charAt(this.pos - 1)}' is invalid without a matching open.`, path, this.pos - 1);
-    throw this.fail(`'${this.charAt(this.pos - 1)}' is invalid after a value. Expected either ',', '}', or ']'.`, path, this.pos - 1);
+    if (c === 0x7d || c === 0x5d)
+      throw this.fail(
+        `'${this.charAt(this.pos - 1)}' is invalid without a matching open.`,
+        path,
+        this.pos - 1,
+      );
+    throw this.fail(
+      `'${this.charAt(this.pos - 1)}' is invalid after a value. Expected either ',', '}', or ']'.`,
+      path,
+      this.pos - 1,
+    );
   }
 
   /** The first token of a value: a whole scalar, or just the opening bracket of an object or array. */
@@ -183,9 +200,10 @@ class Reader {
       return { kind: c === 0x7b ? 'object' : 'array' };
     }
     if (c === 0x22) return { kind: 'string', value: this.readString(path) };
-    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return { kind: 'number', text: this.readNumber(path, atRoot) };
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39))
+      return { kind: 'number', text: this.readNumber(path, atRoot) };
     for (const literal of ['true', 'false', 'null'] as const) {
-      if (c === literal.charCodeAt(0)) return this.readLiteral(literal, path), { kind: literal };
+      if (c === literal.charCodeAt(0)) return (this.readLiteral(literal, path), { kind: literal });
     }
     throw this.fail(`'${this.charAt(this.pos)}' is an invalid start of a value.`, path);
   }
@@ -212,7 +230,10 @@ class Reader {
     this.skipWhitespace();
     if (this.atEnd()) throw this.fail(END_INSTEAD_OF_PROPERTY, path);
     if (this.peek() !== 0x22) {
-      throw this.fail(`'${this.charAt(this.pos)}' is an invalid start of a property name. Expected a '"'.`, path);
+      throw this.fail(
+        `'${this.charAt(this.pos)}' is an invalid start of a property name. Expected a '"'.`,
+        path,
+      );
     }
     this.readString(path);
     this.skipWhitespace();
@@ -226,7 +247,10 @@ class Reader {
   expectEnd(): void {
     this.skipWhitespace();
     if (!this.atEnd()) {
-      throw this.fail(`'${this.charAt(this.pos)}' is invalid after a single JSON value. Expected end of data.`, '$');
+      throw this.fail(
+        `'${this.charAt(this.pos)}' is invalid after a single JSON value. Expected end of data.`,
+        '$',
+      );
     }
   }
 
@@ -239,7 +263,8 @@ class Reader {
         this.advance();
         return JSON.parse(this.bytes.subarray(start, this.pos).toString('utf8')) as string;
       }
-      if (c < 0x20) throw this.fail(`'${this.charAt(this.pos)}' is invalid within a JSON string. ${ESCAPE_HINT}`, path);
+      if (c < 0x20)
+        throw this.fail(`'${this.charAt(this.pos)}' is invalid within a JSON string. ${ESCAPE_HINT}`, path);
       if (c === 0x5c) this.readEscape(path);
       else this.advance();
     }
@@ -253,16 +278,28 @@ class Reader {
     if (c === 'u') {
       for (let i = 1; i <= 4; i += 1) {
         const at = this.pos + i;
-        if (at >= this.bytes.length) throw this.fail('Expected end of string, but instead reached end of data.', path, this.bytes.length);
+        if (at >= this.bytes.length)
+          throw this.fail(
+            'Expected end of string, but instead reached end of data.',
+            path,
+            this.bytes.length,
+          );
         if (!/[0-9a-fA-F]/.test(String.fromCharCode(this.bytes[at] as number))) {
-          throw this.fail(`'${this.charAt(at)}' is not a hex digit following '\\u' within a JSON string. ${ESCAPE_HINT}`, path, at);
+          throw this.fail(
+            `'${this.charAt(at)}' is not a hex digit following '\\u' within a JSON string. ${ESCAPE_HINT}`,
+            path,
+            at,
+          );
         }
       }
       this.pos += 5;
       return;
     }
     if (!'"\\/bfnrt'.includes(c)) {
-      throw this.fail(`'${this.charAt(this.pos)}' is an invalid escapable character within a JSON string. ${ESCAPE_HINT}`, path);
+      throw this.fail(
+        `'${this.charAt(this.pos)}' is an invalid escapable character within a JSON string. ${ESCAPE_HINT}`,
+        path,
+      );
     }
     this.advance();
   }
@@ -274,8 +311,16 @@ class Reader {
       return c !== undefined && c >= 0x30 && c <= 0x39;
     };
     const needDigit = (after: string): void => {
-      if (this.atEnd()) throw this.fail(`'${this.charAt(this.pos - 1)}' is an invalid end of a number. Expected a delimiter.`, path);
-      if (!digit()) throw this.fail(`'${this.charAt(this.pos)}' is invalid within a number, immediately after ${after}. Expected a digit ('0'-'9').`, path);
+      if (this.atEnd())
+        throw this.fail(
+          `'${this.charAt(this.pos - 1)}' is an invalid end of a number. Expected a delimiter.`,
+          path,
+        );
+      if (!digit())
+        throw this.fail(
+          `'${this.charAt(this.pos)}' is invalid within a number, immediately after ${after}. Expected a digit ('0'-'9').`,
+          path,
+        );
     };
     if (this.peek() === 0x2d) {
       this.advance();
@@ -298,10 +343,17 @@ class Reader {
     }
     // Inside an object or array the reader needs a delimiter after a number, even at the end of data.
     if (this.atEnd() && atRoot) return this.bytes.subarray(start, this.pos).toString('latin1');
-    if (this.atEnd()) throw this.fail(`'${this.charAt(this.pos - 1)}' is an invalid end of a number. Expected a delimiter.`, path);
+    if (this.atEnd())
+      throw this.fail(
+        `'${this.charAt(this.pos - 1)}' is an invalid end of a number. Expected a delimiter.`,
+        path,
+      );
     const next = this.peek() as number;
     if (!WHITESPACE.has(next) && next !== 0x2c && next !== 0x7d && next !== 0x5d) {
-      throw this.fail(`'${this.charAt(this.pos)}' is an invalid end of a number. Expected a delimiter.`, path);
+      throw this.fail(
+        `'${this.charAt(this.pos)}' is an invalid end of a number. Expected a delimiter.`,
+        path,
+      );
     }
     return this.bytes.subarray(start, this.pos).toString('latin1');
   }
@@ -311,7 +363,11 @@ class Reader {
       const at = this.pos + i;
       if (at >= this.bytes.length || this.bytes[at] !== literal.charCodeAt(i)) {
         const shown = this.bytes.subarray(this.pos).toString('utf8');
-        throw this.fail(`'${shown}' is an invalid JSON literal. Expected the literal '${literal}'.`, path, Math.min(at, this.bytes.length));
+        throw this.fail(
+          `'${shown}' is an invalid JSON literal. Expected the literal '${literal}'.`,
+          path,
+          Math.min(at, this.bytes.length),
+        );
       }
     }
     this.pos += literal.length;
@@ -321,7 +377,8 @@ class Reader {
 const VALUE_AT_END = 'Expected a value, but instead reached end of data.';
 const SIGN = "a sign character ('+' or '-')";
 const ESCAPE_HINT = 'The string should be correctly escaped.';
-const END_INSTEAD_OF_PROPERTY = 'Expected start of a property name or value, but instead reached end of data.';
+const END_INSTEAD_OF_PROPERTY =
+  'Expected start of a property name or value, but instead reached end of data.';
 const OPEN_AT_END =
   'Expected depth to be zero at the end of the JSON payload. There is an open JSON object or array that should be closed.';
 const TRAILING_COMMA_OBJECT =

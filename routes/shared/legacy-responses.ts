@@ -61,7 +61,8 @@ export class ValidationErrors {
 
   toResponse(): HandlerResponse {
     const errors: Record<string, string[]> = {};
-    for (const field of modelStateOrder([...this.byField.keys()])) errors[field] = this.byField.get(field) ?? [];
+    for (const field of modelStateOrder([...this.byField.keys()]))
+      errors[field] = this.byField.get(field) ?? [];
     return jsonResponse(
       400,
       {

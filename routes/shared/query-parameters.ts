@@ -114,7 +114,20 @@ export function parseInvariantDate(raw: string): string | undefined {
   return undefined;
 }
 
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
 
 /** An English month name, full or its first three letters, in any case. */
 function monthNumber(name: string | undefined): string | undefined {

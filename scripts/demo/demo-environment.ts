@@ -2,10 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
+import type { Kysely } from 'kysely';
+
 import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts';
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
-import type { Config } from '../../src/config.ts';
+import type { LegacyDatabase } from '../../adapters/schema.ts';
+import type { Config, LegacyStandIn } from '../../src/config.ts';
 import type { Logger } from '../../src/observability/logger.ts';
+import { buildLegacyAspnet, dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
 import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
 import { seedDemoData } from './seed.ts';
 
@@ -14,7 +18,8 @@ import { seedDemoData } from './seed.ts';
  *  - DATABASE_URL / LEGACY_DATABASE_URL unset → an embedded PostgreSQL in `<DATA_DIR>/postgres` with two
  *    databases, `strangler` (the new schema and proxy state) and `strangler_legacy` (the Azure SQL
  *    stand-in, dbo);
- *  - LEGACY_URL unset → the bundled legacy stand-in on 127.0.0.1:LEGACY_STAND_IN_PORT (default 5080).
+ *  - LEGACY_URL unset → a legacy on 127.0.0.1:LEGACY_STAND_IN_PORT (default 5080): the real ASP.NET Core
+ *    app when `dotnet` is on PATH, else the TypeScript stand-in (LEGACY_STAND_IN chooses; startDemoLegacy).
  * Databases the demo created are migrated and seeded once (the seed is idempotent); a configured
  * database is left alone.
  */
@@ -30,7 +35,13 @@ export interface DemoEnvironment {
 
 export type DemoConfig = Pick<
   Config,
-  'databaseUrl' | 'legacyDatabaseUrl' | 'legacyUrl' | 'dataDir' | 'embeddedPostgresPort' | 'legacyStandInPort'
+  | 'databaseUrl'
+  | 'legacyDatabaseUrl'
+  | 'legacyUrl'
+  | 'dataDir'
+  | 'embeddedPostgresPort'
+  | 'legacyStandInPort'
+  | 'legacyStandIn'
 >;
 
 export async function startDemoEnvironment(config: DemoConfig, logger: Logger): Promise<DemoEnvironment> {
@@ -97,26 +108,10 @@ export async function startDemoEnvironment(config: DemoConfig, logger: Logger): 
     if (legacyUrl === undefined) {
       if (legacyDatabaseUrl === undefined)
         throw new Error('LEGACY_DATABASE_URL is needed to start the stand-in');
-      const standInDb = openLegacyDatabase(legacyDatabaseUrl, { applicationName: 'legacy-stand-in' });
-      await migrateLegacyToLatest(standInDb);
-      const standIn = createLegacyStandIn({ db: standInDb, logger: logger.child({ component: 'legacy' }) });
-      const port = config.legacyStandInPort;
-      await new Promise<void>((resolve, reject) => {
-        standIn.once('error', reject);
-        standIn.listen(port, '127.0.0.1', () => {
-          standIn.off('error', reject);
-          resolve();
-        });
-      });
-      stops.push(async () => {
-        await new Promise<void>((resolve) => {
-          standIn.close(() => resolve());
-          standIn.closeAllConnections();
-        });
-        await standInDb.destroy();
-      });
-      legacyUrl = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
-      started.push(`legacy stand-in (ASP.NET Core conventions) at ${legacyUrl.origin}`);
+      const legacy = await startDemoLegacy(config, legacyDatabaseUrl, logger.child({ component: 'legacy' }));
+      stops.push(legacy.stop);
+      started.push(...legacy.started);
+      legacyUrl = legacy.url;
     }
 
     if (databaseUrl === undefined) throw new Error('demo environment: DATABASE_URL missing after startup');
@@ -125,6 +120,98 @@ export async function startDemoEnvironment(config: DemoConfig, logger: Logger): 
     await stop();
     throw error;
   }
+}
+
+interface DemoLegacy {
+  readonly url: URL;
+  /** Banner lines. */
+  readonly started: readonly string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The real ASP.NET Core legacy app when `dotnet` is on PATH (or LEGACY_STAND_IN=aspnet), the TypeScript
+ * stand-in otherwise (or with LEGACY_STAND_IN=node); both on the stand-in database, migrated first.
+ */
+export function chooseDemoLegacy(wanted: LegacyStandIn | undefined, hasDotnet: () => boolean): LegacyStandIn {
+  if (wanted === 'node') return 'node';
+  if (hasDotnet()) return 'aspnet';
+  if (wanted === 'aspnet') {
+    throw new Error(
+      'LEGACY_STAND_IN=aspnet needs the .NET 10 SDK (`dotnet`) on PATH; install it, or set LEGACY_STAND_IN=node',
+    );
+  }
+  return 'node';
+}
+
+async function startDemoLegacy(
+  config: DemoConfig,
+  legacyDatabaseUrl: string,
+  logger: Logger,
+): Promise<DemoLegacy> {
+  const kind = chooseDemoLegacy(config.legacyStandIn, dotnetAvailable);
+  const db = openLegacyDatabase(legacyDatabaseUrl, { applicationName: 'legacy-stand-in' });
+  try {
+    await migrateLegacyToLatest(db);
+  } catch (error: unknown) {
+    await db.destroy();
+    throw error;
+  }
+  if (kind === 'node') return startNodeStandIn(db, config.legacyStandInPort, logger);
+  await db.destroy();
+  return startAspnetLegacy(legacyDatabaseUrl, config.legacyStandInPort, logger);
+}
+
+async function startAspnetLegacy(
+  legacyDatabaseUrl: string,
+  port: number,
+  logger: Logger,
+): Promise<DemoLegacy> {
+  const built = await buildLegacyAspnet();
+  const app = await startLegacyAspnet({
+    legacyDatabaseUrl,
+    port,
+    onLog: (line) => logger.debug('legacy', { line }),
+  });
+  const buildLine =
+    built.builtInMs === undefined
+      ? []
+      : [`ASP.NET legacy app built in ${(built.builtInMs / 1000).toFixed(1)} s (cached for the next start)`];
+  return {
+    url: app.url,
+    started: [...buildLine, `legacy: the real ASP.NET Core app (scripts/legacy-aspnet) at ${app.url.origin}`],
+    stop: () => app.stop(),
+  };
+}
+
+async function startNodeStandIn(
+  db: Kysely<LegacyDatabase>,
+  port: number,
+  logger: Logger,
+): Promise<DemoLegacy> {
+  const standIn = createLegacyStandIn({ db, logger });
+  await new Promise<void>((resolve, reject) => {
+    standIn.once('error', reject);
+    standIn.listen(port, '127.0.0.1', () => {
+      standIn.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await db.destroy();
+    throw error;
+  });
+  const url = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
+  return {
+    url,
+    started: [`legacy: the TypeScript stand-in (scripts/demo/legacy-stand-in) at ${url.origin}`],
+    async stop() {
+      await new Promise<void>((resolve) => {
+        standIn.close(() => resolve());
+        standIn.closeAllConnections();
+      });
+      await db.destroy();
+    },
+  };
 }
 
 const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -1,6 +1,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,11 +27,18 @@ const HASH_FILE = path.join(OUTPUT_DIR, '.source-hash');
 const LOCK_FILE = path.join(PROJECT_DIR, 'bin', '.build-lock');
 const SOURCE = /\.(cs|csproj|json)$/;
 
-const DOTNET_ENV = { DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1' };
+const DOTNET_ENV = {
+  DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+  DOTNET_NOLOGO: '1',
+  DOTNET_SKIP_FIRST_TIME_EXPERIENCE: '1',
+};
 
 /** Whether the .NET SDK is on PATH. */
 export function dotnetAvailable(): boolean {
-  const probe = spawnSync('dotnet', ['--version'], { stdio: 'ignore', env: { ...process.env, ...DOTNET_ENV } });
+  const probe = spawnSync('dotnet', ['--version'], {
+    stdio: 'ignore',
+    env: { ...process.env, ...DOTNET_ENV },
+  });
   return probe.error === undefined && probe.status === 0;
 }
 
@@ -38,7 +55,17 @@ export async function buildLegacyAspnet(): Promise<BuildOutcome> {
   return withBuildLock(async () => {
     if (isCurrent(hash)) return { dll: DLL, builtInMs: undefined };
     const started = Date.now();
-    const result = await run('dotnet', ['build', PROJECT_DIR, '-c', 'Release', '-o', OUTPUT_DIR, '-nologo', '-v', 'q']);
+    const result = await run('dotnet', [
+      'build',
+      PROJECT_DIR,
+      '-c',
+      'Release',
+      '-o',
+      OUTPUT_DIR,
+      '-nologo',
+      '-v',
+      'q',
+    ]);
     if (result.code !== 0) throw new Error(`building the ASP.NET legacy app failed:\n${result.output}`);
     writeFileSync(HASH_FILE, hash);
     return { dll: DLL, builtInMs: Date.now() - started };
@@ -95,7 +122,9 @@ export async function startLegacyAspnet(options: LegacyAspnetOptions): Promise<L
 export function npgsqlConnectionString(url: string): string {
   const u = new URL(url);
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new Error(`the ASP.NET legacy app runs here on the PostgreSQL stand-in only (got ${u.protocol}//…)`);
+    throw new Error(
+      `the ASP.NET legacy app runs here on the PostgreSQL stand-in only (got ${u.protocol}//…)`,
+    );
   }
   const parts: [string, string][] = [
     ['Host', decodeURIComponent(u.hostname) || '127.0.0.1'],
@@ -136,9 +165,16 @@ function listeningUrl(child: ChildProcess, onLog: ((line: string) => void) | und
     }
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      if (found === undefined) {
-        reject(new Error(`the ASP.NET legacy app exited (${signal ?? code}) before listening:\n${recent.join('\n')}`));
-      }
+      if (found !== undefined) return;
+      const error = new Error(
+        `the ASP.NET legacy app exited (${signal ?? code}) before listening:\n${recent.join('\n')}`,
+      );
+      // Kestrel's "address already in use", shaped like node's, so callers can name the port's setting.
+      const inUse = recent
+        .map((l) => /Failed to bind to address http:\/\/[^\s]+:(\d+): address already in use/.exec(l))
+        .find(Boolean);
+      if (inUse?.[1] !== undefined) Object.assign(error, { code: 'EADDRINUSE', port: Number(inUse[1]) });
+      reject(error);
     });
   });
 }
@@ -158,11 +194,14 @@ function stopChild(child: ChildProcess): Promise<void> {
 function sourceHash(): string {
   const hash = createHash('sha256');
   const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       if (entry.name === 'bin' || entry.name === 'obj') continue;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (SOURCE.test(entry.name)) hash.update(path.relative(PROJECT_DIR, full)).update(readFileSync(full));
+      else if (SOURCE.test(entry.name))
+        hash.update(path.relative(PROJECT_DIR, full)).update(readFileSync(full));
     }
   };
   walk(PROJECT_DIR);
@@ -205,9 +244,15 @@ function statSafe(file: string): number {
   }
 }
 
-function run(command: string, args: readonly string[]): Promise<{ code: number; stdout: string; output: string }> {
+function run(
+  command: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...DOTNET_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: { ...process.env, ...DOTNET_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

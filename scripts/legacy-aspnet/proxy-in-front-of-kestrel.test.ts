@@ -21,13 +21,20 @@ import { dotnetAvailable, startLegacyAspnet, type LegacyAspnet } from './legacy-
 
 const hasDotnet = dotnetAvailable();
 if (!hasDotnet && process.env.CI === 'true') throw new Error('CI=true but dotnet is not on PATH');
-if (!hasDotnet) console.log('skipping the proxy-in-front-of-Kestrel suite: dotnet (the .NET 10 SDK) is not on PATH');
+if (!hasDotnet)
+  console.log('skipping the proxy-in-front-of-Kestrel suite: dotnet (the .NET 10 SDK) is not on PATH');
 const describeWithDotnet = hasDotnet ? describe.each(LEGACY_ENGINES) : describe.skip.each(LEGACY_ENGINES);
 
 /** Kestrel's default MaxRequestBodySize. */
 const KESTREL_BODY_LIMIT = 30_000_000;
 /** Headers that are the intermediary's own business (RFC 9110 §7.6), or differ on every response. */
-const HOP_OR_PER_RESPONSE = new Set(['date', 'connection', 'keep-alive', 'x-request-id', 'transfer-encoding']);
+const HOP_OR_PER_RESPONSE = new Set([
+  'date',
+  'connection',
+  'keep-alive',
+  'x-request-id',
+  'transfer-encoding',
+]);
 
 let database: TestDatabase | undefined;
 let db: Kysely<LegacyDatabase> | undefined;
@@ -110,7 +117,8 @@ describeWithDotnet('strangler in front of Kestrel (%s engine)', (engine) => {
     const [kestrel, proxied] = await both(head, chunked);
     expect(kestrel.statusLine).toMatch(/^HTTP\/1\.1 201/);
     expect(proxied.statusLine).toBe(kestrel.statusLine);
-    const withoutIds = (e: Exchange): string => e.body.toString().replace(/"AthleteId":"[^"]+"|"(Cre|Upd)atedAt":"[^"]+"/g, '');
+    const withoutIds = (e: Exchange): string =>
+      e.body.toString().replace(/"AthleteId":"[^"]+"|"(Cre|Upd)atedAt":"[^"]+"/g, '');
     expect(withoutIds(proxied)).toBe(withoutIds(kestrel));
   });
 

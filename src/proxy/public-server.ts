@@ -18,7 +18,11 @@ import type { ClientConnection, ExchangeObserver } from './exchange-observer.ts'
 import { attachExchange, CATCH_ALL, pathOf } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { forwardHeaders, requestIdFrom } from './forward-headers.ts';
-import { answerBodyTooLarge, declaresBodyOverLimit, KESTREL_MAX_REQUEST_BODY_BYTES } from './legacy-body-limit.ts';
+import {
+  answerBodyTooLarge,
+  declaresBodyOverLimit,
+  KESTREL_MAX_REQUEST_BODY_BYTES,
+} from './legacy-body-limit.ts';
 import { createLegacyForwarder } from './legacy-forwarder.ts';
 import type { LegacyEngine } from './legacy-forwarder.ts';
 import { sendProblem } from './problem-response.ts';

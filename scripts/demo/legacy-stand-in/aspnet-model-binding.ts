@@ -63,7 +63,9 @@ export function bindJsonBody(contentType: string | undefined, body: Buffer, mode
   const errors: ModelErrors = new Map();
   const outcome = readJsonBody(body, model.typeName, (jsonName) => {
     const spec = model.properties.find((p) => p.name.toLowerCase() === jsonName.toLowerCase());
-    return spec === undefined ? undefined : { name: spec.name, convert: (token) => convert(spec.kind, token) };
+    return spec === undefined
+      ? undefined
+      : { name: spec.name, convert: (token) => convert(spec.kind, token) };
   });
   if (outcome.kind !== 'members') {
     if (outcome.kind === 'empty') addModelError(errors, '', 'A non-empty request body is required.');
@@ -85,7 +87,8 @@ function convert(kind: PropertyKind, token: ScalarToken): ReturnType<MemberConve
     case 'string':
       return text === undefined ? fail : { ok: true, value: text };
     case 'guid':
-      return text !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
+      return text !== undefined &&
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)
         ? { ok: true, value: text.toLowerCase() }
         : fail;
     case 'date':

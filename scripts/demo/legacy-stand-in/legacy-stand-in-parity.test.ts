@@ -50,8 +50,14 @@ let proxy: Proxy | undefined;
 
 beforeAll(async () => {
   if (!hasDotnet) return;
-  databases = await Promise.all(['parity_aspnet', 'parity_stand_in', 'parity_proxy'].map((p) => createTestDatabase(p)));
-  const [aspnetDatabase, standInDatabase, proxyDatabase] = databases as [TestDatabase, TestDatabase, TestDatabase];
+  databases = await Promise.all(
+    ['parity_aspnet', 'parity_stand_in', 'parity_proxy'].map((p) => createTestDatabase(p)),
+  );
+  const [aspnetDatabase, standInDatabase, proxyDatabase] = databases as [
+    TestDatabase,
+    TestDatabase,
+    TestDatabase,
+  ];
   aspnetDb = openLegacyDatabase(aspnetDatabase.url, { poolMax: 2 });
   standInDb = openLegacyDatabase(standInDatabase.url, { poolMax: 2 });
   proxyDb = openTestKysely(proxyDatabase.url, 2);
@@ -61,7 +67,11 @@ beforeAll(async () => {
     migrateShadowStoreToLatest(proxyDb).then(() => migrateQaReportsToLatest(proxyDb)),
   ]);
   // One clock for both, so what a write stamps (UpdatedAt) is the same instant on each side.
-  aspnet = await startLegacyAspnet({ legacyDatabaseUrl: aspnetDatabase.url, port: 0, fixedUtcNow: CLOCK.toISOString() });
+  aspnet = await startLegacyAspnet({
+    legacyDatabaseUrl: aspnetDatabase.url,
+    port: 0,
+    fixedUtcNow: CLOCK.toISOString(),
+  });
   standIn = createLegacyStandIn({ db: standInDb, now: () => CLOCK });
   await new Promise<void>((resolve) => standIn?.listen(0, '127.0.0.1', resolve));
   const standInUrl = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
@@ -100,7 +110,10 @@ afterAll(async () => {
 
 describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy does', () => {
   it('shows no difference under shadow comparison, for every scenario and the generated traffic', async () => {
-    const batches = [...CONTRACT_SCENARIOS.map((s) => s.steps.map((step) => step.request)), ...generatedTraffic()];
+    const batches = [
+      ...CONTRACT_SCENARIOS.map((s) => s.steps.map((step) => step.request)),
+      ...generatedTraffic(),
+    ];
     let sent = 0;
     for (const batch of batches) {
       // Each batch starts from the same data on both sides, as the recordings do.
@@ -119,7 +132,13 @@ describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy d
     }
     await shadow?.close();
 
-    const totals = await sql<{ route_id: string; match: number; mismatch: number; error: number; skipped: number }>`
+    const totals = await sql<{
+      route_id: string;
+      match: number;
+      mismatch: number;
+      error: number;
+      skipped: number;
+    }>`
       SELECT route_id, sum(match)::int AS match, sum(mismatch)::int AS mismatch, sum(error)::int AS error,
              sum(skipped)::int AS skipped
       FROM strangler.shadow_minute GROUP BY route_id ORDER BY route_id`.execute(proxyDb);
@@ -128,7 +147,9 @@ describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy d
       JOIN strangler.shadow_group g ON g.id = s.group_id`.execute(proxyDb);
     const compared = totals.rows.reduce((n, r) => n + r.match + r.mismatch + r.error + r.skipped, 0);
     console.log(`stand-in parity: ${sent} requests, ${compared} comparisons`, totals.rows);
-    const differences = samples.rows.map((row) => JSON.stringify({ route: row.route_id, request: row.request, diffs: row.diffs }));
+    const differences = samples.rows.map((row) =>
+      JSON.stringify({ route: row.route_id, request: row.request, diffs: row.diffs }),
+    );
     expect(differences).toEqual([]);
     expect(totals.rows.filter((r) => r.mismatch + r.error + r.skipped > 0)).toEqual([]);
     expect(compared).toBe(sent);
@@ -161,7 +182,8 @@ function callStandIn(base: URL): NewHandler {
           res.on('end', () => {
             const out: Record<string, string> = {};
             for (const [name, value] of Object.entries(res.headers)) {
-              if (typeof value === 'string' && !['connection', 'date', 'keep-alive'].includes(name)) out[name] = value;
+              if (typeof value === 'string' && !['connection', 'date', 'keep-alive'].includes(name))
+                out[name] = value;
             }
             resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) });
           });
@@ -194,19 +216,82 @@ function generatedTraffic(): FixtureRequest[][] {
       DateOfBirth: '2004-03-09',
       ...over,
     });
-  const names = ['Zoë', 'Øystein', 'Łukasz', '李小龍', 'Ana María', '🏃‍♀️ Runner', '<b>&amp;</b>', "O'Brien", 'say "hi"', 'back\\slash', 'é'.repeat(100), 'é'.repeat(101), ' ', '\u0000nul'];
-  const dates = ['0001-01-01', '9999-12-31', '2024-02-29', '2023-02-29', '1900-02-29', '2004-3-9', '2004-03-09T00:00:00', ''];
-  const queryDates = ['2026-11-04T00:00:00.000', '2026-11-04T00:00:00.5', '2026-11-04T12:00:00', '20261104', '2026-1-4', '1/4/2026', '2026/11/04', 'Nov 4 2026', '2026-11-04Z', '0001-01-01', '9999-12-31'];
+  const names = [
+    'Zoë',
+    'Øystein',
+    'Łukasz',
+    '李小龍',
+    'Ana María',
+    '🏃‍♀️ Runner',
+    '<b>&amp;</b>',
+    "O'Brien",
+    'say "hi"',
+    'back\\slash',
+    'é'.repeat(100),
+    'é'.repeat(101),
+    ' ',
+    '\u0000nul',
+  ];
+  const dates = [
+    '0001-01-01',
+    '9999-12-31',
+    '2024-02-29',
+    '2023-02-29',
+    '1900-02-29',
+    '2004-3-9',
+    '2004-03-09T00:00:00',
+    '',
+  ];
+  const queryDates = [
+    '2026-11-04T00:00:00.000',
+    '2026-11-04T00:00:00.5',
+    '2026-11-04T12:00:00',
+    '20261104',
+    '2026-1-4',
+    '1/4/2026',
+    '2026/11/04',
+    'Nov 4 2026',
+    '2026-11-04Z',
+    '0001-01-01',
+    '9999-12-31',
+  ];
   const answers = ['4', '" 4"', '"4"', '4.0', '1e0', '-0', '"+4"', '"04"', '2147483648', 'true', '[]'];
   const valid = athlete({});
   return [
     names.map((name, i) => post('/api/athletes', athlete({ FirstName: name, Email: `n${i}@example.test` }))),
-    names.map((name) => post(wellnessPath, JSON.stringify({ EntryDate: '2026-11-20', Sleep: 3, Soreness: 3, Fatigue: 3, Stress: 3, Mood: 3, Notes: name }))),
-    dates.map((date, i) => post('/api/athletes', athlete({ DateOfBirth: date, Email: `d${i}@example.test` }))),
-    queryDates.flatMap((d) => [get(`${wellnessPath}?from=${encodeURIComponent(d)}`), get(`${wellnessPath}?to=${encodeURIComponent(d)}`)]),
-    answers.map((a, i) => post(wellnessPath, `{"EntryDate":"2026-12-${String(i + 1).padStart(2, '0')}","Sleep":${a},"Soreness":3,"Fatigue":3,"Stress":3,"Mood":3}`)),
+    names.map((name) =>
+      post(
+        wellnessPath,
+        JSON.stringify({
+          EntryDate: '2026-11-20',
+          Sleep: 3,
+          Soreness: 3,
+          Fatigue: 3,
+          Stress: 3,
+          Mood: 3,
+          Notes: name,
+        }),
+      ),
+    ),
+    dates.map((date, i) =>
+      post('/api/athletes', athlete({ DateOfBirth: date, Email: `d${i}@example.test` })),
+    ),
+    queryDates.flatMap((d) => [
+      get(`${wellnessPath}?from=${encodeURIComponent(d)}`),
+      get(`${wellnessPath}?to=${encodeURIComponent(d)}`),
+    ]),
+    answers.map((a, i) =>
+      post(
+        wellnessPath,
+        `{"EntryDate":"2026-12-${String(i + 1).padStart(2, '0')}","Sleep":${a},"Soreness":3,"Fatigue":3,"Stress":3,"Mood":3}`,
+      ),
+    ),
     // Every prefix of a valid body: each state the JSON reader can stop in.
     Array.from({ length: valid.length }, (_, n) => post('/api/athletes', valid.slice(0, n))),
-    [get('/api/athletes?page=%20'), get('/api/athletes?pageSize=2&page=2147483647'), get('/api/athletes?page=-1&pageSize=201')],
+    [
+      get('/api/athletes?page=%20'),
+      get('/api/athletes?pageSize=2&page=2147483647'),
+      get('/api/athletes?page=-1&pageSize=201'),
+    ],
   ];
 }

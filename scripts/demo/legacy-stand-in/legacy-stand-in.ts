@@ -174,9 +174,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     page: { page: number; pageSize: number },
   ): Promise<void> {
     const total = await q.countAthletes(db, filter).executeTakeFirstOrThrow();
-    const rows = await q
-      .listAthletes(db, filter, { offset: skipped(page), fetch: page.pageSize })
-      .execute();
+    const rows = await q.listAthletes(db, filter, { offset: skipped(page), fetch: page.pageSize }).execute();
     sendJson(x.res, 200, rows.map(athleteDto), { 'X-Total-Count': String(Number(total.Total)) });
   }
 
@@ -280,9 +278,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       ...(to === undefined ? {} : { to }),
     };
     const total = await q.countWellness(db, filter).executeTakeFirstOrThrow();
-    const rows = await q
-      .listWellness(db, filter, { offset: skipped(page), fetch: page.pageSize })
-      .execute();
+    const rows = await q.listWellness(db, filter, { offset: skipped(page), fetch: page.pageSize }).execute();
     sendJson(x.res, 200, rows.map(wellnessDto), { 'X-Total-Count': String(Number(total.Total)) });
   }
 
@@ -397,7 +393,8 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
           url: req.url,
           error: error instanceof Error ? error.message : String(error),
         });
-        if (!res.headersSent) sendEmpty(res, 500); // no exception handler: Kestrel's empty 500
+        if (!res.headersSent)
+          sendEmpty(res, 500); // no exception handler: Kestrel's empty 500
         else res.destroy();
       });
     });

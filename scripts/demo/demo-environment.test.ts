@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+
+import { createSilentLogger } from '../../src/observability/logger.ts';
+import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
+import { dotnetAvailable } from '../legacy-aspnet/legacy-aspnet.ts';
+import { chooseDemoLegacy, startDemoEnvironment, type DemoEnvironment } from './demo-environment.ts';
+
+const hasDotnet = dotnetAvailable();
+if (!hasDotnet && process.env.CI === 'true') throw new Error('CI=true but dotnet is not on PATH');
+if (!hasDotnet) console.log('skipping the demo ASP.NET legacy case: dotnet (the .NET 10 SDK) is not on PATH');
+const itWithDotnet = hasDotnet ? it : it.skip;
+
+describe('which legacy the demo starts', () => {
+  it('is the ASP.NET app when dotnet is there, the stand-in when not, and what LEGACY_STAND_IN says', () => {
+    expect(chooseDemoLegacy(undefined, () => true)).toBe('aspnet');
+    expect(chooseDemoLegacy(undefined, () => false)).toBe('node');
+    expect(chooseDemoLegacy('node', () => true)).toBe('node');
+    expect(chooseDemoLegacy('aspnet', () => true)).toBe('aspnet');
+  });
+
+  it('refuses LEGACY_STAND_IN=aspnet without dotnet, naming what is missing', () => {
+    expect(() => chooseDemoLegacy('aspnet', () => false)).toThrow(
+      /LEGACY_STAND_IN=aspnet needs the \.NET 10 SDK \(`dotnet`\) on PATH/,
+    );
+  });
+});
+
+describe('the demo environment with the ASP.NET legacy', () => {
+  const databases: TestDatabase[] = [];
+  let demo: DemoEnvironment | undefined;
+
+  afterAll(async () => {
+    await demo?.stop();
+    await Promise.all(databases.map((d) => d.drop()));
+  });
+
+  itWithDotnet(
+    'builds and starts the real app on the stand-in database and says so in the banner lines',
+    async () => {
+      databases.push(await createTestDatabase('demo_env_new'), await createTestDatabase('demo_env_legacy'));
+      const [newDatabase, legacyDatabase] = databases as [TestDatabase, TestDatabase];
+      demo = await startDemoEnvironment(
+        {
+          databaseUrl: newDatabase.url,
+          legacyDatabaseUrl: legacyDatabase.url,
+          legacyUrl: undefined,
+          dataDir: 'data',
+          embeddedPostgresPort: undefined,
+          legacyStandInPort: 0,
+          legacyStandIn: 'aspnet',
+        },
+        createSilentLogger(),
+      );
+      expect(demo.started.at(-1)).toBe(
+        `legacy: the real ASP.NET Core app (scripts/legacy-aspnet) at ${demo.legacyUrl.origin}`,
+      );
+      const response = await fetch(new URL('/api/squads', demo.legacyUrl));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('server')).toBe('Kestrel');
+      expect(await response.json()).toEqual([]);
+    },
+    120_000,
+  );
+});
