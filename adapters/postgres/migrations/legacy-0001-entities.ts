@@ -1,6 +1,8 @@
 /*
- * The legacy dbo schema on the PostgreSQL stand-in, as close to the SQL Server DDL in
- * adapters/mssql/migrations/legacy-0001-entities.ts as PostgreSQL allows:
+ * The legacy dbo schema on the PostgreSQL stand-in, as close to the SQL Server DDL (generated from the
+ * ASP.NET app's EF Core model) in
+ * adapters/mssql/migrations/legacy-0001-entities.sql as PostgreSQL allows; the model declares these
+ * PostgreSQL column types too (scripts/legacy-aspnet/schema-script.test.ts checks they agree):
  *  - uniqueidentifier → uuid; bit → boolean; decimal(3,1) → numeric(3,1); tinyint → smallint + CHECK;
  *  - nvarchar(n) → varchar(n); the CI collation's e-mail uniqueness → unique index on lower("Email");
  *  - datetime2(7) → timestamp(6): PostgreSQL keeps microseconds, so the 7th fractional digit (100 ns) of
