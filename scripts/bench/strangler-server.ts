@@ -45,6 +45,10 @@ function serve(onListening: (port: number) => void): () => Promise<void> {
     metrics: createMetrics(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
     legacyEngine: engine,
+    // LEGACY_MAX_REQUEST_BODY_BYTES as in production; the streaming suite's upstream has no limit.
+    ...(process.env.LEGACY_MAX_REQUEST_BODY_BYTES === undefined
+      ? {}
+      : { legacyMaxBodyBytes: Number(process.env.LEGACY_MAX_REQUEST_BODY_BYTES) }),
   });
   publicServer.server.listen({ port, host: '127.0.0.1', reusePort: true }, () => {
     onListening((publicServer.server.address() as AddressInfo).port);

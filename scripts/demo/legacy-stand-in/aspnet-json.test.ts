@@ -9,11 +9,12 @@ import { dateOnlyAsDateTime, dateTime2, decimalOneScale, guid, int64 } from './a
  */
 
 describe('System.Text.Json value formats of the legacy', () => {
-  test('datetime2 keeps all 7 fractional digits from SQL Server and pads PostgreSQL’s 6', () => {
+  test('datetime2 is written as System.Text.Json writes a DateTime: trailing zeros of the fraction dropped', () => {
     expect(dateTime2('2026-11-21 10:15:30.1234567')).toBe('2026-11-21T10:15:30.1234567');
-    expect(dateTime2('2026-11-21 10:15:30.123456')).toBe('2026-11-21T10:15:30.1234560');
-    expect(dateTime2('2026-11-21 10:15:30')).toBe('2026-11-21T10:15:30.0000000');
-    expect(dateTime2(new Date('2026-11-21T10:15:30.120Z'))).toBe('2026-11-21T10:15:30.1200000');
+    expect(dateTime2('2026-11-21 10:15:30.123450')).toBe('2026-11-21T10:15:30.12345');
+    expect(dateTime2('2026-11-21 10:15:30.0000000')).toBe('2026-11-21T10:15:30');
+    expect(dateTime2('2026-11-21 10:15:30')).toBe('2026-11-21T10:15:30');
+    expect(dateTime2(new Date('2026-11-21T10:15:30.120Z'))).toBe('2026-11-21T10:15:30.12');
   });
 
   test('dates are DateTimes at midnight', () => {
