@@ -6,11 +6,7 @@ import { migrateLegacyToLatest } from '../adapters/migrations.ts';
 import type { LegacyDatabase, NewDatabase } from '../adapters/schema.ts';
 import { createRoutes } from '../routes/index.ts';
 import { send } from '../scripts/record-contracts.ts';
-import {
-  dotnetAvailable,
-  startLegacyAspnet,
-  type LegacyAspnet,
-} from '../scripts/legacy-aspnet/legacy-aspnet.ts';
+import { startLegacyAspnet, type LegacyAspnet } from '../scripts/legacy-aspnet/legacy-aspnet.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
 import { compareExchanges } from '../src/shadow/compare/compare-exchanges.ts';
 import type { CompareRules } from '../src/shadow/compare/compare-rules.ts';
@@ -18,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../src/testing/test-datab
 import { seedLegacy } from './contract-data.ts';
 import { loadFixtures, responseBodyOf } from './contract-fixture.ts';
 import { normaliseLocation, numberLiteralDifferences } from './replay-fixture.ts';
+import { dotnetForSuite } from '../scripts/legacy-aspnet/dotnet-suite.ts';
 
 /*
  * The fixtures are only a contract while they say what the legacy answers today: this suite replays
@@ -26,9 +23,7 @@ import { normaliseLocation, numberLiteralDifferences } from './replay-fixture.ts
  * drifting. It needs the .NET SDK: skipped without it, except in CI.
  */
 
-const hasDotnet = dotnetAvailable();
-if (!hasDotnet && process.env.CI === 'true') throw new Error('CI=true but dotnet is not on PATH');
-if (!hasDotnet) console.log('skipping the fixtures-current suite: dotnet (the .NET 10 SDK) is not on PATH');
+const hasDotnet = dotnetForSuite('the fixtures-current suite');
 const describeWithDotnet = hasDotnet ? describe : describe.skip;
 
 const fixtures = loadFixtures();

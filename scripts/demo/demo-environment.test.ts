@@ -2,12 +2,10 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
-import { dotnetAvailable } from '../legacy-aspnet/legacy-aspnet.ts';
 import { chooseDemoLegacy, startDemoEnvironment, type DemoEnvironment } from './demo-environment.ts';
+import { dotnetForSuite } from '../legacy-aspnet/dotnet-suite.ts';
 
-const hasDotnet = dotnetAvailable();
-if (!hasDotnet && process.env.CI === 'true') throw new Error('CI=true but dotnet is not on PATH');
-if (!hasDotnet) console.log('skipping the demo ASP.NET legacy case: dotnet (the .NET 10 SDK) is not on PATH');
+const hasDotnet = dotnetForSuite('the demo ASP.NET legacy case');
 const itWithDotnet = hasDotnet ? it : it.skip;
 
 describe('which legacy the demo starts', () => {

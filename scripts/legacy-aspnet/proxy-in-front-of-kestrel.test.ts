@@ -10,7 +10,8 @@ import { ATHLETE_WITH_ENTRIES, SQUADS, seedLegacy } from '../../contract-tests/c
 import { LEGACY_ENGINES } from '../../src/proxy/legacy-forwarder.ts';
 import { startProxy, type Proxy } from '../../src/proxy/proxy-test-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
-import { dotnetAvailable, startLegacyAspnet, type LegacyAspnet } from './legacy-aspnet.ts';
+import { startLegacyAspnet, type LegacyAspnet } from './legacy-aspnet.ts';
+import { dotnetForSuite } from './dotnet-suite.ts';
 
 /*
  * The public port's intermediary behaviour with Kestrel behind it, not a hand-written upstream: each
@@ -19,10 +20,7 @@ import { dotnetAvailable, startLegacyAspnet, type LegacyAspnet } from './legacy-
  * those an intermediary owns) and body bytes.
  */
 
-const hasDotnet = dotnetAvailable();
-if (!hasDotnet && process.env.CI === 'true') throw new Error('CI=true but dotnet is not on PATH');
-if (!hasDotnet)
-  console.log('skipping the proxy-in-front-of-Kestrel suite: dotnet (the .NET 10 SDK) is not on PATH');
+const hasDotnet = dotnetForSuite('the proxy-in-front-of-Kestrel suite');
 const describeWithDotnet = hasDotnet ? describe.each(LEGACY_ENGINES) : describe.skip.each(LEGACY_ENGINES);
 
 /** Kestrel's default MaxRequestBodySize. */

@@ -7,8 +7,9 @@ import { openLegacyDatabase } from '../../adapters/database.ts';
 import { migrateLegacyToLatest } from '../../adapters/migrations.ts';
 import type { LegacyDatabase } from '../../adapters/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
-import { dotnetAvailable, legacySchemaScript } from './legacy-aspnet.ts';
+import { legacySchemaScript } from './legacy-aspnet.ts';
 import { SCHEMA_FILE, schemaFileText } from './write-schema.ts';
+import { dotnetForSuite } from './dotnet-suite.ts';
 
 /*
  * One source of truth for the legacy schema, the EF Core model: the committed SQL Server script is what
@@ -16,10 +17,7 @@ import { SCHEMA_FILE, schemaFileText } from './write-schema.ts';
  * for PostgreSQL (so the app runs on them unchanged).
  */
 
-const hasDotnet = dotnetAvailable();
-if (!hasDotnet && process.env.CI === 'true') throw new Error('CI=true but dotnet is not on PATH');
-if (!hasDotnet)
-  console.log('skipping the legacy schema-script suite: dotnet (the .NET 10 SDK) is not on PATH');
+const hasDotnet = dotnetForSuite('the legacy schema-script suite');
 const describeWithDotnet = hasDotnet ? describe : describe.skip;
 
 let database: TestDatabase | undefined;

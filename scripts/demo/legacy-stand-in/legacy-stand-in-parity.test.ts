@@ -22,8 +22,9 @@ import { migrateShadowStoreToLatest } from '../../../src/shadow/store/shadow-mig
 import { openTestKysely } from '../../../src/shadow/testing/open-test-kysely.ts';
 import { createFakeFlagResolver } from '../../../src/testing/fake-flag-resolver.ts';
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.ts';
-import { dotnetAvailable, startLegacyAspnet, type LegacyAspnet } from '../../legacy-aspnet/legacy-aspnet.ts';
+import { startLegacyAspnet, type LegacyAspnet } from '../../legacy-aspnet/legacy-aspnet.ts';
 import { createLegacyStandIn } from './legacy-stand-in.ts';
+import { dotnetForSuite } from '../../legacy-aspnet/dotnet-suite.ts';
 
 /*
  * The TypeScript stand-in is proven equal to the real ASP.NET Core legacy with strangler's own shadow
@@ -34,9 +35,7 @@ import { createLegacyStandIn } from './legacy-stand-in.ts';
  */
 
 const CLOCK = new Date('2026-11-21T10:15:30.123Z');
-const hasDotnet = dotnetAvailable();
-if (!hasDotnet && process.env.CI === 'true') throw new Error('CI=true but dotnet is not on PATH');
-if (!hasDotnet) console.log('skipping the stand-in parity suite: dotnet (the .NET 10 SDK) is not on PATH');
+const hasDotnet = dotnetForSuite('the stand-in parity suite');
 const describeWithDotnet = hasDotnet ? describe : describe.skip;
 
 let databases: TestDatabase[] = [];
