@@ -1,13 +1,12 @@
-import type { Config } from '../src/config.ts';
 import type { Logger } from '../src/observability/logger.ts';
 import type { FlagResolver } from './flag-resolver.ts';
 import { createOfflineFlagSource } from './offline-flag-source.ts';
-import { createOnlineFlagSource } from './online-flag-source.ts';
+import { createOnlineFlagSource, type UnleashSettings } from './online-flag-source.ts';
 import { createUnleashFlagResolver } from './unleash-flag-resolver.ts';
 
 export interface CreateFlagResolverOptions {
   /** A Unleash server; undefined evaluates `flagsFile` offline. */
-  readonly unleash: Config['unleash'];
+  readonly unleash: UnleashSettings | undefined;
   readonly flagsFile: string;
   readonly backupDir: string;
   readonly logger: Logger;

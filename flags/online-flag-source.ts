@@ -1,13 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { Unleash } from 'unleash-client';
-import type { Config } from '../src/config.ts';
 import type { Logger } from '../src/observability/logger.ts';
 import type { FlagEvaluator, FlagSource } from './flag-source.ts';
 import { forwardUnleashEvents } from './unleash-events.ts';
 
+/** A real Unleash server: its API URL, a backend token (the whole Authorization value) and our name. */
+export interface UnleashSettings {
+  readonly url: string;
+  readonly apiToken: string;
+  readonly appName: string;
+}
+
 export interface OnlineFlagSourceOptions {
-  readonly unleash: NonNullable<Config['unleash']>;
+  readonly unleash: UnleashSettings;
   readonly backupDir: string;
   readonly logger: Logger;
   readonly refreshIntervalMs: number;

@@ -8,7 +8,7 @@ import os from 'node:os';
 
 import { createLogger } from '../src/observability/logger.ts';
 import { backfillEntity } from '../src/sync/backfill/backfill-entity.ts';
-import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
+import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
 import { cliOptions, integerOption, requiredEnv, settingsOrExit, syncScopeSettings } from './cli-args.ts';

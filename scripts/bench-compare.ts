@@ -36,8 +36,9 @@ import { createRouteTable } from '../src/routing/route-table.ts';
 import { startShadow } from '../src/shadow/start-shadow.ts';
 import type { ShadowRunner } from '../src/shadow/shadow-runner.ts';
 import type { ExchangeObserver } from '../src/proxy/exchange-observer.ts';
+import { SHADOW_THREAD_WORKER } from '../src/app-routes.ts';
 import { startShadowThread } from '../src/shadow/thread/shadow-thread.ts';
-import type { ShadowThreadPriority } from '../src/config.ts';
+import type { ShadowThreadPriority } from '../src/shadow/thread/shadow-thread.ts';
 import { createBenchRoute } from './bench/bench-shadow-route.ts';
 import { migrateShadowStoreToLatest } from '../src/shadow/store/shadow-migrations.ts';
 import type { ShadowStore } from '../src/shadow/store/shadow-store.ts';
@@ -425,6 +426,7 @@ async function latencyBench(): Promise<void> {
   }).shadowThreadPriority;
   const startThread = (priority: ShadowThreadPriority) =>
     startShadowThread({
+      worker: SHADOW_THREAD_WORKER,
       options: {
         routes: {
           module: new URL('./bench/bench-shadow-route.ts', import.meta.url).href,

@@ -7,7 +7,7 @@
 import os from 'node:os';
 
 import { createLogger } from '../src/observability/logger.ts';
-import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
+import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';

@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { engineForUrl } from '../adapters/database.ts';
 import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
 import { createLogger, errorDetails } from '../src/observability/logger.ts';
-import { openLegacySyncEngine } from '../src/sync/open-legacy-sync-engine.ts';
+import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
 import { parseOwnership } from '../src/sync/sync-entities.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { migrateSyncToLatest } from '../src/sync/sync-migrations.ts';

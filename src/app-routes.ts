@@ -58,3 +58,6 @@ export function createShadowThreadRoutes(options: AppShadowRoutesOptions): Shado
 
 /** The module reference main.ts hands to the shadow thread. */
 export const APP_SHADOW_ROUTES_MODULE = new URL(import.meta.url).href;
+
+/** The shadow thread's entry module, which main.ts hands to startShadowThread. */
+export const SHADOW_THREAD_WORKER = new URL('./shadow-thread-worker.ts', import.meta.url);

@@ -8,12 +8,11 @@ import {
   LEGACY_ENGINES,
   type LegacyEngine,
 } from './proxy/legacy-forwarder.ts';
+import type { UnleashSettings } from '../flags/online-flag-source.ts';
+import type { HostHeaderMode } from './proxy/forward-headers.ts';
 import { KESTREL_MAX_REQUEST_BODY_BYTES } from './proxy/legacy-body-limit.ts';
+import type { ShadowThreadPriority } from './shadow/thread/shadow-thread.ts';
 import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
-
-export type HostHeaderMode = 'preserve' | 'rewrite';
-
-export type ShadowThreadPriority = 'idle' | number;
 
 export interface Config {
   readonly port: number;
@@ -34,7 +33,7 @@ export interface Config {
   readonly proxyEngine: LegacyEngine;
   readonly databaseUrl: string | undefined;
   readonly legacyDatabaseUrl: string | undefined;
-  readonly unleash: { readonly url: string; readonly apiToken: string; readonly appName: string } | undefined;
+  readonly unleash: UnleashSettings | undefined;
   readonly flagsFile: string;
   /** Where the last flags fetched from Unleash are kept, so an outage at startup keeps them in force. */
   readonly flagsBackupDir: string;

@@ -1,8 +1,8 @@
 /**
  * The composition root (DESIGN.md, "Layout"): the only module that sees everything and the only one that
- * builds stores and services. `npm start` runs it. With LEGACY_URL, DATABASE_URL and LEGACY_DATABASE_URL
- * unset it starts the demo (embedded PostgreSQL, seeded data, a legacy: the ASP.NET Core app or the
- * TypeScript stand-in) first.
+ * builds stores and services. `node src/main.ts` runs it on what the configuration names; `npm start`
+ * (scripts/demo/start.ts) runs it after starting the demo's parts for whatever is not configured
+ * (embedded PostgreSQL, seeded data, a legacy: the ASP.NET Core app or the TypeScript stand-in).
  */
 import type { AddressInfo } from 'node:net';
 
@@ -14,9 +14,12 @@ import { openNewDatabase } from '../adapters/database.ts';
 import { migrateNewToLatest } from '../adapters/migrations.ts';
 import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
 import { createFlagResolver } from '../flags/create-flag-resolver.ts';
-import { startDemoEnvironment } from '../scripts/demo/demo-environment.ts';
-import type { DemoEnvironment } from '../scripts/demo/demo-environment.ts';
-import { APP_SHADOW_ROUTES_MODULE, createAppRoutes, type AppShadowRoutesOptions } from './app-routes.ts';
+import {
+  APP_SHADOW_ROUTES_MODULE,
+  createAppRoutes,
+  SHADOW_THREAD_WORKER,
+  type AppShadowRoutesOptions,
+} from './app-routes.ts';
 import { createAdminServer } from './admin/admin-server.ts';
 import { sendProblem } from './admin/problem-details.ts';
 import type { AdminAuth } from './admin/auth.ts';
@@ -40,7 +43,7 @@ import { startShadowThread } from './shadow/thread/shadow-thread.ts';
 import { migrateShadowStoreToLatest } from './shadow/store/shadow-migrations.ts';
 import { replayDeadLetter } from './sync/outbox-relay.ts';
 import { migrateSyncToLatest } from './sync/sync-migrations.ts';
-import { openLegacySyncEngine } from './sync/open-legacy-sync-engine.ts';
+import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
 import { createSyncPool } from './sync/sync-pool.ts';
 import { createSyncRuntime } from './sync/sync-runtime.ts';
 import type { SyncRuntime } from './sync/sync-runtime.ts';
@@ -67,7 +70,33 @@ function routeTableOrAllProblems(records: readonly RouteRecord[]): RouteTable {
   return routes;
 }
 
-async function main(): Promise<void> {
+/**
+ * Where strangler's dependencies are: the databases and the legacy API. In production the configuration
+ * names them all (configuredEnvironment); the demo (scripts/demo/start.ts, `npm start`) starts what is
+ * not configured and hands its environment in here.
+ */
+export interface Environment {
+  readonly databaseUrl: string;
+  /** Undefined: no dual-write sync (a real legacy API without LEGACY_DATABASE_URL). */
+  readonly legacyDatabaseUrl: string | undefined;
+  readonly legacyUrl: URL;
+  /** What was started for this run, for the startup banner. */
+  readonly started: readonly string[];
+  stop(): Promise<void>;
+}
+
+export type EnvironmentStarter = (config: Config, logger: Logger) => Promise<Environment>;
+
+/** Production: DATABASE_URL and LEGACY_URL are required; nothing is started. */
+export async function configuredEnvironment(config: Config): Promise<Environment> {
+  const { databaseUrl, legacyUrl } = config;
+  if (databaseUrl === undefined || legacyUrl === undefined) {
+    throw new Error('DATABASE_URL and LEGACY_URL must be set (`npm start` runs the demo with what is missing)');
+  }
+  return { databaseUrl, legacyDatabaseUrl: config.legacyDatabaseUrl, legacyUrl, started: [], stop: async () => {} };
+}
+
+export async function main(startEnvironment: EnvironmentStarter): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
@@ -75,8 +104,8 @@ async function main(): Promise<void> {
   const { shutdown, startupFinished } = installShutdown(closers, logger);
 
   try {
-    const demo = await startDemoEnvironment(config, logger);
-    closers.push(['demo environment', () => demo.stop()]);
+    const demo = await startEnvironment(config, logger);
+    closers.push(['environment', () => demo.stop()]);
     await run(config, demo, logger, metrics, closers);
     await startupFinished();
   } catch (error: unknown) {
@@ -113,7 +142,7 @@ function addressInUseHint(error: unknown, config: Config): string | undefined {
 
 async function run(
   config: Config,
-  demo: DemoEnvironment,
+  demo: Environment,
   logger: Logger,
   metrics: ReturnType<typeof createMetrics>,
   closers: Closer[],
@@ -195,6 +224,7 @@ async function run(
   let shadow: Shadow;
   if (config.shadowThread) {
     const thread = await startShadowThread({
+      worker: SHADOW_THREAD_WORKER,
       options: {
         routes: {
           module: APP_SHADOW_ROUTES_MODULE,
@@ -403,4 +433,4 @@ function installShutdown(
   return { shutdown, startupFinished };
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) await main(configuredEnvironment);

@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs';
+
 import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
-import { chooseDemoLegacy, startDemoEnvironment, type DemoEnvironment } from './demo-environment.ts';
+import type { Environment } from '../../src/main.ts';
+import { chooseDemoLegacy, startDemoEnvironment } from './demo-environment.ts';
 import { dotnetForSuite } from '../legacy-aspnet/dotnet-suite.ts';
 
 const hasDotnet = dotnetForSuite('the demo ASP.NET legacy case');
@@ -21,11 +24,31 @@ describe('which legacy the demo starts', () => {
       /LEGACY_STAND_IN=aspnet needs the \.NET 10 SDK \(`dotnet`\) on PATH/,
     );
   });
+
+  it('fails the demo start at once when LEGACY_STAND_IN=aspnet and dotnet is missing', async () => {
+    // No databases configured: had the choice come later, this would first start an embedded PostgreSQL.
+    await expect(
+      startDemoEnvironment(
+        {
+          databaseUrl: undefined,
+          legacyDatabaseUrl: undefined,
+          legacyUrl: undefined,
+          dataDir: 'data-never-created',
+          embeddedPostgresPort: undefined,
+          legacyStandInPort: 0,
+          legacyStandIn: 'aspnet',
+        },
+        createSilentLogger(),
+        () => false,
+      ),
+    ).rejects.toThrow(/needs the \.NET 10 SDK \(`dotnet`\) on PATH; install it, or set LEGACY_STAND_IN=node/);
+    expect(existsSync('data-never-created')).toBe(false);
+  });
 });
 
 describe('the demo environment with the ASP.NET legacy', () => {
   const databases: TestDatabase[] = [];
-  let demo: DemoEnvironment | undefined;
+  let demo: Environment | undefined;
 
   afterAll(async () => {
     await demo?.stop();

@@ -8,6 +8,7 @@ import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts'
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
 import type { LegacyDatabase } from '../../adapters/schema.ts';
 import type { Config, LegacyStandIn } from '../../src/config.ts';
+import type { Environment } from '../../src/main.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { buildLegacyAspnet, dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
 import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
@@ -19,20 +20,10 @@ import { seedDemoData } from './seed.ts';
  *    databases, `strangler` (the new schema and proxy state) and `strangler_legacy` (the Azure SQL
  *    stand-in, dbo);
  *  - LEGACY_URL unset → a legacy on 127.0.0.1:LEGACY_STAND_IN_PORT (default 5080): the real ASP.NET Core
- *    app when `dotnet` is on PATH, else the TypeScript stand-in (LEGACY_STAND_IN chooses; startDemoLegacy).
+ *    app when `dotnet` is on PATH, else the TypeScript stand-in (LEGACY_STAND_IN chooses; chooseDemoLegacy).
  * Databases the demo created are migrated and seeded once (the seed is idempotent); a configured
  * database is left alone.
  */
-export interface DemoEnvironment {
-  readonly databaseUrl: string;
-  /** Undefined when LEGACY_URL is a real legacy API and LEGACY_DATABASE_URL is not set: no sync then. */
-  readonly legacyDatabaseUrl: string | undefined;
-  readonly legacyUrl: URL;
-  /** What was started here, for the startup banner. */
-  readonly started: readonly string[];
-  stop(): Promise<void>;
-}
-
 export type DemoConfig = Pick<
   Config,
   | 'databaseUrl'
@@ -44,7 +35,15 @@ export type DemoConfig = Pick<
   | 'legacyStandIn'
 >;
 
-export async function startDemoEnvironment(config: DemoConfig, logger: Logger): Promise<DemoEnvironment> {
+/** `hasDotnet` is there for the tests; the demo asks PATH. */
+export async function startDemoEnvironment(
+  config: DemoConfig,
+  logger: Logger,
+  hasDotnet: () => boolean = dotnetAvailable,
+): Promise<Environment> {
+  // Decided before anything starts, so a missing SDK fails the start at once, not after initdb.
+  const legacyKind =
+    config.legacyUrl === undefined ? chooseDemoLegacy(config.legacyStandIn, hasDotnet) : undefined;
   const stops: (() => Promise<void>)[] = [];
   const started: string[] = [];
   const stop = async (): Promise<void> => {
@@ -105,16 +104,22 @@ export async function startDemoEnvironment(config: DemoConfig, logger: Logger): 
     }
 
     let legacyUrl = config.legacyUrl;
-    if (legacyUrl === undefined) {
+    if (legacyKind !== undefined) {
       if (legacyDatabaseUrl === undefined)
         throw new Error('LEGACY_DATABASE_URL is needed to start the stand-in');
-      const legacy = await startDemoLegacy(config, legacyDatabaseUrl, logger.child({ component: 'legacy' }));
+      const legacy = await startDemoLegacy(
+        legacyKind,
+        { databaseUrl: legacyDatabaseUrl, port: config.legacyStandInPort },
+        logger.child({ component: 'legacy' }),
+      );
       stops.push(legacy.stop);
       started.push(...legacy.started);
       legacyUrl = legacy.url;
     }
 
-    if (databaseUrl === undefined) throw new Error('demo environment: DATABASE_URL missing after startup');
+    if (databaseUrl === undefined || legacyUrl === undefined) {
+      throw new Error('demo environment: DATABASE_URL or the legacy URL missing after startup');
+    }
     return { databaseUrl, legacyDatabaseUrl, legacyUrl, started, stop };
   } catch (error: unknown) {
     await stop();
@@ -145,21 +150,20 @@ export function chooseDemoLegacy(wanted: LegacyStandIn | undefined, hasDotnet: (
 }
 
 async function startDemoLegacy(
-  config: DemoConfig,
-  legacyDatabaseUrl: string,
+  kind: LegacyStandIn,
+  { databaseUrl, port }: { databaseUrl: string; port: number },
   logger: Logger,
 ): Promise<DemoLegacy> {
-  const kind = chooseDemoLegacy(config.legacyStandIn, dotnetAvailable);
-  const db = openLegacyDatabase(legacyDatabaseUrl, { applicationName: 'legacy-stand-in' });
+  const db = openLegacyDatabase(databaseUrl, { applicationName: 'legacy-stand-in' });
   try {
     await migrateLegacyToLatest(db);
   } catch (error: unknown) {
     await db.destroy();
     throw error;
   }
-  if (kind === 'node') return startNodeStandIn(db, config.legacyStandInPort, logger);
+  if (kind === 'node') return startNodeStandIn(db, port, logger);
   await db.destroy();
-  return startAspnetLegacy(legacyDatabaseUrl, config.legacyStandInPort, logger);
+  return startAspnetLegacy(databaseUrl, port, logger);
 }
 
 async function startAspnetLegacy(
@@ -168,6 +172,7 @@ async function startAspnetLegacy(
   logger: Logger,
 ): Promise<DemoLegacy> {
   const built = await buildLegacyAspnet();
+  if (built.builtInMs !== undefined) logger.info('ASP.NET legacy app built', { ms: built.builtInMs });
   const app = await startLegacyAspnet({
     legacyDatabaseUrl,
     port,

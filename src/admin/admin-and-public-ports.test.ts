@@ -9,7 +9,7 @@ import type { PublicServer } from '../proxy/public-server.ts';
 import { createRouteTable } from '../routing/route-table.ts';
 import { createAdminServer } from './admin-server.ts';
 import type { AdminServer } from './admin-server.ts';
-import { FakeFlagResolver } from './fake-flag-resolver.ts';
+import { FakeFlagResolver } from './testing/fake-flag-resolver.ts';
 import type { RouteReport } from './route-report.ts';
 
 /**

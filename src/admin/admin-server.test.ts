@@ -9,7 +9,7 @@ import { createRouteTable } from '../routing/route-table.ts';
 import type { HttpMethod, RouteRecord } from '../routing/route.ts';
 import { createAdminServer } from './admin-server.ts';
 import type { AdminServer } from './admin-server.ts';
-import { FakeFlagResolver } from './fake-flag-resolver.ts';
+import { FakeFlagResolver } from './testing/fake-flag-resolver.ts';
 import { flagsLoadedCheck, legacyReachableCheck } from './readiness.ts';
 
 const tokens = { adminQaToken: 'qa-token-0123456789abcdef', adminOperatorToken: 'op-token-0123456789abcdef' };

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
-import type { Config } from '../config.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -12,7 +11,7 @@ import type { RouteTable } from '../routing/route.ts';
 import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { createAdminAuth } from './auth.ts';
-import type { AdminAuth } from './auth.ts';
+import type { AdminAuth, AdminTokens } from './auth.ts';
 import { sendProblem } from './problem-details.ts';
 import { runReadinessChecks } from './readiness.ts';
 import type { ReadinessCheck } from './readiness.ts';
@@ -26,7 +25,7 @@ import { buildRouteReport } from './route-report.ts';
 export type AdminExtension = (app: Express, auth: AdminAuth) => void;
 
 export interface AdminServerDeps {
-  readonly config: Pick<Config, 'adminQaToken' | 'adminOperatorToken'>;
+  readonly config: AdminTokens;
   readonly routes: RouteTable;
   readonly flags: FlagResolver;
   readonly metrics: Metrics;

@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
@@ -10,7 +9,10 @@ import { sendProblem } from './problem-details.ts';
 /** Admin roles (DESIGN.md "Admin port"): QA reads reports and accepts differences; operator can do everything. */
 export type AdminRole = 'qa' | 'operator';
 
-export type AdminTokens = Pick<Config, 'adminQaToken' | 'adminOperatorToken'>;
+export interface AdminTokens {
+  readonly adminQaToken: string;
+  readonly adminOperatorToken: string;
+}
 
 /** What one presented credential gets, after the failed-attempt limiter has had its say. */
 export type AuthAttempt =

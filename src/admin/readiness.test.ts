@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase } from '../testing/test-database.ts';
 import type { TestDatabase } from '../testing/test-database.ts';
-import { FakeFlagResolver } from './fake-flag-resolver.ts';
+import { FakeFlagResolver } from './testing/fake-flag-resolver.ts';
 import { databaseCheck, flagsLoadedCheck, legacyReachableCheck, runReadinessChecks } from './readiness.ts';
 import type { ReadinessCheck } from './readiness.ts';
 

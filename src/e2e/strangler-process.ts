@@ -87,7 +87,7 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
   });
 
   const started = performance.now();
-  const child = spawn(projectNode(), ['src/main.ts'], {
+  const child = spawn(projectNode(), ['scripts/demo/start.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

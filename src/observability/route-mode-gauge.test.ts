@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
-import { FakeFlagResolver } from '../admin/fake-flag-resolver.ts';
+import { FakeFlagResolver } from '../admin/testing/fake-flag-resolver.ts';
 import { jsonResponse } from '../handlers/new-handler.ts';
 import type { Mode, RouteRecord } from '../routing/route.ts';
 import { createMetrics } from './metrics.ts';

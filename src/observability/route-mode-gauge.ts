@@ -1,9 +1,12 @@
-import type { FlagResolver } from '../../flags/flag-resolver.ts';
 import { MODES } from '../routing/route.ts';
 import type { Mode, RouteRecord } from '../routing/route.ts';
 import type { Metrics } from './metrics.ts';
 
-type ModeSource = Pick<FlagResolver, 'currentMode' | 'killSwitchOn'>;
+/** What the gauge reads of the flag resolver (flags/flag-resolver.ts). */
+interface ModeSource {
+  currentMode(flag: string): Mode;
+  killSwitchOn(): boolean;
+}
 
 /**
  * The mode a route is really in: the kill switch overrides every flag. A resolver must never throw,

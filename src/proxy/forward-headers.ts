@@ -63,6 +63,9 @@ function withoutHopByHop(headers: IncomingHttpHeaders, keep: string | undefined)
   return clean;
 }
 
+/** `preserve` sends the client's Host to legacy (App Service custom domains); `rewrite` sends legacy's. */
+export type HostHeaderMode = 'preserve' | 'rewrite';
+
 export interface ForwardingFacts {
   readonly remoteAddress: string | undefined;
   readonly encrypted: boolean;

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
-import type { HostHeaderMode } from '../config.ts';
+import type { HostHeaderMode } from './forward-headers.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { FlagResolver, ModeDecision } from '../../flags/flag-resolver.ts';
-import type { HostHeaderMode } from '../config.ts';
+import type { HostHeaderMode } from './forward-headers.ts';
 import type { HandlerRequest, HandlerResponse } from '../handlers/new-handler.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';

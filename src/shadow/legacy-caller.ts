@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { HostHeaderMode } from '../config.ts';
+import type { HostHeaderMode } from '../proxy/forward-headers.ts';
 import { forwardHeaders } from '../proxy/forward-headers.ts';
 import type { CapturedRequest, CapturedResponse } from './captured-exchange.ts';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { HostHeaderMode } from '../config.ts';
+import type { HostHeaderMode } from '../proxy/forward-headers.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';

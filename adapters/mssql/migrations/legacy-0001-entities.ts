@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 const SCRIPT = readFileSync(new URL('./legacy-0001-entities.sql', import.meta.url), 'utf8');
 
 /** One statement per batch: the script separates them with `GO` lines; `--` comment lines go. */
-export const up: readonly string[] = SCRIPT.split(/^GO[ \t]*$/m)
+export const up: readonly string[] = SCRIPT.split(/^GO[ \t]*\r?$/m)
   .map((batch) =>
     batch
       .split('\n')

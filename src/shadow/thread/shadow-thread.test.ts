@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { NewDatabase } from '../../../adapters/schema.ts';
 import { ATHLETE_WITH_ENTRIES } from '../../../contract-tests/contract-data.ts';
-import { createAppRoutes } from '../../app-routes.ts';
-import type { ShadowThreadPriority } from '../../config.ts';
+import { createAppRoutes, SHADOW_THREAD_WORKER } from '../../app-routes.ts';
+import type { ShadowThreadPriority } from './shadow-thread.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { createMetrics } from '../../observability/metrics.ts';
 import { request, startProxy, type Proxy } from '../../proxy/proxy-test-harness.ts';
@@ -63,6 +63,7 @@ async function start(
   const metrics = createMetrics({ defaultMetrics: false });
   const logger = createLogger('info', logStream);
   const thread = await startShadowThread({
+    worker: SHADOW_THREAD_WORKER,
     options: {
       routes: {
         module: new URL('./testing/thread-test-routes.ts', import.meta.url).href,

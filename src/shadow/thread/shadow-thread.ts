@@ -4,7 +4,7 @@
  * proxy's event loop, that work shares the CPU, the heap and the garbage collector with the clients'
  * requests, and a client whose request arrives while it runs waits for it. Here the proxy's thread
  * only decides the sample, copies the captured bytes once and posts them; the shadow thread
- * (shadow-thread-worker.ts) does the rest with its own heap and, on Linux, at the lowest CPU priority
+ * (src/shadow-thread-worker.ts) does the rest with its own heap and, on Linux, at the lowest CPU priority
  * (SHADOW_THREAD_PRIORITY, default SCHED_IDLE), so it runs in the time the proxy leaves idle and
  * yields the CPU whenever a client's request needs it.
  *
@@ -17,7 +17,7 @@
  */
 import { Worker } from 'node:worker_threads';
 
-import type { HostHeaderMode, ShadowThreadPriority } from '../../config.ts';
+import type { HostHeaderMode } from '../../proxy/forward-headers.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import type { ObservedExchange, ObservedRequest } from '../../proxy/exchange-observer.ts';
@@ -43,6 +43,12 @@ export const COUNTER_RECEIVED = 0;
 export const COUNTER_PENDING = 1;
 
 /** What a routes module gives the shadow thread: the same route records the proxy serves. */
+/**
+ * CPU priority of the shadow thread on Linux: `idle` (SCHED_IDLE, so any proxy work that wakes up
+ * preempts it at once) or a nice value 0–19.
+ */
+export type ShadowThreadPriority = 'idle' | number;
+
 export interface ShadowThreadRoutes {
   readonly routes: readonly RouteRecord[];
   /** Closes what the records use (their database pool). */
@@ -82,7 +88,7 @@ export interface ShadowThreadOptions {
   readonly metricsIntervalMs?: number;
 }
 
-/** workerData of shadow-thread-worker.ts. */
+/** workerData of src/shadow-thread-worker.ts. */
 export interface ShadowThreadData extends Omit<ShadowThreadOptions, 'legacyUrl' | 'priority'> {
   readonly legacyUrl: string;
   readonly priority: ShadowThreadPriority;
@@ -90,6 +96,11 @@ export interface ShadowThreadData extends Omit<ShadowThreadOptions, 'legacyUrl' 
 }
 
 export interface ShadowThreadDeps {
+  /**
+   * The thread's entry module (src/shadow-thread-worker.ts, SHADOW_THREAD_WORKER): it composes the shadow
+   * side with QA's stores, so it belongs to the composition root and is handed in, not imported here.
+   */
+  readonly worker: URL;
   readonly options: ShadowThreadOptions;
   readonly metrics: ShadowMetrics;
   readonly logger: Logger;
@@ -109,7 +120,6 @@ export interface ShadowThread extends Shadow {
   rulesChanged(): Promise<void>;
 }
 
-const WORKER_URL = new URL('./shadow-thread-worker.ts', import.meta.url);
 const ANNOUNCED_MEMORY = 4096;
 
 /** Starts the shadow thread; resolves once it is ready to take exchanges (rejects if it cannot start). */
@@ -160,7 +170,7 @@ export async function startShadowThread(deps: ShadowThreadDeps): Promise<ShadowT
       priority: options.priority ?? 'idle',
       counters: counters.buffer as SharedArrayBuffer,
     };
-    const thread = new Worker(WORKER_URL, { workerData: data, name: 'strangler-shadow' });
+    const thread = new Worker(deps.worker, { workerData: data, name: 'strangler-shadow' });
     return new Promise<Worker>((resolve, reject) => {
       let ready = false;
       thread.on('message', (message: FromShadowThread) => {

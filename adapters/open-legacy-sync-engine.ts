@@ -1,11 +1,11 @@
 import type pg from 'pg';
 
-import { engineForUrl } from '../../adapters/database.ts';
-import { createMssqlLegacySyncEngine } from '../../adapters/mssql/sync-engine.ts';
-import { createTediousConnector } from '../../adapters/mssql/sync-tedious-connector.ts';
-import { createPostgresLegacySyncEngine } from '../../adapters/postgres/sync-engine.ts';
-import type { LegacySyncEngine } from './sync-engine.ts';
-import { createSyncPool } from './sync-pool.ts';
+import { engineForUrl } from './database.ts';
+import { createMssqlLegacySyncEngine } from './mssql/sync-engine.ts';
+import { createTediousConnector } from './mssql/sync-tedious-connector.ts';
+import { createPostgresLegacySyncEngine } from './postgres/sync-engine.ts';
+import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
+import { createSyncPool } from '../src/sync/sync-pool.ts';
 
 export interface OpenedLegacySyncEngine {
   readonly engine: LegacySyncEngine;

@@ -11,22 +11,22 @@ import { setPriority } from 'node:os';
 import type { Kysely } from 'kysely';
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { openNewDatabase } from '../../../adapters/database.ts';
-import type { ShadowThreadPriority } from '../../config.ts';
-import { createLogger, createSilentLogger, errorDetails } from '../../observability/logger.ts';
-import { createAcceptedRulesCache } from '../../qa-reports/accepted-rules-cache.ts';
-import { createPostgresReportStore } from '../../qa-reports/postgres-report-store.ts';
-import type { RouteRecord } from '../../routing/route.ts';
-import { startShadow, type ShadowMetrics } from '../start-shadow.ts';
-import type { ShadowThreadData, ShadowThreadRoutes } from './shadow-thread.ts';
-import { COUNTER_PENDING, COUNTER_RECEIVED } from './shadow-thread.ts';
+import { openNewDatabase } from '../adapters/database.ts';
+import type { ShadowThreadPriority } from './shadow/thread/shadow-thread.ts';
+import { createLogger, createSilentLogger, errorDetails } from './observability/logger.ts';
+import { createAcceptedRulesCache } from './qa-reports/accepted-rules-cache.ts';
+import { createPostgresReportStore } from './qa-reports/postgres-report-store.ts';
+import type { RouteRecord } from './routing/route.ts';
+import { startShadow, type ShadowMetrics } from './shadow/start-shadow.ts';
+import type { ShadowThreadData, ShadowThreadRoutes } from './shadow/thread/shadow-thread.ts';
+import { COUNTER_PENDING, COUNTER_RECEIVED } from './shadow/thread/shadow-thread.ts';
 import {
   exchangeFromWire,
   requestFromWire,
   type FromShadowThread,
   type MetricOp,
   type ToShadowThread,
-} from './wire.ts';
+} from './shadow/thread/wire.ts';
 
 if (parentPort === null) throw new Error('shadow-thread-worker.ts runs as a worker thread only');
 const port = parentPort;

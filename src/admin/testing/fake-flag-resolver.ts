@@ -1,5 +1,5 @@
-import type { FlagContext, FlagResolver, ModeDecision } from '../../flags/flag-resolver.ts';
-import type { Mode } from '../routing/route.ts';
+import type { FlagContext, FlagResolver, ModeDecision } from '../../../flags/flag-resolver.ts';
+import type { Mode } from '../../routing/route.ts';
 
 /** A FlagResolver whose modes tests set directly (fakes over jest.mock, as Unleash does). */
 export class FakeFlagResolver implements FlagResolver {
