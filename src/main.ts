@@ -91,9 +91,17 @@ export type EnvironmentStarter = (config: Config, logger: Logger) => Promise<Env
 export async function configuredEnvironment(config: Config): Promise<Environment> {
   const { databaseUrl, legacyUrl } = config;
   if (databaseUrl === undefined || legacyUrl === undefined) {
-    throw new Error('DATABASE_URL and LEGACY_URL must be set (`npm start` runs the demo with what is missing)');
+    throw new Error(
+      'DATABASE_URL and LEGACY_URL must be set (`npm start` runs the demo with what is missing)',
+    );
   }
-  return { databaseUrl, legacyDatabaseUrl: config.legacyDatabaseUrl, legacyUrl, started: [], stop: async () => {} };
+  return {
+    databaseUrl,
+    legacyDatabaseUrl: config.legacyDatabaseUrl,
+    legacyUrl,
+    started: [],
+    stop: async () => {},
+  };
 }
 
 export async function main(startEnvironment: EnvironmentStarter): Promise<void> {
