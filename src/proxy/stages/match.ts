@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+
+import type { Logger } from '../../observability/logger.ts';
+import { errorDetails } from '../../observability/logger.ts';
+import { maskPathSegments, redactedSegmentsOf } from '../../routing/redact-path.ts';
+import type { RouteMatch, RouteTable } from '../../routing/route.ts';
+import { attachExchange, CATCH_ALL, pathOf } from '../exchange.ts';
+import type { Exchange } from '../exchange.ts';
+import { requestIdFrom } from '../forward-headers.ts';
+
+export interface Matched {
+  readonly method: string;
+  /** Undefined: no route claims the request, legacy serves it (the catch-all). */
+  readonly match: RouteMatch | undefined;
+  readonly exchange: Exchange;
+}
+
+/**
+ * The first stage: finds the request's route and opens its Exchange, the record every later stage
+ * reads and writes (attached to the request for the forwarder's plugins).
+ */
+export function createMatch(
+  routes: RouteTable,
+  legacyTimeoutMs: number,
+  logger: Logger,
+): (req: IncomingMessage) => Matched {
+  return (req) => {
+    if (req.url !== undefined && req.url.charCodeAt(0) !== SLASH) toOriginForm(req);
+    const method = req.method ?? 'GET';
+    const rawPath = pathOf(req.url ?? '/');
+    const requestId = requestIdFrom(req.headers);
+
+    let match: RouteMatch | undefined;
+    try {
+      match = routes.match(method, rawPath);
+    } catch (error: unknown) {
+      logger.error('route matching failed, serving legacy', {
+        requestId,
+        path: rawPath,
+        error: errorDetails(error),
+      });
+    }
+    const exchange = openExchange(requestId, rawPath, match?.route.legacyTimeoutMs ?? legacyTimeoutMs, match);
+    attachExchange(req, exchange);
+    return { method, match, exchange };
+  };
+}
+
+/** An exchange before any stage has decided anything: legacy, for the route or the catch-all. */
+export function openExchange(
+  requestId: string,
+  rawPath: string,
+  legacyTimeoutMs: number,
+  match?: RouteMatch,
+): Exchange {
+  return {
+    requestId,
+    route: match === undefined ? CATCH_ALL : match.route.id,
+    loggedPath: match === undefined ? rawPath : maskPathSegments(rawPath, redactedSegmentsOf(match.route)),
+    mode: 'legacy',
+    target: 'legacy',
+    legacyTimeoutMs,
+    legacyBody: undefined,
+    reusedConnection: false,
+    retried: false,
+    upstreamError: undefined,
+    onLegacyRequestBody: undefined,
+    onLegacyResponse: undefined,
+  };
+}
+
+const SLASH = 0x2f;
+
+/**
+ * A request target in absolute form (`GET http://api.example/athletes`, RFC 9112 §3.2.2), which a server
+ * must accept: routed and forwarded by its path, with the target's authority as Host (the received Host
+ * is ignored, as the RFC says). Anything else that is not origin form (`OPTIONS *`) is left as sent.
+ */
+function toOriginForm(req: IncomingMessage): void {
+  const match = /^https?:\/\/([^/?#]*)/i.exec(req.url ?? '');
+  if (match === null) return;
+  const rest = (req.url ?? '').slice(match[0].length);
+  req.url = rest.startsWith('/') ? rest : `/${rest}`;
+  const authority = match[1]?.replace(/^[^@]*@/, '') ?? '';
+  if (authority !== '') req.headers.host = authority;
+}
