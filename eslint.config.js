@@ -28,6 +28,7 @@ const LAYERS = [
   // the composition root: what builds everything
   ['src/config'],
   ['src/app-routes'],
+  ['src/composition'],
   ['src/main', 'src/shadow-thread-worker'],
   // test helpers, which the tools below may use
   ['src/testing', 'src/e2e'],

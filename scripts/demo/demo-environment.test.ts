@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
-import type { Environment } from '../../src/main.ts';
+import type { Environment } from '../../src/composition/environment.ts';
 import { chooseDemoLegacy, startDemoEnvironment } from './demo-environment.ts';
 import { dotnetForSuite } from '../legacy-aspnet/dotnet-suite.ts';
 

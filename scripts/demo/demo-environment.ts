@@ -8,7 +8,7 @@ import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts'
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
 import type { LegacyDatabase } from '../../adapters/schema.ts';
 import type { Config, LegacyStandIn } from '../../src/config.ts';
-import type { Environment } from '../../src/main.ts';
+import type { Environment } from '../../src/composition/environment.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { buildLegacyAspnet, dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
 import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';

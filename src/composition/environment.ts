@@ -1,0 +1,36 @@
+import type { Config } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+
+/**
+ * Where strangler's dependencies are: the databases and the legacy API. In production the configuration
+ * names them all (configuredEnvironment); the demo (scripts/demo/start.ts, `npm start`) starts what is
+ * not configured and hands its environment in here.
+ */
+export interface Environment {
+  readonly databaseUrl: string;
+  /** Undefined: no dual-write sync (a real legacy API without LEGACY_DATABASE_URL). */
+  readonly legacyDatabaseUrl: string | undefined;
+  readonly legacyUrl: URL;
+  /** What was started for this run, for the startup banner. */
+  readonly started: readonly string[];
+  stop(): Promise<void>;
+}
+
+export type EnvironmentStarter = (config: Config, logger: Logger) => Promise<Environment>;
+
+/** Production: DATABASE_URL and LEGACY_URL are required; nothing is started. */
+export async function configuredEnvironment(config: Config): Promise<Environment> {
+  const { databaseUrl, legacyUrl } = config;
+  if (databaseUrl === undefined || legacyUrl === undefined) {
+    throw new Error(
+      'DATABASE_URL and LEGACY_URL must be set (`npm start` runs the demo with what is missing)',
+    );
+  }
+  return {
+    databaseUrl,
+    legacyDatabaseUrl: config.legacyDatabaseUrl,
+    legacyUrl,
+    started: [],
+    stop: async () => {},
+  };
+}

@@ -1,0 +1,112 @@
+/*
+ * The two listeners: the admin port (metrics, health, routes, QA reports, the sync API) and the public
+ * port (the proxy).
+ */
+import type { AddressInfo } from 'node:net';
+
+import type { Express } from 'express';
+import type pg from 'pg';
+
+import { openNewDatabase } from '../../adapters/database.ts';
+import type { FlagResolver } from '../../flags/flag-resolver.ts';
+import { createAdminServer } from '../admin/admin-server.ts';
+import type { AdminAuth } from '../admin/auth.ts';
+import { databaseCheck, flagsLoadedCheck, legacyReachableCheck } from '../admin/readiness.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { createPublicServer } from '../proxy/public-server.ts';
+import { createPostgresReportStore } from '../qa-reports/postgres-report-store.ts';
+import { createQaReportsRouter } from '../qa-reports/qa-reports-router.ts';
+import type { RouteTable } from '../routing/route.ts';
+import { type Shadow } from '../shadow/start-shadow.ts';
+import type { SyncRuntime } from '../sync/sync-runtime.ts';
+import type { Closer } from './shutdown.ts';
+import { mountSyncApi } from './sync.ts';
+
+/** The admin port: metrics, health, routes, QA reports and the sync API. */
+export async function startAdmin(
+  config: Config,
+  parts: {
+    readonly legacyUrl: URL;
+    readonly routes: RouteTable;
+    readonly flags: FlagResolver;
+    readonly reportStore: ReturnType<typeof createPostgresReportStore>;
+    readonly syncApi: { runtime: SyncRuntime; pool: pg.Pool } | undefined;
+    readonly newDb: ReturnType<typeof openNewDatabase>;
+    readonly onRulesChanged: () => Promise<void>;
+    readonly metrics: ReturnType<typeof createMetrics>;
+    readonly logger: Logger;
+    readonly closers: Closer[];
+  },
+): Promise<AddressInfo> {
+  const { legacyUrl, routes, flags, reportStore, syncApi, newDb, onRulesChanged, metrics, logger, closers } =
+    parts;
+  const admin = createAdminServer({
+    config,
+    routes,
+    flags,
+    metrics,
+    logger,
+    readinessChecks: [
+      legacyReachableCheck(legacyUrl),
+      flagsLoadedCheck(flags),
+      databaseCheck('postgres', newDb),
+    ],
+    extensions: [
+      (app: Express, auth: AdminAuth) => {
+        app.use(
+          createQaReportsRouter({
+            store: reportStore,
+            routes: routes.routes,
+            flags,
+            tokens: config,
+            auth,
+            logger,
+            onRulesChanged,
+          }),
+        );
+      },
+      (app: Express, auth: AdminAuth) => mountSyncApi(app, auth, syncApi, logger),
+    ],
+  });
+  const adminAddress = await admin.listen(config.adminPort, config.adminHost);
+  closers.push(['admin port', () => admin.close()]);
+  return adminAddress;
+}
+
+/** The public port, listening; closed first on shutdown (stop taking client traffic, then drain). */
+export async function startPublicPort(
+  config: Config,
+  parts: {
+    readonly legacyUrl: URL;
+    readonly routes: RouteTable;
+    readonly flags: FlagResolver;
+    readonly observer: Shadow['observer'];
+    readonly metrics: ReturnType<typeof createMetrics>;
+    readonly logger: Logger;
+    readonly closers: Closer[];
+  },
+): Promise<number> {
+  const { legacyUrl, routes, flags, observer, metrics, logger, closers } = parts;
+  const proxy = createPublicServer({
+    config: { legacyUrl, legacyTimeoutMs: config.legacyTimeoutMs, hostHeader: config.hostHeader },
+    legacyEngine: config.proxyEngine,
+    legacyMaxBodyBytes: config.legacyMaxRequestBodyBytes,
+    routes,
+    flags,
+    metrics,
+    logger,
+    observer,
+  });
+  await new Promise<void>((resolve, reject) => {
+    proxy.server.once('error', reject);
+    // REUSE_PORT: replicas on one host share PORT (SO_REUSEPORT); the kernel spreads connections.
+    proxy.server.listen({ port: config.port, reusePort: config.reusePort }, () => {
+      proxy.server.off('error', reject);
+      resolve();
+    });
+  });
+  closers.push(['public port', () => proxy.close()]);
+  return (proxy.server.address() as AddressInfo).port;
+}
