@@ -79,28 +79,7 @@ export async function startDemoEnvironment(
       if (demoLegacy) legacyDatabaseUrl = postgres.legacyUrl;
     }
     if (demoNew && databaseUrl !== undefined) {
-      const newDb = openNewDatabase(databaseUrl, { poolMax: 2, applicationName: 'strangler-demo' });
-      try {
-        await migrateNewToLatest(newDb);
-        if (demoLegacy && legacyDatabaseUrl !== undefined) {
-          // Both sides are the demo's own: give them the same data set, as a backfill would.
-          const legacyDb = openLegacyDatabase(legacyDatabaseUrl, {
-            poolMax: 2,
-            applicationName: 'strangler-demo',
-          });
-          try {
-            await migrateLegacyToLatest(legacyDb);
-            const seeded = await seedDemoData({ legacyDb, newDb });
-            if (seeded.legacy.seeded || seeded.new.seeded) {
-              logger.info('demo data seeded', { legacy: seeded.legacy, new: seeded.new });
-            }
-          } finally {
-            await legacyDb.destroy();
-          }
-        }
-      } finally {
-        await newDb.destroy();
-      }
+      await prepareDemoDatabases(databaseUrl, demoLegacy ? legacyDatabaseUrl : undefined, logger);
     }
 
     let legacyUrl = config.legacyUrl;
@@ -124,6 +103,34 @@ export async function startDemoEnvironment(
   } catch (error: unknown) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Databases the demo created are migrated; when it made both, they get the same data set, as a
+ * backfill would (the seed is idempotent).
+ */
+async function prepareDemoDatabases(
+  databaseUrl: string,
+  legacyDatabaseUrl: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  const newDb = openNewDatabase(databaseUrl, { poolMax: 2, applicationName: 'strangler-demo' });
+  try {
+    await migrateNewToLatest(newDb);
+    if (legacyDatabaseUrl === undefined) return;
+    const legacyDb = openLegacyDatabase(legacyDatabaseUrl, { poolMax: 2, applicationName: 'strangler-demo' });
+    try {
+      await migrateLegacyToLatest(legacyDb);
+      const seeded = await seedDemoData({ legacyDb, newDb });
+      if (seeded.legacy.seeded || seeded.new.seeded) {
+        logger.info('demo data seeded', { legacy: seeded.legacy, new: seeded.new });
+      }
+    } finally {
+      await legacyDb.destroy();
+    }
+  } finally {
+    await newDb.destroy();
   }
 }
 

@@ -76,6 +76,19 @@ export interface PublicServer {
 const DEFAULT_MAX_HANDLER_BODY = 10 * 1024 * 1024;
 
 export function createPublicServer(deps: PublicServerDeps): PublicServer {
+  const stages = createStages(deps);
+  const server = http.createServer(
+    { keepAliveTimeout: 65_000, shouldUpgradeCallback: isWebSocketHandshake },
+    pipeline(stages, deps.logger),
+  );
+  server.on('upgrade', stages.upgrades.handle);
+  // No clientError listener: node answers malformed requests itself (400, 408, 431) like a bare server.
+  return { server, close: () => closeServer(server, stages, deps.shutdownGraceMs ?? 10_000) };
+}
+
+type Stages = ReturnType<typeof createStages>;
+
+function createStages(deps: PublicServerDeps) {
   const { config, routes, flags, metrics, logger } = deps;
   const rewriteHost = config.hostHeader === 'rewrite' ? config.legacyUrl.host : undefined;
   const forwarder = createLegacyForwarder({
@@ -86,43 +99,32 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     ...(deps.legacyAgent === undefined ? {} : { agent: deps.legacyAgent }),
     ...(deps.legacyEngine === undefined ? {} : { engine: deps.legacyEngine }),
   });
-
-  const match = createMatch(routes, config.legacyTimeoutMs, logger);
-  const decide = createDecide(flags, logger);
-  const observe = createObserve(deps.observer, logger);
-  const breakerFor = createBreakers(
-    deps.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER,
-    metrics,
-    logger,
-    deps.now,
-  );
   const serveLegacy = createServeLegacy({
     forwarder,
     rewriteHost,
     legacyMaxBodyBytes: deps.legacyMaxBodyBytes ?? KESTREL_MAX_REQUEST_BODY_BYTES,
   });
-  const serveNew = createServeNew({
-    maxHandlerBodyBytes: deps.maxHandlerBodyBytes ?? DEFAULT_MAX_HANDLER_BODY,
+  return {
+    forwarder,
+    match: createMatch(routes, config.legacyTimeoutMs, logger),
+    decide: createDecide(flags, logger),
+    observe: createObserve(deps.observer, logger),
+    breakerFor: createBreakers(deps.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER, metrics, logger, deps.now),
     serveLegacy,
-    metrics,
-    logger,
-  });
-  const account = createAccount(metrics, logger);
-
-  /** Last resort for a bug on our side: one request fails, the process and its other requests don't. */
-  const failRequest = (res: ServerResponse, exchange: Exchange, error: unknown): void => {
-    logger.error('request failed inside the proxy', {
-      requestId: exchange.requestId,
-      route: exchange.route,
-      error: errorDetails(error),
-    });
-    sendProblem(res, {
-      status: 500,
-      title: 'Internal Server Error',
-      detail: 'The request could not be completed.',
-      requestId: exchange.requestId,
-    });
+    serveNew: createServeNew({
+      maxHandlerBodyBytes: deps.maxHandlerBodyBytes ?? DEFAULT_MAX_HANDLER_BODY,
+      serveLegacy,
+      metrics,
+      logger,
+    }),
+    account: createAccount(metrics, logger),
+    upgrades: createUpgrades({ forwarder, legacyTimeoutMs: config.legacyTimeoutMs, rewriteHost, logger }),
   };
+}
+
+/** The stages in order, for one request. */
+function pipeline(stages: Stages, logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+  const { match, decide, observe, breakerFor, serveLegacy, serveNew, account } = stages;
 
   const serveMatched = (
     req: IncomingMessage,
@@ -137,7 +139,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       const breaker = breakerFor(matched.route.id);
       if (breaker.tryAcquire()) {
         serveNew(req, res, exchange, matched, breaker, observation).catch((error: unknown) =>
-          failRequest(res, exchange, error),
+          failRequest(res, exchange, error, logger),
         );
         return;
       }
@@ -147,7 +149,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     serveLegacy(req, res, exchange);
   };
 
-  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  return (req, res) => {
     const started = performance.now();
     const { method, match: matched, exchange } = match(req);
     res.once('close', () => {
@@ -159,38 +161,39 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       if (matched === undefined) serveLegacy(req, res, exchange);
       else serveMatched(req, res, exchange, matched);
     } catch (error: unknown) {
-      failRequest(res, exchange, error);
+      failRequest(res, exchange, error, logger);
     }
   };
+}
 
-  const upgrades = createUpgrades({
-    forwarder,
-    legacyTimeoutMs: config.legacyTimeoutMs,
-    rewriteHost,
-    logger,
+/** Last resort for a bug on our side: one request fails, the process and its other requests don't. */
+function failRequest(res: ServerResponse, exchange: Exchange, error: unknown, logger: Logger): void {
+  logger.error('request failed inside the proxy', {
+    requestId: exchange.requestId,
+    route: exchange.route,
+    error: errorDetails(error),
   });
-  const server = http.createServer(
-    { keepAliveTimeout: 65_000, shouldUpgradeCallback: isWebSocketHandshake },
-    handleRequest,
-  );
-  server.on('upgrade', upgrades.handle);
-  // No clientError listener: node answers malformed requests itself (400, 408, 431) like a bare server.
+  sendProblem(res, {
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'The request could not be completed.',
+    requestId: exchange.requestId,
+  });
+}
 
-  return {
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        const grace = setTimeout(() => {
-          server.closeAllConnections();
-          upgrades.destroyAll();
-        }, deps.shutdownGraceMs ?? 10_000);
-        grace.unref();
-        server.close(() => {
-          clearTimeout(grace);
-          upgrades.destroyAll();
-          void forwarder.close().then(resolve);
-        });
-        server.closeIdleConnections();
-      }),
-  };
+/** Stops taking connections; in-flight exchanges get `graceMs` before they are cut. */
+function closeServer(server: http.Server, stages: Stages, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const grace = setTimeout(() => {
+      server.closeAllConnections();
+      stages.upgrades.destroyAll();
+    }, graceMs);
+    grace.unref();
+    server.close(() => {
+      clearTimeout(grace);
+      stages.upgrades.destroyAll();
+      void stages.forwarder.close().then(resolve);
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -49,106 +49,118 @@ export function createObserve(observer: ExchangeObserver | undefined, logger: Lo
   const warn = (match: RouteMatch, error: unknown): void => {
     logger.warn('exchange observer failed', { route: match.route.id, error: errorDetails(error) });
   };
+  if (observer === undefined) return { start: () => undefined, announceWhenReceived: () => undefined };
+  return {
+    start(req, res, exchange, match, decision) {
+      let limit: number | undefined;
+      try {
+        limit = observer.captureLimit(match, decision);
+      } catch (error: unknown) {
+        warn(match, error);
+      }
+      if (limit === undefined) return undefined;
+      const observation = newObservation(req, limit);
+      exchange.onLegacyRequestBody = captureInto(observation.requestBody);
+      exchange.onLegacyResponse = responseCaptureInto(observation.responseBody);
+      reportOnClose(observer, warn, { req, res, exchange, match, decision, observation });
+      return observation;
+    },
+    announceWhenReceived(req, exchange, match, decision, observation) {
+      if (observer.onRequest === undefined) return;
+      announceWhenReceived(observer, warn, { req, exchange, match, decision, observation });
+    },
+  };
+}
 
-  const limitFor = (match: RouteMatch, decision: ModeDecision): number | undefined => {
-    if (observer === undefined) return undefined;
+interface Observed {
+  readonly req: IncomingMessage;
+  readonly exchange: Exchange;
+  readonly match: RouteMatch;
+  readonly decision: ModeDecision;
+  readonly observation: Observation;
+}
+
+type Warn = (match: RouteMatch, error: unknown) => void;
+
+/** Hands the whole exchange to the observer once the response has closed. */
+function reportOnClose(
+  observer: ExchangeObserver,
+  warn: Warn,
+  observed: Observed & { readonly res: ServerResponse },
+): void {
+  const { req, res, exchange, match, decision, observation } = observed;
+  const started = performance.now();
+  res.once('close', () => {
+    observation.reported = true;
     try {
-      return observer.captureLimit(match, decision);
+      observer.onExchange({
+        observationId: observation.id,
+        requestId: exchange.requestId,
+        match,
+        decision,
+        served: exchange.target,
+        fellBack: observation.fellBack,
+        request: {
+          method: req.method ?? 'GET',
+          url: observation.url,
+          headers: observation.headers,
+          body: observation.requestBody.result(),
+          client: observation.client,
+        },
+        response: {
+          status: res.statusCode,
+          headers: res.getHeaders(),
+          body: observation.responseBody.result(),
+          complete: res.writableFinished,
+        },
+        durationMs: performance.now() - started,
+      });
     } catch (error: unknown) {
       warn(match, error);
-      return undefined;
+    }
+  });
+}
+
+/*
+ * So a dry run can start before legacy writes (and the sync copies the write over). The undici engine
+ * tees from an async iterator, whose last chunk reaches the tee in a promise job after the stream's
+ * 'end' (a nextTick): the announcement waits for setImmediate, and a body whose length disagrees
+ * with Content-Length is left to the exchange.
+ */
+function announceWhenReceived(observer: ExchangeObserver, warn: Warn, observed: Observed): void {
+  const { req, exchange, match, decision, observation } = observed;
+  const declared = req.headers['content-length'];
+  const announce = (): void => {
+    // A replayed body (stale-connection retry) was not teed; the exchange still reports it.
+    if (exchange.legacyBody !== undefined || observation.reported) return;
+    const body = observation.requestBody.result();
+    if (declared !== undefined && body.kind === 'captured' && body.bytes.length !== Number(declared)) return;
+    try {
+      observer.onRequest?.({
+        observationId: observation.id,
+        requestId: exchange.requestId,
+        match,
+        decision,
+        serving: 'legacy',
+        request: {
+          method: req.method ?? 'GET',
+          url: observation.url,
+          headers: observation.headers,
+          body,
+          client: observation.client,
+        },
+      });
+    } catch (error: unknown) {
+      warn(match, error);
     }
   };
-
-  const start: Observe['start'] = (req, res, exchange, match, decision) => {
-    const limit = limitFor(match, decision);
-    if (limit === undefined || observer === undefined) return undefined;
-    const observation = newObservation(req, limit);
-    const started = performance.now();
-    exchange.onLegacyRequestBody = captureInto(observation.requestBody);
-    exchange.onLegacyResponse = responseCaptureInto(observation.responseBody);
-    res.once('close', () => {
-      observation.reported = true;
-      try {
-        observer.onExchange({
-          observationId: observation.id,
-          requestId: exchange.requestId,
-          match,
-          decision,
-          served: exchange.target,
-          fellBack: observation.fellBack,
-          request: {
-            method: req.method ?? 'GET',
-            url: observation.url,
-            headers: observation.headers,
-            body: observation.requestBody.result(),
-            client: observation.client,
-          },
-          response: {
-            status: res.statusCode,
-            headers: res.getHeaders(),
-            body: observation.responseBody.result(),
-            complete: res.writableFinished,
-          },
-          durationMs: performance.now() - started,
-        });
-      } catch (error: unknown) {
-        warn(match, error);
-      }
-    });
-    return observation;
-  };
-
-  /*
-   * So a dry run can start before legacy writes (and the sync copies the write over). The undici engine
-   * tees from an async iterator, whose last chunk reaches the tee in a promise job after the stream's
-   * 'end' (a nextTick): the announcement waits for setImmediate, and a body whose length disagrees
-   * with Content-Length is left to the exchange.
-   */
-  const announceWhenReceived: Observe['announceWhenReceived'] = (
-    req,
-    exchange,
-    match,
-    decision,
-    observation,
-  ) => {
-    if (observer?.onRequest === undefined) return;
-    const declared = req.headers['content-length'];
-    const announce = (): void => {
-      // A replayed body (stale-connection retry) was not teed; the exchange still reports it.
-      if (exchange.legacyBody !== undefined || observation.reported) return;
-      const body = observation.requestBody.result();
-      if (declared !== undefined && body.kind === 'captured' && body.bytes.length !== Number(declared))
-        return;
-      try {
-        observer.onRequest?.({
-          observationId: observation.id,
-          requestId: exchange.requestId,
-          match,
-          decision,
-          serving: 'legacy',
-          request: {
-            method: req.method ?? 'GET',
-            url: observation.url,
-            headers: observation.headers,
-            body,
-            client: observation.client,
-          },
-        });
-      } catch (error: unknown) {
-        warn(match, error);
-      }
-    };
-    // RFC 9112 §6.3: without Content-Length or Transfer-Encoding a request has no body, and node only
-    // emits its 'end' once somebody reads it (the forwarder may not).
-    if (req.headers['transfer-encoding'] === undefined && (declared === undefined || declared === '0')) {
-      announce();
-      return;
-    }
-    req.once('end', () => setImmediate(announce));
-  };
-
-  return { start, announceWhenReceived };
+  // RFC 9112 §6.3: without Content-Length or Transfer-Encoding a request has no body, and node only
+  // emits its 'end' once somebody reads it (the forwarder may not).
+  if (req.headers['transfer-encoding'] === undefined && (declared === undefined || declared === '0')) {
+    announce();
+    return;
+  }
+  req.once('end', () => setImmediate(announce));
 }
 
 function newObservation(req: IncomingMessage, limit: number): Observation {

@@ -29,74 +29,22 @@ export type ServeNew = (
  * from every run. On failure a safe method falls back to legacy, which answers as if the new side never
  * ran; an unsafe one is a 500, because its write may have happened and must not happen twice.
  */
-export function createServeNew(deps: {
+interface ServeNewDeps {
   readonly maxHandlerBodyBytes: number;
   readonly serveLegacy: ServeLegacy;
   readonly metrics: Pick<Metrics, 'fallbacks'>;
   readonly logger: Logger;
-}): ServeNew {
-  const { maxHandlerBodyBytes, serveLegacy, metrics, logger } = deps;
+}
 
-  const overCap = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    exchange: Exchange,
-    replay: Readable | undefined,
-    read: number,
-    observation: Observation | undefined,
-  ): void => {
-    if (SAFE_METHODS.has(req.method ?? 'GET')) {
-      exchange.legacyBody = replay;
-      if (replay !== undefined) observation?.requestBody.abandon(read);
-      serveLegacy(req, res, exchange);
-      return;
-    }
-    sendProblem(res, {
-      status: 413,
-      title: 'Content Too Large',
-      detail: `The request body is larger than ${maxHandlerBodyBytes} bytes.`,
-      requestId: exchange.requestId,
-    });
-  };
+interface Serving {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly exchange: Exchange;
+  readonly observation: Observation | undefined;
+}
 
-  const fallBack = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    exchange: Exchange,
-    match: RouteMatch,
-    body: Buffer,
-    error: unknown,
-    observation: Observation | undefined,
-  ): void => {
-    const method = req.method ?? 'GET';
-    if (SAFE_METHODS.has(method)) {
-      // RFC 9110 §9.2.1: a safe request can be repeated, so legacy answers as if the new side never ran.
-      metrics.fallbacks.labels(match.route.id).inc();
-      logger.warn('new handler failed, legacy serves the request', {
-        requestId: exchange.requestId,
-        route: match.route.id,
-        method,
-        error: errorDetails(error),
-      });
-      if (observation !== undefined) observation.fellBack = true;
-      exchange.legacyBody = Readable.from(body.length === 0 ? [] : [body], { objectMode: false });
-      serveLegacy(req, res, exchange);
-      return;
-    }
-    // A write may have happened on the new side: sending it to legacy too could apply it twice.
-    logger.error('new handler failed on an unsafe method', {
-      requestId: exchange.requestId,
-      route: match.route.id,
-      method,
-      error: errorDetails(error),
-    });
-    sendProblem(res, {
-      status: 500,
-      title: 'Internal Server Error',
-      detail: 'The request could not be completed.',
-      requestId: exchange.requestId,
-    });
-  };
+export function createServeNew(deps: ServeNewDeps): ServeNew {
+  const { maxHandlerBodyBytes } = deps;
 
   return async (req, res, exchange, match, breaker, observation) => {
     exchange.target = 'new';
@@ -105,7 +53,7 @@ export function createServeNew(deps: {
       // Nothing ran on the new side yet, so the breaker learns nothing from this request.
       breaker.release();
       if (body.kind === 'failed') res.destroy();
-      else overCap(req, res, exchange, body.replay, body.read, observation);
+      else overCap(deps, { req, res, exchange, observation }, body.replay, body.read);
       return;
     }
     observation?.requestBody.add(body.bytes);
@@ -119,7 +67,63 @@ export function createServeNew(deps: {
       breaker.release();
     } else {
       breaker.recordFailure();
-      fallBack(req, res, exchange, match, body.bytes, outcome.error, observation);
+      fallBack(deps, { req, res, exchange, observation }, match, body.bytes, outcome.error);
     }
   };
+}
+
+/** A body over the cap: a safe method goes to legacy (with what was read), an unsafe one is a 413. */
+function overCap(deps: ServeNewDeps, serving: Serving, replay: Readable | undefined, read: number): void {
+  const { req, res, exchange, observation } = serving;
+  if (SAFE_METHODS.has(req.method ?? 'GET')) {
+    exchange.legacyBody = replay;
+    if (replay !== undefined) observation?.requestBody.abandon(read);
+    deps.serveLegacy(req, res, exchange);
+    return;
+  }
+  sendProblem(res, {
+    status: 413,
+    title: 'Content Too Large',
+    detail: `The request body is larger than ${deps.maxHandlerBodyBytes} bytes.`,
+    requestId: exchange.requestId,
+  });
+}
+
+/** The handler failed: legacy answers a safe method; an unsafe one may have written, so it is a 500. */
+function fallBack(
+  deps: ServeNewDeps,
+  serving: Serving,
+  match: RouteMatch,
+  body: Buffer,
+  error: unknown,
+): void {
+  const { req, res, exchange, observation } = serving;
+  const method = req.method ?? 'GET';
+  if (SAFE_METHODS.has(method)) {
+    // RFC 9110 §9.2.1: a safe request can be repeated, so legacy answers as if the new side never ran.
+    deps.metrics.fallbacks.labels(match.route.id).inc();
+    deps.logger.warn('new handler failed, legacy serves the request', {
+      requestId: exchange.requestId,
+      route: match.route.id,
+      method,
+      error: errorDetails(error),
+    });
+    if (observation !== undefined) observation.fellBack = true;
+    exchange.legacyBody = Readable.from(body.length === 0 ? [] : [body], { objectMode: false });
+    deps.serveLegacy(req, res, exchange);
+    return;
+  }
+  // A write may have happened on the new side: sending it to legacy too could apply it twice.
+  deps.logger.error('new handler failed on an unsafe method', {
+    requestId: exchange.requestId,
+    route: match.route.id,
+    method,
+    error: errorDetails(error),
+  });
+  sendProblem(res, {
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'The request could not be completed.',
+    requestId: exchange.requestId,
+  });
 }
