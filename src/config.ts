@@ -85,155 +85,206 @@ const LOG_LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug',
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function loadConfig(env: Env = process.env, randomToken: () => string = defaultToken): Config {
-  const problems: string[] = [];
-  const str = (name: string): string | undefined => {
-    const v = env[name];
+/** Reads typed settings from the environment, collecting every problem instead of stopping at one. */
+class EnvReader {
+  readonly problems: string[] = [];
+  private readonly env: Env;
+
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  str(name: string): string | undefined {
+    const v = this.env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = str(name);
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
     if (raw === undefined) return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
       return fallback;
     }
     return n;
-  };
-  const url = (name: string, protocols: readonly string[]): string | undefined => {
-    const raw = str(name);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    this.problems.push(`${name} must be "true" or "false" (got "${raw}")`);
+    return fallback;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const raw = this.str(name);
     if (raw === undefined) return undefined;
     try {
       const parsed = new URL(raw);
       if (!protocols.includes(parsed.protocol)) {
-        problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+        this.problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
       }
       return raw;
     } catch {
-      problems.push(`${name} is not a valid URL`);
+      this.problems.push(`${name} is not a valid URL`);
       return undefined;
     }
-  };
-
-  const port = int('PORT', 8080, 0, 65535);
-  const adminPort = int('ADMIN_PORT', 9090, 0, 65535);
-  if (port !== 0 && port === adminPort) problems.push('PORT and ADMIN_PORT must differ');
-  const legacyRaw = url('LEGACY_URL', ['http:', 'https:']);
-  const legacyTimeoutMs = int('LEGACY_TIMEOUT_MS', 30000, 1, 3_600_000);
-  const hostHeaderRaw = str('HOST_HEADER') ?? 'rewrite';
-  if (hostHeaderRaw !== 'preserve' && hostHeaderRaw !== 'rewrite') {
-    problems.push(`HOST_HEADER must be "preserve" or "rewrite" (got "${hostHeaderRaw}")`);
-  }
-  const proxyEngineRaw = str('PROXY_ENGINE') ?? DEFAULT_LEGACY_ENGINE;
-  if (!isLegacyEngine(proxyEngineRaw)) {
-    problems.push(`PROXY_ENGINE must be one of ${LEGACY_ENGINES.join(', ')} (got "${proxyEngineRaw}")`);
-  }
-  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
-  const legacyDatabaseUrl = url('LEGACY_DATABASE_URL', ['postgres:', 'postgresql:', 'mssql:', 'sqlserver:']);
-
-  const unleashUrl = url('UNLEASH_URL', ['http:', 'https:']);
-  const unleashToken = str('UNLEASH_API_TOKEN');
-  if (unleashUrl !== undefined && unleashToken === undefined) {
-    problems.push('UNLEASH_API_TOKEN is required when UNLEASH_URL is set');
-  }
-  if (unleashUrl === undefined && unleashToken !== undefined) {
-    problems.push('UNLEASH_URL is required when UNLEASH_API_TOKEN is set');
   }
 
-  const bool = (name: string, fallback: boolean): boolean => {
-    const raw = str(name);
-    if (raw === undefined) return fallback;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    problems.push(`${name} must be "true" or "false" (got "${raw}")`);
+  /** One of `allowed`, or `fallback` when unset; anything else is a problem. */
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: undefined): T | undefined;
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T | undefined {
+    const raw = this.str(name) ?? fallback;
+    if (raw === undefined || (allowed as readonly string[]).includes(raw)) return raw as T | undefined;
+    this.problems.push(`${name} must be ${allowed.map((a) => `"${a}"`).join(' or ')} (got "${raw}")`);
     return fallback;
+  }
+}
+
+export function loadConfig(env: Env = process.env, randomToken: () => string = defaultToken): Config {
+  const r = new EnvReader(env);
+  const ports = readPorts(r);
+  const legacy = readLegacy(r);
+  const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const legacyDatabaseUrl = r.url('LEGACY_DATABASE_URL', [
+    'postgres:',
+    'postgresql:',
+    'mssql:',
+    'sqlserver:',
+  ]);
+  const unleash = readUnleash(r);
+  const switches = readSwitches(r);
+  const demo = readDemo(r);
+  const logLevel = r.str('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.has(logLevel)) {
+    r.problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}")`);
+  }
+  const tokens = readAdminTokens(r, randomToken);
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+
+  const dataDir = r.str('DATA_DIR') ?? 'data';
+  return {
+    ...ports,
+    adminHost: r.str('ADMIN_HOST') ?? (tokens.demoTokens ? '127.0.0.1' : '0.0.0.0'),
+    ...legacy,
+    databaseUrl,
+    legacyDatabaseUrl,
+    unleash,
+    flagsFile: r.str('FLAGS_FILE') ?? 'flags/flags.json',
+    flagsBackupDir: r.str('FLAGS_BACKUP_DIR') ?? `${dataDir}/unleash-backup`,
+    ...tokens,
+    logLevel,
+    dataDir,
+    ...switches,
+    ...demo,
   };
-  const reusePort = bool('REUSE_PORT', false);
-  const migrateOnStart = bool('MIGRATE_ON_START', true);
-  const syncInProcess = bool('SYNC_IN_PROCESS', true);
-  const shadowThread = bool('SHADOW_THREAD', true);
-  const priorityRaw = str('SHADOW_THREAD_PRIORITY') ?? 'idle';
+}
+
+function readPorts(r: EnvReader): Pick<Config, 'port' | 'adminPort'> {
+  const port = r.int('PORT', 8080, 0, 65535);
+  const adminPort = r.int('ADMIN_PORT', 9090, 0, 65535);
+  if (port !== 0 && port === adminPort) r.problems.push('PORT and ADMIN_PORT must differ');
+  return { port, adminPort };
+}
+
+function readLegacy(
+  r: EnvReader,
+): Pick<Config, 'legacyUrl' | 'legacyTimeoutMs' | 'hostHeader' | 'proxyEngine'> {
+  const legacyRaw = r.url('LEGACY_URL', ['http:', 'https:']);
+  const legacyTimeoutMs = r.int('LEGACY_TIMEOUT_MS', 30000, 1, 3_600_000);
+  const hostHeader = r.oneOf<HostHeaderMode>('HOST_HEADER', ['preserve', 'rewrite'], 'rewrite');
+  const proxyEngineRaw = r.str('PROXY_ENGINE') ?? DEFAULT_LEGACY_ENGINE;
+  if (!isLegacyEngine(proxyEngineRaw)) {
+    r.problems.push(`PROXY_ENGINE must be one of ${LEGACY_ENGINES.join(', ')} (got "${proxyEngineRaw}")`);
+  }
+  return {
+    legacyUrl: legacyRaw === undefined ? undefined : new URL(legacyRaw),
+    legacyTimeoutMs,
+    hostHeader,
+    proxyEngine: proxyEngineRaw as LegacyEngine,
+  };
+}
+
+function readUnleash(r: EnvReader): Config['unleash'] {
+  const url = r.url('UNLEASH_URL', ['http:', 'https:']);
+  const apiToken = r.str('UNLEASH_API_TOKEN');
+  if (url !== undefined && apiToken === undefined)
+    r.problems.push('UNLEASH_API_TOKEN is required when UNLEASH_URL is set');
+  if (url === undefined && apiToken !== undefined)
+    r.problems.push('UNLEASH_URL is required when UNLEASH_API_TOKEN is set');
+  if (url === undefined || apiToken === undefined) return undefined;
+  return { url, apiToken, appName: r.str('UNLEASH_APP_NAME') ?? 'strangler' };
+}
+
+function readSwitches(
+  r: EnvReader,
+): Pick<
+  Config,
+  'reusePort' | 'migrateOnStart' | 'syncInProcess' | 'shadowThread' | 'shadowThreadPriority' | 'syncOwnership'
+> {
+  const reusePort = r.bool('REUSE_PORT', false);
+  const migrateOnStart = r.bool('MIGRATE_ON_START', true);
+  const syncInProcess = r.bool('SYNC_IN_PROCESS', true);
+  const shadowThread = r.bool('SHADOW_THREAD', true);
+  const priorityRaw = r.str('SHADOW_THREAD_PRIORITY') ?? 'idle';
   let shadowThreadPriority: ShadowThreadPriority = 'idle';
   if (priorityRaw !== 'idle') {
     const nice = Number(priorityRaw);
     if (Number.isInteger(nice) && nice >= 0 && nice <= 19) shadowThreadPriority = nice;
-    else problems.push(`SHADOW_THREAD_PRIORITY must be "idle" or a nice value 0–19 (got "${priorityRaw}")`);
+    else r.problems.push(`SHADOW_THREAD_PRIORITY must be "idle" or a nice value 0–19 (got "${priorityRaw}")`);
   }
   let syncOwnership = LEGACY_OWNS_ALL;
   try {
-    syncOwnership = parseOwnership(str('SYNC_OWNERSHIP'));
+    syncOwnership = parseOwnership(r.str('SYNC_OWNERSHIP'));
   } catch (error: unknown) {
-    problems.push(error instanceof Error ? error.message : String(error));
+    r.problems.push(error instanceof Error ? error.message : String(error));
   }
+  return { reusePort, migrateOnStart, syncInProcess, shadowThread, shadowThreadPriority, syncOwnership };
+}
+
+function readDemo(
+  r: EnvReader,
+): Pick<
+  Config,
+  'embeddedPostgresPort' | 'legacyStandInPort' | 'legacyStandIn' | 'legacyMaxRequestBodyBytes'
+> {
   const embeddedPostgresPort =
-    str('EMBEDDED_POSTGRES_PORT') === undefined ? undefined : int('EMBEDDED_POSTGRES_PORT', 0, 1, 65535);
-  const legacyStandInPort = int('LEGACY_STAND_IN_PORT', 5080, 0, 65535);
-  const legacyStandIn = str('LEGACY_STAND_IN');
-  if (legacyStandIn !== undefined && legacyStandIn !== 'aspnet' && legacyStandIn !== 'node') {
-    problems.push(`LEGACY_STAND_IN must be "aspnet" or "node" (got "${legacyStandIn}")`);
-  }
-  const legacyMaxRequestBodyBytes = int(
+    r.str('EMBEDDED_POSTGRES_PORT') === undefined ? undefined : r.int('EMBEDDED_POSTGRES_PORT', 0, 1, 65535);
+  const legacyStandInPort = r.int('LEGACY_STAND_IN_PORT', 5080, 0, 65535);
+  const legacyStandIn = r.oneOf<LegacyStandIn>('LEGACY_STAND_IN', ['aspnet', 'node']);
+  const legacyMaxRequestBodyBytes = r.int(
     'LEGACY_MAX_REQUEST_BODY_BYTES',
     KESTREL_MAX_REQUEST_BODY_BYTES,
     0,
     Number.MAX_SAFE_INTEGER,
   );
+  return { embeddedPostgresPort, legacyStandInPort, legacyStandIn, legacyMaxRequestBodyBytes };
+}
 
-  const logLevel = str('LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.has(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}")`);
-  }
-
-  const qa = str('ADMIN_QA_TOKEN');
-  const operator = str('ADMIN_OPERATOR_TOKEN');
+function readAdminTokens(
+  r: EnvReader,
+  randomToken: () => string,
+): Pick<Config, 'adminQaToken' | 'adminOperatorToken' | 'demoTokens'> {
+  const qa = r.str('ADMIN_QA_TOKEN');
+  const operator = r.str('ADMIN_OPERATOR_TOKEN');
   if ((qa === undefined) !== (operator === undefined)) {
-    problems.push('ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must be set together');
+    r.problems.push('ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must be set together');
   }
   for (const [name, value] of [
     ['ADMIN_QA_TOKEN', qa],
     ['ADMIN_OPERATOR_TOKEN', operator],
   ] as const) {
-    if (value !== undefined && value.length < 16) problems.push(`${name} must be at least 16 characters`);
+    if (value !== undefined && value.length < 16) r.problems.push(`${name} must be at least 16 characters`);
   }
-  if (qa !== undefined && qa === operator) {
-    problems.push('ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must differ');
-  }
-  const demoTokens = qa === undefined || operator === undefined;
-
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const dataDir = str('DATA_DIR') ?? 'data';
+  if (qa !== undefined && qa === operator)
+    r.problems.push('ADMIN_QA_TOKEN and ADMIN_OPERATOR_TOKEN must differ');
   return {
-    port,
-    reusePort,
-    adminPort,
-    adminHost: str('ADMIN_HOST') ?? (demoTokens ? '127.0.0.1' : '0.0.0.0'),
-    legacyUrl: legacyRaw === undefined ? undefined : new URL(legacyRaw),
-    legacyTimeoutMs,
-    hostHeader: hostHeaderRaw as HostHeaderMode,
-    proxyEngine: proxyEngineRaw as LegacyEngine,
-    databaseUrl,
-    legacyDatabaseUrl,
-    unleash:
-      unleashUrl !== undefined && unleashToken !== undefined
-        ? { url: unleashUrl, apiToken: unleashToken, appName: str('UNLEASH_APP_NAME') ?? 'strangler' }
-        : undefined,
-    flagsFile: str('FLAGS_FILE') ?? 'flags/flags.json',
-    flagsBackupDir: str('FLAGS_BACKUP_DIR') ?? `${dataDir}/unleash-backup`,
     adminQaToken: qa ?? randomToken(),
     adminOperatorToken: operator ?? randomToken(),
-    demoTokens,
-    logLevel,
-    dataDir,
-    migrateOnStart,
-    syncInProcess,
-    syncOwnership,
-    shadowThread,
-    shadowThreadPriority,
-    embeddedPostgresPort,
-    legacyStandInPort,
-    legacyStandIn: legacyStandIn as LegacyStandIn | undefined,
-    legacyMaxRequestBodyBytes,
+    demoTokens: qa === undefined || operator === undefined,
   };
 }
 
