@@ -46,7 +46,7 @@ export interface AppShadowRoutesOptions {
 /** The shadow thread's routes module (src/shadow/thread/shadow-thread.ts, ShadowThreadRoutesModule). */
 export function createShadowThreadRoutes(options: AppShadowRoutesOptions): ShadowThreadRoutes {
   // Dry runs and shadowed reads only: a small pool of its own, named so it shows apart in pg_stat_activity.
-  // A shadow call that outlives its timeout keeps its slot until it settles (shadow-runner.ts): a
+  // A shadow call that outlives its timeout keeps its slot until it settles (shadow/runner/schedule.ts): a
   // statement and pool-wait limit ends it even when PostgreSQL stops answering.
   const db = openNewDatabase(options.databaseUrl, {
     applicationName: 'strangler-shadow-handlers',

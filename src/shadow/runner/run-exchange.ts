@@ -1,0 +1,171 @@
+import type { ObservedExchange } from '../../proxy/exchange-observer.ts';
+import { SAFE_METHODS, type RouteRecord } from '../../routing/route.ts';
+import type { CapturedResponse } from '../captured-exchange.ts';
+import type { Comparer } from '../compare/off-thread-comparer.ts';
+import { decodeBody } from '../decode-body.ts';
+import { describe, failure, type ShadowCalls } from './call.ts';
+import { bodyBytes, capturedRequest, outgoingHeaders } from './captured.ts';
+import type { Classify } from './classify.ts';
+import type { NoiseSampling } from './noise-sampling.ts';
+import type { Latency, Reason, RecordResult } from './record.ts';
+import type { RulesFor } from './rules.ts';
+import type { ShadowDefaults } from './sample.ts';
+
+/** The new side's answer, obtained before the exchange it belongs to finished (early-dry-run.ts). */
+export type EarlyResult =
+  | { readonly ok: true; readonly response: CapturedResponse; readonly ms: number }
+  | { readonly ok: false; readonly error: unknown; readonly ms: number };
+
+/** Compares one finished exchange with the other side's answer and records the outcome. */
+export type RunExchange = (exchange: ObservedExchange, early?: EarlyResult) => Promise<void>;
+
+export interface RunExchangeDeps {
+  readonly settingsOf: (route: RouteRecord) => ShadowDefaults;
+  readonly rulesFor: RulesFor;
+  readonly calls: ShadowCalls;
+  readonly noiseSampling: NoiseSampling;
+  readonly comparer: Comparer;
+  readonly classify: Classify;
+  readonly record: RecordResult;
+}
+
+const FALLBACK: Reason = {
+  code: 'fallback',
+  detail: 'new handler failed on the serving path; legacy served',
+};
+const BODY_OVER_CAP: Reason = { code: 'capture-limit', detail: 'body over the capture limit' };
+const INCOMPLETE: Reason = { code: 'incomplete-response', detail: 'response broke off before it finished' };
+const INVALID_RULES: Reason = { code: 'invalid-rules', detail: 'invalid comparison rules' };
+const SHADOW_OVER_CAP: Reason = { code: 'capture-limit', detail: 'shadow response over the capture limit' };
+
+/**
+ * One exchange, in order: screen what cannot be compared, call the other side (or take the early dry
+ * run's answer), learn noise now and then, compare, classify. Every way out records exactly one outcome,
+ * except an unsafe method served by new, which legacy must never see twice.
+ */
+export function createRunExchange(deps: RunExchangeDeps): RunExchange {
+  const { settingsOf, rulesFor, calls, noiseSampling, comparer, classify, record } = deps;
+
+  return async (exchange, early) => {
+    const route = exchange.match.route;
+    const settings = settingsOf(route);
+    const safe = SAFE_METHODS.has(exchange.request.method.toUpperCase());
+    const servedMs = exchange.durationMs;
+    const servedLatency = exchange.served === 'legacy' ? { legacyMs: servedMs } : { newMs: servedMs };
+    if (screenedOut(record, exchange, route, safe, servedLatency)) return;
+    const rules = rulesFor(route);
+    if (rules === undefined) {
+      record(route, 'error', servedLatency, {}, INVALID_RULES);
+      return;
+    }
+    const request = capturedRequest(exchange);
+    const servedHeaders = outgoingHeaders(exchange.response.headers);
+    const limit = settings.captureLimitBytes;
+    const servedBody = await decodeBody(servedHeaders, bodyBytes(exchange.response.body), limit);
+    if (!servedBody.ok) {
+      record(route, 'skipped', servedLatency, {}, undecodable(servedBody.reason));
+      return;
+    }
+    const served: CapturedResponse = {
+      status: exchange.response.status,
+      headers: servedHeaders,
+      body: servedBody.body,
+    };
+
+    const started = performance.now();
+    let other: CapturedResponse;
+    let otherMs: number;
+    if (early !== undefined && exchange.served === 'legacy') {
+      if (!early.ok) {
+        record(route, 'error', { ...servedLatency, newMs: early.ms }, {}, failure('new', early.error));
+        return;
+      }
+      other = early.response;
+      otherMs = early.ms;
+    } else {
+      try {
+        other =
+          exchange.served === 'legacy'
+            ? await calls.newHandler(route, exchange.match.params, request, !safe, settings)
+            : await calls.legacy(request, settings);
+      } catch (error: unknown) {
+        const elapsed = performance.now() - started;
+        recordCallFailure(record, route, exchange.served, servedLatency, elapsed, error);
+        return;
+      }
+      otherMs = performance.now() - started;
+    }
+    if (other.truncated === true) {
+      record(route, 'skipped', servedLatency, {}, SHADOW_OVER_CAP);
+      return;
+    }
+    const servedLegacy = exchange.served === 'legacy';
+    const latency = servedLegacy
+      ? { legacyMs: servedMs, newMs: otherMs }
+      : { legacyMs: otherMs, newMs: servedMs };
+    const legacy = servedLegacy ? served : other;
+    const candidate = servedLegacy ? other : served;
+
+    if (safe && noiseSampling.wants(route.id))
+      await noiseSampling.learn(route, request, legacy, rules, settings);
+
+    try {
+      classify(
+        route,
+        request,
+        legacy,
+        candidate,
+        rules,
+        latency,
+        await comparer.compare(legacy, candidate, rules),
+      );
+    } catch (error: unknown) {
+      // A pathological body (or a bug) costs this comparison only.
+      const reason = { code: 'compare-failed' as const, detail: `comparison failed: ${describe(error)}` };
+      record(route, 'error', latency, {}, reason);
+    }
+  };
+}
+
+/** Records why the exchange cannot be compared; false when it can. */
+function screenedOut(
+  record: RecordResult,
+  exchange: ObservedExchange,
+  route: RouteRecord,
+  safe: boolean,
+  servedLatency: Latency,
+): boolean {
+  if (exchange.fellBack) {
+    record(route, 'error', servedLatency, {}, FALLBACK);
+    return true;
+  }
+  if (exchange.served === 'new' && !safe) return true;
+  if (exchange.request.body.kind === 'over-cap' || exchange.response.body.kind === 'over-cap') {
+    record(route, 'skipped', servedLatency, {}, BODY_OVER_CAP);
+    return true;
+  }
+  if (!exchange.response.complete) {
+    record(route, 'skipped', servedLatency, {}, INCOMPLETE);
+    return true;
+  }
+  return false;
+}
+
+/** Why a served body that could not be decoded is skipped. */
+function undecodable(reason: 'over-cap' | 'unsupported-encoding' | 'corrupt-encoding'): Reason {
+  return { code: reason === 'over-cap' ? 'capture-limit' : reason, detail: `served body: ${reason}` };
+}
+
+/** The other side threw or timed out: an error, with both sides' times. */
+function recordCallFailure(
+  record: RecordResult,
+  route: RouteRecord,
+  servedBy: ObservedExchange['served'],
+  servedLatency: Latency,
+  elapsed: number,
+  error: unknown,
+): void {
+  const otherSide = servedBy === 'legacy' ? 'new' : 'legacy';
+  const otherLatency = otherSide === 'new' ? { newMs: elapsed } : { legacyMs: elapsed };
+  record(route, 'error', { ...servedLatency, ...otherLatency }, {}, failure(otherSide, error));
+}
