@@ -28,7 +28,11 @@ import { startShadowSide } from './composition/shadow.ts';
 import { startAdmin, startPublicPort } from './composition/ports.ts';
 import { printBanner, addressInUseHint } from './composition/banner.ts';
 import { type Closer, installShutdown } from './composition/shutdown.ts';
-import { configuredEnvironment, type Environment, type EnvironmentStarter } from './composition/environment.ts';
+import {
+  configuredEnvironment,
+  type Environment,
+  type EnvironmentStarter,
+} from './composition/environment.ts';
 
 /** The route table, or one error listing every problem: the records' and their comparison rules' at once. */
 function routeTableOrAllProblems(records: readonly RouteRecord[]): RouteTable {
