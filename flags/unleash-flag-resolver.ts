@@ -2,8 +2,7 @@ import type { Logger } from '../src/observability/logger.ts';
 import { errorDetails } from '../src/observability/logger.ts';
 import type { Mode } from '../src/routing/route.ts';
 import type { FlagDefinition, PayloadDefinition } from './flag-definition.ts';
-import { KILL_SWITCH_FLAG } from './flag-names.ts';
-import type { FlagContext, FlagResolver, ModeDecision } from './flag-resolver.ts';
+import { KILL_SWITCH_FLAG, type FlagContext, type FlagResolver, type ModeDecision } from './flag-resolver.ts';
 import type { FlagEvaluator, FlagSource } from './flag-source.ts';
 import type { RouteFlagAnalysis } from './route-mode.ts';
 import { analyseRouteFlag, sampleRateOf, targetOf, variantSide } from './route-mode.ts';
@@ -112,7 +111,7 @@ export function createUnleashFlagResolver(source: FlagSource, logger: Logger): F
           remoteAddress: context.remoteAddress,
         });
         if (variant.feature_enabled !== true) return { mode: analysis.mode, serve: 'legacy' };
-        // Enabled without a variant means `new` (DESIGN.md, "Modes and flags").
+        // Enabled without a variant means `new` (README.md, "Flags").
         const serve = variant.enabled ? targetOf(variantSide(variant.name)) : 'new';
         const sampleRate = sampleRateFor(variant.payload);
         return sampleRate === undefined

@@ -1,5 +1,5 @@
 /**
- * The composition root (DESIGN.md, "Layout"): the only module that sees everything and the only one that
+ * The composition root (docs/architecture.md): the only module that sees everything and the only one that
  * builds stores and services. `node src/main.ts` runs it on what the configuration names; `npm start`
  * (scripts/demo/start.ts) runs it after starting the demo's parts for whatever is not configured
  * (embedded PostgreSQL, seeded data, a legacy: the ASP.NET Core app or the TypeScript stand-in).

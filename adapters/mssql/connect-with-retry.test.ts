@@ -4,8 +4,9 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import * as Tedious from 'tedious';
 
+import { backoffDelayMs } from '../../src/sync/backoff.ts';
 import { openLegacyDatabase } from '../database.ts';
-import { backoffDelayMs, connectWithRetry, MssqlConnectError } from './connect-with-retry.ts';
+import { connectWithRetry, MssqlConnectError } from './connect-with-retry.ts';
 import type { ConnectableConnection } from './connect-with-retry.ts';
 
 /**
@@ -72,7 +73,7 @@ describe('connectWithRetry', () => {
     expect(connection).toBe(made[3]);
     expect(made.slice(0, 3).every((c) => c.closed)).toBe(true);
     expect(delays).toHaveLength(3);
-    // Full jitter within [ceiling/2, ceiling], ceiling doubling: 100, 200, 400.
+    // Equal jitter: within [ceiling/2, ceiling], ceiling doubling: 100, 200, 400.
     expect(delays[0]).toBeGreaterThanOrEqual(50);
     expect(delays[0]).toBeLessThanOrEqual(100);
     expect(delays[2]).toBeGreaterThanOrEqual(200);
@@ -130,7 +131,7 @@ describe('connectWithRetry', () => {
 
 describe('backoffDelayMs', () => {
   it('doubles up to the cap', () => {
-    const max = (attempt: number): number => backoffDelayMs(attempt, 500, 30_000, () => 1);
+    const max = (attempt: number): number => backoffDelayMs(attempt, { baseMs: 500, maxMs: 30_000 }, () => 1);
     expect([1, 2, 3, 4, 10].map(max)).toEqual([500, 1000, 2000, 4000, 30_000]);
   });
 });

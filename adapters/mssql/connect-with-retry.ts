@@ -6,6 +6,8 @@
  * (maxRetriesOnTransientErrors: 0) and this policy is used instead.
  */
 
+import { backoffDelayMs } from '../../src/sync/backoff.ts';
+
 /** Server error numbers Azure SQL documents as transient at login. */
 export const TRANSIENT_SQL_ERRORS: ReadonlySet<number> = new Set([
   4060, 10928, 10929, 40197, 40501, 40613, 49918,
@@ -44,12 +46,6 @@ export function isTransientConnectError(error: Error, serverErrorNumber: number 
   if (serverErrorNumber !== undefined) return TRANSIENT_SQL_ERRORS.has(serverErrorNumber);
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && TRANSIENT_CODES.has(code);
-}
-
-/** Exponential back-off with full jitter, capped. */
-export function backoffDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,7 +97,7 @@ export async function connectWithRetry<C extends ConnectableConnection>(
         result.error,
       );
     }
-    const delay = backoffDelayMs(attempt, policy.baseDelayMs, maxDelayMs);
+    const delay = backoffDelayMs(attempt, { baseMs: policy.baseDelayMs, maxMs: maxDelayMs });
     policy.onRetry?.(attempt, delay, result.error);
     await sleep(delay);
   }

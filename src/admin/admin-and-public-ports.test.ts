@@ -9,7 +9,7 @@ import type { PublicServer } from '../proxy/public-server.ts';
 import { createRouteTable } from '../routing/route-table.ts';
 import { createAdminServer } from './admin-server.ts';
 import type { AdminServer } from './admin-server.ts';
-import { FakeFlagResolver } from './testing/fake-flag-resolver.ts';
+import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
 import type { RouteReport } from './route-report.ts';
 
 /**
@@ -22,7 +22,7 @@ describe('admin port beside the real public port', () => {
     adminOperatorToken: 'op-token-0123456789abcdef',
   };
   const metrics = createMetrics({ defaultMetrics: false });
-  const flags = new FakeFlagResolver();
+  const flags = createFakeFlagResolver();
   const logger = createSilentLogger();
   const routes = createRouteTable([
     {
@@ -73,7 +73,7 @@ describe('admin port beside the real public port', () => {
   }
 
   it('counts new-handler and catch-all traffic by target and status class', async () => {
-    flags.modes.set('strangler.athlete-get', 'new');
+    flags.set('strangler.athlete-get', 'new');
     for (const path of ['/api/athletes/1', '/api/athletes/2', '/not/migrated']) {
       const response = await fetch(`${publicBase}${path}`);
       await response.arrayBuffer();

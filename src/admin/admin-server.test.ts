@@ -9,7 +9,7 @@ import { createRouteTable } from '../routing/route-table.ts';
 import type { HttpMethod, RouteRecord } from '../routing/route.ts';
 import { createAdminServer } from './admin-server.ts';
 import type { AdminServer } from './admin-server.ts';
-import { FakeFlagResolver } from './testing/fake-flag-resolver.ts';
+import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
 import { flagsLoadedCheck, legacyReachableCheck } from './readiness.ts';
 
 const tokens = { adminQaToken: 'qa-token-0123456789abcdef', adminOperatorToken: 'op-token-0123456789abcdef' };
@@ -26,7 +26,7 @@ function route(id: string, path: string, methods: readonly HttpMethod[]): RouteR
 }
 
 describe('admin server', () => {
-  const flags = new FakeFlagResolver();
+  const flags = createFakeFlagResolver();
   const metrics = createMetrics();
   const logLines: string[] = [];
   const logStream = new PassThrough();
@@ -96,26 +96,26 @@ describe('admin server', () => {
     });
 
     it('reports strangler_route_mode as 1 for the current mode and 0 for the others, live on each scrape', async () => {
-      flags.modes.set('strangler.athletes-list', 'canary');
+      flags.set('strangler.athletes-list', 'canary');
       let body = await (await get('/metrics')).text();
       expect(body).toContain('strangler_route_mode{route="athletes-list",mode="canary"} 1');
       expect(body).toContain('strangler_route_mode{route="athletes-list",mode="legacy"} 0');
       expect(body).toContain('strangler_route_mode{route="athletes-list",mode="new"} 0');
       expect(body).toContain('strangler_route_mode{route="athlete-update",mode="legacy"} 1');
 
-      flags.modes.set('strangler.athletes-list', 'new');
+      flags.set('strangler.athletes-list', 'new');
       body = await (await get('/metrics')).text();
       expect(body).toContain('strangler_route_mode{route="athletes-list",mode="new"} 1');
       expect(body).toContain('strangler_route_mode{route="athletes-list",mode="canary"} 0');
 
-      flags.killSwitch = true;
+      flags.setKillSwitch(true);
       try {
         body = await (await get('/metrics')).text();
         expect(body).toContain('strangler_route_mode{route="athletes-list",mode="legacy"} 1');
         expect(body).toContain('strangler_route_mode{route="athletes-list",mode="new"} 0');
       } finally {
-        flags.killSwitch = false;
-        flags.modes.clear();
+        flags.setKillSwitch(false);
+        flags.clear();
       }
     });
   });
@@ -147,7 +147,7 @@ describe('admin server', () => {
     });
 
     it('answers 503 naming the failing check when flags are not loaded, and logs the transition', async () => {
-      flags.ready = false;
+      flags.setReady(false);
       try {
         const response = await get('/health/ready');
         expect(response.status).toBe(503);
@@ -160,7 +160,7 @@ describe('admin server', () => {
         await new Promise((resolve) => setImmediate(resolve));
         expect(logLines.join('')).toContain('"message":"not ready"');
       } finally {
-        flags.ready = true;
+        flags.setReady(true);
       }
     });
 
@@ -188,7 +188,7 @@ describe('admin server', () => {
     });
 
     it('lists each route with its methods, path, flag, current mode and live counts for either role', async () => {
-      flags.modes.set('strangler.athlete-update', 'shadow');
+      flags.set('strangler.athlete-update', 'shadow');
       metrics.requests.inc({ route: 'athletes-list', target: 'legacy', mode: 'canary', status: '200' }, 3);
       metrics.requests.inc({ route: 'athletes-list', target: 'new', mode: 'canary', status: '200' }, 2);
       metrics.requests.inc({ route: 'athletes-list', target: 'new', mode: 'canary', status: '201' });
@@ -234,7 +234,7 @@ describe('admin server', () => {
         };
         expect(after.routes[1]?.requests).toEqual({ total: 1, byTarget: { new: { '5xx': 1 } } });
       } finally {
-        flags.modes.clear();
+        flags.clear();
         metrics.requests.reset();
         metrics.fallbacks.reset();
         metrics.circuitOpen.reset();

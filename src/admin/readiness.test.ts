@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase } from '../testing/test-database.ts';
 import type { TestDatabase } from '../testing/test-database.ts';
-import { FakeFlagResolver } from './testing/fake-flag-resolver.ts';
+import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
 import { databaseCheck, flagsLoadedCheck, legacyReachableCheck, runReadinessChecks } from './readiness.ts';
 import type { ReadinessCheck } from './readiness.ts';
 
@@ -111,13 +111,13 @@ describe('legacyReachableCheck', () => {
 
 describe('flagsLoadedCheck', () => {
   it('is not ready until flags were loaded once, and says when the kill switch is on', async () => {
-    const flags = new FakeFlagResolver();
-    flags.ready = false;
+    const flags = createFakeFlagResolver();
+    flags.setReady(false);
     const check = flagsLoadedCheck(flags);
     expect(await check.check()).toEqual({ ok: false, detail: 'flags not loaded yet' });
-    flags.ready = true;
+    flags.setReady(true);
     expect(await check.check()).toEqual({ ok: true, detail: 'loaded' });
-    flags.killSwitch = true;
+    flags.setKillSwitch(true);
     expect(await check.check()).toEqual({ ok: true, detail: expect.stringContaining('kill switch ON') });
   });
 });

@@ -16,7 +16,7 @@ import { startShadowThread } from '../shadow/thread/shadow-thread.ts';
 import type { Environment } from './environment.ts';
 import type { Closer } from './shutdown.ts';
 
-/** Personal data masked in every stored shadow sample (DESIGN.md, "Shadow comparison"). */
+/** Personal data masked in every stored shadow sample: samples are kept for days and shown to QA. */
 const PERSONAL_DATA_PATHS = ['$..Email', '$..DateOfBirth', '$..Notes'];
 
 /**

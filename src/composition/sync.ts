@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { openLegacySyncEngine } from '../../adapters/open-legacy-sync-engine.ts';
 import { migrateLegacySyncToLatest } from '../../adapters/postgres/sync-migrations.ts';
 import type { AdminAuth } from '../admin/auth.ts';
-import { sendProblem } from '../admin/problem-details.ts';
+import { sendProblem } from '../proxy/problem-response.ts';
 import type { Config } from '../config.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -70,7 +70,7 @@ export async function startSync(
   return { sync, syncApi: { runtime: sync, pool: newPool }, outboxOn: true };
 }
 
-/** Sync status for QA and operators, and the operator's dead-letter replay (DESIGN.md, "Admin port"). */
+/** Sync status for QA and operators, and the operator's dead-letter replay (README.md, "Going further": docs/operations.md). */
 export function mountSyncApi(
   app: Express,
   auth: AdminAuth,

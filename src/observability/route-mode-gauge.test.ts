@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
-import { FakeFlagResolver } from '../admin/testing/fake-flag-resolver.ts';
+import { createFakeFlagResolver } from '../testing/fake-flag-resolver.ts';
 import { jsonResponse } from '../handlers/new-handler.ts';
 import type { Mode, RouteRecord } from '../routing/route.ts';
 import { createMetrics } from './metrics.ts';
@@ -25,8 +25,8 @@ async function gaugeValues(metrics: ReturnType<typeof createMetrics>): Promise<R
 describe('refreshRouteModeGauge', () => {
   it('sets exactly one mode to 1 per route and follows flag changes', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    const flags = new FakeFlagResolver();
-    flags.modes.set('strangler.a', 'shadow');
+    const flags = createFakeFlagResolver();
+    flags.set('strangler.a', 'shadow');
     refreshRouteModeGauge(metrics, [record('a'), record('b')], flags);
     expect(await gaugeValues(metrics)).toEqual({
       'a/legacy': 0,
@@ -38,7 +38,7 @@ describe('refreshRouteModeGauge', () => {
       'b/canary': 0,
       'b/new': 0,
     });
-    flags.modes.set('strangler.a', 'new');
+    flags.set('strangler.a', 'new');
     refreshRouteModeGauge(metrics, [record('a'), record('b')], flags);
     expect(await gaugeValues(metrics)).toMatchObject({ 'a/shadow': 0, 'a/new': 1 });
   });

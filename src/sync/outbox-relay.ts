@@ -2,10 +2,11 @@ import type pg from 'pg';
 
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
-import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
+import { backoffDelayMs, DEFAULT_BACKOFF, LOOP_BACKOFF } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { CanonicalRow } from './canonical-row.ts';
 import { isConnectivityError } from './connectivity-error.ts';
+import { inTransaction } from './pg-transaction.ts';
 import type { ApplyResult, LegacyWriter, Operation, SyncChange } from './sync-engine.ts';
 import type { EntityName, SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
@@ -154,25 +155,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         if (down) {
           await client.query('ROLLBACK');
           logger.warn('sync relay: legacy database unavailable, backing off', errorDetails(batchError));
-          return {
-            claimed: claimed.length,
-            outcomes: {},
-            failed: 0,
-            deadLettered: 0,
-            legacyUnavailable: true,
-          };
+          return legacyUnavailable(claimed.length);
         }
         // One bad event must not hold back the others: apply one by one to find it.
         const isolated = await applyIsolated(changes);
         if (isolated.legacyDown) {
           await client.query('ROLLBACK');
-          return {
-            claimed: claimed.length,
-            outcomes: {},
-            failed: 0,
-            deadLettered: 0,
-            legacyUnavailable: true,
-          };
+          return legacyUnavailable(claimed.length);
         }
         results = isolated.results;
         failures = isolated.failures;
@@ -302,7 +291,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         await purgeIfDue();
         if (result.legacyUnavailable) {
           outageAttempt += 1;
-          await sleep(backoffDelayMs(outageAttempt, { baseMs: 200, maxMs: 5000 }));
+          await sleep(backoffDelayMs(outageAttempt, LOOP_BACKOFF));
         } else {
           outageAttempt = 0;
           if (result.claimed < options.batchSize) await sleep(options.idlePollMs);
@@ -311,7 +300,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         // The new database itself failed (or a bug): log, back off, keep the loop alive.
         outageAttempt += 1;
         logger.warn('sync relay: batch failed', errorDetails(error));
-        await sleep(backoffDelayMs(outageAttempt, { baseMs: 200, maxMs: 5000 }));
+        await sleep(backoffDelayMs(outageAttempt, LOOP_BACKOFF));
       }
     }
   }
@@ -341,7 +330,12 @@ async function answers(writer: LegacyWriter): Promise<boolean> {
   }
 }
 
-/** Deletes done outbox rows and audit rows past retention (the audit table's retention, issue #5 §5). */
+/** A batch left in the outbox because legacy is down: nothing counts as an attempt. */
+function legacyUnavailable(claimed: number): RelayBatchResult {
+  return { claimed, outcomes: {}, failed: 0, deadLettered: 0, legacyUnavailable: true };
+}
+
+/** Deletes done outbox rows and audit rows older than `retentionMs`, so neither table grows without bound. */
 export async function purgeSyncHistory(pool: Pick<pg.Pool, 'query'>, retentionMs: number): Promise<void> {
   const seconds = retentionMs / 1000;
   await pool.query(
@@ -360,9 +354,7 @@ export async function purgeSyncHistory(pool: Pick<pg.Pool, 'query'>, retentionMs
  * old version from overwriting newer rows. Returns false when there is no such dead letter.
  */
 export async function replayDeadLetter(pool: pg.Pool, eventId: string, actor: string): Promise<boolean> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const moved = await client.query(
       `WITH dl AS (
          UPDATE strangler.sync_dead_letters SET replayed_at = now(), replayed_by = $2
@@ -380,12 +372,6 @@ export async function replayDeadLetter(pool: pg.Pool, eventId: string, actor: st
         [row.entity, row.entity_key, eventId, row.version, actor],
       );
     }
-    await client.query('COMMIT');
     return row !== undefined;
-  } catch (error: unknown) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -7,7 +7,11 @@ type Rule = ModeDecision | ((context: FlagContext) => ModeDecision);
 export interface FakeFlagResolver extends FlagResolver {
   /** `new` serves new, everything else serves legacy; pass a function for canary-like rules. */
   set(flagName: string, rule: Mode | Rule): void;
+  /** Forgets every rule set so far: each flag serves legacy again. */
+  clear(): void;
   setKillSwitch(on: boolean): void;
+  /** What isReady() answers: false until flags were loaded once. */
+  setReady(ready: boolean): void;
   /** Makes every decide() throw, to prove the proxy survives a broken resolver. */
   breakWith(error: Error | undefined): void;
   readonly contexts: FlagContext[];
@@ -21,6 +25,7 @@ export function createFakeFlagResolver(
   const recordContexts = options.recordContexts ?? true;
   const rules = new Map<string, Rule>();
   let killSwitch = false;
+  let ready = true;
   let broken: Error | undefined;
   const contexts: FlagContext[] = [];
   const toRule = (rule: Mode | Rule): Rule =>
@@ -43,13 +48,19 @@ export function createFakeFlagResolver(
       return typeof rule === 'function' ? 'canary' : rule.mode;
     },
     killSwitchOn: () => killSwitch,
-    isReady: () => true,
+    isReady: () => ready,
     stop: () => Promise.resolve(),
     set(flagName, rule) {
       rules.set(flagName, toRule(rule));
     },
+    clear() {
+      rules.clear();
+    },
     setKillSwitch(on) {
       killSwitch = on;
+    },
+    setReady(value) {
+      ready = value;
     },
     breakWith(error) {
       broken = error;

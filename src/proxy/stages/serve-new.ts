@@ -8,7 +8,7 @@ import { SAFE_METHODS } from '../../routing/route.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import type { CircuitBreaker } from '../circuit-breaker.ts';
 import type { Exchange } from '../exchange.ts';
-import { sendProblem } from '../problem-response.ts';
+import { sendGatewayProblem, sendInternalError } from '../problem-response.ts';
 import type { Observation } from './observe.ts';
 import { readBody } from './read-body.ts';
 import { runHandler, writeHandlerResponse } from './run-handler.ts';
@@ -81,7 +81,7 @@ function overCap(deps: ServeNewDeps, serving: Serving, replay: Readable | undefi
     deps.serveLegacy(req, res, exchange);
     return;
   }
-  sendProblem(res, {
+  sendGatewayProblem(res, {
     status: 413,
     title: 'Content Too Large',
     detail: `The request body is larger than ${deps.maxHandlerBodyBytes} bytes.`,
@@ -120,10 +120,5 @@ function fallBack(
     method,
     error: errorDetails(error),
   });
-  sendProblem(res, {
-    status: 500,
-    title: 'Internal Server Error',
-    detail: 'The request could not be completed.',
-    requestId: exchange.requestId,
-  });
+  sendInternalError(res, exchange.requestId);
 }
