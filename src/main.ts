@@ -21,7 +21,7 @@ import {
   type AppShadowRoutesOptions,
 } from './app-routes.ts';
 import { createAdminServer } from './admin/admin-server.ts';
-import { sendProblem } from './admin/problem-details.ts';
+import { sendProblem } from './proxy/problem-response.ts';
 import type { AdminAuth } from './admin/auth.ts';
 import { databaseCheck, flagsLoadedCheck, legacyReachableCheck } from './admin/readiness.ts';
 import { ConfigError, loadConfig } from './config.ts';

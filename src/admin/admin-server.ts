@@ -12,7 +12,7 @@ import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { createAdminAuth } from './auth.ts';
 import type { AdminAuth, AdminTokens } from './auth.ts';
-import { sendProblem } from './problem-details.ts';
+import { sendProblem } from '../proxy/problem-response.ts';
 import { runReadinessChecks } from './readiness.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import { buildRouteReport } from './route-report.ts';

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
-import { sendProblem } from './problem-details.ts';
+import { sendProblem } from '../proxy/problem-response.ts';
 
 /** Admin roles (DESIGN.md "Admin port"): QA reads reports and accepts differences; operator can do everything. */
 export type AdminRole = 'qa' | 'operator';

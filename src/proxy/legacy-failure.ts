@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { exchangeOf, pathOf } from './exchange.ts';
-import { problemBody, sendProblem } from './problem-response.ts';
+import { gatewayProblem, problemBody, sendGatewayProblem } from './problem-response.ts';
 import { statusForUpstreamError } from './upstream-error.ts';
 
 /**
@@ -49,12 +49,12 @@ export function createLegacyFailureReporter(deps: {
       requestId,
     };
     if ('writeHead' in res) {
-      sendProblem(res, problem);
+      sendGatewayProblem(res, problem);
     } else if (res.bytesWritten > 0 || res.destroyed) {
       res.destroy();
     } else {
       // A failed WebSocket handshake: the raw socket has seen nothing yet, so it gets a real answer.
-      const body = problemBody(problem);
+      const body = problemBody(gatewayProblem(problem));
       res.end(
         `HTTP/1.1 ${status} ${problem.title}\r\ncontent-type: application/problem+json\r\n` +
           `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,

@@ -1,14 +1,17 @@
 import type { ServerResponse } from 'node:http';
 
-/** RFC 9457 problem details, plus the request id so a client report can be found in the logs. */
+/** RFC 9457 problem details; every error either port writes itself has this shape. */
 export interface Problem {
   readonly status: number;
   readonly title: string;
-  readonly detail: string;
-  readonly requestId: string;
+  readonly detail?: string;
+  /** What the status means; `about:blank` when absent, as RFC 9457 §4.2.1 allows. */
+  readonly type?: string;
+  /** The proxy's request id, so a client report can be found in the logs. */
+  readonly requestId?: string;
 }
 
-const TYPES: Readonly<Record<number, string>> = {
+const GATEWAY_TYPES: Readonly<Record<number, string>> = {
   413: 'https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large',
   500: 'https://www.rfc-editor.org/rfc/rfc9110#name-500-internal-server-error',
   502: 'https://www.rfc-editor.org/rfc/rfc9110#name-502-bad-gateway',
@@ -17,7 +20,7 @@ const TYPES: Readonly<Record<number, string>> = {
 
 export function problemBody(problem: Problem): string {
   return JSON.stringify({
-    type: TYPES[problem.status] ?? 'about:blank',
+    type: problem.type ?? 'about:blank',
     title: problem.title,
     status: problem.status,
     detail: problem.detail,
@@ -27,7 +30,8 @@ export function problemBody(problem: Problem): string {
 
 /**
  * Writes the problem when nothing of the response has gone out yet; otherwise the client already has
- * a status line from someone else, and the only honest signal left is a broken connection.
+ * a status line from someone else, and the only honest signal left is a broken connection. Headers set
+ * on `res` before (an admin 401's WWW-Authenticate) go out with it.
  */
 export function sendProblem(res: ServerResponse, problem: Problem): void {
   if (res.headersSent) {
@@ -35,13 +39,30 @@ export function sendProblem(res: ServerResponse, problem: Problem): void {
     return;
   }
   const body = problemBody(problem);
-  // Headers legacy had already sent into `res` (none, by construction) are dropped with the rest.
-  for (const name of res.getHeaderNames()) if (name !== 'x-request-id') res.removeHeader(name);
   res.writeHead(problem.status, {
     'content-type': 'application/problem+json',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
-    'x-request-id': problem.requestId,
+    ...(problem.requestId === undefined ? {} : { 'x-request-id': problem.requestId }),
   });
   res.end(body);
+}
+
+/** The public port's problem typed by its status, for the answers that stand in for legacy's. */
+export function gatewayProblem(problem: Problem & { readonly requestId: string }): Problem {
+  return { ...problem, type: problem.type ?? GATEWAY_TYPES[problem.status] };
+}
+
+/**
+ * The public port's answer in place of a handler's or legacy's: what either set on `res` before it
+ * failed is not part of the problem, so only the request id survives.
+ */
+export function sendGatewayProblem(
+  res: ServerResponse,
+  problem: Problem & { readonly requestId: string },
+): void {
+  if (!res.headersSent) {
+    for (const name of res.getHeaderNames()) if (name !== 'x-request-id') res.removeHeader(name);
+  }
+  sendProblem(res, gatewayProblem(problem));
 }

@@ -8,7 +8,7 @@ import { SAFE_METHODS } from '../../routing/route.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import type { CircuitBreaker } from '../circuit-breaker.ts';
 import type { Exchange } from '../exchange.ts';
-import { sendProblem } from '../problem-response.ts';
+import { sendGatewayProblem } from '../problem-response.ts';
 import type { Observation } from './observe.ts';
 import { readBody } from './read-body.ts';
 import { runHandler, writeHandlerResponse } from './run-handler.ts';
@@ -51,7 +51,7 @@ export function createServeNew(deps: {
       serveLegacy(req, res, exchange);
       return;
     }
-    sendProblem(res, {
+    sendGatewayProblem(res, {
       status: 413,
       title: 'Content Too Large',
       detail: `The request body is larger than ${maxHandlerBodyBytes} bytes.`,
@@ -90,7 +90,7 @@ export function createServeNew(deps: {
       method,
       error: errorDetails(error),
     });
-    sendProblem(res, {
+    sendGatewayProblem(res, {
       status: 500,
       title: 'Internal Server Error',
       detail: 'The request could not be completed.',
