@@ -1,3 +1,4 @@
+import { collapseFormattedPath, formatKey } from '../shadow/compare/json-path.ts';
 import { markup, type SafeHtml } from './html.ts';
 
 /**
@@ -15,11 +16,8 @@ export function jsonView(
   return markup`<pre class="json">${node(value, '$', 0, diff, noise)}</pre>`;
 }
 
-export function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)
-    ? `${parent}.${key}`
-    : `${parent}['${key.replace(/['\\]/g, '\\$&')}']`;
+function childPath(parent: string, key: string | number): string {
+  return typeof key === 'number' ? `${parent}[${key}]` : `${parent}${formatKey(key)}`;
 }
 
 /** Paths as the pages know them, plus the same with every index collapsed, so both notations match. */
@@ -43,13 +41,9 @@ export function normalisePath(path: string): string {
   return path.startsWith('[') ? `$${path}` : `$.${path}`;
 }
 
-function collapse(path: string): string {
-  return path.replace(/\['(?:[^'\\]|\\.)*'\]|\[\d+\]/g, (m) => (m.startsWith("['") ? m : '[*]'));
-}
-
 function classFor(path: string, diff: ReadonlySet<string>, noise: ReadonlySet<string>): string | undefined {
-  if (diff.has(path) || diff.has(collapse(path))) return 'mark-diff';
-  if (noise.has(path) || noise.has(collapse(path))) return 'mark-noise';
+  if (diff.has(path) || diff.has(collapseFormattedPath(path))) return 'mark-diff';
+  if (noise.has(path) || noise.has(collapseFormattedPath(path))) return 'mark-noise';
   return undefined;
 }
 

@@ -128,7 +128,8 @@ export function matchesAny(patterns: readonly PathPattern[], segments: readonly 
   return false;
 }
 
-function formatKey(key: string): string {
+/** A member name as a path step: `.name` for an identifier, `['odd key']` otherwise. */
+export function formatKey(key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `.${key}` : `['${key.replace(/['\\]/g, '\\$&')}']`;
 }
 
