@@ -44,9 +44,3 @@ export function attachExchange(req: IncomingMessage, exchange: Exchange): void {
 export function exchangeOf(req: IncomingMessage): Exchange | undefined {
   return (req as WithExchange)[EXCHANGE];
 }
-
-/** The path part of a request target (no query string). */
-export function pathOf(url: string): string {
-  const queryAt = url.indexOf('?');
-  return queryAt === -1 ? url : url.slice(0, queryAt);
-}

@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { exchangeOf, pathOf } from './exchange.ts';
+import { pathOf } from '../routing/request-target.ts';
+import { exchangeOf } from './exchange.ts';
 import { gatewayProblem, problemBody, sendGatewayProblem } from './problem-response.ts';
 import { statusForUpstreamError } from './upstream-error.ts';
 

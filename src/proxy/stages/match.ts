@@ -4,7 +4,8 @@ import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import { maskPathSegments, redactedSegmentsOf } from '../../routing/redact-path.ts';
 import type { RouteMatch, RouteTable } from '../../routing/route.ts';
-import { attachExchange, CATCH_ALL, pathOf } from '../exchange.ts';
+import { pathOf } from '../../routing/request-target.ts';
+import { attachExchange, CATCH_ALL } from '../exchange.ts';
 import type { Exchange } from '../exchange.ts';
 import { requestIdFrom } from '../forward-headers.ts';
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { HandlerRequest, HandlerResponse } from '../../handlers/new-handler.ts';
+import { pathOf, queryOf } from '../../routing/request-target.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import type { Exchange } from '../exchange.ts';
 
@@ -42,12 +43,11 @@ export async function runHandler(
   const timeoutMs = route.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
   const controller = new AbortController();
   const url = req.url ?? '/';
-  const queryAt = url.indexOf('?');
   const request: HandlerRequest = {
     method: req.method ?? 'GET',
-    path: queryAt === -1 ? url : url.slice(0, queryAt),
+    path: pathOf(url),
     params: match.params,
-    query: new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+    query: new URLSearchParams(queryOf(url)),
     headers: { ...req.headers },
     body,
     requestId: exchange.requestId,

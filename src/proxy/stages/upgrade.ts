@@ -4,7 +4,8 @@ import type { TLSSocket } from 'node:tls';
 
 import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
-import { attachExchange, pathOf } from '../exchange.ts';
+import { pathOf } from '../../routing/request-target.ts';
+import { attachExchange } from '../exchange.ts';
 import { forwardHeaders, requestIdFrom } from '../forward-headers.ts';
 import type { LegacyForwarder } from '../legacy-forwarder.ts';
 import { openExchange } from './match.ts';
