@@ -17,8 +17,9 @@ export interface CreateFlagResolverOptions {
 /**
  * Unleash publishes an admin change to its Client API when its revision poller notices it (every
  * 1 s), so a flip reaches this process within that second plus one poll. Polling every 500 ms keeps
- * the worst case (~1.5 s plus two round trips) inside issue #2's 2 s; with ETags an unchanged poll is
- * a 304, cheap for the server. Unleash Edge next to the replicas takes this load off in production.
+ * the worst case (~1.5 s plus two round trips) inside the 2 s the README promises for a flip; with
+ * ETags an unchanged poll is a 304, cheap for the server. Unleash Edge next to the replicas takes this
+ * load off in production.
  */
 export const DEFAULT_REFRESH_INTERVAL_MS = 500;
 

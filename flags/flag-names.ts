@@ -6,7 +6,7 @@ export { KILL_SWITCH_FLAG };
 /** Every flag strangler reads starts with this, so one Unleash project can hold other apps' flags too. */
 export const FLAG_PREFIX = 'strangler.';
 
-/** `strangler.<route-id>`: the one flag that decides a route's mode (DESIGN.md, "Modes and flags"). */
+/** `strangler.<route-id>`: the one flag that decides a route's mode (README.md, "Flags"). */
 export function routeFlagName(routeId: string): string {
   return flagNameFor(routeId);
 }

@@ -16,7 +16,7 @@ import type { FlagResolver } from './flag-resolver.ts';
 import { createCapturingLogger, waitFor } from './flag-test-support.ts';
 
 /*
- * Issue #2 §8 against a real unleash-server: one server for the file (it takes seconds to start), so
+ * Flag changes against a real unleash-server: one server for the file (it takes seconds to start), so
  * the tests run in order and each leaves its flag in a stated condition for the next.
  */
 

@@ -15,7 +15,7 @@ const VARIANT_SIDES: ReadonlyMap<string, VariantSide> = new Map([
   ['new', 'new'],
 ]);
 
-/** Unknown variant names resolve to legacy (DESIGN.md: "an unknown route mode is legacy"). */
+/** Unknown variant names resolve to legacy: a typo in a flag must not send traffic to the new side. */
 export function variantSide(name: string): VariantSide | undefined {
   return VARIANT_SIDES.get(name);
 }

@@ -112,7 +112,7 @@ export function createUnleashFlagResolver(source: FlagSource, logger: Logger): F
           remoteAddress: context.remoteAddress,
         });
         if (variant.feature_enabled !== true) return { mode: analysis.mode, serve: 'legacy' };
-        // Enabled without a variant means `new` (DESIGN.md, "Modes and flags").
+        // Enabled without a variant means `new` (README.md, "Flags").
         const serve = variant.enabled ? targetOf(variantSide(variant.name)) : 'new';
         const sampleRate = sampleRateFor(variant.payload);
         return sampleRate === undefined

@@ -11,7 +11,7 @@ export type { ChangeListener, EntityChange } from './shared/unit-of-work.ts';
 
 export interface RoutesDeps {
   readonly db: Kysely<NewDatabase>;
-  /** Runs inside every write's transaction (the dual-write outbox, issue #5). */
+  /** Runs inside every write's transaction (the dual-write outbox). */
   readonly onChange?: ChangeListener;
 }
 

@@ -14,7 +14,7 @@ import { createRoutes, type EntityChange } from './index.ts';
 
 /*
  * What the contract fixtures cannot show: the transaction around every write. Shadow mode runs write
- * handlers in dry-run and relies on nothing being kept; the outbox (issue #5) relies on joining the
+ * handlers in dry-run and relies on nothing being kept; the outbox relies on joining the
  * same transaction; concurrent writers must get the legacy's 409, not a 500.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Shadow comparison speed (issue #4 §9), two figures:
+ * Shadow comparison speed, two figures:
  *
  * 1. `npm run bench:compare -- [seconds=3]`: comparisons per second of ~1 KB JSON responses on
  *    one core (target ≥ 20k/s): identical bodies (the byte-equal fast path), bodies equal after the

@@ -1,5 +1,5 @@
 /**
- * Sync figures (issue #5 §8) on throw-away databases of a real PostgreSQL server:
+ * Sync figures on throw-away databases of a real PostgreSQL server:
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:sync --
  *     [--events 20000] [--rate 500] [--seconds 10] [--recon-rows 1000000]
  * 1. relay throughput: a backlog of outbox events applied to the legacy stand-in (rows/s; target ≥ 5k);

@@ -1,9 +1,9 @@
 /**
- * Legacy pass-through speed (issue #2 §9), in one run: the 1 KB JSON upstream directly, strangler
+ * Legacy pass-through speed, in one run: the 1 KB JSON upstream directly, strangler
  * in front of it (unmatched path, and a matched route in legacy mode), and nginx as a reverse proxy
  * with a keep-alive upstream pool when it is installed. Each is driven by wrk at the same load after
- * a short warm-up; the table gives req/s, p50, p99 and the ratios the issue sets targets for
- * (strangler ≥ 0.6× nginx req/s, p50 ≤ 2× nginx).
+ * a short warm-up; the table gives req/s, p50, p99 and the ratios the README's benchmark
+ * targets are set in (strangler ≥ 0.6× nginx req/s, p50 ≤ 2× nginx).
  *
  * Usage: npm run bench
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_THREADS (2), BENCH_WARMUP_SECONDS (2),

@@ -1,5 +1,5 @@
 /**
- * Exports the QA diff report for chosen routes and a time window (issue #6 §5):
+ * Exports the QA diff report for chosen routes and a time window:
  *
  *   npm run diff-report -- --routes athletes-get,squads-list --from 2026-11-20T00:00:00Z \
  *     --to 2026-11-21T00:00:00Z --format html --out report.html

@@ -1,5 +1,5 @@
 /**
- * Record once, replay forever (issue #4 §8): turns a route's stored shadow samples into contract-test
+ * Record once, replay forever: turns a route's stored shadow samples into contract-test
  * fixtures in the format of contract-tests/contract-fixture.ts (one JSON file per sample under
  * contract-tests/fixtures/<route-id>/), with legacy's response as the expected answer.
  *

@@ -1,6 +1,6 @@
 /**
- * How long `npm start` takes to become usable on the demo path, and how much memory the proxy holds
- * (issue #3, "Done when"): a cold start (fresh DATA_DIR: initdb, migrations, seed) and a warm one (same
+ * How long `npm start` takes to become usable on the demo path, and how much memory the proxy holds:
+ * a cold start (fresh DATA_DIR: initdb, migrations, seed) and a warm one (same
  * DATA_DIR), each timed from spawn to the startup banner and to GET /health/ready = 200, with the proxy
  * process's RSS after startup and after a bounded burst of traffic through the public port.
  *

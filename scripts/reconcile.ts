@@ -1,5 +1,5 @@
 /**
- * Reconciles the legacy database with PostgreSQL (issue #5 §6) and prints what differs (usage below:
+ * Reconciles the legacy database with PostgreSQL and prints what differs (usage below:
  * `npm run reconcile -- --help`).
  * Runs are stored in strangler.recon_run / recon_mismatch. --repair re-sends the owner side's row of each
  * difference through the sync path (audited in strangler.sync_audit). Exit code 1 when differences remain.

@@ -1,5 +1,5 @@
 /**
- * The dual-write sync as its own process (issue #5 §1), for scale-out next to the proxy replicas;
+ * The dual-write sync as its own process, for scale-out next to the proxy replicas;
  * configured by the environment (USAGE below, `npm run sync-worker -- --help`). Stops cleanly on
  * SIGTERM/SIGINT; a SIGKILL loses nothing (claims are row locks).
  */

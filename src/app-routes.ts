@@ -1,5 +1,5 @@
 /**
- * The application's routes as the composition root builds them (DESIGN.md, "Layout"), in one place for
+ * The application's routes as the composition root builds them, in one place for
  * the two threads that need them: src/main.ts serves them, and the shadow thread
  * (src/shadow/thread) builds the same records on a database pool of its own, because route records
  * hold handlers and cannot cross threads.
@@ -30,7 +30,7 @@ const outboxListener: ChangeListener = async (trx, change) => {
   });
 };
 
-/** `outbox`: a legacy database is known, so handlers write outbox rows (issue #5). */
+/** `outbox`: a legacy database is known, so handlers write outbox rows for the sync to carry there. */
 export function createAppRoutes(db: Kysely<NewDatabase>, outbox: boolean): RouteRecord[] {
   return createRoutes({ db, ...(outbox ? { onChange: outboxListener } : {}) });
 }

@@ -1,5 +1,5 @@
 /**
- * Configuration from the environment (DESIGN.md, "Configuration"). Every problem is collected and
+ * Configuration from the environment (README.md, "Configuration"). Every problem is collected and
  * reported in one ConfigError, so a bad deployment is fixed in one go.
  */
 import {

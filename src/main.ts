@@ -1,5 +1,5 @@
 /**
- * The composition root (DESIGN.md, "Layout"): the only module that sees everything and the only one that
+ * The composition root (docs/architecture.md): the only module that sees everything and the only one that
  * builds stores and services. `node src/main.ts` runs it on what the configuration names; `npm start`
  * (scripts/demo/start.ts) runs it after starting the demo's parts for whatever is not configured
  * (embedded PostgreSQL, seeded data, a legacy: the ASP.NET Core app or the TypeScript stand-in).
@@ -52,7 +52,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Closer = readonly [name: string, close: () => Promise<void>];
 
-/** Personal data masked in every stored shadow sample (DESIGN.md, "Shadow comparison"). */
+/** Personal data masked in every stored shadow sample: samples are kept for days and shown to QA. */
 const PERSONAL_DATA_PATHS = ['$..Email', '$..DateOfBirth', '$..Notes'];
 
 /** The route table, or one error listing every problem: the records' and their comparison rules' at once. */
@@ -362,7 +362,7 @@ function loadConfigOrExit(): Config {
   }
 }
 
-/** Sync status for QA and operators, and the operator's dead-letter replay (DESIGN.md, "Admin port"). */
+/** Sync status for QA and operators, and the operator's dead-letter replay (README.md, "The admin port"). */
 function mountSyncApi(
   app: Express,
   auth: AdminAuth,

@@ -1,5 +1,5 @@
 /*
- * The daily wellness score, as the legacy .NET API computes it (issue #3): the weighted answers divided
+ * The daily wellness score, as the legacy .NET API computes it: the weighted answers divided
  * by 100 in decimal arithmetic and rounded with Math.Round's default, half to even, to one decimal.
  * Sleep and mood count up, soreness, fatigue and stress count down (6 - answer). The legacy stand-in and
  * the new handlers both call this one function, so they cannot drift apart.

@@ -2,8 +2,8 @@ import type { CanonicalValue } from '../../src/sync/canonical-row.ts';
 import type { SyncColumn } from '../../src/sync/sync-entities.ts';
 
 /**
- * The statements the sync sends to SQL Server, as T-SQL text plus explicitly typed parameters (issue #5
- * §4): tedious otherwise guesses a type from the JS value (a Date becomes `datetime` with its 1/300 s
+ * The statements the sync sends to SQL Server, as T-SQL text plus explicitly typed parameters:
+ * tedious otherwise guesses a type from the JS value (a Date becomes `datetime` with its 1/300 s
  * rounding, every string nvarchar(4000)). Builders return these; a session runs them.
  */
 export type MssqlParamType =

@@ -23,7 +23,7 @@ import { athleteJson, athletePage, selectAthlete } from './athlete-queries.ts';
 
 export interface AthleteHandlerDeps {
   readonly db: Kysely<NewDatabase>;
-  /** Joins every athlete write's transaction (the dual-write outbox, issue #5). */
+  /** Joins every athlete write's transaction (the dual-write outbox). */
   readonly onChange?: ChangeListener;
 }
 

@@ -4,8 +4,8 @@ import type { NewDatabase } from '../../adapters/schema.ts';
 
 /*
  * Every write of a new handler runs in one PostgreSQL transaction, so that
- *  - shadow mode can run a write handler in dry-run: the same work, then a rollback (DESIGN.md, "Shadow");
- *  - the dual-write outbox (issue #5) can add its row to the same transaction through `onChange`.
+ *  - shadow mode can run a write handler in dry-run: the same work, then a rollback;
+ *  - the dual-write outbox can add its row to the same transaction through `onChange`.
  */
 
 export interface EntityChange {

@@ -14,7 +14,7 @@ import { isUniqueViolation, runUnitOfWork, type ChangeListener } from '../shared
 
 export interface WellnessHandlerDeps {
   readonly db: Kysely<NewDatabase>;
-  /** Joins every wellness write's transaction (the dual-write outbox, issue #5). */
+  /** Joins every wellness write's transaction (the dual-write outbox). */
   readonly onChange?: ChangeListener;
 }
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 /*
- * The demo's two databases on one embedded PostgreSQL (issue #3 §5): `strangler` for the new schema and
+ * The demo's two databases on one embedded PostgreSQL: `strangler` for the new schema and
  * proxy state, `strangler_legacy` for the legacy stand-in's dbo schema. Created on first start, reused
  * afterwards; the data lives in dataDir across restarts. Migrating and seeding is the caller's next step
  * (adapters/migrations.ts, scripts/demo/seed.ts).

@@ -15,7 +15,7 @@ import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
 import { seedDemoData } from './seed.ts';
 
 /**
- * Fills in what a production deployment configures and the demo does not (DESIGN.md, "Configuration"):
+ * Fills in what a production deployment configures and the demo does not (README.md, "Configuration"):
  *  - DATABASE_URL / LEGACY_DATABASE_URL unset → an embedded PostgreSQL in `<DATA_DIR>/postgres` with two
  *    databases, `strangler` (the new schema and proxy state) and `strangler_legacy` (the Azure SQL
  *    stand-in, dbo);

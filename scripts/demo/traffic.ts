@@ -1,5 +1,5 @@
 /**
- * Demo traffic generator (issue #6 "Done when"): drives the athlete API on the public port so the
+ * Demo traffic generator: drives the athlete API on the public port so the
  * shadow comparison has something to compare and the QA report fills up. Bounded by a request count
  * and a duration, whichever comes first; prints a summary at the end (usage: TRAFFIC_USAGE).
  */

@@ -6,7 +6,7 @@ import { createAuthFailureLimiter } from './auth-failure-limiter.ts';
 import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { sendProblem } from '../proxy/problem-response.ts';
 
-/** Admin roles (DESIGN.md "Admin port"): QA reads reports and accepts differences; operator can do everything. */
+/** Admin roles: QA reads reports and accepts differences; operator can do everything. */
 export type AdminRole = 'qa' | 'operator';
 
 export interface AdminTokens {

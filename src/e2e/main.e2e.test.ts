@@ -13,7 +13,7 @@ import { editFlags, projectNode, REPO_ROOT, startStrangler } from './strangler-p
 import type { StranglerProcess } from './strangler-process.ts';
 
 /*
- * `npm start` end to end (issues #2, #3, #4, #6): the real composition root as a child process on the
+ * `npm start` end to end: the real composition root as a child process on the
  * demo path (embedded PostgreSQL initialised, migrated and seeded in a fresh DATA_DIR, the legacy
  * stand-in, offline flags from a copy of flags/flags.json), driven only through its public and admin
  * ports and its flags file, the way the README's walkthrough drives it. The tests share one process and

@@ -94,7 +94,7 @@ function registerExitFlush(transports: Set<{ flush(): void }>): Set<{ flush(): v
 }
 
 /*
- * The proxy logs one line per request (issue #2 §7) with a single object, `logger.info({ message,
+ * The proxy logs one line per request with a single object, `logger.info({ message,
  * ... })`. winston hands that object through two object-mode streams (the logger's Transform and the
  * transport's Writable) before the format runs, which cost ~15 µs of CPU per request in the bench
  * (scripts/bench.ts with LOG_LEVEL=info against warn). While the logger is as createLogger built it

@@ -3,7 +3,7 @@ import winston from 'winston';
 import { createLogger } from './logger.ts';
 
 /**
- * Micro-benchmark for the proxy's per-request log line (issue #2 §7): what winston costs per line,
+ * Micro-benchmark for the proxy's per-request log line: what winston costs per line,
  * against a bare JSON.stringify + write and against winston's stock format chain. Run:
  * `node src/observability/measure-logger-cost.ts > /dev/null` (the Console case writes to stdout;
  * results go to stderr). Each case runs several rounds; the median round is reported.

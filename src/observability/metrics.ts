@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * Every metric strangler exports, on one registry per process (tests build their own).
- * Names and labels are part of the operator contract (issue #2 §6, #4 §7, #5 §5): change with care.
+ * Names and labels are what dashboards and alerts query (README.md, "The admin port"): change with care.
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();

@@ -3,7 +3,7 @@ import type { ModeDecision } from '../../flags/flag-resolver.ts';
 import type { RouteMatch, Target } from '../routing/route.ts';
 
 /**
- * The hook shadow comparison (issue #4) plugs into: the public server tells an observer about each
+ * The hook shadow comparison plugs into: the public server tells an observer about each
  * matched request it served, after the client's response finished (and, for requests sent to legacy,
  * once more as soon as the request body has reached legacy: `onRequest`). The observer only ever sees
  * copies taken as the bytes flowed past (capped), so it can neither delay nor alter what the

@@ -48,7 +48,7 @@ export interface LegacyForwarder {
 }
 
 /*
- * Hot path design (issue #2 §9): http-proxy-middleware 4 forwards with httpxy, a fork of
+ * Hot path design: http-proxy-middleware 4 forwards with httpxy, a fork of
  * node-http-proxy over node:http. Its default plugins log every response through a URL it builds
  * per request and install error handlers that answer text/plain; they are ejected and replaced by
  * the two small plugins below. The middleware is called straight from node's request event

@@ -42,7 +42,7 @@ export const PRECISE_TIMEOUT_BELOW_MS = 2000;
 const BACKSTOP_MARGIN_MS = 1000;
 
 /*
- * The pass-through engine for plain requests (issue #2 §9). node:http's client as httpxy drives it
+ * The pass-through engine for plain requests. node:http's client as httpxy drives it
  * costs ~80 µs of CPU per request here; undici's HTTP/1.1 client (llhttp in WebAssembly, headers
  * written as one string, no ClientRequest/IncomingMessage objects per request) a fraction of that.
  * `dispatch` is undici's lowest layer: legacy's response goes straight from its parser callbacks

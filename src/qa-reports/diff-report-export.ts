@@ -11,7 +11,7 @@ import type {
 } from './report-store.ts';
 import { REPORTS_CSS } from './reports-css.ts';
 
-/** A sign-off report for chosen routes and a time window (issue #6 §5), in a form every format shares. */
+/** A sign-off report for chosen routes and a time window, in a form every format shares. */
 export interface DiffReport {
   readonly generatedAt: Date;
   readonly window: TimeWindow;

@@ -1,5 +1,5 @@
 /**
- * The one escaping function for every page and export. Samples are attacker input (issue #6 §4), so
+ * The one escaping function for every page and export. Samples are attacker input, so
  * interpolation escapes by default and only fragments built by `markup` itself pass through unescaped.
  */
 const SAFE = Symbol('safe-html');

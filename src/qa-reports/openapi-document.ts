@@ -1,5 +1,5 @@
 /**
- * OpenAPI 3.1 description of the QA reports' JSON API (issue #6 §3), served at GET /openapi.json.
+ * OpenAPI 3.1 description of the QA reports' JSON API, served at GET /openapi.json.
  * openapi-document.test.ts calls every path and method listed here, so the document cannot drift
  * from the router.
  */

@@ -5,8 +5,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startQaReportsFixture, type PlayedExchange, type QaReportsFixture } from './qa-reports-fixture.ts';
 
 /*
- * Issue #6 §6 in a real headless Chromium (Debian's package; never a downloaded browser) against the
- * reports router on a real HTTP server and PostgreSQL store, fed through the shadow pipeline's pieces.
+ * The QA pages as a reviewer uses them, in a real headless Chromium (Debian's package; never a
+ * downloaded browser) against the reports router on a real HTTP server and PostgreSQL store, fed
+ * through the shadow pipeline's pieces.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.resolve('artifacts/screenshots');

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 
-/** Issue #6 §4: no inline script or style anywhere, so a stored `<script>` that slipped through still cannot run. */
+/** No inline script or style anywhere, so a stored `<script>` that slipped through still cannot run. */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'";

@@ -26,7 +26,7 @@ import type { ShadowResult } from './store/shadow-writer.ts';
 import { openTestKysely } from './testing/open-test-kysely.ts';
 
 /*
- * A shadowed write must not race the dual-write sync (issues #4 and #5). Legacy here commits the entry
+ * A shadowed write must not race the dual-write sync. Legacy here commits the entry
  * to its own table and a sync-like copier inserts it into the new side's table before legacy answers,
  * so anything that reads the new side after legacy's answer sees the entry. The new handler rejects a
  * duplicate with 409, as wellness-create does. Real PostgreSQL for both tables, real public server.

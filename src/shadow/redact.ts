@@ -13,7 +13,7 @@ import {
 /** What every masked value reads as, path segments included. */
 export const REDACTED = PATH_SEGMENT_MASK;
 
-/** Credentials never stored, whatever the configuration says (DESIGN.md, "Shadow comparison"). */
+/** Never stored, whatever the configuration says: a stored sample must not let anyone act as its caller. */
 export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
   'authorization',
   'proxy-authorization',

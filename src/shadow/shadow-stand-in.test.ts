@@ -14,7 +14,7 @@ import { startShadow, type Shadow } from './start-shadow.ts';
 import { startStandInFixture, type StandInFixture } from './testing/stand-in-fixture.ts';
 
 /*
- * Issue #4's "done when", end to end: the legacy stand-in and the real wellness-list handler behind the
+ * A real mismatch found end to end: the legacy stand-in and the real wellness-list handler behind the
  * public server, with the handler deliberately altered to round the score half-up where the legacy
  * rounds half to even (3.85 → 3.9 instead of 3.8), and the route's rules stripped of their hand-written
  * `traceId` ignore.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { SyncColumn, SyncEntity } from './sync-entities.ts';
 
 /**
- * One textual form per value, whichever engine or driver produced it (issue #5 §4). The relay carries
+ * One textual form per value, whichever engine or driver produced it. The relay carries
  * rows in this form, both change directions compare in it, and reconciliation hashes it:
  *  - GUIDs lower-case (SQL Server returns upper-case uniqueidentifier strings);
  *  - datetimes `YYYY-MM-DDTHH:MM:SS.ffffffZ`: timestamptz keeps microseconds, so datetime2(7)'s

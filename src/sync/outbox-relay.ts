@@ -341,7 +341,7 @@ async function answers(writer: LegacyWriter): Promise<boolean> {
   }
 }
 
-/** Deletes done outbox rows and audit rows past retention (the audit table's retention, issue #5 §5). */
+/** Deletes done outbox rows and audit rows older than `retentionMs`, so neither table grows without bound. */
 export async function purgeSyncHistory(pool: Pick<pg.Pool, 'query'>, retentionMs: number): Promise<void> {
   const seconds = retentionMs / 1000;
   await pool.query(

@@ -45,7 +45,7 @@ export function scannedRowsAsUpserts(entity: SyncEntity, rows: readonly Canonica
  * - unchanged: lost the version check but the target already holds the same row;
  * - stale: the owning side's write lost to a newer version written concurrently on the other side
  *   (recorded in sync_conflicts as `owner_lost`);
- * - conflict: the non-owning side's write lost: recorded with both rows (issue #5 §3, `non_owner_lost`);
+ * - conflict: the non-owning side's write lost: recorded with both rows (`non_owner_lost`);
  * - rejected: the target refused the row although it won the version check (a unique, foreign-key or
  *   check constraint: two athletes swapping e-mails, the same e-mail created on both sides at once):
  *   recorded with the database's error as `rejected`, so one such row never holds up every later change.

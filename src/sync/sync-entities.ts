@@ -116,7 +116,7 @@ export function versionColumn(entity: SyncEntity): SyncColumn {
   return found;
 }
 
-/** Which side's writes win for an entity in the current migration phase (issue #5 §3). */
+/** Which side's writes win for an entity in the current migration phase. */
 export type Owner = 'legacy' | 'new';
 export type SyncOwnership = Readonly<Record<EntityName, Owner>>;
 

@@ -2,7 +2,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 
 /**
- * The sync's metrics (issue #5 §5), registered on the registry the caller gives (createMetrics().registry
+ * The sync's metrics, registered on the registry the caller gives (createMetrics().registry
  * in the process), so src/observability/metrics.ts stays as it is.
  */
 export function createSyncMetrics(registry: Registry) {

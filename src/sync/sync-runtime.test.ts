@@ -15,7 +15,7 @@ import { createSyncTestDatabases } from './testing/sync-test-databases.ts';
 import type { SyncTestDatabases } from './testing/sync-test-databases.ts';
 
 /*
- * Issue #5 "Done when": writes through a legacy route and through a new route, interleaved on the same
+ * Writes through a legacy route and through a new route, interleaved on the same
  * athletes, end with both databases equal by reconciliation, with the provoked conflicts listed.
  */
 describe('both directions at once', () => {

@@ -27,7 +27,7 @@ export interface SyncStatus {
 }
 
 /**
- * Everything an operator needs to judge the sync at a glance (admin API, issue #5 §5): backlogs, lag,
+ * Everything an operator needs to judge the sync at a glance (admin API): backlogs, lag,
  * dead letters, conflicts, checkpoints. Read-only, a handful of indexed queries on the new database.
  */
 export async function getSyncStatus(pool: Pick<pg.Pool, 'query'>): Promise<SyncStatus> {

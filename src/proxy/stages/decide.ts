@@ -13,7 +13,7 @@ export type Decide = (route: RouteRecord, req: IncomingMessage) => ModeDecision;
 
 export function createDecide(flags: FlagResolver, logger: Logger): Decide {
   return (route, req) => {
-    // A flag problem must never fail a request (DESIGN.md): anything odd is legacy.
+    // A flag problem must never fail a request: anything odd is legacy, the side that served before migration.
     try {
       if (flags.killSwitchOn()) return LEGACY_DECISION;
       const remoteAddress = req.socket.remoteAddress;

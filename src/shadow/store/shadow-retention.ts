@@ -5,7 +5,7 @@ import type { RetentionResult, ShadowStore } from './shadow-store.ts';
 export interface ShadowRetentionOptions {
   readonly store: Pick<ShadowStore, 'deleteExpired'>;
   readonly logger: Logger;
-  /** Default 14 (issue #4 §6). */
+  /** Default 14 (README.md, "Shadow comparison and QA reports"). */
   readonly retentionDays?: number;
   /** Default hourly. */
   readonly intervalMs?: number;

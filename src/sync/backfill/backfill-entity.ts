@@ -49,7 +49,7 @@ interface LedgerRow {
 }
 
 /**
- * Copies one entity from legacy to PostgreSQL (DESIGN.md, "Backfill"): keyset pages in legacy's key
+ * Copies one entity from legacy to PostgreSQL: keyset pages in legacy's key
  * order, each applied with the version guard (a row the new side already has newer is left alone) in
  * the same transaction that advances the run ledger, so a crash or Ctrl-C resumes after the last page.
  * The ledger keeps who, when, counts and an order-independent checksum of the rows read; the run ends

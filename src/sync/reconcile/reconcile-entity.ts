@@ -145,7 +145,7 @@ function compare(
 }
 
 /**
- * Reconciles one entity (issue #5 §6): both sides scanned in key order in chunks, normalised to the
+ * Reconciles one entity: both sides scanned in key order in chunks, normalised to the
  * canonical form, hashed into buckets; the rows of differing buckets compared one by one; the
  * differences re-read after the lag window so changes still in flight are not reported; the run and its
  * mismatches stored in strangler.recon_run / recon_mismatch.

@@ -18,7 +18,7 @@ export interface RepairDeps {
 }
 
 /**
- * `--repair` (issue #5 §6): the owner side's row is re-sent through the ordinary sync path, so the fix is
+ * `--repair`: the owner side's row is re-sent through the ordinary sync path, so the fix is
  * ordered, version-guarded and audited like any other change:
  *  - the owner has the row: its version is raised above the other side's and the change travels
  *    (new owner: outbox → relay; legacy owner: change log → poller);
