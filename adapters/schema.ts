@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType } from 'kysely';
 
 /*
  * The two schemas of the athlete-monitoring API, as kysely sees them. This file is the agreement
@@ -103,6 +103,3 @@ export interface NewDatabase {
   athletes: AthletesTable;
   wellness_entries: WellnessEntriesTable;
 }
-
-/** Placeholder for generated keys where a table uses them (none of the entity tables do: ids are GUIDs). */
-export type Serial = Generated<number>;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createFlagResolver } from './create-flag-resolver.ts';
-import { KILL_SWITCH_FLAG } from './flag-names.ts';
+import { KILL_SWITCH_FLAG } from './flag-resolver.ts';
 
 const rollout = (name: string, enabled: boolean, percent: number, variants: unknown[] = []) => ({
   name,

@@ -4,16 +4,16 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSilentLogger } from '../src/observability/logger.ts';
+import { flagNameFor } from '../src/routing/route.ts';
 import { createFlagResolver } from './create-flag-resolver.ts';
 import { createOfflineFlagSource } from './offline-flag-source.ts';
 import { createUnleashFlagResolver } from './unleash-flag-resolver.ts';
 import { parseFlagsDocument } from './flag-definition.ts';
-import { KILL_SWITCH_FLAG, routeFlagName } from './flag-names.ts';
-import type { FlagResolver } from './flag-resolver.ts';
+import { KILL_SWITCH_FLAG, type FlagResolver } from './flag-resolver.ts';
 import { createCapturingLogger, rolloutFlag, startReferenceUnleash, waitFor } from './flag-test-support.ts';
 
-const ROUTE = routeFlagName('athletes-list');
-const OTHER = routeFlagName('squads-list');
+const ROUTE = flagNameFor('athletes-list');
+const OTHER = flagNameFor('squads-list');
 
 let dir: string;
 let file: string;
@@ -391,7 +391,7 @@ describe('the bundled flags/flags.json', () => {
       'wellness-create',
     ];
     expect(document.features.map((f) => f.name).sort()).toEqual(
-      [KILL_SWITCH_FLAG, ...routes.map(routeFlagName)].sort(),
+      [KILL_SWITCH_FLAG, ...routes.map(flagNameFor)].sort(),
     );
     const flags = await offlineResolver(document.features);
     expect(flags.killSwitchOn()).toBe(false);
@@ -399,10 +399,7 @@ describe('the bundled flags/flags.json', () => {
     // legacy for the walkthrough's switch to new, and no write is shadowed until someone chooses to.
     const shadowed = new Set(['squads-list', 'squad-athletes-list', 'wellness-list']);
     for (const id of routes) {
-      expect([id, flags.currentMode(routeFlagName(id))]).toEqual([
-        id,
-        shadowed.has(id) ? 'shadow' : 'legacy',
-      ]);
+      expect([id, flags.currentMode(flagNameFor(id))]).toEqual([id, shadowed.has(id) ? 'shadow' : 'legacy']);
     }
   });
 });

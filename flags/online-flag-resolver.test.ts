@@ -9,9 +9,9 @@ import { createSilentLogger } from '../src/observability/logger.ts';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { createPublicServer } from '../src/proxy/public-server.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
+import { flagNameFor } from '../src/routing/route.ts';
 import { startUnleashServer, type UnleashServerHarness } from '../src/testing/unleash-server-harness.ts';
 import { createFlagResolver } from './create-flag-resolver.ts';
-import { routeFlagName } from './flag-names.ts';
 import type { FlagResolver } from './flag-resolver.ts';
 import { createCapturingLogger, waitFor } from './flag-test-support.ts';
 
@@ -20,8 +20,8 @@ import { createCapturingLogger, waitFor } from './flag-test-support.ts';
  * the tests run in order and each leaves its flag in a stated condition for the next.
  */
 
-const FLAG = routeFlagName('athletes-list');
-const PROXIED_FLAG = routeFlagName('squads-list');
+const FLAG = flagNameFor('athletes-list');
+const PROXIED_FLAG = flagNameFor('squads-list');
 /** Unleash publishes a change within ~1 s (its revision poller) and the resolver polls every 1 s. */
 const VISIBLE_WITHIN_MS = 2000;
 

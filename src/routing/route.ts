@@ -59,6 +59,7 @@ export interface RouteRecord {
   readonly redactPathParams?: readonly string[];
 }
 
+/** Every flag strangler reads starts with `strangler.`, so one Unleash project can hold other apps' flags too. */
 export function flagNameFor(routeId: string): string {
   return `strangler.${routeId}`;
 }

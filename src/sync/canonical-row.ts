@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import type { SyncColumn, SyncEntity } from './sync-entities.ts';
 
 /**
@@ -174,10 +172,6 @@ export function rowsEqual(entity: SyncEntity, a: CanonicalRow, b: CanonicalRow):
   return rowFingerprint(entity, a) === rowFingerprint(entity, b);
 }
 
-export function rowHash(entity: SyncEntity, row: CanonicalRow): Buffer {
-  return createHash('sha1').update(rowFingerprint(entity, row)).digest();
-}
-
 /**
  * A fast 64-bit (two 32-bit lanes) hash of a string for reconciliation digests: FNV-1a and a
  * multiply-rotate lane with another seed. Not cryptographic; it only has to make an accidental
@@ -194,16 +188,4 @@ export function fastHash64(text: string): [number, number] {
   }
   b = Math.imul(b ^ (b >>> 16), 0xc2b2ae35);
   return [a >>> 0, (b ^ (b >>> 13)) >>> 0];
-}
-
-export function keyOf(entity: SyncEntity, row: CanonicalRow): string {
-  const key = row[entity.key.name];
-  if (key === null || key === undefined) throw new ValueFormatError(entity.key.name, key);
-  return key;
-}
-
-export function versionOf(row: CanonicalRow): bigint {
-  const version = row.version;
-  if (version === null || version === undefined) throw new ValueFormatError('version', version);
-  return BigInt(version);
 }

@@ -11,11 +11,6 @@ import { modelStateOrder } from '../../../routes/shared/legacy-responses.ts';
 
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
-/** A JSON number written exactly as given (System.Text.Json keeps a decimal's scale: 3.0m → `3.0`). */
-export function jsonNumberLiteral(text: string): unknown {
-  return rawJson(text);
-}
-
 /** decimal(3,1): SQL Server returns the scale, so the legacy always writes one fractional digit. */
 export function decimalOneScale(value: string | number): unknown {
   const text = typeof value === 'number' ? value.toFixed(1) : value;

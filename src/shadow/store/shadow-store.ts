@@ -4,7 +4,6 @@ import type { StoredRequest, StoredResponse } from '../redact.ts';
 
 /** `noise`: every difference was learned noise; `skipped`: not compared (reason recorded in logs). */
 export type ShadowOutcome = 'match' | 'mismatch' | 'noise' | 'error' | 'skipped';
-export const SHADOW_OUTCOMES: readonly ShadowOutcome[] = ['match', 'mismatch', 'noise', 'error', 'skipped'];
 
 /**
  * Why a comparison was skipped or ended in error, as stored per route and minute for QA (the detail,
