@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { canonicalRow } from '../../src/sync/canonical-row.ts';
 import type { CanonicalRow } from '../../src/sync/canonical-row.ts';
 import { buildSelectByKeys, legacyStandInTarget } from '../../src/sync/pg-sync-sql.ts';
+import { inTransaction } from '../../src/sync/pg-transaction.ts';
 import { rowMapKey } from '../../src/sync/sync-engine.ts';
 import type { LegacyChangeBatch, LegacyChangeFeed, LegacyChangeRef } from '../../src/sync/sync-engine.ts';
 import { syncEntityByLegacyTable } from '../../src/sync/sync-entities.ts';
@@ -40,60 +41,51 @@ export function createPostgresLegacyChangeFeed(pool: pg.Pool): LegacyChangeFeed 
     prune: (position: unknown) => pruneChangeLog(pool, position),
     async readChanges(position: unknown, limit: number): Promise<LegacyChangeBatch> {
       const from = parsePosition(position);
-      const client = await pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const log = await client.query<LogRow>(
-          `SELECT "TxId"::text AS tx_id, "Seq"::text AS seq, "TableName" AS table_name, lower("EntityKey") AS entity_key,
+      return inTransaction(
+        pool,
+        async (client) => {
+          const log = await client.query<LogRow>(
+            `SELECT "TxId"::text AS tx_id, "Seq"::text AS seq, "TableName" AS table_name, lower("EntityKey") AS entity_key,
                   "Operation" AS operation, "Version"::text AS version, "Origin" AS origin, "ChangedAt" AS changed_at
            FROM dbo."SyncChangeLog"
            WHERE ("TxId", "Seq") > ($1::bigint, $2::bigint)
              AND "TxId" < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
            ORDER BY "TxId", "Seq"
            LIMIT $3`,
-          [from.txId, from.seq, limit],
-        );
-        const changes: LegacyChangeRef[] = [];
-        const keysByEntity = new Map<SyncEntity, Set<string>>();
-        for (const entry of log.rows) {
-          // Written by the relay (origin sync): already on the new side, never sent back.
-          if (entry.origin === 'sync') continue;
-          const entity = syncEntityByLegacyTable(entry.table_name);
-          changes.push({
-            entity: entity.name,
-            key: entry.entity_key,
-            operation: entry.operation === 'D' ? 'delete' : 'upsert',
-            version: entry.version,
-            changedAt: entry.changed_at,
-          });
-          const keys = keysByEntity.get(entity) ?? new Set<string>();
-          keys.add(entry.entity_key);
-          keysByEntity.set(entity, keys);
-        }
-        const rows = new Map<string, CanonicalRow>();
-        for (const [entity, keys] of keysByEntity) {
-          const query = buildSelectByKeys(legacyStandInTarget(entity), [...keys]);
-          const result = await client.query<Record<string, string | null>>(query.text, query.values);
-          for (const raw of result.rows) {
-            const row = canonicalRow(entity, raw);
-            rows.set(rowMapKey(entity.name, row[entity.key.name] ?? ''), row);
+            [from.txId, from.seq, limit],
+          );
+          const changes: LegacyChangeRef[] = [];
+          const keysByEntity = new Map<SyncEntity, Set<string>>();
+          for (const entry of log.rows) {
+            // Written by the relay (origin sync): already on the new side, never sent back.
+            if (entry.origin === 'sync') continue;
+            const entity = syncEntityByLegacyTable(entry.table_name);
+            changes.push({
+              entity: entity.name,
+              key: entry.entity_key,
+              operation: entry.operation === 'D' ? 'delete' : 'upsert',
+              version: entry.version,
+              changedAt: entry.changed_at,
+            });
+            const keys = keysByEntity.get(entity) ?? new Set<string>();
+            keys.add(entry.entity_key);
+            keysByEntity.set(entity, keys);
           }
-        }
-        await client.query('COMMIT');
-        const last = log.rows.at(-1);
-        const next: ChangeLogPosition = last === undefined ? from : { txId: last.tx_id, seq: last.seq };
-        return { changes, rows, next, entriesRead: log.rows.length, resyncRequired: false };
-      } catch (error: unknown) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
-        }
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+          const rows = new Map<string, CanonicalRow>();
+          for (const [entity, keys] of keysByEntity) {
+            const query = buildSelectByKeys(legacyStandInTarget(entity), [...keys]);
+            const result = await client.query<Record<string, string | null>>(query.text, query.values);
+            for (const raw of result.rows) {
+              const row = canonicalRow(entity, raw);
+              rows.set(rowMapKey(entity.name, row[entity.key.name] ?? ''), row);
+            }
+          }
+          const last = log.rows.at(-1);
+          const next: ChangeLogPosition = last === undefined ? from : { txId: last.tx_id, seq: last.seq };
+          return { changes, rows, next, entriesRead: log.rows.length, resyncRequired: false };
+        },
+        'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+      );
     },
   };
 }

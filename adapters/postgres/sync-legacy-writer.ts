@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import { applyVersionGuarded } from '../../src/sync/pg-apply.ts';
 import { legacyStandInTarget } from '../../src/sync/pg-sync-sql.ts';
+import { inTransaction } from '../../src/sync/pg-transaction.ts';
 import { outcomeToKeep, replayedResult } from '../../src/sync/kept-outcome.ts';
 import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from '../../src/sync/sync-entities.ts';
@@ -17,10 +18,7 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
   return {
     async applyBatch(changes: readonly SyncChange[], ownership: SyncOwnership): Promise<ApplyResult[]> {
       if (changes.length === 0) return [];
-      const client = await pool.connect();
-      let healthy = true;
-      try {
-        await client.query('BEGIN');
+      return inTransaction(pool, async (client) => {
         await client.query(`SELECT set_config('strangler.origin', 'sync', true)`);
         const fresh = await client.query<{ id: string }>(
           `INSERT INTO dbo."SyncAppliedEvents" ("EventId", "Entity", "EntityKey", "Version")
@@ -64,7 +62,6 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
           );
           for (const row of rows.rows) replayed.set(row.id, replayedResult(row.id, row.outcome, row.detail));
         }
-        await client.query('COMMIT');
         const byId = new Map(applied.map((r) => [r.eventId, r]));
         return changes.map(
           (c) =>
@@ -75,16 +72,7 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
               current: null,
             },
         );
-      } catch (error: unknown) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          healthy = false;
-        }
-        throw error;
-      } finally {
-        client.release(!healthy);
-      }
+      });
     },
     async ping(): Promise<void> {
       await pool.query('SELECT 1');
@@ -104,22 +92,14 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
     },
     async bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean> {
       const target = legacyStandInTarget(entity);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      return inTransaction(pool, async (client) => {
         await client.query(`SELECT set_config('strangler.origin', $1, true)`, [origin]);
         const result = await client.query(
           `UPDATE ${target.table} SET "Version" = GREATEST("Version", $2::bigint) + 1 WHERE ${target.columnName(entity.key)} = $1::uuid`,
           [key, atLeast],
         );
-        await client.query('COMMIT');
         return (result.rowCount ?? 0) > 0;
-      } catch (error: unknown) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }

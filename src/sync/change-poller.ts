@@ -7,6 +7,7 @@ import { errorDetails } from '../observability/logger.ts';
 import { backoffDelayMs } from './backoff.ts';
 import { applyLegacyChangesToNew } from './pg-apply.ts';
 import { newSideTarget } from './pg-sync-sql.ts';
+import { inTransaction } from './pg-transaction.ts';
 import { rowMapKey, scannedRowsAsUpserts } from './sync-engine.ts';
 import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
 import { SYNC_ENTITIES, versionColumn } from './sync-entities.ts';
@@ -182,7 +183,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
           const rows = await reader.scan(entity, after, options.batchSize);
           if (rows.length === 0) break;
           const changes = scannedRowsAsUpserts(entity, rows);
-          await inTransaction(changes, 'resync');
+          await applyChanges(changes, 'resync');
           await seen.query(
             `INSERT INTO resync_seen (entity, key) SELECT $1, k FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING`,
             [entity.name, changes.map((c) => c.key)],
@@ -210,7 +211,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
             [entity.name, after, options.batchSize],
           );
           if (gone.rows.length === 0) break;
-          await inTransaction(
+          await applyChanges(
             gone.rows.map((row) => ({
               eventId: randomUUID(),
               entity: entity.name,
@@ -242,21 +243,14 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
   }
 
   /** Applies changes with the version guard in one transaction on the new side, recorded and audited. */
-  async function inTransaction(changes: readonly SyncChange[], actor: string): Promise<void> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+  async function applyChanges(changes: readonly SyncChange[], actor: string): Promise<void> {
+    const { results, conflicts } = await inTransaction(pool, async (client) => {
       const results = await applyLegacyChangesToNew(client, changes, ownership);
       const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership, actor);
-      await client.query('COMMIT');
-      countResults(metrics, 'legacy_to_new', changes, results);
-      countConflicts(metrics, conflicts);
-    } catch (error: unknown) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { results, conflicts };
+    });
+    countResults(metrics, 'legacy_to_new', changes, results);
+    countConflicts(metrics, conflicts);
   }
 
   async function sleep(ms: number): Promise<void> {

@@ -6,6 +6,7 @@ import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { CanonicalRow } from './canonical-row.ts';
 import { isConnectivityError } from './connectivity-error.ts';
+import { inTransaction } from './pg-transaction.ts';
 import type { ApplyResult, LegacyWriter, Operation, SyncChange } from './sync-engine.ts';
 import type { EntityName, SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
@@ -360,9 +361,7 @@ export async function purgeSyncHistory(pool: Pick<pg.Pool, 'query'>, retentionMs
  * old version from overwriting newer rows. Returns false when there is no such dead letter.
  */
 export async function replayDeadLetter(pool: pg.Pool, eventId: string, actor: string): Promise<boolean> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const moved = await client.query(
       `WITH dl AS (
          UPDATE strangler.sync_dead_letters SET replayed_at = now(), replayed_by = $2
@@ -380,12 +379,6 @@ export async function replayDeadLetter(pool: pg.Pool, eventId: string, actor: st
         [row.entity, row.entity_key, eventId, row.version, actor],
       );
     }
-    await client.query('COMMIT');
     return row !== undefined;
-  } catch (error: unknown) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -5,6 +5,7 @@ import { fastHash64, rowFingerprint } from '../canonical-row.ts';
 import { applyLegacyChangesToNew } from '../pg-apply.ts';
 import { recordResults } from '../sync-records.ts';
 import { newSideTarget } from '../pg-sync-sql.ts';
+import { inTransaction } from '../pg-transaction.ts';
 import { createPgRowReader } from '../pg-row-reader.ts';
 import type { RowReader } from '../pg-row-reader.ts';
 import { scannedRowsAsUpserts } from '../sync-engine.ts';
@@ -109,9 +110,7 @@ export async function backfillEntity(
       high = (high ^ a) >>> 0;
       low = (low ^ b) >>> 0;
     }
-    const client = await deps.newPool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(deps.newPool, async (client) => {
       const results = await applyLegacyChangesToNew(client, changes, deps.ownership);
       const written = results.filter((r) => r.outcome === 'applied').length;
       // Written rows are counted in the run's ledger row; what did not go in (a newer row on the new
@@ -130,13 +129,7 @@ export async function backfillEntity(
         `UPDATE strangler.backfill_run SET last_key = $2, rows_read = $3, rows_written = $4, checksum = $5 WHERE id = $1`,
         [ledger.id, after, rowsRead, rowsWritten, joinChecksum(high, low)],
       );
-      await client.query('COMMIT');
-    } catch (error: unknown) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     batches += 1;
     if (options.rowsPerSecond > 0) {
       const due = ((rowsRead - startRows) / options.rowsPerSecond) * 1000 - (Date.now() - started);

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { enqueueChangePg } from '../outbox.ts';
 import { applyVersionGuarded } from '../pg-apply.ts';
 import { newSideTarget } from '../pg-sync-sql.ts';
+import { inTransaction } from '../pg-transaction.ts';
 import type { LegacyWriter } from '../sync-engine.ts';
 import { syncEntity } from '../sync-entities.ts';
 import type { SyncOwnership } from '../sync-entities.ts';
@@ -96,18 +97,4 @@ async function audit(
     `UPDATE strangler.recon_mismatch SET repaired_at = now() WHERE run_id = $1 AND entity = $2 AND entity_key = $3`,
     [runId, m.entity, m.key],
   );
-}
-
-async function inTransaction(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await work(client);
-    await client.query('COMMIT');
-  } catch (error: unknown) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
 }

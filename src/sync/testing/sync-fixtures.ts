@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 
 import { enqueueChangePg } from '../outbox.ts';
+import { inTransaction } from '../pg-transaction.ts';
 
 /**
  * Writes the way the two applications do: a new handler writes its row and the outbox row in one
@@ -85,23 +86,7 @@ export function athlete(squadId: string, n: number, version = 1): AthleteFields 
   };
 }
 
-export async function inTransaction<T>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error: unknown) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
+export { inTransaction };
 
 /**
  * The same `athletes` rows (in `squads` squads) on both sides, as a finished backfill leaves them. Keys are
@@ -129,9 +114,7 @@ export async function seedMirrored(
      FROM generate_series(0, $1 - 1) i`,
     [counts.athletes],
   );
-  const client = await legacyPool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(legacyPool, async (client) => {
     await client.query('SET LOCAL session_replication_role = replica');
     await client.query(
       `INSERT INTO dbo."Squads" ("SquadId", "Name", "Sport", "CreatedAt", "Version")
@@ -146,13 +129,7 @@ export async function seedMirrored(
        FROM generate_series(0, $1 - 1) i`,
       [counts.athletes],
     );
-    await client.query('COMMIT');
-  } catch (error: unknown) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** True once the poller's checkpoint has passed every entry in the legacy change log. */

@@ -1,0 +1,30 @@
+import type pg from 'pg';
+
+/**
+ * Runs `work` in one transaction on a connection of its own and returns what it returns. When ROLLBACK
+ * itself fails the connection is in an unknown state, so it is destroyed rather than handed back to
+ * the pool, and the work's error is the one thrown.
+ */
+export async function inTransaction<T>(
+  pool: Pick<pg.Pool, 'connect'>,
+  work: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error: unknown) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
