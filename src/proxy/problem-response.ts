@@ -66,3 +66,13 @@ export function sendGatewayProblem(
   }
   sendProblem(res, gatewayProblem(problem));
 }
+
+/** The public port's 500, worded the same whatever failed on our side, so nothing internal reaches the client. */
+export function sendInternalError(res: ServerResponse, requestId: string): void {
+  sendGatewayProblem(res, {
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'The request could not be completed.',
+    requestId,
+  });
+}

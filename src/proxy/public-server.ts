@@ -14,7 +14,7 @@ import type { HostHeaderMode } from './forward-headers.ts';
 import { KESTREL_MAX_REQUEST_BODY_BYTES } from './legacy-body-limit.ts';
 import { createLegacyForwarder } from './legacy-forwarder.ts';
 import type { LegacyEngine } from './legacy-forwarder.ts';
-import { sendGatewayProblem } from './problem-response.ts';
+import { sendInternalError } from './problem-response.ts';
 import { createAccount } from './stages/account.ts';
 import { createDecide } from './stages/decide.ts';
 import { createBreakers } from './stages/guard.ts';
@@ -116,12 +116,7 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
       route: exchange.route,
       error: errorDetails(error),
     });
-    sendGatewayProblem(res, {
-      status: 500,
-      title: 'Internal Server Error',
-      detail: 'The request could not be completed.',
-      requestId: exchange.requestId,
-    });
+    sendInternalError(res, exchange.requestId);
   };
 
   const serveMatched = (

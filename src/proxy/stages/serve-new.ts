@@ -8,7 +8,7 @@ import { SAFE_METHODS } from '../../routing/route.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import type { CircuitBreaker } from '../circuit-breaker.ts';
 import type { Exchange } from '../exchange.ts';
-import { sendGatewayProblem } from '../problem-response.ts';
+import { sendGatewayProblem, sendInternalError } from '../problem-response.ts';
 import type { Observation } from './observe.ts';
 import { readBody } from './read-body.ts';
 import { runHandler, writeHandlerResponse } from './run-handler.ts';
@@ -90,12 +90,7 @@ export function createServeNew(deps: {
       method,
       error: errorDetails(error),
     });
-    sendGatewayProblem(res, {
-      status: 500,
-      title: 'Internal Server Error',
-      detail: 'The request could not be completed.',
-      requestId: exchange.requestId,
-    });
+    sendInternalError(res, exchange.requestId);
   };
 
   return async (req, res, exchange, match, breaker, observation) => {
