@@ -1,14 +1,8 @@
 import { markup, type SafeHtml } from './html.ts';
 import { millis, percent, timestamp } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
-import type {
-  DiffGroup,
-  IgnoreRule,
-  MatchRatePoint,
-  ReportStore,
-  RouteStats,
-  TimeWindow,
-} from './report-store.ts';
+import type { RouteReport } from './report-builder.ts';
+import type { ReportStore, TimeWindow } from './report-store.ts';
 import { REPORTS_CSS } from './reports-css.ts';
 
 /** A sign-off report for chosen routes and a time window, in a form every format shares. */
@@ -18,13 +12,8 @@ export interface DiffReport {
   readonly routes: readonly DiffReportRoute[];
 }
 
-export interface DiffReportRoute {
-  readonly routeId: string;
-  readonly stats: RouteStats | undefined;
-  readonly series: readonly MatchRatePoint[];
-  readonly groups: readonly DiffGroup[];
-  readonly rules: readonly IgnoreRule[];
-}
+/** A route's report without what only the pages show (methods, path, current mode). */
+export type DiffReportRoute = Pick<RouteReport, 'routeId' | 'stats' | 'series' | 'groups' | 'rules'>;
 
 export type DiffReportFormat = 'json' | 'csv' | 'html';
 export const DIFF_REPORT_FORMATS: readonly DiffReportFormat[] = ['json', 'csv', 'html'];

@@ -1,15 +1,7 @@
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
 import type { RouteRecord } from '../routing/route.ts';
 import type { OverviewRow } from './overview-page.ts';
-import type {
-  DiffGroup,
-  GroupStatus,
-  IgnoreRule,
-  MatchRatePoint,
-  ReportStore,
-  RouteStats,
-  TimeWindow,
-} from './report-store.ts';
+import type { DiffGroup, GroupStatus, IgnoreRule, ReportStore, TimeWindow } from './report-store.ts';
 
 export interface ReportBuilderDeps {
   readonly store: ReportStore;
@@ -39,13 +31,8 @@ export async function buildOverview(
   );
 }
 
-export interface RouteReport {
-  readonly routeId: string;
-  readonly methods: readonly string[];
-  readonly path: string;
-  readonly mode: string;
-  readonly stats: RouteStats | undefined;
-  readonly series: readonly MatchRatePoint[];
+/** A route's overview row with its diff groups and ignore rules. */
+export interface RouteReport extends OverviewRow {
   readonly groups: readonly DiffGroup[];
   readonly rules: readonly IgnoreRule[];
 }

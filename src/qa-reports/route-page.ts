@@ -1,25 +1,18 @@
 import { markup, type SafeHtml } from './html.ts';
 import { csrfField, layoutPage, percent, timestamp, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
+import type { RouteReport } from './report-builder.ts';
 import {
   GROUP_STATUSES,
   type DiffGroup,
   type GroupStatus,
   type IgnoreRule,
-  type MatchRatePoint,
   type RouteStats,
 } from './report-store.ts';
 import { windowFilter, type WindowChoice } from './time-window.ts';
 
-export interface RoutePageData {
-  readonly routeId: string;
-  readonly methods: readonly string[];
-  readonly path: string;
-  readonly mode: string;
-  readonly stats: RouteStats | undefined;
-  readonly series: readonly MatchRatePoint[];
-  readonly groups: readonly DiffGroup[];
-  readonly rules: readonly IgnoreRule[];
+/** A route's report and the group status its page is filtered to. */
+export interface RoutePageData extends RouteReport {
   readonly status: GroupStatus | undefined;
 }
 
