@@ -80,6 +80,17 @@ function fromWireBody(body: WireBody): CapturedBody {
   };
 }
 
+/** The request as posted: a named copy of its fields, so nothing else on the object is cloned across. */
+function requestPartToWire(request: ObservedExchange['request'], transfer: ArrayBuffer[]): WireRequestPart {
+  return {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    body: toWireBody(request.body, transfer),
+    ...(request.client === undefined ? {} : { client: request.client }),
+  };
+}
+
 export function requestToWire(announced: ObservedRequest, transfer: ArrayBuffer[]): WireRequest {
   const { request } = announced;
   return {
@@ -89,13 +100,7 @@ export function requestToWire(announced: ObservedRequest, transfer: ArrayBuffer[
     params: announced.match.params,
     decision: announced.decision,
     serving: announced.serving,
-    request: {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body: toWireBody(request.body, transfer),
-      ...(request.client === undefined ? {} : { client: request.client }),
-    },
+    request: requestPartToWire(request, transfer),
   };
 }
 
@@ -109,13 +114,7 @@ export function exchangeToWire(exchange: ObservedExchange, transfer: ArrayBuffer
     decision: exchange.decision,
     served: exchange.served,
     fellBack: exchange.fellBack,
-    request: {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body: toWireBody(request.body, transfer),
-      ...(request.client === undefined ? {} : { client: request.client }),
-    },
+    request: requestPartToWire(request, transfer),
     response: {
       status: response.status,
       headers: response.headers,
