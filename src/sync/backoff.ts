@@ -5,6 +5,9 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 60_000 };
 
+/** The sync loops' pause after a failed batch or while legacy is down: never more than 5 s behind a recovery. */
+export const LOOP_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 5000 };
+
 /**
  * Delay before retry `attempt` (1 = first retry): a ceiling that doubles per attempt up to `maxMs`, and
  * a random delay in its upper half ("equal jitter"), so retries of many callers that failed together

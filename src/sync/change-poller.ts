@@ -4,7 +4,7 @@ import type pg from 'pg';
 
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
-import { backoffDelayMs } from './backoff.ts';
+import { backoffDelayMs, LOOP_BACKOFF } from './backoff.ts';
 import { applyLegacyChangesToNew } from './pg-apply.ts';
 import { newSideTarget } from './pg-sync-sql.ts';
 import { inTransaction } from './pg-transaction.ts';
@@ -287,7 +287,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
       } catch (error: unknown) {
         failures += 1;
         logger.warn('sync poller: batch failed, retrying', { feed: feed.feedName, ...errorDetails(error) });
-        await sleep(backoffDelayMs(failures, { baseMs: 200, maxMs: 5000 }));
+        await sleep(backoffDelayMs(failures, LOOP_BACKOFF));
       }
     }
   }

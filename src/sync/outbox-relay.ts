@@ -2,7 +2,7 @@ import type pg from 'pg';
 
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
-import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.ts';
+import { backoffDelayMs, DEFAULT_BACKOFF, LOOP_BACKOFF } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { CanonicalRow } from './canonical-row.ts';
 import { isConnectivityError } from './connectivity-error.ts';
@@ -155,25 +155,13 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         if (down) {
           await client.query('ROLLBACK');
           logger.warn('sync relay: legacy database unavailable, backing off', errorDetails(batchError));
-          return {
-            claimed: claimed.length,
-            outcomes: {},
-            failed: 0,
-            deadLettered: 0,
-            legacyUnavailable: true,
-          };
+          return legacyUnavailable(claimed.length);
         }
         // One bad event must not hold back the others: apply one by one to find it.
         const isolated = await applyIsolated(changes);
         if (isolated.legacyDown) {
           await client.query('ROLLBACK');
-          return {
-            claimed: claimed.length,
-            outcomes: {},
-            failed: 0,
-            deadLettered: 0,
-            legacyUnavailable: true,
-          };
+          return legacyUnavailable(claimed.length);
         }
         results = isolated.results;
         failures = isolated.failures;
@@ -303,7 +291,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         await purgeIfDue();
         if (result.legacyUnavailable) {
           outageAttempt += 1;
-          await sleep(backoffDelayMs(outageAttempt, { baseMs: 200, maxMs: 5000 }));
+          await sleep(backoffDelayMs(outageAttempt, LOOP_BACKOFF));
         } else {
           outageAttempt = 0;
           if (result.claimed < options.batchSize) await sleep(options.idlePollMs);
@@ -312,7 +300,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         // The new database itself failed (or a bug): log, back off, keep the loop alive.
         outageAttempt += 1;
         logger.warn('sync relay: batch failed', errorDetails(error));
-        await sleep(backoffDelayMs(outageAttempt, { baseMs: 200, maxMs: 5000 }));
+        await sleep(backoffDelayMs(outageAttempt, LOOP_BACKOFF));
       }
     }
   }
@@ -340,6 +328,11 @@ async function answers(writer: LegacyWriter): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A batch left in the outbox because legacy is down: nothing counts as an attempt. */
+function legacyUnavailable(claimed: number): RelayBatchResult {
+  return { claimed, outcomes: {}, failed: 0, deadLettered: 0, legacyUnavailable: true };
 }
 
 /** Deletes done outbox rows and audit rows older than `retentionMs`, so neither table grows without bound. */
