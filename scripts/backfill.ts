@@ -4,14 +4,18 @@
  * Re-running after an interruption resumes the entity's unfinished run after its last committed page.
  * Each entity ends with a reconciliation (strangler.recon_run); exit code 1 when it found differences.
  */
-import os from 'node:os';
-
 import { createLogger } from '../src/observability/logger.ts';
 import { backfillEntity } from '../src/sync/backfill/backfill-entity.ts';
-import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
-import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
-import { cliOptions, integerOption, requiredEnv, settingsOrExit, syncScopeSettings } from './cli-args.ts';
+import {
+  cliOptions,
+  DEFAULT_ACTOR,
+  integerOption,
+  requiredEnv,
+  settingsOrExit,
+  syncScopeSettings,
+} from './cli-args.ts';
+import { openSyncDatabases } from './open-sync-databases.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run backfill -- [--entity athletes]… [--batch 1000]
     [--rows-per-second 5000] [--actor you@example.com] [--no-reconcile] [--ownership athletes=new,…]
@@ -29,7 +33,7 @@ const values = cliOptions(
     entity: { type: 'string', multiple: true },
     batch: { type: 'string', default: '1000' },
     'rows-per-second': { type: 'string', default: '0' },
-    actor: { type: 'string', default: `${os.userInfo().username}@${os.hostname()}` },
+    actor: { type: 'string', default: DEFAULT_ACTOR },
     'no-reconcile': { type: 'boolean', default: false },
     ownership: { type: 'string' },
   },
@@ -44,12 +48,7 @@ const settings = settingsOrExit(USAGE, (problems) => ({
 }));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
-// A dropped connection must fail the run with a message, not crash it with an unhandled 'error' event.
-const newPool = createSyncPool(
-  { connectionString: settings.databaseUrl, max: 3, application_name: 'strangler-backfill' },
-  (error) => logger.warn('connection lost', { error: error.message }),
-);
-const legacy = openLegacySyncEngine(settings.legacyUrl, { applicationName: 'strangler-backfill' });
+const { newPool, legacy } = openSyncDatabases(settings, 'strangler-backfill', logger);
 // Parents first, so foreign keys hold on the new side.
 const entities = [...settings.entities].sort((a, b) => a.order - b.order);
 let differences = 0;

@@ -3,6 +3,7 @@
  * standard output, exit code 0) and a mistyped or unknown option reported as one line with the usage
  * (exit code 2) instead of a stack trace.
  */
+import os from 'node:os';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
 import {
@@ -130,3 +131,6 @@ export function syncScopeSettings(
   // Undefined only with a problem recorded, after which settingsOrExit exits.
   return { entities: entities ?? [], ownership: ownership ?? parseOwnership(undefined) };
 }
+
+/** Who a run is recorded for unless `--actor` names someone: the user at this host. */
+export const DEFAULT_ACTOR = `${os.userInfo().username}@${os.hostname()}`;

@@ -4,17 +4,21 @@
  * Runs are stored in strangler.recon_run / recon_mismatch. --repair re-sends the owner side's row of each
  * difference through the sync path (audited in strangler.sync_audit). Exit code 1 when differences remain.
  */
-import os from 'node:os';
-
 import { createLogger } from '../src/observability/logger.ts';
-import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
-import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
 import { repairMismatches } from '../src/sync/reconcile/repair-mismatches.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
-import { cliOptions, integerOption, requiredEnv, settingsOrExit, syncScopeSettings } from './cli-args.ts';
+import {
+  cliOptions,
+  DEFAULT_ACTOR,
+  integerOption,
+  requiredEnv,
+  settingsOrExit,
+  syncScopeSettings,
+} from './cli-args.ts';
+import { openSyncDatabases } from './open-sync-databases.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile -- [--entity athletes]… [--repair]
     [--actor you@example.com] [--lag-window-ms 5000] [--bucket-digits 3] [--chunk 10000]
@@ -32,7 +36,7 @@ const values = cliOptions(
   {
     entity: { type: 'string', multiple: true },
     repair: { type: 'boolean', default: false },
-    actor: { type: 'string', default: `${os.userInfo().username}@${os.hostname()}` },
+    actor: { type: 'string', default: DEFAULT_ACTOR },
     'lag-window-ms': { type: 'string', default: '5000' },
     'bucket-digits': { type: 'string', default: '3' },
     chunk: { type: 'string', default: '10000' },
@@ -50,12 +54,7 @@ const settings = settingsOrExit(USAGE, (problems) => ({
 }));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-// A dropped connection must fail the run with a message, not crash it with an unhandled 'error' event.
-const newPool = createSyncPool(
-  { connectionString: settings.databaseUrl, max: 3, application_name: 'strangler-reconcile' },
-  (error) => logger.warn('connection lost', { error: error.message }),
-);
-const opened = openLegacySyncEngine(settings.legacyUrl, { applicationName: 'strangler-reconcile' });
+const { newPool, legacy: opened } = openSyncDatabases(settings, 'strangler-reconcile', logger);
 const legacy = opened.engine;
 const { ownership, entities } = settings;
 let remaining = 0;

@@ -16,10 +16,11 @@ import { bindBody, type BodySchema, type BoundBody } from '../shared/request-bod
 import {
   isUniqueViolation,
   runUnitOfWork,
+  unitOptionsFor,
   type ChangeListener,
   type UnitOfWork,
 } from '../shared/unit-of-work.ts';
-import { athleteJson, athletePage, selectAthlete } from './athlete-queries.ts';
+import { athleteExists, athleteJson, athletePage, selectAthlete } from './athlete-queries.ts';
 
 export interface AthleteHandlerDeps {
   readonly db: Kysely<NewDatabase>;
@@ -92,10 +93,6 @@ async function checkWrite(unit: UnitOfWork, body: AthleteBody, selfId: string | 
 
 export function createAthleteHandlers(deps: AthleteHandlerDeps) {
   const { db } = deps;
-  const unitOptions = (request: HandlerRequest) => ({
-    dryRun: request.dryRun,
-    ...(deps.onChange === undefined ? {} : { onChange: deps.onChange }),
-  });
 
   const list: NewHandler = async (request) => {
     const errors = new ValidationErrors();
@@ -119,7 +116,7 @@ export function createAthleteHandlers(deps: AthleteHandlerDeps) {
     const id = randomUUID();
     const now = new Date();
     try {
-      return await runUnitOfWork(db, unitOptions(request), async (unit) => {
+      return await runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
         const rejected = await checkWrite(unit, body, undefined);
         if (rejected !== undefined) return rejected;
         await unit.trx
@@ -145,13 +142,8 @@ export function createAthleteHandlers(deps: AthleteHandlerDeps) {
     if (!bound.ok) return bound.response;
     const body = bound.value;
     try {
-      return await runUnitOfWork(db, unitOptions(request), async (unit) => {
-        const existing = await unit.trx
-          .selectFrom('athletes')
-          .select('id')
-          .where('id', '=', id)
-          .executeTakeFirst();
-        if (existing === undefined) return problemResponse(404);
+      return await runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
+        if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
         const rejected = await checkWrite(unit, body, id);
         if (rejected !== undefined) return rejected;
         await unit.trx
@@ -177,13 +169,8 @@ export function createAthleteHandlers(deps: AthleteHandlerDeps) {
   const remove: NewHandler = async (request) => {
     const id = routeGuid(request.params.id);
     if (id === undefined) return noEndpointResponse();
-    return runUnitOfWork(db, unitOptions(request), async (unit) => {
-      const existing = await unit.trx
-        .selectFrom('athletes')
-        .select('id')
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (existing === undefined) return problemResponse(404);
+    return runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
+      if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
       const changed = await unit.trx
         .updateTable('athletes')
         .set((eb) => ({

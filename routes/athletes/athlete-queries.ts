@@ -24,6 +24,11 @@ export function selectAthlete(db: NewDb) {
     ]);
 }
 
+/** Whether the athlete is there at all, active or not, as the legacy's lookups before a write or a list ask. */
+export async function athleteExists(db: NewDb, id: string): Promise<boolean> {
+  return (await db.selectFrom('athletes').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 export type AthleteRow = Awaited<ReturnType<ReturnType<typeof selectAthlete>['executeTakeFirstOrThrow']>>;
 
 export function athleteJson(row: AthleteRow) {

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 
 import type { NewDatabase } from '../../adapters/schema.ts';
+import type { HandlerRequest } from '../../src/handlers/new-handler.ts';
 
 /*
  * Every write of a new handler runs in one PostgreSQL transaction, so that
@@ -28,6 +29,14 @@ export interface UnitOfWork {
 export interface UnitOfWorkOptions {
   readonly dryRun: boolean;
   readonly onChange?: ChangeListener;
+}
+
+/** What a handler's request asks of its unit: a dry run in shadow mode, joined by the outbox when there is one. */
+export function unitOptionsFor(
+  request: Pick<HandlerRequest, 'dryRun'>,
+  onChange?: ChangeListener,
+): UnitOfWorkOptions {
+  return { dryRun: request.dryRun, ...(onChange === undefined ? {} : { onChange }) };
 }
 
 /** Thrown inside the transaction to make kysely roll it back; carries the result out. */

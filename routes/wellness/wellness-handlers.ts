@@ -5,12 +5,17 @@ import type { Kysely } from 'kysely';
 import { computeWellnessScore } from '../../adapters/mappings/wellness-score.ts';
 import type { NewDatabase } from '../../adapters/schema.ts';
 import { jsonResponse, type NewHandler } from '../../src/handlers/new-handler.ts';
-import type { NewDb } from '../athletes/athlete-queries.ts';
+import { athleteExists, type NewDb } from '../athletes/athlete-queries.ts';
 import { dateAsLegacyDateTime, routeGuid, scoreJson, utcTimestamp } from '../shared/legacy-formats.ts';
 import { noEndpointResponse, problemResponse, ValidationErrors } from '../shared/legacy-responses.ts';
 import { QueryParameters } from '../shared/query-parameters.ts';
 import { bindBody, type BodySchema } from '../shared/request-body.ts';
-import { isUniqueViolation, runUnitOfWork, type ChangeListener } from '../shared/unit-of-work.ts';
+import {
+  isUniqueViolation,
+  runUnitOfWork,
+  unitOptionsFor,
+  type ChangeListener,
+} from '../shared/unit-of-work.ts';
 
 export interface WellnessHandlerDeps {
   readonly db: Kysely<NewDatabase>;
@@ -92,12 +97,7 @@ export function createWellnessHandlers(deps: WellnessHandlerDeps) {
       errors.add('to', "The 'to' date must not be earlier than the 'from' date.");
     }
     if (errors.any) return errors.toResponse();
-    const athlete = await db
-      .selectFrom('athletes')
-      .select('id')
-      .where('id', '=', athleteId)
-      .executeTakeFirst();
-    if (athlete === undefined) return problemResponse(404);
+    if (!(await athleteExists(db, athleteId))) return problemResponse(404);
 
     const count = await db
       .selectFrom('wellness_entries')
@@ -133,43 +133,34 @@ export function createWellnessHandlers(deps: WellnessHandlerDeps) {
     };
     const id = randomUUID();
     try {
-      return await runUnitOfWork(
-        db,
-        { dryRun: request.dryRun, ...(deps.onChange === undefined ? {} : { onChange: deps.onChange }) },
-        async (unit) => {
-          const athlete = await unit.trx
-            .selectFrom('athletes')
-            .select('id')
-            .where('id', '=', athleteId)
-            .executeTakeFirst();
-          if (athlete === undefined) return problemResponse(404);
-          const existing = await unit.trx
-            .selectFrom('wellness_entries')
-            .select('id')
-            .where('athlete_id', '=', athleteId)
-            .where('entry_date', '=', entryDate)
-            .executeTakeFirst();
-          if (existing !== undefined) return duplicateEntry(athleteId, entryDate);
-          await unit.trx
-            .insertInto('wellness_entries')
-            .values({
-              id,
-              athlete_id: athleteId,
-              entry_date: entryDate,
-              ...answers,
-              score: computeWellnessScore(answers),
-              notes: body.Notes === null ? null : String(body.Notes),
-              created_at: new Date(),
-              version: 1,
-            })
-            .execute();
-          const row = await selectEntry(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
-          await unit.changed({ entity: 'wellness_entry', id, operation: 'insert', version: '1' });
-          const host = typeof request.headers.host === 'string' ? request.headers.host : 'localhost';
-          const location = `http://${host}/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
-          return jsonResponse(201, entryJson(row), { Location: location });
-        },
-      );
+      return await runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
+        if (!(await athleteExists(unit.trx, athleteId))) return problemResponse(404);
+        const existing = await unit.trx
+          .selectFrom('wellness_entries')
+          .select('id')
+          .where('athlete_id', '=', athleteId)
+          .where('entry_date', '=', entryDate)
+          .executeTakeFirst();
+        if (existing !== undefined) return duplicateEntry(athleteId, entryDate);
+        await unit.trx
+          .insertInto('wellness_entries')
+          .values({
+            id,
+            athlete_id: athleteId,
+            entry_date: entryDate,
+            ...answers,
+            score: computeWellnessScore(answers),
+            notes: body.Notes === null ? null : String(body.Notes),
+            created_at: new Date(),
+            version: 1,
+          })
+          .execute();
+        const row = await selectEntry(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
+        await unit.changed({ entity: 'wellness_entry', id, operation: 'insert', version: '1' });
+        const host = typeof request.headers.host === 'string' ? request.headers.host : 'localhost';
+        const location = `http://${host}/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
+        return jsonResponse(201, entryJson(row), { Location: location });
+      });
     } catch (error: unknown) {
       // A concurrent second entry for the same day loses on the unique constraint, as on the legacy.
       if (isUniqueViolation(error, ENTRY_PER_DAY)) return duplicateEntry(athleteId, entryDate);

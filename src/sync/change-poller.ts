@@ -7,7 +7,7 @@ import { errorDetails } from '../observability/logger.ts';
 import { backoffDelayMs, LOOP_BACKOFF } from './backoff.ts';
 import { applyLegacyChangesToNew } from './pg-apply.ts';
 import { newSideTarget } from './pg-sync-sql.ts';
-import { inTransaction } from './pg-transaction.ts';
+import { inTransaction, rollback } from './pg-transaction.ts';
 import { rowMapKey, scannedRowsAsUpserts } from './sync-engine.ts';
 import type { LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
 import { SYNC_ENTITIES, versionColumn } from './sync-entities.ts';
@@ -136,11 +136,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
       for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
       return { entriesRead: batch.entriesRead, changes: changes.length, outcomes, resynced: false };
     } catch (error: unknown) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
+      broken = !(await rollback(client));
       try {
         await pool.query(`UPDATE strangler.sync_checkpoints SET last_error = $2 WHERE feed = $1`, [
           feed.feedName,

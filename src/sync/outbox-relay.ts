@@ -6,7 +6,7 @@ import { backoffDelayMs, DEFAULT_BACKOFF, LOOP_BACKOFF } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { CanonicalRow } from './canonical-row.ts';
 import { isConnectivityError } from './connectivity-error.ts';
-import { inTransaction } from './pg-transaction.ts';
+import { inTransaction, rollback } from './pg-transaction.ts';
 import type { ApplyResult, LegacyWriter, Operation, SyncChange } from './sync-engine.ts';
 import type { EntityName, SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
@@ -247,11 +247,7 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
         legacyUnavailable: false,
       };
     } catch (error: unknown) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
+      broken = !(await rollback(client));
       throw error;
     } finally {
       client.release(broken);

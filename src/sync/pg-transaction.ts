@@ -1,5 +1,15 @@
 import type pg from 'pg';
 
+/** Rolls back; false when that failed too, and the connection must be destroyed rather than reused. */
+export async function rollback(client: Pick<pg.ClientBase, 'query'>): Promise<boolean> {
+  try {
+    await client.query('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs `work` in one transaction on a connection of its own and returns what it returns. When ROLLBACK
  * itself fails the connection is in an unknown state, so it is destroyed rather than handed back to
@@ -18,11 +28,7 @@ export async function inTransaction<T>(
     await client.query('COMMIT');
     return result;
   } catch (error: unknown) {
-    try {
-      await client.query('ROLLBACK');
-    } catch {
-      broken = true;
-    }
+    broken = !(await rollback(client));
     throw error;
   } finally {
     client.release(broken);
