@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { CapturedBody, ObservedExchange } from '../../proxy/exchange-observer.ts';
+import { pathOf, queryOf } from '../../routing/request-target.ts';
 import type { CapturedHeaders, CapturedRequest } from '../captured-exchange.ts';
 
 /** The bytes the proxy captured, empty for a body it left alone. */
@@ -10,11 +11,10 @@ export function bodyBytes(body: CapturedBody): Buffer {
 /** The request as the shadow side replays it: upper-case method, path and query apart. */
 export function capturedRequest(exchange: Pick<ObservedExchange, 'request' | 'requestId'>): CapturedRequest {
   const url = exchange.request.url;
-  const q = url.indexOf('?');
   return {
     method: exchange.request.method.toUpperCase(),
-    path: q === -1 ? url : url.slice(0, q),
-    query: q === -1 ? '' : url.slice(q + 1),
+    path: pathOf(url),
+    query: queryOf(url),
     headers: exchange.request.headers,
     body: bodyBytes(exchange.request.body),
     requestId: exchange.requestId,
