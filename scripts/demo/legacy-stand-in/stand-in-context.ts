@@ -1,0 +1,70 @@
+/* What the stand-in's endpoints share: their context, the request they answer, paging and conflicts. */
+import type http from 'node:http';
+
+import type { Kysely } from 'kysely';
+
+import type { LegacyDatabase } from '../../../adapters/schema.ts';
+import type { ModelErrors } from './aspnet-json.ts';
+import { bindInt } from './aspnet-query-binding.ts';
+
+/** What every endpoint of the stand-in works with: its database, clock, id source and error answers. */
+export interface StandInContext {
+  readonly db: Kysely<LegacyDatabase>;
+  clock(): Date;
+  /** Now as a datetime2(7) literal. */
+  timestamp(): string;
+  newGuid(): string;
+  problem(res: http.ServerResponse, status: number, detail?: string): void;
+  validationProblem(res: http.ServerResponse, errors: ModelErrors): void;
+}
+
+/** One request with its body read in full. */
+export interface Exchange {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly query: URLSearchParams;
+  readonly body: Buffer;
+}
+
+/** Paging defaults of the legacy's PagingParameters: page 1, 50 per page, at most 200. */
+const LEGACY_PAGING = { defaultPageSize: 50, maxPageSize: 200 } as const;
+
+/**
+ * Two concurrent writers both pass the existence check; the unique index stops the second, which must
+ * still get the 409 the check would have given. PostgreSQL reports SQLSTATE 23505, SQL Server error
+ * 2627 (unique constraint) or 2601 (unique index).
+ */
+export function conflictOnUniqueViolation<T>(conflict: T): (error: unknown) => T {
+  return (error: unknown) => {
+    if (typeof error === 'object' && error !== null) {
+      const { code, number } = error as { code?: unknown; number?: unknown };
+      if (code === '23505' || number === 2627 || number === 2601) return conflict;
+    }
+    throw error;
+  };
+}
+
+export function bindPage(query: URLSearchParams, errors: ModelErrors): { page: number; pageSize: number } {
+  const page = bindInt(query, 'page', 1, [1, 2147483647], errors);
+  const pageSize = bindInt(
+    query,
+    'pageSize',
+    LEGACY_PAGING.defaultPageSize,
+    [1, LEGACY_PAGING.maxPageSize],
+    errors,
+  );
+  return { page, pageSize };
+}
+
+/**
+ * Skip((page - 1) * pageSize) in C#'s int arithmetic: past int.MaxValue it wraps negative, and the
+ * database refuses the negative OFFSET, so legacy answers such a page with its empty 500.
+ */
+export function skipped(page: { page: number; pageSize: number }): number {
+  return Math.imul(page.page - 1, page.pageSize);
+}
+
+/** datetime2(7) literal 'YYYY-MM-DD HH:MM:SS.fffffff' (UTC), accepted by both engines. */
+export function toDateTime2Text(date: Date): string {
+  return `${date.toISOString().slice(0, 23).replace('T', ' ')}0000`;
+}
