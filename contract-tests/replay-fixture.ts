@@ -113,7 +113,8 @@ export function normaliseLocation(location: string, requestPath: string): string
   return location.replace(GUIDS, (g) => (named.has(g.toLowerCase()) ? g : '{generated-id}'));
 }
 
-const GUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** Every GUID in a text (global: use with match and replace, not exec). */
+export const GUIDS = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 function legacyResponse(step: FixtureStep): CapturedResponse {
   return {

@@ -28,6 +28,7 @@ import {
   type FixtureStep,
 } from '../contract-tests/contract-fixture.ts';
 import { CONTRACT_SCENARIOS } from '../contract-tests/contract-scenarios.ts';
+import { GUIDS } from '../contract-tests/replay-fixture.ts';
 import { createTestDatabase } from '../src/testing/test-database.ts';
 import { cliOptions } from './cli-args.ts';
 import { startLegacyAspnet, type LegacyAspnet } from './legacy-aspnet/legacy-aspnet.ts';
@@ -118,13 +119,13 @@ async function main(): Promise<void> {
 export function perRequestValues(scenario: ContractScenario): (response: FixtureResponse) => FixtureResponse {
   const known = new Set(
     [JSON.stringify([SQUADS, ATHLETES, WELLNESS_ENTRIES]), JSON.stringify(scenario.steps)]
-      .flatMap((text) => text.match(GUID) ?? [])
+      .flatMap((text) => text.match(GUIDS) ?? [])
       .map((g) => g.toLowerCase()),
   );
   const generated = new Map<string, string>();
   let traces = 0;
   const replaceIds = (text: string): string =>
-    text.replace(GUID, (g) => {
+    text.replace(GUIDS, (g) => {
       const key = g.toLowerCase();
       if (known.has(key)) return g;
       if (!generated.has(key)) {
@@ -142,8 +143,6 @@ export function perRequestValues(scenario: ContractScenario): (response: Fixture
     return { ...response, headers, body: parseKeepingNumbers(text) };
   };
 }
-
-const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 const USAGE = `usage: [TEST_DATABASE_URL=postgres://…] npm run record-contracts
   Runs every scenario of contract-tests/contract-scenarios.ts against the legacy stand-in and writes

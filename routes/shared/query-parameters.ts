@@ -19,9 +19,9 @@ export interface PageRequest {
 
 export class QueryParameters {
   private readonly query: URLSearchParams;
-  private readonly errors: ValidationErrors;
+  private readonly errors: Pick<ValidationErrors, 'add'>;
 
-  constructor(query: URLSearchParams, errors: ValidationErrors) {
+  constructor(query: URLSearchParams, errors: Pick<ValidationErrors, 'add'>) {
     this.query = query;
     this.errors = errors;
   }
@@ -95,15 +95,7 @@ export class QueryParameters {
  */
 export function parseInvariantDate(raw: string): string | undefined {
   const text = raw.trim();
-  const time = String.raw`(?:[T ]([01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,7})?)?)?`;
-  const month = String.raw`([A-Za-z]+)\.?`;
-  const forms: [RegExp, (m: RegExpExecArray) => [string?, string?, string?]][] = [
-    [new RegExp(String.raw`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})${time}$`), (m) => [m[1], m[2], m[3]]],
-    [new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${time}$`), (m) => [m[3], m[1], m[2]]],
-    [new RegExp(String.raw`^${month} (\d{1,2}),? (\d{4})${time}$`), (m) => [m[3], monthNumber(m[1]), m[2]]],
-    [new RegExp(String.raw`^(\d{1,2}) ${month},? (\d{4})${time}$`), (m) => [m[3], monthNumber(m[2]), m[1]]],
-  ];
-  for (const [pattern, parts] of forms) {
+  for (const [pattern, parts] of DATE_FORMS) {
     const match = pattern.exec(text);
     if (match === null) continue;
     const [year, monthText, day] = parts(match);
@@ -113,6 +105,17 @@ export function parseInvariantDate(raw: string): string | undefined {
   }
   return undefined;
 }
+
+const TIME = String.raw`(?:[T ]([01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,7})?)?)?`;
+const MONTH = String.raw`([A-Za-z]+)\.?`;
+
+/** Each form DateOnly.Parse is taken in, with where its year, month and day are. */
+const DATE_FORMS: readonly (readonly [RegExp, (m: RegExpExecArray) => [string?, string?, string?]])[] = [
+  [new RegExp(String.raw`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})${TIME}$`), (m) => [m[1], m[2], m[3]]],
+  [new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`), (m) => [m[3], m[1], m[2]]],
+  [new RegExp(String.raw`^${MONTH} (\d{1,2}),? (\d{4})${TIME}$`), (m) => [m[3], monthNumber(m[1]), m[2]]],
+  [new RegExp(String.raw`^(\d{1,2}) ${MONTH},? (\d{4})${TIME}$`), (m) => [m[3], monthNumber(m[2]), m[1]]],
+];
 
 const MONTHS = [
   'january',

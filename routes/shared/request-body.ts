@@ -73,7 +73,8 @@ export function bindBody<S extends BodySchema>(
   return { ok: true, value: value as BoundBody<S> };
 }
 
-function acceptsJson(header: string | readonly string[] | undefined): boolean {
+/** A JSON media type: application/json, text/json, or one application subtype with a +json suffix. */
+export function acceptsJson(header: string | readonly string[] | undefined): boolean {
   const value = typeof header === 'string' ? header : header?.[0];
   if (value === undefined) return false;
   const media = (value.split(';')[0] ?? '').trim().toLowerCase();
@@ -82,7 +83,7 @@ function acceptsJson(header: string | readonly string[] | undefined): boolean {
 }
 
 /** System.Text.Json's converters for the DTOs' member types (Web defaults: numbers may be strings). */
-function convertMember(type: FieldType, token: ScalarToken): ReturnType<MemberConverter> {
+export function convertMember(type: FieldType, token: ScalarToken): ReturnType<MemberConverter> {
   const fail = { ok: false as const, clrType: CLR_NAMES[type] };
   if (token.kind === 'null') return { ok: true, value: null };
   const text = token.kind === 'string' ? token.value : undefined;
@@ -108,7 +109,12 @@ export function isIsoDate(text: string): boolean {
   return d <= daysInMonth;
 }
 
-function checkAnnotations(field: string, rule: FieldRule, value: BodyValue, errors: ValidationErrors): void {
+export function checkAnnotations(
+  field: string,
+  rule: FieldRule,
+  value: BodyValue,
+  errors: Pick<ValidationErrors, 'add'>,
+): void {
   const blank = value === null || (typeof value === 'string' && value.trim().length === 0);
   if (rule.required === true && blank) errors.add(field, `The ${field} field is required.`);
   if (value === null) return;

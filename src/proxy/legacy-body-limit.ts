@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { declaredBodyLength } from './stages/read-body.ts';
+
 /** Kestrel's default MaxRequestBodySize (IIS's default maxAllowedContentLength is the same). */
 export const KESTREL_MAX_REQUEST_BODY_BYTES = 30_000_000;
 
@@ -12,8 +14,8 @@ export const KESTREL_MAX_REQUEST_BODY_BYTES = 30_000_000;
  */
 export function declaresBodyOverLimit(req: IncomingMessage, limitBytes: number): boolean {
   if (limitBytes <= 0) return false;
-  const declared = req.headers['content-length'];
-  return declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limitBytes;
+  const declared = declaredBodyLength(req);
+  return declared !== undefined && declared > limitBytes;
 }
 
 export function answerBodyTooLarge(res: ServerResponse): void {

@@ -7,7 +7,7 @@ import type { LegacyDatabase } from '../../../adapters/schema.ts';
 import type { Logger } from '../../../src/observability/logger.ts';
 import { KESTREL_MAX_REQUEST_BODY_BYTES } from '../../../src/proxy/legacy-body-limit.ts';
 import { newTraceId, sendEmpty, sendProblem, sendValidationProblem } from './aspnet-json.ts';
-import { parseGuid } from './aspnet-query-binding.ts';
+import { routeGuid } from '../../../routes/shared/legacy-formats.ts';
 import {
   createAthlete,
   deleteAthlete,
@@ -66,7 +66,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       return method === 'GET' ? listSquads(ctx, x) : sendEmpty(x.res, 405, { Allow: 'GET' });
     }
     if (b === 'squads' && segments.length === 4 && d === 'athletes') {
-      const squadId = parseGuid(segments[2] ?? '');
+      const squadId = routeGuid(segments[2] ?? '');
       if (squadId === undefined) return sendEmpty(x.res, 404);
       return method === 'GET' ? listSquadAthletes(ctx, x, squadId) : sendEmpty(x.res, 405, { Allow: 'GET' });
     }
@@ -76,7 +76,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       return sendEmpty(x.res, 405, { Allow: 'GET, POST' });
     }
     if (b === 'athletes' && (segments.length === 3 || (segments.length === 4 && d === 'wellness'))) {
-      const athleteId = parseGuid(segments[2] ?? '');
+      const athleteId = routeGuid(segments[2] ?? '');
       if (athleteId === undefined) return sendEmpty(x.res, 404);
       if (segments.length === 4) {
         if (method === 'GET') return listWellness(ctx, x, athleteId);

@@ -1,9 +1,9 @@
 /* The stand-in's athlete endpoints: list, get, create, update and the soft delete. */
 import { addModelError, guid, sendEmpty, sendJson, type ModelErrors } from './aspnet-json.ts';
 import { bindJsonBody, type RequestModel } from './aspnet-model-binding.ts';
+import { bindPage } from './aspnet-query-binding.ts';
 import { legacyQueries as q, type AthleteValues, type LegacyDb } from './legacy-queries.ts';
 import {
-  bindPage,
   conflictOnUniqueViolation,
   skipped,
   type Exchange,

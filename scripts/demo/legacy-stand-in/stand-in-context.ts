@@ -5,7 +5,6 @@ import type { Kysely } from 'kysely';
 
 import type { LegacyDatabase } from '../../../adapters/schema.ts';
 import type { ModelErrors } from './aspnet-json.ts';
-import { bindInt } from './aspnet-query-binding.ts';
 
 /** What every endpoint of the stand-in works with: its database, clock, id source and error answers. */
 export interface StandInContext {
@@ -26,9 +25,6 @@ export interface Exchange {
   readonly body: Buffer;
 }
 
-/** Paging defaults of the legacy's PagingParameters: page 1, 50 per page, at most 200. */
-const LEGACY_PAGING = { defaultPageSize: 50, maxPageSize: 200 } as const;
-
 /**
  * Two concurrent writers both pass the existence check; the unique index stops the second, which must
  * still get the 409 the check would have given. PostgreSQL reports SQLSTATE 23505, SQL Server error
@@ -42,18 +38,6 @@ export function conflictOnUniqueViolation<T>(conflict: T): (error: unknown) => T
     }
     throw error;
   };
-}
-
-export function bindPage(query: URLSearchParams, errors: ModelErrors): { page: number; pageSize: number } {
-  const page = bindInt(query, 'page', 1, [1, 2147483647], errors);
-  const pageSize = bindInt(
-    query,
-    'pageSize',
-    LEGACY_PAGING.defaultPageSize,
-    [1, LEGACY_PAGING.maxPageSize],
-    errors,
-  );
-  return { page, pageSize };
 }
 
 /**

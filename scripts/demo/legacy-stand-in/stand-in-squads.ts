@@ -1,9 +1,9 @@
 /* The stand-in's squad endpoints and the availability report (legacy only: no route migrates it). */
 import { dateOnlyAsDateTime, decimalOneScale, guid, sendJson, type ModelErrors } from './aspnet-json.ts';
-import { bindBool, bindGuid } from './aspnet-query-binding.ts';
+import { bindBool, bindGuid, bindPage } from './aspnet-query-binding.ts';
 import { legacyQueries as q } from './legacy-queries.ts';
 import { sendAthletePage } from './stand-in-athletes.ts';
-import { bindPage, type Exchange, type StandInContext } from './stand-in-context.ts';
+import type { Exchange, StandInContext } from './stand-in-context.ts';
 import { squadDto } from './stand-in-dtos.ts';
 
 export async function listSquads(ctx: StandInContext, x: Exchange): Promise<void> {

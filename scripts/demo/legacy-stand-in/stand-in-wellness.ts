@@ -2,10 +2,9 @@
 import { computeWellnessScore } from '../../../adapters/mappings/wellness-score.ts';
 import { addModelError, sendJson, type ModelErrors } from './aspnet-json.ts';
 import { bindJsonBody, type RequestModel } from './aspnet-model-binding.ts';
-import { bindDate } from './aspnet-query-binding.ts';
+import { bindDate, bindPage } from './aspnet-query-binding.ts';
 import { legacyQueries as q } from './legacy-queries.ts';
 import {
-  bindPage,
   conflictOnUniqueViolation,
   skipped,
   type Exchange,

@@ -10,10 +10,16 @@ export type BodyResult =
   | { readonly kind: 'over-cap'; readonly replay: Readable | undefined; readonly read: number }
   | { readonly kind: 'failed' };
 
+/** The body length the request declares (node has already refused a malformed Content-Length). */
+export function declaredBodyLength(req: IncomingMessage): number | undefined {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) ? declared : undefined;
+}
+
 /** Buffers a request body for a new handler, stopping at the cap so nothing grows without bound. */
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
+  const declared = declaredBodyLength(req);
+  if (declared !== undefined && declared > limit) {
     return Promise.resolve({ kind: 'over-cap', replay: undefined, read: 0 });
   }
   return new Promise((resolve) => {
