@@ -10,7 +10,7 @@ import type { LegacyDatabase } from '../../adapters/schema.ts';
 import type { Config, LegacyStandIn } from '../../src/config.ts';
 import type { Environment } from '../../src/composition/environment.ts';
 import type { Logger } from '../../src/observability/logger.ts';
-import { buildLegacyAspnet, dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
+import { dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
 import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
 import { seedDemoData } from './seed.ts';
 
@@ -178,17 +178,16 @@ async function startAspnetLegacy(
   port: number,
   logger: Logger,
 ): Promise<DemoLegacy> {
-  const built = await buildLegacyAspnet();
-  if (built.builtInMs !== undefined) logger.info('ASP.NET legacy app built', { ms: built.builtInMs });
   const app = await startLegacyAspnet({
     legacyDatabaseUrl,
     port,
     onLog: (line) => logger.debug('legacy', { line }),
   });
+  if (app.builtInMs !== undefined) logger.info('ASP.NET legacy app built', { ms: app.builtInMs });
   const buildLine =
-    built.builtInMs === undefined
+    app.builtInMs === undefined
       ? []
-      : [`ASP.NET legacy app built in ${(built.builtInMs / 1000).toFixed(1)} s (cached for the next start)`];
+      : [`ASP.NET legacy app built in ${(app.builtInMs / 1000).toFixed(1)} s (cached for the next start)`];
   return {
     url: app.url,
     started: [...buildLine, `legacy: the real ASP.NET Core app (scripts/legacy-aspnet) at ${app.url.origin}`],

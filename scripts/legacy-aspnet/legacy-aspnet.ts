@@ -93,12 +93,14 @@ export interface LegacyAspnetOptions {
 
 export interface LegacyAspnet {
   readonly url: URL;
+  /** How long building it took before it started; undefined when the cached build was current. */
+  readonly builtInMs: number | undefined;
   stop(): Promise<void>;
 }
 
 /** Starts the built app and resolves once Kestrel listens. */
 export async function startLegacyAspnet(options: LegacyAspnetOptions): Promise<LegacyAspnet> {
-  const { dll } = await buildLegacyAspnet();
+  const { dll, builtInMs } = await buildLegacyAspnet();
   const child = spawn('dotnet', [dll], {
     cwd: path.dirname(dll),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,7 +117,7 @@ export async function startLegacyAspnet(options: LegacyAspnetOptions): Promise<L
     },
   });
   const url = await listeningUrl(child, options.onLog);
-  return { url, stop: () => stopChild(child) };
+  return { url, builtInMs, stop: () => stopChild(child) };
 }
 
 /** postgres://user:password@host:port/database → Npgsql's key=value form. */
