@@ -97,20 +97,21 @@ export class Reader {
     }
   }
 
-  private readPropertyName(): string {
+  /** A member name and its colon; `path` is what an error blames (the root, or the skipped member). */
+  private readPropertyName(path = '$'): string {
     this.skipWhitespace();
-    if (this.atEnd()) throw this.fail(END_INSTEAD_OF_PROPERTY, '$');
+    if (this.atEnd()) throw this.fail(END_INSTEAD_OF_PROPERTY, path);
     if (this.peek() !== 0x22) {
       throw this.fail(
         `'${this.charAt(this.pos)}' is an invalid start of a property name. Expected a '"'.`,
-        '$',
+        path,
       );
     }
-    const name = this.readString('$');
+    const name = this.readString(path);
     this.skipWhitespace();
-    if (this.atEnd()) throw this.fail(VALUE_AT_END, '$');
+    if (this.atEnd()) throw this.fail(VALUE_AT_END, path);
     if (this.peek() !== 0x3a) {
-      throw this.fail(`'${this.charAt(this.pos)}' is invalid after a property name. Expected a ':'.`, '$');
+      throw this.fail(`'${this.charAt(this.pos)}' is invalid after a property name. Expected a ':'.`, path);
     }
     this.advance();
     return name;
@@ -166,29 +167,11 @@ export class Reader {
     if (this.atEnd()) throw this.fail(OPEN_AT_END, path);
     if (this.peek() === close) return this.advance();
     for (;;) {
-      if (close === 0x7d) this.readPropertyNameIn(path);
+      if (close === 0x7d) this.readPropertyName(path);
       this.skipValue(path);
       if (this.afterValueInContainer(close, path)) return;
       this.afterComma(close, path);
     }
-  }
-
-  private readPropertyNameIn(path: string): void {
-    this.skipWhitespace();
-    if (this.atEnd()) throw this.fail(END_INSTEAD_OF_PROPERTY, path);
-    if (this.peek() !== 0x22) {
-      throw this.fail(
-        `'${this.charAt(this.pos)}' is an invalid start of a property name. Expected a '"'.`,
-        path,
-      );
-    }
-    this.readString(path);
-    this.skipWhitespace();
-    if (this.atEnd()) throw this.fail(VALUE_AT_END, path);
-    if (this.peek() !== 0x3a) {
-      throw this.fail(`'${this.charAt(this.pos)}' is invalid after a property name. Expected a ':'.`, path);
-    }
-    this.advance();
   }
 
   expectEnd(): void {
@@ -215,22 +198,17 @@ export class Reader {
       if (c === 0x5c) this.readEscape(path);
       else this.advance();
     }
-    throw this.fail('Expected end of string, but instead reached end of data.', path);
+    throw this.fail(STRING_AT_END, path);
   }
 
   private readEscape(path: string): void {
     this.advance();
-    if (this.atEnd()) throw this.fail('Expected end of string, but instead reached end of data.', path);
+    if (this.atEnd()) throw this.fail(STRING_AT_END, path);
     const c = String.fromCharCode(this.peek() as number);
     if (c === 'u') {
       for (let i = 1; i <= 4; i += 1) {
         const at = this.pos + i;
-        if (at >= this.bytes.length)
-          throw this.fail(
-            'Expected end of string, but instead reached end of data.',
-            path,
-            this.bytes.length,
-          );
+        if (at >= this.bytes.length) throw this.fail(STRING_AT_END, path, this.bytes.length);
         if (!/[0-9a-fA-F]/.test(String.fromCharCode(this.bytes[at] as number))) {
           throw this.fail(
             `'${this.charAt(at)}' is not a hex digit following '\\u' within a JSON string. ${ESCAPE_HINT}`,
@@ -321,6 +299,7 @@ export class Reader {
   }
 }
 
+const STRING_AT_END = 'Expected end of string, but instead reached end of data.';
 const VALUE_AT_END = 'Expected a value, but instead reached end of data.';
 const SIGN = "a sign character ('+' or '-')";
 const ESCAPE_HINT = 'The string should be correctly escaped.';
