@@ -2,6 +2,7 @@ import { Kysely, MssqlAdapter, PostgresAdapter } from 'kysely';
 import type { DialectAdapter } from 'kysely';
 
 import type { EngineCapabilities, EngineName } from './engine-capabilities.ts';
+import { isMssqlConnectionString } from './mssql/connection-config.ts';
 import { createMssqlDialect, mssqlCapabilities } from './mssql/dialect.ts';
 import {
   createPostgresDialect,
@@ -12,8 +13,8 @@ import type { LegacyDatabase, NewDatabase } from './schema.ts';
 
 /*
  * The two databases of the migration. The URL scheme picks the engine: postgres:// (the new schema, and
- * the legacy stand-in) or mssql:// (the real legacy on SQL Server / Azure SQL). Callers that need to know
- * what the engine can do ask capabilitiesOf(db), never the scheme.
+ * the legacy stand-in) or mssql:// — or an ADO.NET connection string — (the real legacy on SQL Server /
+ * Azure SQL). Callers that need to know what the engine can do ask capabilitiesOf(db), never the scheme.
  */
 
 export class DatabaseUrlError extends Error {
@@ -24,6 +25,7 @@ export class DatabaseUrlError extends Error {
 }
 
 export function engineForUrl(url: string): EngineName {
+  if (isMssqlConnectionString(url)) return 'mssql';
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
@@ -44,8 +46,6 @@ export interface OpenDatabaseOptions {
    * most this long for a pooled connection (node-postgres waits forever by default).
    */
   timeoutMs?: number;
-  /** SQL Server only: called before each connect retry (transient Azure SQL errors), e.g. to log a warning. */
-  onConnectRetry?: (attempt: number, delayMs: number, error: Error) => void;
 }
 
 /** The new schema lives on PostgreSQL only. */
@@ -58,14 +58,7 @@ export function openNewDatabase(url: string, options: OpenDatabaseOptions = {}):
 /** The legacy dbo schema: SQL Server / Azure SQL, or its PostgreSQL stand-in. */
 export function openLegacyDatabase(url: string, options: OpenDatabaseOptions = {}): Kysely<LegacyDatabase> {
   if (engineForUrl(url) === 'mssql') {
-    const withPool =
-      options.poolMax === undefined ? url : withSearchParam(url, 'poolMax', String(options.poolMax));
-    return new Kysely<LegacyDatabase>({
-      dialect: createMssqlDialect(
-        withPool,
-        options.onConnectRetry === undefined ? {} : { onConnectRetry: options.onConnectRetry },
-      ),
-    });
+    return new Kysely<LegacyDatabase>({ dialect: createMssqlDialect(url, options) });
   }
   return new Kysely<LegacyDatabase>({
     dialect: createPostgresDialect(url, { ...postgresOptions(options), timestampAsDatetime2: true }),
@@ -78,12 +71,6 @@ function postgresOptions(options: OpenDatabaseOptions): PostgresDialectOptions {
     ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   };
-}
-
-function withSearchParam(url: string, name: string, value: string): string {
-  const parsed = new URL(url);
-  if (!parsed.searchParams.has(name)) parsed.searchParams.set(name, value);
-  return parsed.toString();
 }
 
 /** Any Kysely instance, whatever its table types. */

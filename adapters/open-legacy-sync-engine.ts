@@ -2,7 +2,8 @@ import type pg from 'pg';
 
 import { engineForUrl } from './database.ts';
 import { createMssqlLegacySyncEngine } from './mssql/sync-engine.ts';
-import { createTediousConnector } from './mssql/sync-tedious-connector.ts';
+import { createMssqlPool } from './mssql/pool.ts';
+import { createMssqlSyncConnector } from './mssql/sync-connector.ts';
 import { createPostgresLegacySyncEngine } from './postgres/sync-engine.ts';
 import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
@@ -15,20 +16,21 @@ export interface OpenedLegacySyncEngine {
 }
 
 /**
- * The legacy side of the sync for a LEGACY_DATABASE_URL: postgres:// is the stand-in, mssql:// is SQL
- * Server / Azure SQL (its statements are snapshot-tested; run the sync suite against a real server by
- * pointing LEGACY_DATABASE_URL at it). For composition roots only (src/main.ts, scripts).
+ * The legacy side of the sync for a LEGACY_DATABASE_URL: postgres:// is the stand-in; mssql:// or an
+ * ADO.NET connection string is SQL Server / Azure SQL (its statements are snapshot-tested; run the sync
+ * suite against a real server by pointing LEGACY_DATABASE_URL at it). For composition roots only
+ * (src/main.ts, scripts).
  */
 export function openLegacySyncEngine(
   url: string,
   options: { poolMax?: number; applicationName?: string } = {},
 ): OpenedLegacySyncEngine {
   if (engineForUrl(url) === 'mssql') {
-    const connector = createTediousConnector(url);
+    const pool = createMssqlPool(url, options);
     return {
-      engine: createMssqlLegacySyncEngine(connector),
+      engine: createMssqlLegacySyncEngine(createMssqlSyncConnector(pool)),
       pool: undefined,
-      close: async () => connector.close(),
+      close: () => pool.close(),
     };
   }
   const pool = createSyncPool(

@@ -3,7 +3,7 @@ import { NO_MIGRATIONS } from 'kysely/migration';
 import type { Migrator } from 'kysely/migration';
 
 import { openLegacyDatabase, openNewDatabase } from '../adapters/database.ts';
-import { redactMssqlUrl } from '../adapters/mssql/connection-url.ts';
+import { redactConnection } from '../adapters/mssql/connection-config.ts';
 import { wantsHelp } from './cli-args.ts';
 import type { LegacyDatabase, NewDatabase } from '../adapters/schema.ts';
 import {
@@ -30,7 +30,7 @@ function openLegacy(url: string): { db: Kysely<LegacyDatabase>; migrator: Migrat
 
 const USAGE = `usage: npm run migrate -- <new|legacy> <up|down|status>
   new: the new side's schema in DATABASE_URL; legacy: the legacy dbo schema in LEGACY_DATABASE_URL
-  (postgres:// for the stand-in, mssql:// for SQL Server)
+  (postgres:// for the stand-in; mssql:// or an ADO.NET connection string for SQL Server)
   up: apply every pending migration; down: revert every migration; status: list them`;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -78,7 +78,7 @@ export async function runMigrateCli(
     return 0;
   } catch (error: unknown) {
     write(
-      `${target} ${action} failed on ${redactMssqlUrl(url)}: ${error instanceof Error ? error.message : String(error)}`,
+      `${target} ${action} failed on ${redactConnection(url)}: ${error instanceof Error ? error.message : String(error)}`,
     );
     return 1;
   } finally {

@@ -1,7 +1,8 @@
-import { DummyDriver, Kysely, MssqlAdapter, MssqlIntrospector, MssqlQueryCompiler } from 'kysely';
-import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
+import { DummyDriver, Kysely } from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
 
 import type { LegacyDatabase } from '../schema.ts';
+import { mssqlDialectWith } from './dialect.ts';
 
 /*
  * Azure SQL cannot run on the development machines, so every query the SQL Server adapter sends is
@@ -10,13 +11,8 @@ import type { LegacyDatabase } from '../schema.ts';
  * it in, assert on the SQL and the parameters.
  */
 
-const compileOnlyDialect: Dialect = {
-  createAdapter: () => new MssqlAdapter(),
-  // DummyDriver never connects: executing a query on this instance returns no rows.
-  createDriver: () => new DummyDriver(),
-  createIntrospector: (db) => new MssqlIntrospector(db),
-  createQueryCompiler: () => new MssqlQueryCompiler(),
-};
+// DummyDriver never connects: executing a query on this instance returns no rows.
+const compileOnlyDialect = mssqlDialectWith(() => new DummyDriver());
 
 /** A Kysely that compiles SQL Server queries without a server (its capabilities are SQL Server's). */
 export function createTsqlCompiler<DB = LegacyDatabase>(): Kysely<DB> {
@@ -53,6 +49,6 @@ export function createTsqlRecorder<DB = LegacyDatabase>(): { db: Kysely<DB>; sta
     releaseConnection: async () => undefined,
     destroy: async () => undefined,
   };
-  const db = new Kysely<DB>({ dialect: { ...compileOnlyDialect, createDriver: () => driver } });
+  const db = new Kysely<DB>({ dialect: mssqlDialectWith(() => driver) });
   return { db, statements };
 }
