@@ -107,6 +107,12 @@ describe('loadConfig', () => {
     expect(config.legacyUrl?.host).toBe('legacy.azurewebsites.net');
   });
 
+  it('takes the ADO.NET connection string Azure gives as the legacy database', () => {
+    const connection =
+      'Server=tcp:legacy.database.windows.net,1433;Initial Catalog=Legacy;User ID=app;Password=secret;Encrypt=True;';
+    expect(loadConfig({ LEGACY_DATABASE_URL: connection }).legacyDatabaseUrl).toBe(connection);
+  });
+
   it('reports every problem at once, naming each variable', () => {
     let caught: unknown;
     try {

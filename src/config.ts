@@ -8,6 +8,7 @@ import {
   LEGACY_ENGINES,
   type LegacyEngine,
 } from './proxy/legacy-forwarder.ts';
+import { isMssqlConnectionString } from '../adapters/mssql/connection-config.ts';
 import type { UnleashSettings } from '../flags/online-flag-source.ts';
 import type { HostHeaderMode } from './proxy/forward-headers.ts';
 import { KESTREL_MAX_REQUEST_BODY_BYTES } from './proxy/legacy-body-limit.ts';
@@ -149,12 +150,10 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const ports = readPorts(r);
   const legacy = readLegacy(r);
   const databaseUrl = r.url('DATABASE_URL', ['postgres:', 'postgresql:']);
-  const legacyDatabaseUrl = r.url('LEGACY_DATABASE_URL', [
-    'postgres:',
-    'postgresql:',
-    'mssql:',
-    'sqlserver:',
-  ]);
+  // SQL Server's ADO.NET connection string (what Azure's portal gives) is not a URL.
+  const legacyDatabaseUrl = isMssqlConnectionString(env.LEGACY_DATABASE_URL ?? '')
+    ? env.LEGACY_DATABASE_URL
+    : r.url('LEGACY_DATABASE_URL', ['postgres:', 'postgresql:', 'mssql:', 'sqlserver:']);
   const unleash = readUnleash(r);
   const switches = readSwitches(r);
   const demo = readDemo(r);

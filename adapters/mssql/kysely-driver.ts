@@ -24,7 +24,11 @@ class MssqlPoolConnection implements DatabaseConnection {
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const request = this.transaction?.request() ?? (await this.#pool.request());
-    const { rows, rowsAffected } = await runRequest(request, query.sql, compiledQueryInputs(query.parameters));
+    const { rows, rowsAffected } = await runRequest(
+      request,
+      query.sql,
+      compiledQueryInputs(query.parameters),
+    );
     return { rows: rows as R[], numAffectedRows: BigInt(rowsAffected) };
   }
 

@@ -33,9 +33,9 @@ describe('mssql result values → adapters/schema.ts formats', () => {
     expect(convertResultValue({ type: sql.Decimal, scale: 1 }, 4)).toBe('4.0');
     expect(convertResultValue({ type: sql.Numeric, scale: 1 }, 3.3)).toBe('3.3');
     expect(convertResultValue({ type: sql.DateTime2 }, null)).toBeNull();
-    expect(
-      convertResultValue({ type: sql.UniqueIdentifier }, '0B5C3F0E-2F7A-4C1E-9A57-3D1F0C6B8E21'),
-    ).toBe('0B5C3F0E-2F7A-4C1E-9A57-3D1F0C6B8E21');
+    expect(convertResultValue({ type: sql.UniqueIdentifier }, '0B5C3F0E-2F7A-4C1E-9A57-3D1F0C6B8E21')).toBe(
+      '0B5C3F0E-2F7A-4C1E-9A57-3D1F0C6B8E21',
+    );
   });
 
   it('converts the rows of every recordset an mssql request returns, by its column metadata', async () => {

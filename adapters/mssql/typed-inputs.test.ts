@@ -54,7 +54,13 @@ describe('typed inputs', () => {
     expect([...byType.keys()].sort()).toEqual(
       ['BigInt', 'Bit', 'Date', 'DateTime2', 'NVarChar', 'TinyInt', 'UniqueIdentifier', 'VarChar'].sort(),
     );
-    expect(inputs[0]).toEqual({ name: 'ownerWins', type: 'Bit', length: undefined, scale: undefined, value: true });
+    expect(inputs[0]).toEqual({
+      name: 'ownerWins',
+      type: 'Bit',
+      length: undefined,
+      scale: undefined,
+      value: true,
+    });
     expect(byType.get('VarChar')).toMatchObject({ length: 40, value: '3.5' });
     expect(byType.get('NVarChar')).toMatchObject({ length: 500, value: 'Zoë' });
     const datetime2 = byType.get('DateTime2') as { scale: number; value: Date & { nanosecondDelta: number } };

@@ -28,6 +28,15 @@ describe('isConnectivityError: does a failure say "not now" rather than "not thi
     ],
     ['tedious losing the connection', withFields('Connection lost - socket hang up', { code: 'ECLOSE' })],
     [
+      'mssql failing to connect',
+      withFields('Failed to connect to 127.0.0.1:1 - connect ECONNREFUSED 127.0.0.1:1', { code: 'ESOCKET' }),
+    ],
+    ['mssql’s pool closed under a request', withFields('Connection is closed.', { code: 'ECONNCLOSED' })],
+    [
+      'mssql’s pool timing out a wait for a connection',
+      new Error('Failed to acquire a connection from the pool: operation timed out for an unknown reason'),
+    ],
+    [
       'Azure SQL throttling',
       withFields('The service is currently busy.', { code: 'EREQUEST', number: 40501 }),
     ],

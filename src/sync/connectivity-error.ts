@@ -6,10 +6,13 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH',
   'ENOTFOUND',
   'ESOCKET',
-  // tedious: a request or connection timed out, the connection closed, or was left unusable by a drop.
+  // mssql and tedious: a request or connection timed out, the connection closed, or was left unusable by
+  // a drop; the pool not open (yet, or any more).
   'ETIMEOUT',
   'ECLOSE',
   'EINVALIDSTATE',
+  'ECONNCLOSED',
+  'ENOTOPEN',
 ]);
 
 /*
@@ -32,7 +35,7 @@ const TRANSIENT_SQL_SERVER_NUMBERS = new Set([
  * True for failures of the connection or of the database's state rather than of the statement: network
  * errors, PostgreSQL connection-exception and operator-intervention classes (08xxx, 57Pxx) and the
  * transient states above, SQL Server's transient error numbers, node-postgres' own "Connection
- * terminated" errors. These must not count against an event's attempts: an event is not poison because
+ * terminated" errors and mssql's pool timing out a wait for a connection. These must not count against an event's attempts: an event is not poison because
  * the database was away, busy or failing over.
  */
 export function isConnectivityError(error: unknown): boolean {
@@ -50,7 +53,7 @@ export function isConnectivityError(error: unknown): boolean {
   const number = (error as { number?: unknown }).number;
   if (typeof number === 'number' && TRANSIENT_SQL_SERVER_NUMBERS.has(number)) return true;
   if (
-    /connection (terminated|timeout|refused)|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    /connection (terminated|timeout|refused)|timeout exceeded when trying to connect|Client has encountered a connection error|Failed to acquire a connection from the pool/i.test(
       error.message,
     )
   ) {
