@@ -208,7 +208,7 @@ export function dateOnly(value: string): string {
   return value;
 }
 
-/** bit ↔ boolean. tedious already returns booleans; 0/1 are accepted from raw T-SQL results. */
+/** bit ↔ boolean. mssql already returns booleans; 0/1 are accepted from raw T-SQL results. */
 export function bitToBoolean(value: boolean | number): boolean {
   if (value === true || value === 1) return true;
   if (value === false || value === 0) return false;

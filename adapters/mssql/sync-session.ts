@@ -3,8 +3,9 @@ import type { SyncColumn } from '../../src/sync/sync-entities.ts';
 
 /**
  * The statements the sync sends to SQL Server, as T-SQL text plus explicitly typed parameters:
- * tedious otherwise guesses a type from the JS value (a Date becomes `datetime` with its 1/300 s
- * rounding, every string nvarchar(4000)). Builders return these; a session runs them.
+ * mssql otherwise guesses a type from the JS value (a Date becomes `datetime` with its 1/300 s
+ * rounding, every string nvarchar(4000)). Builders return these; a session runs them as typed inputs
+ * (typed-inputs.ts).
  */
 export type MssqlParamType =
   'UniqueIdentifier' | 'NVarChar' | 'VarChar' | 'DateTime2' | 'Date' | 'Bit' | 'TinyInt' | 'Int' | 'BigInt';
