@@ -161,21 +161,25 @@ const jsonLine = winston.format((original) => {
     // Most fields are strings and numbers (a request line has ten): no native isNativeError call for them.
     if (typeof value === 'object' && value !== null && isError(value)) info[key] = errorDetails(value);
   }
-  info.timestamp = isoNow();
+  info.timestamp = isoTimestamp();
   info[MESSAGE] = stringify(info);
   return info;
 });
 
-let isoMillis = -1;
-let isoText = '';
-/** The current time as ISO 8601; at tens of thousands of lines a second most share their millisecond. */
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== isoMillis) {
-    isoMillis = now;
-    isoText = new Date(now).toISOString();
+let isoSecond = -1;
+let isoPrefix = '';
+/**
+ * The current time as ISO 8601. toISOString costs ~1 µs, a tenth of the proxy's own work per request;
+ * lines in the same second share everything up to the milliseconds, which are appended.
+ */
+export function isoTimestamp(now = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
   }
-  return isoText;
+  const millis = now - second * 1000;
+  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
 
 function stringify(info: object): string {
@@ -233,5 +237,8 @@ export function errorDetails(error: unknown, depth = 0): Record<string, unknown>
  * contexts, worker boundaries), where `instanceof Error` is false; isNativeError still knows them.
  */
 function isError(value: unknown): value is Error {
-  return value instanceof Error || types.isNativeError(value);
+  // The typeof test spares the native call for the strings a request line is made of.
+  return (
+    typeof value === 'object' && value !== null && (value instanceof Error || types.isNativeError(value))
+  );
 }

@@ -148,7 +148,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       this.#precise = precise;
       this.#bodyless = bodyless;
       this.#retry = retryOnce;
-      res.once('close', this.#onClientClose);
+      res.on('close', this.#onClientClose);
       // Until undici starts the request it waits for a pooled connection (all busy, or a connect that
       // hangs: the pool's connect timeout is LEGACY_TIMEOUT_MS, not this route's); that wait counts too,
       // on this handler's own timer when precise, else on the shared sweep of waiting requests.
