@@ -106,6 +106,17 @@ function installRequestLineFastPath(logger: winston.Logger, transport: LineTrans
   const format = jsonLine();
   const viaWinston = logger.info;
   const done = (): void => undefined;
+  // isInfoEnabled walks the transports with a fresh closure each call; with this logger's one
+  // transport (checked below) the answer depends on the logger's level alone.
+  let levelSeen: string | undefined;
+  let infoEnabled = false;
+  const infoOn = (): boolean => {
+    if (logger.level !== levelSeen) {
+      levelSeen = logger.level;
+      infoEnabled = logger.isInfoEnabled();
+    }
+    return infoEnabled;
+  };
   const info = function (this: unknown, ...args: unknown[]): winston.Logger {
     const [first] = args;
     if (
@@ -116,9 +127,8 @@ function installRequestLineFastPath(logger: winston.Logger, transport: LineTrans
       !isError(first) &&
       typeof (first as { message?: unknown }).message === 'string' &&
       !logger.silent &&
-      logger.transports.length === 1 &&
-      logger.transports[0] === transport &&
-      logger.isInfoEnabled()
+      onlyTransportIs(logger, transport) &&
+      infoOn()
     ) {
       // The same mutation winston's single-object path makes, so the line is byte-for-byte the same.
       const entry = first as winston.Logform.TransformableInfo;
@@ -131,6 +141,12 @@ function installRequestLineFastPath(logger: winston.Logger, transport: LineTrans
     return (viaWinston as (...a: unknown[]) => winston.Logger).apply(this, args);
   };
   logger.info = info as winston.LeveledLogMethod;
+}
+
+/** winston builds a new array on every read of `transports`: read it once. */
+function onlyTransportIs(logger: winston.Logger, transport: LineTransport): boolean {
+  const transports = logger.transports;
+  return transports.length === 1 && transports[0] === transport;
 }
 
 /** For tests and tools that want no output. */
