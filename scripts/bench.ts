@@ -13,7 +13,7 @@
  * REUSE_PORT=true runs strangler one replica per core; the ratios are against the best nginx row),
  * BENCH_NGINX_ACCESS_LOG (1: nginx logs each request like strangler at info; 0: access_log off),
  * BENCH_PROFILE=1 writes a CPU profile of each strangler replica (node --cpu-prof) into
- * artifacts/bench-profile/, LOG_LEVEL for strangler,
+ * artifacts/bench-profile/ (scripts/bench/profile-split.ts splits one by part), LOG_LEVEL for strangler,
  * BENCH_ENGINES (undici,http-proxy-middleware: one strangler process per forwarding engine, each
  * measured on the catch-all and the route).
  * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
@@ -98,12 +98,7 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
     }
     for (const [kind, label] of REFERENCES) {
       if (!wanted(kind)) continue;
-      const started = await forkReplicas(
-        count,
-        './reference-proxy.ts',
-        [kind, legacyHref],
-        cpuProfile(kind),
-      );
+      const started = await forkReplicas(count, './reference-proxy.ts', [kind, legacyHref], cpuProfile(kind));
       add(`${label}${suffix}`, started, '/api/other');
     }
     if (!wanted('catch-all') && !wanted('route')) continue;

@@ -2,7 +2,9 @@
  * Where a proxy's CPU goes, from the profiles `BENCH_PROFILE=1 npm run bench` writes: each sample is
  * charged to the first frame, from the leaf up, that belongs to a known part (strangler's own modules,
  * undici, winston, prom-client); samples with none of those on their stack are node:http itself (or
- * the garbage collector, or the VM's own work). Prints the share of busy time per part, and the
+ * the garbage collector, or the VM's own work). The socket writes are a part of their own: they are
+ * the same calls in any proxy, and the profiler charges them the time the process waits to run again
+ * on a busy machine. Prints the share of busy time per part, and the
  * heaviest functions by self time.
  * Usage: node scripts/bench/profile-split.ts <file.cpuprofile | directory> [top N functions, 25]
  */
@@ -29,7 +31,7 @@ interface Profile {
 const PARTS: readonly (readonly [string, RegExp])[] = [
   [
     'forwarding (undici, the forwarder, response headers)',
-    /undici|\/src\/proxy\/(undici|legacy)-forwarder|forward-headers|legacy-failure|serve-legacy/,
+    /undici|\/src\/proxy\/(undici-forwarder|legacy-forwarder|hpm-forwarder|legacy-response-handler|connection-wait-sweep|forward-headers|legacy-failure|stages\/serve-legacy)/,
   ],
   ['logging', /winston|logform|triple-beam|readable-stream|\/src\/observability\/logger/],
   ['metrics', /prom-client|\/src\/observability\/metrics|\/stages\/account/],
@@ -38,9 +40,14 @@ const PARTS: readonly (readonly [string, RegExp])[] = [
   ['pipeline (public-server, other stages)', /\/src\/proxy\//],
 ];
 const NODE = 'node:http and the rest of node itself';
+const SOCKET_WRITES = 'socket writes (the system calls, whoever makes them)';
 const SPECIAL: Readonly<Record<string, string>> = {
   '(garbage collector)': 'garbage collector',
   '(program)': 'V8 and native code outside JavaScript',
+  writev: SOCKET_WRITES,
+  writeLatin1String: SOCKET_WRITES,
+  writeUtf8String: SOCKET_WRITES,
+  writeBuffer: SOCKET_WRITES,
 };
 
 function partOf(stack: readonly CallFrame[]): string {
