@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import vm from 'node:vm';
 import winston from 'winston';
-import { createLogger, errorDetails } from './logger.ts';
+import { createLogger, errorDetails, isoTimestamp } from './logger.ts';
 
 /** A real winston logger writing to an in-memory stream; returns the parsed JSON lines. */
 function capture(level: string) {
@@ -149,6 +149,15 @@ describe('createLogger', () => {
         cyclic: { name: 'a', self: '[Circular]' },
       }),
     ]);
+  });
+});
+
+describe('isoTimestamp', () => {
+  it('writes the time as toISOString does, milliseconds included', () => {
+    const start = Date.UTC(2026, 11, 6, 15, 59, 59, 0);
+    for (const offset of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 86_400_000 + 7]) {
+      expect(isoTimestamp(start + offset)).toBe(new Date(start + offset).toISOString());
+    }
   });
 });
 

@@ -106,6 +106,17 @@ function installRequestLineFastPath(logger: winston.Logger, transport: LineTrans
   const format = jsonLine();
   const viaWinston = logger.info;
   const done = (): void => undefined;
+  // isInfoEnabled walks the transports with a fresh closure each call; with this logger's one
+  // transport (checked below) the answer depends on the logger's level alone.
+  let levelSeen: string | undefined;
+  let infoEnabled = false;
+  const infoOn = (): boolean => {
+    if (logger.level !== levelSeen) {
+      levelSeen = logger.level;
+      infoEnabled = logger.isInfoEnabled();
+    }
+    return infoEnabled;
+  };
   const info = function (this: unknown, ...args: unknown[]): winston.Logger {
     const [first] = args;
     if (
@@ -116,9 +127,8 @@ function installRequestLineFastPath(logger: winston.Logger, transport: LineTrans
       !isError(first) &&
       typeof (first as { message?: unknown }).message === 'string' &&
       !logger.silent &&
-      logger.transports.length === 1 &&
-      logger.transports[0] === transport &&
-      logger.isInfoEnabled()
+      onlyTransportIs(logger, transport) &&
+      infoOn()
     ) {
       // The same mutation winston's single-object path makes, so the line is byte-for-byte the same.
       const entry = first as winston.Logform.TransformableInfo;
@@ -131,6 +141,12 @@ function installRequestLineFastPath(logger: winston.Logger, transport: LineTrans
     return (viaWinston as (...a: unknown[]) => winston.Logger).apply(this, args);
   };
   logger.info = info as winston.LeveledLogMethod;
+}
+
+/** winston builds a new array on every read of `transports`: read it once. */
+function onlyTransportIs(logger: winston.Logger, transport: LineTransport): boolean {
+  const transports = logger.transports;
+  return transports.length === 1 && transports[0] === transport;
 }
 
 /** For tests and tools that want no output. */
@@ -161,21 +177,25 @@ const jsonLine = winston.format((original) => {
     // Most fields are strings and numbers (a request line has ten): no native isNativeError call for them.
     if (typeof value === 'object' && value !== null && isError(value)) info[key] = errorDetails(value);
   }
-  info.timestamp = isoNow();
+  info.timestamp = isoTimestamp();
   info[MESSAGE] = stringify(info);
   return info;
 });
 
-let isoMillis = -1;
-let isoText = '';
-/** The current time as ISO 8601; at tens of thousands of lines a second most share their millisecond. */
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== isoMillis) {
-    isoMillis = now;
-    isoText = new Date(now).toISOString();
+let isoSecond = -1;
+let isoPrefix = '';
+/**
+ * The current time as ISO 8601. toISOString costs ~1 µs, a tenth of the proxy's own work per request;
+ * lines in the same second share everything up to the milliseconds, which are appended.
+ */
+export function isoTimestamp(now = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
   }
-  return isoText;
+  const millis = now - second * 1000;
+  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
 
 function stringify(info: object): string {
@@ -233,5 +253,8 @@ export function errorDetails(error: unknown, depth = 0): Record<string, unknown>
  * contexts, worker boundaries), where `instanceof Error` is false; isNativeError still knows them.
  */
 function isError(value: unknown): value is Error {
-  return value instanceof Error || types.isNativeError(value);
+  // The typeof test spares the native call for the strings a request line is made of.
+  return (
+    typeof value === 'object' && value !== null && (value instanceof Error || types.isNativeError(value))
+  );
 }

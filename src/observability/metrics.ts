@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CountBuffer } from './count-buffer.ts';
 
 /**
  * Every metric strangler exports, on one registry per process (tests build their own).
@@ -8,74 +9,75 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ) => new Histogram<L>({ name, help, labelNames, buckets, registers });
+
+  // The public port counts every request into requestCounts, which the counter takes in when read.
+  const requestCounts = new CountBuffer<'route' | 'target' | 'mode' | 'status'>();
+  const requests = new Counter({
+    name: 'strangler_requests_total',
+    help: 'Requests served on the public port',
+    labelNames: ['route', 'target', 'mode', 'status'] as const,
+    registers,
+    collect() {
+      requestCounts.flushInto(this);
+    },
+  });
   return {
     registry,
-    requests: new Counter({
-      name: 'strangler_requests_total',
-      help: 'Requests served on the public port',
-      labelNames: ['route', 'target', 'mode', 'status'] as const,
-      registers,
-    }),
-    requestDuration: new Histogram({
-      name: 'strangler_request_duration_seconds',
-      help: 'Time to the end of the response, by serving side',
-      labelNames: ['route', 'target'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }),
-    upstreamErrors: new Counter({
-      name: 'strangler_upstream_errors_total',
-      help: 'Failed calls to legacy, by error code (ECONNREFUSED, ETIMEDOUT, ...)',
-      labelNames: ['route', 'code'] as const,
-      registers,
-    }),
-    fallbacks: new Counter({
-      name: 'strangler_fallbacks_total',
-      help: 'Requests a new handler failed that legacy then served',
-      labelNames: ['route'] as const,
-      registers,
-    }),
-    routeMode: new Gauge({
-      name: 'strangler_route_mode',
-      help: '1 for the mode each route is in now, 0 for the others',
-      labelNames: ['route', 'mode'] as const,
-      registers,
-    }),
-    circuitOpen: new Gauge({
-      name: 'strangler_circuit_open',
-      help: '1 while a route circuit breaker keeps its new handler out of service',
-      labelNames: ['route'] as const,
-      registers,
-    }),
-    shadowComparisons: new Counter({
-      name: 'strangler_shadow_comparisons_total',
-      help: 'Shadow comparisons by outcome',
-      labelNames: ['route', 'outcome'] as const,
-      registers,
-    }),
-    shadowQueueDepth: new Gauge({
-      name: 'strangler_shadow_queue_depth',
-      help: 'Shadow calls waiting for a slot',
-      registers,
-    }),
-    shadowDropped: new Counter({
-      name: 'strangler_shadow_dropped_total',
-      help: 'Shadow calls dropped because the queue was full or the store was down',
-      labelNames: ['reason'] as const,
-      registers,
-    }),
-    shadowLatency: new Histogram({
-      name: 'strangler_shadow_latency_seconds',
-      help: 'Latency of each side of a shadowed request',
-      labelNames: ['route', 'side'] as const,
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    }),
-    adminAuthBlocked: new Counter({
-      name: 'strangler_admin_auth_blocked_total',
-      help: 'Admin authentication attempts refused unchecked because their address had too many wrong tokens',
-      registers,
-    }),
+    requests,
+    requestCounts,
+    requestDuration: histogram(
+      'strangler_request_duration_seconds',
+      'Time to the end of the response, by serving side',
+      ['route', 'target'],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    ),
+    upstreamErrors: counter(
+      'strangler_upstream_errors_total',
+      'Failed calls to legacy, by error code (ECONNREFUSED, ETIMEDOUT, ...)',
+      ['route', 'code'],
+    ),
+    fallbacks: counter('strangler_fallbacks_total', 'Requests a new handler failed that legacy then served', [
+      'route',
+    ]),
+    routeMode: gauge('strangler_route_mode', '1 for the mode each route is in now, 0 for the others', [
+      'route',
+      'mode',
+    ]),
+    circuitOpen: gauge(
+      'strangler_circuit_open',
+      '1 while a route circuit breaker keeps its new handler out of service',
+      ['route'],
+    ),
+    shadowComparisons: counter('strangler_shadow_comparisons_total', 'Shadow comparisons by outcome', [
+      'route',
+      'outcome',
+    ]),
+    shadowQueueDepth: gauge('strangler_shadow_queue_depth', 'Shadow calls waiting for a slot'),
+    shadowDropped: counter(
+      'strangler_shadow_dropped_total',
+      'Shadow calls dropped because the queue was full or the store was down',
+      ['reason'],
+    ),
+    shadowLatency: histogram(
+      'strangler_shadow_latency_seconds',
+      'Latency of each side of a shadowed request',
+      ['route', 'side'],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    ),
+    adminAuthBlocked: counter(
+      'strangler_admin_auth_blocked_total',
+      'Admin authentication attempts refused unchecked because their address had too many wrong tokens',
+    ),
   };
 }
 

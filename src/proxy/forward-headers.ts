@@ -37,13 +37,17 @@ const PROTECTED: ReadonlySet<string> = new Set([
   'x-request-id',
 ]);
 
-/** Field names listed in Connection, lower-cased, minus the protected ones; undefined when none. */
+/**
+ * Field names listed in Connection, lower-cased, minus the protected ones and those removed anyway;
+ * undefined when none. Nearly every message says just `keep-alive` or `close`: no set for those.
+ */
 function connectionTokens(connection: string | string[] | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined;
-  const tokens = new Set<string>();
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
+  let tokens: Set<string> | undefined;
   for (const raw of (Array.isArray(connection) ? connection.join(',') : connection).split(',')) {
     const token = raw.trim().toLowerCase();
-    if (token !== '' && !PROTECTED.has(token)) tokens.add(token);
+    if (token !== '' && !PROTECTED.has(token) && !ALWAYS_HOP_BY_HOP.has(token))
+      (tokens ??= new Set()).add(token);
   }
   return tokens;
 }

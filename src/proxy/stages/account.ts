@@ -1,4 +1,5 @@
 import type { Logger } from '../../observability/logger.ts';
+import type { BufferedCount } from '../../observability/count-buffer.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Exchange } from '../exchange.ts';
 
@@ -10,12 +11,12 @@ export type Account = (exchange: Exchange, method: string, status: number, start
  * mode, and one log line per request.
  */
 export function createAccount(
-  metrics: Pick<Metrics, 'requests' | 'requestDuration'>,
+  metrics: Pick<Metrics, 'requestCounts' | 'requestDuration'>,
   logger: Logger,
 ): Account {
-  // prom-client hashes label values on every labels() call; the children are stable, so keep them,
-  // in nested maps keyed by the label values themselves: no key string is built (and hashed) per request.
-  const requestCounters = new Map<string, Map<string, Map<string, Map<number, { inc(): void }>>>>();
+  // Children are made once per label set and kept, in nested maps keyed by the label values
+  // themselves: no key string is built (and hashed) per request.
+  const requestCounters = new Map<string, Map<string, Map<string, Map<number, BufferedCount>>>>();
   const durationHistograms = new Map<string, Map<string, { observe(value: number): void }>>();
 
   const count = (exchange: Exchange, status: number): void => {
@@ -28,7 +29,7 @@ export function createAccount(
     if (byStatus === undefined) byMode.set(mode, (byStatus = new Map()));
     let counter = byStatus.get(status);
     if (counter === undefined) {
-      counter = metrics.requests.labels(route, target, mode, String(status));
+      counter = metrics.requestCounts.child({ route, target, mode, status: String(status) });
       byStatus.set(status, counter);
     }
     counter.inc();

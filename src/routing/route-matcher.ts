@@ -1,0 +1,176 @@
+import type { RouteMatch, RouteRecord } from './route.ts';
+
+const SLASH = 47;
+
+export interface CompiledRoute {
+  readonly route: RouteRecord;
+  readonly order: number;
+  /** Lower-cased literal per position, undefined where the template has a parameter. */
+  readonly literals: readonly (string | undefined)[];
+  /** Parameter name per position, undefined where the template has a literal. */
+  readonly params: readonly (string | undefined)[];
+  readonly literalCount: number;
+}
+
+/**
+ * RouteTable.match over compiled routes. They are indexed by method, then by segment count, then by
+ * the literal at the position that tells the bucket's templates apart best, so an unclaimed request
+ * costs a few Map lookups and a scan of the path for slashes however many routes there are; no regex
+ * runs per request.
+ */
+export function createMatcher(
+  compiled: readonly CompiledRoute[],
+): (method: string, rawPath: string) => RouteMatch | undefined {
+  const grouped = new Map<string, CompiledRoute[][]>();
+  for (const entry of [...compiled].sort(bySpecificity)) {
+    for (const method of entry.route.methods) {
+      let byCount = grouped.get(method);
+      if (byCount === undefined) grouped.set(method, (byCount = []));
+      (byCount[entry.literals.length] ??= []).push(entry);
+    }
+  }
+  const byMethod = new Map<string, (Bucket | undefined)[]>();
+  for (const [method, byCount] of grouped) byMethod.set(method, byCount.map(indexBucket));
+
+  return (method: string, rawPath: string): RouteMatch | undefined => {
+    const buckets = byMethod.get(method);
+    if (buckets === undefined || rawPath.charCodeAt(0) !== SLASH) return undefined;
+    let end = rawPath.indexOf('?');
+    if (end < 0) end = rawPath.length;
+    // Only a single trailing slash is forgiven: `//` is not the root and `/a//` is not `/a`.
+    if (end > 2 && rawPath.charCodeAt(end - 1) === SLASH && rawPath.charCodeAt(end - 2) !== SLASH) end -= 1;
+    let count = end > 1 ? 1 : 0;
+    for (let i = 1; i < end; i += 1) if (rawPath.charCodeAt(i) === SLASH) count += 1;
+    const bucket = buckets[count];
+    if (bucket === undefined) return undefined;
+    const segments = count === 0 ? [] : rawPath.slice(1, end).split('/');
+    let candidates = bucket.all;
+    if (bucket.position >= 0) {
+      const key = literalKey(segments[bucket.position] ?? '');
+      candidates = (key === undefined ? undefined : bucket.byLiteral.get(key)) ?? bucket.paramOnly;
+    }
+    for (const candidate of candidates) {
+      const params = matchSegments(candidate, segments);
+      if (params !== undefined) return { route: candidate.route, params };
+    }
+    return undefined;
+  };
+}
+
+/**
+ * Templates of one method and segment count, in specificity order. When a position has different
+ * literals across templates, `byLiteral` maps each literal to the templates that can still match
+ * (that literal or a parameter there), keeping the order; `paramOnly` serves any other segment.
+ */
+interface Bucket {
+  readonly all: readonly CompiledRoute[];
+  /** -1: no position discriminates, scan `all`. */
+  readonly position: number;
+  readonly byLiteral: ReadonlyMap<string, readonly CompiledRoute[]>;
+  readonly paramOnly: readonly CompiledRoute[];
+}
+
+function indexBucket(all: readonly CompiledRoute[]): Bucket {
+  let position = -1;
+  let best = 1;
+  const width = all[0]?.literals.length ?? 0;
+  for (let i = 0; i < width; i += 1) {
+    const distinct = new Set(all.map((c) => c.literals[i]).filter((l) => l !== undefined)).size;
+    if (distinct > best) {
+      best = distinct;
+      position = i;
+    }
+  }
+  const byLiteral = new Map<string, CompiledRoute[]>();
+  const paramOnly = all.filter((c) => position < 0 || c.literals[position] === undefined);
+  if (position >= 0) {
+    for (const candidate of all) {
+      const literal = candidate.literals[position];
+      if (literal !== undefined && !byLiteral.has(literal)) {
+        byLiteral.set(
+          literal,
+          all.filter((c) => c.literals[position] === literal || c.literals[position] === undefined),
+        );
+      }
+    }
+  }
+  return { all, position, byLiteral, paramOnly };
+}
+
+/**
+ * The form a segment is compared to literals in. Literals are ASCII, so toLowerCase agrees with the
+ * ASCII folding used to verify a match; a malformed escape can never equal a literal (undefined).
+ */
+function literalKey(segment: string): string | undefined {
+  const decoded = segment.includes('%') ? safeDecode(segment) : segment;
+  return decoded?.toLowerCase();
+}
+
+function matchSegments(
+  candidate: CompiledRoute,
+  segments: readonly string[],
+): Readonly<Record<string, string>> | undefined {
+  const { literals } = candidate;
+  for (let i = 0; i < literals.length; i += 1) {
+    const literal = literals[i];
+    if (literal !== undefined && !literalMatches(segments[i] ?? '', literal)) return undefined;
+  }
+  const params: Record<string, string> = {};
+  for (let i = 0; i < literals.length; i += 1) {
+    const name = candidate.params[i];
+    if (name === undefined) continue;
+    const segment = segments[i] ?? '';
+    if (segment === '') return undefined;
+    const value = segment.includes('%') ? decodeParam(segment) : segment;
+    if (value === undefined) return undefined;
+    params[name] = value;
+  }
+  return params;
+}
+
+function literalMatches(segment: string, literal: string): boolean {
+  if (segment.length === literal.length && equalsIgnoreAsciiCase(segment, literal)) return true;
+  if (segment.length <= literal.length || !segment.includes('%')) return false;
+  const decoded = safeDecode(segment);
+  return (
+    decoded !== undefined && decoded.length === literal.length && equalsIgnoreAsciiCase(decoded, literal)
+  );
+}
+
+/** ASP.NET Core compares literals with OrdinalIgnoreCase; ASCII folding avoids a per-request allocation. */
+function equalsIgnoreAsciiCase(value: string, lowerLiteral: string): boolean {
+  for (let i = 0; i < value.length; i += 1) {
+    let c = value.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lowerLiteral.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+const ENCODED_SLASH = /%2F/gi;
+
+/** Like ASP.NET Core: everything decoded but an encoded slash, which keeps its original spelling. */
+function decodeParam(segment: string): string | undefined {
+  return safeDecode(segment.replace(ENCODED_SLASH, (escape) => `%25${escape.slice(1)}`));
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch (error: unknown) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
+}
+
+/** More literal segments first; then the one whose literals come earlier; then declaration order. */
+function bySpecificity(a: CompiledRoute, b: CompiledRoute): number {
+  if (a.literalCount !== b.literalCount) return b.literalCount - a.literalCount;
+  const n = Math.min(a.literals.length, b.literals.length);
+  for (let i = 0; i < n; i += 1) {
+    const aLiteral = a.literals[i] !== undefined;
+    const bLiteral = b.literals[i] !== undefined;
+    if (aLiteral !== bLiteral) return aLiteral ? -1 : 1;
+  }
+  return a.order - b.order;
+}
