@@ -68,7 +68,9 @@ export async function repairMismatches(
           version: m.newRow?.version ?? '0',
           row: null,
         };
-        const results = await applyVersionGuarded(client, newSideTarget, [change], () => true);
+        // The owner (legacy) has no row: the new side's row goes, whatever version it reached.
+        const side = { targetOf: newSideTarget, writerOwns: () => true };
+        const results = await applyVersionGuarded(client, side, [change]);
         await recordResults(client, 'legacy_to_new', [change], results, deps.ownership, actor);
         await audit(client, runId, m, actor);
       });
