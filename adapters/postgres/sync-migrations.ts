@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import type { Kysely } from 'kysely';
-import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { Migration, Migrator } from 'kysely/migration';
 
+import { createOwnMigrator, throwOnMigrationError } from '../../src/sync/own-migrator.ts';
 import { SYNC_ENTITIES } from '../../src/sync/sync-entities.ts';
-import { throwOnMigrationError } from '../../src/sync/sync-migrations.ts';
 
 /**
  * Sync objects in the legacy stand-in (PostgreSQL, schema dbo), run after the base legacy migrations:
@@ -148,15 +147,11 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
-
 export function createLegacySyncMigrator(db: Kysely<unknown>): Migrator {
-  return new Migrator({
-    db,
-    provider,
-    migrationTableSchema: 'dbo',
-    migrationTableName: 'SyncMigrations',
-    migrationLockTableName: 'SyncMigrationsLock',
+  return createOwnMigrator(db, migrations, {
+    schema: 'dbo',
+    table: 'SyncMigrations',
+    lockTable: 'SyncMigrationsLock',
   });
 }
 
