@@ -10,7 +10,7 @@ import type { LegacyWriter } from '../sync-engine.ts';
 import { syncEntity } from '../sync-entities.ts';
 import type { SyncOwnership } from '../sync-entities.ts';
 import { recordResults } from '../sync-records.ts';
-import type { Mismatch } from './reconcile-entity.ts';
+import type { Mismatch } from './mismatch.ts';
 
 export interface RepairDeps {
   readonly newPool: pg.Pool;
