@@ -4,11 +4,15 @@
  * Re-running after an interruption resumes the entity's unfinished run after its last committed page.
  * Each entity ends with a reconciliation (strangler.recon_run); exit code 1 when it found differences.
  */
+import type pg from 'pg';
+
 import { createLogger } from '../src/observability/logger.ts';
 import { backfillEntity } from '../src/sync/backfill/backfill-entity.ts';
+import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
+import type { SyncEntity } from '../src/sync/sync-entities.ts';
 import { integerOption } from './cli-args.ts';
-import { syncScriptOptions, syncScriptSettings, withSyncDatabases } from './sync-script.ts';
+import { syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run backfill -- [--entity athletes]… [--batch 1000]
     [--rows-per-second 5000] [--actor you@example.com] [--no-reconcile] [--ownership athletes=new,…]
@@ -37,31 +41,25 @@ const settings = syncScriptSettings(USAGE, values, (problems) => ({
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
 // Parents first, so foreign keys hold on the new side.
 const entities = [...settings.entities].sort((a, b) => a.order - b.order);
-const differences = await withSyncDatabases(
-  settings,
-  'strangler-backfill',
-  logger,
-  async (newPool, legacy) => {
-    let found = 0;
-    for (const entity of entities) {
-      const result = await backfillEntity(
-        { newPool, legacy: legacy.reader, ownership: settings.ownership, logger },
-        entity,
-        {
-          batchSize: settings.batchSize,
-          rowsPerSecond: settings.rowsPerSecond,
-          actor: values.actor,
-          reconcile: !values['no-reconcile'],
-        },
-      );
-      found += result.mismatches;
-      console.log(
-        `${entity.name.padEnd(18)} run ${result.runId}: read ${result.rowsRead}, written ${result.rowsWritten}, ` +
-          `not written and recorded (newer on the new side, conflicts, refused: strangler.sync_conflicts) ${result.rowsRecorded}, ` +
-          `checksum ${result.checksum}, reconciliation run ${result.reconRunId ?? '-'} (${result.mismatches} differences)`,
-      );
-    }
-    return found;
-  },
-);
+const differences = await sumOverEntities(settings, 'strangler-backfill', logger, entities, backfillOne);
 process.exit(differences > 0 ? 1 : 0);
+
+/** Backfills one entity and prints its run; returns the differences its reconciliation found. */
+async function backfillOne(entity: SyncEntity, newPool: pg.Pool, legacy: LegacySyncEngine): Promise<number> {
+  const result = await backfillEntity(
+    { newPool, legacy: legacy.reader, ownership: settings.ownership, logger },
+    entity,
+    {
+      batchSize: settings.batchSize,
+      rowsPerSecond: settings.rowsPerSecond,
+      actor: values.actor,
+      reconcile: !values['no-reconcile'],
+    },
+  );
+  console.log(
+    `${entity.name.padEnd(18)} run ${result.runId}: read ${result.rowsRead}, written ${result.rowsWritten}, ` +
+      `not written and recorded (newer on the new side, conflicts, refused: strangler.sync_conflicts) ${result.rowsRecorded}, ` +
+      `checksum ${result.checksum}, reconciliation run ${result.reconRunId ?? '-'} (${result.mismatches} differences)`,
+  );
+  return result.mismatches;
+}

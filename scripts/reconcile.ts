@@ -4,6 +4,8 @@
  * Runs are stored in strangler.recon_run / recon_mismatch. --repair re-sends the owner side's row of each
  * difference through the sync path (audited in strangler.sync_audit). Exit code 1 when differences remain.
  */
+import type pg from 'pg';
+
 import { createLogger } from '../src/observability/logger.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
@@ -11,9 +13,11 @@ import type { Mismatch } from '../src/sync/reconcile/mismatch.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
 import type { ReconcileResult } from '../src/sync/reconcile/reconcile-entity.ts';
 import { repairMismatches } from '../src/sync/reconcile/repair-mismatches.ts';
+import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
+import type { SyncEntity } from '../src/sync/sync-entities.ts';
 import { integerOption } from './cli-args.ts';
-import { syncScriptOptions, syncScriptSettings, withSyncDatabases } from './sync-script.ts';
+import { syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile -- [--entity athletes]… [--repair]
     [--actor you@example.com] [--lag-window-ms 5000] [--bucket-digits 3] [--chunk 10000]
@@ -45,42 +49,34 @@ const settings = syncScriptSettings(USAGE, values, (problems) => ({
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
 const { ownership, entities } = settings;
 
-const remaining = await withSyncDatabases(
-  settings,
-  'strangler-reconcile',
-  logger,
-  async (newPool, legacy) => {
-    let left = 0;
-    for (const entity of entities) {
-      const result = await reconcileEntity(
-        { newPool, legacy: legacy.reader, newSide: createPgRowReader(newPool, newSideTarget), logger },
-        entity,
-        {
-          actor: values.actor,
-          lagWindowMs: settings.lagWindowMs,
-          bucketDigits: settings.bucketDigits,
-          chunkSize: settings.chunkSize,
-        },
-      );
-      printResult(result);
-      if (values.repair && result.mismatches.length > 0) {
-        const sent = await repairMismatches(
-          { newPool, legacyWriter: legacy.writer, ownership },
-          result.runId,
-          result.mismatches,
-          values.actor,
-        );
-        console.log(
-          `  repair: ${sent} rows re-sent from their owner (${ownership[entity.name]}) through the sync path`,
-        );
-      } else {
-        left += result.mismatches.length;
-      }
-    }
-    return left;
-  },
-);
+const remaining = await sumOverEntities(settings, 'strangler-reconcile', logger, entities, reconcileOne);
 process.exit(remaining > 0 ? 1 : 0);
+
+/** Reconciles one entity, prints the run and repairs it if asked; returns the differences left. */
+async function reconcileOne(entity: SyncEntity, newPool: pg.Pool, legacy: LegacySyncEngine): Promise<number> {
+  const result = await reconcileEntity(
+    { newPool, legacy: legacy.reader, newSide: createPgRowReader(newPool, newSideTarget), logger },
+    entity,
+    {
+      actor: values.actor,
+      lagWindowMs: settings.lagWindowMs,
+      bucketDigits: settings.bucketDigits,
+      chunkSize: settings.chunkSize,
+    },
+  );
+  printResult(result);
+  if (!values.repair || result.mismatches.length === 0) return result.mismatches.length;
+  const sent = await repairMismatches(
+    { newPool, legacyWriter: legacy.writer, ownership },
+    result.runId,
+    result.mismatches,
+    values.actor,
+  );
+  console.log(
+    `  repair: ${sent} rows re-sent from their owner (${ownership[entity.name]}) through the sync path`,
+  );
+  return 0;
+}
 
 /** The run's counts, then its first 20 mismatches with the columns that differ. */
 function printResult(result: ReconcileResult): void {

@@ -45,23 +45,27 @@ export function syncScriptSettings<R>(
 }
 
 /**
- * Runs `work` on the new database's pool and the legacy sync engine, both named `applicationName` in the
- * databases' session lists, and closes both after. A dropped connection must fail the run with a
- * message, not crash it with an unhandled 'error' event.
+ * Runs `step` for each entity in turn on the new database's pool and the legacy sync engine, both named
+ * `applicationName` in the databases' session lists, closes both after, and returns the sum of what the
+ * steps returned (the differences they left). A dropped connection must fail the run with a message,
+ * not crash it with an unhandled 'error' event.
  */
-export async function withSyncDatabases<T>(
+export async function sumOverEntities(
   settings: Pick<SyncScriptSettings, 'databaseUrl' | 'legacyUrl'>,
   applicationName: string,
   logger: Logger,
-  work: (newPool: pg.Pool, legacy: LegacySyncEngine) => Promise<T>,
-): Promise<T> {
+  entities: readonly SyncEntity[],
+  step: (entity: SyncEntity, newPool: pg.Pool, legacy: LegacySyncEngine) => Promise<number>,
+): Promise<number> {
   const newPool = createSyncPool(
     { connectionString: settings.databaseUrl, max: 3, application_name: applicationName },
     (error) => logger.warn('connection lost', { error: error.message }),
   );
   const legacy = openLegacySyncEngine(settings.legacyUrl, { applicationName });
   try {
-    return await work(newPool, legacy.engine);
+    let sum = 0;
+    for (const entity of entities) sum += await step(entity, newPool, legacy.engine);
+    return sum;
   } finally {
     await Promise.all([newPool.end(), legacy.close()]);
   }

@@ -7,8 +7,7 @@ import { inTransaction } from '../../src/sync/pg-transaction.ts';
 import { outcomeToKeep, replayedResult } from '../../src/sync/kept-outcome.ts';
 import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from '../../src/sync/sync-entities.ts';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
+import type { Queryable } from '../../src/sync/pg-transaction.ts';
 
 /**
  * PostgreSQL → legacy on the stand-in. One transaction per batch:

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Migration, Migrator } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
 
-import { createOwnMigrator, throwOnMigrationError } from '../../src/sync/own-migrator.ts';
+import { migrateListToLatest } from '../../src/sync/own-migrator.ts';
+import type { MigrationList } from '../../src/sync/own-migrator.ts';
 import { SYNC_ENTITIES } from '../../src/sync/sync-entities.ts';
 
 /**
@@ -147,14 +148,14 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-export function createLegacySyncMigrator(db: Kysely<unknown>): Migrator {
-  return createOwnMigrator(db, migrations, {
-    schema: 'dbo',
-    table: 'SyncMigrations',
-    lockTable: 'SyncMigrationsLock',
-  });
-}
+const LEGACY_SYNC_MIGRATIONS: MigrationList = {
+  name: 'legacy sync migrations',
+  schema: 'dbo',
+  table: 'SyncMigrations',
+  lockTable: 'SyncMigrationsLock',
+  migrations,
+};
 
 export async function migrateLegacySyncToLatest(db: Kysely<unknown>): Promise<void> {
-  throwOnMigrationError(await createLegacySyncMigrator(db).migrateToLatest(), 'legacy sync migrations');
+  await migrateListToLatest(db, LEGACY_SYNC_MIGRATIONS);
 }

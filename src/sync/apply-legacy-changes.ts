@@ -1,5 +1,5 @@
 import { applyLegacyChangesToNew } from './pg-apply.ts';
-import type { Queryable } from './pg-apply.ts';
+import type { Queryable } from './pg-transaction.ts';
 import type { ApplyResult, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import { recordResults } from './sync-records.ts';

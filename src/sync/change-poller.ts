@@ -7,6 +7,7 @@ import { resyncAll } from './full-resync.ts';
 import { latestChangePerKey } from './latest-changes.ts';
 import { withConnection } from './pg-transaction.ts';
 import { createPollingLoop, dueEvery } from './polling-loop.ts';
+import type { PollingLoop } from './polling-loop.ts';
 import {
   advanceCheckpoint,
   beginAtCheckpoint,
@@ -51,10 +52,8 @@ export interface PollResult {
   readonly resynced: boolean;
 }
 
-export interface ChangePoller {
+export interface ChangePoller extends PollingLoop {
   runOnce(): Promise<PollResult>;
-  start(): void;
-  stop(): Promise<void>;
 }
 
 /**

@@ -2,13 +2,14 @@ import type pg from 'pg';
 
 import type { OutboxRow } from './outbox-claim.ts';
 import { inTransaction } from './pg-transaction.ts';
+import type { Queryable } from './pg-transaction.ts';
 
 /**
  * Moves an outbox event that used up its attempts to strangler.sync_dead_letters, audited, in the
  * caller's transaction. A replayed event that fails again replaces its earlier dead letter.
  */
 export async function moveToDeadLetters(
-  client: Pick<pg.ClientBase, 'query'>,
+  client: Queryable,
   row: OutboxRow,
   attempts: number,
   message: string,

@@ -1,8 +1,7 @@
-import type pg from 'pg';
-
 import type { CanonicalRow } from './canonical-row.ts';
 import type { Operation, SyncChange } from './sync-engine.ts';
 import type { EntityName } from './sync-entities.ts';
+import type { Queryable } from './pg-transaction.ts';
 
 /** A claimed row of strangler.sync_outbox. */
 export interface OutboxRow {
@@ -37,10 +36,7 @@ const CLAIM_SQL = `
   FOR UPDATE SKIP LOCKED`;
 
 /** Claims up to `batchSize` due events, locked until the caller's transaction ends. */
-export async function claimOutboxBatch(
-  client: Pick<pg.ClientBase, 'query'>,
-  batchSize: number,
-): Promise<OutboxRow[]> {
+export async function claimOutboxBatch(client: Queryable, batchSize: number): Promise<OutboxRow[]> {
   return (await client.query<OutboxRow>(CLAIM_SQL, [batchSize])).rows;
 }
 

@@ -8,7 +8,7 @@ import { claimOutboxBatch, outboxRowAsChange } from './outbox-claim.ts';
 import { countSettled, settleBatch } from './outbox-settle.ts';
 import { withConnection } from './pg-transaction.ts';
 import { createPollingLoop, dueEvery } from './polling-loop.ts';
-import type { LoopPace } from './polling-loop.ts';
+import type { LoopPace, PollingLoop } from './polling-loop.ts';
 import { sendBatchToLegacy } from './relay-send.ts';
 import type { LegacyWriter } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
@@ -60,12 +60,10 @@ export interface RelayBatchResult {
   readonly legacyUnavailable: boolean;
 }
 
-export interface OutboxRelay {
+/** Runs batches from start() until stop(); legacy outages back off without losing or dead-lettering events. */
+export interface OutboxRelay extends PollingLoop {
   /** Claims and applies one batch. */
   runOnce(): Promise<RelayBatchResult>;
-  /** Runs batches until stop(); legacy outages back off without losing or dead-lettering events. */
-  start(): void;
-  stop(): Promise<void>;
 }
 
 /**

@@ -1,5 +1,3 @@
-import type pg from 'pg';
-
 import type { Logger } from '../observability/logger.ts';
 import { backoffDelayMs } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -11,6 +9,7 @@ import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
 import { countRecorded, recordResults } from './sync-records.ts';
 import type { RecordedConflict } from './sync-records.ts';
+import type { Queryable } from './pg-transaction.ts';
 
 export interface SettleOptions {
   readonly ownership: SyncOwnership;
@@ -33,7 +32,7 @@ export interface SettledBatch {
  * letters once it has used up its attempts.
  */
 export async function settleBatch(
-  client: Pick<pg.ClientBase, 'query'>,
+  client: Queryable,
   claimed: readonly OutboxRow[],
   sent: SentBatch,
   options: SettleOptions,
@@ -51,11 +50,7 @@ export async function settleBatch(
   return { done, conflicts, deadLettered };
 }
 
-async function markDone(
-  client: Pick<pg.ClientBase, 'query'>,
-  done: readonly OutboxRow[],
-  sent: SentBatch,
-): Promise<void> {
+async function markDone(client: Queryable, done: readonly OutboxRow[], sent: SentBatch): Promise<void> {
   const outcomeOf = new Map(sent.results.map((r) => [r.eventId, r.outcome]));
   await client.query(
     `UPDATE strangler.sync_outbox o SET status = 'done', done_at = clock_timestamp(), outcome = u.outcome,
@@ -67,7 +62,7 @@ async function markDone(
 
 /** True when the event moved to the dead letters. */
 async function retryOrDeadLetter(
-  client: Pick<pg.ClientBase, 'query'>,
+  client: Queryable,
   row: OutboxRow,
   error: unknown,
   options: SettleOptions,

@@ -1,27 +1,15 @@
 import { Migrator } from 'kysely/migration';
 import type { Kysely } from 'kysely';
-import type { Migration, MigrationResultSet } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
 
-/** Where a migration list keeps its own record of what ran, apart from every other list's. */
-export interface MigrationTables {
+/** A fixed list of migrations that keeps its own record of what ran, apart from every other list's. */
+export interface MigrationList {
+  /** For the error when a migration fails. */
+  readonly name: string;
   readonly schema: string;
   readonly table: string;
   readonly lockTable: string;
-}
-
-/** A migrator over a fixed list of migrations, under migration tables of its own. */
-export function createOwnMigrator(
-  db: Kysely<unknown>,
-  migrations: Readonly<Record<string, Migration>>,
-  tables: MigrationTables,
-): Migrator {
-  return new Migrator({
-    db,
-    provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
-    migrationTableSchema: tables.schema,
-    migrationTableName: tables.table,
-    migrationLockTableName: tables.lockTable,
-  });
+  readonly migrations: Readonly<Record<string, Migration>>;
 }
 
 export class SyncMigrationError extends Error {
@@ -31,8 +19,17 @@ export class SyncMigrationError extends Error {
   }
 }
 
-export function throwOnMigrationError(result: MigrationResultSet, what: string): void {
+/** Runs the list's pending migrations; throws a SyncMigrationError (the failure as its cause) if one fails. */
+export async function migrateListToLatest(db: Kysely<unknown>, list: MigrationList): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve({ ...list.migrations }) },
+    migrationTableSchema: list.schema,
+    migrationTableName: list.table,
+    migrationLockTableName: list.lockTable,
+  });
+  const result = await migrator.migrateToLatest();
   if (result.error !== undefined) {
-    throw new SyncMigrationError(`${what} failed`, { cause: result.error });
+    throw new SyncMigrationError(`${list.name} failed`, { cause: result.error });
   }
 }

@@ -1,5 +1,3 @@
-import type pg from 'pg';
-
 import type { CanonicalRow } from './canonical-row.ts';
 import { canonicalRow, rowsEqual } from './canonical-row.ts';
 import {
@@ -14,8 +12,7 @@ import type { ApplyResult, SyncChange } from './sync-engine.ts';
 import { classifyLoss, rowMapKey } from './sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from './sync-entities.ts';
 import { syncEntity } from './sync-entities.ts';
-
-export type Queryable = Pick<pg.ClientBase, 'query'>;
+import type { Queryable } from './pg-transaction.ts';
 
 /** The database changes are applied to: its tables, and whether its writer owns an entity (wins ties). */
 export interface ApplySide {

@@ -1,7 +1,10 @@
 import type pg from 'pg';
 
+/** A connection or a pool: what runs one statement. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
 /** Rolls back; false when that failed too, and the connection must be destroyed rather than reused. */
-export async function rollback(client: Pick<pg.ClientBase, 'query'>): Promise<boolean> {
+export async function rollback(client: Queryable): Promise<boolean> {
   try {
     await client.query('ROLLBACK');
     return true;

@@ -1,6 +1,4 @@
-import type pg from 'pg';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
+import type { Queryable } from './pg-transaction.ts';
 
 /*
  * strangler.sync_checkpoints: where each legacy change feed was last read up to. The poller moves it in

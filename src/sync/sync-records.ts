@@ -1,4 +1,4 @@
-import type { Queryable } from './pg-apply.ts';
+import type { Queryable } from './pg-transaction.ts';
 import type { ApplyOutcome, ApplyResult, Direction, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';

@@ -1,7 +1,7 @@
-import type pg from 'pg';
+import type { Queryable } from './pg-transaction.ts';
 
 /** Deletes done outbox rows and audit rows older than `retentionMs`, so neither table grows without bound. */
-export async function purgeSyncHistory(pool: Pick<pg.Pool, 'query'>, retentionMs: number): Promise<void> {
+export async function purgeSyncHistory(pool: Queryable, retentionMs: number): Promise<void> {
   const seconds = retentionMs / 1000;
   await pool.query(
     `DELETE FROM strangler.sync_outbox WHERE status = 'done' AND done_at < now() - make_interval(secs => $1::double precision)`,

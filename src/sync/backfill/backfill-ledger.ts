@@ -1,11 +1,8 @@
-import type pg from 'pg';
-
 import type { Logger } from '../../observability/logger.ts';
 import { fastHash64, rowFingerprint } from '../canonical-row.ts';
 import type { CanonicalRow } from '../canonical-row.ts';
 import type { SyncEntity } from '../sync-entities.ts';
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
+import type { Queryable } from '../pg-transaction.ts';
 
 /** Where a backfill run stands, as its row of strangler.backfill_run keeps it. */
 export interface BackfillProgress {

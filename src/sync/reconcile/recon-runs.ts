@@ -1,8 +1,5 @@
-import type pg from 'pg';
-
 import type { Mismatch, MismatchKind } from './mismatch.ts';
-
-type Queryable = Pick<pg.Pool, 'query'>;
+import type { Queryable } from '../pg-transaction.ts';
 
 /** What a finished run found, as strangler.recon_run keeps it. */
 export interface ReconRunTotals {

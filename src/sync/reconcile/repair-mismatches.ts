@@ -11,6 +11,7 @@ import { syncEntity } from '../sync-entities.ts';
 import type { SyncOwnership } from '../sync-entities.ts';
 import { recordResults } from '../sync-records.ts';
 import type { Mismatch } from './mismatch.ts';
+import type { Queryable } from '../pg-transaction.ts';
 
 export interface RepairDeps {
   readonly newPool: pg.Pool;
@@ -84,12 +85,7 @@ export async function repairMismatches(
   return repaired;
 }
 
-async function audit(
-  client: Pick<pg.ClientBase, 'query'>,
-  runId: string,
-  m: Mismatch,
-  actor: string,
-): Promise<void> {
+async function audit(client: Queryable, runId: string, m: Mismatch, actor: string): Promise<void> {
   await client.query(
     `INSERT INTO strangler.sync_audit (direction, entity, entity_key, outcome, actor, detail)
      VALUES ('repair', $1, $2, 'repair_sent', $3, $4::jsonb)`,
