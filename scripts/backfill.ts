@@ -4,18 +4,15 @@
  * Re-running after an interruption resumes the entity's unfinished run after its last committed page.
  * Each entity ends with a reconciliation (strangler.recon_run); exit code 1 when it found differences.
  */
+import type pg from 'pg';
+
 import { createLogger } from '../src/observability/logger.ts';
 import { backfillEntity } from '../src/sync/backfill/backfill-entity.ts';
+import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
-import {
-  cliOptions,
-  DEFAULT_ACTOR,
-  integerOption,
-  requiredEnv,
-  settingsOrExit,
-  syncScopeSettings,
-} from './cli-args.ts';
-import { openSyncDatabases } from './open-sync-databases.ts';
+import type { SyncEntity } from '../src/sync/sync-entities.ts';
+import { integerOption } from './cli-args.ts';
+import { syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run backfill -- [--entity athletes]… [--batch 1000]
     [--rows-per-second 5000] [--actor you@example.com] [--no-reconcile] [--ownership athletes=new,…]
@@ -28,55 +25,41 @@ const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run backfill 
 Re-running after an interruption resumes after the last committed page.
 Exit code 0 when done and equal, 1 when reconciliation found differences, 2 on bad usage.`;
 
-const values = cliOptions(
+const values = syncScriptOptions(
   {
-    entity: { type: 'string', multiple: true },
     batch: { type: 'string', default: '1000' },
     'rows-per-second': { type: 'string', default: '0' },
-    actor: { type: 'string', default: DEFAULT_ACTOR },
     'no-reconcile': { type: 'boolean', default: false },
-    ownership: { type: 'string' },
   },
   USAGE,
 );
-const settings = settingsOrExit(USAGE, (problems) => ({
-  databaseUrl: requiredEnv(problems, 'DATABASE_URL'),
-  legacyUrl: requiredEnv(problems, 'LEGACY_DATABASE_URL'),
+const settings = syncScriptSettings(USAGE, values, (problems) => ({
   batchSize: integerOption(problems, '--batch', values.batch, 1, 100_000),
   rowsPerSecond: integerOption(problems, '--rows-per-second', values['rows-per-second'], 0, 10_000_000),
-  ...syncScopeSettings(problems, values),
 }));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
-const { newPool, legacy } = openSyncDatabases(settings, 'strangler-backfill', logger);
 // Parents first, so foreign keys hold on the new side.
 const entities = [...settings.entities].sort((a, b) => a.order - b.order);
-let differences = 0;
-try {
-  for (const entity of entities) {
-    const result = await backfillEntity(
-      {
-        newPool,
-        legacy: legacy.engine.reader,
-        ownership: settings.ownership,
-        logger,
-      },
-      entity,
-      {
-        batchSize: settings.batchSize,
-        rowsPerSecond: settings.rowsPerSecond,
-        actor: values.actor,
-        reconcile: !values['no-reconcile'],
-      },
-    );
-    differences += result.mismatches;
-    console.log(
-      `${entity.name.padEnd(18)} run ${result.runId}: read ${result.rowsRead}, written ${result.rowsWritten}, ` +
-        `not written and recorded (newer on the new side, conflicts, refused: strangler.sync_conflicts) ${result.rowsRecorded}, ` +
-        `checksum ${result.checksum}, reconciliation run ${result.reconRunId ?? '-'} (${result.mismatches} differences)`,
-    );
-  }
-} finally {
-  await Promise.all([newPool.end(), legacy.close()]);
-}
+const differences = await sumOverEntities(settings, 'strangler-backfill', logger, entities, backfillOne);
 process.exit(differences > 0 ? 1 : 0);
+
+/** Backfills one entity and prints its run; returns the differences its reconciliation found. */
+async function backfillOne(entity: SyncEntity, newPool: pg.Pool, legacy: LegacySyncEngine): Promise<number> {
+  const result = await backfillEntity(
+    { newPool, legacy: legacy.reader, ownership: settings.ownership, logger },
+    entity,
+    {
+      batchSize: settings.batchSize,
+      rowsPerSecond: settings.rowsPerSecond,
+      actor: values.actor,
+      reconcile: !values['no-reconcile'],
+    },
+  );
+  console.log(
+    `${entity.name.padEnd(18)} run ${result.runId}: read ${result.rowsRead}, written ${result.rowsWritten}, ` +
+      `not written and recorded (newer on the new side, conflicts, refused: strangler.sync_conflicts) ${result.rowsRecorded}, ` +
+      `checksum ${result.checksum}, reconciliation run ${result.reconRunId ?? '-'} (${result.mismatches} differences)`,
+  );
+  return result.mismatches;
+}

@@ -16,6 +16,7 @@ import { createSilentLogger } from '../src/observability/logger.ts';
 import { createChangePoller } from '../src/sync/change-poller.ts';
 import { enqueueChangePg, enqueueUpserts } from '../src/sync/outbox.ts';
 import { createOutboxRelay } from '../src/sync/outbox-relay.ts';
+import type { OutboxRelay, OutboxRelayOptions } from '../src/sync/outbox-relay.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
@@ -49,11 +50,58 @@ async function reset(dbs: SyncTestDatabases): Promise<void> {
   await seedMirrored(dbs.newPool, dbs.legacyPool, { squads: 10, athletes: 0 });
 }
 
+async function squadIds(dbs: SyncTestDatabases): Promise<string[]> {
+  return (await dbs.newPool.query<{ id: string }>('SELECT id::text AS id FROM squads')).rows.map((r) => r.id);
+}
+
+function relayOn(dbs: SyncTestDatabases, options: Partial<OutboxRelayOptions>): OutboxRelay {
+  const writer = createPostgresLegacySyncEngine(dbs.legacyPool).writer;
+  return createOutboxRelay({ pool: dbs.newPool, writer, ownership, logger, options });
+}
+
+/**
+ * Calls `write` `rate` times a second for `seconds`, in ticks of 20 ms, without waiting for one write
+ * before the next; resolves once every write has. `late` counts the ticks that started behind time.
+ */
+async function writeAtSteadyRate(
+  rate: number,
+  seconds: number,
+  write: (n: number) => Promise<unknown>,
+): Promise<{ written: number; late: number }> {
+  const tickMs = 20;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const end = Date.now() + seconds * 1000;
+  let written = 0;
+  let late = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  let next = Date.now();
+  while (Date.now() < end) {
+    for (let i = 0; i < perTick; i += 1) {
+      written += 1;
+      const p = write(written).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    next += tickMs;
+    const wait = next - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    else late += 1;
+  }
+  await Promise.all(inFlight);
+  return { written, late };
+}
+
+async function waitUntil(done: () => Promise<boolean>): Promise<void> {
+  while (!(await done())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+function lagFigures(sortedLags: readonly number[]): string {
+  const at = (p: number) => percentile(sortedLags, p).toFixed(1);
+  return `p50 ${at(50)} ms, p99 ${at(99)} ms, max ${at(100)} ms (target p99 < 1000 ms)`;
+}
+
 async function relayThroughput(dbs: SyncTestDatabases, events: number, concurrency: number): Promise<void> {
   await reset(dbs);
-  const squads = (await dbs.newPool.query<{ id: string }>('SELECT id::text AS id FROM squads')).rows.map(
-    (r) => r.id,
-  );
+  const squads = await squadIds(dbs);
   for (let done = 0; done < events; done += 5000) {
     const ids = Array.from({ length: Math.min(5000, events - done) }, () => randomUUID());
     await inTransaction(dbs.newPool, async (client) => {
@@ -66,13 +114,7 @@ async function relayThroughput(dbs: SyncTestDatabases, events: number, concurren
       await enqueueUpserts(client, 'athletes', ids);
     });
   }
-  const relay = createOutboxRelay({
-    pool: dbs.newPool,
-    writer: createPostgresLegacySyncEngine(dbs.legacyPool).writer,
-    ownership,
-    logger,
-    options: { batchSize: 1000 },
-  });
+  const relay = relayOn(dbs, { batchSize: 1000 });
   const started = performance.now();
   let applied = 0;
   await Promise.all(
@@ -91,54 +133,29 @@ async function relayThroughput(dbs: SyncTestDatabases, events: number, concurren
   );
 }
 
+/** New-side writes at a steady rate, the relay running: commit on PostgreSQL → committed on legacy. */
 async function steadyLag(dbs: SyncTestDatabases, rate: number, seconds: number): Promise<void> {
   await reset(dbs);
-  const squads = (await dbs.newPool.query<{ id: string }>('SELECT id::text AS id FROM squads')).rows.map(
-    (r) => r.id,
-  );
-  const relay = createOutboxRelay({
-    pool: dbs.newPool,
-    writer: createPostgresLegacySyncEngine(dbs.legacyPool).writer,
-    ownership,
-    logger,
-    options: { idlePollMs: 20 },
-  });
+  const squads = await squadIds(dbs);
+  const relay = relayOn(dbs, { idlePollMs: 20 });
   relay.start();
-  const tickMs = 20;
-  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
-  const end = Date.now() + seconds * 1000;
-  let written = 0;
-  let late = 0;
-  const inFlight = new Set<Promise<void>>();
-  let next = Date.now();
-  while (Date.now() < end) {
-    for (let i = 0; i < perTick; i += 1) {
-      written += 1;
-      const id = randomUUID();
-      const squad = squads[written % squads.length] ?? '';
-      const p = inTransaction(dbs.newPool, async (client) => {
-        await client.query(
-          `INSERT INTO athletes (id, squad_id, first_name, last_name, email, date_of_birth, is_active, version)
-           VALUES ($1, $2, 'Lag', 'Bench', $3, '2000-01-01', true, 1)`,
-          [id, squad, `${id}@example.test`],
-        );
-        await enqueueChangePg(client, { entity: 'athletes', operation: 'upsert', key: id });
-      }).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-    next += tickMs;
-    const wait = next - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    else late += 1;
-  }
-  await Promise.all(inFlight);
-  for (;;) {
+  const { written, late } = await writeAtSteadyRate(rate, seconds, (n) => {
+    const id = randomUUID();
+    return inTransaction(dbs.newPool, async (client) => {
+      await client.query(
+        `INSERT INTO athletes (id, squad_id, first_name, last_name, email, date_of_birth, is_active, version)
+         VALUES ($1, $2, 'Lag', 'Bench', $3, '2000-01-01', true, 1)`,
+        [id, squads[n % squads.length] ?? '', `${id}@example.test`],
+      );
+      await enqueueChangePg(client, { entity: 'athletes', operation: 'upsert', key: id });
+    });
+  });
+  await waitUntil(async () => {
     const pending = await dbs.newPool.query<{ n: string }>(
       `SELECT count(*) AS n FROM strangler.sync_outbox WHERE status = 'pending'`,
     );
-    if (pending.rows[0]?.n === '0') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return pending.rows[0]?.n === '0';
+  });
   await relay.stop();
   const lags = (
     await dbs.newPool.query<{ ms: number }>(
@@ -147,16 +164,14 @@ async function steadyLag(dbs: SyncTestDatabases, rate: number, seconds: number):
   ).rows.map((r) => r.ms);
   console.log(
     `end-to-end lag PostgreSQL → legacy at ${rate} writes/s for ${seconds} s (${written} writes, ${late} late ticks): ` +
-      `p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms, max ${percentile(lags, 100).toFixed(1)} ms (target p99 < 1000 ms)`,
+      lagFigures(lags),
   );
 }
 
 /** Legacy writes at a steady rate, the change poller running: legacy commit → applied on PostgreSQL. */
 async function steadyLagFromLegacy(dbs: SyncTestDatabases, rate: number, seconds: number): Promise<void> {
   await reset(dbs);
-  const squads = (await dbs.newPool.query<{ id: string }>('SELECT id::text AS id FROM squads')).rows.map(
-    (r) => r.id,
-  );
+  const squads = await squadIds(dbs);
   const poller = createChangePoller({
     pool: dbs.newPool,
     feed: createPostgresLegacySyncEngine(dbs.legacyPool).feed,
@@ -165,35 +180,18 @@ async function steadyLagFromLegacy(dbs: SyncTestDatabases, rate: number, seconds
     options: { idlePollMs: 20 },
   });
   poller.start();
-  const tickMs = 20;
-  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
-  const end = Date.now() + seconds * 1000;
-  let written = 0;
-  const inFlight = new Set<Promise<unknown>>();
-  let next = Date.now();
-  while (Date.now() < end) {
-    for (let i = 0; i < perTick; i += 1) {
-      written += 1;
-      const id = randomUUID();
-      const p = dbs.legacyPool
-        .query(
-          `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "IsActive", "Version")
-           VALUES ($1, $2, 'Lag', 'Legacy', $3, '2000-01-01', true, 1)`,
-          [id, squads[written % squads.length] ?? '', `${id}@example.test`],
-        )
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-    next += tickMs;
-    const wait = next - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-  await Promise.all(inFlight);
-  for (;;) {
+  const { written } = await writeAtSteadyRate(rate, seconds, (n) => {
+    const id = randomUUID();
+    return dbs.legacyPool.query(
+      `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "IsActive", "Version")
+       VALUES ($1, $2, 'Lag', 'Legacy', $3, '2000-01-01', true, 1)`,
+      [id, squads[n % squads.length] ?? '', `${id}@example.test`],
+    );
+  });
+  await waitUntil(async () => {
     const applied = await dbs.newPool.query<{ n: string }>(`SELECT count(*) AS n FROM athletes`);
-    if (Number(applied.rows[0]?.n) >= written) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return Number(applied.rows[0]?.n) >= written;
+  });
   await poller.stop();
   // Written on legacy (change-log time) → applied on PostgreSQL (the applying transaction's audit time).
   const changed = await dbs.legacyPool.query<{ key: string; at: Date }>(
@@ -209,7 +207,7 @@ async function steadyLagFromLegacy(dbs: SyncTestDatabases, rate: number, seconds
     .sort((a, b) => a - b);
   console.log(
     `end-to-end lag legacy → PostgreSQL at ${rate} writes/s for ${seconds} s (${written} writes): ` +
-      `p50 ${percentile(lags, 50).toFixed(1)} ms, p99 ${percentile(lags, 99).toFixed(1)} ms, max ${percentile(lags, 100).toFixed(1)} ms (target p99 < 1000 ms)`,
+      lagFigures(lags),
   );
 }
 

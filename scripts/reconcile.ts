@@ -4,21 +4,20 @@
  * Runs are stored in strangler.recon_run / recon_mismatch. --repair re-sends the owner side's row of each
  * difference through the sync path (audited in strangler.sync_audit). Exit code 1 when differences remain.
  */
+import type pg from 'pg';
+
 import { createLogger } from '../src/observability/logger.ts';
 import { createPgRowReader } from '../src/sync/pg-row-reader.ts';
 import { newSideTarget } from '../src/sync/pg-sync-sql.ts';
+import type { Mismatch } from '../src/sync/reconcile/mismatch.ts';
 import { reconcileEntity } from '../src/sync/reconcile/reconcile-entity.ts';
+import type { ReconcileResult } from '../src/sync/reconcile/reconcile-entity.ts';
 import { repairMismatches } from '../src/sync/reconcile/repair-mismatches.ts';
+import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
-import {
-  cliOptions,
-  DEFAULT_ACTOR,
-  integerOption,
-  requiredEnv,
-  settingsOrExit,
-  syncScopeSettings,
-} from './cli-args.ts';
-import { openSyncDatabases } from './open-sync-databases.ts';
+import type { SyncEntity } from '../src/sync/sync-entities.ts';
+import { integerOption } from './cli-args.ts';
+import { syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
 
 const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile -- [--entity athletes]… [--repair]
     [--actor you@example.com] [--lag-window-ms 5000] [--bucket-digits 3] [--chunk 10000]
@@ -32,81 +31,71 @@ const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile
   --ownership      which side owns each entity (default SYNC_OWNERSHIP, else legacy)
 Exit code 0 when both sides agree, 1 when differences remain, 2 on bad usage.`;
 
-const values = cliOptions(
+const values = syncScriptOptions(
   {
-    entity: { type: 'string', multiple: true },
     repair: { type: 'boolean', default: false },
-    actor: { type: 'string', default: DEFAULT_ACTOR },
     'lag-window-ms': { type: 'string', default: '5000' },
     'bucket-digits': { type: 'string', default: '3' },
     chunk: { type: 'string', default: '10000' },
-    ownership: { type: 'string' },
   },
   USAGE,
 );
-const settings = settingsOrExit(USAGE, (problems) => ({
-  databaseUrl: requiredEnv(problems, 'DATABASE_URL'),
-  legacyUrl: requiredEnv(problems, 'LEGACY_DATABASE_URL'),
+const settings = syncScriptSettings(USAGE, values, (problems) => ({
   lagWindowMs: integerOption(problems, '--lag-window-ms', values['lag-window-ms'], 0, 3_600_000),
   bucketDigits: integerOption(problems, '--bucket-digits', values['bucket-digits'], 1, 5),
   chunkSize: integerOption(problems, '--chunk', values.chunk, 1, 1_000_000),
-  ...syncScopeSettings(problems, values),
 }));
 
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-const { newPool, legacy: opened } = openSyncDatabases(settings, 'strangler-reconcile', logger);
-const legacy = opened.engine;
 const { ownership, entities } = settings;
-let remaining = 0;
 
-try {
-  for (const entity of entities) {
-    const result = await reconcileEntity(
-      { newPool, legacy: legacy.reader, newSide: createPgRowReader(newPool, newSideTarget), logger },
-      entity,
-      {
-        actor: values.actor,
-        lagWindowMs: settings.lagWindowMs,
-        bucketDigits: settings.bucketDigits,
-        chunkSize: settings.chunkSize,
-      },
-    );
-    const { counts } = result;
-    console.log(
-      `${entity.name.padEnd(18)} run ${result.runId}: legacy ${result.legacyRows} rows, new ${result.newRows} rows, ` +
-        `${result.differingBuckets} differing buckets, missing in legacy ${counts.missing_in_legacy}, ` +
-        `missing in new ${counts.missing_in_new}, different ${counts.different} (${result.durationMs} ms)`,
-    );
-    for (const m of result.mismatches.slice(0, 20)) {
-      const changed =
-        m.kind === 'different' && m.legacyRow !== null && m.newRow !== null
-          ? Object.keys(m.newRow)
-              .filter((k) => m.newRow?.[k] !== m.legacyRow?.[k])
-              .map(
-                (k) =>
-                  `${k}: legacy=${JSON.stringify(m.legacyRow?.[k])} new=${JSON.stringify(m.newRow?.[k])}`,
-              )
-              .join('; ')
-          : '';
-      console.log(`  ${m.kind.padEnd(17)} ${m.key} ${changed}`);
-    }
-    if (result.mismatches.length > 20)
-      console.log(`  … ${result.mismatches.length - 20} more in strangler.recon_mismatch`);
-    if (values.repair && result.mismatches.length > 0) {
-      const sent = await repairMismatches(
-        { newPool, legacyWriter: legacy.writer, ownership },
-        result.runId,
-        result.mismatches,
-        values.actor,
-      );
-      console.log(
-        `  repair: ${sent} rows re-sent from their owner (${ownership[entity.name]}) through the sync path`,
-      );
-    } else {
-      remaining += result.mismatches.length;
-    }
-  }
-} finally {
-  await Promise.all([newPool.end(), opened.close()]);
-}
+const remaining = await sumOverEntities(settings, 'strangler-reconcile', logger, entities, reconcileOne);
 process.exit(remaining > 0 ? 1 : 0);
+
+/** Reconciles one entity, prints the run and repairs it if asked; returns the differences left. */
+async function reconcileOne(entity: SyncEntity, newPool: pg.Pool, legacy: LegacySyncEngine): Promise<number> {
+  const result = await reconcileEntity(
+    { newPool, legacy: legacy.reader, newSide: createPgRowReader(newPool, newSideTarget), logger },
+    entity,
+    {
+      actor: values.actor,
+      lagWindowMs: settings.lagWindowMs,
+      bucketDigits: settings.bucketDigits,
+      chunkSize: settings.chunkSize,
+    },
+  );
+  printResult(result);
+  if (!values.repair || result.mismatches.length === 0) return result.mismatches.length;
+  const sent = await repairMismatches(
+    { newPool, legacyWriter: legacy.writer, ownership },
+    result.runId,
+    result.mismatches,
+    values.actor,
+  );
+  console.log(
+    `  repair: ${sent} rows re-sent from their owner (${ownership[entity.name]}) through the sync path`,
+  );
+  return 0;
+}
+
+/** The run's counts, then its first 20 mismatches with the columns that differ. */
+function printResult(result: ReconcileResult): void {
+  const { counts } = result;
+  console.log(
+    `${result.entity.padEnd(18)} run ${result.runId}: legacy ${result.legacyRows} rows, new ${result.newRows} rows, ` +
+      `${result.differingBuckets} differing buckets, missing in legacy ${counts.missing_in_legacy}, ` +
+      `missing in new ${counts.missing_in_new}, different ${counts.different} (${result.durationMs} ms)`,
+  );
+  for (const m of result.mismatches.slice(0, 20))
+    console.log(`  ${m.kind.padEnd(17)} ${m.key} ${changedColumns(m)}`);
+  if (result.mismatches.length > 20)
+    console.log(`  … ${result.mismatches.length - 20} more in strangler.recon_mismatch`);
+}
+
+function changedColumns(m: Mismatch): string {
+  if (m.kind !== 'different' || m.legacyRow === null || m.newRow === null) return '';
+  return Object.keys(m.newRow)
+    .filter((k) => m.newRow?.[k] !== m.legacyRow?.[k])
+    .map((k) => `${k}: legacy=${JSON.stringify(m.legacyRow?.[k])} new=${JSON.stringify(m.newRow?.[k])}`)
+    .join('; ');
+}

@@ -1,11 +1,13 @@
 import type pg from 'pg';
 
 import { applyVersionGuarded } from '../../src/sync/pg-apply.ts';
+import type { ApplySide } from '../../src/sync/pg-apply.ts';
 import { legacyStandInTarget } from '../../src/sync/pg-sync-sql.ts';
 import { inTransaction } from '../../src/sync/pg-transaction.ts';
 import { outcomeToKeep, replayedResult } from '../../src/sync/kept-outcome.ts';
 import type { ApplyResult, LegacyWriter, SyncChange } from '../../src/sync/sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from '../../src/sync/sync-entities.ts';
+import type { Queryable } from '../../src/sync/pg-transaction.ts';
 
 /**
  * PostgreSQL → legacy on the stand-in. One transaction per batch:
@@ -18,78 +20,12 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
   return {
     async applyBatch(changes: readonly SyncChange[], ownership: SyncOwnership): Promise<ApplyResult[]> {
       if (changes.length === 0) return [];
-      return inTransaction(pool, async (client) => {
-        await client.query(`SELECT set_config('strangler.origin', 'sync', true)`);
-        const fresh = await client.query<{ id: string }>(
-          `INSERT INTO dbo."SyncAppliedEvents" ("EventId", "Entity", "EntityKey", "Version")
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
-           ON CONFLICT ("EventId") DO NOTHING RETURNING "EventId"::text AS id`,
-          [
-            changes.map((c) => c.eventId),
-            changes.map((c) => c.entity),
-            changes.map((c) => c.key),
-            changes.map((c) => c.version),
-          ],
-        );
-        const freshIds = new Set(fresh.rows.map((r) => r.id.toLowerCase()));
-        const toApply = changes.filter((c) => freshIds.has(c.eventId.toLowerCase()));
-        const applied = await applyVersionGuarded(
-          client,
-          legacyStandInTarget,
-          toApply,
-          (entity) => ownership[entity.name] === 'new',
-        );
-        const kept = applied.flatMap((r) => {
-          const keep = outcomeToKeep(r);
-          return keep === undefined ? [] : [{ id: r.eventId, ...keep }];
-        });
-        if (kept.length > 0) {
-          await client.query(
-            `UPDATE dbo."SyncAppliedEvents" AS a SET "Outcome" = k.outcome, "Detail" = k.detail::jsonb
-             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(id, outcome, detail) WHERE a."EventId" = k.id`,
-            [kept.map((k) => k.id), kept.map((k) => k.outcome), kept.map((k) => k.detail)],
-          );
-        }
-        const duplicates = changes
-          .filter((c) => !freshIds.has(c.eventId.toLowerCase()))
-          .map((c) => c.eventId);
-        const replayed = new Map<string, ApplyResult>();
-        if (duplicates.length > 0) {
-          const rows = await client.query<{ id: string; outcome: string | null; detail: unknown }>(
-            `SELECT "EventId"::text AS id, "Outcome" AS outcome, "Detail" AS detail FROM dbo."SyncAppliedEvents"
-             WHERE "EventId" = ANY($1::uuid[]) AND "Outcome" IS NOT NULL`,
-            [duplicates],
-          );
-          for (const row of rows.rows) replayed.set(row.id, replayedResult(row.id, row.outcome, row.detail));
-        }
-        const byId = new Map(applied.map((r) => [r.eventId, r]));
-        return changes.map(
-          (c) =>
-            byId.get(c.eventId) ??
-            replayed.get(c.eventId.toLowerCase()) ?? {
-              eventId: c.eventId,
-              outcome: 'duplicate' as const,
-              current: null,
-            },
-        );
-      });
+      return inTransaction(pool, (client) => applyOnce(client, changes, ownership));
     },
     async ping(): Promise<void> {
       await pool.query('SELECT 1');
     },
-    async pruneApplied(olderThan: Date, batchSize: number): Promise<number> {
-      let total = 0;
-      for (;;) {
-        const result = await pool.query(
-          `DELETE FROM dbo."SyncAppliedEvents" WHERE "EventId" IN (
-             SELECT "EventId" FROM dbo."SyncAppliedEvents" WHERE "AppliedAt" < $1::timestamptz AT TIME ZONE 'UTC' LIMIT $2)`,
-          [olderThan.toISOString(), batchSize],
-        );
-        const n = result.rowCount ?? 0;
-        total += n;
-        if (n < batchSize) return total;
-      }
-    },
+    pruneApplied: (olderThan, batchSize) => pruneApplied(pool, olderThan, batchSize),
     async bumpVersion(entity: SyncEntity, key: string, atLeast: string, origin: string): Promise<boolean> {
       const target = legacyStandInTarget(entity);
       return inTransaction(pool, async (client) => {
@@ -102,4 +38,95 @@ export function createPostgresLegacyWriter(pool: pg.Pool): LegacyWriter {
       });
     },
   };
+}
+
+/** Applies each event once: a duplicate reports the outcome kept from its first delivery, if any. */
+async function applyOnce(
+  client: Queryable,
+  changes: readonly SyncChange[],
+  ownership: SyncOwnership,
+): Promise<ApplyResult[]> {
+  await client.query(`SELECT set_config('strangler.origin', 'sync', true)`);
+  const fresh = await recordEventIds(client, changes);
+  const isFresh = (c: SyncChange) => fresh.has(c.eventId.toLowerCase());
+  const side: ApplySide = {
+    targetOf: legacyStandInTarget,
+    writerOwns: (entity) => ownership[entity.name] === 'new',
+  };
+  const applied = await applyVersionGuarded(client, side, changes.filter(isFresh));
+  await keepOutcomes(client, applied);
+  const replayed = await keptOutcomes(
+    client,
+    changes.filter((c) => !isFresh(c)).map((c) => c.eventId),
+  );
+  const byId = new Map(applied.map((r) => [r.eventId, r]));
+  return changes.map(
+    (c) =>
+      byId.get(c.eventId) ??
+      replayed.get(c.eventId.toLowerCase()) ?? {
+        eventId: c.eventId,
+        outcome: 'duplicate' as const,
+        current: null,
+      },
+  );
+}
+
+/** The lower-case ids of the events not applied before, now recorded in dbo.SyncAppliedEvents. */
+async function recordEventIds(client: Queryable, changes: readonly SyncChange[]): Promise<Set<string>> {
+  const fresh = await client.query<{ id: string }>(
+    `INSERT INTO dbo."SyncAppliedEvents" ("EventId", "Entity", "EntityKey", "Version")
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[])
+     ON CONFLICT ("EventId") DO NOTHING RETURNING "EventId"::text AS id`,
+    [
+      changes.map((c) => c.eventId),
+      changes.map((c) => c.entity),
+      changes.map((c) => c.key),
+      changes.map((c) => c.version),
+    ],
+  );
+  return new Set(fresh.rows.map((r) => r.id.toLowerCase()));
+}
+
+/** Stores the outcomes a redelivery must report again (src/sync/kept-outcome.ts). */
+async function keepOutcomes(client: Queryable, applied: readonly ApplyResult[]): Promise<void> {
+  const kept = applied.flatMap((r) => {
+    const keep = outcomeToKeep(r);
+    return keep === undefined ? [] : [{ id: r.eventId, ...keep }];
+  });
+  if (kept.length === 0) return;
+  await client.query(
+    `UPDATE dbo."SyncAppliedEvents" AS a SET "Outcome" = k.outcome, "Detail" = k.detail::jsonb
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(id, outcome, detail) WHERE a."EventId" = k.id`,
+    [kept.map((k) => k.id), kept.map((k) => k.outcome), kept.map((k) => k.detail)],
+  );
+}
+
+/** The outcomes kept for duplicate events, by lower-case event id. */
+async function keptOutcomes(
+  client: Queryable,
+  duplicates: readonly string[],
+): Promise<Map<string, ApplyResult>> {
+  const replayed = new Map<string, ApplyResult>();
+  if (duplicates.length === 0) return replayed;
+  const rows = await client.query<{ id: string; outcome: string | null; detail: unknown }>(
+    `SELECT "EventId"::text AS id, "Outcome" AS outcome, "Detail" AS detail FROM dbo."SyncAppliedEvents"
+     WHERE "EventId" = ANY($1::uuid[]) AND "Outcome" IS NOT NULL`,
+    [duplicates],
+  );
+  for (const row of rows.rows) replayed.set(row.id, replayedResult(row.id, row.outcome, row.detail));
+  return replayed;
+}
+
+async function pruneApplied(pool: pg.Pool, olderThan: Date, batchSize: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await pool.query(
+      `DELETE FROM dbo."SyncAppliedEvents" WHERE "EventId" IN (
+         SELECT "EventId" FROM dbo."SyncAppliedEvents" WHERE "AppliedAt" < $1::timestamptz AT TIME ZONE 'UTC' LIMIT $2)`,
+      [olderThan.toISOString(), batchSize],
+    );
+    const n = result.rowCount ?? 0;
+    total += n;
+    if (n < batchSize) return total;
+  }
 }

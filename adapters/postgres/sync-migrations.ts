@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import type { Kysely } from 'kysely';
-import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
 
+import { migrateListToLatest } from '../../src/sync/own-migrator.ts';
+import type { MigrationList } from '../../src/sync/own-migrator.ts';
 import { SYNC_ENTITIES } from '../../src/sync/sync-entities.ts';
-import { throwOnMigrationError } from '../../src/sync/sync-migrations.ts';
 
 /**
  * Sync objects in the legacy stand-in (PostgreSQL, schema dbo), run after the base legacy migrations:
@@ -148,18 +148,14 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
-
-export function createLegacySyncMigrator(db: Kysely<unknown>): Migrator {
-  return new Migrator({
-    db,
-    provider,
-    migrationTableSchema: 'dbo',
-    migrationTableName: 'SyncMigrations',
-    migrationLockTableName: 'SyncMigrationsLock',
-  });
-}
+const LEGACY_SYNC_MIGRATIONS: MigrationList = {
+  name: 'legacy sync migrations',
+  schema: 'dbo',
+  table: 'SyncMigrations',
+  lockTable: 'SyncMigrationsLock',
+  migrations,
+};
 
 export async function migrateLegacySyncToLatest(db: Kysely<unknown>): Promise<void> {
-  throwOnMigrationError(await createLegacySyncMigrator(db).migrateToLatest(), 'legacy sync migrations');
+  await migrateListToLatest(db, LEGACY_SYNC_MIGRATIONS);
 }

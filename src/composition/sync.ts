@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import { errorDetails } from '../observability/logger.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
-import { replayDeadLetter } from '../sync/outbox-relay.ts';
+import { replayDeadLetter } from '../sync/dead-letters.ts';
 import { migrateSyncToLatest } from '../sync/sync-migrations.ts';
 import { createSyncPool } from '../sync/sync-pool.ts';
 import { createSyncRuntime } from '../sync/sync-runtime.ts';

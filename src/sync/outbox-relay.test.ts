@@ -6,7 +6,10 @@ import { Registry } from 'prom-client';
 
 import { createPostgresLegacyWriter } from '../../adapters/postgres/sync-legacy-writer.ts';
 import { createSilentLogger } from '../observability/logger.ts';
-import { createOutboxRelay, outboxRowAsChange, purgeSyncHistory, replayDeadLetter } from './outbox-relay.ts';
+import { replayDeadLetter } from './dead-letters.ts';
+import { outboxRowAsChange } from './outbox-claim.ts';
+import { createOutboxRelay } from './outbox-relay.ts';
+import { purgeSyncHistory } from './sync-retention.ts';
 import { LEGACY_OWNS_ALL } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import { createSyncMetrics } from './sync-metrics.ts';

@@ -2,15 +2,19 @@ import type pg from 'pg';
 
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
-import { backoffDelayMs, DEFAULT_BACKOFF, LOOP_BACKOFF } from './backoff.ts';
+import { DEFAULT_BACKOFF } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
-import type { CanonicalRow } from './canonical-row.ts';
-import { isConnectivityError } from './connectivity-error.ts';
-import { inTransaction, rollback } from './pg-transaction.ts';
-import type { ApplyResult, LegacyWriter, Operation, SyncChange } from './sync-engine.ts';
-import type { EntityName, SyncOwnership } from './sync-entities.ts';
+import { claimOutboxBatch, outboxRowAsChange } from './outbox-claim.ts';
+import { countSettled, settleBatch } from './outbox-settle.ts';
+import { withConnection } from './pg-transaction.ts';
+import { createPollingLoop, dueEvery } from './polling-loop.ts';
+import type { LoopPace, PollingLoop } from './polling-loop.ts';
+import { sendBatchToLegacy } from './relay-send.ts';
+import type { LegacyWriter } from './sync-engine.ts';
+import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
-import { countConflicts, countResults, recordResults } from './sync-records.ts';
+import { tallyOutcomes } from './sync-records.ts';
+import { purgeSyncHistory } from './sync-retention.ts';
 import { refreshOutboxGauges } from './sync-status.ts';
 
 export interface OutboxRelayOptions {
@@ -56,318 +60,75 @@ export interface RelayBatchResult {
   readonly legacyUnavailable: boolean;
 }
 
-export interface OutboxRelay {
+/** Runs batches from start() until stop(); legacy outages back off without losing or dead-lettering events. */
+export interface OutboxRelay extends PollingLoop {
   /** Claims and applies one batch. */
   runOnce(): Promise<RelayBatchResult>;
-  /** Runs batches until stop(); legacy outages back off without losing or dead-lettering events. */
-  start(): void;
-  stop(): Promise<void>;
 }
 
-/** An outbox row as the change the relay sends to legacy. */
-export function outboxRowAsChange(
-  row: Pick<OutboxRow, 'event_id' | 'entity' | 'entity_key' | 'operation' | 'version' | 'payload'>,
-): SyncChange {
-  return {
-    eventId: row.event_id,
-    entity: row.entity,
-    key: row.entity_key,
-    operation: row.operation,
-    version: row.version,
-    row: row.payload,
-  };
-}
-
-interface OutboxRow {
-  id: string;
-  event_id: string;
-  entity: EntityName;
-  entity_key: string;
-  operation: Operation;
-  version: string;
-  payload: CanonicalRow | null;
-  attempts: number;
-  created_at: Date;
-}
-
-/*
- * The claim takes the oldest pending event of each key only: an event is skipped while an earlier event
- * for the same key is still pending, whether it waits for a retry or another relay holds it. That keeps
- * order per key across any number of relays; SKIP LOCKED lets them share the rest without waiting.
- * The row locks are held until the batch is marked done, so a relay that dies mid-batch releases its
- * claim with its connection, and the events are applied again (a no-op thanks to SyncAppliedEvents).
+/**
+ * PostgreSQL → legacy. Each batch, in one transaction on the new database: claim the due outbox events
+ * (outbox-claim.ts), send them to legacy (relay-send.ts), settle them: done, retried or dead-lettered
+ * (outbox-settle.ts). While legacy is down the batch is rolled back untouched.
  */
-const CLAIM_SQL = `
-  SELECT o.id::text AS id, o.event_id::text AS event_id, o.entity, o.entity_key, o.operation,
-         o.version::text AS version, o.payload, o.attempts, o.created_at
-  FROM strangler.sync_outbox o
-  WHERE o.status = 'pending' AND o.next_attempt_at <= now()
-    AND NOT EXISTS (
-      SELECT 1 FROM strangler.sync_outbox p
-      WHERE p.status = 'pending' AND p.entity = o.entity AND p.entity_key = o.entity_key AND p.id < o.id)
-  ORDER BY o.id
-  LIMIT $1
-  FOR UPDATE SKIP LOCKED`;
-
 export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
   const options: OutboxRelayOptions = { ...DEFAULT_RELAY_OPTIONS, ...deps.options };
   const { pool, writer, ownership, logger, metrics } = deps;
-  let running = false;
-  let loops: Promise<void>[] = [];
-  const wakers = new Set<() => void>();
-  let lastRetention = 0;
+  const gaugesDue = dueEvery(1000);
+  const retentionDue = dueEvery(options.retentionEveryMs);
 
-  const toChange = outboxRowAsChange;
-
-  async function applyIsolated(
-    changes: readonly SyncChange[],
-  ): Promise<{ results: ApplyResult[]; failures: Map<string, unknown>; legacyDown: boolean }> {
-    const results: ApplyResult[] = [];
-    const failures = new Map<string, unknown>();
-    for (const change of changes) {
-      try {
-        results.push(...(await writer.applyBatch([change], ownership)));
-      } catch (error: unknown) {
-        if (isConnectivityError(error)) return { results, failures, legacyDown: true };
-        failures.set(change.eventId, error);
-      }
-    }
-    return { results, failures, legacyDown: false };
-  }
-
-  async function runOnce(): Promise<RelayBatchResult> {
-    const client = await pool.connect();
-    let broken = false;
-    try {
+  function runOnce(): Promise<RelayBatchResult> {
+    return withConnection(pool, async (client) => {
       await client.query('BEGIN');
-      const claimed = (await client.query<OutboxRow>(CLAIM_SQL, [options.batchSize])).rows;
+      const claimed = await claimOutboxBatch(client, options.batchSize);
       if (claimed.length === 0) {
         await client.query('COMMIT');
         return { claimed: 0, outcomes: {}, failed: 0, deadLettered: 0, legacyUnavailable: false };
       }
-      const changes = claimed.map(toChange);
-      let results: ApplyResult[];
-      let failures = new Map<string, unknown>();
-      try {
-        results = await writer.applyBatch(changes, ownership);
-      } catch (batchError: unknown) {
-        const down = isConnectivityError(batchError) || !(await answers(writer));
-        if (down) {
-          await client.query('ROLLBACK');
-          logger.warn('sync relay: legacy database unavailable, backing off', errorDetails(batchError));
-          return legacyUnavailable(claimed.length);
-        }
-        // One bad event must not hold back the others: apply one by one to find it.
-        const isolated = await applyIsolated(changes);
-        if (isolated.legacyDown) {
-          await client.query('ROLLBACK');
-          return legacyUnavailable(claimed.length);
-        }
-        results = isolated.results;
-        failures = isolated.failures;
+      const sent = await sendBatchToLegacy(writer, claimed.map(outboxRowAsChange), ownership, logger);
+      if (sent === undefined) {
+        await client.query('ROLLBACK');
+        return legacyUnavailable(claimed.length);
       }
-
-      const done = changes.filter((c) => !failures.has(c.eventId));
-      const outcomeOf = new Map(results.map((r) => [r.eventId, r.outcome]));
-      await client.query(
-        `UPDATE strangler.sync_outbox o SET status = 'done', done_at = clock_timestamp(), outcome = u.outcome,
-           attempts = o.attempts + 1, last_error = NULL
-         FROM unnest($1::bigint[], $2::text[]) AS u(id, outcome) WHERE o.id = u.id`,
-        [
-          claimed.filter((r) => !failures.has(r.event_id)).map((r) => r.id),
-          claimed.filter((r) => !failures.has(r.event_id)).map((r) => outcomeOf.get(r.event_id) ?? 'applied'),
-        ],
-      );
-      const conflicts = await recordResults(client, 'new_to_legacy', done, results, ownership);
-      let deadLettered = 0;
-      for (const row of claimed) {
-        const error = failures.get(row.event_id);
-        if (error === undefined) continue;
-        const message = error instanceof Error ? error.message : String(error);
-        const attempts = row.attempts + 1;
-        if (attempts >= options.maxAttempts) {
-          deadLettered += 1;
-          await client.query(
-            `WITH moved AS (DELETE FROM strangler.sync_outbox WHERE id = $1 RETURNING *)
-             INSERT INTO strangler.sync_dead_letters
-               (event_id, outbox_id, entity, entity_key, operation, version, payload, attempts, last_error, created_at)
-             SELECT event_id, id, entity, entity_key, operation, version, payload, $2, $3, created_at FROM moved
-             ON CONFLICT (event_id) DO UPDATE SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,
-               dead_at = now(), replayed_at = NULL, replayed_by = NULL`,
-            [row.id, attempts, message],
-          );
-          await client.query(
-            `INSERT INTO strangler.sync_audit (direction, entity, entity_key, event_id, version, outcome, detail)
-             VALUES ('new_to_legacy', $1, $2, $3, $4, 'dead_letter', $5::jsonb)`,
-            [
-              row.entity,
-              row.entity_key,
-              row.event_id,
-              row.version,
-              JSON.stringify({ error: message, attempts }),
-            ],
-          );
-          logger.error('sync relay: event moved to the dead-letter table', {
-            eventId: row.event_id,
-            entity: row.entity,
-            key: row.entity_key,
-            attempts,
-            error: message,
-          });
-        } else {
-          await client.query(
-            `UPDATE strangler.sync_outbox SET attempts = $2, last_error = $3,
-               next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-             WHERE id = $1`,
-            [row.id, attempts, message, backoffDelayMs(attempts, options.backoff)],
-          );
-        }
-      }
+      const settled = await settleBatch(client, claimed, sent, { ...options, ownership, logger });
       await client.query('COMMIT');
-
-      countResults(metrics, 'new_to_legacy', done, results);
-      countConflicts(metrics, conflicts);
-      for (const row of claimed) {
-        if (failures.has(row.event_id))
-          metrics?.applied.inc({ entity: row.entity, direction: 'new_to_legacy', outcome: 'failed' });
-      }
-      if (done.length > 0) {
-        const oldest = Math.min(
-          ...claimed.filter((r) => !failures.has(r.event_id)).map((r) => r.created_at.getTime()),
-        );
-        metrics?.lagSeconds.set({ direction: 'new_to_legacy' }, Math.max(0, (Date.now() - oldest) / 1000));
-      }
-      const outcomes: Record<string, number> = {};
-      for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      countSettled(metrics, claimed, sent, settled);
       return {
         claimed: claimed.length,
-        outcomes,
-        failed: failures.size,
-        deadLettered,
+        outcomes: tallyOutcomes(sent.results),
+        failed: sent.failures.size,
+        deadLettered: settled.deadLettered,
         legacyUnavailable: false,
       };
-    } catch (error: unknown) {
-      broken = !(await rollback(client));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async function purgeIfDue(): Promise<void> {
-    if (Date.now() - lastRetention < options.retentionEveryMs) return;
-    lastRetention = Date.now();
+    if (!retentionDue()) return;
     await purgeSyncHistory(pool, options.retentionMs);
     const pruned = await writer.pruneApplied(new Date(Date.now() - options.retentionMs), 5000);
     if (pruned > 0) logger.info('sync relay: applied-event records past retention deleted', { pruned });
   }
 
-  async function sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      wakers.add(wake);
-    });
+  async function round(): Promise<LoopPace> {
+    const result = await runOnce();
+    if (metrics !== undefined && gaugesDue()) await refreshOutboxGauges(pool, metrics);
+    await purgeIfDue();
+    if (result.legacyUnavailable) return 'backoff';
+    return result.claimed < options.batchSize ? 'idle' : 'busy';
   }
 
-  async function run(): Promise<void> {
-    let outageAttempt = 0;
-    let lastGauges = 0;
-    while (running) {
-      try {
-        const result = await runOnce();
-        if (metrics !== undefined && Date.now() - lastGauges > 1000) {
-          lastGauges = Date.now();
-          await refreshOutboxGauges(pool, metrics);
-        }
-        await purgeIfDue();
-        if (result.legacyUnavailable) {
-          outageAttempt += 1;
-          await sleep(backoffDelayMs(outageAttempt, LOOP_BACKOFF));
-        } else {
-          outageAttempt = 0;
-          if (result.claimed < options.batchSize) await sleep(options.idlePollMs);
-        }
-      } catch (error: unknown) {
-        // The new database itself failed (or a bug): log, back off, keep the loop alive.
-        outageAttempt += 1;
-        logger.warn('sync relay: batch failed', errorDetails(error));
-        await sleep(backoffDelayMs(outageAttempt, LOOP_BACKOFF));
-      }
-    }
-  }
-
-  return {
-    runOnce,
-    start() {
-      if (running) return;
-      running = true;
-      loops = Array.from({ length: Math.max(1, options.concurrency) }, () => run());
-    },
-    async stop() {
-      running = false;
-      for (const wake of [...wakers]) wake();
-      await Promise.all(loops);
-      loops = [];
-    },
-  };
-}
-
-async function answers(writer: LegacyWriter): Promise<boolean> {
-  try {
-    await writer.ping();
-    return true;
-  } catch {
-    return false;
-  }
+  const loop = createPollingLoop({
+    loops: options.concurrency,
+    idlePollMs: options.idlePollMs,
+    round,
+    // The new database itself failed (or a bug): the loop logs, backs off and keeps going.
+    onError: (error) => logger.warn('sync relay: batch failed', errorDetails(error)),
+  });
+  return { runOnce, start: loop.start, stop: loop.stop };
 }
 
 /** A batch left in the outbox because legacy is down: nothing counts as an attempt. */
 function legacyUnavailable(claimed: number): RelayBatchResult {
   return { claimed, outcomes: {}, failed: 0, deadLettered: 0, legacyUnavailable: true };
-}
-
-/** Deletes done outbox rows and audit rows older than `retentionMs`, so neither table grows without bound. */
-export async function purgeSyncHistory(pool: Pick<pg.Pool, 'query'>, retentionMs: number): Promise<void> {
-  const seconds = retentionMs / 1000;
-  await pool.query(
-    `DELETE FROM strangler.sync_outbox WHERE status = 'done' AND done_at < now() - make_interval(secs => $1::double precision)`,
-    [seconds],
-  );
-  await pool.query(
-    `DELETE FROM strangler.sync_audit WHERE at < now() - make_interval(secs => $1::double precision)`,
-    [seconds],
-  );
-}
-
-/**
- * Operator action: puts a dead-lettered event back in the outbox with fresh attempts. It keeps its event
- * id, so if it did reach legacy after all, applying it again changes nothing; the version guard keeps an
- * old version from overwriting newer rows. Returns false when there is no such dead letter.
- */
-export async function replayDeadLetter(pool: pg.Pool, eventId: string, actor: string): Promise<boolean> {
-  return inTransaction(pool, async (client) => {
-    const moved = await client.query(
-      `WITH dl AS (
-         UPDATE strangler.sync_dead_letters SET replayed_at = now(), replayed_by = $2
-         WHERE event_id = $1::uuid AND replayed_at IS NULL RETURNING *)
-       INSERT INTO strangler.sync_outbox (event_id, entity, entity_key, operation, version, payload, created_at)
-       SELECT event_id, entity, entity_key, operation, version, payload, created_at FROM dl
-       RETURNING entity, entity_key, version`,
-      [eventId, actor],
-    );
-    const row = moved.rows[0] as { entity: string; entity_key: string; version: string } | undefined;
-    if (row !== undefined) {
-      await client.query(
-        `INSERT INTO strangler.sync_audit (direction, entity, entity_key, event_id, version, outcome, actor)
-         VALUES ('new_to_legacy', $1, $2, $3, $4, 'replayed', $5)`,
-        [row.entity, row.entity_key, eventId, row.version, actor],
-      );
-    }
-    return row !== undefined;
-  });
 }

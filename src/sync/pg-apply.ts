@@ -1,16 +1,32 @@
-import type pg from 'pg';
-
 import type { CanonicalRow } from './canonical-row.ts';
 import { canonicalRow, rowsEqual } from './canonical-row.ts';
-import { buildDelete, buildSelectByKeys, buildSelectTies, buildUpsert } from './pg-sync-sql.ts';
-import { newSideTarget } from './pg-sync-sql.ts';
-import type { PgTarget } from './pg-sync-sql.ts';
+import {
+  buildDelete,
+  buildSelectByKeys,
+  buildSelectTies,
+  buildUpsert,
+  newSideTarget,
+} from './pg-sync-sql.ts';
+import type { PgQuery, PgTarget } from './pg-sync-sql.ts';
 import type { ApplyResult, SyncChange } from './sync-engine.ts';
-import { classifyLoss } from './sync-engine.ts';
+import { classifyLoss, rowMapKey } from './sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from './sync-entities.ts';
 import { syncEntity } from './sync-entities.ts';
+import type { Queryable } from './pg-transaction.ts';
 
-export type Queryable = Pick<pg.ClientBase, 'query'>;
+/** The database changes are applied to: its tables, and whether its writer owns an entity (wins ties). */
+export interface ApplySide {
+  readonly targetOf: (entity: SyncEntity) => PgTarget;
+  readonly writerOwns: (entity: SyncEntity) => boolean;
+}
+
+/** What the statements of one batch did, by `rowMapKey`. */
+interface BatchWrites {
+  /** Keys upserted or deleted. */
+  readonly written: Set<string>;
+  /** The rows an owner's upsert replaced on a version tie. */
+  readonly overwritten: Map<string, CanonicalRow>;
+}
 
 /**
  * Applies changes with the version guard inside the caller's transaction on a PostgreSQL database (the
@@ -19,87 +35,115 @@ export type Queryable = Pick<pg.ClientBase, 'query'>;
  */
 export async function applyVersionGuarded(
   client: Queryable,
-  targetOf: (entity: SyncEntity) => PgTarget,
+  side: ApplySide,
   changes: readonly SyncChange[],
-  writerOwns: (entity: SyncEntity) => boolean,
 ): Promise<ApplyResult[]> {
-  const byEntity = new Map<SyncEntity, SyncChange[]>();
-  for (const change of changes) {
-    const entity = syncEntity(change.entity);
-    const list = byEntity.get(entity) ?? [];
-    list.push(change);
-    byEntity.set(entity, list);
-  }
+  const byEntity = groupByEntity(changes);
   const entities = [...byEntity.keys()].sort((a, b) => a.order - b.order);
-  const written = new Set<string>();
-  const mark = (entity: SyncEntity, key: string): string => `${entity.name}:${key}`;
-
-  const overwritten = new Map<string, CanonicalRow>();
+  const writes: BatchWrites = { written: new Set(), overwritten: new Map() };
   for (const entity of entities) {
     const upserts = (byEntity.get(entity) ?? []).filter((c) => c.operation === 'upsert' && c.row !== null);
-    if (upserts.length === 0) continue;
-    if (writerOwns(entity)) {
-      const ties = buildSelectTies(targetOf(entity), upserts);
-      for (const raw of (await client.query<Record<string, string | null>>(ties.text, ties.values)).rows) {
-        const row = canonicalRow(entity, raw);
-        overwritten.set(mark(entity, row[entity.key.name] ?? ''), row);
-      }
-    }
-    const query = buildUpsert(
-      targetOf(entity),
-      upserts.map((c) => c.row as CanonicalRow),
-      writerOwns(entity),
-    );
-    const result = await client.query<{ key: string }>(query.text, query.values);
-    for (const row of result.rows) written.add(mark(entity, row.key));
+    if (upserts.length > 0) await writeUpserts(client, side, entity, upserts, writes);
   }
   for (const entity of [...entities].reverse()) {
     const deletes = (byEntity.get(entity) ?? []).filter((c) => c.operation === 'delete');
-    if (deletes.length === 0) continue;
-    const query = buildDelete(targetOf(entity), deletes);
-    const result = await client.query<{ key: string }>(query.text, query.values);
-    for (const row of result.rows) written.add(mark(entity, row.key));
+    if (deletes.length > 0) await writeDeletes(client, side, entity, deletes, writes);
   }
+  const losers = groupByEntity(changes.filter((c) => !writes.written.has(rowMapKey(c.entity, c.key))));
+  const current = await readCurrentRows(client, side, losers);
+  return changes.map((change) => resultOf(change, side, writes, current));
+}
 
-  const losers = new Map<SyncEntity, SyncChange[]>();
+function groupByEntity(changes: readonly SyncChange[]): Map<SyncEntity, SyncChange[]> {
+  const byEntity = new Map<SyncEntity, SyncChange[]>();
   for (const change of changes) {
     const entity = syncEntity(change.entity);
-    if (written.has(mark(entity, change.key))) continue;
-    losers.set(entity, [...(losers.get(entity) ?? []), change]);
+    byEntity.set(entity, [...(byEntity.get(entity) ?? []), change]);
   }
+  return byEntity;
+}
+
+/** The rows an owner's write replaces on a tie are read (and locked) first, to record what they lost. */
+async function writeUpserts(
+  client: Queryable,
+  side: ApplySide,
+  entity: SyncEntity,
+  upserts: readonly SyncChange[],
+  writes: BatchWrites,
+): Promise<void> {
+  const owns = side.writerOwns(entity);
+  if (owns) {
+    const ties = buildSelectTies(side.targetOf(entity), upserts);
+    for (const row of await readCanonical(client, entity, ties)) {
+      writes.overwritten.set(rowMapKey(entity.name, row[entity.key.name] ?? ''), row);
+    }
+  }
+  const rows = upserts.map((c) => c.row as CanonicalRow);
+  const query = buildUpsert(side.targetOf(entity), rows, owns);
+  const result = await client.query<{ key: string }>(query.text, query.values);
+  for (const row of result.rows) writes.written.add(rowMapKey(entity.name, row.key));
+}
+
+async function writeDeletes(
+  client: Queryable,
+  side: ApplySide,
+  entity: SyncEntity,
+  deletes: readonly SyncChange[],
+  writes: BatchWrites,
+): Promise<void> {
+  const query = buildDelete(side.targetOf(entity), deletes);
+  const result = await client.query<{ key: string }>(query.text, query.values);
+  for (const row of result.rows) writes.written.add(rowMapKey(entity.name, row.key));
+}
+
+/** The target's rows for the changes that lost the guard, by `rowMapKey`. */
+async function readCurrentRows(
+  client: Queryable,
+  side: ApplySide,
+  losers: ReadonlyMap<SyncEntity, readonly SyncChange[]>,
+): Promise<Map<string, CanonicalRow>> {
   const current = new Map<string, CanonicalRow>();
   for (const [entity, list] of losers) {
     const query = buildSelectByKeys(
-      targetOf(entity),
+      side.targetOf(entity),
       list.map((c) => c.key),
     );
-    const result = await client.query<Record<string, string | null>>(query.text, query.values);
-    for (const row of result.rows) {
-      const canonical = canonicalRow(entity, row);
-      current.set(mark(entity, canonical[entity.key.name] ?? ''), canonical);
+    for (const row of await readCanonical(client, entity, query)) {
+      current.set(rowMapKey(entity.name, row[entity.key.name] ?? ''), row);
     }
   }
+  return current;
+}
 
-  return changes.map((change): ApplyResult => {
-    const entity = syncEntity(change.entity);
-    const id = mark(entity, change.key);
-    if (written.has(id)) {
-      const replaced = overwritten.get(id);
-      return replaced !== undefined && change.row !== null && !rowsEqual(entity, replaced, change.row)
-        ? { eventId: change.eventId, outcome: 'applied', current: null, overwritten: replaced }
-        : { eventId: change.eventId, outcome: 'applied', current: null };
-    }
-    const target = current.get(id) ?? null;
-    // A delete that found nothing: the row is gone either way.
-    if (change.operation === 'delete' && target === null) {
-      return { eventId: change.eventId, outcome: 'applied', current: null };
-    }
-    return {
-      eventId: change.eventId,
-      outcome: classifyLoss(entity, change.row, target, writerOwns(entity)),
-      current: target,
-    };
-  });
+async function readCanonical(client: Queryable, entity: SyncEntity, query: PgQuery): Promise<CanonicalRow[]> {
+  const result = await client.query<Record<string, string | null>>(query.text, query.values);
+  return result.rows.map((row) => canonicalRow(entity, row));
+}
+
+function resultOf(
+  change: SyncChange,
+  side: ApplySide,
+  writes: BatchWrites,
+  current: ReadonlyMap<string, CanonicalRow>,
+): ApplyResult {
+  const entity = syncEntity(change.entity);
+  const id = rowMapKey(entity.name, change.key);
+  if (writes.written.has(id)) {
+    const replaced = writes.overwritten.get(id);
+    return replaced !== undefined && change.row !== null && !rowsEqual(entity, replaced, change.row)
+      ? { eventId: change.eventId, outcome: 'applied', current: null, overwritten: replaced }
+      : { eventId: change.eventId, outcome: 'applied', current: null };
+  }
+  const target = current.get(id) ?? null;
+  // A delete that found nothing: the row is gone either way.
+  if (change.operation === 'delete' && target === null) {
+    return { eventId: change.eventId, outcome: 'applied', current: null };
+  }
+  return {
+    eventId: change.eventId,
+    outcome: classifyLoss(entity, change.row, target, side.writerOwns(entity)),
+    current: target,
+  };
 }
 
 /**
@@ -120,14 +164,13 @@ export function isRowRejection(error: unknown): boolean {
  */
 export async function applyRejectingRows(
   client: Queryable,
-  targetOf: (entity: SyncEntity) => PgTarget,
+  side: ApplySide,
   changes: readonly SyncChange[],
-  writerOwns: (entity: SyncEntity) => boolean,
 ): Promise<ApplyResult[]> {
   const attempt = async (batch: readonly SyncChange[]): Promise<ApplyResult[] | { error: unknown }> => {
     await client.query('SAVEPOINT sync_apply');
     try {
-      const results = await applyVersionGuarded(client, targetOf, batch, writerOwns);
+      const results = await applyVersionGuarded(client, side, batch);
       await client.query('RELEASE SAVEPOINT sync_apply');
       return results;
     } catch (error: unknown) {
@@ -178,7 +221,14 @@ export function applyLegacyChangesToNew(
   changes: readonly SyncChange[],
   ownership: SyncOwnership,
 ): Promise<ApplyResult[]> {
-  return applyRejectingRows(client, newSideTarget, changes, (entity) => ownership[entity.name] === 'legacy');
+  return applyRejectingRows(
+    client,
+    {
+      targetOf: newSideTarget,
+      writerOwns: (entity) => ownership[entity.name] === 'legacy',
+    },
+    changes,
+  );
 }
 
 /** Parents before children for upserts, children before parents for deletes, as one batch runs them. */

@@ -25,21 +25,26 @@ export interface PgQuery {
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 export function newSideTarget(entity: SyncEntity): PgTarget {
-  return {
-    entity,
-    table: `public.${quoteIdent(entity.newTable)}`,
-    columnName: (c) => quoteIdent(c.name),
-    timestamptz: true,
-  };
+  return pgTarget(entity, `public.${quoteIdent(entity.newTable)}`, (c) => c.name, true);
 }
 
 export function legacyStandInTarget(entity: SyncEntity): PgTarget {
-  return {
-    entity,
-    table: `dbo.${quoteIdent(entity.legacyTable)}`,
-    columnName: (c) => quoteIdent(c.legacyName),
-    timestamptz: false,
-  };
+  return pgTarget(entity, `dbo.${quoteIdent(entity.legacyTable)}`, (c) => c.legacyName, false);
+}
+
+function pgTarget(
+  entity: SyncEntity,
+  table: string,
+  nameOf: (column: SyncColumn) => string,
+  timestamptz: boolean,
+): PgTarget {
+  return { entity, table, columnName: (c) => quoteIdent(nameOf(c)), timestamptz };
+}
+
+/** The target's name for the entity's version column. */
+function versionName(target: PgTarget): string {
+  const column = target.entity.columns.find((c) => c.name === 'version');
+  return column === undefined ? '"version"' : target.columnName(column);
 }
 
 function writeExpr(kind: ColumnKind, ref: string, timestamptz: boolean): string {
@@ -112,7 +117,7 @@ export function buildUpsert(
   const selectList = columns.map((c, i) => writeExpr(c.kind, `u.c${i}`, target.timestamptz)).join(', ');
   const names = columns.map((c) => target.columnName(c));
   const key = target.columnName(entity.key);
-  const version = names[columns.findIndex((c) => c.name === 'version')] ?? '"version"';
+  const version = versionName(target);
   const updates = columns
     .filter((c) => c !== entity.key)
     .map((c) => `${target.columnName(c)} = EXCLUDED.${target.columnName(c)}`)
@@ -132,8 +137,7 @@ export function buildUpsert(
  */
 export function buildDelete(target: PgTarget, items: readonly { key: string; version: string }[]): PgQuery {
   const key = target.columnName(target.entity.key);
-  const versionColumn = target.entity.columns.find((c) => c.name === 'version');
-  const version = versionColumn === undefined ? '"version"' : target.columnName(versionColumn);
+  const version = versionName(target);
   return {
     text:
       `DELETE FROM ${target.table} AS t USING unnest($1::uuid[], $2::bigint[]) AS d(k, v) ` +
@@ -202,8 +206,7 @@ export function buildSelectTies(
   items: readonly { key: string; version: string }[],
 ): PgQuery {
   const key = target.columnName(target.entity.key);
-  const versionColumn = target.entity.columns.find((c) => c.name === 'version');
-  const version = versionColumn === undefined ? '"version"' : target.columnName(versionColumn);
+  const version = versionName(target);
   return {
     text:
       `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ` +

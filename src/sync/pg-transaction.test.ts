@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 
-import { inTransaction } from './pg-transaction.ts';
+import { inTransaction, withConnection } from './pg-transaction.ts';
 
 /** A pool of one fake connection that records its statements and how it was released. */
 function fakePool(failing: ReadonlySet<string> = new Set()) {
@@ -47,5 +47,18 @@ describe('inTransaction', () => {
       'UPDATE t failed',
     );
     expect(released).toEqual([true]);
+  });
+});
+
+describe('withConnection', () => {
+  it('rolls back what the work left open when it throws, and returns the connection to the pool', async () => {
+    const { pool, statements, released } = fakePool(new Set(['UPDATE t']));
+    const work = withConnection(pool, async (client) => {
+      await client.query('BEGIN');
+      await client.query('UPDATE t');
+    });
+    await expect(work).rejects.toThrow('UPDATE t failed');
+    expect(statements).toEqual(['BEGIN', 'UPDATE t', 'ROLLBACK']);
+    expect(released).toEqual([false]);
   });
 });

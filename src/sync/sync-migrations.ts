@@ -1,7 +1,90 @@
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import type { Kysely } from 'kysely';
-import type { Migration, MigrationProvider, MigrationResultSet } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+
+import { migrateListToLatest } from './own-migrator.ts';
+import type { MigrationList } from './own-migrator.ts';
+
+/** What the audit trail and the conflicts both say of a change: its direction, its row and its event. */
+const CHANGE_COLUMNS = sql`direction text NOT NULL, entity text NOT NULL, entity_key text NOT NULL, event_id uuid`;
+
+/** The first migration's statements, in order. */
+const SYNC_TABLES = [
+  sql`CREATE SCHEMA IF NOT EXISTS strangler`,
+  sql`
+    CREATE TABLE strangler.sync_outbox (
+      id bigserial PRIMARY KEY,
+      event_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+      entity text NOT NULL,
+      entity_key text NOT NULL,
+      operation text NOT NULL CHECK (operation IN ('upsert', 'delete')),
+      version bigint NOT NULL,
+      payload jsonb,
+      status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at timestamptz NOT NULL DEFAULT now(),
+      last_error text,
+      outcome text,
+      created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+      done_at timestamptz
+    )`,
+  // The claim's "no earlier pending event for this key" probe and its scan both stay on small
+  // partial indexes however many done rows the table keeps until retention removes them.
+  sql`CREATE INDEX sync_outbox_pending_key ON strangler.sync_outbox (entity, entity_key, id)
+    WHERE status = 'pending'`,
+  sql`CREATE INDEX sync_outbox_pending_id ON strangler.sync_outbox (id) WHERE status = 'pending'`,
+  sql`CREATE INDEX sync_outbox_done_at ON strangler.sync_outbox (done_at) WHERE status = 'done'`,
+  sql`
+    CREATE TABLE strangler.sync_dead_letters (
+      event_id uuid PRIMARY KEY,
+      outbox_id bigint NOT NULL,
+      entity text NOT NULL,
+      entity_key text NOT NULL,
+      operation text NOT NULL,
+      version bigint NOT NULL,
+      payload jsonb,
+      attempts integer NOT NULL,
+      last_error text NOT NULL,
+      created_at timestamptz NOT NULL,
+      dead_at timestamptz NOT NULL DEFAULT now(),
+      replayed_at timestamptz,
+      replayed_by text
+    )`,
+  sql`
+    CREATE TABLE strangler.sync_audit (
+      id bigserial PRIMARY KEY,
+      at timestamptz NOT NULL DEFAULT now(),
+      ${CHANGE_COLUMNS},
+      version bigint,
+      outcome text NOT NULL,
+      actor text NOT NULL DEFAULT 'sync',
+      detail jsonb
+    )`,
+  sql`CREATE INDEX sync_audit_at ON strangler.sync_audit (at)`,
+  sql`CREATE INDEX sync_audit_key ON strangler.sync_audit (entity, entity_key, at)`,
+  sql`
+    CREATE TABLE strangler.sync_conflicts (
+      id bigserial PRIMARY KEY,
+      detected_at timestamptz NOT NULL DEFAULT now(),
+      ${CHANGE_COLUMNS},
+      owner text NOT NULL,
+      incoming_version bigint,
+      incoming_row jsonb,
+      current_version bigint,
+      current_row jsonb,
+      resolved_at timestamptz,
+      resolution text
+    )`,
+  sql`CREATE INDEX sync_conflicts_open ON strangler.sync_conflicts (detected_at) WHERE resolved_at IS NULL`,
+  sql`
+    CREATE TABLE strangler.sync_checkpoints (
+      feed text PRIMARY KEY,
+      position jsonb NOT NULL,
+      last_change_at timestamptz,
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      last_error text
+    )`,
+];
 
 /**
  * Sync state in the new PostgreSQL database, schema `strangler`, under its own migration table so the
@@ -10,92 +93,7 @@ import type { Migration, MigrationProvider, MigrationResultSet } from 'kysely/mi
 const migrations: Record<string, Migration> = {
   '2026-11-21-001-sync-outbox': {
     async up(db) {
-      await sql`CREATE SCHEMA IF NOT EXISTS strangler`.execute(db);
-      await sql`
-        CREATE TABLE strangler.sync_outbox (
-          id bigserial PRIMARY KEY,
-          event_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
-          entity text NOT NULL,
-          entity_key text NOT NULL,
-          operation text NOT NULL CHECK (operation IN ('upsert', 'delete')),
-          version bigint NOT NULL,
-          payload jsonb,
-          status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
-          attempts integer NOT NULL DEFAULT 0,
-          next_attempt_at timestamptz NOT NULL DEFAULT now(),
-          last_error text,
-          outcome text,
-          created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-          done_at timestamptz
-        )`.execute(db);
-      // The claim's "no earlier pending event for this key" probe and its scan both stay on small
-      // partial indexes however many done rows the table keeps until retention removes them.
-      await sql`CREATE INDEX sync_outbox_pending_key ON strangler.sync_outbox (entity, entity_key, id)
-        WHERE status = 'pending'`.execute(db);
-      await sql`CREATE INDEX sync_outbox_pending_id ON strangler.sync_outbox (id) WHERE status = 'pending'`.execute(
-        db,
-      );
-      await sql`CREATE INDEX sync_outbox_done_at ON strangler.sync_outbox (done_at) WHERE status = 'done'`.execute(
-        db,
-      );
-      await sql`
-        CREATE TABLE strangler.sync_dead_letters (
-          event_id uuid PRIMARY KEY,
-          outbox_id bigint NOT NULL,
-          entity text NOT NULL,
-          entity_key text NOT NULL,
-          operation text NOT NULL,
-          version bigint NOT NULL,
-          payload jsonb,
-          attempts integer NOT NULL,
-          last_error text NOT NULL,
-          created_at timestamptz NOT NULL,
-          dead_at timestamptz NOT NULL DEFAULT now(),
-          replayed_at timestamptz,
-          replayed_by text
-        )`.execute(db);
-      await sql`
-        CREATE TABLE strangler.sync_audit (
-          id bigserial PRIMARY KEY,
-          at timestamptz NOT NULL DEFAULT now(),
-          direction text NOT NULL,
-          entity text NOT NULL,
-          entity_key text NOT NULL,
-          event_id uuid,
-          version bigint,
-          outcome text NOT NULL,
-          actor text NOT NULL DEFAULT 'sync',
-          detail jsonb
-        )`.execute(db);
-      await sql`CREATE INDEX sync_audit_at ON strangler.sync_audit (at)`.execute(db);
-      await sql`CREATE INDEX sync_audit_key ON strangler.sync_audit (entity, entity_key, at)`.execute(db);
-      await sql`
-        CREATE TABLE strangler.sync_conflicts (
-          id bigserial PRIMARY KEY,
-          detected_at timestamptz NOT NULL DEFAULT now(),
-          direction text NOT NULL,
-          entity text NOT NULL,
-          entity_key text NOT NULL,
-          event_id uuid,
-          owner text NOT NULL,
-          incoming_version bigint,
-          incoming_row jsonb,
-          current_version bigint,
-          current_row jsonb,
-          resolved_at timestamptz,
-          resolution text
-        )`.execute(db);
-      await sql`CREATE INDEX sync_conflicts_open ON strangler.sync_conflicts (detected_at) WHERE resolved_at IS NULL`.execute(
-        db,
-      );
-      await sql`
-        CREATE TABLE strangler.sync_checkpoints (
-          feed text PRIMARY KEY,
-          position jsonb NOT NULL,
-          last_change_at timestamptz,
-          updated_at timestamptz NOT NULL DEFAULT now(),
-          last_error text
-        )`.execute(db);
+      for (const statement of SYNC_TABLES) await statement.execute(db);
     },
     async down(db) {
       for (const table of [
@@ -197,31 +195,14 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
-
-export function createSyncMigrator(db: Kysely<unknown>): Migrator {
-  return new Migrator({
-    db,
-    provider,
-    migrationTableSchema: 'strangler',
-    migrationTableName: 'sync_migrations',
-    migrationLockTableName: 'sync_migrations_lock',
-  });
-}
-
-export class SyncMigrationError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SyncMigrationError';
-  }
-}
-
-export function throwOnMigrationError(result: MigrationResultSet, what: string): void {
-  if (result.error !== undefined) {
-    throw new SyncMigrationError(`${what} failed`, { cause: result.error });
-  }
-}
+const SYNC_MIGRATIONS: MigrationList = {
+  name: 'sync migrations',
+  schema: 'strangler',
+  table: 'sync_migrations',
+  lockTable: 'sync_migrations_lock',
+  migrations,
+};
 
 export async function migrateSyncToLatest(db: Kysely<unknown>): Promise<void> {
-  throwOnMigrationError(await createSyncMigrator(db).migrateToLatest(), 'sync migrations');
+  await migrateListToLatest(db, SYNC_MIGRATIONS);
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from './pg-apply.ts';
+import type { Queryable } from './pg-transaction.ts';
 import type { ApplyOutcome, ApplyResult, Direction, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
@@ -115,11 +115,13 @@ async function recordOverwritten(
   return inserted.rows;
 }
 
-export function countResults(
+/** Counts the outcomes of applied changes and the conflicts recordResults actually stored (call after the commit). */
+export function countRecorded(
   metrics: SyncMetrics | undefined,
   direction: Direction,
   changes: readonly SyncChange[],
   results: readonly ApplyResult[],
+  conflicts: readonly RecordedConflict[],
 ): void {
   if (metrics === undefined) return;
   const byId = new Map(results.map((r) => [r.eventId, r]));
@@ -127,13 +129,13 @@ export function countResults(
     const outcome = byId.get(change.eventId)?.outcome ?? 'applied';
     metrics.applied.inc({ entity: change.entity, direction, outcome });
   }
+  for (const conflict of conflicts)
+    metrics.conflicts.inc({ entity: conflict.entity, direction: conflict.direction });
 }
 
-/** Counts the conflicts recordResults actually stored (call after the commit). */
-export function countConflicts(
-  metrics: SyncMetrics | undefined,
-  recorded: readonly RecordedConflict[],
-): void {
-  for (const conflict of recorded)
-    metrics?.conflicts.inc({ entity: conflict.entity, direction: conflict.direction });
+/** How many results had each outcome, as a batch's summary reports them. */
+export function tallyOutcomes(results: readonly ApplyResult[]): Record<string, number> {
+  const outcomes: Record<string, number> = {};
+  for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+  return outcomes;
 }

@@ -1,21 +1,13 @@
 import type pg from 'pg';
 
 import type { Logger } from '../../observability/logger.ts';
-import { rowsEqual } from '../canonical-row.ts';
 import type { CanonicalRow } from '../canonical-row.ts';
 import type { RowReader } from '../pg-row-reader.ts';
 import type { SyncEntity } from '../sync-entities.ts';
 import { BucketDigest } from './bucket-digest.ts';
-
-export type MismatchKind = 'missing_in_legacy' | 'missing_in_new' | 'different';
-
-export interface Mismatch {
-  readonly entity: string;
-  readonly key: string;
-  readonly kind: MismatchKind;
-  readonly legacyRow: CanonicalRow | null;
-  readonly newRow: CanonicalRow | null;
-}
+import { compareRows } from './mismatch.ts';
+import type { Mismatch, MismatchKind } from './mismatch.ts';
+import { failReconRun, finishReconRun, startReconRun, storeMismatches } from './recon-runs.ts';
 
 export interface ReconcileOptions {
   readonly chunkSize: number;
@@ -123,27 +115,6 @@ async function scanAll(
   }
 }
 
-function compare(
-  entity: SyncEntity,
-  keys: Iterable<string>,
-  legacy: Map<string, CanonicalRow>,
-  fresh: Map<string, CanonicalRow>,
-): Mismatch[] {
-  const found: Mismatch[] = [];
-  for (const key of keys) {
-    const l = legacy.get(key) ?? null;
-    const n = fresh.get(key) ?? null;
-    if (l === null && n === null) continue;
-    if (l === null)
-      found.push({ entity: entity.name, key, kind: 'missing_in_legacy', legacyRow: null, newRow: n });
-    else if (n === null)
-      found.push({ entity: entity.name, key, kind: 'missing_in_new', legacyRow: l, newRow: null });
-    else if (!rowsEqual(entity, l, n))
-      found.push({ entity: entity.name, key, kind: 'different', legacyRow: l, newRow: n });
-  }
-  return found;
-}
-
 /**
  * Reconciles one entity: both sides scanned in key order in chunks, normalised to the
  * canonical form, hashed into buckets; the rows of differing buckets compared one by one; the
@@ -157,11 +128,7 @@ export async function reconcileEntity(
 ): Promise<ReconcileResult> {
   const o: ReconcileOptions = { ...DEFAULT_RECONCILE_OPTIONS, ...options };
   const started = Date.now();
-  const run = await deps.newPool.query<{ id: string }>(
-    `INSERT INTO strangler.recon_run (entity, buckets, actor) VALUES ($1, $2, $3) RETURNING id::text AS id`,
-    [entity.name, 16 ** o.bucketDigits, o.actor],
-  );
-  const runId = run.rows[0]?.id ?? '';
+  const runId = await startReconRun(deps.newPool, entity.name, 16 ** o.bucketDigits, o.actor);
   try {
     const legacyDigest = new BucketDigest(o.bucketDigits);
     const newDigest = new BucketDigest(o.bucketDigits);
@@ -170,81 +137,57 @@ export async function reconcileEntity(
       digestAll(deps.newSide, entity, o.chunkSize, newDigest, o.parallelism),
     ]);
     const differing = legacyDigest.differingBuckets(newDigest);
-
-    let mismatches: Mismatch[] = [];
-    if (differing.length > 0) {
-      const legacyRows = new Map<string, CanonicalRow>();
-      const newRows = new Map<string, CanonicalRow>();
-      for (const bucket of differing) {
-        const { from, to } = legacyDigest.keyRange(bucket);
-        const [l, n] = await Promise.all([
-          deps.legacy.readRange(entity, from, to),
-          deps.newSide.readRange(entity, from, to),
-        ]);
-        for (const row of l) legacyRows.set(row[entity.key.name] ?? '', row);
-        for (const row of n) newRows.set(row[entity.key.name] ?? '', row);
-      }
-      const candidates = compare(
-        entity,
-        new Set([...legacyRows.keys(), ...newRows.keys()]),
-        legacyRows,
-        newRows,
-      );
-      if (candidates.length > 0) {
-        await new Promise((resolve) => setTimeout(resolve, o.lagWindowMs));
-        const keys = candidates.map((m) => m.key);
-        const [legacyNow, newNow] = await Promise.all([
-          deps.legacy.readRows(entity, keys),
-          deps.newSide.readRows(entity, keys),
-        ]);
-        mismatches = compare(entity, keys, legacyNow, newNow);
-      }
-    }
-
+    const ranges = differing.map((bucket) => legacyDigest.keyRange(bucket));
+    const mismatches = ranges.length === 0 ? [] : await mismatchesIn(deps, entity, ranges, o.lagWindowMs);
     const counts: Record<MismatchKind, number> = { missing_in_legacy: 0, missing_in_new: 0, different: 0 };
     for (const m of mismatches) counts[m.kind] += 1;
-    if (mismatches.length > 0) {
-      await deps.newPool.query(
-        `INSERT INTO strangler.recon_mismatch (run_id, entity, entity_key, kind, legacy_row, new_row)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::jsonb[], $6::jsonb[])`,
-        [
-          runId,
-          entity.name,
-          mismatches.map((m) => m.key),
-          mismatches.map((m) => m.kind),
-          mismatches.map((m) => (m.legacyRow === null ? null : JSON.stringify(m.legacyRow))),
-          mismatches.map((m) => (m.newRow === null ? null : JSON.stringify(m.newRow))),
-        ],
-      );
-    }
-    await deps.newPool.query(
-      `UPDATE strangler.recon_run SET finished_at = now(), status = 'done', legacy_rows = $2, new_rows = $3,
-         differing_buckets = $4, missing_in_legacy = $5, missing_in_new = $6, different = $7 WHERE id = $1`,
-      [
-        runId,
-        legacyDigest.rows,
-        newDigest.rows,
-        differing.length,
-        counts.missing_in_legacy,
-        counts.missing_in_new,
-        counts.different,
-      ],
-    );
-    return {
-      runId,
-      entity: entity.name,
+    const totals = {
       legacyRows: legacyDigest.rows,
       newRows: newDigest.rows,
       differingBuckets: differing.length,
-      mismatches,
       counts,
-      durationMs: Date.now() - started,
     };
+    await storeMismatches(deps.newPool, runId, entity.name, mismatches);
+    await finishReconRun(deps.newPool, runId, totals);
+    return { runId, entity: entity.name, ...totals, mismatches, durationMs: Date.now() - started };
   } catch (error: unknown) {
-    await deps.newPool.query(
-      `UPDATE strangler.recon_run SET finished_at = now(), status = 'failed', error = $2 WHERE id = $1`,
-      [runId, error instanceof Error ? error.message : String(error)],
-    );
+    await failReconRun(deps.newPool, runId, error);
     throw error;
   }
+}
+
+/**
+ * The rows of the differing buckets compared one by one; what differs is read again after the lag
+ * window, and only what still differs then is a mismatch.
+ */
+async function mismatchesIn(
+  deps: ReconcileDeps,
+  entity: SyncEntity,
+  ranges: readonly { from: string; to: string | null }[],
+  lagWindowMs: number,
+): Promise<Mismatch[]> {
+  const legacyRows = new Map<string, CanonicalRow>();
+  const newRows = new Map<string, CanonicalRow>();
+  for (const { from, to } of ranges) {
+    const [l, n] = await Promise.all([
+      deps.legacy.readRange(entity, from, to),
+      deps.newSide.readRange(entity, from, to),
+    ]);
+    for (const row of l) legacyRows.set(row[entity.key.name] ?? '', row);
+    for (const row of n) newRows.set(row[entity.key.name] ?? '', row);
+  }
+  const candidates = compareRows(
+    entity,
+    new Set([...legacyRows.keys(), ...newRows.keys()]),
+    legacyRows,
+    newRows,
+  );
+  if (candidates.length === 0) return [];
+  await new Promise((resolve) => setTimeout(resolve, lagWindowMs));
+  const keys = candidates.map((m) => m.key);
+  const [legacyNow, newNow] = await Promise.all([
+    deps.legacy.readRows(entity, keys),
+    deps.newSide.readRows(entity, keys),
+  ]);
+  return compareRows(entity, keys, legacyNow, newNow);
 }

@@ -10,7 +10,8 @@ import type { LegacyWriter } from '../sync-engine.ts';
 import { syncEntity } from '../sync-entities.ts';
 import type { SyncOwnership } from '../sync-entities.ts';
 import { recordResults } from '../sync-records.ts';
-import type { Mismatch } from './reconcile-entity.ts';
+import type { Mismatch } from './mismatch.ts';
+import type { Queryable } from '../pg-transaction.ts';
 
 export interface RepairDeps {
   readonly newPool: pg.Pool;
@@ -68,7 +69,9 @@ export async function repairMismatches(
           version: m.newRow?.version ?? '0',
           row: null,
         };
-        const results = await applyVersionGuarded(client, newSideTarget, [change], () => true);
+        // The owner (legacy) has no row: the new side's row goes, whatever version it reached.
+        const side = { targetOf: newSideTarget, writerOwns: () => true };
+        const results = await applyVersionGuarded(client, side, [change]);
         await recordResults(client, 'legacy_to_new', [change], results, deps.ownership, actor);
         await audit(client, runId, m, actor);
       });
@@ -82,12 +85,7 @@ export async function repairMismatches(
   return repaired;
 }
 
-async function audit(
-  client: Pick<pg.ClientBase, 'query'>,
-  runId: string,
-  m: Mismatch,
-  actor: string,
-): Promise<void> {
+async function audit(client: Queryable, runId: string, m: Mismatch, actor: string): Promise<void> {
   await client.query(
     `INSERT INTO strangler.sync_audit (direction, entity, entity_key, outcome, actor, detail)
      VALUES ('repair', $1, $2, 'repair_sent', $3, $4::jsonb)`,
