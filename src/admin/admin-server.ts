@@ -53,7 +53,6 @@ export interface AdminServer {
  */
 export function createAdminServer(deps: AdminServerDeps): AdminServer {
   const { routes, flags, metrics, logger } = deps;
-  const readinessTimeoutMs = deps.readinessTimeoutMs ?? 2000;
   // One limiter for the whole port: bearer tokens on any /api path and the QA sign-in form all count
   // against the same per-address budget.
   const auth = createAdminAuth(deps.config, {
@@ -68,6 +67,28 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
+
+  mountOpenEndpoints(app, deps);
+
+  app.get('/api/routes', auth.require('qa'), async (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store').json(await buildRouteReport(routes.routes, flags, metrics));
+  });
+
+  // Extensions authenticate their own paths (the QA report pages also accept a signed session
+  // cookie on /api/reports), so the blanket bearer guard below only covers what nobody claimed.
+  for (const extend of deps.extensions ?? []) extend(app, auth);
+
+  // An unclaimed /api path answers 401 before 404, so without a token nothing about it is disclosed.
+  app.use('/api', auth.require('qa'));
+
+  mountFallbacks(app, logger);
+  return { ...listener(http.createServer(app)), auth };
+}
+
+/** Metrics and health: open, since scrapers and probes carry no tokens. */
+function mountOpenEndpoints(app: Express, deps: AdminServerDeps): void {
+  const { routes, flags, metrics, logger } = deps;
+  const readinessTimeoutMs = deps.readinessTimeoutMs ?? 2000;
 
   app.get('/metrics', async (_req: Request, res: Response) => {
     refreshRouteModeGauge(metrics, routes.routes, flags);
@@ -93,18 +114,10 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
       .set('Cache-Control', 'no-store')
       .json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
   });
+}
 
-  app.get('/api/routes', auth.require('qa'), async (_req: Request, res: Response) => {
-    res.set('Cache-Control', 'no-store').json(await buildRouteReport(routes.routes, flags, metrics));
-  });
-
-  // Extensions authenticate their own paths (the QA report pages also accept a signed session
-  // cookie on /api/reports), so the blanket bearer guard below only covers what nobody claimed.
-  for (const extend of deps.extensions ?? []) extend(app, auth);
-
-  // An unclaimed /api path answers 401 before 404, so without a token nothing about it is disclosed.
-  app.use('/api', auth.require('qa'));
-
+/** 404 for what nobody claimed, and the error handler: 4xx as raised, anything else a logged 500. */
+function mountFallbacks(app: Express, logger: Logger): void {
   app.use((req: Request, res: Response) => {
     sendProblem(res, {
       status: 404,
@@ -123,11 +136,11 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     logger.error('admin request failed', { method: req.method, path: req.path, error: errorDetails(error) });
     sendProblem(res, { status: 500, title: 'Internal Server Error' });
   });
+}
 
-  const server = http.createServer(app);
+function listener(server: http.Server): Omit<AdminServer, 'auth'> {
   return {
     server,
-    auth,
     listen(port: number, host?: string): Promise<AddressInfo> {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -57,14 +57,13 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
 const MISSING: AuthAttempt = { outcome: 'missing' };
 const REFUSED: AuthAttempt = { outcome: 'refused' };
 
-export function createAdminAuth(tokens: AdminTokens, options: AdminAuthOptions = {}): AdminAuth {
+/** The role a token grants, compared in constant time. */
+function tokenRoles(tokens: AdminTokens): (token: string) => AdminRole | undefined {
   // Digests are equal-length, so timingSafeEqual never throws and the comparison leaks neither the
   // token's length nor where it first differs.
   const qa = digest(tokens.adminQaToken);
   const operator = digest(tokens.adminOperatorToken);
-  const limiter = options.limiter ?? createAuthFailureLimiter();
-
-  const roleForToken = (token: string): AdminRole | undefined => {
+  return (token) => {
     const presented = digest(token);
     // Both comparisons always run so the timing does not say which role a token is close to.
     const isOperator = timingSafeEqual(presented, operator);
@@ -72,43 +71,77 @@ export function createAdminAuth(tokens: AdminTokens, options: AdminAuthOptions =
     if (isOperator) return 'operator';
     return isQa ? 'qa' : undefined;
   };
+}
 
-  const roleFor = (authorization: string | undefined): AdminRole | undefined => {
-    const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-    return token === undefined ? undefined : roleForToken(token);
-  };
+/** One presented credential through the failed-attempt limiter; `check` runs only when not blocked. */
+function limitedAttempt(
+  limiter: AuthFailureLimiter,
+  options: AdminAuthOptions,
+  remoteAddress: string | undefined,
+  credential: string,
+  check: () => AdminRole | undefined,
+): AuthAttempt {
+  if (credential.trim() === '') return MISSING;
+  // Keyed by the socket's peer, never X-Forwarded-For: the admin port is not behind our own proxy,
+  // so any forwarding header is the client's to forge. A peer already gone has no address; those
+  // share one bucket rather than escaping the count.
+  const address = remoteAddress ?? 'unknown';
+  const retryAfterSeconds = limiter.retryAfterSeconds(address);
+  if (retryAfterSeconds !== undefined) {
+    options.metrics?.adminAuthBlocked.inc();
+    return { outcome: 'blocked', retryAfterSeconds };
+  }
+  const role = check();
+  if (role !== undefined) {
+    // A success does not clear the address's failures: otherwise a holder of the QA token could
+    // interleave it with guesses at the operator token and never be blocked.
+    return { outcome: 'granted', role };
+  }
+  if (limiter.recordFailure(address)) {
+    options.logger?.warn('admin authentication blocked for an address after repeated wrong tokens', {
+      remoteAddress: address,
+      failures: limiter.maxFailures,
+      windowSeconds: limiter.windowMs / 1000,
+      retryAfterSeconds: limiter.retryAfterSeconds(address),
+    });
+  }
+  return REFUSED;
+}
 
-  const attempt = (
-    remoteAddress: string | undefined,
-    credential: string,
-    check: () => AdminRole | undefined,
-  ): AuthAttempt => {
-    if (credential.trim() === '') return MISSING;
-    // Keyed by the socket's peer, never X-Forwarded-For: the admin port is not behind our own proxy,
-    // so any forwarding header is the client's to forge. A peer already gone has no address; those
-    // share one bucket rather than escaping the count.
-    const address = remoteAddress ?? 'unknown';
-    const retryAfterSeconds = limiter.retryAfterSeconds(address);
-    if (retryAfterSeconds !== undefined) {
-      options.metrics?.adminAuthBlocked.inc();
-      return { outcome: 'blocked', retryAfterSeconds };
+/** Express middleware over a bearer-token attempt: 429 while blocked, 401 without a grant, 403 below the role. */
+function requireRole(attemptBearer: AdminAuth['attemptBearer'], required: AdminRole): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const result = attemptBearer(req.socket.remoteAddress, req.headers.authorization);
+    if (result.outcome === 'blocked') {
+      sendTooManyAttempts(res, result.retryAfterSeconds);
+      return;
     }
-    const role = check();
-    if (role !== undefined) {
-      // A success does not clear the address's failures: otherwise a holder of the QA token could
-      // interleave it with guesses at the operator token and never be blocked.
-      return { outcome: 'granted', role };
-    }
-    if (limiter.recordFailure(address)) {
-      options.logger?.warn('admin authentication blocked for an address after repeated wrong tokens', {
-        remoteAddress: address,
-        failures: limiter.maxFailures,
-        windowSeconds: limiter.windowMs / 1000,
-        retryAfterSeconds: limiter.retryAfterSeconds(address),
+    if (result.outcome !== 'granted') {
+      res.set('WWW-Authenticate', 'Bearer realm="strangler-admin"');
+      sendProblem(res, {
+        status: 401,
+        title: 'Unauthorized',
+        detail: 'A valid admin bearer token is required (ADMIN_QA_TOKEN or ADMIN_OPERATOR_TOKEN).',
       });
+      return;
     }
-    return REFUSED;
+    const role = result.role;
+    if (!grants(role, required)) {
+      sendProblem(res, {
+        status: 403,
+        title: 'Forbidden',
+        detail: `This action needs the ${required} role.`,
+      });
+      return;
+    }
+    res.locals.adminRole = role;
+    next();
   };
+}
+
+export function createAdminAuth(tokens: AdminTokens, options: AdminAuthOptions = {}): AdminAuth {
+  const roleForToken = tokenRoles(tokens);
+  const limiter = options.limiter ?? createAuthFailureLimiter();
 
   const attemptBearer = (
     remoteAddress: string | undefined,
@@ -116,43 +149,17 @@ export function createAdminAuth(tokens: AdminTokens, options: AdminAuthOptions =
   ): AuthAttempt => {
     if (authorization === undefined) return MISSING;
     // Any other scheme (Basic, a bare token) is a wrong credential too, and counts as one.
-    return attempt(remoteAddress, authorization, () => roleFor(authorization));
+    return limitedAttempt(limiter, options, remoteAddress, authorization, () => {
+      const token = BEARER.exec(authorization)?.[1];
+      return token === undefined ? undefined : roleForToken(token);
+    });
   };
 
   return {
     attemptBearer,
-    attemptToken(remoteAddress: string | undefined, token: string): AuthAttempt {
-      return attempt(remoteAddress, token, () => roleForToken(token));
-    },
-    require(required: AdminRole): RequestHandler {
-      return (req: Request, res: Response, next: NextFunction): void => {
-        const result = attemptBearer(req.socket.remoteAddress, req.headers.authorization);
-        if (result.outcome === 'blocked') {
-          sendTooManyAttempts(res, result.retryAfterSeconds);
-          return;
-        }
-        if (result.outcome !== 'granted') {
-          res.set('WWW-Authenticate', 'Bearer realm="strangler-admin"');
-          sendProblem(res, {
-            status: 401,
-            title: 'Unauthorized',
-            detail: 'A valid admin bearer token is required (ADMIN_QA_TOKEN or ADMIN_OPERATOR_TOKEN).',
-          });
-          return;
-        }
-        const role = result.role;
-        if (!grants(role, required)) {
-          sendProblem(res, {
-            status: 403,
-            title: 'Forbidden',
-            detail: `This action needs the ${required} role.`,
-          });
-          return;
-        }
-        res.locals.adminRole = role;
-        next();
-      };
-    },
+    attemptToken: (remoteAddress, token) =>
+      limitedAttempt(limiter, options, remoteAddress, token, () => roleForToken(token)),
+    require: (required) => requireRole(attemptBearer, required),
   };
 }
 

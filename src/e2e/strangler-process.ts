@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -67,12 +68,13 @@ const INHERITED_BUT_UNWANTED = [
   'ADMIN_PORT',
 ];
 
-export async function startStrangler(options: StartOptions): Promise<StranglerProcess> {
+/** The demo's environment with every port on 0, minus what would take the process off the demo path. */
+function childEnv(options: StartOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !INHERITED_BUT_UNWANTED.includes(name)) env[name] = value;
   }
-  Object.assign(env, {
+  return Object.assign(env, {
     PORT: '0',
     ADMIN_PORT: '0',
     LEGACY_STAND_IN_PORT: '0',
@@ -85,41 +87,36 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
     SHADOW_THREAD_PRIORITY: '0',
     ...options.env,
   });
+}
 
-  const started = performance.now();
-  const child = spawn(projectNode(), ['scripts/demo/start.ts'], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  options.onSpawn?.(child);
-
-  const bannerTimeoutMs = options.bannerTimeoutMs ?? 90_000;
-  const addresses = await new Promise<StranglerAddresses>((resolve, reject) => {
+/** Resolves with the banner's addresses; a timeout, an unreadable banner or an early exit rejects. */
+function awaitBanner(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+  output: () => string,
+  dataDir: string,
+  bannerTimeoutMs: number,
+): Promise<StranglerAddresses> {
+  return new Promise<StranglerAddresses>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      void killHard(child, options.dataDir).catch(() => undefined);
-      reject(new Error(`no startup banner within ${bannerTimeoutMs} ms; output:\n${text}`));
+      void killHard(child, dataDir).catch(() => undefined);
+      reject(new Error(`no startup banner within ${bannerTimeoutMs} ms; output:\n${output()}`));
     }, bannerTimeoutMs);
     const onData = (): void => {
       try {
-        const parsed = parseBanner(text);
+        const parsed = parseBanner(output());
         if (parsed === undefined) return;
         cleanup();
         resolve(parsed);
       } catch (error: unknown) {
         cleanup();
-        void killHard(child, options.dataDir).catch(() => undefined);
+        void killHard(child, dataDir).catch(() => undefined);
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     };
     const onExit = (code: number | null): void => {
       cleanup();
-      reject(new Error(`strangler exited with ${code} before its banner; output:\n${text}`));
+      reject(new Error(`strangler exited with ${code} before its banner; output:\n${output()}`));
     };
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -129,12 +126,19 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
     child.stdout.on('data', onData);
     child.once('exit', onExit);
   });
-  const bannerMs = performance.now() - started;
+}
 
-  const stop = async (signal: NodeJS.Signals = 'SIGINT', timeoutMs = 20_000): Promise<number | null> => {
+/** StranglerProcess.stop: the signal, then SIGKILL (and the cluster) when it does not exit in time. */
+function stopper(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  dataDir: string,
+  output: () => string,
+): StranglerProcess['stop'] {
+  return async (signal = 'SIGINT', timeoutMs = 20_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     if (signal === 'SIGKILL') {
-      await killHard(child, options.dataDir);
+      await killHard(child, dataDir);
       return null;
     }
     child.kill(signal);
@@ -146,14 +150,33 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
     clearTimeout(timer);
     if (result === 'timeout') {
       // Never leave a process behind a failed test; the caller still sees it did not stop in time.
-      await killHard(child, options.dataDir);
-      throw new Error(`strangler did not stop within ${timeoutMs} ms of ${signal}; output:\n${text}`);
+      await killHard(child, dataDir);
+      throw new Error(`strangler did not stop within ${timeoutMs} ms of ${signal}; output:\n${output()}`);
     }
     return result;
   };
+}
+
+export async function startStrangler(options: StartOptions): Promise<StranglerProcess> {
+  const started = performance.now();
+  const child = spawn(projectNode(), ['scripts/demo/start.ts'], {
+    cwd: REPO_ROOT,
+    env: childEnv(options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const output = (): string => text;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  options.onSpawn?.(child);
+
+  const addresses = await awaitBanner(child, output, options.dataDir, options.bannerTimeoutMs ?? 90_000);
+  const bannerMs = performance.now() - started;
+  const stop = stopper(child, exited, options.dataDir, output);
 
   if (child.pid === undefined) throw new Error('strangler did not start');
-  return { ...addresses, child, pid: child.pid, bannerMs, output: () => text, stop, exited };
+  return { ...addresses, child, pid: child.pid, bannerMs, output, stop, exited };
 }
 
 /**

@@ -1,15 +1,35 @@
-import { markup } from './html.ts';
+import { markup, type SafeHtml } from './html.ts';
 import { csrfField, layoutPage, timestamp, type PageContext } from './layout-page.ts';
 import type { DiffGroup, SampleSummary } from './report-store.ts';
 import { diffPathsList } from './route-page.ts';
 
 export function groupPage(group: DiffGroup, samples: readonly SampleSummary[], context: PageContext): string {
   const routeLink = `/reports/routes/${encodeURIComponent(group.routeId)}`;
-  const base = `/reports/groups/${encodeURIComponent(group.id)}`;
   const body = markup`<p>
       Route <a href="${routeLink}">${group.routeId}</a> · fingerprint <code>${group.fingerprint}</code>
     </p>
-    <table>
+    ${groupFacts(group)}
+    <h2>Differing paths</h2>
+    ${diffPathsList(group)}
+    <h2>Samples</h2>
+    ${samplesList(samples)}
+    <h2>Decide</h2>
+    ${decisionForms(`/reports/groups/${encodeURIComponent(group.id)}`, context)}`;
+  return layoutPage(`Diff group on ${group.routeId}`, body, context);
+}
+
+/** A heading and value row, or nothing when there is no value. */
+function optionalRow(heading: string, value: unknown, cell: () => unknown): SafeHtml {
+  return value === null
+    ? markup``
+    : markup`<tr>
+        <th>${heading}</th>
+        <td>${cell()}</td>
+      </tr>`;
+}
+
+function groupFacts(group: DiffGroup): SafeHtml {
+  return markup`<table>
       <tbody>
         <tr>
           <th>Status</th>
@@ -27,52 +47,31 @@ export function groupPage(group: DiffGroup, samples: readonly SampleSummary[], c
           <th>Last seen</th>
           <td>${timestamp(group.lastSeen)}</td>
         </tr>
-        ${
-          group.statusBy === null
-            ? markup``
-            : markup`<tr>
-                <th>Changed by</th>
-                <td>${group.statusBy} at ${timestamp(group.statusAt)}</td>
-              </tr>`
-        }
-        ${
-          group.statusNote === null
-            ? markup``
-            : markup`<tr>
-                <th>Note</th>
-                <td>${group.statusNote}</td>
-              </tr>`
-        }
-        ${
-          group.statusLink === null
-            ? markup``
-            : markup`<tr>
-                <th>Link</th>
-                <td>${safeLink(group.statusLink)}</td>
-              </tr>`
-        }
+        ${optionalRow('Changed by', group.statusBy, () => `${group.statusBy} at ${timestamp(group.statusAt)}`)}
+        ${optionalRow('Note', group.statusNote, () => group.statusNote)}
+        ${optionalRow('Link', group.statusLink, () => safeLink(group.statusLink ?? ''))}
       </tbody>
-    </table>
-    <h2>Differing paths</h2>
-    ${diffPathsList(group)}
-    <h2>Samples</h2>
-    ${
-      samples.length === 0
-        ? markup`<p class="muted">No sample kept for this group.</p>`
-        : markup`<ul class="samples">
-            ${samples.map(
-              (s) =>
-                markup`<li>
-                  <a class="sample-link" href="/reports/samples/${encodeURIComponent(s.id)}"
-                    >${timestamp(s.capturedAt)} ${s.method} ${s.path}</a
-                  >
-                  <span class="muted">legacy ${s.legacyStatus ?? '–'} / new ${s.newStatus ?? '–'}</span>
-                </li>`,
-            )}
-          </ul>`
-    }
-    <h2>Decide</h2>
-    <div class="side-by-side">
+    </table>`;
+}
+
+function samplesList(samples: readonly SampleSummary[]): SafeHtml {
+  if (samples.length === 0) return markup`<p class="muted">No sample kept for this group.</p>`;
+  return markup`<ul class="samples">
+      ${samples.map(
+        (s) =>
+          markup`<li>
+            <a class="sample-link" href="/reports/samples/${encodeURIComponent(s.id)}"
+              >${timestamp(s.capturedAt)} ${s.method} ${s.path}</a
+            >
+            <span class="muted">legacy ${s.legacyStatus ?? '–'} / new ${s.newStatus ?? '–'}</span>
+          </li>`,
+      )}
+    </ul>`;
+}
+
+/** Accept, mark as defect, delete: each posts to `<base>/<decision>` (router/decision-routes.ts). */
+function decisionForms(base: string, context: PageContext): SafeHtml {
+  return markup`<div class="side-by-side">
       <form method="post" action="${base}/accept" class="stack" id="accept-form">
         ${csrfField(context)}
         <label
@@ -94,7 +93,6 @@ export function groupPage(group: DiffGroup, samples: readonly SampleSummary[], c
         <button type="submit">Delete group</button>
       </form>
     </div>`;
-  return layoutPage(`Diff group on ${group.routeId}`, body, context);
 }
 
 /** Only http(s) links become anchors: a stored `javascript:` URL would otherwise run on click. */

@@ -56,3 +56,22 @@ export function millis(value: number | null): string {
 export function timestamp(value: Date | null): string {
   return value === null ? '–' : value.toISOString().replace('T', ' ').slice(0, 19);
 }
+
+/** A table with one heading per column and one row per item; `cells` gives an item's cells in order. */
+export function dataTable<T>(
+  className: string,
+  headings: readonly string[],
+  items: readonly T[],
+  cells: (item: T) => readonly unknown[],
+): SafeHtml {
+  return markup`<table class="${className}">
+    <thead>
+      <tr>
+        ${headings.map((heading) => markup`<th>${heading}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map((item) => markup`<tr>${cells(item).map((cell) => markup`<td>${cell}</td>`)}</tr>`)}
+    </tbody>
+  </table>`;
+}

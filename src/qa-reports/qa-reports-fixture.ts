@@ -5,7 +5,7 @@ import type { HandlerResponse } from '../handlers/new-handler.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import type { Mode, RouteRecord } from '../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../shadow/captured-exchange.ts';
-import { createAdminServer } from '../admin/admin-server.ts';
+import { createAdminServer, type AdminServer } from '../admin/admin-server.ts';
 import type { AuthFailureLimiter } from '../admin/auth-failure-limiter.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createRouteTable } from '../routing/route-table.ts';
@@ -13,16 +13,16 @@ import { compareExchanges } from '../shadow/compare/compare-exchanges.ts';
 import { unacceptedDifferences } from '../shadow/accepted-differences.ts';
 import { fingerprintOf } from '../shadow/compare/fingerprint.ts';
 import { groupPaths } from '../shadow/shadow-runner.ts';
-import { createNoiseModel } from '../shadow/noise/noise-model.ts';
-import { createRedactor } from '../shadow/redact.ts';
+import { createNoiseModel, type NoiseModel } from '../shadow/noise/noise-model.ts';
+import { createRedactor, type Redactor } from '../shadow/redact.ts';
 import { createPostgresShadowStore } from '../shadow/store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from '../shadow/store/shadow-migrations.ts';
-import { createShadowWriter } from '../shadow/store/shadow-writer.ts';
+import { createShadowWriter, type ShadowWriter } from '../shadow/store/shadow-writer.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
-import { createAcceptedRulesCache } from './accepted-rules-cache.ts';
+import { createAcceptedRulesCache, type AcceptedRulesCache } from './accepted-rules-cache.ts';
 import { createPostgresReportStore } from './postgres-report-store.ts';
 import { migrateQaReportsToLatest } from './qa-migrations.ts';
-import { createQaReportsRouter } from './qa-reports-router.ts';
+import { createQaReportsRouter, type QaReportsRouterDeps } from './qa-reports-router.ts';
 import type { ReportStore } from './report-store.ts';
 
 /**
@@ -81,7 +81,7 @@ function fixedModes(modes: Readonly<Record<string, Mode>>): FlagResolver {
   };
 }
 
-/** A group's differing locations, array positions collapsed, each once (as the shadow runner stores them). */
+/** A JSON response as the shadow side captures it. */
 function json(status: number, value: unknown): CapturedResponse {
   return {
     status,
@@ -90,12 +90,98 @@ function json(status: number, value: unknown): CapturedResponse {
   };
 }
 
+export interface QaReportsFixtureOptions {
+  readonly routes?: readonly RouteRecord[];
+  readonly modes?: Readonly<Record<string, Mode>>;
+  readonly authFailureLimiter?: AuthFailureLimiter;
+}
+
+/** The shadow pipeline's pieces that `play()` runs exchanges through. */
+interface ShadowPipeline {
+  readonly rulesCache: AcceptedRulesCache;
+  readonly writer: ShadowWriter;
+  readonly noise: NoiseModel;
+  readonly redactor: Redactor;
+}
+
+function capturedRequest(e: PlayedExchange): CapturedRequest {
+  return {
+    method: e.request.method,
+    path: e.request.path,
+    query: e.request.query ?? '',
+    headers: { accept: 'application/json', authorization: 'Bearer secret-of-the-client' },
+    body: e.request.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(e.request.body)),
+    requestId: crypto.randomUUID(),
+  };
+}
+
+/** Compares one exchange as the shadow runner does and hands the result to the writer. */
+function recordPlayed(pipeline: ShadowPipeline, e: PlayedExchange, at: Date): void {
+  const { noise, redactor } = pipeline;
+  const accepted = pipeline.rulesCache.acceptedDifferences(e.routeId);
+  const rules = {};
+  const legacy = json(200, e.legacy);
+  const candidate = json(e.candidateStatus ?? 200, e.candidate);
+  noise.observeNoise(
+    e.routeId,
+    compareExchanges(legacy, json(200, e.legacyAgain ?? e.legacy), rules).differences,
+  );
+  const raw = compareExchanges(legacy, candidate, rules);
+  noise.observeRaw(e.routeId, raw.differences);
+  const { real: differing, noise: noisy } = noise.classify(e.routeId, raw.differences);
+  const real = unacceptedDifferences(accepted, differing);
+  const fingerprint = real.length === 0 ? undefined : fingerprintOf(real);
+  const outcome = raw.equal
+    ? 'match'
+    : differing.length === 0
+      ? 'noise'
+      : fingerprint === undefined
+        ? 'match'
+        : 'mismatch';
+  pipeline.writer.record({
+    routeId: e.routeId,
+    at,
+    outcome,
+    legacyLatencyMs: 12,
+    newLatencyMs: 4,
+    ...(outcome === 'mismatch' && fingerprint !== undefined
+      ? {
+          group: {
+            fingerprint,
+            paths: groupPaths(real),
+            sample: {
+              capturedAt: at,
+              request: redactor.request(capturedRequest(e)),
+              legacy: redactor.response(legacy),
+              candidate: redactor.response(candidate),
+              diffs: redactor.differences(real),
+              noise: redactor.differences(noisy),
+            },
+          },
+        }
+      : {}),
+  });
+}
+
+/** The real admin server, with the reports mounted the way main.ts mounts them (an extension). */
+function startReportsAdmin(
+  options: QaReportsFixtureOptions,
+  reports: Omit<QaReportsRouterDeps, 'auth' | 'flags'> & { readonly flags: FlagResolver },
+): AdminServer {
+  return createAdminServer({
+    config: reports.tokens,
+    routes: createRouteTable(reports.routes),
+    flags: reports.flags,
+    metrics: createMetrics({ defaultMetrics: false }),
+    logger: reports.logger,
+    readinessChecks: [],
+    authFailureLimiter: options.authFailureLimiter,
+    extensions: [(app, auth) => app.use(createQaReportsRouter({ ...reports, auth }))],
+  });
+}
+
 export async function startQaReportsFixture(
-  options: {
-    readonly routes?: readonly RouteRecord[];
-    readonly modes?: Readonly<Record<string, Mode>>;
-    readonly authFailureLimiter?: AuthFailureLimiter;
-  } = {},
+  options: QaReportsFixtureOptions = {},
 ): Promise<QaReportsFixture> {
   const testDb: TestDatabase = await createTestDatabase('qa_reports');
   const db = new Kysely<unknown>({
@@ -125,35 +211,22 @@ export async function startQaReportsFixture(
     const flags = fixedModes(
       options.modes ?? { 'strangler.athletes-get': 'shadow', 'strangler.squads-list': 'canary' },
     );
-    // The real admin server, with the reports mounted the way main.ts mounts them (an extension).
-    const admin = createAdminServer({
-      config: tokens,
-      routes: createRouteTable(routes),
+    const admin = startReportsAdmin(options, {
+      store,
+      routes,
       flags,
-      metrics: createMetrics({ defaultMetrics: false }),
+      tokens,
       logger,
-      readinessChecks: [],
-      authFailureLimiter: options.authFailureLimiter,
-      extensions: [
-        (app, auth) => {
-          app.use(
-            createQaReportsRouter({
-              store,
-              routes,
-              flags,
-              tokens,
-              auth,
-              logger,
-              onRulesChanged: rulesCache.refresh,
-            }),
-          );
-        },
-      ],
+      onRulesChanged: rulesCache.refresh,
     });
     adminServer = admin;
     const { port } = await admin.listen(0, '127.0.0.1');
-    const noise = createNoiseModel();
-    const redactor = createRedactor({ jsonPaths: ['$..email'] });
+    const pipeline: ShadowPipeline = {
+      rulesCache,
+      writer,
+      noise: createNoiseModel(),
+      redactor: createRedactor({ jsonPaths: ['$..email'] }),
+    };
 
     return {
       // `localhost`, not 127.0.0.1: browsers keep Secure cookies on http only for localhost names.
@@ -164,60 +237,7 @@ export async function startQaReportsFixture(
       routes,
       async play(exchanges, at = new Date()) {
         await rulesCache.refresh();
-        for (const e of exchanges) {
-          const accepted = rulesCache.acceptedDifferences(e.routeId);
-          const rules = {};
-          const legacy = json(200, e.legacy);
-          const candidate = json(e.candidateStatus ?? 200, e.candidate);
-          noise.observeNoise(
-            e.routeId,
-            compareExchanges(legacy, json(200, e.legacyAgain ?? e.legacy), rules).differences,
-          );
-          const raw = compareExchanges(legacy, candidate, rules);
-          noise.observeRaw(e.routeId, raw.differences);
-          const { real: differing, noise: noisy } = noise.classify(e.routeId, raw.differences);
-          const real = unacceptedDifferences(accepted, differing);
-          const fingerprint = real.length === 0 ? undefined : fingerprintOf(real);
-          const outcome = raw.equal
-            ? 'match'
-            : differing.length === 0
-              ? 'noise'
-              : fingerprint === undefined
-                ? 'match'
-                : 'mismatch';
-          const request: CapturedRequest = {
-            method: e.request.method,
-            path: e.request.path,
-            query: e.request.query ?? '',
-            headers: { accept: 'application/json', authorization: 'Bearer secret-of-the-client' },
-            body:
-              e.request.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(e.request.body)),
-            requestId: crypto.randomUUID(),
-          };
-          writer.record({
-            routeId: e.routeId,
-            at,
-            outcome,
-            legacyLatencyMs: 12,
-            newLatencyMs: 4,
-            ...(outcome === 'mismatch' && fingerprint !== undefined
-              ? {
-                  group: {
-                    fingerprint,
-                    paths: groupPaths(real),
-                    sample: {
-                      capturedAt: at,
-                      request: redactor.request(request),
-                      legacy: redactor.response(legacy),
-                      candidate: redactor.response(candidate),
-                      diffs: redactor.differences(real),
-                      noise: redactor.differences(noisy),
-                    },
-                  },
-                }
-              : {}),
-          });
-        }
+        for (const e of exchanges) recordPlayed(pipeline, e, at);
         await writer.flush();
       },
       async close() {

@@ -1,6 +1,6 @@
 import { markup, type SafeHtml } from './html.ts';
 import { jsonView, normalisePath } from './json-view.ts';
-import { layoutPage, timestamp, type PageContext } from './layout-page.ts';
+import { dataTable, layoutPage, timestamp, type PageContext } from './layout-page.ts';
 import type { CapturedMessage, DiffEntry, Sample } from './report-store.ts';
 
 export function samplePage(sample: Sample, context: PageContext): string {
@@ -82,27 +82,12 @@ function bodyView(body: unknown, marks: Parameters<typeof jsonView>[1]): SafeHtm
 
 function diffTable(diffs: readonly DiffEntry[], cls: string): SafeHtml {
   if (diffs.length === 0) return markup`<p class="muted">None.</p>`;
-  return markup`<table class="${cls}">
-    <thead>
-      <tr>
-        <th>Path</th>
-        <th>Kind</th>
-        <th>Legacy</th>
-        <th>New</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${diffs.map(
-        (d) =>
-          markup`<tr>
-            <td><code>${d.path}</code></td>
-            <td>${d.kind}</td>
-            <td><code>${show(d.legacy)}</code></td>
-            <td><code>${show(d.new)}</code></td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  return dataTable(cls, ['Path', 'Kind', 'Legacy', 'New'], diffs, (d) => [
+    markup`<code>${d.path}</code>`,
+    d.kind,
+    markup`<code>${show(d.legacy)}</code>`,
+    markup`<code>${show(d.new)}</code>`,
+  ]);
 }
 
 function show(value: unknown): string {

@@ -50,51 +50,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     validationProblem: (res, errors) => sendValidationProblem(res, errors, traceId()),
   };
 
-  async function route(x: Exchange): Promise<void> {
-    const url = new URL(x.req.url ?? '/', 'http://stand-in');
-    // ASP.NET routing: case-insensitive literals, an optional trailing slash, decoded segments.
-    const segments = url.pathname
-      .split('/')
-      .filter((s) => s !== '')
-      .map((s) => safeDecode(s));
-    const lower = segments.map((s) => s.toLowerCase());
-    const method = x.req.method ?? 'GET';
-    const [a, b, c, d] = lower;
-    if (a !== 'api' || segments.length < 2) return sendEmpty(x.res, 404);
-
-    if (b === 'squads' && segments.length === 2) {
-      return method === 'GET' ? listSquads(ctx, x) : sendEmpty(x.res, 405, { Allow: 'GET' });
-    }
-    if (b === 'squads' && segments.length === 4 && d === 'athletes') {
-      const squadId = routeGuid(segments[2] ?? '');
-      if (squadId === undefined) return sendEmpty(x.res, 404);
-      return method === 'GET' ? listSquadAthletes(ctx, x, squadId) : sendEmpty(x.res, 405, { Allow: 'GET' });
-    }
-    if (b === 'athletes' && segments.length === 2) {
-      if (method === 'GET') return listAthletes(ctx, x);
-      if (method === 'POST') return createAthlete(ctx, x);
-      return sendEmpty(x.res, 405, { Allow: 'GET, POST' });
-    }
-    if (b === 'athletes' && (segments.length === 3 || (segments.length === 4 && d === 'wellness'))) {
-      const athleteId = routeGuid(segments[2] ?? '');
-      if (athleteId === undefined) return sendEmpty(x.res, 404);
-      if (segments.length === 4) {
-        if (method === 'GET') return listWellness(ctx, x, athleteId);
-        if (method === 'POST') return createWellness(ctx, x, athleteId);
-        return sendEmpty(x.res, 405, { Allow: 'GET, POST' });
-      }
-      if (method === 'GET') return getAthlete(ctx, x, athleteId);
-      if (method === 'PUT') return updateAthlete(ctx, x, athleteId);
-      if (method === 'DELETE') return deleteAthlete(ctx, x, athleteId);
-      return sendEmpty(x.res, 405, { Allow: 'DELETE, GET, PUT' });
-    }
-    if (b === 'reports' && c === 'availability' && segments.length === 3) {
-      return method === 'GET' ? availabilityReport(ctx, x) : sendEmpty(x.res, 405, { Allow: 'GET' });
-    }
-    return sendEmpty(x.res, 404);
-  }
-
-  const server = http.createServer((req, res) => {
+  return http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -104,7 +60,7 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
     req.on('end', () => {
       if (size > KESTREL_MAX_REQUEST_BODY_BYTES) return sendEmpty(res, 413); // Kestrel rejects before MVC: no body
       const query = new URL(req.url ?? '/', 'http://stand-in').searchParams;
-      route({ req, res, query, body: Buffer.concat(chunks) }).catch((error: unknown) => {
+      route(ctx, { req, res, query, body: Buffer.concat(chunks) }).catch((error: unknown) => {
         logger?.error('legacy stand-in request failed', {
           method: req.method,
           url: req.url,
@@ -116,7 +72,58 @@ export function createLegacyStandIn(deps: LegacyStandInDeps): http.Server {
       });
     });
   });
-  return server;
+}
+
+type Actions = Readonly<Record<string, () => Promise<void> | void>>;
+
+/** The action for the request's method, or the empty 405 whose Allow lists the actions' methods. */
+function byMethod(x: Exchange, method: string, actions: Actions): Promise<void> | void {
+  const action = Object.hasOwn(actions, method) ? actions[method] : undefined;
+  return action === undefined ? sendEmpty(x.res, 405, { Allow: Object.keys(actions).join(', ') }) : action();
+}
+
+async function route(ctx: StandInContext, x: Exchange): Promise<void> {
+  const url = new URL(x.req.url ?? '/', 'http://stand-in');
+  // ASP.NET routing: case-insensitive literals, an optional trailing slash, decoded segments.
+  const segments = url.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => safeDecode(s));
+  const lower = segments.map((s) => s.toLowerCase());
+  const method = x.req.method ?? 'GET';
+  const [a, b, c, d] = lower;
+  if (a !== 'api' || segments.length < 2) return sendEmpty(x.res, 404);
+
+  if (b === 'squads' && segments.length === 2) {
+    return byMethod(x, method, { GET: () => listSquads(ctx, x) });
+  }
+  if (b === 'squads' && segments.length === 4 && d === 'athletes') {
+    const squadId = routeGuid(segments[2] ?? '');
+    if (squadId === undefined) return sendEmpty(x.res, 404);
+    return byMethod(x, method, { GET: () => listSquadAthletes(ctx, x, squadId) });
+  }
+  if (b === 'athletes' && segments.length === 2) {
+    return byMethod(x, method, { GET: () => listAthletes(ctx, x), POST: () => createAthlete(ctx, x) });
+  }
+  if (b === 'athletes' && (segments.length === 3 || (segments.length === 4 && d === 'wellness'))) {
+    const athleteId = routeGuid(segments[2] ?? '');
+    if (athleteId === undefined) return sendEmpty(x.res, 404);
+    if (segments.length === 4) {
+      return byMethod(x, method, {
+        GET: () => listWellness(ctx, x, athleteId),
+        POST: () => createWellness(ctx, x, athleteId),
+      });
+    }
+    return byMethod(x, method, {
+      DELETE: () => deleteAthlete(ctx, x, athleteId),
+      GET: () => getAthlete(ctx, x, athleteId),
+      PUT: () => updateAthlete(ctx, x, athleteId),
+    });
+  }
+  if (b === 'reports' && c === 'availability' && segments.length === 3) {
+    return byMethod(x, method, { GET: () => availabilityReport(ctx, x) });
+  }
+  return sendEmpty(x.res, 404);
 }
 
 function safeDecode(segment: string): string {

@@ -5,7 +5,7 @@ import { bindPage } from './aspnet-query-binding.ts';
 import { legacyQueries as q, type AthleteValues, type LegacyDb } from './legacy-queries.ts';
 import {
   conflictOnUniqueViolation,
-  skipped,
+  sendPage,
   type Exchange,
   type StandInContext,
 } from './stand-in-context.ts';
@@ -42,11 +42,11 @@ export async function sendAthletePage(
   filter: { squadId?: string; includeInactive: boolean },
   page: { page: number; pageSize: number },
 ): Promise<void> {
-  const total = await q.countAthletes(ctx.db, filter).executeTakeFirstOrThrow();
-  const rows = await q
-    .listAthletes(ctx.db, filter, { offset: skipped(page), fetch: page.pageSize })
-    .execute();
-  sendJson(x.res, 200, rows.map(athleteDto), { 'X-Total-Count': String(Number(total.Total)) });
+  const queries = {
+    count: () => q.countAthletes(ctx.db, filter).executeTakeFirstOrThrow(),
+    rows: (window: { offset: number; fetch: number }) => q.listAthletes(ctx.db, filter, window).execute(),
+  };
+  await sendPage(x, page, queries, athleteDto);
 }
 
 export async function getAthlete(ctx: StandInContext, x: Exchange, athleteId: string): Promise<void> {

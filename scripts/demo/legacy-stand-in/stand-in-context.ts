@@ -4,7 +4,7 @@ import type http from 'node:http';
 import type { Kysely } from 'kysely';
 
 import type { LegacyDatabase } from '../../../adapters/schema.ts';
-import type { ModelErrors } from './aspnet-json.ts';
+import { sendJson, type ModelErrors } from './aspnet-json.ts';
 
 /** What every endpoint of the stand-in works with: its database, clock, id source and error answers. */
 export interface StandInContext {
@@ -46,6 +46,24 @@ export function conflictOnUniqueViolation<T>(conflict: T): (error: unknown) => T
  */
 export function skipped(page: { page: number; pageSize: number }): number {
   return Math.imul(page.page - 1, page.pageSize);
+}
+
+/** A page's queries: the count of every matching row, and the rows of one window. */
+export interface PageQueries<Row> {
+  count(): Promise<{ readonly Total: number | string }>;
+  rows(window: { offset: number; fetch: number }): Promise<readonly Row[]>;
+}
+
+/** One page as the legacy answers it: its rows as DTOs, and the count of all of them in X-Total-Count. */
+export async function sendPage<Row>(
+  x: Exchange,
+  page: { page: number; pageSize: number },
+  queries: PageQueries<Row>,
+  toDto: (row: Row) => unknown,
+): Promise<void> {
+  const total = await queries.count();
+  const rows = await queries.rows({ offset: skipped(page), fetch: page.pageSize });
+  sendJson(x.res, 200, rows.map(toDto), { 'X-Total-Count': String(Number(total.Total)) });
 }
 
 /** datetime2(7) literal 'YYYY-MM-DD HH:MM:SS.fffffff' (UTC), accepted by both engines. */

@@ -6,7 +6,7 @@ import { bindDate, bindPage } from './aspnet-query-binding.ts';
 import { legacyQueries as q } from './legacy-queries.ts';
 import {
   conflictOnUniqueViolation,
-  skipped,
+  sendPage,
   type Exchange,
   type StandInContext,
 } from './stand-in-context.ts';
@@ -42,11 +42,11 @@ export async function listWellness(ctx: StandInContext, x: Exchange, athleteId: 
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
   };
-  const total = await q.countWellness(ctx.db, filter).executeTakeFirstOrThrow();
-  const rows = await q
-    .listWellness(ctx.db, filter, { offset: skipped(page), fetch: page.pageSize })
-    .execute();
-  sendJson(x.res, 200, rows.map(wellnessDto), { 'X-Total-Count': String(Number(total.Total)) });
+  const queries = {
+    count: () => q.countWellness(ctx.db, filter).executeTakeFirstOrThrow(),
+    rows: (window: { offset: number; fetch: number }) => q.listWellness(ctx.db, filter, window).execute(),
+  };
+  await sendPage(x, page, queries, wellnessDto);
 }
 
 export async function createWellness(ctx: StandInContext, x: Exchange, athleteId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { RequestHandler, Router } from 'express';
 import { NotFoundError } from '../not-found-error.ts';
+import type { DiffGroup, IgnoreRule } from '../report-store.ts';
 import { actorOf, type AuthedRequest } from './principal.ts';
 import type { QaRouterContext } from './qa-router-context.ts';
 import { bodyOf, optionalLink, requiredText } from './request-input.ts';
@@ -14,81 +15,73 @@ export function mountDecisions(router: Router, ctx: QaRouterContext, operatorOnl
   mountDecisionApi(router, ctx, operatorOnly);
 }
 
+/** The decisions both the forms and the API take, each on the request's path parameter and body. */
+function decisionsOf(ctx: QaRouterContext) {
+  return {
+    async accept(req: AuthedRequest): Promise<IgnoreRule> {
+      const groupId = String(req.params.groupId);
+      const rule = await ctx.store.acceptGroup(groupId, requiredText(bodyOf(req), 'reason'), actorOf(req));
+      await ctx.onRulesChanged();
+      return rule;
+    },
+    async markDefect(req: AuthedRequest): Promise<DiffGroup> {
+      const body = bodyOf(req);
+      const groupId = String(req.params.groupId);
+      return ctx.store.markDefect(groupId, requiredText(body, 'note'), optionalLink(body), actorOf(req));
+    },
+    async revoke(req: AuthedRequest): Promise<IgnoreRule> {
+      const ruleId = String(req.params.ruleId);
+      const rule = await ctx.store.revokeRule(ruleId, requiredText(bodyOf(req), 'reason'), actorOf(req));
+      await ctx.onRulesChanged();
+      return rule;
+    },
+  };
+}
+
 function mountDecisionForms(router: Router, ctx: QaRouterContext, operatorOnly: RequestHandler): void {
+  const decide = decisionsOf(ctx);
+  const routePage = (routeId: string) => `/reports/routes/${encodeURIComponent(routeId)}`;
+
   router.post('/reports/groups/:groupId/accept', async (req: AuthedRequest, res) => {
-    const groupId = String(req.params.groupId);
-    const rule = await ctx.store.acceptGroup(groupId, requiredText(bodyOf(req), 'reason'), actorOf(req));
-    await ctx.onRulesChanged();
-    res.redirect(303, `/reports/routes/${encodeURIComponent(rule.routeId)}`);
+    res.redirect(303, routePage((await decide.accept(req)).routeId));
   });
 
   router.post('/reports/groups/:groupId/defect', async (req: AuthedRequest, res) => {
-    const body = bodyOf(req);
-    const group = await ctx.store.markDefect(
-      String(req.params.groupId),
-      requiredText(body, 'note'),
-      optionalLink(body),
-      actorOf(req),
-    );
+    const group = await decide.markDefect(req);
     res.redirect(303, `/reports/groups/${encodeURIComponent(group.id)}`);
   });
 
   router.post('/reports/groups/:groupId/delete', operatorOnly, async (req: AuthedRequest, res) => {
+    // Looked up first: the redirect goes to the group's route, which is gone once the group is.
     const group = await ctx.store.getGroup(String(req.params.groupId));
     if (group === undefined) throw new NotFoundError('diff group');
     await ctx.store.deleteGroup(group.id, requiredText(bodyOf(req), 'reason'), actorOf(req));
-    res.redirect(303, `/reports/routes/${encodeURIComponent(group.routeId)}`);
+    res.redirect(303, routePage(group.routeId));
   });
 
   router.post('/reports/rules/:ruleId/revoke', operatorOnly, async (req: AuthedRequest, res) => {
-    const rule = await ctx.store.revokeRule(
-      String(req.params.ruleId),
-      requiredText(bodyOf(req), 'reason'),
-      actorOf(req),
-    );
-    await ctx.onRulesChanged();
-    res.redirect(303, `/reports/routes/${encodeURIComponent(rule.routeId)}`);
+    res.redirect(303, routePage((await decide.revoke(req)).routeId));
   });
 }
 
 function mountDecisionApi(router: Router, ctx: QaRouterContext, operatorOnly: RequestHandler): void {
+  const decide = decisionsOf(ctx);
+
   router.delete('/api/reports/groups/:groupId', operatorOnly, async (req: AuthedRequest, res) => {
-    await ctx.store.deleteGroup(
-      String(req.params.groupId),
-      requiredText(bodyOf(req), 'reason'),
-      actorOf(req),
-    );
+    const groupId = String(req.params.groupId);
+    await ctx.store.deleteGroup(groupId, requiredText(bodyOf(req), 'reason'), actorOf(req));
     res.status(204).end();
   });
 
   router.post('/api/reports/groups/:groupId/accept', async (req: AuthedRequest, res) => {
-    const rule = await ctx.store.acceptGroup(
-      String(req.params.groupId),
-      requiredText(bodyOf(req), 'reason'),
-      actorOf(req),
-    );
-    await ctx.onRulesChanged();
-    res.status(201).json({ rule });
+    res.status(201).json({ rule: await decide.accept(req) });
   });
 
   router.post('/api/reports/groups/:groupId/defect', async (req: AuthedRequest, res) => {
-    const body = bodyOf(req);
-    const group = await ctx.store.markDefect(
-      String(req.params.groupId),
-      requiredText(body, 'note'),
-      optionalLink(body),
-      actorOf(req),
-    );
-    res.json({ group });
+    res.json({ group: await decide.markDefect(req) });
   });
 
   router.post('/api/reports/rules/:ruleId/revoke', operatorOnly, async (req: AuthedRequest, res) => {
-    const rule = await ctx.store.revokeRule(
-      String(req.params.ruleId),
-      requiredText(bodyOf(req), 'reason'),
-      actorOf(req),
-    );
-    await ctx.onRulesChanged();
-    res.json({ rule });
+    res.json({ rule: await decide.revoke(req) });
   });
 }

@@ -1,0 +1,215 @@
+import { SHADOW_REASONS } from '../shadow/store/shadow-store.ts';
+import { ref } from './openapi-parts.ts';
+
+/** The QA API's response bodies, by name (`#/components/schemas/<name>`). */
+export const OPENAPI_SCHEMAS = {
+  Error: {
+    type: 'object',
+    required: ['error', 'message'],
+    properties: {
+      error: { type: 'string' },
+      message: { type: 'string' },
+      problems: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details',
+    required: ['title', 'status'],
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+    },
+  },
+  Session: {
+    type: 'object',
+    properties: {
+      role: { type: 'string', enum: ['qa', 'operator'] },
+      actor: { type: 'string' },
+      csrfToken: { type: ['string', 'null'] },
+    },
+  },
+  Window: {
+    type: 'object',
+    properties: {
+      from: { type: 'string', format: 'date-time' },
+      to: { type: 'string', format: 'date-time' },
+    },
+  },
+  RouteStats: {
+    type: 'object',
+    properties: {
+      routeId: { type: 'string' },
+      total: { type: 'integer' },
+      match: { type: 'integer' },
+      mismatch: { type: 'integer' },
+      noise: { type: 'integer' },
+      error: { type: 'integer' },
+      skipped: { type: 'integer' },
+      matchRate: {
+        type: ['number', 'null'],
+        description: '(match + noise-only) / (match + noise-only + mismatch)',
+      },
+      openGroups: { type: 'integer' },
+      notCompared: {
+        type: 'array',
+        description: 'Why comparisons were skipped or ended in error in the window, most frequent first',
+        items: {
+          type: 'object',
+          properties: {
+            outcome: { type: 'string', enum: ['skipped', 'error'] },
+            reason: { type: 'string', enum: Object.keys(SHADOW_REASONS) },
+            count: { type: 'integer' },
+          },
+        },
+      },
+      latency: {
+        type: 'object',
+        properties: {
+          legacyP50Ms: { type: ['number', 'null'] },
+          legacyP99Ms: { type: ['number', 'null'] },
+          newP50Ms: { type: ['number', 'null'] },
+          newP99Ms: { type: ['number', 'null'] },
+        },
+      },
+    },
+  },
+  MatchRatePoint: {
+    type: 'object',
+    properties: {
+      at: { type: 'string', format: 'date-time' },
+      compared: { type: 'integer' },
+      matchRate: { type: ['number', 'null'] },
+    },
+  },
+  RouteOverview: {
+    type: 'object',
+    properties: {
+      routeId: { type: 'string' },
+      methods: { type: 'array', items: { type: 'string' } },
+      path: { type: 'string' },
+      mode: { type: 'string', enum: ['legacy', 'shadow', 'canary', 'new'] },
+      stats: ref('RouteStats'),
+      series: { type: 'array', items: ref('MatchRatePoint') },
+    },
+  },
+  RouteReport: {
+    allOf: [
+      ref('RouteOverview'),
+      {
+        type: 'object',
+        properties: {
+          window: ref('Window'),
+          groups: { type: 'array', items: ref('DiffGroup') },
+          rules: { type: 'array', items: ref('IgnoreRule') },
+        },
+      },
+    ],
+  },
+  DiffEntry: {
+    type: 'object',
+    properties: { path: { type: 'string' }, kind: { type: 'string' }, legacy: {}, new: {} },
+  },
+  DiffGroup: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      routeId: { type: 'string' },
+      fingerprint: { type: 'string' },
+      paths: { type: 'array', items: ref('DiffEntry') },
+      count: { type: 'integer' },
+      firstSeen: { type: 'string', format: 'date-time' },
+      lastSeen: { type: 'string', format: 'date-time' },
+      status: { type: 'string', enum: ['open', 'accepted', 'defect'] },
+      statusNote: { type: ['string', 'null'] },
+      statusLink: { type: ['string', 'null'] },
+      statusBy: { type: ['string', 'null'] },
+      statusAt: { type: ['string', 'null'], format: 'date-time' },
+    },
+  },
+  SampleSummary: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      groupId: { type: 'string' },
+      capturedAt: { type: 'string', format: 'date-time' },
+      method: { type: 'string' },
+      path: { type: 'string' },
+      legacyStatus: { type: ['integer', 'null'] },
+      newStatus: { type: ['integer', 'null'] },
+    },
+  },
+  CapturedMessage: {
+    type: 'object',
+    properties: {
+      status: { type: 'integer' },
+      method: { type: 'string' },
+      path: { type: 'string' },
+      headers: { type: 'object' },
+      body: {},
+    },
+  },
+  Sample: {
+    allOf: [
+      ref('SampleSummary'),
+      {
+        type: 'object',
+        properties: {
+          routeId: { type: 'string' },
+          request: ref('CapturedMessage'),
+          legacy: ref('CapturedMessage'),
+          new: ref('CapturedMessage'),
+          diffs: { type: 'array', items: ref('DiffEntry') },
+          noise: { type: 'array', items: ref('DiffEntry') },
+        },
+      },
+    ],
+  },
+  IgnoreRule: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      routeId: { type: 'string' },
+      groupId: { type: 'string' },
+      fingerprint: { type: 'string' },
+      paths: { type: 'array', items: { type: 'string' } },
+      reason: { type: 'string' },
+      createdBy: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      revokedAt: { type: ['string', 'null'], format: 'date-time' },
+      revokedBy: { type: ['string', 'null'] },
+      revokeReason: { type: ['string', 'null'] },
+    },
+  },
+  AcceptedRules: {
+    type: 'object',
+    properties: {
+      differences: {
+        type: 'array',
+        description: 'each accepted difference by kind and path (array positions as [*])',
+        items: {
+          type: 'object',
+          properties: { path: { type: 'string' }, kind: { type: 'string' } },
+          required: ['path', 'kind'],
+        },
+      },
+      fingerprints: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  AuditEntry: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      at: { type: 'string', format: 'date-time' },
+      actor: { type: 'string' },
+      role: { type: 'string' },
+      action: { type: 'string' },
+      routeId: { type: ['string', 'null'] },
+      groupId: { type: ['string', 'null'] },
+      ruleId: { type: ['string', 'null'] },
+      detail: { type: 'object' },
+    },
+  },
+};
