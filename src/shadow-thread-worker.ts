@@ -12,14 +12,18 @@ import type { Kysely } from 'kysely';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { openNewDatabase } from '../adapters/database.ts';
-import type { ShadowThreadPriority } from './shadow/thread/shadow-thread.ts';
 import { createLogger, createSilentLogger, errorDetails } from './observability/logger.ts';
 import { createAcceptedRulesCache } from './qa-reports/accepted-rules-cache.ts';
 import { createPostgresReportStore } from './qa-reports/postgres-report-store.ts';
 import type { RouteRecord } from './routing/route.ts';
 import { startShadow, type ShadowMetrics } from './shadow/start-shadow.ts';
-import type { ShadowThreadData, ShadowThreadRoutes } from './shadow/thread/shadow-thread.ts';
-import { COUNTER_PENDING, COUNTER_RECEIVED } from './shadow/thread/shadow-thread.ts';
+import {
+  COUNTER_PENDING,
+  COUNTER_RECEIVED,
+  type ShadowThreadData,
+  type ShadowThreadPriority,
+  type ShadowThreadRoutes,
+} from './shadow/thread/shadow-thread-options.ts';
 import {
   exchangeFromWire,
   requestFromWire,

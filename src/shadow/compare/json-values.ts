@@ -1,4 +1,4 @@
-import { isMarkedNumber, jsonType, numberSource } from './number-literals.ts';
+import { jsonType, numberSource } from './number-literals.ts';
 
 /**
  * 8-4-4-4-12 hex digits of either case, checked by hand: the regular expression cost more than the rest
