@@ -1,6 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { MigrationResult } from 'kysely/migration';
-
 import type { StatementMigration } from '../../adapters/migrations.ts';
 import { stateMigrations } from '../state-migrations.ts';
 
@@ -72,12 +69,7 @@ const statements: Readonly<Record<string, StatementMigration>> = {
 
 export const QA_MIGRATION_TABLE = 'qa_reports_migration';
 
-const migrations = stateMigrations(QA_MIGRATION_TABLE, statements);
-
-export function migrateQaReportsToLatest(db: Kysely<unknown>): Promise<readonly MigrationResult[]> {
-  return migrations.toLatest(db);
-}
-
-export function migrateQaReportsDown(db: Kysely<unknown>): Promise<void> {
-  return migrations.down(db);
-}
+export const { toLatest: migrateQaReportsToLatest, down: migrateQaReportsDown } = stateMigrations(
+  QA_MIGRATION_TABLE,
+  statements,
+);

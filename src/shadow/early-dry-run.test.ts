@@ -22,7 +22,7 @@ import { createLegacyCaller, type LegacyCaller } from './legacy-caller.ts';
 import { createNoiseModel } from './noise/noise-model.ts';
 import { createRedactor } from './redact.ts';
 import { createShadowRunner, type ShadowRunner, type ShadowRunnerDeps } from './shadow-runner.ts';
-import type { ShadowResult } from './store/shadow-writer.ts';
+import type { ShadowResult } from './store/result-buffer.ts';
 import { openTestKysely } from './testing/open-test-kysely.ts';
 
 /*

@@ -10,7 +10,7 @@ import type { Redactor } from './redact.ts';
 import { createShadowCalls } from './runner/call.ts';
 import { createClassify } from './runner/classify.ts';
 import { createEarlyDryRuns, type ShadowJob } from './runner/early-dry-run.ts';
-import { createNoiseSampling } from './runner/noise-sampling.ts';
+import { createNoiseSampling, type NoiseSamplingDeps } from './runner/noise-sampling.ts';
 import { createRecordResult } from './runner/record.ts';
 import { createRulesFor } from './runner/rules.ts';
 import { createRunExchange } from './runner/run-exchange.ts';
@@ -109,15 +109,6 @@ export interface ShadowRunner extends ExchangeObserver {
   close(): Promise<void>;
 }
 
-export interface ShadowRunner extends ExchangeObserver {
-  /** Starts the dry run of a write served by legacy before legacy can have written (see below). */
-  onRequest(request: ObservedRequest): void;
-  /** Resolves when no shadow call is queued or running (tests, graceful shutdown). */
-  idle(): Promise<void>;
-  /** Stops taking exchanges and waits for running ones (each bounded by its timeout). */
-  close(): Promise<void>;
-}
-
 /**
  * Runs the non-serving side of sampled requests off the client's path and records the comparison.
  * Implements the proxy's ExchangeObserver: the proxy asks `captureLimit` before reading a matched
@@ -162,13 +153,11 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     rulesFor: createRulesFor(logger),
     calls,
     noiseSampling: createNoiseSampling({
+      ...noiseSamplingSettings(deps),
       noise: deps.noise,
       comparer,
       calls,
       logger,
-      warmup: deps.noiseWarmup ?? 20,
-      sampleRate: deps.noiseSampleRate ?? 0.1,
-      maxPerSecond: deps.noiseMaxPerSecond ?? 5,
       random,
       now,
     }),
@@ -217,5 +206,15 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       earlyDryRuns.cancelAll();
       await drained;
     },
+  };
+}
+
+function noiseSamplingSettings(
+  deps: ShadowRunnerDeps,
+): Pick<NoiseSamplingDeps, 'warmup' | 'sampleRate' | 'maxPerSecond'> {
+  return {
+    warmup: deps.noiseWarmup ?? 20,
+    sampleRate: deps.noiseSampleRate ?? 0.1,
+    maxPerSecond: deps.noiseMaxPerSecond ?? 5,
   };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CapturedResponse } from '../captured-exchange.ts';
-import { compareExchanges, instantOf, markNonCanonicalNumbers } from './compare-exchanges.ts';
+import { compareExchanges } from './compare-exchanges.ts';
+import { instantOf } from './instants.ts';
+import { markNonCanonicalNumbers } from './number-literals.ts';
 import { collapseFormattedPath } from './json-path.ts';
 import { CompareRulesError, compileCompareRules, type CompareRules } from './compare-rules.ts';
 

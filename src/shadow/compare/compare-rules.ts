@@ -115,124 +115,129 @@ const NONE: CompiledSelector = { all: false, patterns: [] };
  * (src/routing/route.ts), so this is also the type guard for `ShadowSettings.compare`.
  */
 export function compileCompareRules(input: unknown): CompiledCompareRules {
-  const problems: string[] = [];
   const rules = (input ?? {}) as CompareRules;
   if (typeof rules !== 'object' || Array.isArray(rules))
     throw new CompareRulesError(['rules must be an object']);
-
+  const c = new RuleCompiler();
   for (const name of Object.keys(rules)) {
     if (!(RULE_NAMES as readonly string[]).includes(name))
-      problems.push(`unknown rule "${name}" (known: ${RULE_NAMES.join(', ')})`);
+      c.problems.push(`unknown rule "${name}" (known: ${RULE_NAMES.join(', ')})`);
   }
+  const headers = c.headers(rules.headers);
+  const arraysAsSets = c.each('arraysAsSets', rules.arraysAsSets, (rule, where) => {
+    const pattern = c.pattern(rule?.path, where);
+    if (typeof rule?.key !== 'string' || rule.key === '') c.problems.push(`${where}: key is required`);
+    else if (pattern !== undefined) return { pattern, key: rule.key };
+    return undefined;
+  });
+  const numericTolerance = c.each('numericTolerance', rules.numericTolerance, (rule, where) => {
+    const pattern = c.pattern(rule?.path, where);
+    const absolute = rule?.absolute ?? 0;
+    const relative = rule?.relative ?? 0;
+    const valid = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+    if (!valid(absolute) || !valid(relative)) {
+      c.problems.push(`${where}: absolute and relative must be non-negative numbers`);
+    } else if (absolute === 0 && relative === 0) {
+      c.problems.push(`${where}: give absolute or relative`);
+    } else if (pattern !== undefined) return { pattern, absolute, relative };
+    return undefined;
+  });
+  const dateTolerance = c.each('dateTolerance', rules.dateTolerance, (rule, where) => {
+    const pattern = c.pattern(rule?.path, where);
+    const nanoseconds: unknown = rule?.nanoseconds;
+    if (typeof nanoseconds !== 'number' || !Number.isSafeInteger(nanoseconds) || nanoseconds < 0) {
+      c.problems.push(`${where}: nanoseconds must be a non-negative integer`);
+    } else if (pattern !== undefined) return { pattern, nanoseconds: BigInt(nanoseconds) };
+    return undefined;
+  });
+  const compiled: CompiledCompareRules = {
+    source: rules,
+    headers,
+    ignore: c.patterns(rules.ignore, 'ignore'),
+    arraysAsSets,
+    numericTolerance,
+    guidCaseInsensitive: c.selector(rules.guidCaseInsensitive, 'guidCaseInsensitive'),
+    equivalentDates: c.selector(rules.equivalentDates, 'equivalentDates'),
+    dateTolerance,
+    keyOrder: c.selector(rules.keyOrder, 'keyOrder'),
+    redactPaths: c.patterns(rules.redactPaths, 'redactPaths'),
+    plain: false,
+  };
+  if (c.problems.length > 0) throw new CompareRulesError(c.problems);
+  return { ...compiled, plain: hasNoBodyRule(compiled) };
+}
 
-  const pattern = (source: unknown, where: string): PathPattern | undefined => {
+/** Compiles the parts of a rules object, collecting what is wrong with them in `problems`. */
+class RuleCompiler {
+  readonly problems: string[] = [];
+
+  pattern(source: unknown, where: string): PathPattern | undefined {
     if (typeof source !== 'string') {
-      problems.push(`${where}: path must be a string`);
+      this.problems.push(`${where}: path must be a string`);
       return undefined;
     }
     try {
       return compilePathPattern(source);
     } catch (error: unknown) {
       if (error instanceof PathPatternError) {
-        problems.push(`${where}: ${error.message}`);
+        this.problems.push(`${where}: ${error.message}`);
         return undefined;
       }
       throw error;
     }
-  };
-  const patterns = (list: unknown, where: string): PathPattern[] => {
+  }
+
+  patterns(list: unknown, where: string): PathPattern[] {
     if (list === undefined) return [];
     if (!Array.isArray(list)) {
-      problems.push(`${where} must be an array of paths`);
+      this.problems.push(`${where} must be an array of paths`);
       return [];
     }
-    return list.flatMap((p: unknown, i) => pattern(p, `${where}[${i}]`) ?? []);
-  };
-  const selector = (value: unknown, where: string): CompiledSelector => {
+    return list.flatMap((p: unknown, i) => this.pattern(p, `${where}[${i}]`) ?? []);
+  }
+
+  selector(value: unknown, where: string): CompiledSelector {
     if (value === undefined || value === false) return NONE;
     if (value === true) return { all: true, patterns: [] };
-    return { all: false, patterns: patterns(value, where) };
-  };
+    return { all: false, patterns: this.patterns(value, where) };
+  }
 
-  let headers = DEFAULT_COMPARED_HEADERS;
-  if (rules.headers !== undefined) {
-    if (!Array.isArray(rules.headers) || rules.headers.some((h) => typeof h !== 'string' || h === '')) {
-      problems.push('headers must be an array of header names');
-    } else {
-      headers = [...new Set(rules.headers.map((h) => h.toLowerCase()))];
+  headers(value: CompareRules['headers']): readonly string[] {
+    if (value === undefined) return DEFAULT_COMPARED_HEADERS;
+    if (!Array.isArray(value) || value.some((h) => typeof h !== 'string' || h === '')) {
+      this.problems.push('headers must be an array of header names');
+      return DEFAULT_COMPARED_HEADERS;
     }
+    return [...new Set(value.map((h) => h.toLowerCase()))];
   }
 
-  const arraysAsSets: { pattern: PathPattern; key: string }[] = [];
-  if (rules.arraysAsSets !== undefined) {
-    if (!Array.isArray(rules.arraysAsSets)) problems.push('arraysAsSets must be an array');
-    else
-      rules.arraysAsSets.forEach((rule, i) => {
-        const compiled = pattern(rule?.path, `arraysAsSets[${i}]`);
-        if (typeof rule?.key !== 'string' || rule.key === '')
-          problems.push(`arraysAsSets[${i}]: key is required`);
-        else if (compiled !== undefined) arraysAsSets.push({ pattern: compiled, key: rule.key });
-      });
+  /** Each rule of a list through `compile`, which reports its own problems (and then returns undefined). */
+  each<R, T>(
+    name: string,
+    list: readonly R[] | undefined,
+    compile: (rule: R | undefined, where: string) => T | undefined,
+  ): T[] {
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) {
+      this.problems.push(`${name} must be an array`);
+      return [];
+    }
+    return list.flatMap((rule, i) => compile(rule, `${name}[${i}]`) ?? []);
   }
+}
 
-  const numericTolerance: { pattern: PathPattern; absolute: number; relative: number }[] = [];
-  if (rules.numericTolerance !== undefined) {
-    if (!Array.isArray(rules.numericTolerance)) problems.push('numericTolerance must be an array');
-    else
-      rules.numericTolerance.forEach((rule, i) => {
-        const compiled = pattern(rule?.path, `numericTolerance[${i}]`);
-        const absolute = rule?.absolute ?? 0;
-        const relative = rule?.relative ?? 0;
-        const valid = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
-        if (!valid(absolute) || !valid(relative)) {
-          problems.push(`numericTolerance[${i}]: absolute and relative must be non-negative numbers`);
-        } else if (absolute === 0 && relative === 0) {
-          problems.push(`numericTolerance[${i}]: give absolute or relative`);
-        } else if (compiled !== undefined) numericTolerance.push({ pattern: compiled, absolute, relative });
-      });
-  }
-
-  const dateTolerance: { pattern: PathPattern; nanoseconds: bigint }[] = [];
-  if (rules.dateTolerance !== undefined) {
-    if (!Array.isArray(rules.dateTolerance)) problems.push('dateTolerance must be an array');
-    else
-      rules.dateTolerance.forEach((rule, i) => {
-        const compiled = pattern(rule?.path, `dateTolerance[${i}]`);
-        const nanoseconds: unknown = rule?.nanoseconds;
-        if (typeof nanoseconds !== 'number' || !Number.isSafeInteger(nanoseconds) || nanoseconds < 0) {
-          problems.push(`dateTolerance[${i}]: nanoseconds must be a non-negative integer`);
-        } else if (compiled !== undefined) {
-          dateTolerance.push({ pattern: compiled, nanoseconds: BigInt(nanoseconds) });
-        }
-      });
-  }
-
-  const compiled: CompiledCompareRules = {
-    source: rules,
-    headers,
-    ignore: patterns(rules.ignore, 'ignore'),
-    arraysAsSets,
-    numericTolerance,
-    guidCaseInsensitive: selector(rules.guidCaseInsensitive, 'guidCaseInsensitive'),
-    equivalentDates: selector(rules.equivalentDates, 'equivalentDates'),
-    dateTolerance,
-    keyOrder: selector(rules.keyOrder, 'keyOrder'),
-    redactPaths: patterns(rules.redactPaths, 'redactPaths'),
-    plain: false,
-  };
-  if (problems.length > 0) throw new CompareRulesError(problems);
-  const plain =
+/** True when no body rule exists, so the walk can skip all path matching. */
+function hasNoBodyRule(compiled: CompiledCompareRules): boolean {
+  const none = (selector: CompiledSelector) => !selector.all && selector.patterns.length === 0;
+  return (
     compiled.ignore.length === 0 &&
-    arraysAsSets.length === 0 &&
-    numericTolerance.length === 0 &&
-    dateTolerance.length === 0 &&
-    !compiled.guidCaseInsensitive.all &&
-    compiled.guidCaseInsensitive.patterns.length === 0 &&
-    !compiled.equivalentDates.all &&
-    compiled.equivalentDates.patterns.length === 0 &&
-    !compiled.keyOrder.all &&
-    compiled.keyOrder.patterns.length === 0;
-  return { ...compiled, plain };
+    compiled.arraysAsSets.length === 0 &&
+    compiled.numericTolerance.length === 0 &&
+    compiled.dateTolerance.length === 0 &&
+    none(compiled.guidCaseInsensitive) &&
+    none(compiled.equivalentDates) &&
+    none(compiled.keyOrder)
+  );
 }
 
 const cache = new WeakMap<object, CompiledCompareRules>();

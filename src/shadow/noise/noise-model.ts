@@ -1,5 +1,6 @@
 import type { Difference } from '../compare/compare-exchanges.ts';
 import { collapseFormattedPath } from '../compare/json-path.ts';
+import { countsFor, RouteCounts } from './route-counts.ts';
 
 /**
  * Learns, per route and field, how often legacy disagrees with itself, and keeps those fields apart
@@ -59,12 +60,6 @@ export interface NoiseModel {
   drainDeltas(): RouteNoise[];
 }
 
-interface Counts {
-  rawTotal: number;
-  noiseTotal: number;
-  fields: Map<string, { raw: number; noise: number }>;
-}
-
 export function fieldOf(difference: Difference): string {
   return collapseFormattedPath(difference.path);
 }
@@ -75,72 +70,18 @@ export function createNoiseModel(
   const thresholds = options.thresholds ?? DEFAULT_NOISE_THRESHOLDS;
   // A response with unbounded distinct paths (keyed by ids) must not grow memory without bound.
   const maxFields = options.maxFieldsPerRoute ?? 2000;
-  const totals = new Map<string, Counts>();
-  let deltas = new Map<string, Counts>();
-
-  const countsFor = (map: Map<string, Counts>, routeId: string): Counts => {
-    let counts = map.get(routeId);
-    if (counts === undefined) {
-      counts = { rawTotal: 0, noiseTotal: 0, fields: new Map() };
-      map.set(routeId, counts);
-    }
-    return counts;
-  };
-
-  /** Counts `n` for the field; false when the route already tracks `maxFields` others (not counted). */
-  const add = (counts: Counts, field: string, side: 'raw' | 'noise', n: number): boolean => {
-    let entry = counts.fields.get(field);
-    if (entry === undefined) {
-      if (counts.fields.size >= maxFields) return false;
-      entry = { raw: 0, noise: 0 };
-      counts.fields.set(field, entry);
-    }
-    entry[side] += n;
-    return true;
-  };
+  const totals = new Map<string, RouteCounts>();
+  let deltas = new Map<string, RouteCounts>();
 
   const observe = (routeId: string, differences: readonly Difference[], side: 'raw' | 'noise'): void => {
-    // A field counts once per comparison, however many array elements differ in it.
-    const fields = new Set(differences.map(fieldOf));
-    const total = countsFor(totals, routeId);
-    const delta = countsFor(deltas, routeId);
-    if (side === 'raw') {
-      total.rawTotal += 1;
-      delta.rawTotal += 1;
-    } else {
-      total.noiseTotal += 1;
-      delta.noiseTotal += 1;
-    }
-    // Only fields the model tracks go to the store: past the cap the stored fields would grow without
-    // bound while the model ignored them.
-    for (const field of fields) if (add(total, field, side, 1)) add(delta, field, side, 1);
+    // A field counts once per comparison, however many array elements differ in it. Only fields the
+    // model tracks go to the store: past the cap the stored fields would grow without bound while the
+    // model ignored them.
+    const counted = countsFor(totals, routeId, maxFields).observe(side, new Set(differences.map(fieldOf)));
+    countsFor(deltas, routeId, maxFields).observe(side, counted);
   };
-
-  const isNoise = (routeId: string, field: string): boolean => {
-    const counts = totals.get(routeId);
-    if (counts === undefined || counts.noiseTotal === 0) return false;
-    const entry = counts.fields.get(field);
-    if (entry === undefined || entry.noise === 0) return false;
-    const rawRate = counts.rawTotal === 0 ? 0 : entry.raw / counts.rawTotal;
-    const noiseRate = entry.noise / counts.noiseTotal;
-    const delta = Math.abs(rawRate - noiseRate);
-    const real =
-      rawRate > noiseRate &&
-      delta * 100 > thresholds.absolutePercent &&
-      (delta / (rawRate + noiseRate)) * 100 > thresholds.relativePercent;
-    return !real;
-  };
-
-  const toRouteNoise = (routeId: string, counts: Counts): RouteNoise => ({
-    routeId,
-    rawTotal: counts.rawTotal,
-    noiseTotal: counts.noiseTotal,
-    fields: [...counts.fields].map(([field, c]) => ({
-      field,
-      rawDifferences: c.raw,
-      noiseDifferences: c.noise,
-    })),
-  });
+  const isNoise = (routeId: string, field: string): boolean =>
+    fieldIsNoise(totals.get(routeId), field, thresholds);
 
   return {
     observeNoise: (routeId, differences) => observe(routeId, differences, 'noise'),
@@ -166,12 +107,12 @@ export function createNoiseModel(
       return counts === undefined ? undefined : toRouteNoise(routeId, counts);
     },
     seed(noise) {
-      const counts = countsFor(totals, noise.routeId);
+      const counts = countsFor(totals, noise.routeId, maxFields);
       counts.rawTotal += noise.rawTotal;
       counts.noiseTotal += noise.noiseTotal;
       for (const f of noise.fields) {
-        add(counts, f.field, 'raw', f.rawDifferences);
-        add(counts, f.field, 'noise', f.noiseDifferences);
+        counts.add(f.field, 'raw', f.rawDifferences);
+        counts.add(f.field, 'noise', f.noiseDifferences);
       }
     },
     drainDeltas() {
@@ -179,5 +120,33 @@ export function createNoiseModel(
       deltas = new Map();
       return drained;
     },
+  };
+}
+
+/** Real when the field differs clearly more often against new than legacy differs from itself. */
+function fieldIsNoise(counts: RouteCounts | undefined, field: string, thresholds: NoiseThresholds): boolean {
+  if (counts === undefined || counts.noiseTotal === 0) return false;
+  const entry = counts.fields.get(field);
+  if (entry === undefined || entry.noise === 0) return false;
+  const rawRate = counts.rawTotal === 0 ? 0 : entry.raw / counts.rawTotal;
+  const noiseRate = entry.noise / counts.noiseTotal;
+  const delta = Math.abs(rawRate - noiseRate);
+  const real =
+    rawRate > noiseRate &&
+    delta * 100 > thresholds.absolutePercent &&
+    (delta / (rawRate + noiseRate)) * 100 > thresholds.relativePercent;
+  return !real;
+}
+
+function toRouteNoise(routeId: string, counts: RouteCounts): RouteNoise {
+  return {
+    routeId,
+    rawTotal: counts.rawTotal,
+    noiseTotal: counts.noiseTotal,
+    fields: [...counts.fields].map(([field, c]) => ({
+      field,
+      rawDifferences: c.raw,
+      noiseDifferences: c.noise,
+    })),
   };
 }

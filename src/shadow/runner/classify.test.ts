@@ -7,7 +7,7 @@ import { compileCompareRules } from '../compare/compare-rules.ts';
 import { fingerprintOf } from '../compare/fingerprint.ts';
 import type { NoiseModel } from '../noise/noise-model.ts';
 import { createRedactor, REDACTED } from '../redact.ts';
-import type { ShadowResult } from '../store/shadow-writer.ts';
+import type { ShadowResult } from '../store/result-buffer.ts';
 import { createClassify, type ClassifyDeps } from './classify.ts';
 import type { RecordResult } from './record.ts';
 

@@ -62,17 +62,6 @@ export function createEarlyDryRuns(deps: EarlyDryRunDeps): EarlyDryRuns {
     if (declined.size > DECLINED_MEMORY) declined.delete(declined.values().next().value as number);
   };
 
-  const waitForExchange = (early: EarlyRun, ms: number): Promise<ObservedExchange | undefined> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(() => finish(undefined), Math.max(0, ms));
-      const finish = (exchange: ObservedExchange | undefined): void => {
-        clearTimeout(timer);
-        early.deliver = undefined;
-        resolve(exchange);
-      };
-      early.deliver = finish;
-    });
-
   return {
     onRequest(announced) {
       // Over the cap there is nothing to replay; the exchange is recorded as skipped.
@@ -134,4 +123,17 @@ export function createEarlyDryRuns(deps: EarlyDryRunDeps): EarlyDryRuns {
       for (const early of waiting) early.deliver?.(undefined);
     },
   };
+}
+
+/** The exchange once it is delivered, or undefined when `ms` have passed first (or the wait is given up). */
+function waitForExchange(early: EarlyRun, ms: number): Promise<ObservedExchange | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => finish(undefined), Math.max(0, ms));
+    const finish = (exchange: ObservedExchange | undefined): void => {
+      clearTimeout(timer);
+      early.deliver = undefined;
+      resolve(exchange);
+    };
+    early.deliver = finish;
+  });
 }

@@ -2,7 +2,8 @@ import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { RouteRecord } from '../../routing/route.ts';
 import type { ShadowOutcome, ShadowReason } from '../store/shadow-store.ts';
-import type { ShadowResult, ShadowWriter } from '../store/shadow-writer.ts';
+import type { ShadowResult } from '../store/result-buffer.ts';
+import type { ShadowWriter } from '../store/shadow-writer.ts';
 
 /** Each side's time in ms, where it is known. */
 export interface Latency {

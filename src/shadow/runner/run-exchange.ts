@@ -1,6 +1,6 @@
 import type { ObservedExchange } from '../../proxy/exchange-observer.ts';
 import { SAFE_METHODS, type RouteRecord } from '../../routing/route.ts';
-import type { CapturedResponse } from '../captured-exchange.ts';
+import type { CapturedRequest, CapturedResponse } from '../captured-exchange.ts';
 import type { Comparer } from '../compare/off-thread-comparer.ts';
 import { decodeBody } from '../decode-body.ts';
 import { describe, failure, type ShadowCalls } from './call.ts';
@@ -44,7 +44,7 @@ const SHADOW_OVER_CAP: Reason = { code: 'capture-limit', detail: 'shadow respons
  * except an unsafe method served by new, which legacy must never see twice.
  */
 export function createRunExchange(deps: RunExchangeDeps): RunExchange {
-  const { settingsOf, rulesFor, calls, noiseSampling, comparer, classify, record } = deps;
+  const { settingsOf, rulesFor, noiseSampling, comparer, classify, record } = deps;
 
   return async (exchange, early) => {
     const route = exchange.match.route;
@@ -59,42 +59,14 @@ export function createRunExchange(deps: RunExchangeDeps): RunExchange {
       return;
     }
     const request = capturedRequest(exchange);
-    const servedHeaders = outgoingHeaders(exchange.response.headers);
-    const limit = settings.captureLimitBytes;
-    const servedBody = await decodeBody(servedHeaders, bodyBytes(exchange.response.body), limit);
-    if (!servedBody.ok) {
-      record(route, 'skipped', servedLatency, {}, undecodable(servedBody.reason));
+    const served = await decodedServed(exchange, settings.captureLimitBytes);
+    if (!('status' in served)) {
+      record(route, 'skipped', servedLatency, {}, served);
       return;
     }
-    const served: CapturedResponse = {
-      status: exchange.response.status,
-      headers: servedHeaders,
-      body: servedBody.body,
-    };
-
-    const started = performance.now();
-    let other: CapturedResponse;
-    let otherMs: number;
-    if (early !== undefined && exchange.served === 'legacy') {
-      if (!early.ok) {
-        record(route, 'error', { ...servedLatency, newMs: early.ms }, {}, failure('new', early.error));
-        return;
-      }
-      other = early.response;
-      otherMs = early.ms;
-    } else {
-      try {
-        other =
-          exchange.served === 'legacy'
-            ? await calls.newHandler(route, exchange.match.params, request, !safe, settings)
-            : await calls.legacy(request, settings);
-      } catch (error: unknown) {
-        const elapsed = performance.now() - started;
-        recordCallFailure(record, route, exchange.served, servedLatency, elapsed, error);
-        return;
-      }
-      otherMs = performance.now() - started;
-    }
+    const answer = await otherSide(deps, { exchange, early, request, settings, safe, servedLatency });
+    if (answer === undefined) return;
+    const { response: other, ms: otherMs } = answer;
     if (other.truncated === true) {
       record(route, 'skipped', servedLatency, {}, SHADOW_OVER_CAP);
       return;
@@ -125,6 +97,50 @@ export function createRunExchange(deps: RunExchangeDeps): RunExchange {
       record(route, 'error', latency, {}, reason);
     }
   };
+}
+
+/** The served response with its body decoded, or why it cannot be compared. */
+async function decodedServed(exchange: ObservedExchange, limit: number): Promise<CapturedResponse | Reason> {
+  const headers = outgoingHeaders(exchange.response.headers);
+  const body = await decodeBody(headers, bodyBytes(exchange.response.body), limit);
+  if (!body.ok) return undecodable(body.reason);
+  return { status: exchange.response.status, headers, body: body.body };
+}
+
+/**
+ * The side that did not serve: the early dry run's answer, or a call now (new with a dry run for an
+ * unsafe method). Undefined when it failed, which is recorded here.
+ */
+async function otherSide(
+  deps: Pick<RunExchangeDeps, 'calls' | 'record'>,
+  input: {
+    readonly exchange: ObservedExchange;
+    readonly early: EarlyResult | undefined;
+    readonly request: CapturedRequest;
+    readonly settings: ShadowDefaults;
+    readonly safe: boolean;
+    readonly servedLatency: Latency;
+  },
+): Promise<{ readonly response: CapturedResponse; readonly ms: number } | undefined> {
+  const { exchange, early, request, settings, servedLatency } = input;
+  const route = exchange.match.route;
+  if (early !== undefined && exchange.served === 'legacy') {
+    if (early.ok) return { response: early.response, ms: early.ms };
+    deps.record(route, 'error', { ...servedLatency, newMs: early.ms }, {}, failure('new', early.error));
+    return undefined;
+  }
+  const started = performance.now();
+  try {
+    const response =
+      exchange.served === 'legacy'
+        ? await deps.calls.newHandler(route, exchange.match.params, request, !input.safe, settings)
+        : await deps.calls.legacy(request, settings);
+    return { response, ms: performance.now() - started };
+  } catch (error: unknown) {
+    const elapsed = performance.now() - started;
+    recordCallFailure(deps.record, route, exchange.served, servedLatency, elapsed, error);
+    return undefined;
+  }
 }
 
 /** Records why the exchange cannot be compared; false when it can. */

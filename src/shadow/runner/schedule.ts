@@ -44,7 +44,7 @@ export function createSchedule<J>(deps: ScheduleDeps<J>): Schedule<J> {
    */
   let overdue = 0;
   let closed = false;
-  let idleWaiters: (() => void)[] = [];
+  const idleWaiters = new IdleWaiters();
 
   const slotFree = () => active < concurrency && active + overdue < 2 * concurrency;
 
@@ -66,11 +66,7 @@ export function createSchedule<J>(deps: ScheduleDeps<J>): Schedule<J> {
     metrics.shadowQueueDepth.set(queue.length);
     onPendingChange?.(active + queue.length + (next !== undefined ? 1 : 0));
     if (next !== undefined) start(next);
-    else if (active === 0 && queue.length === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    else if (active === 0 && queue.length === 0) idleWaiters.release();
   };
 
   return {
@@ -100,16 +96,29 @@ export function createSchedule<J>(deps: ScheduleDeps<J>): Schedule<J> {
     },
     isClosed: () => closed,
     idle() {
-      if (active === 0 && queue.length === 0) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
+      return active === 0 && queue.length === 0 ? Promise.resolve() : idleWaiters.wait();
     },
     close() {
       closed = true;
       queue.length = 0;
       metrics.shadowQueueDepth.set(0);
       onPendingChange?.(active);
-      if (active === 0) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
+      return active === 0 ? Promise.resolve() : idleWaiters.wait();
     },
   };
+}
+
+/** Promises of "nothing queued or running", all kept until that happens. */
+class IdleWaiters {
+  private waiters: (() => void)[] = [];
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
 }

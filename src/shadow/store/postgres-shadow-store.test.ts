@@ -5,7 +5,8 @@ import { migrateQaReportsToLatest } from '../../qa-reports/qa-migrations.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database.ts';
 import type { RouteNoise } from '../noise/noise-model.ts';
 import { migrateShadowStoreDown, migrateShadowStoreToLatest } from './shadow-migrations.ts';
-import { createPostgresShadowStore, toJsonb } from './postgres-shadow-store.ts';
+import { createPostgresShadowStore } from './postgres-shadow-store.ts';
+import { toJsonb } from './to-jsonb.ts';
 import type { GroupUpdate, MinuteCounts, ShadowSample } from './shadow-store.ts';
 import { LATENCY_BUCKET_BOUNDS_MS } from './shadow-tables.ts';
 

@@ -1,6 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { MigrationResult } from 'kysely/migration';
-
 import type { StatementMigration } from '../../../adapters/migrations.ts';
 import { stateMigrations } from '../../state-migrations.ts';
 
@@ -91,37 +88,28 @@ const statements: Readonly<Record<string, StatementMigration>> = {
   // (scripts/export-shadow-fixtures.ts) must keep legacy's order. json keeps the text as written.
   // Rows stored before this migration keep the order jsonb gave them.
   '0003-shadow-sample-json': {
-    up: [
-      `ALTER TABLE strangler.shadow_sample
-         ALTER COLUMN request TYPE json USING request::json,
-         ALTER COLUMN legacy TYPE json USING legacy::json,
-         ALTER COLUMN candidate TYPE json USING candidate::json,
-         ALTER COLUMN diffs TYPE json USING diffs::json,
-         ALTER COLUMN noise DROP DEFAULT,
-         ALTER COLUMN noise TYPE json USING noise::json,
-         ALTER COLUMN noise SET DEFAULT '[]'::json`,
-    ],
-    down: [
-      `ALTER TABLE strangler.shadow_sample
-         ALTER COLUMN request TYPE jsonb USING request::jsonb,
-         ALTER COLUMN legacy TYPE jsonb USING legacy::jsonb,
-         ALTER COLUMN candidate TYPE jsonb USING candidate::jsonb,
-         ALTER COLUMN diffs TYPE jsonb USING diffs::jsonb,
-         ALTER COLUMN noise DROP DEFAULT,
-         ALTER COLUMN noise TYPE jsonb USING noise::jsonb,
-         ALTER COLUMN noise SET DEFAULT '[]'::jsonb`,
-    ],
+    up: [sampleColumnsAs('json')],
+    down: [sampleColumnsAs('jsonb')],
   },
 };
 
 export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';
 
-const migrations = stateMigrations(SHADOW_MIGRATION_TABLE, statements);
+export const { toLatest: migrateShadowStoreToLatest, down: migrateShadowStoreDown } = stateMigrations(
+  SHADOW_MIGRATION_TABLE,
+  statements,
+);
 
-export function migrateShadowStoreToLatest(db: Kysely<unknown>): Promise<readonly MigrationResult[]> {
-  return migrations.toLatest(db);
-}
-
-export function migrateShadowStoreDown(db: Kysely<unknown>): Promise<void> {
-  return migrations.down(db);
+/** The sample's JSON columns converted to `type`, what they hold included. */
+function sampleColumnsAs(type: 'json' | 'jsonb'): string {
+  const changes = ['request', 'legacy', 'candidate', 'diffs'].map(
+    (column) => `ALTER COLUMN ${column} TYPE ${type} USING ${column}::${type}`,
+  );
+  // noise's default has the old type: it goes before the column changes and comes back after.
+  changes.push(
+    'ALTER COLUMN noise DROP DEFAULT',
+    `ALTER COLUMN noise TYPE ${type} USING noise::${type}`,
+    `ALTER COLUMN noise SET DEFAULT '[]'::${type}`,
+  );
+  return `ALTER TABLE strangler.shadow_sample ${changes.join(', ')}`;
 }

@@ -10,7 +10,8 @@ import { createNoiseModel } from '../noise/noise-model.ts';
 import { createPostgresShadowStore } from './postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from './shadow-migrations.ts';
 import type { ShadowSample } from './shadow-store.ts';
-import { createShadowWriter, type ShadowResult } from './shadow-writer.ts';
+import type { ShadowResult } from './result-buffer.ts';
+import { createShadowWriter } from './shadow-writer.ts';
 
 let database: TestDatabase;
 let db: Kysely<unknown>;

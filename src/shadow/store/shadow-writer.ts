@@ -1,35 +1,10 @@
 import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
-import type { NoiseModel } from '../noise/noise-model.ts';
-import type {
-  GroupUpdate,
-  MinuteCounts,
-  ReasonCount,
-  ShadowOutcome,
-  ShadowReason,
-  ShadowSample,
-  ShadowStore,
-} from './shadow-store.ts';
-import { SHADOW_REASONS } from './shadow-store.ts';
-import { LATENCY_BUCKET_BOUNDS_MS, latencyBucketOf } from './shadow-tables.ts';
-
-/** One finished comparison, as the runner hands it over. */
-export interface ShadowResult {
-  readonly routeId: string;
-  readonly at: Date;
-  readonly outcome: ShadowOutcome;
-  /** Why, for `skipped` and `error` outcomes. */
-  readonly reason?: ShadowReason;
-  readonly legacyLatencyMs?: number;
-  readonly newLatencyMs?: number;
-  /** For mismatches: the diff group, and a redacted sample the writer keeps if the group has room. */
-  readonly group?: {
-    readonly fingerprint: string;
-    readonly paths: readonly { readonly path: string; readonly kind: string }[];
-    readonly sample?: ShadowSample;
-  };
-}
+import type { NoiseModel, RouteNoise } from '../noise/noise-model.ts';
+import { FullGroups } from './full-groups.ts';
+import { ResultBuffer, type ShadowResult } from './result-buffer.ts';
+import type { ShadowStore } from './shadow-store.ts';
 
 export interface ShadowWriterOptions {
   readonly store: ShadowStore;
@@ -69,36 +44,6 @@ export interface ShadowWriter {
   close(): Promise<void>;
 }
 
-interface Buffer {
-  records: number;
-  bytes: number;
-  minutes: Map<string, MutableMinute>;
-  groups: Map<string, MutableGroup>;
-}
-
-interface MutableMinute {
-  routeId: string;
-  minute: Date;
-  counts: Record<ShadowOutcome, number>;
-  legacyBuckets: number[];
-  newBuckets: number[];
-  legacySumMs: number;
-  newSumMs: number;
-  reasons: Map<ShadowReason, number>;
-}
-
-interface MutableGroup {
-  routeId: string;
-  fingerprint: string;
-  paths: readonly { readonly path: string; readonly kind: string }[];
-  count: number;
-  firstSeen: Date;
-  lastSeen: Date;
-  samples: ShadowSample[];
-}
-
-const emptyBuffer = (): Buffer => ({ records: 0, bytes: 0, minutes: new Map(), groups: new Map() });
-
 /**
  * Batches shadow results in memory and writes them every second (or when full) in one transaction.
  * Bounded by count and bytes: when the store is slow or down, results are counted
@@ -108,59 +53,42 @@ const emptyBuffer = (): Buffer => ({ records: 0, bytes: 0, minutes: new Map(), g
 export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
   const { store, metrics, logger } = options;
   const maxRecords = options.maxRecords ?? 10_000;
-  const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
-  const samplesPerGroup = options.samplesPerGroup ?? 20;
-  const fullGroupMemoryMs = options.fullGroupMemoryMs ?? 10 * 60_000;
-  const nowMs = options.nowMs ?? Date.now;
-  /** `routeId\nfingerprint` of groups the store reported full, with when that was. */
-  const fullGroups = new Map<string, number>();
-  let buffer = emptyBuffer();
+  const limits = {
+    samplesPerGroup: options.samplesPerGroup ?? 20,
+    maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
+  };
+  const fullGroups = new FullGroups(options.fullGroupMemoryMs ?? 10 * 60_000, options.nowMs ?? Date.now);
+  let buffer = new ResultBuffer(limits);
   let inFlight: Promise<void> | undefined;
   let closed = false;
   let lastWarning = 0;
 
+  const write = async (batch: ResultBuffer, noise: RouteNoise[]): Promise<void> => {
+    try {
+      fullGroups.remember(await store.writeBatch(batch.toBatch(noise)));
+    } catch (error: unknown) {
+      metrics.shadowDropped.inc({ reason: 'store_unavailable' }, batch.records);
+      const now = Date.now();
+      // A store outage would otherwise log once a second per replica.
+      if (now - lastWarning > 30_000) {
+        lastWarning = now;
+        logger.warn('shadow store write failed; results dropped', {
+          dropped: batch.records,
+          error: errorDetails(error),
+        });
+      }
+    } finally {
+      inFlight = undefined;
+    }
+  };
+
   const flushNow = async (): Promise<void> => {
     if (inFlight !== undefined) return inFlight;
     const batch = buffer;
-    buffer = emptyBuffer();
+    buffer = new ResultBuffer(limits);
     const noise = options.noise?.drainDeltas() ?? [];
     if (batch.records === 0 && noise.length === 0) return;
-    inFlight = (async () => {
-      try {
-        const outcome = await store.writeBatch({
-          minutes: [...batch.minutes.values()].map(({ reasons, ...minute }): MinuteCounts => ({
-            ...minute,
-            reasons: [...reasons].map(([reason, count]): ReasonCount => ({
-              outcome: SHADOW_REASONS[reason],
-              reason,
-              count,
-            })),
-          })),
-          groups: [...batch.groups.values()] satisfies GroupUpdate[],
-          noise,
-        });
-        const at = nowMs();
-        for (const full of outcome?.fullGroups ?? [])
-          fullGroups.set(`${full.routeId}\n${full.fingerprint}`, at);
-        // Bounded: groups nobody asks about again are forgotten once their time is up.
-        if (fullGroups.size > 10_000) {
-          for (const [key, since] of fullGroups) if (at - since >= fullGroupMemoryMs) fullGroups.delete(key);
-        }
-      } catch (error: unknown) {
-        metrics.shadowDropped.inc({ reason: 'store_unavailable' }, batch.records);
-        const now = Date.now();
-        // A store outage would otherwise log once a second per replica.
-        if (now - lastWarning > 30_000) {
-          lastWarning = now;
-          logger.warn('shadow store write failed; results dropped', {
-            dropped: batch.records,
-            error: errorDetails(error),
-          });
-        }
-      } finally {
-        inFlight = undefined;
-      }
-    })();
+    inFlight = write(batch, noise);
     return inFlight;
   };
 
@@ -169,14 +97,8 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
 
   return {
     wantsSample(routeId, fingerprint) {
-      if (closed || buffer.bytes >= maxBytes) return false;
       const key = `${routeId}\n${fingerprint}`;
-      const fullSince = fullGroups.get(key);
-      if (fullSince !== undefined) {
-        if (nowMs() - fullSince < fullGroupMemoryMs) return false;
-        fullGroups.delete(key);
-      }
-      return (buffer.groups.get(key)?.samples.length ?? 0) < samplesPerGroup;
+      return !closed && !buffer.isFull() && !fullGroups.isFull(key) && buffer.hasRoomFor(key);
     },
     record(result) {
       if (closed || buffer.records >= maxRecords) {
@@ -184,65 +106,7 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
         if (!closed) void flushNow();
         return false;
       }
-      buffer.records += 1;
-      const minuteStart = new Date(Math.floor(result.at.getTime() / 60_000) * 60_000);
-      const minuteKey = `${result.routeId}\n${minuteStart.getTime()}`;
-      let minute = buffer.minutes.get(minuteKey);
-      if (minute === undefined) {
-        minute = {
-          routeId: result.routeId,
-          minute: minuteStart,
-          counts: { match: 0, mismatch: 0, noise: 0, error: 0, skipped: 0 },
-          legacyBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0),
-          newBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0),
-          legacySumMs: 0,
-          newSumMs: 0,
-          reasons: new Map(),
-        };
-        buffer.minutes.set(minuteKey, minute);
-      }
-      minute.counts[result.outcome] += 1;
-      if (result.reason !== undefined) {
-        minute.reasons.set(result.reason, (minute.reasons.get(result.reason) ?? 0) + 1);
-      }
-      if (result.legacyLatencyMs !== undefined) {
-        minute.legacyBuckets[latencyBucketOf(result.legacyLatencyMs)]! += 1;
-        minute.legacySumMs += result.legacyLatencyMs;
-      }
-      if (result.newLatencyMs !== undefined) {
-        minute.newBuckets[latencyBucketOf(result.newLatencyMs)]! += 1;
-        minute.newSumMs += result.newLatencyMs;
-      }
-
-      if (result.group !== undefined) {
-        const groupKey = `${result.routeId}\n${result.group.fingerprint}`;
-        let group = buffer.groups.get(groupKey);
-        if (group === undefined) {
-          group = {
-            routeId: result.routeId,
-            fingerprint: result.group.fingerprint,
-            paths: result.group.paths,
-            count: 0,
-            firstSeen: result.at,
-            lastSeen: result.at,
-            samples: [],
-          };
-          buffer.groups.set(groupKey, group);
-        }
-        group.count += 1;
-        if (result.at < group.firstSeen) group.firstSeen = result.at;
-        if (result.at > group.lastSeen) group.lastSeen = result.at;
-        const sample = result.group.sample;
-        if (sample !== undefined && group.samples.length < samplesPerGroup) {
-          const bytes = approximateBytes(sample);
-          if (buffer.bytes + bytes <= maxBytes) {
-            buffer.bytes += bytes;
-            group.samples.push(sample);
-          } else {
-            metrics.shadowDropped.inc({ reason: 'sample_buffer_full' });
-          }
-        }
-      }
+      if (!buffer.add(result)) metrics.shadowDropped.inc({ reason: 'sample_buffer_full' });
       if (buffer.records >= maxRecords) void flushNow();
       return true;
     },
@@ -257,9 +121,4 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
       await flushNow();
     },
   };
-}
-
-function approximateBytes(sample: ShadowSample): number {
-  // Stringifying costs about as much as the write will; this runs only for the few kept samples.
-  return JSON.stringify(sample).length;
 }
