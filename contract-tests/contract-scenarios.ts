@@ -1,3 +1,5 @@
+// One file on purpose: this is the one scenario table that scripts/record-contracts.ts records and the
+// fixture suite (athlete-api-contract.test.ts) replays, and splitting it would scatter that table.
 import { ATHLETE_WITH_ENTRIES, ATHLETES, SQUADS } from './contract-data.ts';
 import type { ContractScenario, FixtureRequest, ScenarioStep, StepIgnore } from './contract-fixture.ts';
 

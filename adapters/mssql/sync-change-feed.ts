@@ -4,7 +4,7 @@ import { rowMapKey } from '../../src/sync/sync-engine.ts';
 import type { LegacyChangeBatch, LegacyChangeFeed, LegacyChangeRef } from '../../src/sync/sync-engine.ts';
 import { SYNC_ENTITIES } from '../../src/sync/sync-entities.ts';
 import type { SyncEntity } from '../../src/sync/sync-entities.ts';
-import { SYNC_CONTEXT } from './sync-legacy-writer.ts';
+import { SYNC_CONTEXT } from './sync-write-tsql.ts';
 import { bracket, canonicalReadExpr } from './sync-session.ts';
 import type { MssqlConnector, MssqlStatement } from './sync-session.ts';
 

@@ -2,14 +2,9 @@ import { canonicalRow } from '../../src/sync/canonical-row.ts';
 import type { CanonicalRow } from '../../src/sync/canonical-row.ts';
 import type { LegacyRowReader } from '../../src/sync/sync-engine.ts';
 import type { SyncEntity } from '../../src/sync/sync-entities.ts';
-import { selectByKeysStatements } from './sync-legacy-writer.ts';
-import { bracket, canonicalReadExpr } from './sync-session.ts';
+import { bracket } from './sync-session.ts';
 import type { MssqlConnector, MssqlStatement } from './sync-session.ts';
-
-const selectList = (entity: SyncEntity): string =>
-  entity.columns
-    .map((c) => `${canonicalReadExpr(c, `t.${bracket(c.legacyName)}`)} AS ${bracket(c.name)}`)
-    .join(', ');
+import { selectByKeysStatements, selectList } from './sync-write-tsql.ts';
 
 /** A keyset page in SQL Server's own uniqueidentifier order (the caller only passes back the last key). */
 export function scanStatement(entity: SyncEntity, afterKey: string | null, limit: number): MssqlStatement {

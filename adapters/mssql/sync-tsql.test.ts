@@ -15,7 +15,7 @@ import {
   mergeStatements,
   selectByKeysStatements,
   selectTiesStatements,
-} from './sync-legacy-writer.ts';
+} from './sync-write-tsql.ts';
 import { SYNC_MIGRATIONS_MSSQL } from './sync-migrations.ts';
 import { MAX_PARAMETERS } from './sync-session.ts';
 import type { MssqlStatement } from './sync-session.ts';

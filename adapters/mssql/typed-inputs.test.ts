@@ -4,7 +4,7 @@ import sql from 'mssql';
 import { syncEntity } from '../../src/sync/sync-entities.ts';
 import { compileTsql, createTsqlCompiler } from './compile-tsql.ts';
 import { runRequest } from './run-request.ts';
-import { mergeStatements } from './sync-legacy-writer.ts';
+import { mergeStatements } from './sync-write-tsql.ts';
 import { compiledQueryInputs, statementInputs } from './typed-inputs.ts';
 import type { MssqlInput } from './typed-inputs.ts';
 

@@ -1,5 +1,7 @@
+import { applyResultOf } from './apply-result.ts';
+import type { BatchWrites } from './apply-result.ts';
 import type { CanonicalRow } from './canonical-row.ts';
-import { canonicalRow, rowsEqual } from './canonical-row.ts';
+import { canonicalRow } from './canonical-row.ts';
 import {
   buildDelete,
   buildSelectByKeys,
@@ -9,7 +11,7 @@ import {
 } from './pg-sync-sql.ts';
 import type { PgQuery, PgTarget } from './pg-sync-sql.ts';
 import type { ApplyResult, SyncChange } from './sync-engine.ts';
-import { classifyLoss, rowMapKey } from './sync-engine.ts';
+import { rowMapKey } from './sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from './sync-entities.ts';
 import { syncEntity } from './sync-entities.ts';
 import type { Queryable } from './pg-transaction.ts';
@@ -18,14 +20,6 @@ import type { Queryable } from './pg-transaction.ts';
 export interface ApplySide {
   readonly targetOf: (entity: SyncEntity) => PgTarget;
   readonly writerOwns: (entity: SyncEntity) => boolean;
-}
-
-/** What the statements of one batch did, by `rowMapKey`. */
-interface BatchWrites {
-  /** Keys upserted or deleted. */
-  readonly written: Set<string>;
-  /** The rows an owner's upsert replaced on a version tie. */
-  readonly overwritten: Map<string, CanonicalRow>;
 }
 
 /**
@@ -51,7 +45,7 @@ export async function applyVersionGuarded(
   }
   const losers = groupByEntity(changes.filter((c) => !writes.written.has(rowMapKey(c.entity, c.key))));
   const current = await readCurrentRows(client, side, losers);
-  return changes.map((change) => resultOf(change, side, writes, current));
+  return changes.map((change) => applyResultOf(change, side.writerOwns, writes, current));
 }
 
 function groupByEntity(changes: readonly SyncChange[]): Map<SyncEntity, SyncChange[]> {
@@ -118,32 +112,6 @@ async function readCurrentRows(
 async function readCanonical(client: Queryable, entity: SyncEntity, query: PgQuery): Promise<CanonicalRow[]> {
   const result = await client.query<Record<string, string | null>>(query.text, query.values);
   return result.rows.map((row) => canonicalRow(entity, row));
-}
-
-function resultOf(
-  change: SyncChange,
-  side: ApplySide,
-  writes: BatchWrites,
-  current: ReadonlyMap<string, CanonicalRow>,
-): ApplyResult {
-  const entity = syncEntity(change.entity);
-  const id = rowMapKey(entity.name, change.key);
-  if (writes.written.has(id)) {
-    const replaced = writes.overwritten.get(id);
-    return replaced !== undefined && change.row !== null && !rowsEqual(entity, replaced, change.row)
-      ? { eventId: change.eventId, outcome: 'applied', current: null, overwritten: replaced }
-      : { eventId: change.eventId, outcome: 'applied', current: null };
-  }
-  const target = current.get(id) ?? null;
-  // A delete that found nothing: the row is gone either way.
-  if (change.operation === 'delete' && target === null) {
-    return { eventId: change.eventId, outcome: 'applied', current: null };
-  }
-  return {
-    eventId: change.eventId,
-    outcome: classifyLoss(entity, change.row, target, side.writerOwns(entity)),
-    current: target,
-  };
 }
 
 /**
