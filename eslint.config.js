@@ -14,6 +14,7 @@ const LAYERS = [
   // src's libraries, lowest first
   ['src/handlers'],
   ['src/routing'],
+  ['src/identity'],
   ['src/observability'],
   ['src/sync'],
   ['adapters'],

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Legacy.Api.Contracts;
 using Legacy.Api.Data;
 using Legacy.Api.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ namespace Legacy.Api.Controllers;
 public class ReportsController(LegacyDbContext db, Clock clock) : ControllerBase
 {
     /// <summary>Each active member of a squad with their latest wellness score of the last seven days.</summary>
-    [HttpGet("availability")]
+    [HttpGet("availability"), Authorize(Policies.AthletesRead), Authorize(Policies.WellnessRead)]
     public async Task<ActionResult<AvailabilityReportDto>> Availability(
         [FromQuery, Required] Guid? squadId, CancellationToken cancel)
     {

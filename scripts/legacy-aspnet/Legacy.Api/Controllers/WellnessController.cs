@@ -3,6 +3,7 @@ using System.Globalization;
 using Legacy.Api.Contracts;
 using Legacy.Api.Data;
 using Legacy.Api.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ namespace Legacy.Api.Controllers;
 [Route("api/athletes/{athleteId:guid}/wellness")]
 public class WellnessController(LegacyDbContext db, Clock clock) : ControllerBase
 {
-    [HttpGet]
+    [HttpGet, Authorize(Policies.WellnessRead)]
     public async Task<ActionResult<IEnumerable<WellnessEntryDto>>> List(
         Guid athleteId,
         [FromQuery] DateOnly? from = null,
@@ -34,7 +35,7 @@ public class WellnessController(LegacyDbContext db, Clock clock) : ControllerBas
             Response, entries.OrderBy(w => w.EntryDate), page, pageSize, WellnessEntryDto.From, cancel);
     }
 
-    [HttpPost]
+    [HttpPost, Authorize(Policies.WellnessWrite)]
     public async Task<ActionResult<WellnessEntryDto>> Create(
         Guid athleteId, CreateWellnessEntryRequest request, CancellationToken cancel)
     {
