@@ -87,6 +87,7 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
     expect(outbox.rows).toEqual([
       { status: 'done', outcome: 'applied' },
       { status: 'done', outcome: 'applied' },
+      { status: 'done', outcome: 'applied' },
     ]);
     const audit = await dbs.newPool.query(
       `SELECT count(*)::int AS n FROM strangler.sync_audit WHERE outcome = 'applied'`,
