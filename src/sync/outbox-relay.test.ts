@@ -92,7 +92,7 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
     const audit = await dbs.newPool.query(
       `SELECT count(*)::int AS n FROM strangler.sync_audit WHERE outcome = 'applied'`,
     );
-    expect(audit.rows[0]).toEqual({ n: 2 });
+    expect(audit.rows[0]).toEqual({ n: 3 });
   });
 
   it('treats the same event delivered twice as a no-op, and the applied table holds it once', async () => {
