@@ -46,6 +46,7 @@ describe('new schema migrations (PostgreSQL)', () => {
     const first = await migrateNewToLatest(db);
     expect(first.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
       ['0001-entities', 'Up', 'Success'],
+      ['0002-tenant-isolation', 'Up', 'Success'],
     ]);
     expect(await tablesIn(db, 'public')).toEqual(
       expect.arrayContaining(['athletes', 'organisations', 'squads', 'wellness_entries']),
@@ -54,14 +55,18 @@ describe('new schema migrations (PostgreSQL)', () => {
 
     const down = await migrateNewDown(db);
     expect(down.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+      ['0002-tenant-isolation', 'Down', 'Success'],
       ['0001-entities', 'Down', 'Success'],
     ]);
     expect(await tablesIn(db, 'public')).not.toEqual(expect.arrayContaining(['squads']));
-    expect((await migrationStatus(createNewMigrator(db))).map((m) => m.executedAt)).toEqual([undefined]);
+    expect((await migrationStatus(createNewMigrator(db))).map((m) => m.executedAt)).toEqual([
+      undefined,
+      undefined,
+    ]);
 
     await migrateNewToLatest(db);
     const status = await migrationStatus(createNewMigrator(db));
-    expect(status.map((m) => m.name)).toEqual(['0001-entities']);
+    expect(status.map((m) => m.name)).toEqual(['0001-entities', '0002-tenant-isolation']);
     expect(status[0]?.executedAt).toBeInstanceOf(Date);
   });
 
