@@ -12,9 +12,9 @@ import tseslint from 'typescript-eslint';
  */
 const LAYERS = [
   // src's libraries, lowest first
+  ['src/identity'],
   ['src/handlers'],
   ['src/routing'],
-  ['src/identity'],
   ['src/observability'],
   ['src/sync'],
   ['adapters'],

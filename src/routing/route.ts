@@ -1,4 +1,5 @@
 import type { NewHandler } from '../handlers/new-handler.ts';
+import type { RoutePolicy } from '../identity/principal.ts';
 
 /** How a route is served. `canary` is derived from a partial rollout of the route's flag. */
 export type Mode = 'legacy' | 'shadow' | 'canary' | 'new';
@@ -57,6 +58,11 @@ export interface RouteRecord {
    * path segments are masked in the request log and in stored shadow samples.
    */
   readonly redactPathParams?: readonly string[];
+  /**
+   * What the caller's bearer token must grant, as legacy's [Authorize] policy for the action asks:
+   * checked before the new handler runs, refused as legacy refuses. A route without one is open.
+   */
+  readonly policy?: RoutePolicy;
 }
 
 /** Every flag strangler reads starts with `strangler.`, so one Unleash project can hold other apps' flags too. */
