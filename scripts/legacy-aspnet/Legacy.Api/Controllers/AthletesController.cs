@@ -1,11 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Legacy.Api.Contracts;
-using Legacy.Api.Data;
-using Legacy.Api.Infrastructure;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
-
 namespace Legacy.Api.Controllers;
 
 [ApiController]

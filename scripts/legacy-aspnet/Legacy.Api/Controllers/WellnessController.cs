@@ -1,11 +1,4 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using Legacy.Api.Contracts;
-using Legacy.Api.Data;
-using Legacy.Api.Infrastructure;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace Legacy.Api.Controllers;
 
