@@ -24,8 +24,17 @@ export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTION
 /** Where the stable caller id for sticky canary comes from. */
 export type StickinessKey =
   | { readonly kind: 'header'; readonly name: string }
+  /** Read from the bearer token without verifying it: it picks a bucket and grants nothing. */
   | { readonly kind: 'jwt-claim'; readonly claim: string }
+  /**
+   * The verified caller's subject or organisation, on a route with a policy: a forged token cannot
+   * move a caller between sides, and `organisation` keeps a whole tenant on one side.
+   */
+  | { readonly kind: 'verified-claim'; readonly claim: VerifiedClaim }
   | { readonly kind: 'client-address' };
+
+export type VerifiedClaim = 'subject' | 'organisation';
+export const VERIFIED_CLAIMS: readonly VerifiedClaim[] = ['subject', 'organisation'];
 
 /** Per-route shadow settings (used by src/shadow). Rules are the comparison engine's own type. */
 export interface ShadowSettings {
