@@ -10,7 +10,8 @@ import path from 'node:path';
 import pg from 'pg';
 
 import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
-import { editFlags, projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
+import { editFlags } from './flags-file.ts';
+import { projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
 
 /*
