@@ -12,6 +12,7 @@ export const DEFAULT_DEMO_ISSUER_PORT = 5081;
 export const DEMO_AUDIENCE = 'api://strangler-demo';
 
 export interface DemoIssuerSettings {
+  /** 0 picks a free port (the tests); `npm run demo:token` then cannot know the issuer's address. */
   readonly port: number;
   /** http://127.0.0.1:<port>: the `iss` of every demo token. */
   readonly issuer: string;
@@ -22,8 +23,8 @@ export interface DemoIssuerSettings {
 export function demoIssuerSettings(env: NodeJS.ProcessEnv = process.env): DemoIssuerSettings {
   const raw = env.DEMO_ISSUER_PORT;
   const port = raw === undefined || raw === '' ? DEFAULT_DEMO_ISSUER_PORT : Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`DEMO_ISSUER_PORT must be a port number from 1 to 65535 (got "${raw ?? ''}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`DEMO_ISSUER_PORT must be a port number from 0 to 65535 (got "${raw ?? ''}")`);
   }
   return {
     port,

@@ -2,13 +2,10 @@
  * `npm run demo:token -- --org "Harbour City FC" --scopes "athletes:read wellness:read"`: prints an
  * access token from the demo's issuer (its key under DATA_DIR), for curl's `-H "Authorization: Bearer …"`.
  */
-import { access } from 'node:fs/promises';
-
 import { cliOptions, integerOption, settingsOrExit } from '../cli-args.ts';
+import { demoTokenSigner } from './demo-callers.ts';
 import { demoIssuerSettings } from './demo-issuer-settings.ts';
 import { DEMO_ORGANISATIONS, demoOrganisationNamed } from './demo-organisations.ts';
-import { signAccessToken } from './issuer/demo-tokens.ts';
-import { loadIssuerKeys } from './issuer/issuer-keys.ts';
 
 const USAGE = `usage: npm run demo:token -- --org <name> [--scopes "athletes:read athletes:write …"] [--role coach]
     [--expires-in 600] [--subject someone]
@@ -64,16 +61,11 @@ const settings = settingsOrExit(USAGE, (problems) => {
   };
 });
 
-try {
-  await access(settings.issuer.keysFile);
-} catch {
-  console.error(
-    `${settings.issuer.keysFile} does not exist: start the demo once (npm start) with this DATA_DIR`,
-  );
+const sign = await demoTokenSigner(settings.issuer).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
-}
-const keys = await loadIssuerKeys(settings.issuer.keysFile);
-const token = await signAccessToken(settings.issuer, keys.current(), {
+});
+const token = await sign({
   organisationId: settings.organisation!.id,
   scopes: values.scopes.split(/\s+/).filter(Boolean),
   roles: values.role ?? [],
