@@ -10,7 +10,6 @@ import {
   ANOTHER_ORGANISATION,
   ATHLETE_WITH_ENTRIES,
   CONTRACT_ORGANISATION,
-  SQUADS,
   seedAnotherOrganisation,
   seedLegacy,
 } from '../../../contract-tests/contract-data.ts';
@@ -26,6 +25,7 @@ import {
   actionProbes,
   ALL_SCOPES,
   asCaller,
+  athleteBody,
   get,
   HOST,
   tenantReports,
@@ -170,15 +170,7 @@ function post(path: string, body: string): FixtureRequest {
 
 /** Requests the scenarios do not make, each batch on fresh data. */
 function generatedTraffic(): FixtureRequest[][] {
-  const athlete = (over: Record<string, unknown>): string =>
-    JSON.stringify({
-      SquadId: SQUADS[1].id,
-      FirstName: 'Ada',
-      LastName: 'Holm',
-      Email: 'ada.holm@example.test',
-      DateOfBirth: '2004-03-09',
-      ...over,
-    });
+  const athlete = (over: Record<string, unknown>): string => JSON.stringify(athleteBody(over));
   const names = [
     'Zoë',
     'Øystein',

@@ -33,7 +33,8 @@ function send(
   return { method, path, headers, rawBody: JSON.stringify(body) };
 }
 
-const athleteBody = (over: Record<string, unknown> = {}) => ({
+/** A valid body for creating or updating an athlete, with some members replaced. */
+export const athleteBody = (over: Record<string, unknown> = {}) => ({
   SquadId: SQUADS[1].id,
   FirstName: 'Ada',
   LastName: 'Holm',
