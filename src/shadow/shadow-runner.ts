@@ -15,7 +15,6 @@ import { createNoiseSampling, type NoiseSamplingDeps } from './runner/noise-samp
 import { createRecordResult } from './runner/record.ts';
 import { createRulesFor } from './runner/rules.ts';
 import { createRunExchange } from './runner/run-exchange.ts';
-import { createShadowCallerIdentity } from './runner/shadow-caller.ts';
 import {
   DEFAULT_SHADOW_SETTINGS,
   sampledCaptureLimit,
@@ -153,11 +152,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     run: (job) =>
       job.kind === 'exchange' ? runExchange(job.exchange) : earlyDryRuns.run(job.request, job.run),
   });
-  const calls = createShadowCalls(
-    deps.callLegacy,
-    schedule.overdueCalls,
-    createShadowCallerIdentity(deps.callers),
-  );
+  const calls = createShadowCalls(deps.callLegacy, schedule.overdueCalls, deps.callers);
   const record = createRecordResult({ writer: deps.writer, metrics, logger, now });
   const runExchange = createRunExchange({
     settingsOf,

@@ -1,11 +1,12 @@
 import type { HandlerResponse } from '../../handlers/new-handler.ts';
+import type { TokenVerifier } from '../../identity/token-verifier.ts';
 import type { RouteMatch, RouteRecord } from '../../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../captured-exchange.ts';
 import { decodeBody } from '../decode-body.ts';
 import type { LegacyCall } from '../legacy-caller.ts';
 import type { ShadowReason } from '../store/shadow-store.ts';
 import type { ShadowDefaults } from './sample.ts';
-import type { IdentifyShadowCaller } from './shadow-caller.ts';
+import { createShadowCallerIdentity } from './shadow-caller.ts';
 
 /** Told when a call outlives its timeout, and when such a call finally settles. */
 export interface OverdueCalls {
@@ -33,8 +34,9 @@ export interface ShadowCalls {
 export function createShadowCalls(
   callLegacy: LegacyCall,
   overdueCalls: OverdueCalls,
-  identify: IdentifyShadowCaller,
+  callers: TokenVerifier | undefined,
 ): ShadowCalls {
+  const identify = createShadowCallerIdentity(callers);
   return {
     async legacy(request, settings) {
       const response = await withTimeout(

@@ -8,7 +8,6 @@ import type { RouteRecord } from '../../routing/route.ts';
 import type { CapturedRequest } from '../captured-exchange.ts';
 import { createShadowCalls } from './call.ts';
 import { DEFAULT_SHADOW_SETTINGS } from './sample.ts';
-import { createShadowCallerIdentity } from './shadow-caller.ts';
 
 /*
  * On the shadow side the new handler runs for the caller the proxy would have verified, and a caller
@@ -70,7 +69,7 @@ async function shadowCall(
       throw new Error('legacy is not called');
     },
     { begin: () => undefined, end: () => undefined },
-    createShadowCallerIdentity(callers),
+    callers,
   );
   const response = await calls.newHandler(
     routeOf(policy, handled),
