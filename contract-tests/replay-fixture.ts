@@ -2,7 +2,10 @@ import type { CapturedResponse } from '../src/shadow/captured-exchange.ts';
 import { compareExchanges, type Difference } from '../src/shadow/compare/compare-exchanges.ts';
 import type { CompareRules } from '../src/shadow/compare/compare-rules.ts';
 import type { HandlerRequest, HandlerResponse, NewHandler } from '../src/handlers/new-handler.ts';
+import { POLICIES } from '../routes/shared/policies.ts';
+import type { Principal, RoutePolicy } from '../src/identity/principal.ts';
 import type { RouteRecord, RouteTable } from '../src/routing/route.ts';
+import { CONTRACT_ORGANISATION } from './contract-data.ts';
 import {
   requestBodyOf,
   responseBodyOf,
@@ -28,9 +31,24 @@ export interface StepOutcome {
   readonly differences: readonly Difference[];
 }
 
+const POLICY_LIST: readonly RoutePolicy[] = Object.values(POLICIES);
+
+/**
+ * Who the fixtures are replayed as: a caller of the organisation that owns the contract data, granted
+ * every scope and role legacy's policies ask for, so each step reaches its handler as it reached legacy.
+ */
+export const CONTRACT_CALLER: Principal = {
+  subject: 'contract-replay',
+  organisationId: CONTRACT_ORGANISATION.id,
+  scopes: new Set(POLICY_LIST.flatMap((policy) => policy.scopes)),
+  roles: new Set(POLICY_LIST.flatMap((policy) => (policy.role === undefined ? [] : [policy.role]))),
+};
+
 export interface ReplayOptions {
   /** Lets a test swap in a deliberately broken handler. */
   readonly wrapHandler?: (route: RouteRecord, handler: NewHandler) => NewHandler;
+  /** The caller every step is replayed as (default CONTRACT_CALLER). */
+  readonly principal?: Principal;
 }
 
 export async function replayFixture(
@@ -58,6 +76,7 @@ export async function replayFixture(
       requestId: `contract-${fixture.route}-${fixture.name}-${index}`,
       signal: AbortSignal.timeout(10_000),
       dryRun: false,
+      principal: options.principal ?? CONTRACT_CALLER,
     };
     const candidate = captured(await handler(request));
     const legacy = legacyResponse(step);

@@ -59,7 +59,14 @@ beforeAll(async () => {
   });
   const metrics = createMetrics({ defaultMetrics: false });
   const logger = createSilentLogger();
-  shadow = await startShadow({ db: proxyDb, legacyUrl, hostHeader: 'rewrite', metrics, logger });
+  shadow = await startShadow({
+    db: proxyDb,
+    legacyUrl,
+    hostHeader: 'rewrite',
+    auth: fixture.auth,
+    metrics,
+    logger,
+  });
   proxy = await startProxy({
     legacyUrl,
     flags: createFakeFlagResolver({ 'strangler.wellness-list': 'shadow' }),
@@ -75,7 +82,7 @@ afterAll(async () => {
 
 describe('shadow comparison against the legacy stand-in', () => {
   it('finds exactly the half-up rounding as one diff group and learns the 404 traceId as noise', async () => {
-    const headers = { 'x-tenant-id': 'tenant-shadow' };
+    const headers = { 'x-tenant-id': 'tenant-shadow', authorization: fixture.authorization };
     const unknownAthlete = '00000000-0000-4000-8000-000000000001';
     for (let i = 0; i < 3; i++) {
       const list = await request(proxy.url, {

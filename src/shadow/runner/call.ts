@@ -1,10 +1,12 @@
 import type { HandlerResponse } from '../../handlers/new-handler.ts';
+import type { TokenVerifier } from '../../identity/token-verifier.ts';
 import type { RouteMatch, RouteRecord } from '../../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../captured-exchange.ts';
 import { decodeBody } from '../decode-body.ts';
 import type { LegacyCall } from '../legacy-caller.ts';
 import type { ShadowReason } from '../store/shadow-store.ts';
 import type { ShadowDefaults } from './sample.ts';
+import { createShadowCallerIdentity } from './shadow-caller.ts';
 
 /** Told when a call outlives its timeout, and when such a call finally settles. */
 export interface OverdueCalls {
@@ -16,7 +18,10 @@ export interface OverdueCalls {
 export interface ShadowCalls {
   /** Legacy, for a safe method only; its body decoded, or `truncated` when over the limit. */
   legacy(request: CapturedRequest, settings: ShadowDefaults): Promise<CapturedResponse>;
-  /** The route's new handler; `dryRun` for an unsafe method, which must roll its writes back. */
+  /**
+   * The route's new handler, for the request's verified caller (or the refusal the new side would
+   * answer instead); `dryRun` for an unsafe method, which must roll its writes back.
+   */
   newHandler(
     route: RouteRecord,
     params: RouteMatch['params'],
@@ -26,7 +31,12 @@ export interface ShadowCalls {
   ): Promise<CapturedResponse>;
 }
 
-export function createShadowCalls(callLegacy: LegacyCall, overdueCalls: OverdueCalls): ShadowCalls {
+export function createShadowCalls(
+  callLegacy: LegacyCall,
+  overdueCalls: OverdueCalls,
+  callers: TokenVerifier | undefined,
+): ShadowCalls {
+  const identify = createShadowCallerIdentity(callers);
   return {
     async legacy(request, settings) {
       const response = await withTimeout(
@@ -42,10 +52,13 @@ export function createShadowCalls(callLegacy: LegacyCall, overdueCalls: OverdueC
       return { ...response, body: decoded.body };
     },
     async newHandler(route, params, request, dryRun, settings) {
-      const response = await withTimeout(
+      // The timeout covers the token's verification too: the issuer's keys may have to be fetched.
+      return withTimeout(
         settings.timeoutMs,
-        (signal) =>
-          route.handler({
+        async (signal) => {
+          const caller = await identify(route, request);
+          if (!caller.allowed) return caller.response;
+          const response = await route.handler({
             method: request.method,
             path: request.path,
             params,
@@ -55,10 +68,12 @@ export function createShadowCalls(callLegacy: LegacyCall, overdueCalls: OverdueC
             requestId: request.requestId,
             signal,
             dryRun,
-          }),
+            principal: caller.principal,
+          });
+          return handlerResponse(response, settings.captureLimitBytes);
+        },
         overdueCalls,
       );
-      return handlerResponse(response, settings.captureLimitBytes);
     },
   };
 }

@@ -72,6 +72,7 @@ async function start(
       databaseUrl: fixture.proxyDatabaseUrl,
       legacyUrl,
       hostHeader: 'rewrite',
+      auth: fixture.auth,
       metricsIntervalMs: 20,
       shadow: { exchangeWaitMs: 10_000, ...tuning },
       priority,
@@ -113,9 +114,10 @@ describe('the shadow side on its own thread', () => {
     const running = await start({ 'strangler.wellness-list': 'shadow' });
     try {
       const path = `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`;
-      const direct = await request(legacyUrl, { path });
+      const headers = { authorization: fixture.authorization };
+      const direct = await request(legacyUrl, { path, headers });
       for (let i = 0; i < 5; i++) {
-        const response = await request(running.proxy.url, { path });
+        const response = await request(running.proxy.url, { path, headers });
         // The client gets legacy's answer, byte for byte.
         expect(response.status).toBe(200);
         expect(response.body.equals(direct.body)).toBe(true);
@@ -147,7 +149,7 @@ describe('the shadow side on its own thread', () => {
       const response = await request(running.proxy.url, {
         method: 'POST',
         path: `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: fixture.authorization },
         body: JSON.stringify(entry),
       });
       expect(response.status).toBe(201);
