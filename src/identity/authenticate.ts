@@ -13,6 +13,25 @@ export type Authentication =
   | { readonly outcome: 'refused'; readonly status: 401; readonly wwwAuthenticate: string }
   | { readonly outcome: 'refused'; readonly status: 403 };
 
+export type Refusal = Extract<Authentication, { readonly outcome: 'refused' }>;
+
+/**
+ * Without an issuer nobody can be verified: a route with a policy refuses everyone, as JwtBearer
+ * refuses a token it cannot validate (failing closed, never open).
+ */
+export const UNVERIFIABLE: Refusal = {
+  outcome: 'refused',
+  status: 401,
+  wwwAuthenticate: bearerChallenge({ kind: 'malformed' }),
+};
+
+/** The refusal's headers as legacy sends them: JwtBearer's challenge on a 401, and an empty body. */
+export function refusalHeaders(refusal: Refusal): Record<string, string> {
+  return refusal.status === 401
+    ? { 'www-authenticate': refusal.wwwAuthenticate, 'content-length': '0' }
+    : { 'content-length': '0' };
+}
+
 export async function authenticate(
   verifier: TokenVerifier,
   authorization: string | undefined,

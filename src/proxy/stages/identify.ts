@@ -1,14 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { authenticate } from '../../identity/authenticate.ts';
-import type { Authentication } from '../../identity/authenticate.ts';
-import { bearerChallenge } from '../../identity/bearer-challenge.ts';
+import { authenticate, refusalHeaders, UNVERIFIABLE } from '../../identity/authenticate.ts';
+import type { Refusal } from '../../identity/authenticate.ts';
 import type { TokenVerifier } from '../../identity/token-verifier.ts';
 import type { RouteRecord } from '../../routing/route.ts';
 import type { Exchange } from '../exchange.ts';
 
-/** Why the new side must not run for this caller: the 401 or 403 legacy's [Authorize] would answer. */
-export type Refusal = Extract<Authentication, { readonly outcome: 'refused' }>;
+export type { Refusal };
 
 /** The caller was let through (the principal is on the exchange), or refused. */
 export type Identified = 'allowed' | Refusal;
@@ -23,13 +21,6 @@ export interface Identify {
    */
   caller(route: RouteRecord, req: IncomingMessage, exchange: Exchange): Promise<Identified> | undefined;
 }
-
-// No issuer: nobody can be verified. Decide keeps such routes on legacy; this is the stage failing closed.
-const UNVERIFIABLE: Refusal = {
-  outcome: 'refused',
-  status: 401,
-  wwwAuthenticate: bearerChallenge({ kind: 'malformed' }),
-};
 
 /**
  * The identify stage: only requests that would reach a new handler (or a canary bucketing on the
@@ -61,10 +52,6 @@ export function sendRefusal(res: ServerResponse, exchange: Exchange, refusal: Re
     res.destroy();
     return;
   }
-  res.writeHead(refusal.status, {
-    ...(refusal.status === 401 ? { 'www-authenticate': refusal.wwwAuthenticate } : {}),
-    'content-length': 0,
-    'x-request-id': exchange.requestId,
-  });
+  res.writeHead(refusal.status, { ...refusalHeaders(refusal), 'x-request-id': exchange.requestId });
   res.end();
 }

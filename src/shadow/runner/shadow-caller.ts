@@ -1,5 +1,5 @@
-import { authenticate } from '../../identity/authenticate.ts';
-import { bearerChallenge } from '../../identity/bearer-challenge.ts';
+import { authenticate, refusalHeaders, UNVERIFIABLE } from '../../identity/authenticate.ts';
+import type { Refusal } from '../../identity/authenticate.ts';
 import type { Principal } from '../../identity/principal.ts';
 import type { TokenVerifier } from '../../identity/token-verifier.ts';
 import type { RouteRecord } from '../../routing/route.ts';
@@ -21,12 +21,11 @@ export type IdentifyShadowCaller = (route: RouteRecord, request: CapturedRequest
 
 const OPEN: ShadowCaller = { allowed: true, principal: undefined };
 
-/** A refusal as sent to the client: the status, JwtBearer's challenge on a 401, an empty body. */
-function refusal(status: 401 | 403, wwwAuthenticate?: string): ShadowCaller {
-  const headers = wwwAuthenticate === undefined ? {} : { 'www-authenticate': wwwAuthenticate };
+/** A refusal as sent to the client (see refusalHeaders). */
+function refused(refusal: Refusal): ShadowCaller {
   return {
     allowed: false,
-    response: { status, headers: { ...headers, 'content-length': '0' }, body: Buffer.alloc(0) },
+    response: { status: refusal.status, headers: refusalHeaders(refusal), body: Buffer.alloc(0) },
   };
 }
 
@@ -38,14 +37,15 @@ export function createShadowCallerIdentity(verifier: TokenVerifier | undefined):
   return async (route, request) => {
     const policy = route.policy;
     if (policy === undefined) return OPEN;
-    if (verifier === undefined) return refusal(401, bearerChallenge({ kind: 'malformed' }));
+    if (verifier === undefined) return refused(UNVERIFIABLE);
     const authorization = request.headers.authorization;
     const authentication = await authenticate(
       verifier,
       typeof authorization === 'string' ? authorization : undefined,
       policy,
     );
-    if (authentication.outcome === 'allowed') return { allowed: true, principal: authentication.principal };
-    return authentication.status === 401 ? refusal(401, authentication.wwwAuthenticate) : refusal(403);
+    return authentication.outcome === 'allowed'
+      ? { allowed: true, principal: authentication.principal }
+      : refused(authentication);
   };
 }
