@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { ATHLETE_WITH_ENTRIES } from '../../contract-tests/contract-data.ts';
 import { createRoutes } from '../../routes/index.ts';
 import type { HandlerResponse, NewHandler } from '../handlers/new-handler.ts';
+import { createTokenVerifier } from '../identity/token-verifier.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { request, startProxy, type Proxy } from '../proxy/proxy-test-harness.ts';
@@ -70,7 +71,14 @@ beforeAll(async () => {
   proxy = await startProxy({
     legacyUrl,
     flags: createFakeFlagResolver({ 'strangler.wellness-list': 'shadow' }),
-    extra: { routes: createRouteTable(routes), observer: shadow.observer, metrics, logger },
+    extra: {
+      routes: createRouteTable(routes),
+      observer: shadow.observer,
+      // The proxy verifies callers against the same issuer: without one it keeps the route on legacy.
+      verifier: createTokenVerifier(fixture.auth),
+      metrics,
+      logger,
+    },
   });
 }, 60_000);
 

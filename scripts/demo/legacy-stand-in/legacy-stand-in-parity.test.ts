@@ -1,7 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kysely } from 'kysely';
 
@@ -9,21 +5,16 @@ import type { LegacyDatabase } from '../../../adapters/schema.ts';
 import {
   ANOTHER_ORGANISATION,
   ATHLETE_WITH_ENTRIES,
-  CONTRACT_ORGANISATION,
   seedAnotherOrganisation,
   seedLegacy,
 } from '../../../contract-tests/contract-data.ts';
 import type { FixtureRequest } from '../../../contract-tests/contract-fixture.ts';
 import { CONTRACT_SCENARIOS } from '../../../contract-tests/contract-scenarios.ts';
 import type { RawResponse } from '../../../src/proxy/proxy-test-harness.ts';
-import { tokenCases, TEST_AUDIENCE } from '../../../src/identity/testing/token-cases.ts';
-import { signAccessToken, type TokenRequest } from '../issuer/demo-tokens.ts';
-import { loadIssuerKeys } from '../issuer/issuer-keys.ts';
-import { startOidcIssuer, type RunningIssuer } from '../issuer/oidc-issuer.ts';
+import { tokenCases } from '../../../src/identity/testing/token-cases.ts';
 import { dotnetForSuite } from '../../legacy-aspnet/dotnet-suite.ts';
 import {
   actionProbes,
-  ALL_SCOPES,
   asCaller,
   athleteBody,
   get,
@@ -40,7 +31,8 @@ import { startParityRig, type ParityResult, type ParityRig } from './testing/sta
  * The traffic is every contract scenario plus generated requests, first with both open (no issuer), then
  * with both authenticating against one issuer: bearer tokens of every kind, and callers reaching for
  * another organisation's rows. No difference may remain beyond the routes' own written rules (traceId,
- * server-generated ids and clocks).
+ * server-generated ids and clocks). Strangler itself always verifies its callers, as deployed: even
+ * towards the open legacies the traffic carries a token of the contract organisation.
  */
 
 const CLOCK = new Date('2026-11-21T10:15:30.123Z');
@@ -63,16 +55,24 @@ describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy d
   describe('open and unscoped, as both run without an issuer', () => {
     let rig: ParityRig | undefined;
     beforeAll(async () => {
-      rig = await startParityRig({ prefix: 'parity', clock: CLOCK, seed: seedLegacy });
+      rig = await startParityRig({
+        prefix: 'parity',
+        clock: CLOCK,
+        legaciesAuthenticate: false,
+        seed: seedLegacy,
+      });
     }, 120_000);
     afterAll(() => rig?.stop());
 
     it('shows no difference under shadow comparison, for every scenario and the generated traffic', async () => {
-      await rig?.send([
+      const parity = rig as ParityRig;
+      const contract = await parity.bearer();
+      const batches = [
         ...CONTRACT_SCENARIOS.map((s) => s.steps.map((step) => step.request)),
         ...generatedTraffic(),
-      ]);
-      expectNoDifference(await (rig as ParityRig).result());
+      ];
+      await parity.send(batches.map((batch) => batch.map((request) => asCaller(request, contract))));
+      expectNoDifference(await parity.result());
     }, 300_000);
   });
 
@@ -81,40 +81,22 @@ describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy d
       await seedLegacy(db);
       await seedAnotherOrganisation(db);
     };
-    let dataDir: string;
-    let issuer: RunningIssuer | undefined;
     let rig: ParityRig | undefined;
     beforeAll(async () => {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'strangler-parity-'));
-      issuer = await startOidcIssuer({
-        keys: await loadIssuerKeys(path.join(dataDir, 'keys.json')),
-        port: 0,
-      });
       rig = await startParityRig({
         prefix: 'parity_auth',
         clock: CLOCK,
-        auth: { issuer: issuer.issuer, audience: TEST_AUDIENCE },
+        legaciesAuthenticate: true,
         seed: seedBoth,
       });
     }, 120_000);
-    afterAll(async () => {
-      await rig?.stop();
-      await issuer?.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    });
-
-    const bearer = async (request: Partial<TokenRequest>): Promise<string> => {
-      const running = issuer as RunningIssuer;
-      const authority = { issuer: running.issuer, audience: TEST_AUDIENCE };
-      const caller = { organisationId: CONTRACT_ORGANISATION.id, scopes: ALL_SCOPES, roles: ['coach'] };
-      return `Bearer ${await signAccessToken(authority, running.keys.current(), { ...caller, ...request })}`;
-    };
+    afterAll(() => rig?.stop());
 
     it('answers every token case on every action with the same status, challenge, headers and body', async () => {
       const parity = rig as ParityRig;
       await parity.seed();
       const answers: { request: string; aspnet: string; standIn: string }[] = [];
-      for (const tokenCase of await tokenCases(issuer as RunningIssuer)) {
+      for (const tokenCase of await tokenCases(parity.issuer)) {
         for (const probe of actionProbes(tokenCase.authorization)) {
           const { aspnet, standIn } = await parity.sendToBoth(probe);
           const request = `${tokenCase.name}: ${probe.method} ${probe.path}`;
@@ -127,14 +109,14 @@ describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy d
     }, 120_000);
 
     it('shows no difference for the scenarios of a scoped caller and for callers of other organisations', async () => {
-      const contract = await bearer({});
+      const parity = rig as ParityRig;
+      const contract = await parity.bearer();
       const callers = {
         contract,
-        contractWithoutRole: await bearer({ roles: [] }),
-        another: await bearer({ organisationId: ANOTHER_ORGANISATION.id }),
-        empty: await bearer({ organisationId: '5a1c0e2d-8b3f-4a6e-9d1c-2b3a4c5d6eff' }),
+        contractWithoutRole: await parity.bearer({ roles: [] }),
+        another: await parity.bearer({ organisationId: ANOTHER_ORGANISATION.id }),
+        empty: await parity.bearer({ organisationId: '5a1c0e2d-8b3f-4a6e-9d1c-2b3a4c5d6eff' }),
       };
-      const parity = rig as ParityRig;
       await parity.seed();
       const reports = [];
       for (const report of tenantReports(callers)) {

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import type { NewDatabase } from '../../../adapters/schema.ts';
 import { ATHLETE_WITH_ENTRIES } from '../../../contract-tests/contract-data.ts';
 import { createAppRoutes, SHADOW_THREAD_WORKER } from '../../app-routes.ts';
+import { createTokenVerifier } from '../../identity/token-verifier.ts';
 import type { ShadowThreadPriority } from './shadow-thread.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { createMetrics } from '../../observability/metrics.ts';
@@ -88,6 +89,8 @@ async function start(
     extra: {
       routes: createRouteTable([...createAppRoutes(newDb, false), ...misbehavingRoutes()]),
       observer: thread.observer,
+      // The proxy verifies callers against the thread's issuer: without one it keeps such routes on legacy.
+      verifier: createTokenVerifier(fixture.auth),
       metrics,
       logger,
     },
@@ -197,7 +200,10 @@ describe('the shadow side on its own thread', () => {
       // The replacement takes exchanges again once it is up. (Any outcome: the earlier write went to
       // legacy's database only, so the list may differ by now.)
       await waitFor(async () => {
-        await request(running.proxy.url, { path: `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness` });
+        await request(running.proxy.url, {
+          path: `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`,
+          headers: { authorization: fixture.authorization },
+        });
         await running.thread.observer.idle();
         return Object.values(await outcomes(running.metrics, 'wellness-list')).some((n) => n > 0);
       }, 10_000);

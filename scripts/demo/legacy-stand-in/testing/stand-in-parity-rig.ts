@@ -2,18 +2,28 @@
  * The stand-in parity rig: the real ASP.NET legacy and the TypeScript stand-in, each on a database of its
  * own seeded alike, behind strangler in `shadow` mode with the ASP.NET app as legacy and every route's
  * "new handler" a call to the stand-in. What strangler's comparison finds is what differs.
+ *
+ * Strangler verifies its callers against an issuer of the rig's own, as a deployment does: without one it
+ * keeps every route with a policy on legacy and compares nothing. The legacies authenticate against the
+ * same issuer, or run open and unscoped.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import { sql, type Kysely } from 'kysely';
 
 import { openLegacyDatabase } from '../../../../adapters/database.ts';
 import { migrateLegacyToLatest } from '../../../../adapters/migrations.ts';
 import type { LegacyDatabase, NewDatabase } from '../../../../adapters/schema.ts';
+import { CONTRACT_ORGANISATION } from '../../../../contract-tests/contract-data.ts';
 import { requestBodyOf, type FixtureRequest } from '../../../../contract-tests/contract-fixture.ts';
 import { createRoutes } from '../../../../routes/index.ts';
 import type { HandlerResponse, NewHandler } from '../../../../src/handlers/new-handler.ts';
+import { TEST_AUDIENCE } from '../../../../src/identity/testing/token-cases.ts';
+import { createTokenVerifier, type TokenVerifierSettings } from '../../../../src/identity/token-verifier.ts';
 import { createSilentLogger } from '../../../../src/observability/logger.ts';
 import { createMetrics } from '../../../../src/observability/metrics.ts';
 import {
@@ -30,15 +40,19 @@ import { openTestKysely } from '../../../../src/shadow/testing/open-test-kysely.
 import { createFakeFlagResolver } from '../../../../src/testing/fake-flag-resolver.ts';
 import { createTestDatabase, type TestDatabase } from '../../../../src/testing/test-database.ts';
 import { startLegacyAspnet, type LegacyAspnet } from '../../../legacy-aspnet/legacy-aspnet.ts';
+import { signAccessToken, type TokenRequest } from '../../issuer/demo-tokens.ts';
+import { loadIssuerKeys } from '../../issuer/issuer-keys.ts';
+import { startOidcIssuer, type RunningIssuer } from '../../issuer/oidc-issuer.ts';
 import { createLegacyStandIn } from '../legacy-stand-in.ts';
+import { ALL_SCOPES } from './auth-traffic.ts';
 
 export interface ParityRigOptions {
   /** Prefix of the rig's throw-away databases. */
   readonly prefix: string;
   /** One clock for both, so what a write stamps (UpdatedAt) is the same instant on each side. */
   readonly clock: Date;
-  /** The issuer both authenticate against; without it both run open and unscoped. */
-  readonly auth?: { readonly issuer: string; readonly audience: string };
+  /** Whether both legacies authenticate against the rig's issuer; when not, both run open and unscoped. */
+  readonly legaciesAuthenticate: boolean;
   /** Seeds one side's database before each batch. */
   readonly seed: (db: Kysely<LegacyDatabase>) => Promise<void>;
 }
@@ -59,6 +73,13 @@ export interface ParityResult {
 export interface ParityRig {
   readonly aspnetUrl: URL;
   readonly standInUrl: URL;
+  /** The callers' issuer (audience TEST_AUDIENCE). */
+  readonly issuer: RunningIssuer;
+  /**
+   * `Bearer <token>` from the issuer: a caller of the contract organisation with every scope and the
+   * coach role, but for what `request` says otherwise.
+   */
+  bearer(request?: Partial<TokenRequest>): Promise<string>;
   /** Re-seeds both sides before each batch and sends the batch through the proxy. */
   send(batches: readonly (readonly FixtureRequest[])[]): Promise<void>;
   /** Seeds both sides. */
@@ -87,22 +108,22 @@ export async function startParityRig(options: ParityRigOptions): Promise<ParityR
     migrateLegacyToLatest(standInDb),
     migrateShadowStoreToLatest(proxyDb).then(() => migrateQaReportsToLatest(proxyDb)),
   ]);
+  const callers = await startCallersIssuer();
+  const auth: TokenVerifierSettings = { issuer: callers.issuer.issuer, audiences: [TEST_AUDIENCE] };
   const aspnet = await startLegacyAspnet({
     legacyDatabaseUrl: aspnetDatabase.url,
     port: 0,
     fixedUtcNow: options.clock.toISOString(),
-    ...(options.auth === undefined ? {} : { auth: options.auth }),
+    ...(options.legaciesAuthenticate ? { auth: { issuer: auth.issuer, audience: TEST_AUDIENCE } } : {}),
   });
   const standIn = createLegacyStandIn({
     db: standInDb,
     now: () => options.clock,
-    ...(options.auth === undefined
-      ? {}
-      : { auth: { issuer: options.auth.issuer, audiences: [options.auth.audience] } }),
+    ...(options.legaciesAuthenticate ? { auth } : {}),
   });
   await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
   const standInUrl = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
-  const { shadow, proxy } = await startShadowProxy(aspnet, standInUrl, proxyDb);
+  const { shadow, proxy } = await startShadowProxy(aspnet, standInUrl, proxyDb, auth);
   const seedBoth = async (): Promise<void> => {
     await Promise.all([options.seed(aspnetDb), options.seed(standInDb)]);
   };
@@ -111,6 +132,8 @@ export async function startParityRig(options: ParityRigOptions): Promise<ParityR
   return {
     aspnetUrl: aspnet.url,
     standInUrl,
+    issuer: callers.issuer,
+    bearer: callers.bearer,
     async send(batches) {
       for (const batch of batches) {
         // Each batch starts from the same data on both sides, as the recordings do.
@@ -136,8 +159,37 @@ export async function startParityRig(options: ParityRigOptions): Promise<ParityR
       await aspnet.stop();
       standIn.closeAllConnections();
       await new Promise((resolve) => standIn.close(resolve));
+      await callers.stop();
       await Promise.all([aspnetDb.destroy(), standInDb.destroy(), proxyDb.destroy()]);
       await Promise.all(databases.map((d) => d.drop()));
+    },
+  };
+}
+
+/** An issuer with keys of its own, for audience TEST_AUDIENCE. */
+async function startCallersIssuer(): Promise<{
+  issuer: RunningIssuer;
+  bearer: ParityRig['bearer'];
+  stop(): Promise<void>;
+}> {
+  const keysDir = await mkdtemp(path.join(tmpdir(), 'strangler-parity-'));
+  const issuer = await startOidcIssuer({
+    keys: await loadIssuerKeys(path.join(keysDir, 'keys.json')),
+    port: 0,
+  });
+  const authority = { issuer: issuer.issuer, audience: TEST_AUDIENCE };
+  const caller: TokenRequest = {
+    organisationId: CONTRACT_ORGANISATION.id,
+    scopes: ALL_SCOPES,
+    roles: ['coach'],
+  };
+  return {
+    issuer,
+    bearer: async (request = {}) =>
+      `Bearer ${await signAccessToken(authority, issuer.keys.current(), { ...caller, ...request })}`,
+    async stop() {
+      await issuer.stop();
+      await rm(keysDir, { recursive: true, force: true });
     },
   };
 }
@@ -156,6 +208,7 @@ async function startShadowProxy(
   aspnet: LegacyAspnet,
   standInUrl: URL,
   proxyDb: Kysely<unknown>,
+  auth: TokenVerifierSettings,
 ): Promise<{ shadow: Shadow; proxy: Proxy }> {
   const routes = createRoutes({ db: {} as Kysely<NewDatabase> }).map((route) => ({
     ...route,
@@ -167,6 +220,7 @@ async function startShadowProxy(
     db: proxyDb,
     legacyUrl: aspnet.url,
     hostHeader: 'rewrite',
+    auth,
     metrics,
     logger,
     noiseSampleRate: 0,
@@ -175,7 +229,13 @@ async function startShadowProxy(
   const proxy = await startProxy({
     legacyUrl: aspnet.url,
     flags: createFakeFlagResolver(Object.fromEntries(routes.map((r) => [r.flag, 'shadow']))),
-    extra: { routes: createRouteTable(routes), observer: shadow.observer, metrics, logger },
+    extra: {
+      routes: createRouteTable(routes),
+      observer: shadow.observer,
+      verifier: createTokenVerifier(auth),
+      metrics,
+      logger,
+    },
   });
   return { shadow, proxy };
 }
