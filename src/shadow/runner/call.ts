@@ -4,7 +4,7 @@ import type { RouteMatch, RouteRecord } from '../../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../captured-exchange.ts';
 import { decodeBody } from '../decode-body.ts';
 import type { LegacyCall } from '../legacy-caller.ts';
-import type { ShadowReason } from '../store/shadow-store.ts';
+import type { SampleCaller, ShadowReason } from '../store/shadow-store.ts';
 import type { ShadowDefaults } from './sample.ts';
 import { createShadowCallerIdentity } from './shadow-caller.ts';
 
@@ -12,6 +12,12 @@ import { createShadowCallerIdentity } from './shadow-caller.ts';
 export interface OverdueCalls {
   begin(): void;
   end(): void;
+}
+
+/** The new side's response, and the verified caller it ran for (none: an open route, or refused). */
+export interface NewSideAnswer {
+  readonly response: CapturedResponse;
+  readonly caller: SampleCaller | undefined;
 }
 
 /** The other side of an exchange, each call bounded by the route's timeout and capture limit. */
@@ -28,7 +34,7 @@ export interface ShadowCalls {
     request: CapturedRequest,
     dryRun: boolean,
     settings: ShadowDefaults,
-  ): Promise<CapturedResponse>;
+  ): Promise<NewSideAnswer>;
 }
 
 export function createShadowCalls(
@@ -57,7 +63,8 @@ export function createShadowCalls(
         settings.timeoutMs,
         async (signal) => {
           const caller = await identify(route, request);
-          if (!caller.allowed) return caller.response;
+          if (!caller.allowed) return { response: caller.response, caller: undefined };
+          const { principal } = caller;
           const response = await route.handler({
             method: request.method,
             path: request.path,
@@ -68,9 +75,15 @@ export function createShadowCalls(
             requestId: request.requestId,
             signal,
             dryRun,
-            principal: caller.principal,
+            principal,
           });
-          return handlerResponse(response, settings.captureLimitBytes);
+          return {
+            response: handlerResponse(response, settings.captureLimitBytes),
+            caller:
+              principal === undefined
+                ? undefined
+                : { subject: principal.subject, organisationId: principal.organisationId },
+          };
         },
         overdueCalls,
       );

@@ -71,14 +71,14 @@ async function shadowCall(
     { begin: () => undefined, end: () => undefined },
     callers,
   );
-  const response = await calls.newHandler(
+  const { response, caller } = await calls.newHandler(
     routeOf(policy, handled),
     { id: '1' },
     requestWith(authorization),
     false,
     DEFAULT_SHADOW_SETTINGS,
   );
-  return { response, handled };
+  return { response, caller, handled };
 }
 
 const READ = { scopes: ['athletes:read'] };
@@ -90,13 +90,19 @@ describe('the shadow side runs the new handler as its verified caller', () => {
     expect(handled.map((r) => r.principal)).toEqual([coach]);
   });
 
+  it("names the verified caller's subject and organisation for the sample, nothing else", async () => {
+    const { caller } = await shadowCall(READ, 'Bearer good', verifier);
+    expect(caller).toEqual({ subject: 'coach-1', organisationId: ORGANISATION });
+  });
+
   it.each([
     ['no token', undefined, 401, 'Bearer'],
     ['a token that does not verify', 'Bearer expired', 401, expiredChallenge],
   ])(
     "answers %s with legacy's 401 and its challenge, and never runs the handler",
     async (_c, authorization, status, challenge) => {
-      const { response, handled } = await shadowCall(READ, authorization, verifier);
+      const { response, caller, handled } = await shadowCall(READ, authorization, verifier);
+      expect(caller).toBeUndefined();
       expect(response).toEqual({
         status,
         headers: { 'www-authenticate': challenge, 'content-length': '0' },
@@ -107,11 +113,12 @@ describe('the shadow side runs the new handler as its verified caller', () => {
   );
 
   it("answers a caller without the route's scope or role with an empty 403", async () => {
-    const { response, handled } = await shadowCall(
+    const { response, caller, handled } = await shadowCall(
       { scopes: ['athletes:write'], role: 'coach' },
       'Bearer good',
       verifier,
     );
+    expect(caller).toBeUndefined();
     expect(response).toEqual({ status: 403, headers: { 'content-length': '0' }, body: Buffer.alloc(0) });
     expect(handled).toEqual([]);
   });
@@ -123,8 +130,9 @@ describe('the shadow side runs the new handler as its verified caller', () => {
   });
 
   it('runs an open route without a principal and without looking at the token', async () => {
-    const { response, handled } = await shadowCall(undefined, 'Bearer not-even-a-jwt', verifier);
+    const { response, caller, handled } = await shadowCall(undefined, 'Bearer not-even-a-jwt', verifier);
     expect(response.status).toBe(200);
+    expect(caller).toBeUndefined();
     expect(handled.map((r) => r.principal)).toEqual([undefined]);
   });
 });
