@@ -14,6 +14,10 @@ import type { HostHeaderMode } from './proxy/forward-headers.ts';
 import { KESTREL_MAX_REQUEST_BODY_BYTES } from './proxy/legacy-body-limit.ts';
 import type { ShadowThreadPriority } from './shadow/thread/shadow-thread.ts';
 import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
+import { readAuth, type AuthSettings } from './config/auth-settings.ts';
+import { EnvReader, type Env } from './config/env-reader.ts';
+
+export type { AuthSettings };
 
 export interface Config {
   readonly port: number;
@@ -76,20 +80,6 @@ export interface Config {
   readonly auth: AuthSettings | undefined;
 }
 
-export interface AuthSettings {
-  /** AUTH_ISSUER: the `iss` of accepted tokens (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0). */
-  readonly issuer: string;
-  /** AUTH_AUDIENCE: one or more (comma-separated) accepted `aud` values, e.g. api://<app id> and the app id. */
-  readonly audiences: readonly string[];
-  /** AUTH_METADATA_URL: the discovery document, when it is not under the issuer. */
-  readonly metadataUrl: string | undefined;
-  /** AUTH_ORGANISATION_CLAIM (org_id) and AUTH_ROLE_CLAIM (roles): where the caller's tenant and roles are. */
-  readonly organisationClaim: string;
-  readonly roleClaim: string;
-  /** AUTH_CLOCK_SKEW_SECONDS: ASP.NET's default, 300. */
-  readonly clockSkewSeconds: number;
-}
-
 export type LegacyStandIn = 'aspnet' | 'node';
 
 export class ConfigError extends Error {
@@ -102,67 +92,6 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']);
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Reads typed settings from the environment, collecting every problem instead of stopping at one. */
-class EnvReader {
-  readonly problems: string[] = [];
-  private readonly env: Env;
-
-  constructor(env: Env) {
-    this.env = env;
-  }
-
-  str(name: string): string | undefined {
-    const v = this.env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.str(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return n;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const raw = this.str(name);
-    if (raw === undefined) return fallback;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    this.problems.push(`${name} must be "true" or "false" (got "${raw}")`);
-    return fallback;
-  }
-
-  url(name: string, protocols: readonly string[]): string | undefined {
-    const raw = this.str(name);
-    if (raw === undefined) return undefined;
-    try {
-      const parsed = new URL(raw);
-      if (!protocols.includes(parsed.protocol)) {
-        this.problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
-      }
-      return raw;
-    } catch {
-      this.problems.push(`${name} is not a valid URL`);
-      return undefined;
-    }
-  }
-
-  /** One of `allowed`, or `fallback` when unset; anything else is a problem. */
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: undefined): T | undefined;
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T | undefined {
-    const raw = this.str(name) ?? fallback;
-    if (raw === undefined || (allowed as readonly string[]).includes(raw)) return raw as T | undefined;
-    this.problems.push(`${name} must be ${allowed.map((a) => `"${a}"`).join(' or ')} (got "${raw}")`);
-    return fallback;
-  }
-}
 
 export function loadConfig(env: Env = process.env, randomToken: () => string = defaultToken): Config {
   const r = new EnvReader(env);
@@ -200,40 +129,6 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     ...switches,
     ...demo,
     auth,
-  };
-}
-
-// Plain-HTTP metadata is accepted only from this machine, as ASP.NET's RequireHttpsMetadata=false would
-// be only for a local issuer.
-const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
-
-function readAuth(r: EnvReader): AuthSettings | undefined {
-  const issuer = r.url('AUTH_ISSUER', ['https:', 'http:']);
-  const audience = r.str('AUTH_AUDIENCE');
-  const metadataUrl = r.url('AUTH_METADATA_URL', ['https:', 'http:']);
-  const clockSkewSeconds = r.int('AUTH_CLOCK_SKEW_SECONDS', 300, 0, 3600);
-  if (issuer === undefined) {
-    if (audience !== undefined) r.problems.push('AUTH_ISSUER is required when AUTH_AUDIENCE is set');
-    return undefined;
-  }
-  if (audience === undefined) r.problems.push('AUTH_AUDIENCE is required when AUTH_ISSUER is set');
-  for (const [name, url] of [
-    ['AUTH_ISSUER', issuer],
-    ['AUTH_METADATA_URL', metadataUrl],
-  ] as const) {
-    if (url?.startsWith('http:') && !LOOPBACK.test(url))
-      r.problems.push(`${name} must use https: (got "${url}")`);
-  }
-  return {
-    issuer,
-    audiences: (audience ?? '')
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean),
-    metadataUrl,
-    organisationClaim: r.str('AUTH_ORGANISATION_CLAIM') ?? 'org_id',
-    roleClaim: r.str('AUTH_ROLE_CLAIM') ?? 'roles',
-    clockSkewSeconds,
   };
 }
 
