@@ -12,12 +12,12 @@ import type { Kysely } from 'kysely';
 
 import type { NewDatabase } from '../adapters/schema.ts';
 import { createRoutes } from '../routes/index.ts';
-import { signAccessToken, type TokenAuthority } from '../scripts/demo/issuer/demo-tokens.ts';
+import { signAccessToken } from '../scripts/demo/issuer/demo-tokens.ts';
 import { loadIssuerKeys } from '../scripts/demo/issuer/issuer-keys.ts';
 import { startOidcIssuer } from '../scripts/demo/issuer/oidc-issuer.ts';
 import { authenticate, type Authentication } from '../src/identity/authenticate.ts';
-import type { RoutePolicy } from '../src/identity/principal.ts';
-import { createTokenVerifier } from '../src/identity/token-verifier.ts';
+import type { Principal, RoutePolicy } from '../src/identity/principal.ts';
+import { createTokenVerifier, type TokenVerifier } from '../src/identity/token-verifier.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
 import { CONTRACT_ORGANISATION } from './contract-data.ts';
 import type { ContractScenario, FixtureCaller, FixtureRequest } from './contract-fixture.ts';
@@ -68,6 +68,10 @@ export function withCallers(scenarios: readonly ContractScenario[]): ContractSce
 export interface ContractIssuer {
   /** What the ASP.NET app is started with (LegacyAspnetOptions.auth). */
   readonly auth: { readonly issuer: string; readonly audience: string };
+  /** Verifies this issuer's tokens for the contract audience, as the proxy is given one. */
+  readonly verifier: TokenVerifier;
+  /** The Authorization header of a valid token for this principal. */
+  bearerFor(principal: Principal): Promise<string>;
   /** The Authorization header the caller sends; undefined for one who sends none. */
   authorization(caller: FixtureCaller): Promise<string | undefined>;
   /** The request as its caller sends it: with the caller's Authorization among its headers. */
@@ -86,20 +90,26 @@ export async function startContractIssuer(): Promise<ContractIssuer> {
   });
   const auth = { issuer: issuer.issuer, audience: AUDIENCE };
   const verifier = createTokenVerifier({ issuer: issuer.issuer, audiences: [AUDIENCE] });
-  const sign = async (caller: FixtureCaller, authority: TokenAuthority, now?: number): Promise<string> => {
-    const token = await signAccessToken(
-      authority,
-      issuer.keys.current(),
+  const bearerFor = async (principal: Principal, authority = auth, now?: number): Promise<string> => {
+    const request = {
+      organisationId: principal.organisationId,
+      scopes: [...principal.scopes],
+      roles: [...principal.roles],
+      subject: principal.subject,
+    };
+    return `Bearer ${await signAccessToken(authority, issuer.keys.current(), request, now)}`;
+  };
+  const sign = (caller: FixtureCaller, authority = auth, now?: number): Promise<string> =>
+    bearerFor(
       {
-        organisationId: ORGANISATION_IDS[caller.organisation],
-        scopes: caller.scopes,
-        roles: caller.roles,
         subject: CONTRACT_CALLER.subject,
+        organisationId: ORGANISATION_IDS[caller.organisation],
+        scopes: new Set(caller.scopes),
+        roles: new Set(caller.roles),
       },
+      authority,
       now,
     );
-    return `Bearer ${token}`;
-  };
   const authorization = async (caller: FixtureCaller): Promise<string | undefined> => {
     switch (caller.token) {
       case 'none':
@@ -112,7 +122,7 @@ export async function startContractIssuer(): Promise<ContractIssuer> {
       case 'wrong-audience':
         return sign(caller, { ...auth, audience: ANOTHER_AUDIENCE });
       case undefined:
-        return sign(caller, auth);
+        return sign(caller);
     }
   };
   const authorised = async (request: FixtureRequest): Promise<FixtureRequest> => {
@@ -123,6 +133,8 @@ export async function startContractIssuer(): Promise<ContractIssuer> {
   };
   return {
     auth,
+    verifier,
+    bearerFor: (principal) => bearerFor(principal),
     authorization,
     authorised,
     identify: async (caller, policy) => authenticate(verifier, await authorization(caller), policy),

@@ -16,8 +16,10 @@ import { compareExchanges } from '../src/shadow/compare/compare-exchanges.ts';
 import type { CompareRules } from '../src/shadow/compare/compare-rules.ts';
 import { createFakeFlagResolver, type FakeFlagResolver } from '../src/testing/fake-flag-resolver.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
+import { startContractIssuer, type ContractIssuer } from './contract-callers.ts';
 import { ATHLETES, SQUADS, seedNew } from './contract-data.ts';
 import { loadFixtures, responseBodyOf } from './contract-fixture.ts';
+import { CONTRACT_CALLER } from './replay-fixture.ts';
 
 /*
  * The athlete routes behind the real public server, with nock as legacy for what a real legacy cannot
@@ -37,6 +39,9 @@ let db: Kysely<NewDatabase>;
 /** Nothing listens on port 1: every query of a handler built on it fails like a database outage. */
 let downDb: Kysely<NewDatabase>;
 let flags: FakeFlagResolver;
+let issuer: ContractIssuer;
+/** The contract caller's bearer token, with every scope and role the migrated routes ask for. */
+let authorization: string;
 let metrics: Metrics;
 /** Per forwarding engine: a proxy whose routes use the test database, and one whose database is down. */
 const proxies = new Map<LegacyEngine, { up: [PublicServer, URL]; down: [PublicServer, URL] }>();
@@ -48,6 +53,7 @@ async function start(routesDb: Kysely<NewDatabase>, engine: LegacyEngine): Promi
     routes: createRouteTable(createRoutes({ db: routesDb })),
     flags,
     metrics,
+    verifier: issuer.verifier,
     logger: createSilentLogger(),
     shutdownGraceMs: 200,
   });
@@ -65,6 +71,8 @@ beforeAll(async () => {
   await migrateNewToLatest(db);
   downDb = openNewDatabase('postgres://postgres@127.0.0.1:1/unreachable', { poolMax: 1 });
   flags = createFakeFlagResolver();
+  issuer = await startContractIssuer();
+  authorization = await issuer.bearerFor(CONTRACT_CALLER);
   metrics = createMetrics({ defaultMetrics: false });
   for (const engine of LEGACY_ENGINES) {
     proxies.set(engine, { up: await start(db, engine), down: await start(downDb, engine) });
@@ -76,6 +84,7 @@ afterAll(async () => {
     await up[0].close();
     await down[0].close();
   }
+  await issuer.stop();
   await db.destroy();
   await downDb.destroy();
   await database.drop();
@@ -124,7 +133,7 @@ describe.each(LEGACY_ENGINES)(
       const scope = nock(LEGACY).get(/.*/).reply(500, 'legacy must not be called');
       const r = await request(proxyUrl, {
         path: `/api/athletes/${athlete.id}`,
-        headers: { 'x-tenant-id': 't1' },
+        headers: { 'x-tenant-id': 't1', authorization },
       });
       const result = compareExchanges(
         { status: recorded.status, headers: recorded.headers, body: responseBodyOf(recorded) },
@@ -139,7 +148,10 @@ describe.each(LEGACY_ENGINES)(
       flags.set('strangler.athletes-get', 'new');
       const scope = legacyReplyingRecorded();
       const before = await metricValue(metrics, 'strangler_fallbacks_total', { route: 'athletes-get' });
-      const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
+      const r = await request(proxyWithDownDbUrl, {
+        path: `/api/athletes/${athlete.id}`,
+        headers: { authorization },
+      });
       expect(r.status).toBe(200);
       expect(r.body.equals(responseBodyOf(recorded))).toBe(true);
       expect(scope.isDone()).toBe(true);
@@ -161,7 +173,7 @@ describe.each(LEGACY_ENGINES)(
       const r = await request(proxyWithDownDbUrl, {
         method: 'POST',
         path: '/api/athletes',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         body,
       });
       expect(r.status).toBe(500);
@@ -184,7 +196,10 @@ describe.each(LEGACY_ENGINES)(
       nock(LEGACY).get(`/api/athletes/${athlete.id}`).reply(500, '{"title":"legacy broke"}', {
         'Content-Type': 'application/problem+json; charset=utf-8',
       });
-      const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
+      const r = await request(proxyWithDownDbUrl, {
+        path: `/api/athletes/${athlete.id}`,
+        headers: { authorization },
+      });
       expect(r.status).toBe(500);
       expect(r.body.toString()).toBe('{"title":"legacy broke"}');
     });
