@@ -294,8 +294,9 @@ export async function seedNew(db: Kysely<NewDatabase>): Promise<void> {
 
 /**
  * A second customer with a squad, an athlete and an entry of its own: what a caller of the contract
- * organisation must neither see nor touch. Kept out of seedLegacy so the unscoped recordings do not
- * change; the suites that test tenant isolation add it.
+ * organisation must neither see nor touch. Kept out of seedLegacy and seedNew because the suites that
+ * run unscoped (no issuer) would see it; the contract recordings and replays, scoped to their caller,
+ * add it on both sides.
  */
 export const ANOTHER_ORGANISATION = {
   id: '5a1c0e2d-8b3f-4a6e-9d1c-2b3a4c5d6e02',
@@ -307,9 +308,18 @@ export const ANOTHER_ORGANISATION = {
   entryDate: '2026-11-20',
 } as const;
 
+const ANOTHER_CREATED_AT = '2025-10-01 09:30:00.5';
+const ANOTHER_ATHLETE = {
+  firstName: 'Ivy',
+  lastName: 'Lund',
+  dateOfBirth: '2001-04-02',
+  position: 'Defender',
+} as const;
+const ANOTHER_ANSWERS = { sleep: 4, soreness: 2, fatigue: 2, stress: 2, mood: 4 } as const;
+
 export async function seedAnotherOrganisation(db: Kysely<LegacyDatabase>): Promise<void> {
   const other = ANOTHER_ORGANISATION;
-  const at = '2025-10-01 09:30:00.5';
+  const at = ANOTHER_CREATED_AT;
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('dbo.Organisations')
@@ -331,18 +341,18 @@ export async function seedAnotherOrganisation(db: Kysely<LegacyDatabase>): Promi
       .values({
         AthleteId: other.athleteId,
         SquadId: other.squadId,
-        FirstName: 'Ivy',
-        LastName: 'Lund',
+        FirstName: ANOTHER_ATHLETE.firstName,
+        LastName: ANOTHER_ATHLETE.lastName,
         Email: other.athleteEmail,
-        DateOfBirth: '2001-04-02',
-        Position: 'Defender',
+        DateOfBirth: ANOTHER_ATHLETE.dateOfBirth,
+        Position: ANOTHER_ATHLETE.position,
         IsActive: true,
         CreatedAt: at,
         UpdatedAt: at,
         Version: 1,
       })
       .execute();
-    const answers = { sleep: 4, soreness: 2, fatigue: 2, stress: 2, mood: 4 };
+    const answers = ANOTHER_ANSWERS;
     await trx
       .insertInto('dbo.WellnessEntries')
       .values({
@@ -358,6 +368,58 @@ export async function seedAnotherOrganisation(db: Kysely<LegacyDatabase>): Promi
         Notes: null,
         CreatedAt: at,
         Version: 1,
+      })
+      .execute();
+  });
+}
+
+/** The same rows as seedAnotherOrganisation, in the new schema. */
+export async function seedAnotherOrganisationNew(db: Kysely<NewDatabase>): Promise<void> {
+  const other = ANOTHER_ORGANISATION;
+  const at = utc(ANOTHER_CREATED_AT);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('organisations')
+      .values({ id: other.id, name: other.name, created_at: at, version: 1 })
+      .execute();
+    await trx
+      .insertInto('squads')
+      .values({
+        id: other.squadId,
+        organisation_id: other.id,
+        name: 'Another First Team',
+        sport: 'Football',
+        created_at: at,
+        version: 1,
+      })
+      .execute();
+    await trx
+      .insertInto('athletes')
+      .values({
+        id: other.athleteId,
+        squad_id: other.squadId,
+        first_name: ANOTHER_ATHLETE.firstName,
+        last_name: ANOTHER_ATHLETE.lastName,
+        email: other.athleteEmail,
+        date_of_birth: ANOTHER_ATHLETE.dateOfBirth,
+        position: ANOTHER_ATHLETE.position,
+        is_active: true,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      })
+      .execute();
+    await trx
+      .insertInto('wellness_entries')
+      .values({
+        id: other.entryId,
+        athlete_id: other.athleteId,
+        entry_date: other.entryDate,
+        ...ANOTHER_ANSWERS,
+        score: computeWellnessScore(ANOTHER_ANSWERS),
+        notes: null,
+        created_at: at,
+        version: 1,
       })
       .execute();
   });

@@ -4,7 +4,13 @@ import type { Kysely } from 'kysely';
 import { openNewDatabase } from '../adapters/database.ts';
 import { migrateNewToLatest } from '../adapters/migrations.ts';
 import type { NewDatabase } from '../adapters/schema.ts';
-import { ANOTHER_ORGANISATION, ATHLETES, SQUADS, seedNew } from '../contract-tests/contract-data.ts';
+import {
+  ANOTHER_ORGANISATION,
+  ATHLETES,
+  SQUADS,
+  seedAnotherOrganisationNew,
+  seedNew,
+} from '../contract-tests/contract-data.ts';
 import { CONTRACT_CALLER } from '../contract-tests/replay-fixture.ts';
 import type { Principal } from '../src/identity/principal.ts';
 import type { RouteTable } from '../src/routing/route.ts';
@@ -22,70 +28,17 @@ import { callRoute, type CalledRoute } from './testing/call-route.ts';
 
 const OTHER = ANOTHER_ORGANISATION;
 const OTHER_CALLER: Principal = { ...CONTRACT_CALLER, subject: 'other', organisationId: OTHER.id };
-const AT = new Date('2025-10-01T09:30:00.5Z');
 
 let database: TestDatabase;
 let db: Kysely<NewDatabase>;
 let table: RouteTable;
-
-/** The other organisation's squad, athlete and entry, in the new database (contract-data seeds legacy's). */
-async function seedOtherOrganisation(): Promise<void> {
-  await db
-    .insertInto('organisations')
-    .values({ id: OTHER.id, name: OTHER.name, created_at: AT, version: 1 })
-    .execute();
-  await db
-    .insertInto('squads')
-    .values({
-      id: OTHER.squadId,
-      organisation_id: OTHER.id,
-      name: 'Another First Team',
-      sport: 'Football',
-      created_at: AT,
-      version: 1,
-    })
-    .execute();
-  await db
-    .insertInto('athletes')
-    .values({
-      id: OTHER.athleteId,
-      squad_id: OTHER.squadId,
-      first_name: 'Ivy',
-      last_name: 'Lund',
-      email: OTHER.athleteEmail,
-      date_of_birth: '2001-04-02',
-      position: 'Defender',
-      is_active: true,
-      created_at: AT,
-      updated_at: AT,
-      version: 1,
-    })
-    .execute();
-  await db
-    .insertInto('wellness_entries')
-    .values({
-      id: OTHER.entryId,
-      athlete_id: OTHER.athleteId,
-      entry_date: OTHER.entryDate,
-      sleep: 4,
-      soreness: 2,
-      fatigue: 2,
-      stress: 2,
-      mood: 4,
-      score: '3.2',
-      notes: null,
-      created_at: AT,
-      version: 1,
-    })
-    .execute();
-}
 
 beforeAll(async () => {
   database = await createTestDatabase('routes_tenancy');
   db = openNewDatabase(database.url, { poolMax: 4 });
   await migrateNewToLatest(db);
   await seedNew(db);
-  await seedOtherOrganisation();
+  await seedAnotherOrganisationNew(db);
   table = createRouteTable(createRoutes({ db }));
 });
 
