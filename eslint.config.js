@@ -12,6 +12,7 @@ import tseslint from 'typescript-eslint';
  */
 const LAYERS = [
   // src's libraries, lowest first
+  ['src/identity'],
   ['src/handlers'],
   ['src/routing'],
   ['src/observability'],

@@ -26,6 +26,7 @@ async function tablesIn(db: Kysely<NewDatabase> | Kysely<LegacyDatabase>, schema
 
 const NOW = '2026-11-01T07:30:00.123456Z';
 const SQUAD = '0b5c3f0e-2f7a-4c1e-9a57-3d1f0c6b8e21';
+const ORGANISATION = '5d0f1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b';
 const ATHLETE = '6f2d9b8a-1c4e-4f7a-8b3d-2e5a7c9d0f13';
 
 describe('new schema migrations (PostgreSQL)', () => {
@@ -45,30 +46,46 @@ describe('new schema migrations (PostgreSQL)', () => {
     const first = await migrateNewToLatest(db);
     expect(first.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
       ['0001-entities', 'Up', 'Success'],
+      ['0002-tenant-isolation', 'Up', 'Success'],
     ]);
     expect(await tablesIn(db, 'public')).toEqual(
-      expect.arrayContaining(['athletes', 'squads', 'wellness_entries']),
+      expect.arrayContaining(['athletes', 'organisations', 'squads', 'wellness_entries']),
     );
     expect(await migrateNewToLatest(db)).toEqual([]);
 
     const down = await migrateNewDown(db);
     expect(down.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+      ['0002-tenant-isolation', 'Down', 'Success'],
       ['0001-entities', 'Down', 'Success'],
     ]);
     expect(await tablesIn(db, 'public')).not.toEqual(expect.arrayContaining(['squads']));
-    expect((await migrationStatus(createNewMigrator(db))).map((m) => m.executedAt)).toEqual([undefined]);
+    expect((await migrationStatus(createNewMigrator(db))).map((m) => m.executedAt)).toEqual([
+      undefined,
+      undefined,
+    ]);
 
     await migrateNewToLatest(db);
     const status = await migrationStatus(createNewMigrator(db));
-    expect(status.map((m) => m.name)).toEqual(['0001-entities']);
+    expect(status.map((m) => m.name)).toEqual(['0001-entities', '0002-tenant-isolation']);
     expect(status[0]?.executedAt).toBeInstanceOf(Date);
   });
 
   it('enforces the constraints the legacy schema has: case-insensitive e-mail, one entry per day, 1..5 answers', async () => {
     await migrateNewToLatest(db);
     await db
+      .insertInto('organisations')
+      .values({ id: ORGANISATION, name: 'Harbour FC', created_at: NOW, version: 1 })
+      .execute();
+    await db
       .insertInto('squads')
-      .values({ id: SQUAD, name: 'First Team', sport: 'Football', created_at: NOW, version: 1 })
+      .values({
+        id: SQUAD,
+        organisation_id: ORGANISATION,
+        name: 'First Team',
+        sport: 'Football',
+        created_at: NOW,
+        version: 1,
+      })
       .execute();
     const athlete = {
       squad_id: SQUAD,
@@ -146,7 +163,7 @@ describe('legacy schema migrations (PostgreSQL stand-in, schema dbo)', () => {
 
   it('migrates up, down and up again, creating the PascalCase dbo tables', async () => {
     await migrateLegacyToLatest(db);
-    expect(await tablesIn(db, 'dbo')).toEqual(['Athletes', 'Squads', 'WellnessEntries']);
+    expect(await tablesIn(db, 'dbo')).toEqual(['Athletes', 'Organisations', 'Squads', 'WellnessEntries']);
     await migrateLegacyDown(db);
     expect(await tablesIn(db, 'dbo')).toEqual([]);
     const again = await migrateLegacyToLatest(db);
@@ -157,9 +174,19 @@ describe('legacy schema migrations (PostgreSQL stand-in, schema dbo)', () => {
   it('reads datetime2 stand-in columns as text and compares e-mails case-insensitively like the CI collation', async () => {
     await migrateLegacyToLatest(db);
     await db
+      .insertInto('dbo.Organisations')
+      .values({
+        OrganisationId: ORGANISATION,
+        Name: 'Harbour FC',
+        CreatedAt: '2026-01-02 03:04:05',
+        Version: 1,
+      })
+      .execute();
+    await db
       .insertInto('dbo.Squads')
       .values({
         SquadId: SQUAD,
+        OrganisationId: ORGANISATION,
         Name: 'U23',
         Sport: 'Football',
         CreatedAt: '2026-01-02 03:04:05.1234567',

@@ -9,6 +9,7 @@ import * as legacyEntitiesMssql from './mssql/migrations/legacy-0001-entities.ts
 import * as legacyChangeTrackingMssql from './mssql/migrations/legacy-0002-change-tracking.ts';
 import * as legacyEntitiesPostgres from './postgres/migrations/legacy-0001-entities.ts';
 import * as newEntities from './postgres/migrations/new-0001-entities.ts';
+import * as newTenantIsolation from './postgres/migrations/new-0002-tenant-isolation.ts';
 import type { LegacyDatabase, NewDatabase } from './schema.ts';
 
 /*
@@ -27,6 +28,7 @@ export interface StatementMigration {
 
 export const NEW_MIGRATIONS: Readonly<Record<string, StatementMigration>> = {
   '0001-entities': newEntities,
+  '0002-tenant-isolation': newTenantIsolation,
 };
 
 export const LEGACY_MIGRATIONS: Readonly<Record<EngineName, Readonly<Record<string, StatementMigration>>>> = {

@@ -16,8 +16,17 @@ import type { ColumnType } from 'kysely';
 
 // ---------------------------------------------------------------- legacy (schema dbo)
 
+// The API's customers: every squad belongs to one, and athletes and entries through their squad.
+export interface LegacyOrganisationsTable {
+  OrganisationId: string; // uniqueidentifier
+  Name: string; // nvarchar(100)
+  CreatedAt: ColumnType<string, string, string>; // datetime2(7)
+  Version: ColumnType<string, string | number, string | number>; // bigint
+}
+
 export interface LegacySquadsTable {
   SquadId: string; // uniqueidentifier
+  OrganisationId: string; // uniqueidentifier, FK Organisations
   Name: string; // nvarchar(100)
   Sport: string; // nvarchar(50)
   CreatedAt: ColumnType<string, string, string>; // datetime2(7), 'YYYY-MM-DD HH:MM:SS.fffffff'
@@ -54,6 +63,7 @@ export interface LegacyWellnessEntriesTable {
 }
 
 export interface LegacyDatabase {
+  'dbo.Organisations': LegacyOrganisationsTable;
   'dbo.Squads': LegacySquadsTable;
   'dbo.Athletes': LegacyAthletesTable;
   'dbo.WellnessEntries': LegacyWellnessEntriesTable;
@@ -61,8 +71,16 @@ export interface LegacyDatabase {
 
 // ---------------------------------------------------------------- new (PostgreSQL, schema public)
 
+export interface OrganisationsTable {
+  id: string; // uuid
+  name: string; // text, check length <= 100
+  created_at: ColumnType<Date, Date | string, Date | string>; // timestamptz
+  version: ColumnType<string, string | number, string | number>; // bigint
+}
+
 export interface SquadsTable {
   id: string; // uuid
+  organisation_id: string; // uuid, FK organisations
   name: string; // text, check length <= 100
   sport: string;
   created_at: ColumnType<Date, Date | string, Date | string>; // timestamptz
@@ -99,6 +117,7 @@ export interface WellnessEntriesTable {
 }
 
 export interface NewDatabase {
+  organisations: OrganisationsTable;
   squads: SquadsTable;
   athletes: AthletesTable;
   wellness_entries: WellnessEntriesTable;

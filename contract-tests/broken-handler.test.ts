@@ -1,10 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 
 import type { HandlerResponse, NewHandler } from '../src/handlers/new-handler.ts';
+import type { Principal } from '../src/identity/principal.ts';
 import type { RouteRecord } from '../src/routing/route.ts';
+import { ANOTHER_ORGANISATION } from './contract-data.ts';
 import { loadFixtures, parseKeepingNumbers, type ContractFixture } from './contract-fixture.ts';
 import { useSeededContractRoutes } from './contract-routes.ts';
-import { formatOutcomes, replayFixture } from './replay-fixture.ts';
+import { CONTRACT_CALLER, formatOutcomes, replayFixture, type IdentifyCaller } from './replay-fixture.ts';
 
 /*
  * The contract tests are only worth something if they fail on a wrong handler. Each test here wraps a
@@ -97,5 +99,35 @@ describe('a deliberately broken handler fails the contract with a readable diff'
       wrapHandler: withoutTotal,
     });
     expect(formatOutcomes(outcomes)).toContain('headers.x-total-count missing: "6" → undefined');
+  });
+});
+
+describe('a deliberately wrong identity decision fails the contract', () => {
+  const allowedAs =
+    (principal: Principal): IdentifyCaller =>
+    () =>
+      Promise.resolve({ outcome: 'allowed', principal });
+
+  test('letting a writer without the coach role delete is reported on the status', async () => {
+    const outcomes = await replayFixture(fixture('athletes-delete', 'without-coach-role'), routes(), {
+      identify: allowedAs(CONTRACT_CALLER),
+    });
+    expect(formatOutcomes(outcomes)).toContain('status changed: 403 → 204');
+  });
+
+  test('a challenge without the error description is reported on WWW-Authenticate', async () => {
+    const outcomes = await replayFixture(fixture('athletes-list', 'expired-token'), routes(), {
+      identify: () =>
+        Promise.resolve({ outcome: 'refused', status: 401, wwwAuthenticate: 'Bearer error="invalid_token"' }),
+    });
+    expect(formatOutcomes(outcomes)).toContain('headers.www-authenticate changed');
+  });
+
+  test("a query not scoped to the caller's organisation shows another organisation's athlete", async () => {
+    const unscoped = allowedAs({ ...CONTRACT_CALLER, organisationId: ANOTHER_ORGANISATION.id });
+    const outcomes = await replayFixture(fixture('athletes-get', 'another-organisation'), routes(), {
+      identify: unscoped,
+    });
+    expect(formatOutcomes(outcomes)).toContain('status changed: 404 → 200');
   });
 });

@@ -10,6 +10,13 @@ import type { LegacyDatabase, NewDatabase } from '../adapters/schema.ts';
  * a null Position, mixed-case e-mails, scores that end in .0 and ties that round half to even.
  */
 
+/** The organisation that owns every squad of the data set (and, through them, its athletes and entries). */
+export const CONTRACT_ORGANISATION = {
+  id: '5a1c0e2d-8b3f-4a6e-9d1c-2b3a4c5d6e01',
+  name: 'Contract Club',
+  createdAt: '2025-06-30 08:00:00',
+} as const;
+
 export const SQUADS = [
   {
     id: '3f2b8c1e-6a4d-4e0b-9c7a-1d2e3f405161',
@@ -155,11 +162,22 @@ export async function seedLegacy(db: Kysely<LegacyDatabase>): Promise<void> {
     await trx.deleteFrom('dbo.WellnessEntries').execute();
     await trx.deleteFrom('dbo.Athletes').execute();
     await trx.deleteFrom('dbo.Squads').execute();
+    await trx.deleteFrom('dbo.Organisations').execute();
+    await trx
+      .insertInto('dbo.Organisations')
+      .values({
+        OrganisationId: CONTRACT_ORGANISATION.id,
+        Name: CONTRACT_ORGANISATION.name,
+        CreatedAt: CONTRACT_ORGANISATION.createdAt,
+        Version: 1,
+      })
+      .execute();
     await trx
       .insertInto('dbo.Squads')
       .values(
         SQUADS.map((s) => ({
           SquadId: s.id,
+          OrganisationId: CONTRACT_ORGANISATION.id,
           Name: s.name,
           Sport: s.sport,
           CreatedAt: s.createdAt,
@@ -215,11 +233,22 @@ export async function seedNew(db: Kysely<NewDatabase>): Promise<void> {
     await trx.deleteFrom('wellness_entries').execute();
     await trx.deleteFrom('athletes').execute();
     await trx.deleteFrom('squads').execute();
+    await trx.deleteFrom('organisations').execute();
+    await trx
+      .insertInto('organisations')
+      .values({
+        id: CONTRACT_ORGANISATION.id,
+        name: CONTRACT_ORGANISATION.name,
+        created_at: utc(CONTRACT_ORGANISATION.createdAt),
+        version: 1,
+      })
+      .execute();
     await trx
       .insertInto('squads')
       .values(
         SQUADS.map((s) => ({
           id: s.id,
+          organisation_id: CONTRACT_ORGANISATION.id,
           name: s.name,
           sport: s.sport,
           created_at: utc(s.createdAt),
@@ -259,6 +288,139 @@ export async function seedNew(db: Kysely<NewDatabase>): Promise<void> {
           version: 1,
         })),
       )
+      .execute();
+  });
+}
+
+/**
+ * A second customer with a squad, an athlete and an entry of its own: what a caller of the contract
+ * organisation must neither see nor touch. Kept out of seedLegacy and seedNew because the suites that
+ * run unscoped (no issuer) would see it; the contract recordings and replays, scoped to their caller,
+ * add it on both sides.
+ */
+export const ANOTHER_ORGANISATION = {
+  id: '5a1c0e2d-8b3f-4a6e-9d1c-2b3a4c5d6e02',
+  name: 'Another Club',
+  squadId: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d01',
+  athleteId: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d02',
+  athleteEmail: 'ivy.lund@another.example.test',
+  entryId: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d03',
+  entryDate: '2026-11-20',
+} as const;
+
+const ANOTHER_CREATED_AT = '2025-10-01 09:30:00.5';
+const ANOTHER_ATHLETE = {
+  firstName: 'Ivy',
+  lastName: 'Lund',
+  dateOfBirth: '2001-04-02',
+  position: 'Defender',
+} as const;
+const ANOTHER_ANSWERS = { sleep: 4, soreness: 2, fatigue: 2, stress: 2, mood: 4 } as const;
+
+export async function seedAnotherOrganisation(db: Kysely<LegacyDatabase>): Promise<void> {
+  const other = ANOTHER_ORGANISATION;
+  const at = ANOTHER_CREATED_AT;
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('dbo.Organisations')
+      .values({ OrganisationId: other.id, Name: other.name, CreatedAt: at, Version: 1 })
+      .execute();
+    await trx
+      .insertInto('dbo.Squads')
+      .values({
+        SquadId: other.squadId,
+        OrganisationId: other.id,
+        Name: 'Another First Team',
+        Sport: 'Football',
+        CreatedAt: at,
+        Version: 1,
+      })
+      .execute();
+    await trx
+      .insertInto('dbo.Athletes')
+      .values({
+        AthleteId: other.athleteId,
+        SquadId: other.squadId,
+        FirstName: ANOTHER_ATHLETE.firstName,
+        LastName: ANOTHER_ATHLETE.lastName,
+        Email: other.athleteEmail,
+        DateOfBirth: ANOTHER_ATHLETE.dateOfBirth,
+        Position: ANOTHER_ATHLETE.position,
+        IsActive: true,
+        CreatedAt: at,
+        UpdatedAt: at,
+        Version: 1,
+      })
+      .execute();
+    const answers = ANOTHER_ANSWERS;
+    await trx
+      .insertInto('dbo.WellnessEntries')
+      .values({
+        WellnessEntryId: other.entryId,
+        AthleteId: other.athleteId,
+        EntryDate: other.entryDate,
+        Sleep: answers.sleep,
+        Soreness: answers.soreness,
+        Fatigue: answers.fatigue,
+        Stress: answers.stress,
+        Mood: answers.mood,
+        Score: computeWellnessScore(answers),
+        Notes: null,
+        CreatedAt: at,
+        Version: 1,
+      })
+      .execute();
+  });
+}
+
+/** The same rows as seedAnotherOrganisation, in the new schema. */
+export async function seedAnotherOrganisationNew(db: Kysely<NewDatabase>): Promise<void> {
+  const other = ANOTHER_ORGANISATION;
+  const at = utc(ANOTHER_CREATED_AT);
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('organisations')
+      .values({ id: other.id, name: other.name, created_at: at, version: 1 })
+      .execute();
+    await trx
+      .insertInto('squads')
+      .values({
+        id: other.squadId,
+        organisation_id: other.id,
+        name: 'Another First Team',
+        sport: 'Football',
+        created_at: at,
+        version: 1,
+      })
+      .execute();
+    await trx
+      .insertInto('athletes')
+      .values({
+        id: other.athleteId,
+        squad_id: other.squadId,
+        first_name: ANOTHER_ATHLETE.firstName,
+        last_name: ANOTHER_ATHLETE.lastName,
+        email: other.athleteEmail,
+        date_of_birth: ANOTHER_ATHLETE.dateOfBirth,
+        position: ANOTHER_ATHLETE.position,
+        is_active: true,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      })
+      .execute();
+    await trx
+      .insertInto('wellness_entries')
+      .values({
+        id: other.entryId,
+        athlete_id: other.athleteId,
+        entry_date: other.entryDate,
+        ...ANOTHER_ANSWERS,
+        score: computeWellnessScore(ANOTHER_ANSWERS),
+        notes: null,
+        created_at: at,
+        version: 1,
+      })
       .execute();
   });
 }

@@ -11,7 +11,33 @@ import { fileURLToPath } from 'node:url';
 export const FIXTURES_DIR = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 /** Response headers that are part of the contract; the rest (Date, Server, Content-Length) are not. */
-export const RECORDED_RESPONSE_HEADERS = ['content-type', 'location', 'x-total-count', 'allow'] as const;
+export const RECORDED_RESPONSE_HEADERS = [
+  'content-type',
+  'location',
+  'x-total-count',
+  'allow',
+  'www-authenticate',
+] as const;
+
+/**
+ * Who sends a request, described rather than kept as a token (a token expires, and a fixture must not
+ * hold a credential): the recorder and the replays mint the Authorization from it with a test issuer of
+ * their own (contract-tests/contract-callers.ts).
+ */
+export interface FixtureCaller {
+  /** The organisation the token names: the contract data's owner. */
+  readonly organisation: 'contract';
+  readonly scopes: readonly string[];
+  readonly roles: readonly string[];
+  /** What is wrong with the token the caller presents; absent when nothing is. */
+  readonly token?: SpoiledToken;
+}
+
+/**
+ * No Authorization at all; a bearer value that is not a JWT; a token that expired at a fixed past
+ * instant (so the challenge's text never changes); a token for another API.
+ */
+export type SpoiledToken = 'none' | 'malformed' | 'expired' | 'wrong-audience';
 
 export interface FixtureRequest {
   readonly method: string;
@@ -22,6 +48,8 @@ export interface FixtureRequest {
   readonly body?: unknown;
   /** A body sent verbatim (malformed JSON, text/plain). */
   readonly rawBody?: string;
+  /** Who sends it; absent in fixtures made without one (exported shadow samples), replayed as CONTRACT_CALLER. */
+  readonly caller?: FixtureCaller;
 }
 
 export interface FixtureResponse {

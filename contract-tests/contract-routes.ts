@@ -8,11 +8,11 @@ import { createRoutes } from '../routes/index.ts';
 import type { RouteTable } from '../src/routing/route.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
-import { seedNew } from './contract-data.ts';
+import { seedAnotherOrganisationNew, seedNew } from './contract-data.ts';
 
 /**
- * The migrated routes over a throw-away new-schema database, re-seeded with the contract data set
- * before every test (writes in one test must not leak into the next). Registers the suite's hooks;
+ * The migrated routes over a throw-away new-schema database, re-seeded with the contract data set and
+ * another organisation's rows before every test (writes in one test must not leak into the next). Registers the suite's hooks;
  * call it at the top of a test file and read the table inside tests.
  */
 export function useSeededContractRoutes(prefix: string, poolMax: number): () => RouteTable {
@@ -32,6 +32,7 @@ export function useSeededContractRoutes(prefix: string, poolMax: number): () => 
   });
   beforeEach(async () => {
     await seedNew(db);
+    await seedAnotherOrganisationNew(db);
   });
 
   return () => {

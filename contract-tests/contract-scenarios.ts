@@ -1,16 +1,20 @@
-// One file on purpose: this is the one scenario table that scripts/record-contracts.ts records and the
-// fixture suite (athlete-api-contract.test.ts) replays, and splitting it would scatter that table.
+import { withCallers } from './contract-callers.ts';
 import { ATHLETE_WITH_ENTRIES, ATHLETES, SQUADS } from './contract-data.ts';
-import type { ContractScenario, FixtureRequest, ScenarioStep, StepIgnore } from './contract-fixture.ts';
+import type { ContractScenario, ScenarioStep, StepIgnore } from './contract-fixture.ts';
+import { answers385, athleteUpdate, get, newAthlete, one, send, sendRaw } from './contract-requests.ts';
+import { REFUSAL_SCENARIOS } from './refusal-scenarios.ts';
 
 /*
+ * One file on purpose: this is the one scenario table that scripts/record-contracts.ts records and the
+ * fixture suite (athlete-api-contract.test.ts) replays; splitting it would scatter that table.
+ *
  * What scripts/record-contracts.ts asks the legacy, one scenario per fixture file. Every scenario starts
  * from the data set in contract-data.ts (re-seeded before each), so scenarios are independent. Cover per
- * route: the happy path, paging, validation errors, 404s, 409s and the soft delete.
+ * route: the happy path, paging, validation errors, 404s, 409s and the soft delete; the refusals (no
+ * usable token, a missing grant, another organisation's rows) are in refusal-scenarios.ts. Each step is
+ * sent by a caller of the contract organisation with what its route's policy asks for, unless the
+ * scenario names another (see contract-callers.ts).
  */
-
-/** A fixed Host, so absolute Location headers are the same in every recording and replay. */
-export const CONTRACT_HOST = 'athletes.example.test';
 
 const active = ATHLETES[0];
 const namesake = ATHLETES[2];
@@ -19,61 +23,11 @@ const academy = SQUADS[1];
 const emptySquad = SQUADS[2];
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000001';
 
-function get(path: string): FixtureRequest {
-  return { method: 'GET', path, headers: { host: CONTRACT_HOST, 'x-tenant-id': 'tenant-contract' } };
-}
-
-function send(method: string, path: string, body: unknown): FixtureRequest {
-  return {
-    method,
-    path,
-    headers: { host: CONTRACT_HOST, 'x-tenant-id': 'tenant-contract', 'content-type': 'application/json' },
-    body,
-  };
-}
-
-function sendRaw(
-  method: string,
-  path: string,
-  rawBody: string,
-  contentType = 'application/json',
-): FixtureRequest {
-  return {
-    method,
-    path,
-    headers: { host: CONTRACT_HOST, 'x-tenant-id': 'tenant-contract', 'content-type': contentType },
-    rawBody,
-  };
-}
-
-function one(route: string, name: string, description: string, request: FixtureRequest): ContractScenario {
-  return { route, name, description, steps: [{ request }] };
-}
-
 const STAMPED_BY_WRITE: StepIgnore = {
   path: '$.UpdatedAt',
   because: 'the write before this step stamped the server clock into UpdatedAt on each side',
 };
 
-const newAthlete = {
-  SquadId: academy.id,
-  FirstName: 'Ada',
-  LastName: 'Holm',
-  Email: 'ada.holm@example.test',
-  DateOfBirth: '2004-03-09',
-  Position: 'Defender',
-};
-
-const athleteUpdate = {
-  SquadId: active.squadId,
-  FirstName: 'Erling',
-  LastName: 'Aalto',
-  Email: 'ERLING.AALTO@example.test',
-  DateOfBirth: active.dateOfBirth,
-  Position: 'Winger',
-};
-
-const answers385 = { Sleep: 4, Soreness: 2, Fatigue: 2, Stress: 3, Mood: 4 };
 const wellnessPath = `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`;
 
 const steps = (...list: ScenarioStep[]): readonly ScenarioStep[] => list;
@@ -85,7 +39,7 @@ function malformedBodies(cases: readonly (readonly [string, string, string])[]):
   );
 }
 
-export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
+const ROUTE_SCENARIOS: readonly ContractScenario[] = [
   // ------------------------------------------------------------------ squads-list
   one('squads-list', 'all-squads', 'every squad, ordered by name', get('/api/squads')),
 
@@ -531,3 +485,8 @@ export const CONTRACT_SCENARIOS: readonly ContractScenario[] = [
     send('POST', `/api/athletes/${UNKNOWN_ID}/wellness`, { EntryDate: '2026-11-20', ...answers385 }),
   ),
 ];
+
+export const CONTRACT_SCENARIOS: readonly ContractScenario[] = withCallers([
+  ...ROUTE_SCENARIOS,
+  ...REFUSAL_SCENARIOS,
+]);

@@ -9,6 +9,8 @@ import { createRoutes } from '../routes/index.ts';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createMetrics, type Metrics } from '../src/observability/metrics.ts';
 import { LEGACY_ENGINES, type LegacyEngine } from '../src/proxy/legacy-forwarder.ts';
+import { createTokenVerifier, type TokenVerifier } from '../src/identity/token-verifier.ts';
+import { startTestIssuer, type TestIssuer } from '../src/identity/testing/test-issuer.ts';
 import { createPublicServer, type PublicServer } from '../src/proxy/public-server.ts';
 import { metricValue, request } from '../src/proxy/proxy-test-harness.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
@@ -18,12 +20,14 @@ import { createFakeFlagResolver, type FakeFlagResolver } from '../src/testing/fa
 import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
 import { ATHLETES, SQUADS, seedNew } from './contract-data.ts';
 import { loadFixtures, responseBodyOf } from './contract-fixture.ts';
+import { CONTRACT_CALLER } from './replay-fixture.ts';
 
 /*
  * The athlete routes behind the real public server, with nock as legacy for what a real legacy cannot
  * easily be made to do (reset a connection, hang, be unreachable), and a new side whose database is
  * down for the handler failures. What a client must see in each case is the legacy's answer or an
- * honest gateway error, never a half-migrated one.
+ * honest gateway error, never a half-migrated one. As in a deployment, the proxy verifies the callers'
+ * tokens against an issuer, and the client calls as the contract data's organisation.
  */
 
 const LEGACY = 'http://legacy.athletes.test';
@@ -38,6 +42,10 @@ let db: Kysely<NewDatabase>;
 let downDb: Kysely<NewDatabase>;
 let flags: FakeFlagResolver;
 let metrics: Metrics;
+let issuer: TestIssuer;
+let verifier: TokenVerifier;
+/** `Bearer <token>` of CONTRACT_CALLER: the contract organisation, every scope and role its routes ask for. */
+let authorization: string;
 /** Per forwarding engine: a proxy whose routes use the test database, and one whose database is down. */
 const proxies = new Map<LegacyEngine, { up: [PublicServer, URL]; down: [PublicServer, URL] }>();
 
@@ -48,6 +56,7 @@ async function start(routesDb: Kysely<NewDatabase>, engine: LegacyEngine): Promi
     routes: createRouteTable(createRoutes({ db: routesDb })),
     flags,
     metrics,
+    verifier,
     logger: createSilentLogger(),
     shutdownGraceMs: 200,
   });
@@ -66,6 +75,9 @@ beforeAll(async () => {
   downDb = openNewDatabase('postgres://postgres@127.0.0.1:1/unreachable', { poolMax: 1 });
   flags = createFakeFlagResolver();
   metrics = createMetrics({ defaultMetrics: false });
+  issuer = await startTestIssuer();
+  verifier = createTokenVerifier(issuer.auth);
+  authorization = await issuer.authorizationOf(CONTRACT_CALLER);
   for (const engine of LEGACY_ENGINES) {
     proxies.set(engine, { up: await start(db, engine), down: await start(downDb, engine) });
   }
@@ -79,6 +91,7 @@ afterAll(async () => {
   await db.destroy();
   await downDb.destroy();
   await database.drop();
+  await issuer.stop();
   nock.cleanAll();
   nock.enableNetConnect();
   // The interceptor patches node:net and node:http for the whole worker process, which runs other
@@ -124,7 +137,7 @@ describe.each(LEGACY_ENGINES)(
       const scope = nock(LEGACY).get(/.*/).reply(500, 'legacy must not be called');
       const r = await request(proxyUrl, {
         path: `/api/athletes/${athlete.id}`,
-        headers: { 'x-tenant-id': 't1' },
+        headers: { 'x-tenant-id': 't1', authorization },
       });
       const result = compareExchanges(
         { status: recorded.status, headers: recorded.headers, body: responseBodyOf(recorded) },
@@ -139,7 +152,10 @@ describe.each(LEGACY_ENGINES)(
       flags.set('strangler.athletes-get', 'new');
       const scope = legacyReplyingRecorded();
       const before = await metricValue(metrics, 'strangler_fallbacks_total', { route: 'athletes-get' });
-      const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
+      const r = await request(proxyWithDownDbUrl, {
+        path: `/api/athletes/${athlete.id}`,
+        headers: { authorization },
+      });
       expect(r.status).toBe(200);
       expect(r.body.equals(responseBodyOf(recorded))).toBe(true);
       expect(scope.isDone()).toBe(true);
@@ -161,7 +177,7 @@ describe.each(LEGACY_ENGINES)(
       const r = await request(proxyWithDownDbUrl, {
         method: 'POST',
         path: '/api/athletes',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         body,
       });
       expect(r.status).toBe(500);
@@ -184,7 +200,10 @@ describe.each(LEGACY_ENGINES)(
       nock(LEGACY).get(`/api/athletes/${athlete.id}`).reply(500, '{"title":"legacy broke"}', {
         'Content-Type': 'application/problem+json; charset=utf-8',
       });
-      const r = await request(proxyWithDownDbUrl, { path: `/api/athletes/${athlete.id}` });
+      const r = await request(proxyWithDownDbUrl, {
+        path: `/api/athletes/${athlete.id}`,
+        headers: { authorization },
+      });
       expect(r.status).toBe(500);
       expect(r.body.toString()).toBe('{"title":"legacy broke"}');
     });

@@ -1,12 +1,17 @@
 import type { CapturedResponse } from '../src/shadow/captured-exchange.ts';
 import { compareExchanges, type Difference } from '../src/shadow/compare/compare-exchanges.ts';
 import type { CompareRules } from '../src/shadow/compare/compare-rules.ts';
-import type { HandlerRequest, HandlerResponse, NewHandler } from '../src/handlers/new-handler.ts';
-import type { RouteRecord, RouteTable } from '../src/routing/route.ts';
+import type { HandlerResponse, NewHandler } from '../src/handlers/new-handler.ts';
+import { POLICIES } from '../routes/shared/policies.ts';
+import { refusalHeaders, type Authentication } from '../src/identity/authenticate.ts';
+import type { Principal, RoutePolicy } from '../src/identity/principal.ts';
+import type { RouteMatch, RouteRecord, RouteTable } from '../src/routing/route.ts';
+import { CONTRACT_ORGANISATION } from './contract-data.ts';
 import {
   requestBodyOf,
   responseBodyOf,
   type ContractFixture,
+  type FixtureCaller,
   type FixtureRequest,
   type FixtureStep,
 } from './contract-fixture.ts';
@@ -14,7 +19,9 @@ import {
 /*
  * Replays a recorded legacy interaction against the new handlers (in-process, through the real route
  * table) and compares each step with compareExchanges, the comparison the shadow mode uses, under the
- * route's own rules. Two checks the shadow comparison does not make are added here:
+ * route's own rules. A step's caller is identified first when the replay is given an issuer (see
+ * ReplayOptions.identify), so a refusal is compared too. Two checks the shadow comparison does not make
+ * are added here:
  *  - number literals: `5.0` and `5` are equal JSON values but not the same bytes to a .NET client;
  *  - Location, with the ids the server generated replaced (see normaliseLocation).
  */
@@ -28,9 +35,34 @@ export interface StepOutcome {
   readonly differences: readonly Difference[];
 }
 
+const POLICY_LIST: readonly RoutePolicy[] = Object.values(POLICIES);
+
+/**
+ * Who the fixtures are replayed as when their callers are not identified: a caller of the organisation
+ * that owns the contract data, granted every scope and role legacy's policies ask for, so each step
+ * reaches its handler as it reached legacy. A fixture's caller names the same subject and organisation.
+ */
+export const CONTRACT_CALLER: Principal = {
+  subject: 'contract-replay',
+  organisationId: CONTRACT_ORGANISATION.id,
+  scopes: new Set(POLICY_LIST.flatMap((policy) => policy.scopes)),
+  roles: new Set(POLICY_LIST.flatMap((policy) => (policy.role === undefined ? [] : [policy.role]))),
+};
+
+/** The proxy's identity decision for a step's caller on a route with a policy (ContractIssuer.identify). */
+export type IdentifyCaller = (caller: FixtureCaller, policy: RoutePolicy) => Promise<Authentication>;
+
 export interface ReplayOptions {
   /** Lets a test swap in a deliberately broken handler. */
   readonly wrapHandler?: (route: RouteRecord, handler: NewHandler) => NewHandler;
+  /** The caller a step is replayed as when it is not identified (default CONTRACT_CALLER). */
+  readonly principal?: Principal;
+  /**
+   * Identifies each step's caller as the proxy's identify stage does: a refused caller gets the proxy's
+   * refusal (compared with legacy's), an allowed one reaches the handler as the verified principal.
+   * Without it, or for a step without a caller, the step reaches its handler as `principal`.
+   */
+  readonly identify?: IdentifyCaller;
 }
 
 export async function replayFixture(
@@ -47,19 +79,8 @@ export async function replayFixture(
         `${fixture.route}/${fixture.name} step ${index}: no migrated route for ${step.request.method} ${url.pathname}`,
       );
     }
-    const handler = options.wrapHandler?.(match.route, match.route.handler) ?? match.route.handler;
-    const request: HandlerRequest = {
-      method: step.request.method,
-      path: url.pathname,
-      params: match.params,
-      query: url.searchParams,
-      headers: Object.fromEntries(Object.entries(step.request.headers).map(([k, v]) => [k.toLowerCase(), v])),
-      body: requestBodyOf(step.request),
-      requestId: `contract-${fixture.route}-${fixture.name}-${index}`,
-      signal: AbortSignal.timeout(10_000),
-      dryRun: false,
-    };
-    const candidate = captured(await handler(request));
+    const requestId = `contract-${fixture.route}-${fixture.name}-${index}`;
+    const candidate = await answer(match, step.request, requestId, options);
     const legacy = legacyResponse(step);
     outcomes.push({
       step: index,
@@ -73,7 +94,49 @@ export async function replayFixture(
   return outcomes;
 }
 
-function compareStep(
+function identifyCaller(route: RouteRecord, caller: FixtureCaller | undefined, options: ReplayOptions) {
+  if (caller === undefined || options.identify === undefined || route.policy === undefined) {
+    return Promise.resolve<Authentication>({
+      outcome: 'allowed',
+      principal: options.principal ?? CONTRACT_CALLER,
+    });
+  }
+  return options.identify(caller, route.policy);
+}
+
+/** What the new side answers: the proxy's refusal, or the handler's response to the identified caller. */
+async function answer(
+  match: RouteMatch,
+  request: FixtureRequest,
+  requestId: string,
+  options: ReplayOptions,
+): Promise<CapturedResponse> {
+  const identified = await identifyCaller(match.route, request.caller, options);
+  if (identified.outcome === 'refused') {
+    return { status: identified.status, headers: refusalHeaders(identified), body: Buffer.alloc(0) };
+  }
+  const url = new URL(request.path, 'http://contract.invalid');
+  const handler = options.wrapHandler?.(match.route, match.route.handler) ?? match.route.handler;
+  const response = await handler({
+    method: request.method,
+    path: url.pathname,
+    params: match.params,
+    query: url.searchParams,
+    headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    body: requestBodyOf(request),
+    requestId,
+    signal: AbortSignal.timeout(10_000),
+    dryRun: false,
+    principal: identified.principal,
+  });
+  return captured(response);
+}
+
+/**
+ * A step's answer against its recording, under the route's shadow rules plus Location (see
+ * normaliseLocation), WWW-Authenticate, the step's own ignores and number literals.
+ */
+export function compareStep(
   route: RouteRecord,
   step: FixtureStep,
   legacy: CapturedResponse,
@@ -82,7 +145,7 @@ function compareStep(
   const routeRules = (route.shadow?.compare ?? {}) as CompareRules;
   const rules: CompareRules = {
     ...routeRules,
-    headers: [...(routeRules.headers ?? ['content-type']), 'location'],
+    headers: [...(routeRules.headers ?? ['content-type']), 'location', 'www-authenticate'],
     ignore: [...(routeRules.ignore ?? []), ...(step.ignore ?? []).map((i) => i.path)],
   };
   const withLocation = (response: CapturedResponse): CapturedResponse => {

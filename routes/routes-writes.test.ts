@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 import { openNewDatabase } from '../adapters/database.ts';
 import { migrateNewToLatest } from '../adapters/migrations.ts';
+import { TENANT_ROLE } from '../adapters/postgres/migrations/new-0002-tenant-isolation.ts';
 import type { NewDatabase } from '../adapters/schema.ts';
 import { ATHLETE_WITH_ENTRIES, ATHLETES, SQUADS, seedNew } from '../contract-tests/contract-data.ts';
-import type { HandlerRequest, HandlerResponse } from '../src/handlers/new-handler.ts';
+import { CONTRACT_CALLER } from '../contract-tests/replay-fixture.ts';
 import type { RouteTable } from '../src/routing/route.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
 import { compileCompareRules } from '../src/shadow/compare/compare-rules.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/test-database.ts';
 import { createRoutes, type EntityChange } from './index.ts';
+import { callRoute, type CalledRoute } from './testing/call-route.ts';
 
 /*
  * What the contract fixtures cannot show: the transaction around every write. Shadow mode runs write
@@ -32,7 +34,10 @@ beforeAll(async () => {
     createRoutes({
       db,
       onChange: async (trx, change) => {
-        // Proves the listener runs inside the write's transaction: the row is visible here.
+        // Proves the listener runs inside the write's transaction (the row is visible here), as the
+        // application's login: the outbox is not a tenant's table.
+        const [who] = (await sql<{ role: string }>`SELECT current_user AS role`.execute(trx)).rows;
+        if (who?.role === TENANT_ROLE) throw new Error('change listener ran as the tenant role');
         const written = change.entity === 'athlete' ? 'athletes' : 'wellness_entries';
         const row = await trx.selectFrom(written).select('id').where('id', '=', change.id).executeTakeFirst();
         if (row === undefined) throw new Error('change listener ran outside the write transaction');
@@ -57,29 +62,9 @@ beforeEach(async () => {
   await seedNew(db);
 });
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  dryRun = false,
-): Promise<HandlerResponse & { json: Record<string, unknown> | undefined }> {
-  const url = new URL(path, 'http://routes.test');
-  const match = table.match(method, url.pathname);
-  if (match === undefined) throw new Error(`no route for ${method} ${path}`);
-  const request: HandlerRequest = {
-    method,
-    path: url.pathname,
-    params: match.params,
-    query: url.searchParams,
-    headers: { host: 'routes.test', 'content-type': 'application/json' },
-    body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
-    requestId: 'test',
-    signal: AbortSignal.timeout(5000),
-    dryRun,
-  };
-  const response = await match.route.handler(request);
-  const text = response.body === undefined ? '' : String(response.body);
-  return { ...response, json: text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>) };
+/** The route's handler, called by the caller of the contract data's organisation. */
+function call(method: string, path: string, body?: unknown, dryRun = false): Promise<CalledRoute> {
+  return callRoute(table, method, path, { body, dryRun, principal: CONTRACT_CALLER });
 }
 
 const newAthlete = {

@@ -21,6 +21,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  BENCH_NEW_AUTH_PATH,
+  BENCH_NEW_PATH,
+  startBenchCaller,
+  stopBenchCaller,
+} from './bench/bench-caller.ts';
 import { printResults } from './bench/pass-through-report.ts';
 import { forkReplicas, forkWithPort, startNginx, stopChildren, which } from './bench/processes.ts';
 import type { Started } from './bench/processes.ts';
@@ -49,8 +55,9 @@ const profile = process.env.BENCH_PROFILE === '1';
 const nginxAccessLog = process.env.BENCH_NGINX_ACCESS_LOG !== '0';
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
 /**
- * Comma-separated targets: direct, nginx, catch-all, route (the default set) and the reference
- * proxies node, undici, hpm-bare, hpm-express (see bench/reference-proxy.ts).
+ * Comma-separated targets: direct, nginx, catch-all, route (the default set), new and new-auth (a new
+ * handler without and with a policy, the caller's token verified) and the reference proxies node,
+ * undici, hpm-bare, hpm-express (see bench/reference-proxy.ts).
  */
 const only = (process.env.BENCH_ONLY ?? 'direct,nginx,catch-all,route').split(',').map((name) => name.trim());
 const wanted = (name: string): boolean => only.includes(name);
@@ -63,6 +70,7 @@ interface Target {
   readonly name: string;
   readonly url: string;
   readonly pids: readonly number[];
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const REFERENCES: readonly (readonly [string, string])[] = [
@@ -80,10 +88,17 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
   const cpuProfile = (name: string): string[] =>
     profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
   const targets: Target[] = [];
-  const add = (name: string, started: Started | undefined, path: string): void => {
-    if (started !== undefined)
-      targets.push({ name, url: `http://127.0.0.1:${started.port}${path}`, pids: started.pids });
+  const add = (
+    name: string,
+    started: Started | undefined,
+    path: string,
+    headers?: Readonly<Record<string, string>>,
+  ): void => {
+    if (started !== undefined) {
+      targets.push({ name, url: `http://127.0.0.1:${started.port}${path}`, pids: started.pids, headers });
+    }
   };
+  const caller = await startBenchCaller(dir);
   if (wanted('direct')) add('direct', upstream, '/api/other');
   for (const count of processCounts) {
     const suffix = processCounts.length > 1 ? ` ×${count}` : '';
@@ -101,21 +116,25 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
       const started = await forkReplicas(count, './reference-proxy.ts', [kind, legacyHref], cpuProfile(kind));
       add(`${label}${suffix}`, started, '/api/other');
     }
-    if (!wanted('catch-all') && !wanted('route')) continue;
+    if (!['catch-all', 'route', 'new', 'new-auth'].some(wanted)) continue;
     for (const engine of engines) {
       const started = await forkReplicas(
         count,
         './strangler-server.ts',
         [legacyHref],
         cpuProfile(`${engine}-${count}`),
-        {
-          ...process.env,
-          PROXY_ENGINE: engine,
-        },
+        { ...process.env, PROXY_ENGINE: engine, AUTH_ISSUER: caller.issuer, AUTH_AUDIENCE: caller.audience },
       );
       const label = engine === 'http-proxy-middleware' ? 'hpm' : engine;
       if (wanted('catch-all')) add(`strangler catch-all ${label}${suffix}`, started, '/api/other');
       if (wanted('route')) add(`strangler route ${label}${suffix}`, started, '/api/athletes');
+      // The same new handler with and without a policy, both sent the same token: the difference is
+      // what verifying the caller costs.
+      if (wanted('new'))
+        add(`strangler new route ${label}${suffix}`, started, BENCH_NEW_PATH, caller.headers);
+      if (wanted('new-auth')) {
+        add(`strangler new route + token ${label}${suffix}`, started, BENCH_NEW_AUTH_PATH, caller.headers);
+      }
     }
   }
   return targets;
@@ -129,7 +148,7 @@ async function runRounds(wrk: string, targets: readonly Target[]): Promise<Resul
   const rounds: Result[][] = targets.map(() => []);
   for (let round = 0; round < roundCount; round += 1) {
     for (const [i, target] of targets.entries()) {
-      rounds[i]?.push(await measure(wrk, load, target.name, target.url, target.pids));
+      rounds[i]?.push(await measure(wrk, load, target.name, target.url, target.pids, target.headers));
     }
   }
   return rounds.map((measured) => median(measured));
@@ -158,6 +177,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopChildren();
+    await stopBenchCaller();
     rmSync(dir, { recursive: true, force: true });
   }
 }

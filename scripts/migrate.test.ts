@@ -24,13 +24,19 @@ describe('scripts/migrate.ts', () => {
 
   it('runs new up, status, down, up against DATABASE_URL', async () => {
     const env = { DATABASE_URL: database.url };
-    expect(await run(['new', 'status'], env)).toEqual({ code: 0, lines: ['pending  0001-entities'] });
-    expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: ['Success  up   0001-entities'] });
+    const pending = ['pending  0001-entities', 'pending  0002-tenant-isolation'];
+    const up = ['Success  up   0001-entities', 'Success  up   0002-tenant-isolation'];
+    expect(await run(['new', 'status'], env)).toEqual({ code: 0, lines: pending });
+    expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: up });
     expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: ['already up to date'] });
     const status = await run(['new', 'status'], env);
     expect(status.lines[0]).toMatch(/^applied {2}0001-entities {2}\d{4}-\d{2}-\d{2}T/);
-    expect(await run(['new', 'down'], env)).toEqual({ code: 0, lines: ['Success  down 0001-entities'] });
-    expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: ['Success  up   0001-entities'] });
+    expect(status.lines[1]).toMatch(/^applied {2}0002-tenant-isolation {2}\d{4}-\d{2}-\d{2}T/);
+    expect(await run(['new', 'down'], env)).toEqual({
+      code: 0,
+      lines: ['Success  down 0002-tenant-isolation', 'Success  down 0001-entities'],
+    });
+    expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: up });
   });
 
   it('migrates the legacy stand-in from LEGACY_DATABASE_URL into the same database without clashing', async () => {
@@ -62,6 +68,6 @@ describe('scripts/migrate.ts', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['scripts/migrate.ts', 'new', 'status'], {
       env: { ...process.env, DATABASE_URL: database.url },
     });
-    expect(stdout).toMatch(/^applied {2}0001-entities/);
+    expect(stdout).toMatch(/^applied {2}0001-entities.*\napplied {2}0002-tenant-isolation/);
   });
 });

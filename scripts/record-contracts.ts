@@ -1,21 +1,34 @@
 /*
  * Records the legacy contract: runs every scenario of contract-tests/contract-scenarios.ts against the
- * real ASP.NET Core legacy app (scripts/legacy-aspnet/, built with the machine's .NET SDK) over the contract data set and writes what it answered to
+ * real ASP.NET Core legacy app (scripts/legacy-aspnet/, built with the machine's .NET SDK) over the
+ * contract data set and another organisation's rows, and writes what it answered to
  * contract-tests/fixtures/<route-id>/<name>.json (replayed against the new handlers by
- * contract-tests/athlete-api-contract.test.ts).
+ * contract-tests/athlete-api-contract.test.ts). The app verifies callers against a test issuer started
+ * here; each step is sent with a token minted for its caller description, and the fixture keeps the
+ * description, never the token.
  *
  *   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run record-contracts
  *
  * Needs a PostgreSQL server (TEST_DATABASE_URL; without it an embedded one is started). It creates a
- * throw-away database and drops it at the end. Re-record after changing the stand-in or the scenarios;
+ * throw-away database and drops it at the end. Re-record after changing the ASP.NET app or the scenarios;
  * contract-tests/fixtures-current.test.ts fails until you do.
  */
 import http from 'node:http';
 import { rmSync } from 'node:fs';
+import type { Kysely } from 'kysely';
 
 import { openLegacyDatabase } from '../adapters/database.ts';
 import { migrateLegacyToLatest } from '../adapters/migrations.ts';
-import { ATHLETES, SQUADS, WELLNESS_ENTRIES, seedLegacy } from '../contract-tests/contract-data.ts';
+import type { LegacyDatabase } from '../adapters/schema.ts';
+import { startContractIssuer, type ContractIssuer } from '../contract-tests/contract-callers.ts';
+import {
+  ANOTHER_ORGANISATION,
+  ATHLETES,
+  SQUADS,
+  WELLNESS_ENTRIES,
+  seedAnotherOrganisation,
+  seedLegacy,
+} from '../contract-tests/contract-data.ts';
 import {
   FIXTURES_DIR,
   parseKeepingNumbers,
@@ -24,6 +37,7 @@ import {
   writeFixture,
   type FixtureRequest,
   type FixtureResponse,
+  type ContractFixture,
   type ContractScenario,
   type FixtureStep,
 } from '../contract-tests/contract-fixture.ts';
@@ -82,6 +96,7 @@ async function main(): Promise<void> {
   }
   const database = await createTestDatabase('record_contracts');
   const db = openLegacyDatabase(database.url, { poolMax: 2 });
+  const issuer = await startContractIssuer();
   let legacy: LegacyAspnet | undefined;
   try {
     await migrateLegacyToLatest(db);
@@ -89,26 +104,39 @@ async function main(): Promise<void> {
       legacyDatabaseUrl: database.url,
       port: 0,
       fixedUtcNow: RECORDING_CLOCK.toISOString(),
+      auth: issuer.auth,
     });
     rmSync(FIXTURES_DIR, { recursive: true, force: true });
     for (const scenario of CONTRACT_SCENARIOS) {
-      await seedLegacy(db);
-      const normalise = perRequestValues(scenario);
-      const steps: FixtureStep[] = [];
-      for (const step of scenario.steps) {
-        steps.push({ ...step, response: normalise(await send(legacy.url, step.request)) });
-      }
-      const file = writeFixture({ ...scenario, steps });
-      const statuses = steps.map((s) => s.response.status).join(', ');
+      const fixture = await record(scenario, { db, issuer, legacyUrl: legacy.url });
+      const file = writeFixture(fixture);
+      const statuses = fixture.steps.map((s) => s.response.status).join(', ');
       console.log(`${scenario.route}/${scenario.name}: ${statuses} → ${file}`);
     }
     console.log(`recorded ${CONTRACT_SCENARIOS.length} scenarios from the ASP.NET legacy app`);
   } finally {
     await legacy?.stop();
+    await issuer.stop();
     await db.destroy();
     await database.drop();
     await stopEmbedded?.();
   }
+}
+
+/** One scenario over freshly seeded data, each step sent with its caller's token. */
+async function record(
+  scenario: ContractScenario,
+  on: { db: Kysely<LegacyDatabase>; issuer: ContractIssuer; legacyUrl: URL },
+): Promise<ContractFixture> {
+  await seedLegacy(on.db);
+  await seedAnotherOrganisation(on.db);
+  const normalise = perRequestValues(scenario);
+  const steps: FixtureStep[] = [];
+  for (const step of scenario.steps) {
+    const response = await send(on.legacyUrl, await on.issuer.authorised(step.request));
+    steps.push({ ...step, response: normalise(response) });
+  }
+  return { ...scenario, steps };
 }
 
 /**
@@ -118,7 +146,10 @@ async function main(): Promise<void> {
  */
 export function perRequestValues(scenario: ContractScenario): (response: FixtureResponse) => FixtureResponse {
   const known = new Set(
-    [JSON.stringify([SQUADS, ATHLETES, WELLNESS_ENTRIES]), JSON.stringify(scenario.steps)]
+    [
+      JSON.stringify([SQUADS, ATHLETES, WELLNESS_ENTRIES, ANOTHER_ORGANISATION]),
+      JSON.stringify(scenario.steps),
+    ]
       .flatMap((text) => text.match(GUIDS) ?? [])
       .map((g) => g.toLowerCase()),
   );
@@ -145,7 +176,7 @@ export function perRequestValues(scenario: ContractScenario): (response: Fixture
 }
 
 const USAGE = `usage: [TEST_DATABASE_URL=postgres://…] npm run record-contracts
-  Runs every scenario of contract-tests/contract-scenarios.ts against the legacy stand-in and writes
+  Runs every scenario of contract-tests/contract-scenarios.ts against the ASP.NET legacy app and writes
   what it answered to contract-tests/fixtures/<route-id>/<name>.json. Needs a PostgreSQL server to
   create a throw-away database on (TEST_DATABASE_URL; without it an embedded one is started).`;
 

@@ -26,7 +26,12 @@ describe('loadConfig', () => {
       reusePort: false,
       migrateOnStart: true,
       syncInProcess: true,
-      syncOwnership: { squads: 'legacy', athletes: 'legacy', wellness_entries: 'legacy' },
+      syncOwnership: {
+        organisations: 'legacy',
+        squads: 'legacy',
+        athletes: 'legacy',
+        wellness_entries: 'legacy',
+      },
       shadowThread: true,
       shadowThreadPriority: 'idle',
       embeddedPostgresPort: undefined,
@@ -44,6 +49,42 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LEGACY_STAND_IN: 'iis', LEGACY_MAX_REQUEST_BODY_BYTES: '-1' }, token)).toThrow(
       /LEGACY_STAND_IN must be "aspnet" or "node" \(got "iis"\)[\s\S]*LEGACY_MAX_REQUEST_BODY_BYTES must be/,
     );
+  });
+
+  it('reads the issuer whose tokens callers present, with ASP.NET-like defaults', () => {
+    expect(loadConfig({}, token).auth).toBeUndefined();
+    expect(
+      loadConfig(
+        {
+          AUTH_ISSUER: 'https://login.microsoftonline.com/0c6f9f9e-3a0b-4e55-9d7e-2f1f5c1d0a01/v2.0',
+          AUTH_AUDIENCE: 'api://athletes, 5e0c8a31-8a76-4d0e-a5a6-3c1d1f0e2b7a',
+          AUTH_ORGANISATION_CLAIM: 'tid',
+        },
+        token,
+      ).auth,
+    ).toEqual({
+      issuer: 'https://login.microsoftonline.com/0c6f9f9e-3a0b-4e55-9d7e-2f1f5c1d0a01/v2.0',
+      audiences: ['api://athletes', '5e0c8a31-8a76-4d0e-a5a6-3c1d1f0e2b7a'],
+      metadataUrl: undefined,
+      organisationClaim: 'tid',
+      roleClaim: 'roles',
+      clockSkewSeconds: 300,
+    });
+  });
+
+  it('refuses an issuer without an audience, and plain HTTP metadata from anywhere but this machine', () => {
+    expect(() => loadConfig({ AUTH_ISSUER: 'http://idp.example.com' }, token)).toThrow(
+      expect.objectContaining({
+        problems: [
+          'AUTH_AUDIENCE is required when AUTH_ISSUER is set',
+          'AUTH_ISSUER must use https: (got "http://idp.example.com")',
+        ],
+      }),
+    );
+    expect(
+      loadConfig({ AUTH_ISSUER: 'http://127.0.0.1:5081', AUTH_AUDIENCE: 'api://demo' }, token).auth?.issuer,
+    ).toBe('http://127.0.0.1:5081');
+    expect(() => loadConfig({ AUTH_AUDIENCE: 'api://demo' }, token)).toThrow(ConfigError);
   });
 
   it('reads the sync and migration switches', () => {

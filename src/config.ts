@@ -14,6 +14,10 @@ import type { HostHeaderMode } from './proxy/forward-headers.ts';
 import { KESTREL_MAX_REQUEST_BODY_BYTES } from './proxy/legacy-body-limit.ts';
 import type { ShadowThreadPriority } from './shadow/thread/shadow-thread.ts';
 import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
+import { readAuth, type AuthSettings } from './config/auth-settings.ts';
+import { EnvReader, type Env } from './config/env-reader.ts';
+
+export type { AuthSettings };
 
 export interface Config {
   readonly port: number;
@@ -69,6 +73,11 @@ export interface Config {
   readonly legacyStandIn: LegacyStandIn | undefined;
   /** Legacy's request-body limit, answered by the proxy (see src/proxy/legacy-body-limit.ts); 0 = none. */
   readonly legacyMaxRequestBodyBytes: number;
+  /**
+   * The OpenID Connect issuer whose bearer tokens the API's callers present, as legacy validates them.
+   * Undefined: no route with a policy may run anything but legacy. Demo: its own issuer (DEMO_ISSUER_PORT).
+   */
+  readonly auth: AuthSettings | undefined;
 }
 
 export type LegacyStandIn = 'aspnet' | 'node';
@@ -83,67 +92,6 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']);
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Reads typed settings from the environment, collecting every problem instead of stopping at one. */
-class EnvReader {
-  readonly problems: string[] = [];
-  private readonly env: Env;
-
-  constructor(env: Env) {
-    this.env = env;
-  }
-
-  str(name: string): string | undefined {
-    const v = this.env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.str(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return n;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const raw = this.str(name);
-    if (raw === undefined) return fallback;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    this.problems.push(`${name} must be "true" or "false" (got "${raw}")`);
-    return fallback;
-  }
-
-  url(name: string, protocols: readonly string[]): string | undefined {
-    const raw = this.str(name);
-    if (raw === undefined) return undefined;
-    try {
-      const parsed = new URL(raw);
-      if (!protocols.includes(parsed.protocol)) {
-        this.problems.push(`${name} must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
-      }
-      return raw;
-    } catch {
-      this.problems.push(`${name} is not a valid URL`);
-      return undefined;
-    }
-  }
-
-  /** One of `allowed`, or `fallback` when unset; anything else is a problem. */
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: undefined): T | undefined;
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback?: T): T | undefined {
-    const raw = this.str(name) ?? fallback;
-    if (raw === undefined || (allowed as readonly string[]).includes(raw)) return raw as T | undefined;
-    this.problems.push(`${name} must be ${allowed.map((a) => `"${a}"`).join(' or ')} (got "${raw}")`);
-    return fallback;
-  }
-}
 
 export function loadConfig(env: Env = process.env, randomToken: () => string = defaultToken): Config {
   const r = new EnvReader(env);
@@ -162,6 +110,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     r.problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}")`);
   }
   const tokens = readAdminTokens(r, randomToken);
+  const auth = readAuth(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   const dataDir = r.str('DATA_DIR') ?? 'data';
@@ -179,6 +128,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     dataDir,
     ...switches,
     ...demo,
+    auth,
   };
 }
 

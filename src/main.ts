@@ -26,6 +26,7 @@ import { migrateShadowStoreToLatest } from './shadow/store/shadow-migrations.ts'
 import { startSync } from './composition/sync.ts';
 import { startShadowSide } from './composition/shadow.ts';
 import { startAdmin, startPublicPort } from './composition/ports.ts';
+import { startCallerIdentity } from './composition/caller-identity.ts';
 import { printBanner, addressInUseHint } from './composition/banner.ts';
 import { type Closer, installShutdown } from './composition/shutdown.ts';
 import {
@@ -62,7 +63,7 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
     await run(config, demo, logger, metrics, closers);
     await startupFinished();
   } catch (error: unknown) {
-    if (error instanceof RouteValidationError) {
+    if (error instanceof RouteValidationError || error instanceof ConfigError) {
       console.error(error.message);
     } else {
       logger.error('strangler failed to start', { error: errorDetails(error) });
@@ -95,6 +96,7 @@ async function run(
 
   const { sync, syncApi, outboxOn } = await startSync(config, demo, stateDb, metrics, logger, closers);
   const routes = routeTableOrAllProblems(createAppRoutes(newDb, outboxOn));
+  const verifier = await startCallerIdentity(demo.auth, routes, logger);
   const flags = await createFlagResolver({
     unleash: config.unleash,
     flagsFile: config.flagsFile,
@@ -132,6 +134,7 @@ async function run(
     routes,
     flags,
     observer: shadow.observer,
+    verifier,
     metrics,
     logger,
     closers,

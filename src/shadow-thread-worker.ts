@@ -48,6 +48,7 @@ async function start(): Promise<void> {
     db: db as unknown as Kysely<unknown>,
     legacyUrl: new URL(data.legacyUrl),
     hostHeader: data.hostHeader,
+    ...(data.auth === undefined ? {} : { auth: data.auth }),
     metrics,
     logger,
     killSwitchOn: () => killSwitch,

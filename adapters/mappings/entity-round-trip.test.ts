@@ -9,6 +9,8 @@ import { migrateLegacyToLatest, migrateNewToLatest } from '../migrations.ts';
 import type { LegacyDatabase, NewDatabase } from '../schema.ts';
 import { athleteToLegacy, athleteToNew } from './athlete.ts';
 import type { LegacyAthlete } from './athlete.ts';
+import { organisationToLegacy, organisationToNew } from './organisation.ts';
+import type { LegacyOrganisation } from './organisation.ts';
 import { squadToLegacy, squadToNew } from './squad.ts';
 import type { LegacySquad } from './squad.ts';
 import { normaliseDatetime2 } from './values.ts';
@@ -35,9 +37,20 @@ const datetime2 = (): string =>
   `20${pad(int(10, 30))}-${pad(int(1, 12))}-${pad(int(1, 28))} ${pad(int(0, 23))}:${pad(int(0, 59))}:${pad(int(0, 59))}.${pad(int(0, 9_999_999), 7)}`;
 const date = (): string => `${int(1980, 2010)}-${pad(int(1, 12))}-${pad(int(1, 28))}`;
 
+function legacyOrganisation(): LegacyOrganisation {
+  return {
+    OrganisationId: guid(),
+    Name: pick(['Harbour FC', 'Åsane IL', "St. Mary's"]),
+    CreatedAt: datetime2(),
+    Version: String(int(1, 9)),
+  };
+}
+const organisations = Array.from({ length: 3 }, legacyOrganisation);
+
 function legacySquad(): LegacySquad {
   return {
     SquadId: guid(),
+    OrganisationId: pick(organisations).OrganisationId,
     Name: pick(['First Team', 'U23', "Women's First Team"]),
     Sport: 'Football',
     CreatedAt: datetime2(),
@@ -113,9 +126,11 @@ describe('entity mappings legacy ↔ new through both real schemas', () => {
     legacyDb = openLegacyDatabase(legacyDatabase.url, { poolMax: 2 });
     newDb = openNewDatabase(newDatabase.url, { poolMax: 2 });
     await Promise.all([migrateLegacyToLatest(legacyDb), migrateNewToLatest(newDb)]);
+    await legacyDb.insertInto('dbo.Organisations').values(organisations).execute();
     await legacyDb.insertInto('dbo.Squads').values(squads).execute();
     await legacyDb.insertInto('dbo.Athletes').values(athletes).execute();
     await legacyDb.insertInto('dbo.WellnessEntries').values(entries).execute();
+    await newDb.insertInto('organisations').values(organisations.map(organisationToNew)).execute();
     await newDb.insertInto('squads').values(squads.map(squadToNew)).execute();
     await newDb.insertInto('athletes').values(athletes.map(athleteToNew)).execute();
     await newDb.insertInto('wellness_entries').values(entries.map(wellnessEntryToNew)).execute();
@@ -131,11 +146,30 @@ describe('entity mappings legacy ↔ new through both real schemas', () => {
     created_at: sql<string>`created_at::text`.as('created_at'),
   };
 
+  it('organisations: the stand-in row and the new row map onto each other', async () => {
+    const legacyRows = await legacyDb
+      .selectFrom('dbo.Organisations')
+      .selectAll()
+      .orderBy('OrganisationId')
+      .execute();
+    const newRows = await newDb
+      .selectFrom('organisations')
+      .select(['id', 'name', 'version', exactTimestamps.created_at])
+      .orderBy('id')
+      .execute();
+    expect(legacyRows.map(organisationToNew)).toEqual(
+      newRows.map((r) => ({ ...r, created_at: organisationToNew(organisationToLegacy(r)).created_at })),
+    );
+    expect(newRows.map(organisationToLegacy)).toEqual(
+      legacyRows.map((r) => expectedLegacy(r, ['CreatedAt'])),
+    );
+  });
+
   it('squads: the stand-in row and the new row map onto each other', async () => {
     const legacyRows = await legacyDb.selectFrom('dbo.Squads').selectAll().orderBy('SquadId').execute();
     const newRows = await newDb
       .selectFrom('squads')
-      .select(['id', 'name', 'sport', 'version', exactTimestamps.created_at])
+      .select(['id', 'organisation_id', 'name', 'sport', 'version', exactTimestamps.created_at])
       .orderBy('id')
       .execute();
     expect(legacyRows.map(squadToNew)).toEqual(

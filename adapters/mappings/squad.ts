@@ -19,6 +19,7 @@ export type NewSquadValues = Omit<Selectable<SquadsTable>, 'created_at'> & { cre
 export function squadToNew(row: LegacySquad): NewSquadValues {
   return {
     id: guidToNew(row.SquadId),
+    organisation_id: guidToNew(row.OrganisationId),
     name: row.Name,
     sport: row.Sport,
     created_at: datetime2ToTimestamptz(row.CreatedAt),
@@ -29,6 +30,7 @@ export function squadToNew(row: LegacySquad): NewSquadValues {
 export function squadToLegacy(row: NewSquad): LegacySquad {
   return {
     SquadId: guidToLegacy(row.id),
+    OrganisationId: guidToLegacy(row.organisation_id),
     Name: row.name,
     Sport: row.sport,
     CreatedAt: timestamptzToDatetime2(row.created_at),

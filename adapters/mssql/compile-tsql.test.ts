@@ -12,6 +12,7 @@ import { isParseableTsql } from './tsql-syntax.ts';
 const KNOWN_UNPARSEABLE: Readonly<Record<string, string>> = {
   '0001-entities up 1': 'REFERENCES is not in its T-SQL grammar',
   '0001-entities up 2': 'REFERENCES is not in its T-SQL grammar',
+  '0001-entities up 3': 'REFERENCES is not in its T-SQL grammar',
   '0002-change-tracking up 1': 'ALTER DATABASE … SET CHANGE_TRACKING is not in its grammar',
   '0002-change-tracking up 2': 'ALTER TABLE … ENABLE CHANGE_TRACKING is not in its grammar',
   '0002-change-tracking up 3': 'ALTER TABLE … ENABLE CHANGE_TRACKING is not in its grammar',
@@ -38,7 +39,7 @@ describe('SQL Server legacy migrations', () => {
 
   it('parse as T-SQL but for their foreign keys, where only REFERENCES stops the parser', () => {
     const withReferences = statements.filter((s) => KNOWN_UNPARSEABLE[s.key]?.startsWith('REFERENCES'));
-    expect(withReferences).toHaveLength(2);
+    expect(withReferences).toHaveLength(3);
     for (const { sql } of withReferences) {
       const withoutForeignKeys = sql
         .split('\n')

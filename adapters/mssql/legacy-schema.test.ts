@@ -61,24 +61,41 @@ const NOW = 'NOT NULL DEFAULT SYSUTCDATETIME()';
 describe('the SQL Server legacy schema generated from the EF Core model', () => {
   const schema = describeSchema(up);
 
-  it('has the three legacy tables, nothing else', () => {
-    expect(Object.keys(schema).sort()).toEqual(['Athletes', 'Squads', 'WellnessEntries']);
+  it('has the four legacy tables, nothing else', () => {
+    expect(Object.keys(schema).sort()).toEqual(['Athletes', 'Organisations', 'Squads', 'WellnessEntries']);
   });
 
-  it('declares Squads as the application always had it', () => {
+  it('declares Organisations, which own the squads', () => {
+    expect(schema.Organisations).toEqual({
+      columns: [
+        'OrganisationId uniqueidentifier NOT NULL',
+        `Name nvarchar(100) ${CI} NOT NULL`,
+        `CreatedAt datetime2(7) ${NOW}`,
+        'Version bigint NOT NULL DEFAULT 1',
+      ],
+      primaryKey: 'PK_Organisations (OrganisationId)',
+      foreignKeys: [],
+      checks: [],
+      unique: [],
+      indexes: [],
+    });
+  });
+
+  it('declares Squads as the application always had it, each in its organisation', () => {
     expect(schema.Squads).toEqual({
       columns: [
         'SquadId uniqueidentifier NOT NULL',
+        'OrganisationId uniqueidentifier NOT NULL',
         `Name nvarchar(100) ${CI} NOT NULL`,
         `Sport nvarchar(50) ${CI} NOT NULL`,
         `CreatedAt datetime2(7) ${NOW}`,
         'Version bigint NOT NULL DEFAULT 1',
       ],
       primaryKey: 'PK_Squads (SquadId)',
-      foreignKeys: [],
+      foreignKeys: ['FK_Squads_Organisations (OrganisationId) → Organisations (OrganisationId)'],
       checks: [],
       unique: [],
-      indexes: [],
+      indexes: ['IX_Squads_OrganisationId (OrganisationId)'],
     });
   });
 

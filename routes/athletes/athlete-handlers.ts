@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 
 import type { NewDatabase } from '../../adapters/schema.ts';
 import {
@@ -19,20 +19,9 @@ import {
 } from '../shared/legacy-responses.ts';
 import { QueryParameters } from '../shared/query-parameters.ts';
 import { bindBody, type BodySchema, type BoundBody } from '../shared/request-body.ts';
-import {
-  isUniqueViolation,
-  runUnitOfWork,
-  unitOptionsFor,
-  type ChangeListener,
-  type UnitOfWork,
-} from '../shared/unit-of-work.ts';
+import type { TenantDatabase } from '../shared/tenant-database.ts';
+import { isUniqueViolation, type UnitOfWork } from '../shared/unit-of-work.ts';
 import { athleteExists, athleteJson, athletePage, selectAthlete } from './athlete-queries.ts';
-
-export interface AthleteHandlerDeps {
-  readonly db: Kysely<NewDatabase>;
-  /** Joins every athlete write's transaction (the dual-write outbox). */
-  readonly onChange?: ChangeListener;
-}
 
 /** The legacy's CreateAthleteRequest / UpdateAthleteRequest (same members, same order). */
 const ATHLETE_BODY = {
@@ -69,7 +58,9 @@ function columnsOf(body: AthleteBody) {
 
 /**
  * Checks the legacy action makes after model validation, in its order: the squad exists (a 400 on
- * SquadId), then no other athlete has the e-mail, compared case-insensitively (409).
+ * SquadId), then no other athlete has the e-mail, compared case-insensitively (409). Both see the
+ * caller's organisation only, as legacy's query filters do; an e-mail held in another organisation is
+ * found by the unique index on insert instead, and answered with the same 409 (writeAthlete).
  */
 async function checkWrite(unit: UnitOfWork, body: AthleteBody, selfId: string | undefined) {
   const squad = await unit.trx
@@ -105,13 +96,13 @@ async function writtenAthlete(unit: UnitOfWork, id: string, operation: 'insert' 
 
 /** A create or update in one unit of work, where the unique e-mail index has the last word. */
 async function writeAthlete(
-  deps: AthleteHandlerDeps,
+  data: TenantDatabase,
   request: HandlerRequest,
   body: AthleteBody,
   write: (unit: UnitOfWork) => Promise<HandlerResponse>,
 ): Promise<HandlerResponse> {
   try {
-    return await runUnitOfWork(deps.db, unitOptionsFor(request, deps.onChange), write);
+    return await data.write(request, write);
   } catch (error: unknown) {
     // Two concurrent writes with one e-mail: the unique index decides, as the legacy's does.
     if (isUniqueViolation(error, EMAIL_INDEX)) return emailConflict(String(body.Email));
@@ -119,14 +110,14 @@ async function writeAthlete(
   }
 }
 
-function createAthlete(deps: AthleteHandlerDeps): NewHandler {
+function createAthlete(data: TenantDatabase): NewHandler {
   return async (request) => {
     const bound = bindBody(request, ATHLETE_BODY);
     if (!bound.ok) return bound.response;
     const body = bound.value;
     const id = randomUUID();
     const now = new Date();
-    return writeAthlete(deps, request, body, async (unit) => {
+    return writeAthlete(data, request, body, async (unit) => {
       const rejected = await checkWrite(unit, body, undefined);
       if (rejected !== undefined) return rejected;
       await unit.trx
@@ -139,7 +130,7 @@ function createAthlete(deps: AthleteHandlerDeps): NewHandler {
   };
 }
 
-function updateAthlete(deps: AthleteHandlerDeps): NewHandler {
+function updateAthlete(data: TenantDatabase): NewHandler {
   return async (request) => {
     const id = routeGuid(request.params.id);
     if (id === undefined) return noEndpointResponse();
@@ -147,7 +138,7 @@ function updateAthlete(deps: AthleteHandlerDeps): NewHandler {
     const bound = bindBody(request, UPDATE_BODY);
     if (!bound.ok) return bound.response;
     const body = bound.value;
-    return writeAthlete(deps, request, body, async (unit) => {
+    return writeAthlete(data, request, body, async (unit) => {
       if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
       const rejected = await checkWrite(unit, body, id);
       if (rejected !== undefined) return rejected;
@@ -162,11 +153,11 @@ function updateAthlete(deps: AthleteHandlerDeps): NewHandler {
 }
 
 /** Soft delete: IsActive false. Deleting an inactive athlete again is a 204 that changes nothing. */
-function removeAthlete(deps: AthleteHandlerDeps): NewHandler {
+function removeAthlete(data: TenantDatabase): NewHandler {
   return async (request) => {
     const id = routeGuid(request.params.id);
     if (id === undefined) return noEndpointResponse();
-    return runUnitOfWork(deps.db, unitOptionsFor(request, deps.onChange), async (unit) => {
+    return data.write(request, async (unit) => {
       if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
       const changed = await unit.trx
         .updateTable('athletes')
@@ -182,23 +173,23 @@ function removeAthlete(deps: AthleteHandlerDeps): NewHandler {
   };
 }
 
-export function createAthleteHandlers(deps: AthleteHandlerDeps) {
-  const { db } = deps;
-
+export function createAthleteHandlers(data: TenantDatabase) {
   const list: NewHandler = async (request) => {
     const errors = new ValidationErrors();
     const page = new QueryParameters(request.query, errors).page();
     if (errors.any) return errors.toResponse();
-    const { total, rows } = await athletePage(db, { includeInactive: false }, page);
+    const { total, rows } = await data.read(request, (trx) =>
+      athletePage(trx, { includeInactive: false }, page),
+    );
     return jsonResponse(200, rows.map(athleteJson), { 'X-Total-Count': String(total) });
   };
 
   const get: NewHandler = async (request) => {
     const id = routeGuid(request.params.id);
     if (id === undefined) return noEndpointResponse();
-    const row = await selectAthlete(db).where('id', '=', id).executeTakeFirst();
+    const row = await data.read(request, (trx) => selectAthlete(trx).where('id', '=', id).executeTakeFirst());
     return row === undefined ? problemResponse(404) : jsonResponse(200, athleteJson(row));
   };
 
-  return { list, get, create: createAthlete(deps), update: updateAthlete(deps), remove: removeAthlete(deps) };
+  return { list, get, create: createAthlete(data), update: updateAthlete(data), remove: removeAthlete(data) };
 }

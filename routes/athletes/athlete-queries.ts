@@ -1,12 +1,8 @@
-import type { Kysely, Transaction } from 'kysely';
-
-import type { NewDatabase } from '../../adapters/schema.ts';
 import { dateAsLegacyDateTime, utcTimestamp, versionJson } from '../shared/legacy-formats.ts';
-
-export type NewDb = Kysely<NewDatabase> | Transaction<NewDatabase>;
+import type { TenantTransaction } from '../shared/tenant-database.ts';
 
 /** The athlete as the legacy serialises its AthleteDto (member order = the C# record's). */
-export function selectAthlete(db: NewDb) {
+export function selectAthlete(db: TenantTransaction) {
   return db
     .selectFrom('athletes')
     .select([
@@ -25,7 +21,7 @@ export function selectAthlete(db: NewDb) {
 }
 
 /** Whether the athlete is there at all, active or not, as the legacy's lookups before a write or a list ask. */
-export async function athleteExists(db: NewDb, id: string): Promise<boolean> {
+export async function athleteExists(db: TenantTransaction, id: string): Promise<boolean> {
   return (await db.selectFrom('athletes').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
@@ -54,7 +50,7 @@ export interface AthleteListFilter {
 
 /** One page of athletes and the total, ordered as the legacy orders them (last, first name, then id). */
 export async function athletePage(
-  db: NewDb,
+  db: TenantTransaction,
   filter: AthleteListFilter,
   page: { readonly page: number; readonly pageSize: number },
 ): Promise<{ total: number; rows: AthleteRow[] }> {

@@ -1,16 +1,19 @@
 import type { RouteRecord } from '../../src/routing/route.ts';
+import { POLICIES } from '../shared/policies.ts';
 import { createCompareRules, tenantRoute, updateCompareRules } from '../shared/route-defaults.ts';
-import { createAthleteHandlers, type AthleteHandlerDeps } from './athlete-handlers.ts';
+import type { TenantDatabase } from '../shared/tenant-database.ts';
+import { createAthleteHandlers } from './athlete-handlers.ts';
 
-export function createAthleteRoutes(deps: AthleteHandlerDeps): RouteRecord[] {
-  const handlers = createAthleteHandlers(deps);
+export function createAthleteRoutes(data: TenantDatabase): RouteRecord[] {
+  const handlers = createAthleteHandlers(data);
   return [
-    tenantRoute('athletes-list', 'GET', '/api/athletes', handlers.list),
-    tenantRoute('athletes-get', 'GET', '/api/athletes/{id}', handlers.get),
+    tenantRoute('athletes-list', 'GET', '/api/athletes', POLICIES.athletesRead, handlers.list),
+    tenantRoute('athletes-get', 'GET', '/api/athletes/{id}', POLICIES.athletesRead, handlers.get),
     tenantRoute(
       'athletes-create',
       'POST',
       '/api/athletes',
+      POLICIES.athletesWrite,
       handlers.create,
       createCompareRules('AthleteId', ['CreatedAt', 'UpdatedAt']),
     ),
@@ -18,9 +21,10 @@ export function createAthleteRoutes(deps: AthleteHandlerDeps): RouteRecord[] {
       'athletes-update',
       'PUT',
       '/api/athletes/{id}',
+      POLICIES.athletesWrite,
       handlers.update,
       updateCompareRules(['UpdatedAt']),
     ),
-    tenantRoute('athletes-delete', 'DELETE', '/api/athletes/{id}', handlers.remove),
+    tenantRoute('athletes-delete', 'DELETE', '/api/athletes/{id}', POLICIES.athletesDelete, handlers.remove),
   ];
 }

@@ -1,3 +1,4 @@
+import type { RoutePolicy } from '../../src/identity/principal.ts';
 import type { CompareRules } from '../../src/shadow/compare/compare-rules.ts';
 import {
   flagNameFor,
@@ -7,8 +8,8 @@ import {
 } from '../../src/routing/route.ts';
 
 /*
- * What every migrated athlete-API route shares: who a caller is for sticky canaries, and how its shadow
- * comparison is normalised.
+ * What every migrated athlete-API route shares: who a caller is for sticky canaries, what the caller's
+ * token must grant, and how its shadow comparison is normalised.
  */
 
 /** Partner integrations send X-Tenant-Id on every call, so a tenant stays on one side during a canary. */
@@ -51,11 +52,15 @@ export function shadowSettings(compare: CompareRules): ShadowSettings {
   return { sampleRate: 1, captureLimitBytes: 256 * 1024, timeoutMs: 5000, compare };
 }
 
-/** A migrated route of one method: its flag named after its id, tenant-sticky, shadowed with `compare`. */
+/**
+ * A migrated route of one method: its flag named after its id, tenant-sticky, refused to callers
+ * without `policy` (routes/shared/policies.ts), shadowed with `compare`.
+ */
 export function tenantRoute(
   id: string,
   method: RouteRecord['methods'][number],
   path: string,
+  policy: RoutePolicy,
   handler: RouteRecord['handler'],
   compare: CompareRules = BASE_COMPARE_RULES,
 ): RouteRecord {
@@ -66,6 +71,7 @@ export function tenantRoute(
     flag: flagNameFor(id),
     handler,
     stickiness: TENANT_STICKINESS,
+    policy,
     shadow: shadowSettings(compare),
   };
 }

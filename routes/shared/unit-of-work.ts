@@ -1,10 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 
 import type { NewDatabase } from '../../adapters/schema.ts';
-import type { HandlerRequest } from '../../src/handlers/new-handler.ts';
+import { asApplication, scopeToOrganisation } from './tenant-scope.ts';
 
 /*
- * Every write of a new handler runs in one PostgreSQL transaction, so that
+ * Every write of a new handler runs in one PostgreSQL transaction, scoped to its caller's organisation
+ * (tenant-scope.ts), so that
  *  - shadow mode can run a write handler in dry-run: the same work, then a rollback;
  *  - the dual-write outbox can add its row to the same transaction through `onChange`.
  */
@@ -28,15 +29,9 @@ export interface UnitOfWork {
 
 export interface UnitOfWorkOptions {
   readonly dryRun: boolean;
+  /** The caller's organisation, the only one the unit's queries see ('' sees none). */
+  readonly organisationId: string;
   readonly onChange?: ChangeListener;
-}
-
-/** What a handler's request asks of its unit: a dry run in shadow mode, joined by the outbox when there is one. */
-export function unitOptionsFor(
-  request: Pick<HandlerRequest, 'dryRun'>,
-  onChange?: ChangeListener,
-): UnitOfWorkOptions {
-  return { dryRun: request.dryRun, ...(onChange === undefined ? {} : { onChange }) };
 }
 
 /** Thrown inside the transaction to make kysely roll it back; carries the result out. */
@@ -55,10 +50,13 @@ export async function runUnitOfWork<T>(
 ): Promise<T> {
   try {
     return await db.transaction().execute(async (trx) => {
+      await scopeToOrganisation(trx, options.organisationId);
+      const { onChange } = options;
       const unit: UnitOfWork = {
         trx,
         changed: async (change) => {
-          if (options.onChange !== undefined) await options.onChange(trx, change);
+          if (onChange !== undefined)
+            await asApplication(trx, options.organisationId, () => onChange(trx, change));
         },
       };
       const result = await work(unit);

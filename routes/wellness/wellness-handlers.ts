@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { SelectQueryBuilder } from 'kysely';
 
 import { computeWellnessScore } from '../../adapters/mappings/wellness-score.ts';
 import type { NewDatabase } from '../../adapters/schema.ts';
-import { jsonResponse, type NewHandler } from '../../src/handlers/new-handler.ts';
-import { athleteExists, type NewDb } from '../athletes/athlete-queries.ts';
+import { jsonResponse, type HandlerRequest, type NewHandler } from '../../src/handlers/new-handler.ts';
+import { athleteExists } from '../athletes/athlete-queries.ts';
 import { dateAsLegacyDateTime, routeGuid, scoreJson, utcTimestamp } from '../shared/legacy-formats.ts';
 import {
   locationOf,
@@ -14,19 +14,9 @@ import {
   ValidationErrors,
 } from '../shared/legacy-responses.ts';
 import { QueryParameters, type PageRequest } from '../shared/query-parameters.ts';
-import { bindBody, type BodySchema } from '../shared/request-body.ts';
-import {
-  isUniqueViolation,
-  runUnitOfWork,
-  unitOptionsFor,
-  type ChangeListener,
-} from '../shared/unit-of-work.ts';
-
-export interface WellnessHandlerDeps {
-  readonly db: Kysely<NewDatabase>;
-  /** Joins every wellness write's transaction (the dual-write outbox). */
-  readonly onChange?: ChangeListener;
-}
+import { bindBody, type BodySchema, type BoundBody } from '../shared/request-body.ts';
+import type { TenantDatabase, TenantTransaction } from '../shared/tenant-database.ts';
+import { isUniqueViolation, type UnitOfWork } from '../shared/unit-of-work.ts';
 
 const ANSWER = { type: 'int32', required: true, range: { min: 1, max: 5 } } as const;
 
@@ -46,7 +36,7 @@ const WELLNESS_BODY = {
 
 const ENTRY_PER_DAY = 'wellness_entries_athlete_id_entry_date_key';
 
-function selectEntry(db: NewDb) {
+function selectEntry(db: TenantTransaction) {
   return db
     .selectFrom('wellness_entries')
     .select([
@@ -104,7 +94,7 @@ function ofAthleteWithin<O>(
     .$if(range.to !== undefined, (q) => q.where('entry_date', '<=', range.to ?? ''));
 }
 
-async function entryPage(db: NewDb, athleteId: string, range: DateRange, page: PageRequest) {
+async function entryPage(db: TenantTransaction, athleteId: string, range: DateRange, page: PageRequest) {
   const count = await ofAthleteWithin(
     db.selectFrom('wellness_entries').select((eb) => eb.fn.countAll<string>().as('total')),
     athleteId,
@@ -118,9 +108,50 @@ async function entryPage(db: NewDb, athleteId: string, range: DateRange, page: P
   return { total: Number(count.total), rows };
 }
 
-export function createWellnessHandlers(deps: WellnessHandlerDeps) {
-  const { db } = deps;
+type WellnessBody = BoundBody<typeof WELLNESS_BODY>;
 
+/**
+ * Writes the athlete's entry for the body's day, or answers as the legacy action does: 404 for an
+ * athlete the caller cannot see, 409 for a day that has its entry already.
+ */
+async function insertEntry(unit: UnitOfWork, request: HandlerRequest, athleteId: string, body: WellnessBody) {
+  const entryDate = String(body.EntryDate);
+  if (!(await athleteExists(unit.trx, athleteId))) return problemResponse(404);
+  const existing = await unit.trx
+    .selectFrom('wellness_entries')
+    .select('id')
+    .where('athlete_id', '=', athleteId)
+    .where('entry_date', '=', entryDate)
+    .executeTakeFirst();
+  if (existing !== undefined) return duplicateEntry(athleteId, entryDate);
+  const answers = {
+    sleep: Number(body.Sleep),
+    soreness: Number(body.Soreness),
+    fatigue: Number(body.Fatigue),
+    stress: Number(body.Stress),
+    mood: Number(body.Mood),
+  };
+  const id = randomUUID();
+  await unit.trx
+    .insertInto('wellness_entries')
+    .values({
+      id,
+      athlete_id: athleteId,
+      entry_date: entryDate,
+      ...answers,
+      score: computeWellnessScore(answers),
+      notes: body.Notes === null ? null : String(body.Notes),
+      created_at: new Date(),
+      version: 1,
+    })
+    .execute();
+  const row = await selectEntry(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
+  await unit.changed({ entity: 'wellness_entry', id, operation: 'insert', version: '1' });
+  const location = `/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
+  return jsonResponse(201, entryJson(row), { Location: locationOf(request, location) });
+}
+
+export function createWellnessHandlers(data: TenantDatabase) {
   const list: NewHandler = async (request) => {
     const athleteId = routeGuid(request.params.id);
     if (athleteId === undefined) return noEndpointResponse();
@@ -133,9 +164,11 @@ export function createWellnessHandlers(deps: WellnessHandlerDeps) {
       errors.add('to', "The 'to' date must not be earlier than the 'from' date.");
     }
     if (errors.any) return errors.toResponse();
-    if (!(await athleteExists(db, athleteId))) return problemResponse(404);
-    const { total, rows } = await entryPage(db, athleteId, { from, to }, page);
-    return jsonResponse(200, rows.map(entryJson), { 'X-Total-Count': String(total) });
+    const found = await data.read(request, async (trx) =>
+      (await athleteExists(trx, athleteId)) ? entryPage(trx, athleteId, { from, to }, page) : undefined,
+    );
+    if (found === undefined) return problemResponse(404);
+    return jsonResponse(200, found.rows.map(entryJson), { 'X-Total-Count': String(found.total) });
   };
 
   const create: NewHandler = async (request) => {
@@ -143,47 +176,12 @@ export function createWellnessHandlers(deps: WellnessHandlerDeps) {
     if (athleteId === undefined) return noEndpointResponse();
     const bound = bindBody(request, WELLNESS_BODY);
     if (!bound.ok) return bound.response;
-    const body = bound.value;
-    const entryDate = String(body.EntryDate);
-    const answers = {
-      sleep: Number(body.Sleep),
-      soreness: Number(body.Soreness),
-      fatigue: Number(body.Fatigue),
-      stress: Number(body.Stress),
-      mood: Number(body.Mood),
-    };
-    const id = randomUUID();
     try {
-      return await runUnitOfWork(db, unitOptionsFor(request, deps.onChange), async (unit) => {
-        if (!(await athleteExists(unit.trx, athleteId))) return problemResponse(404);
-        const existing = await unit.trx
-          .selectFrom('wellness_entries')
-          .select('id')
-          .where('athlete_id', '=', athleteId)
-          .where('entry_date', '=', entryDate)
-          .executeTakeFirst();
-        if (existing !== undefined) return duplicateEntry(athleteId, entryDate);
-        await unit.trx
-          .insertInto('wellness_entries')
-          .values({
-            id,
-            athlete_id: athleteId,
-            entry_date: entryDate,
-            ...answers,
-            score: computeWellnessScore(answers),
-            notes: body.Notes === null ? null : String(body.Notes),
-            created_at: new Date(),
-            version: 1,
-          })
-          .execute();
-        const row = await selectEntry(unit.trx).where('id', '=', id).executeTakeFirstOrThrow();
-        await unit.changed({ entity: 'wellness_entry', id, operation: 'insert', version: '1' });
-        const location = `/api/athletes/${athleteId}/wellness?from=${entryDate}&to=${entryDate}`;
-        return jsonResponse(201, entryJson(row), { Location: locationOf(request, location) });
-      });
+      return await data.write(request, (unit) => insertEntry(unit, request, athleteId, bound.value));
     } catch (error: unknown) {
       // A concurrent second entry for the same day loses on the unique constraint, as on the legacy.
-      if (isUniqueViolation(error, ENTRY_PER_DAY)) return duplicateEntry(athleteId, entryDate);
+      if (isUniqueViolation(error, ENTRY_PER_DAY))
+        return duplicateEntry(athleteId, String(bound.value.EntryDate));
       throw error;
     }
   };

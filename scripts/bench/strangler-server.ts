@@ -13,9 +13,11 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { DEFAULT_LEGACY_ENGINE, isLegacyEngine } from '../../src/proxy/legacy-forwarder.ts';
 import type { LegacyEngine } from '../../src/proxy/legacy-forwarder.ts';
+import { createTokenVerifier } from '../../src/identity/token-verifier.ts';
 import { createPublicServer } from '../../src/proxy/public-server.ts';
 import { createRouteTable } from '../../src/routing/route-table.ts';
 import { createFakeFlagResolver } from '../../src/testing/fake-flag-resolver.ts';
+import { BENCH_NEW_AUTH_PATH, BENCH_NEW_PATH } from './bench-caller.ts';
 
 const legacyUrl = new URL(process.argv[2] ?? 'http://127.0.0.1:1');
 const port = Number(process.argv[3] ?? 0);
@@ -27,21 +29,42 @@ function legacyEngineFrom(value: string | undefined): LegacyEngine {
   return value;
 }
 
+const STICKINESS = { kind: 'header', name: 'x-tenant-id' } as const;
+const answer = async () => jsonResponse(200, { items: [] });
+
+// AUTH_ISSUER / AUTH_AUDIENCE: scripts/bench.ts's own issuer, for the route with a policy.
+const verifier =
+  process.env.AUTH_ISSUER === undefined
+    ? undefined
+    : createTokenVerifier({ issuer: process.env.AUTH_ISSUER, audiences: [process.env.AUTH_AUDIENCE ?? ''] });
+
 function serve(onListening: (port: number) => void): () => Promise<void> {
+  const route = (id: string, path: string, policy?: { scopes: string[] }) => ({
+    id,
+    methods: ['GET' as const],
+    path,
+    flag: `strangler.${id}`,
+    handler: answer,
+    stickiness: STICKINESS,
+    ...(policy === undefined ? {} : { policy }),
+  });
   const routes = createRouteTable([
-    {
-      id: 'athletes-list',
-      methods: ['GET'],
-      path: '/api/athletes',
-      flag: 'strangler.athletes-list',
-      handler: async () => jsonResponse(200, { items: [] }),
-      stickiness: { kind: 'header', name: 'x-tenant-id' },
-    },
+    route('athletes-list', '/api/athletes'),
+    route('bench-new', BENCH_NEW_PATH),
+    route('bench-new-auth', BENCH_NEW_AUTH_PATH, { scopes: ['athletes:read'] }),
   ]);
   const publicServer = createPublicServer({
     config: { legacyUrl, legacyTimeoutMs: 30_000, hostHeader: 'rewrite' },
     routes,
-    flags: createFakeFlagResolver({ 'strangler.athletes-list': 'legacy' }, { recordContexts: false }),
+    flags: createFakeFlagResolver(
+      {
+        'strangler.athletes-list': 'legacy',
+        'strangler.bench-new': 'new',
+        'strangler.bench-new-auth': 'new',
+      },
+      { recordContexts: false },
+    ),
+    ...(verifier === undefined ? {} : { verifier }),
     metrics: createMetrics(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'info'),
     legacyEngine: engine,

@@ -37,11 +37,25 @@ function toMs(value: string): number {
   return unit === 'us' ? n / 1000 : unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
 }
 
-function runWrk(wrk: string, load: WrkLoad, url: string, durationSeconds: number): Promise<string> {
+function runWrk(
+  wrk: string,
+  load: WrkLoad,
+  url: string,
+  durationSeconds: number,
+  headers: Readonly<Record<string, string>>,
+): Promise<string> {
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   return new Promise((resolve, reject) => {
     const child = spawn(
       wrk,
-      [`-t${load.threads}`, `-c${load.connections}`, `-d${durationSeconds}s`, '--latency', url],
+      [
+        `-t${load.threads}`,
+        `-c${load.connections}`,
+        `-d${durationSeconds}s`,
+        '--latency',
+        ...headerArgs,
+        url,
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -94,12 +108,13 @@ export async function measure(
   name: string,
   url: string,
   proxyPids: readonly number[],
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<Result> {
-  if (load.warmupSeconds > 0) await runWrk(wrk, load, url, load.warmupSeconds);
+  if (load.warmupSeconds > 0) await runWrk(wrk, load, url, load.warmupSeconds, headers);
   const trees = proxyPids.map((pid) => processTree(pid));
   const pids = trees.flat();
   const treeTicksBefore = trees.map((tree) => cpuTicks(tree));
-  const output = await runWrk(wrk, load, url, load.seconds);
+  const output = await runWrk(wrk, load, url, load.seconds, headers);
   const treeTicks = trees.map((tree, i) => cpuTicks(tree) - (treeTicksBefore[i] ?? 0));
   const ticks = treeTicks.reduce((sum, value) => sum + value, 0);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output)?.[1];

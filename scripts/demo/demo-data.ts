@@ -1,7 +1,9 @@
 import type { LegacyAthlete } from '../../adapters/mappings/athlete.ts';
+import type { LegacyOrganisation } from '../../adapters/mappings/organisation.ts';
 import type { LegacySquad } from '../../adapters/mappings/squad.ts';
 import { computeWellnessScore } from '../../adapters/mappings/wellness-score.ts';
 import type { LegacyWellnessEntry } from '../../adapters/mappings/wellness-entry.ts';
+import { DEMO_ORGANISATIONS, organisationOfSquad } from './demo-organisations.ts';
 import { createSeededRandom } from './seeded-random.ts';
 import type { SeededRandom } from './seeded-random.ts';
 import { MEN, NOTES, POSITIONS, SQUADS, SURNAMES, WOMEN, type SquadPlan } from './demo-names.ts';
@@ -24,6 +26,7 @@ export interface DemoDataOptions {
 }
 
 export interface DemoData {
+  readonly organisations: readonly LegacyOrganisation[];
   readonly squads: readonly LegacySquad[];
   readonly athletes: readonly LegacyAthlete[];
   readonly wellnessEntries: readonly LegacyWellnessEntry[];
@@ -177,6 +180,7 @@ export function generateDemoData(options: DemoDataOptions): DemoData {
     const squadId = g.random.guid();
     squads.push({
       SquadId: squadId,
+      OrganisationId: organisationOfSquad(plan.name).id.toUpperCase(),
       Name: plan.name,
       Sport: 'Football',
       CreatedAt: datetime2On(g.random, `2019-07-${pad(1 + squadIndex)}`, 8, 18),
@@ -188,5 +192,15 @@ export function generateDemoData(options: DemoDataOptions): DemoData {
       wellnessEntries.push(...generateWellness(g, athlete.AthleteId, leftOn));
     }
   });
-  return { squads, athletes, wellnessEntries };
+  return { organisations: demoOrganisationRows(), squads, athletes, wellnessEntries };
+}
+
+// Fixed rows, not drawn from the seeded stream: adding them changed no other generated value.
+function demoOrganisationRows(): LegacyOrganisation[] {
+  return DEMO_ORGANISATIONS.map((organisation, index) => ({
+    OrganisationId: organisation.id.toUpperCase(),
+    Name: organisation.name,
+    CreatedAt: `2019-06-${pad(1 + index)} 09:00:00.0000000`,
+    Version: '1',
+  }));
 }

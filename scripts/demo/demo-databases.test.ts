@@ -10,6 +10,7 @@ import { startDemoDatabases } from './demo-databases.ts';
 import type { DemoDatabases } from './demo-databases.ts';
 
 const SQUAD = '0B5C3F0E-2F7A-4C1E-9A57-3D1F0C6B8E21';
+const ORGANISATION = '8F14E45F-CEEA-467A-9575-0D1F2C3B4A01';
 
 describe('startDemoDatabases', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -29,9 +30,19 @@ describe('startDemoDatabases', () => {
     let legacyDb = openLegacyDatabase(databases.legacyUrl, { poolMax: 2 });
     await Promise.all([migrateNewToLatest(newDb), migrateLegacyToLatest(legacyDb)]);
     await legacyDb
+      .insertInto('dbo.Organisations')
+      .values({
+        OrganisationId: ORGANISATION,
+        Name: 'Harbour City FC',
+        CreatedAt: '2026-11-21 08:00:00',
+        Version: 1,
+      })
+      .execute();
+    await legacyDb
       .insertInto('dbo.Squads')
       .values({
         SquadId: SQUAD,
+        OrganisationId: ORGANISATION,
         Name: 'U23',
         Sport: 'Football',
         CreatedAt: '2026-11-21 08:00:00.0000000',

@@ -1,11 +1,17 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
 import type { Environment } from '../../src/composition/environment.ts';
+import { demoTokenSigner } from './demo-callers.ts';
 import { chooseDemoLegacy, startDemoEnvironment } from './demo-environment.ts';
+import { DEMO_AUDIENCE } from './demo-issuer-settings.ts';
+import { DEMO_ORGANISATIONS } from './demo-organisations.ts';
 import { dotnetForSuite } from '../legacy-aspnet/dotnet-suite.ts';
 
 const hasDotnet = dotnetForSuite('the demo ASP.NET legacy case');
@@ -37,6 +43,7 @@ describe('which legacy the demo starts', () => {
           embeddedPostgresPort: undefined,
           legacyStandInPort: 0,
           legacyStandIn: 'aspnet',
+          auth: undefined,
         },
         createSilentLogger(),
         () => false,
@@ -49,17 +56,21 @@ describe('which legacy the demo starts', () => {
 describe('the demo environment with the ASP.NET legacy', () => {
   const databases: TestDatabase[] = [];
   let demo: Environment | undefined;
+  let keysDir: string | undefined;
 
   afterAll(async () => {
     await demo?.stop();
     await Promise.all(databases.map((d) => d.drop()));
+    if (keysDir !== undefined) await rm(keysDir, { recursive: true, force: true });
   });
 
   itWithDotnet(
-    'builds and starts the real app on the stand-in database and says so in the banner lines',
+    'builds and starts the real app on the stand-in database behind the demo issuer, and says so in the banner lines',
     async () => {
       databases.push(await createTestDatabase('demo_env_new'), await createTestDatabase('demo_env_legacy'));
       const [newDatabase, legacyDatabase] = databases as [TestDatabase, TestDatabase];
+      keysDir = await mkdtemp(path.join(tmpdir(), 'strangler-demo-env-'));
+      const keysFile = path.join(keysDir, 'signing-keys.json');
       demo = await startDemoEnvironment(
         {
           databaseUrl: newDatabase.url,
@@ -69,13 +80,26 @@ describe('the demo environment with the ASP.NET legacy', () => {
           embeddedPostgresPort: undefined,
           legacyStandInPort: 0,
           legacyStandIn: 'aspnet',
+          auth: undefined,
         },
         createSilentLogger(),
+        () => true,
+        () => ({ port: 0, issuer: 'unused', audience: DEMO_AUDIENCE, keysFile }),
       );
       expect(demo.started.at(-1)).toBe(
         `legacy: the real ASP.NET Core app (scripts/legacy-aspnet) at ${demo.legacyUrl.origin}`,
       );
-      const response = await fetch(new URL('/api/squads', demo.legacyUrl));
+      expect(demo.auth).toMatchObject({ audiences: [DEMO_AUDIENCE], organisationClaim: 'org_id' });
+      const issuer = demo.auth!.issuer;
+      expect(demo.started).toContainEqual(expect.stringContaining(`demo OpenID Connect issuer at ${issuer}`));
+
+      const squads = new URL('/api/squads', demo.legacyUrl);
+      const anonymous = await fetch(squads);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer');
+      const sign = await demoTokenSigner({ issuer, audience: DEMO_AUDIENCE, keysFile });
+      const token = await sign({ organisationId: DEMO_ORGANISATIONS[0]!.id, scopes: ['athletes:read'] });
+      const response = await fetch(squads, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);
       expect(response.headers.get('server')).toBe('Kestrel');
       expect(await response.json()).toEqual([]);

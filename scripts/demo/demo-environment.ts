@@ -7,10 +7,12 @@ import type { Kysely } from 'kysely';
 import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts';
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
 import type { LegacyDatabase } from '../../adapters/schema.ts';
-import type { Config, LegacyStandIn } from '../../src/config.ts';
+import type { AuthSettings, Config, LegacyStandIn } from '../../src/config.ts';
 import type { Environment } from '../../src/composition/environment.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
+import { demoIssuerSettings, type DemoIssuerSettings } from './demo-issuer-settings.ts';
+import { startDemoIssuer } from './demo-issuer.ts';
 import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
 import { seedDemoData } from './seed.ts';
 
@@ -20,7 +22,11 @@ import { seedDemoData } from './seed.ts';
  *    databases, `strangler` (the new schema and proxy state) and `strangler_legacy` (the Azure SQL
  *    stand-in, dbo);
  *  - LEGACY_URL unset → a legacy on 127.0.0.1:LEGACY_STAND_IN_PORT (default 5080): the real ASP.NET Core
- *    app when `dotnet` is on PATH, else the TypeScript stand-in (LEGACY_STAND_IN chooses; chooseDemoLegacy).
+ *    app when `dotnet` is on PATH, else the TypeScript stand-in (LEGACY_STAND_IN chooses; chooseDemoLegacy);
+ *  - AUTH_ISSUER unset while the demo starts legacy → the demo OpenID Connect issuer on 127.0.0.1:
+ *    DEMO_ISSUER_PORT (default 5081), whose tokens both legacy and strangler accept. A configured issuer is
+ *    handed to the demo legacy instead; a real legacy with no issuer configured gets none (its routes with
+ *    a policy then stay on legacy).
  * Databases the demo created are migrated and seeded once (the seed is idempotent); a configured
  * database is left alone.
  */
@@ -33,13 +39,15 @@ export type DemoConfig = Pick<
   | 'embeddedPostgresPort'
   | 'legacyStandInPort'
   | 'legacyStandIn'
+  | 'auth'
 >;
 
-/** `hasDotnet` is there for the tests; the demo asks PATH. */
+/** `hasDotnet` and `issuerSettings` are there for the tests; the demo asks PATH and the environment. */
 export async function startDemoEnvironment(
   config: DemoConfig,
   logger: Logger,
   hasDotnet: () => boolean = dotnetAvailable,
+  issuerSettings: () => DemoIssuerSettings = demoIssuerSettings,
 ): Promise<Environment> {
   // Decided before anything starts, so a missing SDK fails the start at once, not after initdb.
   const legacyKind =
@@ -82,13 +90,19 @@ export async function startDemoEnvironment(
       await prepareDemoDatabases(databaseUrl, demoLegacy ? legacyDatabaseUrl : undefined, logger);
     }
 
-    let legacyUrl = config.legacyUrl;
+    let { legacyUrl, auth } = config;
     if (legacyKind !== undefined) {
       if (legacyDatabaseUrl === undefined)
         throw new Error('LEGACY_DATABASE_URL is needed to start the stand-in');
+      if (auth === undefined) {
+        const issuer = await startDemoIssuer(issuerSettings());
+        stops.push(() => issuer.stop());
+        started.push(issuer.started);
+        auth = issuer.auth;
+      }
       const legacy = await startDemoLegacy(
         legacyKind,
-        { databaseUrl: legacyDatabaseUrl, port: config.legacyStandInPort },
+        { databaseUrl: legacyDatabaseUrl, port: config.legacyStandInPort, auth },
         logger.child({ component: 'legacy' }),
       );
       stops.push(legacy.stop);
@@ -99,7 +113,7 @@ export async function startDemoEnvironment(
     if (databaseUrl === undefined || legacyUrl === undefined) {
       throw new Error('demo environment: DATABASE_URL or the legacy URL missing after startup');
     }
-    return { databaseUrl, legacyDatabaseUrl, legacyUrl, started, stop };
+    return { databaseUrl, legacyDatabaseUrl, legacyUrl, auth, started, stop };
   } catch (error: unknown) {
     await stop();
     throw error;
@@ -156,9 +170,16 @@ export function chooseDemoLegacy(wanted: LegacyStandIn | undefined, hasDotnet: (
   return 'node';
 }
 
+interface DemoLegacyOptions {
+  readonly databaseUrl: string;
+  readonly port: number;
+  /** The issuer whose tokens legacy accepts, as strangler does. */
+  readonly auth: AuthSettings;
+}
+
 async function startDemoLegacy(
   kind: LegacyStandIn,
-  { databaseUrl, port }: { databaseUrl: string; port: number },
+  { databaseUrl, port, auth }: DemoLegacyOptions,
   logger: Logger,
 ): Promise<DemoLegacy> {
   const db = openLegacyDatabase(databaseUrl, { applicationName: 'legacy-stand-in' });
@@ -168,19 +189,22 @@ async function startDemoLegacy(
     await db.destroy();
     throw error;
   }
-  if (kind === 'node') return startNodeStandIn(db, port, logger);
+  if (kind === 'node') return startNodeStandIn(db, port, auth, logger);
   await db.destroy();
-  return startAspnetLegacy(databaseUrl, port, logger);
+  return startAspnetLegacy(databaseUrl, port, auth, logger);
 }
 
 async function startAspnetLegacy(
   legacyDatabaseUrl: string,
   port: number,
+  auth: AuthSettings,
   logger: Logger,
 ): Promise<DemoLegacy> {
   const app = await startLegacyAspnet({
     legacyDatabaseUrl,
     port,
+    // JwtBearer takes one audience here; the first is the API's own (AUTH_AUDIENCE lists it first).
+    auth: { issuer: auth.issuer, audience: auth.audiences[0] ?? '' },
     onLog: (line) => logger.debug('legacy', { line }),
   });
   if (app.builtInMs !== undefined) logger.info('ASP.NET legacy app built', { ms: app.builtInMs });
@@ -198,9 +222,10 @@ async function startAspnetLegacy(
 async function startNodeStandIn(
   db: Kysely<LegacyDatabase>,
   port: number,
+  auth: AuthSettings,
   logger: Logger,
 ): Promise<DemoLegacy> {
-  const standIn = createLegacyStandIn({ db, logger });
+  const standIn = createLegacyStandIn({ db, logger, auth });
   await new Promise<void>((resolve, reject) => {
     standIn.once('error', reject);
     standIn.listen(port, '127.0.0.1', () => {

@@ -18,7 +18,8 @@ describe('seed queries on SQL Server', () => {
 
   it('inserts in batches that stay under the 2100-parameter limit and parse as T-SQL', () => {
     const batches = legacyInsertBatches(db, data).map((q) => compileTsql(q));
-    const rows = data.squads.length + data.athletes.length + data.wellnessEntries.length;
+    const rows =
+      data.organisations.length + data.squads.length + data.athletes.length + data.wellnessEntries.length;
     const columns = (sql: string): number => (sql.slice(0, sql.indexOf(')')).match(/,/g)?.length ?? 0) + 1;
     expect(batches.reduce((n, b) => n + b.parameters.length / columns(b.sql), 0)).toBe(rows);
     expect(Math.max(...batches.map((b) => b.parameters.length))).toBeLessThan(2100);
@@ -26,12 +27,13 @@ describe('seed queries on SQL Server', () => {
     const firstPerTable = new Map(
       batches.map((b) => [b.sql.slice(0, b.sql.indexOf('(')), b] as const).reverse(),
     );
-    expect(firstPerTable.size).toBe(3);
+    expect(firstPerTable.size).toBe(4);
     for (const b of firstPerTable.values()) assertTsqlSyntax(b.sql);
   });
 
   it('matches the reviewed INSERT statement per table (shown for two rows)', () => {
     const small = {
+      organisations: data.organisations.slice(0, 2),
       squads: data.squads.slice(0, 2),
       athletes: data.athletes.slice(0, 2),
       wellnessEntries: data.wellnessEntries.slice(0, 2),

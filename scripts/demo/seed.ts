@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 
 import { capabilitiesOf, openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts';
 import { athleteToNew } from '../../adapters/mappings/athlete.ts';
+import { organisationToNew } from '../../adapters/mappings/organisation.ts';
 import { squadToNew } from '../../adapters/mappings/squad.ts';
 import { wellnessEntryToNew } from '../../adapters/mappings/wellness-entry.ts';
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
@@ -70,6 +71,7 @@ async function newIsEmpty(db: Kysely<NewDatabase>): Promise<boolean> {
 export function legacyInsertBatches(db: Kysely<LegacyDatabase>, data: DemoData) {
   const { maxQueryParameters } = capabilitiesOf(db);
   return [
+    db.insertInto('dbo.Organisations').values([...data.organisations]),
     ...chunks(data.squads, rowsPerInsert(maxQueryParameters, columnsOf(data.squads))).map((batch) =>
       db.insertInto('dbo.Squads').values(batch),
     ),
@@ -96,10 +98,12 @@ async function seedLegacy(db: Kysely<LegacyDatabase>, data: DemoData): Promise<S
 
 async function seedNew(db: Kysely<NewDatabase>, data: DemoData): Promise<SeedSideResult> {
   const { maxQueryParameters } = capabilitiesOf(db);
+  const organisations = data.organisations.map(organisationToNew);
   const squads = data.squads.map(squadToNew);
   const athletes = data.athletes.map(athleteToNew);
   const entries = data.wellnessEntries.map(wellnessEntryToNew);
   await db.transaction().execute(async (trx) => {
+    await trx.insertInto('organisations').values(organisations).execute();
     for (const batch of chunks(squads, rowsPerInsert(maxQueryParameters, columnsOf(squads)))) {
       await trx.insertInto('squads').values(batch).execute();
     }

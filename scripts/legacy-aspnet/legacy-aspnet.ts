@@ -88,7 +88,20 @@ export interface LegacyAspnetOptions {
   readonly port: number;
   /** Pins the app's clock (ISO 8601), for recordings. */
   readonly fixedUtcNow?: string;
+  /** The OpenID Connect issuer whose access tokens the app accepts, for this audience. */
+  readonly auth?: { readonly issuer: string; readonly audience: string };
   readonly onLog?: (line: string) => void;
+}
+
+// ASP.NET configuration keys as environment variables (`:` spelled `__`).
+function authEnvironment(auth: LegacyAspnetOptions['auth']): Record<string, string> {
+  if (!auth) return {};
+  return {
+    Auth__Authority: auth.issuer,
+    Auth__Audience: auth.audience,
+    // Only a local issuer serves its metadata over plain HTTP.
+    Auth__RequireHttpsMetadata: String(!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(auth.issuer)),
+  };
 }
 
 export interface LegacyAspnet {
@@ -112,6 +125,7 @@ export async function startLegacyAspnet(options: LegacyAspnetOptions): Promise<L
       Legacy__Provider: 'Npgsql',
       ConnectionStrings__Legacy: npgsqlConnectionString(options.legacyDatabaseUrl),
       ...(options.fixedUtcNow === undefined ? {} : { Legacy__FixedUtcNow: options.fixedUtcNow }),
+      ...authEnvironment(options.auth),
       Logging__Console__FormatterName: 'simple',
       Logging__Console__FormatterOptions__SingleLine: 'true',
     },

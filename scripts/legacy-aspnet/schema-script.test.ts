@@ -41,11 +41,11 @@ describeWithDotnet('the legacy schema from the EF Core model', () => {
       SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
              a.attnotnull AS notnull
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'dbo' AND c.relname IN ('Squads', 'Athletes', 'WellnessEntries')
+      WHERE n.nspname = 'dbo' AND c.relname IN ('Organisations', 'Squads', 'Athletes', 'WellnessEntries')
         AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY c.relname, a.attnum`.execute(db);
     const standIn = rows.map((r) => `${r.table}.${r.column} ${r.type}${r.notnull ? ' NOT NULL' : ''}`);
-    expect(standIn).toHaveLength(5 + 11 + 12);
+    expect(standIn).toHaveLength(4 + 6 + 11 + 12);
     expect(standIn).toEqual(npgsqlColumns(await legacySchemaScript('Npgsql')));
   }, 120_000);
 });

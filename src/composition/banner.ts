@@ -28,10 +28,12 @@ export function printBanner(
     'strangler is running',
     ...environment.started.map((s) => `  started: ${s}`),
     `  public (legacy API surface): http://127.0.0.1:${publicPort}   → legacy ${environment.legacyUrl.origin}`,
+    callersTokens(environment),
     `  admin: ${adminBase}  (metrics /metrics, health /health/ready, routes /api/routes)`,
     `  QA reports: ${adminBase}/reports`,
     `  flags: ${config.unleash === undefined ? `${config.flagsFile} (offline; edits apply within 2 s)` : config.unleash.url}`,
     `  dual-write sync: ${SYNC_STATES[running.syncState]}`,
+    `  callers' tokens: ${environment.auth?.issuer ?? 'no issuer (AUTH_ISSUER): routes with a policy stay on legacy'}`,
   ];
   if (config.demoTokens) {
     lines.push(
@@ -42,6 +44,13 @@ export function printBanner(
   }
   lines.push('  Ctrl-C stops everything.', '');
   console.log(lines.join('\n'));
+}
+
+/** Whose bearer tokens the public port accepts: what a caller needs, and the e2e suite reads back. */
+function callersTokens({ auth }: Environment): string {
+  return auth === undefined
+    ? "  callers' tokens: no issuer (AUTH_ISSUER unset): routes with a policy stay on legacy"
+    : `  callers' tokens: issuer ${auth.issuer}  audience ${auth.audiences.join(' ')}`;
 }
 
 /**

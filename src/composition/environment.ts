@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import type { AuthSettings, Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /**
@@ -11,6 +11,11 @@ export interface Environment {
   /** Undefined: no dual-write sync (a real legacy API without LEGACY_DATABASE_URL). */
   readonly legacyDatabaseUrl: string | undefined;
   readonly legacyUrl: URL;
+  /**
+   * The issuer of the callers' tokens (AUTH_ISSUER …); the demo runs its own when none is configured.
+   * Undefined: routes with a policy are served by legacy only.
+   */
+  readonly auth: AuthSettings | undefined;
   /** What was started for this run, for the startup banner. */
   readonly started: readonly string[];
   stop(): Promise<void>;
@@ -30,6 +35,7 @@ export async function configuredEnvironment(config: Config): Promise<Environment
     databaseUrl,
     legacyDatabaseUrl: config.legacyDatabaseUrl,
     legacyUrl,
+    auth: config.auth,
     started: [],
     stop: async () => {},
   };

@@ -13,6 +13,7 @@ import { createAdminServer } from '../admin/admin-server.ts';
 import type { AdminAuth } from '../admin/auth.ts';
 import { databaseCheck, flagsLoadedCheck, legacyReachableCheck } from '../admin/readiness.ts';
 import type { Config } from '../config.ts';
+import type { TokenVerifier } from '../identity/token-verifier.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { createPublicServer } from '../proxy/public-server.ts';
@@ -83,12 +84,14 @@ export async function startPublicPort(
     readonly routes: RouteTable;
     readonly flags: FlagResolver;
     readonly observer: Shadow['observer'];
+    /** Undefined: no issuer, so routes with a policy stay on legacy. */
+    readonly verifier: TokenVerifier | undefined;
     readonly metrics: ReturnType<typeof createMetrics>;
     readonly logger: Logger;
     readonly closers: Closer[];
   },
 ): Promise<number> {
-  const { legacyUrl, routes, flags, observer, metrics, logger, closers } = parts;
+  const { legacyUrl, routes, flags, observer, verifier, metrics, logger, closers } = parts;
   const proxy = createPublicServer({
     config: { legacyUrl, legacyTimeoutMs: config.legacyTimeoutMs, hostHeader: config.hostHeader },
     legacyEngine: config.proxyEngine,
@@ -98,6 +101,7 @@ export async function startPublicPort(
     metrics,
     logger,
     observer,
+    ...(verifier === undefined ? {} : { verifier }),
   });
   await new Promise<void>((resolve, reject) => {
     proxy.server.once('error', reject);

@@ -38,6 +38,8 @@ export async function startShadowSide(
   },
 ): Promise<{ shadow: Shadow; onRulesChanged: () => Promise<void> }> {
   const { stateDb, reportStore, flags, metrics, logger, closers } = parts;
+  // The callers' issuer: a route with a policy runs its new handler for a verified caller only.
+  const callers = environment.auth === undefined ? {} : { auth: environment.auth };
   const shadowTuning = {
     redaction: { jsonPaths: PERSONAL_DATA_PATHS },
     // A write's dry run starts early and waits for legacy's answer, which may take LEGACY_TIMEOUT_MS.
@@ -62,6 +64,7 @@ export async function startShadowSide(
         databaseUrl: environment.databaseUrl,
         legacyUrl: environment.legacyUrl,
         hostHeader: config.hostHeader,
+        ...callers,
         logLevel: config.logLevel,
         priority: config.shadowThreadPriority,
         shadow: shadowTuning,
@@ -79,6 +82,7 @@ export async function startShadowSide(
     legacyUrl: environment.legacyUrl,
     hostHeader: config.hostHeader,
     acceptedDifferences: (routeId) => rulesCache.acceptedDifferences(routeId),
+    ...callers,
     ...common,
     ...shadowTuning,
   });

@@ -4,6 +4,7 @@ import { access, chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { REPO_ROOT, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
 
@@ -57,7 +58,10 @@ test(
     expect(running.output()).not.toContain('demo data seeded');
     const ready = await fetch(new URL('/health/ready', running.adminUrl));
     expect(ready.status).toBe(200);
-    const athletes = await fetch(new URL('/api/athletes?pageSize=1', running.publicUrl));
+    const caller = await running.token({ organisationId: DEMO_ORGANISATIONS[0]!.id });
+    const athletes = await fetch(new URL('/api/athletes?pageSize=1', running.publicUrl), {
+      headers: { authorization: `Bearer ${caller}` },
+    });
     expect(athletes.status).toBe(200);
     expect(athletes.headers.get('x-total-count')).not.toBeNull();
     await athletes.arrayBuffer();

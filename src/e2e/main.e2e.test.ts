@@ -9,14 +9,17 @@ import path from 'node:path';
 
 import pg from 'pg';
 
-import { editFlags, projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
+import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
+import { editFlags } from './flags-file.ts';
+import { projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
 
 /*
  * `npm start` end to end: the real composition root as a child process on the
- * demo path (embedded PostgreSQL initialised, migrated and seeded in a fresh DATA_DIR, the legacy
- * stand-in, offline flags from a copy of flags/flags.json), driven only through its public and admin
- * ports and its flags file, the way the README's walkthrough drives it. The tests share one process and
+ * demo path (embedded PostgreSQL initialised, migrated and seeded in a fresh DATA_DIR, the demo
+ * OpenID Connect issuer, the legacy, offline flags from a copy of flags/flags.json), driven only through
+ * its public and admin ports and its flags file, the way the README's walkthrough drives it, with a
+ * caller's token of the first demo organisation. The tests share one process and
  * run in order: each builds on the flags the previous one left.
  */
 
@@ -29,8 +32,11 @@ let flagsFile: string;
 let strangler: StranglerProcess;
 let coldBannerMs: number;
 let newDb: pg.Pool;
+/** A caller of the first demo organisation with every scope. */
+let caller: Record<string, string>;
 
 const execFileAsync = promisify(execFile);
+const HARBOUR = DEMO_ORGANISATIONS[0]!;
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'strangler-e2e-'));
@@ -43,6 +49,7 @@ beforeAll(async () => {
   // REUSE_PORT so the replica test can start a second process on the same public port.
   strangler = await startStrangler({ dataDir, flagsFile, env: { LOG_LEVEL: 'info', REUSE_PORT: 'true' } });
   coldBannerMs = strangler.bannerMs;
+  caller = { authorization: `Bearer ${await strangler.token({ organisationId: HARBOUR.id })}` };
   newDb = await openDemoDatabase(strangler, 'strangler');
 }, SUITE_STEP_MS);
 
@@ -59,7 +66,7 @@ describe('npm start (demo path) end to end', () => {
   test('is ready on the admin port once the banner is out', async () => {
     const ready = await fetch(new URL('/health/ready', strangler.adminUrl));
     expect(ready.status).toBe(200);
-    const list = await fetch(new URL('/api/athletes?pageSize=1', strangler.publicUrl));
+    const list = await fetch(new URL('/api/athletes?pageSize=1', strangler.publicUrl), { headers: caller });
     expect(list.status).toBe(200);
     const athletes = (await list.json()) as { AthleteId: string }[];
     expect(athletes).toHaveLength(1);
@@ -89,6 +96,35 @@ describe('npm start (demo path) end to end', () => {
     expect(after.fallbacks).toBe(0);
   });
 
+  test('identity: athletes-get in new mode refuses and hides as legacy does (no token, no scope, another organisation)', async () => {
+    expect(await routeOf('athletes-get')).toMatchObject({ mode: 'new' });
+    const other = DEMO_ORGANISATIONS[1]!;
+    const cases: [string, Record<string, string>][] = [
+      ['no token', {}],
+      ['a token that is not a JWT', { authorization: 'Bearer not-a-jwt' }],
+      [
+        'no athletes:read scope',
+        {
+          authorization: `Bearer ${await strangler.token({ organisationId: HARBOUR.id, scopes: ['wellness:read'] })}`,
+        },
+      ],
+      [
+        "another organisation's athlete",
+        { authorization: `Bearer ${await strangler.token({ organisationId: other.id })}` },
+      ],
+    ];
+    const answer = async (base: URL, headers: Record<string, string>) => {
+      const res = await fetch(new URL(`/api/athletes/${athleteId}`, base), { headers });
+      await res.arrayBuffer();
+      return { status: res.status, challenge: res.headers.get('www-authenticate') };
+    };
+    for (const [name, headers] of cases) {
+      const fromLegacy = await answer(strangler.legacyUrl, headers);
+      expect({ name, status: fromLegacy.status }).not.toEqual({ name, status: 200 });
+      expect({ name, ...(await answer(strangler.publicUrl, headers)) }).toEqual({ name, ...fromLegacy });
+    }
+  });
+
   test('shadow: clients get legacy while comparisons show up in /metrics and the QA reports API', async () => {
     await editFlags(flagsFile, {
       'strangler.athletes-get': { enabled: true, variants: ['shadow'] },
@@ -100,10 +136,14 @@ describe('npm start (demo path) end to end', () => {
 
     const requests = 5;
     for (let i = 0; i < requests; i += 1) {
-      const one = await fetch(new URL(`/api/athletes/${athleteId}`, strangler.publicUrl));
+      const one = await fetch(new URL(`/api/athletes/${athleteId}`, strangler.publicUrl), {
+        headers: caller,
+      });
       expect(one.status).toBe(200);
       await one.arrayBuffer();
-      const page = await fetch(new URL(`/api/athletes?page=${i + 1}&pageSize=5`, strangler.publicUrl));
+      const page = await fetch(new URL(`/api/athletes?page=${i + 1}&pageSize=5`, strangler.publicUrl), {
+        headers: caller,
+      });
       expect(page.status).toBe(200);
       expect(page.headers.get('x-total-count')).not.toBeNull();
       await page.arrayBuffer();
@@ -153,14 +193,19 @@ describe('npm start (demo path) end to end', () => {
         '4',
         '--write-ratio',
         '0',
+        '--issuer',
+        strangler.issuer!,
         '--json',
       ],
-      { cwd: REPO_ROOT, timeout: 60_000 },
+      { cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, DATA_DIR: dataDir } },
     );
     const summary = JSON.parse(stdout) as { failures: number; byKind: Record<string, number> };
     expect(summary.failures).toBe(0);
     const listCalls = summary.byKind['athletes-page'] ?? 0;
-    const getCalls = (summary.byKind.athlete ?? 0) + (summary.byKind['athlete-unknown'] ?? 0);
+    const getCalls =
+      (summary.byKind.athlete ?? 0) +
+      (summary.byKind['athlete-unknown'] ?? 0) +
+      (summary.byKind['athlete-of-another-organisation'] ?? 0);
     expect(listCalls).toBeGreaterThan(0);
     expect(getCalls).toBeGreaterThan(0);
 
@@ -186,7 +231,9 @@ describe('npm start (demo path) end to end', () => {
     }, 10_000);
     const before = shadowComparisons(await adminText('/metrics'));
     for (let i = 0; i < 3; i += 1) {
-      const res = await fetch(new URL(`/api/athletes/${athleteId}`, strangler.publicUrl));
+      const res = await fetch(new URL(`/api/athletes/${athleteId}`, strangler.publicUrl), {
+        headers: caller,
+      });
       expect(res.status).toBe(200);
       await res.arrayBuffer();
     }
@@ -207,7 +254,7 @@ describe('npm start (demo path) end to end', () => {
     for (let round = 0; round < 3; round += 1) {
       for (let tenant = 0; tenant < 12; tenant += 1) {
         const before = (await routeOf('athletes-get')).requests.byTarget;
-        const res = await fetch(athleteUrl, { headers: { 'x-tenant-id': `tenant-${tenant}` } });
+        const res = await fetch(athleteUrl, { headers: { ...caller, 'x-tenant-id': `tenant-${tenant}` } });
         expect(res.status).toBe(200);
         await res.arrayBuffer();
         const after = (await routeOf('athletes-get')).requests.byTarget;
@@ -238,7 +285,7 @@ describe('npm start (demo path) end to end', () => {
 
     const created = await fetch(new URL(`/api/athletes/${athleteId}/wellness`, strangler.publicUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...caller, 'content-type': 'application/json' },
       body: JSON.stringify({
         EntryDate: entryDate,
         Sleep: 4,
@@ -262,7 +309,7 @@ describe('npm start (demo path) end to end', () => {
     for (let day = 1; day <= more; day++) {
       const response = await fetch(new URL(`/api/athletes/${athleteId}/wellness`, strangler.publicUrl), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...caller, 'content-type': 'application/json' },
         body: JSON.stringify({
           EntryDate: new Date(Date.UTC(2021, 6, day)).toISOString().slice(0, 10),
           Sleep: 3,
@@ -335,6 +382,8 @@ describe('npm start (demo path) end to end', () => {
         DATABASE_URL: await demoDatabaseUrl(strangler, 'strangler'),
         LEGACY_DATABASE_URL: await demoDatabaseUrl(strangler, 'strangler_legacy'),
         SYNC_IN_PROCESS: 'false',
+        AUTH_ISSUER: strangler.issuer!,
+        AUTH_AUDIENCE: strangler.audience!,
       },
     });
     try {
@@ -343,7 +392,9 @@ describe('npm start (demo path) end to end', () => {
       const connections = 40;
       for (let i = 0; i < connections; i += 1) {
         // One connection per request: SO_REUSEPORT balances connections, not requests.
-        expect(await getOnNewConnection(new URL('/api/reports/availability', strangler.publicUrl))).toBe(400);
+        expect(
+          await getOnNewConnection(new URL('/api/reports/availability', strangler.publicUrl), caller),
+        ).toBe(400);
       }
       const after = await Promise.all([catchAllRequests(strangler), catchAllRequests(replica)]);
       const served = after.map((count, i) => count - (before[i] ?? 0));
@@ -355,7 +406,9 @@ describe('npm start (demo path) end to end', () => {
       await replica.stop('SIGINT');
     }
     // The first process still serves on its own once the replica is gone.
-    expect(await getOnNewConnection(new URL('/api/reports/availability', strangler.publicUrl))).toBe(400);
+    expect(await getOnNewConnection(new URL('/api/reports/availability', strangler.publicUrl), caller)).toBe(
+      400,
+    );
   });
 
   test('a second process on a taken public port without REUSE_PORT stops with a sentence naming the setting', async () => {
@@ -481,7 +534,7 @@ async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15
 }
 
 async function fetchBytes(url: URL): Promise<{ status: number; contentType: string | null; body: Buffer }> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: caller });
   return {
     status: res.status,
     contentType: res.headers.get('content-type'),
@@ -551,9 +604,9 @@ function connectError(port: number): Promise<string> {
 }
 
 /** The status of a GET on a connection of its own (no keep-alive agent). */
-function getOnNewConnection(url: URL): Promise<number> {
+function getOnNewConnection(url: URL, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false }, (res) => {
+    const req = http.get(url, { agent: false, headers }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode ?? 0));
     });

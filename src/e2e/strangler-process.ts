@@ -2,14 +2,18 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { ALL_DEMO_SCOPES, demoTokenSigner } from '../../scripts/demo/demo-callers.ts';
+import { issuerKeysFile } from '../../scripts/demo/issuer/issuer-keys.ts';
+import type { TokenRequest } from '../../scripts/demo/issuer/demo-tokens.ts';
 
 /*
  * `npm start` as a child process, for the end-to-end suite and scripts/measure-demo-start.ts: the real
  * composition root with every port on 0, its addresses and demo tokens read back from the startup
- * banner (the only place main.ts publishes them).
+ * banner (the only place main.ts publishes them), and callers' tokens signed with the demo issuer's key.
  */
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +32,9 @@ export interface StranglerAddresses {
   readonly postgresPort: number | undefined;
   readonly qaToken: string;
   readonly operatorToken: string;
+  /** Whose tokens the public port accepts; undefined when the banner names no issuer. */
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
 }
 
 export interface StranglerProcess extends StranglerAddresses {
@@ -41,6 +48,11 @@ export interface StranglerProcess extends StranglerAddresses {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
   /** Resolves once the process has exited, with its exit code. */
   readonly exited: Promise<number | null>;
+  /**
+   * A caller's bearer token from the demo issuer this process started (every scope unless asked), or
+   * throws when it started none.
+   */
+  token(request: Pick<TokenRequest, 'organisationId'> & Partial<TokenRequest>): Promise<string>;
 }
 
 export interface StartOptions {
@@ -66,6 +78,10 @@ const INHERITED_BUT_UNWANTED = [
   'NODE_OPTIONS',
   'PORT',
   'ADMIN_PORT',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_METADATA_URL',
+  'DEMO_ISSUER_PORT',
 ];
 
 /** The demo's environment with every port on 0, minus what would take the process off the demo path. */
@@ -78,6 +94,7 @@ function childEnv(options: StartOptions): Record<string, string> {
     PORT: '0',
     ADMIN_PORT: '0',
     LEGACY_STAND_IN_PORT: '0',
+    DEMO_ISSUER_PORT: '0',
     DATA_DIR: options.dataDir,
     FLAGS_FILE: options.flagsFile,
     LOG_LEVEL: 'warn',
@@ -176,7 +193,17 @@ export async function startStrangler(options: StartOptions): Promise<StranglerPr
   const stop = stopper(child, exited, options.dataDir, output);
 
   if (child.pid === undefined) throw new Error('strangler did not start');
-  return { ...addresses, child, pid: child.pid, bannerMs, output, stop, exited };
+  const token = callerTokens(addresses, options.dataDir);
+  return { ...addresses, child, pid: child.pid, bannerMs, output, stop, exited, token };
+}
+
+function callerTokens(addresses: StranglerAddresses, dataDir: string): StranglerProcess['token'] {
+  return async (request) => {
+    const { issuer, audience } = addresses;
+    if (issuer === undefined || audience === undefined) throw new Error('this strangler has no issuer');
+    const sign = await demoTokenSigner({ issuer, audience, keysFile: issuerKeysFile(dataDir) });
+    return sign({ scopes: ALL_DEMO_SCOPES, ...request });
+  };
 }
 
 /**
@@ -217,6 +244,7 @@ export function parseBanner(text: string): StranglerAddresses | undefined {
   const qaMatch = /^\s+QA:\s+(\S+)/m.exec(text);
   const operatorMatch = /^\s+operator:\s+(\S+)/m.exec(text);
   const postgresMatch = /embedded PostgreSQL on 127\.0\.0\.1:(\d+)/.exec(text);
+  const issuerMatch = /callers' tokens: issuer (\S+)\s+audience (\S+)/.exec(text);
   if (
     publicMatch?.[1] === undefined ||
     publicMatch[2] === undefined ||
@@ -233,45 +261,7 @@ export function parseBanner(text: string): StranglerAddresses | undefined {
     qaToken: qaMatch[1],
     operatorToken: operatorMatch[1],
     postgresPort: postgresMatch?.[1] === undefined ? undefined : Number(postgresMatch[1]),
+    issuer: issuerMatch?.[1],
+    audience: issuerMatch?.[2],
   };
-}
-
-export interface FlagChange {
-  readonly enabled: boolean;
-  /** Variant names, each with equal weight; none means plain "enabled" (mode `new`). */
-  readonly variants?: readonly string[];
-  /** flexibleRollout percentage; 100 when unset. Below 100 with no variants is a sticky canary. */
-  readonly rollout?: number;
-}
-
-/** Edits features of an offline flags file (Unleash's client format) the way a person would. */
-export async function editFlags(
-  flagsFile: string,
-  changes: Readonly<Record<string, FlagChange>>,
-): Promise<void> {
-  const document = JSON.parse(await readFile(flagsFile, 'utf8')) as {
-    features: {
-      name: string;
-      enabled: boolean;
-      variants?: unknown[];
-      strategies?: { name: string; parameters?: Record<string, string> }[];
-    }[];
-  };
-  for (const [name, change] of Object.entries(changes)) {
-    const feature = document.features.find((f) => f.name === name);
-    if (feature === undefined) throw new Error(`${flagsFile} has no feature ${name}`);
-    feature.enabled = change.enabled;
-    feature.variants = (change.variants ?? []).map((variant) => ({
-      name: variant,
-      weight: Math.floor(1000 / (change.variants?.length ?? 1)),
-      weightType: 'variable',
-      stickiness: 'default',
-    }));
-    for (const strategy of feature.strategies ?? []) {
-      if (strategy.name === 'flexibleRollout') {
-        strategy.parameters = { ...strategy.parameters, rollout: String(change.rollout ?? 100) };
-      }
-    }
-  }
-  await writeFile(flagsFile, `${JSON.stringify(document, null, 2)}\n`);
 }

@@ -1,3 +1,5 @@
+import type { Principal } from '../identity/principal.ts';
+
 /**
  * The contract between the proxy and a migrated route's TypeScript implementation: a request in,
  * a response out, in-process. Handlers never touch node's req/res, so the proxy can run them on the
@@ -20,6 +22,11 @@ export interface HandlerRequest {
   readonly signal: AbortSignal;
   /** True when the proxy runs this handler as a shadow of a write: all database work must be rolled back. */
   readonly dryRun: boolean;
+  /**
+   * The verified caller, on every route that declares a policy (the proxy refused the request
+   * otherwise, as legacy would have); undefined only on a route without one.
+   */
+  readonly principal: Principal | undefined;
 }
 
 export interface HandlerResponse {

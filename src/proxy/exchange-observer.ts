@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { ModeDecision } from '../../flags/flag-resolver.ts';
+import type { Principal } from '../identity/principal.ts';
 import type { RouteMatch, Target } from '../routing/route.ts';
 
 /**
@@ -47,6 +48,8 @@ export interface ObservedExchange {
   readonly served: Target;
   /** True when the new handler failed and legacy served instead. */
   readonly fellBack: boolean;
+  /** The caller the proxy verified (a route with a policy only): who, never the token. */
+  readonly caller?: Pick<Principal, 'subject' | 'organisationId'>;
   readonly request: {
     readonly method: string;
     /** Path and query exactly as received. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Principal } from '../identity/principal.ts';
 import type { Mode, Target } from '../routing/route.ts';
 
 /** Route label for traffic no route claims (metrics and logs). */
@@ -18,6 +19,8 @@ export interface Exchange {
   readonly loggedPath: string;
   mode: Mode;
   target: Target;
+  /** The verified caller, set by the identify stage on a route with a policy before its new handler runs. */
+  principal: Principal | undefined;
   readonly legacyTimeoutMs: number;
   /** Replaces the request stream as the body sent to legacy (the body was already read). */
   legacyBody: Readable | undefined;

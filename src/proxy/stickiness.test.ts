@@ -35,4 +35,20 @@ describe('stickiness id', () => {
     expect(bearerClaim(`Basic ${jwt({ sub: 'x' })}`, 'sub')).toBeUndefined();
     expect(bearerClaim(`Bearer ${jwt({ sub: { nested: true } })}`, 'sub')).toBeUndefined();
   });
+
+  it('reads the verified caller for a verified claim, never the unverified token', () => {
+    const caller = {
+      subject: 'coach-1',
+      organisationId: '0c6f9f9e-3a0b-4e55-9d7e-2f1f5c1d0a01',
+      scopes: new Set<string>(),
+      roles: new Set<string>(),
+    };
+    const forged = { authorization: `Bearer ${jwt({ sub: 'someone-else' })}` };
+    const bySubject = { kind: 'verified-claim', claim: 'subject' } as const;
+    const byOrganisation = { kind: 'verified-claim', claim: 'organisation' } as const;
+    expect(stickinessId(bySubject, forged, '10.0.0.4', caller)).toBe('coach-1');
+    expect(stickinessId(byOrganisation, forged, '10.0.0.4', caller)).toBe(caller.organisationId);
+    expect(stickinessId(bySubject, forged, '10.0.0.4')).toBe('10.0.0.4');
+    expect(stickinessId(byOrganisation, {}, '10.0.0.4', { ...caller, organisationId: '' })).toBe('10.0.0.4');
+  });
 });

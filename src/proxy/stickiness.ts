@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Principal } from '../identity/principal.ts';
 import type { StickinessKey } from '../routing/route.ts';
 
 /**
@@ -6,12 +7,14 @@ import type { StickinessKey } from '../routing/route.ts';
  * the JWT is read without verification and X-Forwarded-For is trusted: behind App Service or a
  * Kubernetes ingress every socket comes from the load balancer, and the first X-Forwarded-For entry
  * is the only per-caller address there is. A caller that forges either only picks its own bucket.
+ * A `verified-claim` key reads the caller the identify stage verified, so it cannot be forged.
  * When the configured source is absent the client address is used, so the caller still sticks.
  */
 export function stickinessId(
   key: StickinessKey,
   headers: IncomingHttpHeaders,
   remoteAddress: string | undefined,
+  caller?: Principal,
 ): string {
   if (key.kind === 'header') {
     const value = headers[key.name.toLowerCase()];
@@ -20,6 +23,10 @@ export function stickinessId(
   } else if (key.kind === 'jwt-claim') {
     const claim = bearerClaim(headers.authorization, key.claim);
     if (claim !== undefined) return claim;
+  } else if (key.kind === 'verified-claim' && caller !== undefined) {
+    // '' is a caller without a usable organisation, whom every policy refuses anyway.
+    const claim = key.claim === 'organisation' ? caller.organisationId : caller.subject;
+    if (claim !== '') return claim;
   }
   return clientAddress(headers, remoteAddress);
 }

@@ -158,6 +158,12 @@ export const OPENAPI_SCHEMAS = {
         type: 'object',
         properties: {
           routeId: { type: 'string' },
+          caller: {
+            type: ['object', 'null'],
+            description:
+              'the verified caller the new side answered; null for an open route or a refused caller',
+            properties: { subject: { type: 'string' }, organisationId: { type: 'string' } },
+          },
           request: ref('CapturedMessage'),
           legacy: ref('CapturedMessage'),
           new: ref('CapturedMessage'),

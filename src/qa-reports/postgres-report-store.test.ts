@@ -61,7 +61,13 @@ const scoreGroup: GroupUpdate = {
   count: 3,
   firstSeen: t0,
   lastSeen: new Date(t0.getTime() + 120_000),
-  samples: [sample(t0, 7.5, 7.4), sample(new Date(t0.getTime() + 60_000), 7.5, 7.4)],
+  samples: [
+    sample(t0, 7.5, 7.4),
+    {
+      ...sample(new Date(t0.getTime() + 60_000), 7.5, 7.4),
+      caller: { subject: 'coach-1', organisationId: 'org-1' },
+    },
+  ],
 };
 
 beforeAll(async () => {
@@ -150,6 +156,16 @@ describe('PostgreSQL report store', () => {
     expect(sample?.diffs[0]?.path).toBe('$.items[2].score');
     expect(sample?.noise[0]?.path).toBe('$.traceId');
     expect(sample?.legacy.body).toEqual({ items: [{}, {}, { score: 7.5 }] });
+  });
+
+  it("reads a sample's caller, and null for a sample stored without one", async () => {
+    const g = (await store.listGroups('athletes-get', { window }))[0];
+    const [newest, oldest] = await store.listSamples(g?.id ?? '', 10);
+    expect((await store.getSample(newest?.id ?? ''))?.caller).toEqual({
+      subject: 'coach-1',
+      organisationId: 'org-1',
+    });
+    expect((await store.getSample(oldest?.id ?? ''))?.caller).toBeNull();
   });
 
   it('buckets the match rate over time, leaving empty buckets without a rate', async () => {

@@ -23,7 +23,7 @@ import { createAcceptedRulesCache, type AcceptedRulesCache } from './accepted-ru
 import { createPostgresReportStore } from './postgres-report-store.ts';
 import { migrateQaReportsToLatest } from './qa-migrations.ts';
 import { createQaReportsRouter, type QaReportsRouterDeps } from './qa-reports-router.ts';
-import type { ReportStore } from './report-store.ts';
+import type { ReportStore, SampleCaller } from './report-store.ts';
 
 /**
  * A real QA reports server for tests: PostgreSQL (a throw-away database with the shadow store's and
@@ -45,6 +45,8 @@ export interface PlayedExchange {
   readonly legacyAgain?: unknown;
   readonly candidate: unknown;
   readonly candidateStatus?: number;
+  /** The verified caller the new side answered; none for an open route. */
+  readonly caller?: SampleCaller;
 }
 
 export interface QaReportsFixture {
@@ -156,6 +158,7 @@ function recordPlayed(pipeline: ShadowPipeline, e: PlayedExchange, at: Date): vo
               candidate: redactor.response(candidate),
               diffs: redactor.differences(real),
               noise: redactor.differences(noisy),
+              ...(e.caller === undefined ? {} : { caller: e.caller }),
             },
           },
         }

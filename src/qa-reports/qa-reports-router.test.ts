@@ -5,6 +5,7 @@ import { startQaReportsFixture, type QaReportsFixture } from './qa-reports-fixtu
 let f: QaReportsFixture;
 let hostileSampleId: string;
 let groupId: string;
+const ORGANISATION = '0c6f9f9e-3a0b-4e55-9d7e-2f1f5c1d0a01';
 
 const athlete = (score: number, traceId: string) => ({
   id: 'a1',
@@ -35,6 +36,7 @@ beforeAll(async () => {
     },
     legacy: { name: '<script>alert("legacy")</script>' },
     candidate: { name: '<b onmouseover=alert(3)>new</b>' },
+    caller: { subject: '<i>coach-1</i>', organisationId: ORGANISATION },
   });
   await f.play(exchanges);
   const hostileGroup = (await f.store.listGroups('squads-list', { window: lastHour() }))[0];
@@ -220,6 +222,27 @@ describe('QA reports rendering', () => {
     ).text();
     expect(page).not.toContain('secret-of-the-client');
     expect(page).not.toContain('ada@example.com');
+  });
+
+  it("shows the sample's caller, escaped, in the page and the JSON API, and never the client's token", async () => {
+    const res = await fetch(`${f.baseUrl}/reports/samples/${hostileSampleId}`, {
+      headers: bearer(f.tokens.adminQaToken),
+    });
+    const page = await res.text();
+    expect(page).toMatch(
+      new RegExp(
+        `Caller <code>&lt;i&gt;coach-1&lt;/i&gt;</code> · organisation <code>${ORGANISATION}</code>`,
+      ),
+    );
+    const api = await fetch(`${f.baseUrl}/api/reports/samples/${hostileSampleId}`, {
+      headers: bearer(f.tokens.adminQaToken),
+    });
+    const text = await api.text();
+    expect((JSON.parse(text) as { sample: { caller: unknown } }).sample.caller).toEqual({
+      subject: '<i>coach-1</i>',
+      organisationId: ORGANISATION,
+    });
+    expect(page + text).not.toContain('secret-of-the-client');
   });
 
   it('highlights the differing path and shows learned noise apart', async () => {

@@ -96,8 +96,16 @@ export interface SampleSummary {
   readonly newStatus: number | null;
 }
 
+/** Whom the new side answered: the verified caller's `sub` and organisation (never the token). */
+export interface SampleCaller {
+  readonly subject: string;
+  readonly organisationId: string;
+}
+
 export interface Sample extends SampleSummary {
   readonly routeId: string;
+  /** Null for an open route, a refused caller, or a sample stored before callers were kept. */
+  readonly caller: SampleCaller | null;
   readonly request: CapturedMessage;
   readonly legacy: CapturedMessage;
   readonly new: CapturedMessage;

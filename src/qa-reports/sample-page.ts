@@ -1,7 +1,7 @@
 import { markup, type SafeHtml } from './html.ts';
 import { jsonView, normalisePath } from './json-view.ts';
 import { dataTable, layoutPage, timestamp, type PageContext } from './layout-page.ts';
-import type { CapturedMessage, DiffEntry, Sample } from './report-store.ts';
+import type { CapturedMessage, DiffEntry, Sample, SampleCaller } from './report-store.ts';
 
 export function samplePage(sample: Sample, context: PageContext): string {
   const marks = {
@@ -18,6 +18,7 @@ export function samplePage(sample: Sample, context: PageContext): string {
       <a href="/reports/groups/${encodeURIComponent(sample.groupId)}">diff group</a> · captured
       ${timestamp(sample.capturedAt)}
     </p>
+    ${callerLine(sample.caller)}
     <h2>Request</h2>
     <p>
       <code class="request-line">${sample.request.method ?? sample.method} ${sample.request.path ?? sample.path}${sample.request.query === undefined ? '' : `?${sample.request.query}`}</code
@@ -40,6 +41,13 @@ export function samplePage(sample: Sample, context: PageContext): string {
     <h2>Noise (differs between two legacy calls too; not counted)</h2>
     ${diffTable(sample.noise, 'noise')}`;
   return layoutPage(`Sample ${sample.method} ${sample.path}`, body, context);
+}
+
+function callerLine(caller: SampleCaller | null): SafeHtml {
+  if (caller === null) return markup`<p class="caller muted">Caller: none verified</p>`;
+  return markup`<p class="caller">
+    Caller <code>${caller.subject}</code> · organisation <code>${caller.organisationId}</code>
+  </p>`;
 }
 
 function message(

@@ -1,3 +1,4 @@
+import { validatePolicy, validateStickiness } from './caller-validation.ts';
 import { HTTP_METHODS, flagNameFor } from './route.ts';
 import type { RouteRecord } from './route.ts';
 
@@ -5,8 +6,6 @@ const ROUTE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** RFC 3986 pchar without percent-encoding: literals are declared plainly. */
 const LITERAL = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/;
-/** RFC 9110 §5.6.2 token. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
 /** One template position: a lower-cased literal, or a parameter name. */
@@ -41,7 +40,8 @@ export function validateRecord(
   if (typeof record.handler !== 'function') report('handler must be a function');
   validateTimeout(record.legacyTimeoutMs, 'legacyTimeoutMs', report, true);
   validateTimeout(record.handlerTimeoutMs, 'handlerTimeoutMs', report, true);
-  validateStickiness(record.stickiness, report);
+  validateStickiness(record.stickiness, record.policy !== undefined, report);
+  validatePolicy(record.policy, report);
   validateShadow(record.shadow, report);
   if (segments === undefined) return undefined;
   validateRedactPathParams(record.redactPathParams, segments, report);
@@ -170,25 +170,6 @@ function validateTimeout(value: unknown, field: string, report: Report, optional
     report(`${field} must be a positive number of milliseconds (got ${JSON.stringify(value)})`);
   } else if (value > MAX_TIMER_MS) {
     report(`${field} must be at most ${MAX_TIMER_MS} ms, about 24.8 days (got ${value})`);
-  }
-}
-
-function validateStickiness(key: unknown, report: Report): void {
-  if (typeof key !== 'object' || key === null) {
-    report('stickiness key is required');
-    return;
-  }
-  const { kind } = key as { kind?: unknown };
-  if (kind === 'header') {
-    const { name } = key as { name?: unknown };
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
-      report(`stickiness header name ${JSON.stringify(name)} is not a valid HTTP header name`);
-    }
-  } else if (kind === 'jwt-claim') {
-    const { claim } = key as { claim?: unknown };
-    if (typeof claim !== 'string' || claim.trim() === '') report('stickiness JWT claim must be non-empty');
-  } else if (kind !== 'client-address') {
-    report(`stickiness kind ${JSON.stringify(kind)} is not header, jwt-claim or client-address`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { NewHandler } from '../handlers/new-handler.ts';
+import type { RoutePolicy } from '../identity/principal.ts';
 
 /** How a route is served. `canary` is derived from a partial rollout of the route's flag. */
 export type Mode = 'legacy' | 'shadow' | 'canary' | 'new';
@@ -23,8 +24,17 @@ export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTION
 /** Where the stable caller id for sticky canary comes from. */
 export type StickinessKey =
   | { readonly kind: 'header'; readonly name: string }
+  /** Read from the bearer token without verifying it: it picks a bucket and grants nothing. */
   | { readonly kind: 'jwt-claim'; readonly claim: string }
+  /**
+   * The verified caller's subject or organisation, on a route with a policy: a forged token cannot
+   * move a caller between sides, and `organisation` keeps a whole tenant on one side.
+   */
+  | { readonly kind: 'verified-claim'; readonly claim: VerifiedClaim }
   | { readonly kind: 'client-address' };
+
+export type VerifiedClaim = 'subject' | 'organisation';
+export const VERIFIED_CLAIMS: readonly VerifiedClaim[] = ['subject', 'organisation'];
 
 /** Per-route shadow settings (used by src/shadow). Rules are the comparison engine's own type. */
 export interface ShadowSettings {
@@ -57,6 +67,11 @@ export interface RouteRecord {
    * path segments are masked in the request log and in stored shadow samples.
    */
   readonly redactPathParams?: readonly string[];
+  /**
+   * What the caller's bearer token must grant, as legacy's [Authorize] policy for the action asks:
+   * checked before the new handler runs, refused as legacy refuses. A route without one is open.
+   */
+  readonly policy?: RoutePolicy;
 }
 
 /** Every flag strangler reads starts with `strangler.`, so one Unleash project can hold other apps' flags too. */

@@ -1,3 +1,4 @@
+import type { TokenVerifier } from '../identity/token-verifier.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ExchangeObserver, ObservedRequest } from '../proxy/exchange-observer.ts';
@@ -53,6 +54,11 @@ export {
 export interface ShadowRunnerDeps {
   /** Calls legacy for the shadow side (legacy-caller.ts). */
   readonly callLegacy: LegacyCall;
+  /**
+   * Verifies the bearer tokens of requests to routes with a policy before their new handler runs
+   * (runner/shadow-caller.ts); without one such routes' new side answers 401.
+   */
+  readonly callers?: TokenVerifier;
   /** `wantsSample`, when given, is asked before a sample is redacted (see ShadowWriter). */
   readonly writer: Pick<ShadowWriter, 'record'> & Partial<Pick<ShadowWriter, 'wantsSample'>>;
   readonly noise: NoiseModel;
@@ -146,7 +152,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     run: (job) =>
       job.kind === 'exchange' ? runExchange(job.exchange) : earlyDryRuns.run(job.request, job.run),
   });
-  const calls = createShadowCalls(deps.callLegacy, schedule.overdueCalls);
+  const calls = createShadowCalls(deps.callLegacy, schedule.overdueCalls, deps.callers);
   const record = createRecordResult({ writer: deps.writer, metrics, logger, now });
   const runExchange = createRunExchange({
     settingsOf,

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { ATHLETE_WITH_ENTRIES } from '../../contract-tests/contract-data.ts';
 import { createRoutes } from '../../routes/index.ts';
 import type { HandlerResponse, NewHandler } from '../handlers/new-handler.ts';
+import { createTokenVerifier } from '../identity/token-verifier.ts';
 import { createSilentLogger } from '../observability/logger.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import { request, startProxy, type Proxy } from '../proxy/proxy-test-harness.ts';
@@ -59,11 +60,25 @@ beforeAll(async () => {
   });
   const metrics = createMetrics({ defaultMetrics: false });
   const logger = createSilentLogger();
-  shadow = await startShadow({ db: proxyDb, legacyUrl, hostHeader: 'rewrite', metrics, logger });
+  shadow = await startShadow({
+    db: proxyDb,
+    legacyUrl,
+    hostHeader: 'rewrite',
+    auth: fixture.auth,
+    metrics,
+    logger,
+  });
   proxy = await startProxy({
     legacyUrl,
     flags: createFakeFlagResolver({ 'strangler.wellness-list': 'shadow' }),
-    extra: { routes: createRouteTable(routes), observer: shadow.observer, metrics, logger },
+    extra: {
+      routes: createRouteTable(routes),
+      observer: shadow.observer,
+      // The proxy verifies callers against the same issuer: without one it keeps the route on legacy.
+      verifier: createTokenVerifier(fixture.auth),
+      metrics,
+      logger,
+    },
   });
 }, 60_000);
 
@@ -75,7 +90,7 @@ afterAll(async () => {
 
 describe('shadow comparison against the legacy stand-in', () => {
   it('finds exactly the half-up rounding as one diff group and learns the 404 traceId as noise', async () => {
-    const headers = { 'x-tenant-id': 'tenant-shadow' };
+    const headers = { 'x-tenant-id': 'tenant-shadow', authorization: fixture.authorization };
     const unknownAthlete = '00000000-0000-4000-8000-000000000001';
     for (let i = 0; i < 3; i++) {
       const list = await request(proxy.url, {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { createTokenVerifier, type TokenVerifierSettings } from '../identity/token-verifier.ts';
 import type { HostHeaderMode } from '../proxy/forward-headers.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
@@ -27,6 +28,11 @@ export type StartShadowDeps = StartShadowOptions &
 
 export interface StartShadowOptions {
   readonly legacyUrl: URL;
+  /**
+   * The issuer of the callers' bearer tokens (AUTH_*): a route with a policy runs its new handler only
+   * for a caller verified as the proxy verifies one. Undefined: such routes' new side answers 401.
+   */
+  readonly auth?: TokenVerifierSettings;
   readonly hostHeader: HostHeaderMode;
   readonly metrics: ShadowMetrics;
   readonly logger: Logger;
@@ -108,6 +114,7 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
   const comparer = createComparer();
   const runner = createShadowRunner({
     callLegacy: legacy.call,
+    ...(deps.auth === undefined ? {} : { callers: createTokenVerifier(deps.auth) }),
     comparer,
     writer,
     noise,

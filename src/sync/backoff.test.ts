@@ -23,11 +23,13 @@ describe('retry backoff', () => {
 describe('entity ownership configuration', () => {
   it('defaults every entity to legacy and takes the named owners', () => {
     expect(parseOwnership('athletes=new')).toEqual({
+      organisations: 'legacy',
       squads: 'legacy',
       athletes: 'new',
       wellness_entries: 'legacy',
     });
     expect(parseOwnership(undefined)).toEqual({
+      organisations: 'legacy',
       squads: 'legacy',
       athletes: 'legacy',
       wellness_entries: 'legacy',

@@ -69,7 +69,8 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
     const a = athlete(squadId, 1);
     await legacySideWriteAthlete(dbs.legacyPool, a);
 
-    expect(await pollUntilQuiet()).toEqual({ applied: 2 });
+    // The squad's organisation, the squad and the athlete.
+    expect(await pollUntilQuiet()).toEqual({ applied: 3 });
 
     const rows = await dbs.newPool.query(
       `SELECT id::text, squad_id::text, first_name, position, is_active, version::text,

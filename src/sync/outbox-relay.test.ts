@@ -19,6 +19,7 @@ import {
   legacySideWriteAthlete,
   legacySideWriteSquad,
   newSideWriteAthlete,
+  FIXTURE_ORGANISATION,
   newSideWriteSquad,
 } from './testing/sync-fixtures.ts';
 import { createSyncTestDatabases } from './testing/sync-test-databases.ts';
@@ -57,7 +58,8 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
 
     const result = await relay().runOnce();
 
-    expect(result).toMatchObject({ claimed: 2, outcomes: { applied: 2 }, failed: 0 });
+    // The squad's organisation, the squad and the athlete.
+    expect(result).toMatchObject({ claimed: 3, outcomes: { applied: 3 }, failed: 0 });
     const legacy = await dbs.legacyPool.query(
       `SELECT "AthleteId"::text AS id, "FirstName", "Email", to_char("CreatedAt", 'YYYY-MM-DD HH24:MI:SS.US') AS created,
               "IsActive", "Position", "Version"::text AS version FROM dbo."Athletes"`,
@@ -77,6 +79,7 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
       `SELECT "TableName", "Origin" FROM dbo."SyncChangeLog" ORDER BY "Seq"`,
     );
     expect(log.rows).toEqual([
+      { TableName: 'Organisations', Origin: 'sync' },
       { TableName: 'Squads', Origin: 'sync' },
       { TableName: 'Athletes', Origin: 'sync' },
     ]);
@@ -84,11 +87,12 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
     expect(outbox.rows).toEqual([
       { status: 'done', outcome: 'applied' },
       { status: 'done', outcome: 'applied' },
+      { status: 'done', outcome: 'applied' },
     ]);
     const audit = await dbs.newPool.query(
       `SELECT count(*)::int AS n FROM strangler.sync_audit WHERE outcome = 'applied'`,
     );
-    expect(audit.rows[0]).toEqual({ n: 2 });
+    expect(audit.rows[0]).toEqual({ n: 3 });
   });
 
   it('treats the same event delivered twice as a no-op, and the applied table holds it once', async () => {
@@ -222,9 +226,10 @@ describe('outbox relay (PostgreSQL → legacy stand-in)', () => {
   it('retries a failing event with backoff, dead-letters it after the last attempt, and replays it on request', async () => {
     // The athlete's squad is missing on legacy: the foreign key fails every attempt.
     const squadId = randomUUID();
-    await dbs.newPool.query(`INSERT INTO squads (id, name, sport, version) VALUES ($1, 'S', 'rugby', 1)`, [
-      squadId,
-    ]);
+    await dbs.newPool.query(
+      `INSERT INTO squads (id, organisation_id, name, sport, version) VALUES ($1, $2, 'S', 'rugby', 1)`,
+      [squadId, FIXTURE_ORGANISATION],
+    );
     const a = athlete(squadId, 2);
     await newSideWriteAthlete(dbs.newPool, a);
     const healthy = randomUUID();

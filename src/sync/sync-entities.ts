@@ -19,7 +19,7 @@ export interface SyncColumn {
   readonly scale?: number;
 }
 
-export type EntityName = 'squads' | 'athletes' | 'wellness_entries';
+export type EntityName = 'organisations' | 'squads' | 'athletes' | 'wellness_entries';
 
 export interface SyncEntity {
   readonly name: EntityName;
@@ -52,14 +52,21 @@ function entity(
 }
 
 export const SYNC_ENTITIES: readonly SyncEntity[] = [
-  entity('squads', 'Squads', 0, [
+  entity('organisations', 'Organisations', 0, [
+    col('id', 'OrganisationId', 'uuid'),
+    col('name', 'Name', 'text', { maxLength: 100 }),
+    col('created_at', 'CreatedAt', 'datetime'),
+    col('version', 'Version', 'bigint'),
+  ]),
+  entity('squads', 'Squads', 1, [
     col('id', 'SquadId', 'uuid'),
+    col('organisation_id', 'OrganisationId', 'uuid'),
     col('name', 'Name', 'text', { maxLength: 100 }),
     col('sport', 'Sport', 'text', { maxLength: 50 }),
     col('created_at', 'CreatedAt', 'datetime'),
     col('version', 'Version', 'bigint'),
   ]),
-  entity('athletes', 'Athletes', 1, [
+  entity('athletes', 'Athletes', 2, [
     col('id', 'AthleteId', 'uuid'),
     col('squad_id', 'SquadId', 'uuid'),
     col('first_name', 'FirstName', 'text', { maxLength: 100 }),
@@ -72,7 +79,7 @@ export const SYNC_ENTITIES: readonly SyncEntity[] = [
     col('updated_at', 'UpdatedAt', 'datetime'),
     col('version', 'Version', 'bigint'),
   ]),
-  entity('wellness_entries', 'WellnessEntries', 2, [
+  entity('wellness_entries', 'WellnessEntries', 3, [
     col('id', 'WellnessEntryId', 'uuid'),
     col('athlete_id', 'AthleteId', 'uuid'),
     col('entry_date', 'EntryDate', 'date'),
@@ -122,6 +129,7 @@ export type SyncOwnership = Readonly<Record<EntityName, Owner>>;
 
 /** Before a resource's routes move, legacy owns everything. */
 export const LEGACY_OWNS_ALL: SyncOwnership = {
+  organisations: 'legacy',
   squads: 'legacy',
   athletes: 'legacy',
   wellness_entries: 'legacy',

@@ -1,12 +1,24 @@
 -- Generated from scripts/legacy-aspnet/Legacy.Api/Data/LegacyDbContext.cs by `npm run legacy-aspnet:schema`;
 -- edit the model, not this file.
+CREATE TABLE [dbo].[Organisations] (
+    [OrganisationId] uniqueidentifier NOT NULL,
+    [Name] nvarchar(100) COLLATE SQL_Latin1_General_CP1_CI_AS NOT NULL,
+    [CreatedAt] datetime2(7) NOT NULL DEFAULT (SYSUTCDATETIME()),
+    [Version] bigint NOT NULL DEFAULT (1),
+    CONSTRAINT [PK_Organisations] PRIMARY KEY ([OrganisationId])
+);
+GO
+
+
 CREATE TABLE [dbo].[Squads] (
     [SquadId] uniqueidentifier NOT NULL,
+    [OrganisationId] uniqueidentifier NOT NULL,
     [Name] nvarchar(100) COLLATE SQL_Latin1_General_CP1_CI_AS NOT NULL,
     [Sport] nvarchar(50) COLLATE SQL_Latin1_General_CP1_CI_AS NOT NULL,
     [CreatedAt] datetime2(7) NOT NULL DEFAULT (SYSUTCDATETIME()),
     [Version] bigint NOT NULL DEFAULT (1),
-    CONSTRAINT [PK_Squads] PRIMARY KEY ([SquadId])
+    CONSTRAINT [PK_Squads] PRIMARY KEY ([SquadId]),
+    CONSTRAINT [FK_Squads_Organisations] FOREIGN KEY ([OrganisationId]) REFERENCES [dbo].[Organisations] ([OrganisationId])
 );
 GO
 
@@ -58,6 +70,10 @@ GO
 
 
 CREATE UNIQUE INDEX [UX_Athletes_Email] ON [dbo].[Athletes] ([Email]);
+GO
+
+
+CREATE INDEX [IX_Squads_OrganisationId] ON [dbo].[Squads] ([OrganisationId]);
 GO
 
 

@@ -11,13 +11,21 @@
  */
 export const up: readonly string[] = [
   'CREATE SCHEMA IF NOT EXISTS dbo',
+  `CREATE TABLE dbo."Organisations" (
+    "OrganisationId" uuid NOT NULL CONSTRAINT "PK_Organisations" PRIMARY KEY,
+    "Name" varchar(100) NOT NULL,
+    "CreatedAt" timestamp(6) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+    "Version" bigint NOT NULL DEFAULT 1
+  )`,
   `CREATE TABLE dbo."Squads" (
     "SquadId" uuid NOT NULL CONSTRAINT "PK_Squads" PRIMARY KEY,
+    "OrganisationId" uuid NOT NULL CONSTRAINT "FK_Squads_Organisations" REFERENCES dbo."Organisations" ("OrganisationId"),
     "Name" varchar(100) NOT NULL,
     "Sport" varchar(50) NOT NULL,
     "CreatedAt" timestamp(6) NOT NULL CONSTRAINT "DF_Squads_CreatedAt" DEFAULT (now() AT TIME ZONE 'UTC'),
     "Version" bigint NOT NULL DEFAULT 1
   )`,
+  'CREATE INDEX "IX_Squads_OrganisationId" ON dbo."Squads" ("OrganisationId")',
   `CREATE TABLE dbo."Athletes" (
     "AthleteId" uuid NOT NULL CONSTRAINT "PK_Athletes" PRIMARY KEY,
     "SquadId" uuid NOT NULL CONSTRAINT "FK_Athletes_Squads" REFERENCES dbo."Squads" ("SquadId"),
@@ -55,4 +63,5 @@ export const down: readonly string[] = [
   'DROP TABLE dbo."WellnessEntries"',
   'DROP TABLE dbo."Athletes"',
   'DROP TABLE dbo."Squads"',
+  'DROP TABLE dbo."Organisations"',
 ];

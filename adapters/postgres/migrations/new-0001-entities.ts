@@ -5,13 +5,21 @@
  * lengths and, like nvarchar NOT NULL, an empty string is allowed.
  */
 export const up: readonly string[] = [
+  `CREATE TABLE organisations (
+    id uuid PRIMARY KEY,
+    name text NOT NULL CONSTRAINT organisations_name_length CHECK (char_length(name) <= 100),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    version bigint NOT NULL DEFAULT 1 CONSTRAINT organisations_version_positive CHECK (version >= 1)
+  )`,
   `CREATE TABLE squads (
     id uuid PRIMARY KEY,
+    organisation_id uuid NOT NULL REFERENCES organisations (id),
     name text NOT NULL CONSTRAINT squads_name_length CHECK (char_length(name) <= 100),
     sport text NOT NULL CONSTRAINT squads_sport_length CHECK (char_length(sport) <= 50),
     created_at timestamptz NOT NULL DEFAULT now(),
     version bigint NOT NULL DEFAULT 1 CONSTRAINT squads_version_positive CHECK (version >= 1)
   )`,
+  `CREATE INDEX squads_organisation_id_idx ON squads (organisation_id)`,
   `CREATE TABLE athletes (
     id uuid PRIMARY KEY,
     squad_id uuid NOT NULL REFERENCES squads (id),
@@ -49,4 +57,5 @@ export const down: readonly string[] = [
   'DROP TABLE wellness_entries',
   'DROP TABLE athletes',
   'DROP TABLE squads',
+  'DROP TABLE organisations',
 ];

@@ -38,7 +38,15 @@ export const WELLNESS_COLUMNS = [
   'CreatedAt',
 ] as const;
 
+/**
+ * The organisation a query sees, as the legacy's EF Core query filters scope it: squads by their
+ * organisation, athletes through their squad. Undefined sees every organisation (the stand-in runs open).
+ * Wellness entries and the report's rows are only read for an athlete or squad found in scope first.
+ */
+export type Scope = string | undefined;
+
 export interface AthleteFilter {
+  readonly scope: Scope;
   readonly squadId?: string;
   readonly includeInactive: boolean;
 }
@@ -63,17 +71,30 @@ export interface AthleteValues {
   readonly Position: string | null;
 }
 
-export const legacyQueries = {
-  listSquads: (db: LegacyDb) =>
-    db.selectFrom('dbo.Squads').select(SQUAD_COLUMNS).orderBy('Name').orderBy('SquadId'),
+const squadIdsOf = (db: LegacyDb, organisationId: string) =>
+  db.selectFrom('dbo.Squads').select('SquadId').where('OrganisationId', '=', organisationId);
 
-  findSquad: (db: LegacyDb, squadId: string) =>
-    db.selectFrom('dbo.Squads').select(SQUAD_COLUMNS).where('SquadId', '=', squadId),
+export const legacyQueries = {
+  listSquads: (db: LegacyDb, scope: Scope) =>
+    db
+      .selectFrom('dbo.Squads')
+      .select(SQUAD_COLUMNS)
+      .$if(scope !== undefined, (q) => q.where('OrganisationId', '=', scope ?? ''))
+      .orderBy('Name')
+      .orderBy('SquadId'),
+
+  findSquad: (db: LegacyDb, scope: Scope, squadId: string) =>
+    db
+      .selectFrom('dbo.Squads')
+      .select(SQUAD_COLUMNS)
+      .where('SquadId', '=', squadId)
+      .$if(scope !== undefined, (q) => q.where('OrganisationId', '=', scope ?? '')),
 
   countAthletes: (db: LegacyDb, filter: AthleteFilter) =>
     db
       .selectFrom('dbo.Athletes')
       .select((eb) => eb.fn.countAll<number | string>().as('Total'))
+      .$if(filter.scope !== undefined, (q) => q.where('SquadId', 'in', squadIdsOf(db, filter.scope ?? '')))
       .$if(filter.squadId !== undefined, (q) => q.where('SquadId', '=', filter.squadId ?? ''))
       .$if(!filter.includeInactive, (q) => q.where('IsActive', '=', true)),
 
@@ -82,6 +103,7 @@ export const legacyQueries = {
     db
       .selectFrom('dbo.Athletes')
       .select(ATHLETE_COLUMNS)
+      .$if(filter.scope !== undefined, (q) => q.where('SquadId', 'in', squadIdsOf(db, filter.scope ?? '')))
       .$if(filter.squadId !== undefined, (q) => q.where('SquadId', '=', filter.squadId ?? ''))
       .$if(!filter.includeInactive, (q) => q.where('IsActive', '=', true))
       .orderBy('LastName')
@@ -90,10 +112,16 @@ export const legacyQueries = {
       .offset(page.offset)
       .fetch(page.fetch),
 
-  findAthlete: (db: LegacyDb, athleteId: string) =>
-    db.selectFrom('dbo.Athletes').select(ATHLETE_COLUMNS).where('AthleteId', '=', athleteId),
+  findAthlete: (db: LegacyDb, scope: Scope, athleteId: string) =>
+    db
+      .selectFrom('dbo.Athletes')
+      .select(ATHLETE_COLUMNS)
+      .where('AthleteId', '=', athleteId)
+      .$if(scope !== undefined, (q) => q.where('SquadId', 'in', squadIdsOf(db, scope ?? ''))),
 
   // Email is unique case-insensitively (SQL Server's CI collation); LOWER keeps that true on PostgreSQL.
+  // Unscoped: legacy's scoped check misses another organisation's holder, but the unique index then
+  // refuses the write and legacy answers the same 409.
   findAthleteIdByEmail: (db: LegacyDb, email: string) =>
     db
       .selectFrom('dbo.Athletes')

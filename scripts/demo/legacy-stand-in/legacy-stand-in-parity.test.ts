@@ -1,224 +1,158 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
-import { openLegacyDatabase } from '../../../adapters/database.ts';
-import { migrateLegacyToLatest } from '../../../adapters/migrations.ts';
-import type { LegacyDatabase, NewDatabase } from '../../../adapters/schema.ts';
-import { ATHLETE_WITH_ENTRIES, SQUADS, seedLegacy } from '../../../contract-tests/contract-data.ts';
-import { requestBodyOf, type FixtureRequest } from '../../../contract-tests/contract-fixture.ts';
+import type { LegacyDatabase } from '../../../adapters/schema.ts';
+import {
+  ANOTHER_ORGANISATION,
+  ATHLETE_WITH_ENTRIES,
+  seedAnotherOrganisation,
+  seedLegacy,
+} from '../../../contract-tests/contract-data.ts';
+import type { FixtureRequest } from '../../../contract-tests/contract-fixture.ts';
 import { CONTRACT_SCENARIOS } from '../../../contract-tests/contract-scenarios.ts';
-import { createRoutes } from '../../../routes/index.ts';
-import type { HandlerResponse, NewHandler } from '../../../src/handlers/new-handler.ts';
-import { createSilentLogger } from '../../../src/observability/logger.ts';
-import { createMetrics } from '../../../src/observability/metrics.ts';
-import { request, startProxy, type Proxy } from '../../../src/proxy/proxy-test-harness.ts';
-import { migrateQaReportsToLatest } from '../../../src/qa-reports/qa-migrations.ts';
-import { createRouteTable } from '../../../src/routing/route-table.ts';
-import { startShadow, type Shadow } from '../../../src/shadow/start-shadow.ts';
-import { migrateShadowStoreToLatest } from '../../../src/shadow/store/shadow-migrations.ts';
-import { openTestKysely } from '../../../src/shadow/testing/open-test-kysely.ts';
-import { createFakeFlagResolver } from '../../../src/testing/fake-flag-resolver.ts';
-import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.ts';
-import { startLegacyAspnet, type LegacyAspnet } from '../../legacy-aspnet/legacy-aspnet.ts';
-import { createLegacyStandIn } from './legacy-stand-in.ts';
+import type { RawResponse } from '../../../src/proxy/proxy-test-harness.ts';
+import { tokenCases } from '../../../src/identity/testing/token-cases.ts';
 import { dotnetForSuite } from '../../legacy-aspnet/dotnet-suite.ts';
+import {
+  actionProbes,
+  asCaller,
+  athleteBody,
+  get,
+  HOST,
+  tenantReports,
+  tenantTraffic,
+} from './testing/auth-traffic.ts';
+import { startParityRig, type ParityResult, type ParityRig } from './testing/stand-in-parity-rig.ts';
 
 /*
  * The TypeScript stand-in is proven equal to the real ASP.NET Core legacy with strangler's own shadow
  * comparison: every route in `shadow`, the ASP.NET app as legacy, and each route's "new handler" a call
  * to the stand-in (on a database of its own, seeded alike, so its writes are real rather than dry runs).
- * The traffic is every contract scenario plus generated requests. No difference may remain beyond the
- * routes' own written rules (traceId, server-generated ids and clocks).
+ * The traffic is every contract scenario plus generated requests, first with both open (no issuer), then
+ * with both authenticating against one issuer: bearer tokens of every kind, and callers reaching for
+ * another organisation's rows. No difference may remain beyond the routes' own written rules (traceId,
+ * server-generated ids and clocks). Strangler itself always verifies its callers, as deployed: even
+ * towards the open legacies the traffic carries a token of the contract organisation.
  */
 
 const CLOCK = new Date('2026-11-21T10:15:30.123Z');
 const hasDotnet = dotnetForSuite('the stand-in parity suite');
 const describeWithDotnet = hasDotnet ? describe : describe.skip;
 
-let databases: TestDatabase[] = [];
-let aspnetDb: Kysely<LegacyDatabase>;
-let standInDb: Kysely<LegacyDatabase>;
-let proxyDb: Kysely<unknown>;
-let aspnet: LegacyAspnet | undefined;
-let standIn: http.Server | undefined;
-let shadow: Shadow | undefined;
-let proxy: Proxy | undefined;
-
-beforeAll(async () => {
-  if (!hasDotnet) return;
-  databases = await Promise.all(
-    ['parity_aspnet', 'parity_stand_in', 'parity_proxy'].map((p) => createTestDatabase(p)),
-  );
-  const [aspnetDatabase, standInDatabase, proxyDatabase] = databases as [
-    TestDatabase,
-    TestDatabase,
-    TestDatabase,
-  ];
-  aspnetDb = openLegacyDatabase(aspnetDatabase.url, { poolMax: 2 });
-  standInDb = openLegacyDatabase(standInDatabase.url, { poolMax: 2 });
-  proxyDb = openTestKysely(proxyDatabase.url, 2);
-  await Promise.all([
-    migrateLegacyToLatest(aspnetDb),
-    migrateLegacyToLatest(standInDb),
-    migrateShadowStoreToLatest(proxyDb).then(() => migrateQaReportsToLatest(proxyDb)),
-  ]);
-  // One clock for both, so what a write stamps (UpdatedAt) is the same instant on each side.
-  aspnet = await startLegacyAspnet({
-    legacyDatabaseUrl: aspnetDatabase.url,
-    port: 0,
-    fixedUtcNow: CLOCK.toISOString(),
-  });
-  standIn = createLegacyStandIn({ db: standInDb, now: () => CLOCK });
-  await new Promise<void>((resolve) => standIn?.listen(0, '127.0.0.1', resolve));
-  const standInUrl = new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`);
-
-  const routes = createRoutes({ db: {} as Kysely<NewDatabase> }).map((route) => ({
-    ...route,
-    handler: callStandIn(standInUrl),
-  }));
-  const metrics = createMetrics({ defaultMetrics: false });
-  const logger = createSilentLogger();
-  shadow = await startShadow({
-    db: proxyDb,
-    legacyUrl: aspnet.url,
-    hostHeader: 'rewrite',
-    metrics,
-    logger,
-    noiseSampleRate: 0,
-    queueLimit: 10_000,
-  });
-  proxy = await startProxy({
-    legacyUrl: aspnet.url,
-    flags: createFakeFlagResolver(Object.fromEntries(routes.map((r) => [r.flag, 'shadow']))),
-    extra: { routes: createRouteTable(routes), observer: shadow.observer, metrics, logger },
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await proxy?.close();
-  await shadow?.close();
-  await aspnet?.stop();
-  standIn?.closeAllConnections();
-  await new Promise((resolve) => (standIn === undefined ? resolve(undefined) : standIn.close(resolve)));
-  await Promise.all([aspnetDb?.destroy(), standInDb?.destroy(), proxyDb?.destroy()]);
-  await Promise.all(databases.map((d) => d.drop()));
-});
-
-describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy does', () => {
-  it('shows no difference under shadow comparison, for every scenario and the generated traffic', async () => {
-    const batches = [
-      ...CONTRACT_SCENARIOS.map((s) => s.steps.map((step) => step.request)),
-      ...generatedTraffic(),
-    ];
-    let sent = 0;
-    for (const batch of batches) {
-      // Each batch starts from the same data on both sides, as the recordings do.
-      await shadow?.observer.idle();
-      await Promise.all([seedLegacy(aspnetDb), seedLegacy(standInDb)]);
-      for (const r of batch) {
-        const body = requestBodyOf(r);
-        await request(proxy?.url as URL, {
-          method: r.method,
-          path: r.path,
-          headers: r.headers,
-          ...(body.length > 0 || r.method !== 'GET' ? { body } : {}),
-        });
-        sent += 1;
-      }
-    }
-    await shadow?.close();
-
-    const totals = await sql<{
-      route_id: string;
-      match: number;
-      mismatch: number;
-      error: number;
-      skipped: number;
-    }>`
-      SELECT route_id, sum(match)::int AS match, sum(mismatch)::int AS mismatch, sum(error)::int AS error,
-             sum(skipped)::int AS skipped
-      FROM strangler.shadow_minute GROUP BY route_id ORDER BY route_id`.execute(proxyDb);
-    const samples = await sql<{ route_id: string; diffs: unknown; request: unknown }>`
-      SELECT g.route_id, s.diffs, s.request FROM strangler.shadow_sample s
-      JOIN strangler.shadow_group g ON g.id = s.group_id`.execute(proxyDb);
-    const compared = totals.rows.reduce((n, r) => n + r.match + r.mismatch + r.error + r.skipped, 0);
-    console.log(`stand-in parity: ${sent} requests, ${compared} comparisons`, totals.rows);
-    const differences = samples.rows.map((row) =>
-      JSON.stringify({ route: row.route_id, request: row.request, diffs: row.diffs }),
-    );
-    expect(differences).toEqual([]);
-    const sum = (key: 'match' | 'mismatch' | 'error' | 'skipped'): number =>
-      totals.rows.reduce((n, r) => n + r[key], 0);
-    expect(sum('mismatch')).toBe(0);
-    // A loaded machine (CI runs suites side by side on two cores) can time a shadow call out or drop one
-    // from the queue; those are counted, never hidden, and must stay rare.
-    expect(sent - sum('match')).toBeLessThanOrEqual(Math.ceil(sent * 0.01));
-  }, 300_000);
-});
-
-/** The stand-in as a route's handler: the request as the proxy received it, the answer as it came. */
-function callStandIn(base: URL): NewHandler {
-  return (req) =>
-    new Promise<HandlerResponse>((resolve, reject) => {
-      const query = req.query.toString();
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const name of ['content-type', 'host', 'x-tenant-id']) {
-        const value = req.headers[name];
-        if (typeof value === 'string') headers[name] = value;
-      }
-      const outgoing = http.request(
-        {
-          host: base.hostname,
-          port: base.port,
-          method: req.method,
-          path: query === '' ? req.path : `${req.path}?${query}`,
-          headers: { ...headers, 'content-length': String(req.body.length) },
-          agent: false,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => {
-            const out: Record<string, string> = {};
-            for (const [name, value] of Object.entries(res.headers)) {
-              if (typeof value === 'string' && !['connection', 'date', 'keep-alive'].includes(name))
-                out[name] = value;
-            }
-            resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) });
-          });
-        },
-      );
-      outgoing.on('error', reject);
-      outgoing.end(req.body);
-    });
+function expectNoDifference(result: ParityResult): void {
+  const compared = result.totals.reduce((n, r) => n + r.match + r.mismatch + r.error + r.skipped, 0);
+  console.log(`stand-in parity: ${result.sent} requests, ${compared} comparisons`, result.totals);
+  expect(result.differences).toEqual([]);
+  const sum = (key: 'match' | 'mismatch' | 'error' | 'skipped'): number =>
+    result.totals.reduce((n, r) => n + r[key], 0);
+  expect(sum('mismatch')).toBe(0);
+  // A loaded machine (CI runs suites side by side on two cores) can time a shadow call out or drop one
+  // from the queue; those are counted, never hidden, and must stay rare.
+  expect(result.sent - sum('match')).toBeLessThanOrEqual(Math.ceil(result.sent * 0.01));
 }
 
-const HOST = { host: 'parity.example.test', 'x-tenant-id': 'tenant-parity' };
+describeWithDotnet('the TypeScript stand-in answers as the ASP.NET Core legacy does', () => {
+  describe('open and unscoped, as both run without an issuer', () => {
+    let rig: ParityRig | undefined;
+    beforeAll(async () => {
+      rig = await startParityRig({
+        prefix: 'parity',
+        clock: CLOCK,
+        legaciesAuthenticate: false,
+        seed: seedLegacy,
+      });
+    }, 120_000);
+    afterAll(() => rig?.stop());
+
+    it('shows no difference under shadow comparison, for every scenario and the generated traffic', async () => {
+      const parity = rig as ParityRig;
+      const contract = await parity.bearer();
+      const batches = [
+        ...CONTRACT_SCENARIOS.map((s) => s.steps.map((step) => step.request)),
+        ...generatedTraffic(),
+      ];
+      await parity.send(batches.map((batch) => batch.map((request) => asCaller(request, contract))));
+      expectNoDifference(await parity.result());
+    }, 300_000);
+  });
+
+  describe('with an issuer: bearer tokens, policies and organisations', () => {
+    const seedBoth = async (db: Kysely<LegacyDatabase>): Promise<void> => {
+      await seedLegacy(db);
+      await seedAnotherOrganisation(db);
+    };
+    let rig: ParityRig | undefined;
+    beforeAll(async () => {
+      rig = await startParityRig({
+        prefix: 'parity_auth',
+        clock: CLOCK,
+        legaciesAuthenticate: true,
+        seed: seedBoth,
+      });
+    }, 120_000);
+    afterAll(() => rig?.stop());
+
+    it('answers every token case on every action with the same status, challenge, headers and body', async () => {
+      const parity = rig as ParityRig;
+      await parity.seed();
+      const answers: { request: string; aspnet: string; standIn: string }[] = [];
+      for (const tokenCase of await tokenCases(parity.issuer)) {
+        for (const probe of actionProbes(tokenCase.authorization)) {
+          const { aspnet, standIn } = await parity.sendToBoth(probe);
+          const request = `${tokenCase.name}: ${probe.method} ${probe.path}`;
+          answers.push({ request, aspnet: answerText(aspnet), standIn: answerText(standIn) });
+        }
+      }
+      expect(answers.filter((a) => a.standIn !== a.aspnet)).toEqual([]);
+      const statuses = new Set(answers.map((a) => a.aspnet.slice(0, 3)));
+      expect([...statuses].sort()).toEqual(['200', '400', '401', '403', '404', '405']);
+    }, 120_000);
+
+    it('shows no difference for the scenarios of a scoped caller and for callers of other organisations', async () => {
+      const parity = rig as ParityRig;
+      const contract = await parity.bearer();
+      const callers = {
+        contract,
+        contractWithoutRole: await parity.bearer({ roles: [] }),
+        another: await parity.bearer({ organisationId: ANOTHER_ORGANISATION.id }),
+        empty: await parity.bearer({ organisationId: '5a1c0e2d-8b3f-4a6e-9d1c-2b3a4c5d6eff' }),
+      };
+      await parity.seed();
+      const reports = [];
+      for (const report of tenantReports(callers)) {
+        const { aspnet, standIn } = await parity.sendToBoth(report);
+        reports.push({ aspnet: answerText(aspnet), standIn: answerText(standIn) });
+      }
+      expect(reports.map((r) => r.standIn)).toEqual(reports.map((r) => r.aspnet));
+      expect(reports.map((r) => r.aspnet.slice(0, 3))).toEqual(['200', '404', '200', '404', '404']);
+
+      await parity.send([
+        ...CONTRACT_SCENARIOS.map((s) => s.steps.map((step) => asCaller(step.request, contract))),
+        ...tenantTraffic(callers),
+      ]);
+      expectNoDifference(await parity.result());
+    }, 300_000);
+  });
+});
+
+// What a client sees of an answer; the ProblemDetails traceId is the request's own on either side.
+function answerText(response: RawResponse): string {
+  const headers = ['content-type', 'www-authenticate', 'x-total-count', 'location', 'allow']
+    .filter((name) => response.headers[name] !== undefined)
+    .map((name) => `${name}: ${String(response.headers[name])}`);
+  const body = response.body.toString('utf8').replace(/"traceId":"[^"]*"/, '"traceId":"…"');
+  return [String(response.status), ...headers, body].join('\n');
+}
+
 const wellnessPath = `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`;
 
 function post(path: string, body: string): FixtureRequest {
   return { method: 'POST', path, headers: { ...HOST, 'content-type': 'application/json' }, rawBody: body };
 }
 
-function get(path: string): FixtureRequest {
-  return { method: 'GET', path, headers: HOST };
-}
-
 /** Requests the scenarios do not make, each batch on fresh data. */
 function generatedTraffic(): FixtureRequest[][] {
-  const athlete = (over: Record<string, unknown>): string =>
-    JSON.stringify({
-      SquadId: SQUADS[1].id,
-      FirstName: 'Ada',
-      LastName: 'Holm',
-      Email: 'ada.holm@example.test',
-      DateOfBirth: '2004-03-09',
-      ...over,
-    });
+  const athlete = (over: Record<string, unknown>): string => JSON.stringify(athleteBody(over));
   const names = [
     'Zoë',
     'Øystein',

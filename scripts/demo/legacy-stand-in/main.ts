@@ -9,9 +9,11 @@ import { createLogger, errorDetails } from '../../../src/observability/logger.ts
 import { cliOptions } from '../../cli-args.ts';
 import { createLegacyStandIn } from './legacy-stand-in.ts';
 
-const USAGE = `usage: LEGACY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/legacy [PORT=5000] npm run legacy-stand-in
+const USAGE = `usage: LEGACY_DATABASE_URL=postgres://postgres@127.0.0.1:5432/legacy [PORT=5000] [AUTH_ISSUER=… AUTH_AUDIENCE=…] npm run legacy-stand-in
   LEGACY_DATABASE_URL is the legacy dbo schema (postgres:// for the stand-in database, mssql:// for SQL
-  Server); it is migrated on start. PORT defaults to 5000 (0 picks a free port). Ctrl-C stops it.`;
+  Server); it is migrated on start. PORT defaults to 5000 (0 picks a free port). With AUTH_ISSUER and
+  AUTH_AUDIENCE (comma-separated) every request needs a bearer token of that issuer and sees only its
+  organisation, as the ASP.NET legacy with Auth:Authority; without them it is open. Ctrl-C stops it.`;
 cliOptions({}, USAGE);
 
 async function main(): Promise<void> {
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
 
   const db = openLegacyDatabase(url, { applicationName: 'legacy-stand-in' });
   await migrateLegacyToLatest(db);
-  const server = createLegacyStandIn({ db, logger });
+  const server = createLegacyStandIn({ db, logger, ...authFromEnvironment() });
   await new Promise<void>((resolve) => server.listen(port, resolve));
   logger.info('legacy stand-in listening', {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -39,6 +41,17 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+function authFromEnvironment(): { auth?: { issuer: string; audiences: string[] } } {
+  const issuer = process.env.AUTH_ISSUER ?? '';
+  const audiences = (process.env.AUTH_AUDIENCE ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (issuer === '' && audiences.length === 0) return {};
+  if (issuer === '' || audiences.length === 0) throw new Error('AUTH_ISSUER and AUTH_AUDIENCE go together');
+  return { auth: { issuer, audiences } };
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,7 @@
 import { addModelError, guid, sendEmpty, sendJson, type ModelErrors } from './aspnet-json.ts';
 import { bindJsonBody, type RequestModel } from './aspnet-model-binding.ts';
 import { bindPage } from './aspnet-query-binding.ts';
-import { legacyQueries as q, type AthleteValues, type LegacyDb } from './legacy-queries.ts';
+import { legacyQueries as q, type AthleteValues, type LegacyDb, type Scope } from './legacy-queries.ts';
 import {
   conflictOnUniqueViolation,
   sendPage,
@@ -39,9 +39,10 @@ export async function listAthletes(ctx: StandInContext, x: Exchange): Promise<vo
 export async function sendAthletePage(
   ctx: StandInContext,
   x: Exchange,
-  filter: { squadId?: string; includeInactive: boolean },
+  athletes: { squadId?: string; includeInactive: boolean },
   page: { page: number; pageSize: number },
 ): Promise<void> {
+  const filter = { ...athletes, scope: x.organisationId };
   const queries = {
     count: () => q.countAthletes(ctx.db, filter).executeTakeFirstOrThrow(),
     rows: (window: { offset: number; fetch: number }) => q.listAthletes(ctx.db, filter, window).execute(),
@@ -50,7 +51,7 @@ export async function sendAthletePage(
 }
 
 export async function getAthlete(ctx: StandInContext, x: Exchange, athleteId: string): Promise<void> {
-  const row = await q.findAthlete(ctx.db, athleteId).executeTakeFirst();
+  const row = await q.findAthlete(ctx.db, x.organisationId, athleteId).executeTakeFirst();
   if (row === undefined) return ctx.problem(x.res, 404);
   sendJson(x.res, 200, athleteDto(row));
 }
@@ -64,10 +65,10 @@ export async function createAthlete(ctx: StandInContext, x: Exchange): Promise<v
   const outcome = await ctx.db
     .transaction()
     .execute(async (trx) => {
-      const problem = await checkAthleteWrite(trx, values, undefined);
+      const problem = await checkAthleteWrite(trx, x.organisationId, values, undefined);
       if (problem !== undefined) return problem;
       await q.insertAthlete(trx, athleteId, values, ctx.timestamp()).execute();
-      return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
+      return { row: await q.findAthlete(trx, x.organisationId, athleteId).executeTakeFirstOrThrow() };
     })
     .catch(conflictOnUniqueViolation(emailConflict(values.Email)));
   if ('errors' in outcome) return ctx.validationProblem(x.res, outcome.errors);
@@ -86,12 +87,12 @@ export async function updateAthlete(ctx: StandInContext, x: Exchange, athleteId:
   const outcome = await ctx.db
     .transaction()
     .execute(async (trx) => {
-      const existing = await q.findAthlete(trx, athleteId).executeTakeFirst();
+      const existing = await q.findAthlete(trx, x.organisationId, athleteId).executeTakeFirst();
       if (existing === undefined) return { notFound: true as const };
-      const problem = await checkAthleteWrite(trx, values, athleteId);
+      const problem = await checkAthleteWrite(trx, x.organisationId, values, athleteId);
       if (problem !== undefined) return problem;
       await q.updateAthlete(trx, athleteId, values, ctx.timestamp()).execute();
-      return { row: await q.findAthlete(trx, athleteId).executeTakeFirstOrThrow() };
+      return { row: await q.findAthlete(trx, x.organisationId, athleteId).executeTakeFirstOrThrow() };
     })
     .catch(conflictOnUniqueViolation(emailConflict(values.Email)));
   if ('notFound' in outcome) return ctx.problem(x.res, 404);
@@ -102,10 +103,11 @@ export async function updateAthlete(ctx: StandInContext, x: Exchange, athleteId:
 
 async function checkAthleteWrite(
   trx: LegacyDb,
+  scope: Scope,
   values: AthleteValues,
   athleteId: string | undefined,
 ): Promise<{ errors: ModelErrors } | { conflict: string } | undefined> {
-  const squad = await q.findSquad(trx, values.SquadId).executeTakeFirst();
+  const squad = await q.findSquad(trx, scope, values.SquadId).executeTakeFirst();
   if (squad === undefined) {
     const errors: ModelErrors = new Map();
     addModelError(errors, 'SquadId', `Squad '${values.SquadId}' does not exist.`);
@@ -120,7 +122,7 @@ async function checkAthleteWrite(
 
 export async function deleteAthlete(ctx: StandInContext, x: Exchange, athleteId: string): Promise<void> {
   const found = await ctx.db.transaction().execute(async (trx) => {
-    const existing = await q.findAthlete(trx, athleteId).executeTakeFirst();
+    const existing = await q.findAthlete(trx, x.organisationId, athleteId).executeTakeFirst();
     if (existing === undefined) return false;
     // Soft delete; deleting an already inactive athlete changes nothing and still answers 204.
     await q.deactivateAthlete(trx, athleteId, ctx.timestamp()).execute();

@@ -23,6 +23,8 @@ export interface Exchange {
   readonly res: http.ServerResponse;
   readonly query: URLSearchParams;
   readonly body: Buffer;
+  /** The caller's organisation, which every query is scoped to; undefined when the stand-in runs open. */
+  readonly organisationId: string | undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Exchange, StandInContext } from './stand-in-context.ts';
 import { squadDto } from './stand-in-dtos.ts';
 
 export async function listSquads(ctx: StandInContext, x: Exchange): Promise<void> {
-  const rows = await q.listSquads(ctx.db).execute();
+  const rows = await q.listSquads(ctx.db, x.organisationId).execute();
   sendJson(x.res, 200, rows.map(squadDto));
 }
 
@@ -16,7 +16,7 @@ export async function listSquadAthletes(ctx: StandInContext, x: Exchange, squadI
   const includeInactive = bindBool(x.query, 'includeInactive', false, errors);
   const page = bindPage(x.query, errors);
   if (errors.size > 0) return ctx.validationProblem(x.res, errors);
-  const squad = await q.findSquad(ctx.db, squadId).executeTakeFirst();
+  const squad = await q.findSquad(ctx.db, x.organisationId, squadId).executeTakeFirst();
   if (squad === undefined) return ctx.problem(x.res, 404);
   await sendAthletePage(ctx, x, { squadId, includeInactive }, page);
 }
@@ -25,7 +25,7 @@ export async function availabilityReport(ctx: StandInContext, x: Exchange): Prom
   const errors: ModelErrors = new Map();
   const squadId = bindGuid(x.query, 'squadId', errors);
   if (errors.size > 0 || squadId === undefined) return ctx.validationProblem(x.res, errors);
-  const squad = await q.findSquad(ctx.db, squadId).executeTakeFirst();
+  const squad = await q.findSquad(ctx.db, x.organisationId, squadId).executeTakeFirst();
   if (squad === undefined) return ctx.problem(x.res, 404);
   const today = ctx.clock().toISOString().slice(0, 10);
   const weekAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10);

@@ -35,7 +35,7 @@ export async function listWellness(ctx: StandInContext, x: Exchange, athleteId: 
     addModelError(errors, 'to', "The 'to' date must not be earlier than the 'from' date.");
   }
   if (errors.size > 0) return ctx.validationProblem(x.res, errors);
-  const athlete = await q.findAthlete(ctx.db, athleteId).executeTakeFirst();
+  const athlete = await q.findAthlete(ctx.db, x.organisationId, athleteId).executeTakeFirst();
   if (athlete === undefined) return ctx.problem(x.res, 404);
   const filter = {
     athleteId,
@@ -66,7 +66,7 @@ export async function createWellness(ctx: StandInContext, x: Exchange, athleteId
   const outcome = await ctx.db
     .transaction()
     .execute(async (trx) => {
-      const athlete = await q.findAthlete(trx, athleteId).executeTakeFirst();
+      const athlete = await q.findAthlete(trx, x.organisationId, athleteId).executeTakeFirst();
       if (athlete === undefined) return { notFound: true as const };
       const existing = await q.findWellnessEntryId(trx, athleteId, entryDate).executeTakeFirst();
       if (existing !== undefined) return entryConflict(athleteId, entryDate);

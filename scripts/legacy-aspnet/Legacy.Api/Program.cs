@@ -13,8 +13,11 @@ builder.Services.AddControllers()
     // The API has always written PascalCase members, as the C# properties are named.
     .AddJsonOptions(options => options.JsonSerializerOptions.PropertyNamingPolicy = null);
 builder.Services.AddLegacyDatabase(builder.Configuration);
+builder.Services.AddLegacyAuthentication(builder.Configuration);
 
 var app = builder.Build();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapControllers();
 app.Run();
 

@@ -60,6 +60,7 @@ export function openExchange(
     loggedPath: match === undefined ? rawPath : maskPathSegments(rawPath, redactedSegmentsOf(match.route)),
     mode: 'legacy',
     target: 'legacy',
+    principal: undefined,
     legacyTimeoutMs,
     legacyBody: undefined,
     reusedConnection: false,

@@ -6,7 +6,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import { BodyCapture, nextObservationId } from '../exchange-observer.ts';
-import type { ClientConnection, ExchangeObserver } from '../exchange-observer.ts';
+import type { ClientConnection, ExchangeObserver, ObservedExchange } from '../exchange-observer.ts';
 import type { Exchange } from '../exchange.ts';
 
 /** A capture of one exchange for the observer (shadow comparison): what was asked and answered. */
@@ -100,6 +100,7 @@ function reportOnClose(
         decision,
         served: exchange.target,
         fellBack: observation.fellBack,
+        ...callerOf(exchange),
         request: {
           method: req.method ?? 'GET',
           url: observation.url,
@@ -161,6 +162,13 @@ function announceWhenReceived(observer: ExchangeObserver, warn: Warn, observed: 
     return;
   }
   req.once('end', () => setImmediate(announce));
+}
+
+/** The verified caller's subject and organisation, for the shadow side's samples. */
+function callerOf({ principal }: Exchange): Pick<ObservedExchange, 'caller'> {
+  return principal === undefined
+    ? {}
+    : { caller: { subject: principal.subject, organisationId: principal.organisationId } };
 }
 
 function newObservation(req: IncomingMessage, limit: number): Observation {

@@ -53,6 +53,7 @@ export async function runHandler(
     requestId: exchange.requestId,
     signal: controller.signal,
     dryRun: false,
+    principal: exchange.principal,
   };
 
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { QaDatabase } from '../qa-tables.ts';
 import type { DiffGroup, ReportStore, Sample } from '../report-store.ts';
-import { isUuid, toCapturedMessage, toDiffEntries, toGroup, toSummary } from './report-rows.ts';
+import {
+  isUuid,
+  toCapturedMessage,
+  toDiffEntries,
+  toGroup,
+  toSampleCaller,
+  toSummary,
+} from './report-rows.ts';
 
 type Db = Kysely<QaDatabase>;
 type ReadGroups = Pick<ReportStore, 'listGroups' | 'getGroup' | 'listSamples' | 'getSample'>;
@@ -79,6 +86,7 @@ async function loadSample(db: Db, sampleId: string): Promise<Sample | undefined>
   const sample: Sample = {
     ...toSummary(row),
     routeId: row.route_id,
+    caller: toSampleCaller(row),
     request: toCapturedMessage(row.request),
     legacy: toCapturedMessage(row.legacy),
     new: toCapturedMessage(row.candidate),

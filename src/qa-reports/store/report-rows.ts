@@ -4,6 +4,7 @@ import type {
   DiffGroup,
   GroupStatus,
   IgnoreRule,
+  SampleCaller,
   SampleSummary,
 } from '../report-store.ts';
 
@@ -101,6 +102,15 @@ export function toDiffEntries(value: unknown): DiffEntry[] {
     const v = record(e);
     return { path: String(v.path ?? ''), kind: String(v.kind ?? ''), legacy: v.legacy, new: v.new };
   });
+}
+
+/** The sample's caller when both columns were written, null otherwise. */
+export function toSampleCaller(row: {
+  caller_subject: string | null;
+  caller_organisation_id: string | null;
+}): SampleCaller | null {
+  const { caller_subject: subject, caller_organisation_id: organisationId } = row;
+  return subject === null || organisationId === null ? null : { subject, organisationId };
 }
 
 export function toSummary(row: {

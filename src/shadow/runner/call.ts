@@ -1,10 +1,12 @@
 import type { HandlerResponse } from '../../handlers/new-handler.ts';
+import type { TokenVerifier } from '../../identity/token-verifier.ts';
 import type { RouteMatch, RouteRecord } from '../../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../captured-exchange.ts';
 import { decodeBody } from '../decode-body.ts';
 import type { LegacyCall } from '../legacy-caller.ts';
-import type { ShadowReason } from '../store/shadow-store.ts';
+import type { SampleCaller, ShadowReason } from '../store/shadow-store.ts';
 import type { ShadowDefaults } from './sample.ts';
+import { createShadowCallerIdentity } from './shadow-caller.ts';
 
 /** Told when a call outlives its timeout, and when such a call finally settles. */
 export interface OverdueCalls {
@@ -12,21 +14,35 @@ export interface OverdueCalls {
   end(): void;
 }
 
+/** The new side's response, and the verified caller it ran for (none: an open route, or refused). */
+export interface NewSideAnswer {
+  readonly response: CapturedResponse;
+  readonly caller: SampleCaller | undefined;
+}
+
 /** The other side of an exchange, each call bounded by the route's timeout and capture limit. */
 export interface ShadowCalls {
   /** Legacy, for a safe method only; its body decoded, or `truncated` when over the limit. */
   legacy(request: CapturedRequest, settings: ShadowDefaults): Promise<CapturedResponse>;
-  /** The route's new handler; `dryRun` for an unsafe method, which must roll its writes back. */
+  /**
+   * The route's new handler, for the request's verified caller (or the refusal the new side would
+   * answer instead); `dryRun` for an unsafe method, which must roll its writes back.
+   */
   newHandler(
     route: RouteRecord,
     params: RouteMatch['params'],
     request: CapturedRequest,
     dryRun: boolean,
     settings: ShadowDefaults,
-  ): Promise<CapturedResponse>;
+  ): Promise<NewSideAnswer>;
 }
 
-export function createShadowCalls(callLegacy: LegacyCall, overdueCalls: OverdueCalls): ShadowCalls {
+export function createShadowCalls(
+  callLegacy: LegacyCall,
+  overdueCalls: OverdueCalls,
+  callers: TokenVerifier | undefined,
+): ShadowCalls {
+  const identify = createShadowCallerIdentity(callers);
   return {
     async legacy(request, settings) {
       const response = await withTimeout(
@@ -42,10 +58,14 @@ export function createShadowCalls(callLegacy: LegacyCall, overdueCalls: OverdueC
       return { ...response, body: decoded.body };
     },
     async newHandler(route, params, request, dryRun, settings) {
-      const response = await withTimeout(
+      // The timeout covers the token's verification too: the issuer's keys may have to be fetched.
+      return withTimeout(
         settings.timeoutMs,
-        (signal) =>
-          route.handler({
+        async (signal) => {
+          const caller = await identify(route, request);
+          if (!caller.allowed) return { response: caller.response, caller: undefined };
+          const { principal } = caller;
+          const response = await route.handler({
             method: request.method,
             path: request.path,
             params,
@@ -55,10 +75,18 @@ export function createShadowCalls(callLegacy: LegacyCall, overdueCalls: OverdueC
             requestId: request.requestId,
             signal,
             dryRun,
-          }),
+            principal,
+          });
+          return {
+            response: handlerResponse(response, settings.captureLimitBytes),
+            caller:
+              principal === undefined
+                ? undefined
+                : { subject: principal.subject, organisationId: principal.organisationId },
+          };
+        },
         overdueCalls,
       );
-      return handlerResponse(response, settings.captureLimitBytes);
     },
   };
 }

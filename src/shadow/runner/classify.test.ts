@@ -53,7 +53,10 @@ function classifyWith(overrides: Partial<ClassifyDeps> = {}) {
     ...overrides,
   });
   const run = (equal: boolean, differences: readonly Difference[]) =>
-    classify(route, request, legacy, candidate, rules, latency, { equal, differences });
+    classify(route, { request, legacy, candidate, caller: undefined }, rules, latency, {
+      equal,
+      differences,
+    });
   return { run, recorded, observedRaw };
 }
 

@@ -8,6 +8,7 @@ import { fingerprintOf } from '../compare/fingerprint.ts';
 import { collapseFormattedPath } from '../compare/json-path.ts';
 import type { NoiseModel } from '../noise/noise-model.ts';
 import type { Redactor } from '../redact.ts';
+import type { SampleCaller } from '../store/shadow-store.ts';
 import type { ShadowWriter } from '../store/shadow-writer.ts';
 import type { Latency, RecordResult } from './record.ts';
 
@@ -22,6 +23,14 @@ export interface ClassifyDeps {
   readonly record: RecordResult;
 }
 
+/** One compared exchange: the request, both sides' responses and the caller the new side ran for. */
+export interface ComparedExchange {
+  readonly request: CapturedRequest;
+  readonly legacy: CapturedResponse;
+  readonly candidate: CapturedResponse;
+  readonly caller: SampleCaller | undefined;
+}
+
 /**
  * Records a completed comparison as one of: `match` (equal, or every real difference accepted by QA),
  * `noise` (every difference in a field legacy disagrees with itself on) or `mismatch` (a diff group,
@@ -29,9 +38,7 @@ export interface ClassifyDeps {
  */
 export type Classify = (
   route: RouteRecord,
-  request: CapturedRequest,
-  legacy: CapturedResponse,
-  candidate: CapturedResponse,
+  compared: ComparedExchange,
   rules: CompiledCompareRules,
   latency: Latency,
   result: { readonly equal: boolean; readonly differences: readonly Difference[] },
@@ -39,7 +46,7 @@ export type Classify = (
 
 export function createClassify(deps: ClassifyDeps): Classify {
   const { noise, redactor, now, record } = deps;
-  return (route, request, legacy, candidate, rules, latency, result) => {
+  return (route, compared, rules, latency, result) => {
     noise.observeRaw(route.id, result.differences);
     if (result.equal) {
       record(route, 'match', latency);
@@ -59,6 +66,7 @@ export function createClassify(deps: ClassifyDeps): Classify {
     const personalData = rules.redactPaths;
     // Redacting means parsing and re-serialising both bodies: only for a sample that will be kept.
     const keepSample = deps.writer.wantsSample?.(route.id, fingerprint) ?? true;
+    const { request, legacy, candidate, caller } = compared;
     record(route, 'mismatch', latency, {
       group: {
         fingerprint,
@@ -72,6 +80,7 @@ export function createClassify(deps: ClassifyDeps): Classify {
                 candidate: redactor.response(candidate, personalData),
                 diffs: redactor.differences(real, personalData),
                 noise: redactor.differences(noisy, personalData),
+                ...(caller === undefined ? {} : { caller }),
               },
             }
           : {}),

@@ -97,8 +97,8 @@ export function createEarlyDryRuns(deps: EarlyDryRunDeps): EarlyDryRuns {
       let result: EarlyResult;
       try {
         const request = capturedRequest(announced);
-        const response = await calls.newHandler(route, announced.match.params, request, true, settings);
-        result = { ok: true, response, ms: performance.now() - started };
+        const answer = await calls.newHandler(route, announced.match.params, request, true, settings);
+        result = { ok: true, ...answer, ms: performance.now() - started };
       } catch (error: unknown) {
         result = { ok: false, error, ms: performance.now() - started };
       }

@@ -3,7 +3,7 @@ import { SAFE_METHODS, type RouteRecord } from '../../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../captured-exchange.ts';
 import type { Comparer } from '../compare/off-thread-comparer.ts';
 import { decodeBody } from '../decode-body.ts';
-import { describe, failure, type ShadowCalls } from './call.ts';
+import { describe, failure, type NewSideAnswer, type ShadowCalls } from './call.ts';
 import { bodyBytes, capturedRequest, outgoingHeaders } from './captured.ts';
 import type { Classify } from './classify.ts';
 import type { NoiseSampling } from './noise-sampling.ts';
@@ -13,7 +13,7 @@ import type { ShadowDefaults } from './sample.ts';
 
 /** The new side's answer, obtained before the exchange it belongs to finished (early-dry-run.ts). */
 export type EarlyResult =
-  | { readonly ok: true; readonly response: CapturedResponse; readonly ms: number }
+  | ({ readonly ok: true; readonly ms: number } & NewSideAnswer)
   | { readonly ok: false; readonly error: unknown; readonly ms: number };
 
 /** Compares one finished exchange with the other side's answer and records the outcome. */
@@ -66,7 +66,7 @@ export function createRunExchange(deps: RunExchangeDeps): RunExchange {
     }
     const answer = await otherSide(deps, { exchange, early, request, settings, safe, servedLatency });
     if (answer === undefined) return;
-    const { response: other, ms: otherMs } = answer;
+    const { response: other, ms: otherMs, caller } = answer;
     if (other.truncated === true) {
       record(route, 'skipped', servedLatency, {}, SHADOW_OVER_CAP);
       return;
@@ -82,15 +82,8 @@ export function createRunExchange(deps: RunExchangeDeps): RunExchange {
       await noiseSampling.learn(route, request, legacy, rules, settings);
 
     try {
-      classify(
-        route,
-        request,
-        legacy,
-        candidate,
-        rules,
-        latency,
-        await comparer.compare(legacy, candidate, rules),
-      );
+      const result = await comparer.compare(legacy, candidate, rules);
+      classify(route, { request, legacy, candidate, caller }, rules, latency, result);
     } catch (error: unknown) {
       // A pathological body (or a bug) costs this comparison only.
       const reason = { code: 'compare-failed' as const, detail: `comparison failed: ${describe(error)}` };
@@ -109,7 +102,8 @@ async function decodedServed(exchange: ObservedExchange, limit: number): Promise
 
 /**
  * The side that did not serve: the early dry run's answer, or a call now (new with a dry run for an
- * unsafe method). Undefined when it failed, which is recorded here.
+ * unsafe method). Undefined when it failed, which is recorded here. The caller is whom the new side
+ * ran for: verified on this side when legacy served, by the proxy when new did.
  */
 async function otherSide(
   deps: Pick<RunExchangeDeps, 'calls' | 'record'>,
@@ -121,21 +115,21 @@ async function otherSide(
     readonly safe: boolean;
     readonly servedLatency: Latency;
   },
-): Promise<{ readonly response: CapturedResponse; readonly ms: number } | undefined> {
+): Promise<(NewSideAnswer & { readonly ms: number }) | undefined> {
   const { exchange, early, request, settings, servedLatency } = input;
   const route = exchange.match.route;
   if (early !== undefined && exchange.served === 'legacy') {
-    if (early.ok) return { response: early.response, ms: early.ms };
+    if (early.ok) return early;
     deps.record(route, 'error', { ...servedLatency, newMs: early.ms }, {}, failure('new', early.error));
     return undefined;
   }
   const started = performance.now();
   try {
-    const response =
+    const answer =
       exchange.served === 'legacy'
         ? await deps.calls.newHandler(route, exchange.match.params, request, !input.safe, settings)
-        : await deps.calls.legacy(request, settings);
-    return { response, ms: performance.now() - started };
+        : { response: await deps.calls.legacy(request, settings), caller: exchange.caller };
+    return { ...answer, ms: performance.now() - started };
   } catch (error: unknown) {
     const elapsed = performance.now() - started;
     recordCallFailure(deps.record, route, exchange.served, servedLatency, elapsed, error);

@@ -158,6 +158,8 @@ async function writeSamples(trx: Trx, groupId: string, samples: GroupUpdate['sam
         candidate: toJsonb(s.candidate),
         diffs: toJsonb(s.diffs),
         noise: toJsonb(s.noise),
+        caller_subject: s.caller?.subject ?? null,
+        caller_organisation_id: s.caller?.organisationId ?? null,
       })),
     )
     .execute();

@@ -91,6 +91,20 @@ const statements: Readonly<Record<string, StatementMigration>> = {
     up: [sampleColumnsAs('json')],
     down: [sampleColumnsAs('jsonb')],
   },
+  // Who called, for QA: the verified subject and organisation, null for an open route or a refused
+  // caller (and for samples stored before). The token itself is never stored.
+  '0004-shadow-sample-caller': {
+    up: [
+      `ALTER TABLE strangler.shadow_sample
+         ADD COLUMN caller_subject text,
+         ADD COLUMN caller_organisation_id text`,
+    ],
+    down: [
+      `ALTER TABLE strangler.shadow_sample
+         DROP COLUMN IF EXISTS caller_subject,
+         DROP COLUMN IF EXISTS caller_organisation_id`,
+    ],
+  },
 };
 
 export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';

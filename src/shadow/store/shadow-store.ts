@@ -1,3 +1,4 @@
+import type { Principal } from '../../identity/principal.ts';
 import type { Difference } from '../compare/compare-exchanges.ts';
 import type { RouteNoise } from '../noise/noise-model.ts';
 import type { StoredRequest, StoredResponse } from '../redact.ts';
@@ -54,7 +55,12 @@ export interface ShadowSample {
   readonly diffs: readonly Difference[];
   /** Differences in fields learned as noise, shown apart. */
   readonly noise: readonly Difference[];
+  /** Who the new side answered: absent for an open route or a refused caller. */
+  readonly caller?: SampleCaller;
 }
+
+/** A verified caller as kept with a sample for QA: who and for which organisation, never the token. */
+export type SampleCaller = Pick<Principal, 'subject' | 'organisationId'>;
 
 /** Counters of one route for one minute. */
 export interface MinuteCounts {

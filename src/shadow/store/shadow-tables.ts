@@ -8,6 +8,7 @@ import type { ColumnType, Generated } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 type BigCount = ColumnType<string, number | string, number | string>;
+type NullableText = ColumnType<string | null, string | null | undefined, string | null>;
 
 export interface ShadowMinuteTable {
   route_id: string;
@@ -56,6 +57,9 @@ export interface ShadowSampleTable {
   candidate: Json<unknown>;
   diffs: Json<unknown>;
   noise: Json<unknown>;
+  /** The verified caller's `sub` and organisation; null when the new side ran for nobody verified. */
+  caller_subject: NullableText;
+  caller_organisation_id: NullableText;
 }
 
 export interface ShadowNoiseRouteTable {

@@ -1,17 +1,25 @@
 /**
  * Test support for the end-to-end shadow suites: three fresh databases (legacy stand-in, new, the
- * proxy's own state), migrated and seeded with the contract data, and the legacy stand-in serving the
- * legacy one on a random 127.0.0.1 port.
+ * proxy's own state), migrated and seeded with the contract data, the legacy stand-in serving the
+ * legacy one on a random 127.0.0.1 port, and an OpenID Connect issuer whose token the callers present.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 
 import { openLegacyDatabase, openNewDatabase } from '../../../adapters/database.ts';
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../../adapters/migrations.ts';
 import type { LegacyDatabase, NewDatabase } from '../../../adapters/schema.ts';
 import { seedLegacy, seedNew } from '../../../contract-tests/contract-data.ts';
+import { CONTRACT_CALLER } from '../../../contract-tests/replay-fixture.ts';
+import { signAccessToken } from '../../../scripts/demo/issuer/demo-tokens.ts';
+import { loadIssuerKeys } from '../../../scripts/demo/issuer/issuer-keys.ts';
+import { startOidcIssuer, type RunningIssuer } from '../../../scripts/demo/issuer/oidc-issuer.ts';
 import { createLegacyStandIn } from '../../../scripts/demo/legacy-stand-in/legacy-stand-in.ts';
+import type { TokenVerifierSettings } from '../../identity/token-verifier.ts';
 import { migrateQaReportsToLatest } from '../../qa-reports/qa-migrations.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database.ts';
 import { migrateShadowStoreToLatest } from '../store/shadow-migrations.ts';
@@ -25,7 +33,39 @@ export interface StandInFixture {
   readonly proxyDb: Kysely<unknown>;
   readonly newDatabaseUrl: string;
   readonly proxyDatabaseUrl: string;
+  /** The callers' issuer, as the shadow side is given it (StartShadowOptions.auth). */
+  readonly auth: TokenVerifierSettings;
+  /** `Bearer <token>` of the contract data's caller (CONTRACT_CALLER), every scope and role granted. */
+  readonly authorization: string;
   close(): Promise<void>;
+}
+
+const AUDIENCE = 'api://strangler-shadow-tests';
+
+/** An issuer with keys of its own, and a token of the contract caller from it. */
+async function startCallers(): Promise<{
+  issuer: RunningIssuer;
+  keysDir: string;
+  auth: TokenVerifierSettings;
+  authorization: string;
+}> {
+  const keysDir = await mkdtemp(path.join(tmpdir(), 'strangler-shadow-issuer-'));
+  const issuer = await startOidcIssuer({
+    keys: await loadIssuerKeys(path.join(keysDir, 'keys.json')),
+    port: 0,
+  });
+  const token = await signAccessToken({ issuer: issuer.issuer, audience: AUDIENCE }, issuer.keys.current(), {
+    organisationId: CONTRACT_CALLER.organisationId,
+    scopes: [...CONTRACT_CALLER.scopes],
+    roles: [...CONTRACT_CALLER.roles],
+    subject: CONTRACT_CALLER.subject,
+  });
+  return {
+    issuer,
+    keysDir,
+    auth: { issuer: issuer.issuer, audiences: [AUDIENCE] },
+    authorization: `Bearer ${token}`,
+  };
 }
 
 /** `prefix` names the databases (one set per suite, so suites can run side by side). */
@@ -51,6 +91,7 @@ export async function startStandInFixture(prefix: string): Promise<StandInFixtur
   await Promise.all([seedLegacy(legacyDb), seedNew(newDb)]);
   const standIn: http.Server = createLegacyStandIn({ db: legacyDb });
   await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+  const callers = await startCallers();
   return {
     legacyUrl: new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`),
     legacyDb,
@@ -58,7 +99,11 @@ export async function startStandInFixture(prefix: string): Promise<StandInFixtur
     proxyDb,
     newDatabaseUrl: newDatabase.url,
     proxyDatabaseUrl: proxyDatabase.url,
+    auth: callers.auth,
+    authorization: callers.authorization,
     async close() {
+      await callers.issuer.stop();
+      await rm(callers.keysDir, { recursive: true, force: true });
       standIn.closeAllConnections();
       await new Promise((resolve) => standIn.close(resolve));
       await Promise.all([legacyDb.destroy(), newDb.destroy(), proxyDb.destroy()]);

@@ -2,6 +2,7 @@
  * What the proxy's thread hands the shadow thread when it starts it (src/shadow-thread-worker.ts reads
  * it as workerData), and the counters the two threads share.
  */
+import type { TokenVerifierSettings } from '../../identity/token-verifier.ts';
 import type { HostHeaderMode } from '../../proxy/forward-headers.ts';
 import type { RouteRecord } from '../../routing/route.ts';
 import type { ShadowTuning } from '../start-shadow.ts';
@@ -40,6 +41,8 @@ export interface ShadowThreadOptions {
   readonly databaseUrl: string;
   readonly legacyUrl: URL;
   readonly hostHeader: HostHeaderMode;
+  /** The callers' issuer (StartShadowOptions.auth); the thread builds its own verifier from it. */
+  readonly auth?: TokenVerifierSettings;
   /** The shadow thread's own logger (JSON lines on stdout); silent when undefined. */
   readonly logLevel?: string;
   /**

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import type { NewDatabase } from '../../../adapters/schema.ts';
 import { ATHLETE_WITH_ENTRIES } from '../../../contract-tests/contract-data.ts';
 import { createAppRoutes, SHADOW_THREAD_WORKER } from '../../app-routes.ts';
+import { createTokenVerifier } from '../../identity/token-verifier.ts';
 import type { ShadowThreadPriority } from './shadow-thread.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { createMetrics } from '../../observability/metrics.ts';
@@ -72,6 +73,7 @@ async function start(
       databaseUrl: fixture.proxyDatabaseUrl,
       legacyUrl,
       hostHeader: 'rewrite',
+      auth: fixture.auth,
       metricsIntervalMs: 20,
       shadow: { exchangeWaitMs: 10_000, ...tuning },
       priority,
@@ -87,6 +89,8 @@ async function start(
     extra: {
       routes: createRouteTable([...createAppRoutes(newDb, false), ...misbehavingRoutes()]),
       observer: thread.observer,
+      // The proxy verifies callers against the thread's issuer: without one it keeps such routes on legacy.
+      verifier: createTokenVerifier(fixture.auth),
       metrics,
       logger,
     },
@@ -113,9 +117,10 @@ describe('the shadow side on its own thread', () => {
     const running = await start({ 'strangler.wellness-list': 'shadow' });
     try {
       const path = `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`;
-      const direct = await request(legacyUrl, { path });
+      const headers = { authorization: fixture.authorization };
+      const direct = await request(legacyUrl, { path, headers });
       for (let i = 0; i < 5; i++) {
-        const response = await request(running.proxy.url, { path });
+        const response = await request(running.proxy.url, { path, headers });
         // The client gets legacy's answer, byte for byte.
         expect(response.status).toBe(200);
         expect(response.body.equals(direct.body)).toBe(true);
@@ -147,7 +152,7 @@ describe('the shadow side on its own thread', () => {
       const response = await request(running.proxy.url, {
         method: 'POST',
         path: `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: fixture.authorization },
         body: JSON.stringify(entry),
       });
       expect(response.status).toBe(201);
@@ -195,7 +200,10 @@ describe('the shadow side on its own thread', () => {
       // The replacement takes exchanges again once it is up. (Any outcome: the earlier write went to
       // legacy's database only, so the list may differ by now.)
       await waitFor(async () => {
-        await request(running.proxy.url, { path: `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness` });
+        await request(running.proxy.url, {
+          path: `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`,
+          headers: { authorization: fixture.authorization },
+        });
         await running.thread.observer.idle();
         return Object.values(await outcomes(running.metrics, 'wellness-list')).some((n) => n > 0);
       }, 10_000);

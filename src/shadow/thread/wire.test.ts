@@ -52,6 +52,13 @@ describe('what crosses to the shadow thread', () => {
     expect(Buffer.isBuffer((back.request.body as { bytes: Buffer }).bytes)).toBe(true);
   });
 
+  it("carries the verified caller's subject and organisation, and nothing else of the principal", async () => {
+    const caller = { subject: 'coach-1', organisationId: '0c6f9f9e-3a0b-4e55-9d7e-2f1f5c1d0a01' };
+    const verified = { ...exchange, served: 'new' as const, caller: { ...caller, scopes: new Set(['x']) } };
+    const back = exchangeFromWire(await across(exchangeToWire(verified, []), []), route);
+    expect(back.caller).toEqual(caller);
+  });
+
   it('transfers each captured body in a buffer of its own size, never the shared pool slab', async () => {
     const pooled = exchange.request.body as { bytes: Buffer };
     expect(pooled.bytes.buffer.byteLength).toBeGreaterThan(pooled.bytes.length);

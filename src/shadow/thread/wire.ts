@@ -34,6 +34,7 @@ export interface WireExchange extends WireMatch {
   readonly requestId: string;
   readonly served: Target;
   readonly fellBack: boolean;
+  readonly caller?: ObservedExchange['caller'];
   readonly request: WireRequestPart;
   readonly response: Omit<ObservedExchange['response'], 'body'> & { readonly body: WireBody };
   readonly durationMs: number;
@@ -114,6 +115,9 @@ export function exchangeToWire(exchange: ObservedExchange, transfer: ArrayBuffer
     decision: exchange.decision,
     served: exchange.served,
     fellBack: exchange.fellBack,
+    ...(exchange.caller === undefined
+      ? {}
+      : { caller: { subject: exchange.caller.subject, organisationId: exchange.caller.organisationId } }),
     request: requestPartToWire(request, transfer),
     response: {
       status: response.status,
@@ -144,6 +148,7 @@ export function exchangeFromWire(wire: WireExchange, route: RouteRecord): Observ
     decision: wire.decision,
     served: wire.served,
     fellBack: wire.fellBack,
+    ...(wire.caller === undefined ? {} : { caller: wire.caller }),
     request: { ...wire.request, body: fromWireBody(wire.request.body) },
     response: { ...wire.response, body: fromWireBody(wire.response.body) },
     durationMs: wire.durationMs,

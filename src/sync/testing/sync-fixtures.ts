@@ -17,6 +17,9 @@ export interface AthleteFields {
   readonly version: number;
 }
 
+/** The organisation every fixture squad belongs to; each side's first squad write creates it. */
+export const FIXTURE_ORGANISATION = '6a1c2e3f-4b5d-4c6e-8f70-819203a4b5c6';
+
 export async function newSideWriteSquad(
   pool: pg.Pool,
   squadId: string,
@@ -24,11 +27,20 @@ export async function newSideWriteSquad(
   name = 'Squad',
 ): Promise<void> {
   await inTransaction(pool, async (client) => {
+    const organisation = await client.query(
+      `INSERT INTO organisations (id, name, created_at, version) VALUES ($1, 'Fixture Club', '2026-01-01T00:00:00Z', 1)
+       ON CONFLICT (id) DO NOTHING RETURNING *`,
+      [FIXTURE_ORGANISATION],
+    );
+    for (const created of organisation.rows as Record<string, unknown>[]) {
+      await enqueueChangePg(client, { entity: 'organisations', operation: 'upsert', row: created });
+    }
     const row = (
       await client.query(
-        `INSERT INTO squads (id, name, sport, created_at, version) VALUES ($1, $2, 'rugby', '2026-01-02T03:04:05.123456Z', $3)
+        `INSERT INTO squads (id, organisation_id, name, sport, created_at, version)
+         VALUES ($1, $4, $2, 'rugby', '2026-01-02T03:04:05.123456Z', $3)
          ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, version = EXCLUDED.version RETURNING *`,
-        [squadId, name, version],
+        [squadId, name, version, FIXTURE_ORGANISATION],
       )
     ).rows[0] as Record<string, unknown>;
     await enqueueChangePg(client, { entity: 'squads', operation: 'upsert', row });
@@ -58,10 +70,15 @@ export async function legacySideWriteSquad(
   name = 'Squad',
 ): Promise<void> {
   await pool.query(
-    `INSERT INTO dbo."Squads" ("SquadId", "Name", "Sport", "CreatedAt", "Version")
-     VALUES ($1, $2, 'rugby', '2026-01-02 03:04:05.123456', $3)
+    `INSERT INTO dbo."Organisations" ("OrganisationId", "Name", "CreatedAt", "Version")
+     VALUES ($1, 'Fixture Club', '2026-01-01 00:00:00', 1) ON CONFLICT ("OrganisationId") DO NOTHING`,
+    [FIXTURE_ORGANISATION],
+  );
+  await pool.query(
+    `INSERT INTO dbo."Squads" ("SquadId", "OrganisationId", "Name", "Sport", "CreatedAt", "Version")
+     VALUES ($1, $4, $2, 'rugby', '2026-01-02 03:04:05.123456', $3)
      ON CONFLICT ("SquadId") DO UPDATE SET "Name" = EXCLUDED."Name", "Version" = EXCLUDED."Version"`,
-    [squadId, name, version],
+    [squadId, name, version, FIXTURE_ORGANISATION],
   );
 }
 
@@ -103,9 +120,14 @@ export async function seedMirrored(
   const athleteSquad = `md5('squad' || (i % ${counts.squads}))::uuid`;
   const stamp = `timestamp '2026-01-01 00:00:00' + make_interval(secs => i * 0.000001 + i)`;
   await newPool.query(
-    `INSERT INTO squads (id, name, sport, created_at, version)
-     SELECT ${squadId}, 'Squad ' || s, 'rugby', timestamptz '2026-01-01T00:00:00Z', 1 FROM generate_series(0, $1 - 1) s`,
-    [counts.squads],
+    `INSERT INTO organisations (id, name, created_at, version) VALUES ($1, 'Fixture Club', timestamptz '2026-01-01T00:00:00Z', 1)
+     ON CONFLICT (id) DO NOTHING`,
+    [FIXTURE_ORGANISATION],
+  );
+  await newPool.query(
+    `INSERT INTO squads (id, organisation_id, name, sport, created_at, version)
+     SELECT ${squadId}, $2, 'Squad ' || s, 'rugby', timestamptz '2026-01-01T00:00:00Z', 1 FROM generate_series(0, $1 - 1) s`,
+    [counts.squads, FIXTURE_ORGANISATION],
   );
   await newPool.query(
     `INSERT INTO athletes (id, squad_id, first_name, last_name, email, date_of_birth, position, is_active, created_at, updated_at, version)
@@ -117,9 +139,14 @@ export async function seedMirrored(
   await inTransaction(legacyPool, async (client) => {
     await client.query('SET LOCAL session_replication_role = replica');
     await client.query(
-      `INSERT INTO dbo."Squads" ("SquadId", "Name", "Sport", "CreatedAt", "Version")
-       SELECT ${squadId}, 'Squad ' || s, 'rugby', timestamp '2026-01-01 00:00:00', 1 FROM generate_series(0, $1 - 1) s`,
-      [counts.squads],
+      `INSERT INTO dbo."Organisations" ("OrganisationId", "Name", "CreatedAt", "Version")
+       VALUES ($1, 'Fixture Club', timestamp '2026-01-01 00:00:00', 1) ON CONFLICT ("OrganisationId") DO NOTHING`,
+      [FIXTURE_ORGANISATION],
+    );
+    await client.query(
+      `INSERT INTO dbo."Squads" ("SquadId", "OrganisationId", "Name", "Sport", "CreatedAt", "Version")
+       SELECT ${squadId}, $2, 'Squad ' || s, 'rugby', timestamp '2026-01-01 00:00:00', 1 FROM generate_series(0, $1 - 1) s`,
+      [counts.squads, FIXTURE_ORGANISATION],
     );
     await client.query(
       `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "Position",

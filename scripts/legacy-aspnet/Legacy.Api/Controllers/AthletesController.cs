@@ -1,17 +1,10 @@
-using System.ComponentModel.DataAnnotations;
-using Legacy.Api.Contracts;
-using Legacy.Api.Data;
-using Legacy.Api.Infrastructure;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
-
 namespace Legacy.Api.Controllers;
 
 [ApiController]
 [Route("api/athletes")]
 public class AthletesController(LegacyDbContext db, Clock clock) : ControllerBase
 {
-    [HttpGet]
+    [HttpGet, Authorize(Policies.AthletesRead)]
     public async Task<ActionResult<IEnumerable<AthleteDto>>> List(
         [FromQuery, Range(1, int.MaxValue)] int page = 1,
         [FromQuery, Range(1, Paging.MaxPageSize)] int pageSize = Paging.DefaultPageSize,
@@ -21,14 +14,14 @@ public class AthletesController(LegacyDbContext db, Clock clock) : ControllerBas
         return await Paging.Write(Response, athletes, page, pageSize, AthleteDto.From, cancel);
     }
 
-    [HttpGet("{athleteId:guid}")]
+    [HttpGet("{athleteId:guid}"), Authorize(Policies.AthletesRead)]
     public async Task<ActionResult<AthleteDto>> Get(Guid athleteId, CancellationToken cancel)
     {
         var athlete = await db.Athletes.AsNoTracking().FirstOrDefaultAsync(a => a.AthleteId == athleteId, cancel);
         return athlete is null ? NotFound() : AthleteDto.From(athlete);
     }
 
-    [HttpPost]
+    [HttpPost, Authorize(Policies.AthletesWrite)]
     public async Task<ActionResult<AthleteDto>> Create(CreateAthleteRequest request, CancellationToken cancel)
     {
         if (await CheckWrite(request, null, cancel) is { } refused) return refused;
@@ -40,7 +33,7 @@ public class AthletesController(LegacyDbContext db, Clock clock) : ControllerBas
         return CreatedAtAction(nameof(Get), new { athleteId = athlete.AthleteId }, AthleteDto.From(athlete));
     }
 
-    [HttpPut("{athleteId:guid}")]
+    [HttpPut("{athleteId:guid}"), Authorize(Policies.AthletesWrite)]
     public async Task<ActionResult<AthleteDto>> Update(
         Guid athleteId, UpdateAthleteRequest request, CancellationToken cancel)
     {
@@ -54,7 +47,7 @@ public class AthletesController(LegacyDbContext db, Clock clock) : ControllerBas
     }
 
     /// <summary>A soft delete: the athlete stays, inactive. Deleting an inactive athlete changes nothing.</summary>
-    [HttpDelete("{athleteId:guid}")]
+    [HttpDelete("{athleteId:guid}"), Authorize(Policies.AthletesDelete)]
     public async Task<IActionResult> Delete(Guid athleteId, CancellationToken cancel)
     {
         var athlete = await db.Athletes.FirstOrDefaultAsync(a => a.AthleteId == athleteId, cancel);

@@ -1,6 +1,4 @@
-using Legacy.Api.Data;
 using Microsoft.AspNetCore.Http;
-using Microsoft.EntityFrameworkCore;
 
 namespace Legacy.Api.Controllers;
 

@@ -1,10 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Legacy.Api.Contracts;
-using Legacy.Api.Data;
-using Legacy.Api.Infrastructure;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
-
 namespace Legacy.Api.Controllers;
 
 [ApiController]
@@ -12,7 +5,7 @@ namespace Legacy.Api.Controllers;
 public class ReportsController(LegacyDbContext db, Clock clock) : ControllerBase
 {
     /// <summary>Each active member of a squad with their latest wellness score of the last seven days.</summary>
-    [HttpGet("availability")]
+    [HttpGet("availability"), Authorize(Policies.AthletesRead), Authorize(Policies.WellnessRead)]
     public async Task<ActionResult<AvailabilityReportDto>> Availability(
         [FromQuery, Required] Guid? squadId, CancellationToken cancel)
     {

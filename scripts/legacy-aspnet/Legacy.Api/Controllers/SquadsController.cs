@@ -1,16 +1,10 @@
-using System.ComponentModel.DataAnnotations;
-using Legacy.Api.Contracts;
-using Legacy.Api.Data;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
-
 namespace Legacy.Api.Controllers;
 
 [ApiController]
 [Route("api/squads")]
 public class SquadsController(LegacyDbContext db) : ControllerBase
 {
-    [HttpGet]
+    [HttpGet, Authorize(Policies.AthletesRead)]
     public async Task<IEnumerable<SquadDto>> List(CancellationToken cancel)
     {
         var squads = await db.Squads.AsNoTracking()
@@ -19,7 +13,7 @@ public class SquadsController(LegacyDbContext db) : ControllerBase
         return squads.Select(SquadDto.From);
     }
 
-    [HttpGet("{squadId:guid}/athletes")]
+    [HttpGet("{squadId:guid}/athletes"), Authorize(Policies.AthletesRead)]
     public async Task<ActionResult<IEnumerable<AthleteDto>>> ListAthletes(
         Guid squadId,
         [FromQuery] bool includeInactive = false,

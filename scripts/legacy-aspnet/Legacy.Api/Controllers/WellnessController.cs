@@ -1,10 +1,4 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using Legacy.Api.Contracts;
-using Legacy.Api.Data;
-using Legacy.Api.Infrastructure;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace Legacy.Api.Controllers;
 
@@ -12,7 +6,7 @@ namespace Legacy.Api.Controllers;
 [Route("api/athletes/{athleteId:guid}/wellness")]
 public class WellnessController(LegacyDbContext db, Clock clock) : ControllerBase
 {
-    [HttpGet]
+    [HttpGet, Authorize(Policies.WellnessRead)]
     public async Task<ActionResult<IEnumerable<WellnessEntryDto>>> List(
         Guid athleteId,
         [FromQuery] DateOnly? from = null,
@@ -34,7 +28,7 @@ public class WellnessController(LegacyDbContext db, Clock clock) : ControllerBas
             Response, entries.OrderBy(w => w.EntryDate), page, pageSize, WellnessEntryDto.From, cancel);
     }
 
-    [HttpPost]
+    [HttpPost, Authorize(Policies.WellnessWrite)]
     public async Task<ActionResult<WellnessEntryDto>> Create(
         Guid athleteId, CreateWellnessEntryRequest request, CancellationToken cancel)
     {

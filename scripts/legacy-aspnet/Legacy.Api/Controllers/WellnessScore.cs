@@ -1,5 +1,3 @@
-using Legacy.Api.Data;
-
 namespace Legacy.Api.Controllers;
 
 public static class WellnessScore

@@ -1,3 +1,4 @@
+using Legacy.Api.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -8,11 +9,20 @@ namespace Legacy.Api.Data;
 /// its create script is what adapters/mssql/migrations holds. On the PostgreSQL stand-in the tables
 /// already exist (adapters/postgres/migrations); only the column types PostgreSQL spells differently
 /// are told apart here.
+/// Every query sees only the caller's organisation: global query filters scope squads by their
+/// organisation and athletes and entries through their squad, so no action can forget the filter.
 /// </summary>
-public class LegacyDbContext(DbContextOptions<LegacyDbContext> options) : DbContext(options)
+public class LegacyDbContext(DbContextOptions<LegacyDbContext> options, CallerOrganisation? caller = null)
+    : DbContext(options)
 {
     private const string CaseInsensitive = "SQL_Latin1_General_CP1_CI_AS";
 
+    // Read by the query filters each time a query runs, so one model serves every caller. Null only where
+    // authentication is not configured (tools, and the test host without an issuer).
+    private Guid? CallerOrganisationId => caller?.OrganisationId;
+    private bool Unscoped => caller is null || caller.Unscoped;
+
+    public DbSet<Organisation> Organisations => Set<Organisation>();
     public DbSet<Squad> Squads => Set<Squad>();
     public DbSet<Athlete> Athletes => Set<Athlete>();
     public DbSet<WellnessEntry> WellnessEntries => Set<WellnessEntry>();
@@ -23,10 +33,24 @@ public class LegacyDbContext(DbContextOptions<LegacyDbContext> options) : DbCont
     {
         model.HasDefaultSchema("dbo");
 
+        model.Entity<Organisation>(e =>
+        {
+            e.ToTable("Organisations");
+            e.HasKey(o => o.OrganisationId).HasName("PK_Organisations");
+            Text(e.Property(o => o.Name), 100, required: true);
+            Timestamp(e.Property(o => o.CreatedAt));
+            VersionColumn(e.Property(o => o.Version));
+            e.HasQueryFilter(o => Unscoped || o.OrganisationId == CallerOrganisationId);
+        });
+
         model.Entity<Squad>(e =>
         {
             e.ToTable("Squads");
             e.HasKey(s => s.SquadId).HasName("PK_Squads");
+            e.HasOne<Organisation>().WithMany().HasForeignKey(s => s.OrganisationId)
+                .HasConstraintName("FK_Squads_Organisations").OnDelete(DeleteBehavior.NoAction);
+            e.HasIndex(s => s.OrganisationId).HasDatabaseName("IX_Squads_OrganisationId");
+            e.HasQueryFilter(s => Unscoped || s.OrganisationId == CallerOrganisationId);
             Text(e.Property(s => s.Name), 100, required: true);
             Text(e.Property(s => s.Sport), 50, required: true);
             Timestamp(e.Property(s => s.CreatedAt));
@@ -46,8 +70,9 @@ public class LegacyDbContext(DbContextOptions<LegacyDbContext> options) : DbCont
             Timestamp(e.Property(a => a.CreatedAt));
             Timestamp(e.Property(a => a.UpdatedAt));
             VersionColumn(e.Property(a => a.Version));
-            e.HasOne<Squad>().WithMany().HasForeignKey(a => a.SquadId)
+            e.HasOne(a => a.Squad).WithMany().HasForeignKey(a => a.SquadId)
                 .HasConstraintName("FK_Athletes_Squads").OnDelete(DeleteBehavior.NoAction);
+            e.HasQueryFilter(a => Unscoped || a.Squad!.OrganisationId == CallerOrganisationId);
             e.HasIndex(a => a.SquadId).HasDatabaseName("IX_Athletes_SquadId");
             // Case-insensitive through the column's collation on SQL Server (the stand-in indexes lower(Email)).
             e.HasIndex(a => a.Email).IsUnique().HasDatabaseName("UX_Athletes_Email");
@@ -68,8 +93,9 @@ public class LegacyDbContext(DbContextOptions<LegacyDbContext> options) : DbCont
             Text(e.Property(w => w.Notes), 500, required: false);
             Timestamp(e.Property(w => w.CreatedAt));
             VersionColumn(e.Property(w => w.Version));
-            e.HasOne<Athlete>().WithMany().HasForeignKey(w => w.AthleteId)
+            e.HasOne(w => w.Athlete).WithMany().HasForeignKey(w => w.AthleteId)
                 .HasConstraintName("FK_WellnessEntries_Athletes").OnDelete(DeleteBehavior.NoAction);
+            e.HasQueryFilter(w => Unscoped || w.Athlete!.Squad!.OrganisationId == CallerOrganisationId);
             e.HasIndex(w => new { w.AthleteId, w.EntryDate }).IsUnique()
                 .HasDatabaseName("UQ_WellnessEntries_AthleteId_EntryDate");
         });
