@@ -132,6 +132,7 @@ describe('MSSQL legacy writer applyBatch', () => {
     const writer = createMssqlLegacyWriter(scriptedConnector(legacy, sent));
 
     const results = await writer.applyBatch(changes, {
+      organisations: 'legacy',
       squads: 'legacy',
       athletes: 'new',
       wellness_entries: 'legacy',
@@ -164,7 +165,12 @@ describe('MSSQL legacy writer applyBatch', () => {
     const empty: Legacy = { applied: new Set(), kept: new Map(), ties: [], wins: new Set(), rows: new Map() };
     const writer = createMssqlLegacyWriter(scriptedConnector(empty, sent));
     expect(
-      await writer.applyBatch([], { squads: 'legacy', athletes: 'new', wellness_entries: 'legacy' }),
+      await writer.applyBatch([], {
+        organisations: 'legacy',
+        squads: 'legacy',
+        athletes: 'new',
+        wellness_entries: 'legacy',
+      }),
     ).toEqual([]);
     expect(sent).toEqual([]);
   });
