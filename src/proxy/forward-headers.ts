@@ -67,6 +67,17 @@ function withoutHopByHop(headers: IncomingHttpHeaders, keep: string | undefined)
   return clean;
 }
 
+const IPV4_MAPPED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
+
+/**
+ * The client's address as legacy and the logs know it: a dual-stack socket reports an IPv4 client as
+ * `::ffff:a.b.c.d`, which is that IPv4 address (RFC 4291 §2.5.5.2) and is written as such.
+ */
+export function clientIp(remoteAddress: string | undefined): string {
+  if (remoteAddress === undefined) return '';
+  return IPV4_MAPPED.exec(remoteAddress)?.[1] ?? remoteAddress;
+}
+
 /** `preserve` sends the client's Host to legacy (App Service custom domains); `rewrite` sends legacy's. */
 export type HostHeaderMode = 'preserve' | 'rewrite';
 
@@ -90,7 +101,7 @@ export function forwardHeaders(
 ): IncomingHttpHeaders {
   const forwarded = withoutHopByHop(headers, websocket ? 'upgrade' : undefined);
   if (websocket && forwarded.upgrade !== undefined) forwarded.connection = 'upgrade';
-  forwarded['x-forwarded-for'] = appendValue(headers['x-forwarded-for'], facts.remoteAddress ?? '');
+  forwarded['x-forwarded-for'] = appendValue(headers['x-forwarded-for'], clientIp(facts.remoteAddress));
   forwarded['x-forwarded-proto'] = appendValue(
     headers['x-forwarded-proto'],
     websocket ? (facts.encrypted ? 'wss' : 'ws') : facts.encrypted ? 'https' : 'http',

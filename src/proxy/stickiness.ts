@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../identity/principal.ts';
 import type { StickinessKey } from '../routing/route.ts';
+import { clientIp } from './forward-headers.ts';
 
 /**
  * The stable caller id a route's canary buckets on. It only chooses a bucket, it grants nothing, so
@@ -38,7 +39,7 @@ export function clientAddress(headers: IncomingHttpHeaders, remoteAddress: strin
     const first = (comma === -1 ? forwarded : forwarded.slice(0, comma)).trim();
     if (first !== '') return first;
   }
-  return remoteAddress ?? '';
+  return clientIp(remoteAddress);
 }
 
 /** A claim from the payload of `Authorization: Bearer <jwt>`, as a string; undefined if unreadable. */
