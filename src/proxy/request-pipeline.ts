@@ -9,6 +9,7 @@ import { sendInternalError } from './problem-response.ts';
 import type { Account } from './stages/account.ts';
 import { bucketsOnVerifiedCaller } from './stages/decide.ts';
 import type { Decide } from './stages/decide.ts';
+import { hostRefused, sendBadRequest } from './stages/framing.ts';
 import type { BreakerFor } from './stages/guard.ts';
 import { sendRefusal } from './stages/identify.ts';
 import type { Identified, Identify } from './stages/identify.ts';
@@ -20,7 +21,8 @@ import type { ServeNew } from './stages/serve-new.ts';
 /*
  * One request through the public port's stages (src/proxy/stages/), in this order:
  *
- *   match     find the route (or the catch-all) and open the Exchange          stages/match.ts
+ *   match     find the route (or the catch-all) and open the Exchange;         stages/match.ts
+ *             a Host RFC 9112 refuses is answered 400 here, as Kestrel does     stages/framing.ts
  *   decide    the route's flag for this caller: legacy, shadow, canary or new   stages/decide.ts
  *   observe   tee what is sent and received, for shadow comparison             stages/observe.ts
  *   identify  verify the caller of a route with a policy, or refuse as legacy  stages/identify.ts
@@ -126,6 +128,7 @@ export function requestPipeline(
       const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
       account(exchange, method, status, started);
     });
+    if (hostRefused(req)) return sendBadRequest(res);
     try {
       if (matched === undefined) serveLegacy(req, res, exchange);
       else serveMatched(req, res, exchange, matched);
