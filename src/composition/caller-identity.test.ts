@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { signAccessToken } from '../../scripts/demo/issuer/demo-tokens.ts';
 import { loadIssuerKeys } from '../../scripts/demo/issuer/issuer-keys.ts';
 import { startOidcIssuer, type RunningIssuer } from '../../scripts/demo/issuer/oidc-issuer.ts';
 import type { AuthSettings } from '../config.ts';
@@ -59,11 +60,22 @@ describe("the callers' identity at startup", () => {
     ]);
   });
 
-  it("verifies against the issuer's discovery document", async () => {
+  it("verifies against the issuer's discovery document, read once at startup and kept", async () => {
+    const before = issuer.discoveryRequests();
     const verifier = await startCallerIdentity(settings, table([]), createSilentLogger());
     expect(verifier).toBeDefined();
     const refused = await verifier?.verify('not-a-jwt');
     expect(refused).toEqual({ ok: false, failure: { kind: 'malformed' } });
+    const token = await signAccessToken(
+      { issuer: issuer.issuer, audience: 'api://tests' },
+      issuer.keys.current(),
+      {
+        organisationId: '0c6f9f9e-3a0b-4e55-9d7e-2f1f5c1d0a01',
+        scopes: ['athletes:read'],
+      },
+    );
+    expect((await verifier?.verify(token))?.ok).toBe(true);
+    expect(issuer.discoveryRequests() - before).toBe(1);
   });
 
   it('refuses to start when the discovery document names another issuer', async () => {

@@ -5,7 +5,6 @@
  */
 import type { AuthSettings } from '../config.ts';
 import { ConfigError } from '../config.ts';
-import { discoverIssuerKeys } from '../identity/issuer-keys.ts';
 import { createTokenVerifier } from '../identity/token-verifier.ts';
 import type { TokenVerifier } from '../identity/token-verifier.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -31,8 +30,10 @@ export async function startCallerIdentity(
     }
     return undefined;
   }
+  // The verifier keeps what it read here, so the first token does not fetch the documents again.
+  const verifier = createTokenVerifier(auth);
   try {
-    await discoverIssuerKeys(auth);
+    await verifier.discover();
   } catch (error: unknown) {
     if (!isUnreachable(error)) {
       throw new ConfigError([
@@ -44,7 +45,7 @@ export async function startCallerIdentity(
       error: error instanceof Error ? error.message : String(error),
     });
   }
-  return createTokenVerifier(auth);
+  return verifier;
 }
 
 // fetch fails with a TypeError when nothing answers and a TimeoutError when the answer is late; an

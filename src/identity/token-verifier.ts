@@ -27,6 +27,11 @@ export type Verification =
 
 export interface TokenVerifier {
   verify(token: string): Promise<Verification>;
+  /**
+   * Reads the issuer's discovery document and key set now, and keeps them for verify; throws what the
+   * issuer's answer shows (unreachable, another issuer, no keys), and the next call or token tries again.
+   */
+  discover(): Promise<void>;
 }
 
 type Claims = Record<string, unknown>;
@@ -131,6 +136,9 @@ export function createTokenVerifier(settings: TokenVerifierSettings): TokenVerif
     async verify(token) {
       const cached = cache.lookup(token, now());
       return cached ? { ok: true, principal: cached } : verifyUncached(token);
+    },
+    async discover() {
+      await issuerKeys();
     },
   };
 }

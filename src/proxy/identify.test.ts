@@ -42,6 +42,7 @@ function fakeVerifier(): TokenVerifier & { calls: string[] } {
         ? { ok: false, failure: { kind: 'invalid-signature' } }
         : { ok: true, principal };
     },
+    discover: async () => undefined,
   };
 }
 

@@ -41,6 +41,7 @@ const coach: Principal = {
 const verifier: TokenVerifier = {
   verify: async (token) =>
     token === TOKEN ? { ok: true, principal: coach } : { ok: false, failure: { kind: 'malformed' } },
+  discover: async () => undefined,
 };
 
 /** New answers a different score than legacy: every comparison is a mismatch with a sample. */

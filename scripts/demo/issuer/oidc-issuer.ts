@@ -17,6 +17,8 @@ export interface RunningIssuer {
   readonly keys: IssuerKeys;
   /** How many times the JWKS was fetched (tests check the verifiers' caching). */
   jwksRequests(): number;
+  /** How many times the discovery document was fetched. */
+  discoveryRequests(): number;
   stop(): Promise<void>;
 }
 
@@ -53,11 +55,13 @@ function sendJson(response: ServerResponse, body: object): void {
 export async function startOidcIssuer(options: IssuerOptions): Promise<RunningIssuer> {
   let issuer = '';
   let jwksRequests = 0;
+  let discoveryRequests = 0;
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', 'content-length': 0 }).end();
     } else if (path === '/.well-known/openid-configuration') {
+      discoveryRequests += 1;
       sendJson(response, discoveryDocument(issuer));
     } else if (path === '/.well-known/jwks.json') {
       jwksRequests += 1;
@@ -77,6 +81,7 @@ export async function startOidcIssuer(options: IssuerOptions): Promise<RunningIs
     issuer,
     keys: options.keys,
     jwksRequests: () => jwksRequests,
+    discoveryRequests: () => discoveryRequests,
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

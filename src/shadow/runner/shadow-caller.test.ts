@@ -30,6 +30,7 @@ const verifier: TokenVerifier = {
     if (token === 'expired') return { ok: false, failure: { kind: 'expired', expiresAt: 1_700_000_000 } };
     return { ok: false, failure: { kind: 'malformed' } };
   },
+  discover: async () => undefined,
 };
 
 function routeOf(policy: RouteRecord['policy'], handled: HandlerRequest[]): RouteRecord {
