@@ -5,19 +5,14 @@
  * identify stage does. A step runs as a caller of the contract organisation granted just what its
  * route's policy asks for, unless its scenario names another caller.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 
 import type { NewDatabase } from '../adapters/schema.ts';
 import { createRoutes } from '../routes/index.ts';
-import { signAccessToken } from '../scripts/demo/issuer/demo-tokens.ts';
-import { loadIssuerKeys } from '../scripts/demo/issuer/issuer-keys.ts';
-import { startOidcIssuer } from '../scripts/demo/issuer/oidc-issuer.ts';
 import { authenticate, type Authentication } from '../src/identity/authenticate.ts';
 import type { Principal, RoutePolicy } from '../src/identity/principal.ts';
 import { createTokenVerifier, type TokenVerifier } from '../src/identity/token-verifier.ts';
+import { startTestIssuer } from '../src/identity/testing/test-issuer.ts';
 import { createRouteTable } from '../src/routing/route-table.ts';
 import { CONTRACT_ORGANISATION } from './contract-data.ts';
 import type { ContractScenario, FixtureCaller, FixtureRequest } from './contract-fixture.ts';
@@ -83,32 +78,18 @@ export interface ContractIssuer {
 
 /** An OpenID Connect issuer with keys of its own (in a temporary directory, removed by stop). */
 export async function startContractIssuer(): Promise<ContractIssuer> {
-  const keysDir = await mkdtemp(path.join(tmpdir(), 'strangler-contract-issuer-'));
-  const issuer = await startOidcIssuer({
-    keys: await loadIssuerKeys(path.join(keysDir, 'keys.json')),
-    port: 0,
-  });
-  const auth = { issuer: issuer.issuer, audience: AUDIENCE };
-  const verifier = createTokenVerifier({ issuer: issuer.issuer, audiences: [AUDIENCE] });
-  const bearerFor = async (principal: Principal, authority = auth, now?: number): Promise<string> => {
-    const request = {
-      organisationId: principal.organisationId,
-      scopes: [...principal.scopes],
-      roles: [...principal.roles],
-      subject: principal.subject,
-    };
-    return `Bearer ${await signAccessToken(authority, issuer.keys.current(), request, now)}`;
-  };
-  const sign = (caller: FixtureCaller, authority = auth, now?: number): Promise<string> =>
-    bearerFor(
+  const issuer = await startTestIssuer(AUDIENCE);
+  const auth = { issuer: issuer.auth.issuer, audience: AUDIENCE };
+  const verifier = createTokenVerifier(issuer.auth);
+  const sign = (caller: FixtureCaller, options?: { audience?: string; now?: number }): Promise<string> =>
+    issuer.sign(
       {
-        subject: CONTRACT_CALLER.subject,
         organisationId: ORGANISATION_IDS[caller.organisation],
-        scopes: new Set(caller.scopes),
-        roles: new Set(caller.roles),
+        scopes: caller.scopes,
+        roles: caller.roles,
+        subject: CONTRACT_CALLER.subject,
       },
-      authority,
-      now,
+      options,
     );
   const authorization = async (caller: FixtureCaller): Promise<string | undefined> => {
     switch (caller.token) {
@@ -118,9 +99,9 @@ export async function startContractIssuer(): Promise<ContractIssuer> {
         return 'Bearer not-a-jwt';
       case 'expired':
         // Issued an hour before it expired, as signAccessToken's default lifetime has it.
-        return sign(caller, auth, EXPIRED_AT - 3600);
+        return sign(caller, { now: EXPIRED_AT - 3600 });
       case 'wrong-audience':
-        return sign(caller, { ...auth, audience: ANOTHER_AUDIENCE });
+        return sign(caller, { audience: ANOTHER_AUDIENCE });
       case undefined:
         return sign(caller);
     }
@@ -134,13 +115,10 @@ export async function startContractIssuer(): Promise<ContractIssuer> {
   return {
     auth,
     verifier,
-    bearerFor: (principal) => bearerFor(principal),
+    bearerFor: (principal) => issuer.authorizationOf(principal),
     authorization,
     authorised,
     identify: async (caller, policy) => authenticate(verifier, await authorization(caller), policy),
-    async stop() {
-      await issuer.stop();
-      await rm(keysDir, { recursive: true, force: true });
-    },
+    stop: () => issuer.stop(),
   };
 }

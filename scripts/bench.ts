@@ -98,7 +98,7 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
       targets.push({ name, url: `http://127.0.0.1:${started.port}${path}`, pids: started.pids, headers });
     }
   };
-  const caller = await startBenchCaller(dir);
+  const caller = await startBenchCaller();
   if (wanted('direct')) add('direct', upstream, '/api/other');
   for (const count of processCounts) {
     const suffix = processCounts.length > 1 ? ` ×${count}` : '';

@@ -1,12 +1,8 @@
 /**
- * The bench's caller: a demo OpenID Connect issuer of its own and one token from it, so the bench can
- * measure a new handler reached with a verified bearer token against the same handler without a policy.
+ * The bench's caller: a token issuer of its own and one token from it, so the bench can measure a new
+ * handler reached with a verified bearer token against the same handler without a policy.
  */
-import { join } from 'node:path';
-
-import { signAccessToken } from '../demo/issuer/demo-tokens.ts';
-import { loadIssuerKeys } from '../demo/issuer/issuer-keys.ts';
-import { startOidcIssuer, type RunningIssuer } from '../demo/issuer/oidc-issuer.ts';
+import { startTestIssuer, type TestIssuer } from '../../src/identity/testing/test-issuer.ts';
 
 export const BENCH_AUDIENCE = 'api://strangler-bench';
 export const BENCH_ORGANISATION = '0c6f9f9e-3a0b-4e55-9d7e-2f1f5c1d0a01';
@@ -20,16 +16,12 @@ export interface BenchCaller {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-let running: RunningIssuer | undefined;
+let running: TestIssuer | undefined;
 
-export async function startBenchCaller(dir: string): Promise<BenchCaller> {
-  const keys = await loadIssuerKeys(join(dir, 'issuer-keys.json'));
-  running = await startOidcIssuer({ keys, port: 0 });
-  const token = await signAccessToken({ issuer: running.issuer, audience: BENCH_AUDIENCE }, keys.current(), {
-    organisationId: BENCH_ORGANISATION,
-    scopes: ['athletes:read'],
-  });
-  return { issuer: running.issuer, audience: BENCH_AUDIENCE, headers: { authorization: `Bearer ${token}` } };
+export async function startBenchCaller(): Promise<BenchCaller> {
+  running = await startTestIssuer(BENCH_AUDIENCE);
+  const authorization = await running.sign({ organisationId: BENCH_ORGANISATION, scopes: ['athletes:read'] });
+  return { issuer: running.auth.issuer, audience: BENCH_AUDIENCE, headers: { authorization } };
 }
 
 export async function stopBenchCaller(): Promise<void> {

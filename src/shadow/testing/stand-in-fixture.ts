@@ -3,11 +3,8 @@
  * proxy's own state), migrated and seeded with the contract data, the legacy stand-in serving the
  * legacy one on a random 127.0.0.1 port, and an OpenID Connect issuer whose token the callers present.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 
 import { openLegacyDatabase, openNewDatabase } from '../../../adapters/database.ts';
@@ -15,10 +12,8 @@ import { migrateLegacyToLatest, migrateNewToLatest } from '../../../adapters/mig
 import type { LegacyDatabase, NewDatabase } from '../../../adapters/schema.ts';
 import { seedLegacy, seedNew } from '../../../contract-tests/contract-data.ts';
 import { CONTRACT_CALLER } from '../../../contract-tests/replay-fixture.ts';
-import { signAccessToken } from '../../../scripts/demo/issuer/demo-tokens.ts';
-import { loadIssuerKeys } from '../../../scripts/demo/issuer/issuer-keys.ts';
-import { startOidcIssuer, type RunningIssuer } from '../../../scripts/demo/issuer/oidc-issuer.ts';
 import { createLegacyStandIn } from '../../../scripts/demo/legacy-stand-in/legacy-stand-in.ts';
+import { startTestIssuer } from '../../identity/testing/test-issuer.ts';
 import type { TokenVerifierSettings } from '../../identity/token-verifier.ts';
 import { migrateQaReportsToLatest } from '../../qa-reports/qa-migrations.ts';
 import { createTestDatabase, type TestDatabase } from '../../testing/test-database.ts';
@@ -41,32 +36,6 @@ export interface StandInFixture {
 }
 
 const AUDIENCE = 'api://strangler-shadow-tests';
-
-/** An issuer with keys of its own, and a token of the contract caller from it. */
-async function startCallers(): Promise<{
-  issuer: RunningIssuer;
-  keysDir: string;
-  auth: TokenVerifierSettings;
-  authorization: string;
-}> {
-  const keysDir = await mkdtemp(path.join(tmpdir(), 'strangler-shadow-issuer-'));
-  const issuer = await startOidcIssuer({
-    keys: await loadIssuerKeys(path.join(keysDir, 'keys.json')),
-    port: 0,
-  });
-  const token = await signAccessToken({ issuer: issuer.issuer, audience: AUDIENCE }, issuer.keys.current(), {
-    organisationId: CONTRACT_CALLER.organisationId,
-    scopes: [...CONTRACT_CALLER.scopes],
-    roles: [...CONTRACT_CALLER.roles],
-    subject: CONTRACT_CALLER.subject,
-  });
-  return {
-    issuer,
-    keysDir,
-    auth: { issuer: issuer.issuer, audiences: [AUDIENCE] },
-    authorization: `Bearer ${token}`,
-  };
-}
 
 /** `prefix` names the databases (one set per suite, so suites can run side by side). */
 export async function startStandInFixture(prefix: string): Promise<StandInFixture> {
@@ -91,7 +60,7 @@ export async function startStandInFixture(prefix: string): Promise<StandInFixtur
   await Promise.all([seedLegacy(legacyDb), seedNew(newDb)]);
   const standIn: http.Server = createLegacyStandIn({ db: legacyDb });
   await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
-  const callers = await startCallers();
+  const callers = await startTestIssuer(AUDIENCE);
   return {
     legacyUrl: new URL(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`),
     legacyDb,
@@ -100,10 +69,9 @@ export async function startStandInFixture(prefix: string): Promise<StandInFixtur
     newDatabaseUrl: newDatabase.url,
     proxyDatabaseUrl: proxyDatabase.url,
     auth: callers.auth,
-    authorization: callers.authorization,
+    authorization: await callers.authorizationOf(CONTRACT_CALLER),
     async close() {
-      await callers.issuer.stop();
-      await rm(callers.keysDir, { recursive: true, force: true });
+      await callers.stop();
       standIn.closeAllConnections();
       await new Promise((resolve) => standIn.close(resolve));
       await Promise.all([legacyDb.destroy(), newDb.destroy(), proxyDb.destroy()]);

@@ -7,11 +7,8 @@
  * keeps every route with a policy on legacy and compares nothing. The legacies authenticate against the
  * same issuer, or run open and unscoped.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 import { sql, type Kysely } from 'kysely';
 
@@ -22,6 +19,7 @@ import { CONTRACT_ORGANISATION } from '../../../../contract-tests/contract-data.
 import { requestBodyOf, type FixtureRequest } from '../../../../contract-tests/contract-fixture.ts';
 import { createRoutes } from '../../../../routes/index.ts';
 import type { HandlerResponse, NewHandler } from '../../../../src/handlers/new-handler.ts';
+import { startTestIssuer } from '../../../../src/identity/testing/test-issuer.ts';
 import { TEST_AUDIENCE } from '../../../../src/identity/testing/token-cases.ts';
 import { createTokenVerifier, type TokenVerifierSettings } from '../../../../src/identity/token-verifier.ts';
 import { createSilentLogger } from '../../../../src/observability/logger.ts';
@@ -40,9 +38,8 @@ import { openTestKysely } from '../../../../src/shadow/testing/open-test-kysely.
 import { createFakeFlagResolver } from '../../../../src/testing/fake-flag-resolver.ts';
 import { createTestDatabase, type TestDatabase } from '../../../../src/testing/test-database.ts';
 import { startLegacyAspnet, type LegacyAspnet } from '../../../legacy-aspnet/legacy-aspnet.ts';
-import { signAccessToken, type TokenRequest } from '../../issuer/demo-tokens.ts';
-import { loadIssuerKeys } from '../../issuer/issuer-keys.ts';
-import { startOidcIssuer, type RunningIssuer } from '../../issuer/oidc-issuer.ts';
+import type { TokenRequest } from '../../issuer/demo-tokens.ts';
+import type { RunningIssuer } from '../../issuer/oidc-issuer.ts';
 import { createLegacyStandIn } from '../legacy-stand-in.ts';
 import { ALL_SCOPES } from './auth-traffic.ts';
 
@@ -166,31 +163,22 @@ export async function startParityRig(options: ParityRigOptions): Promise<ParityR
   };
 }
 
-/** An issuer with keys of its own, for audience TEST_AUDIENCE. */
+/** The rig's issuer, for audience TEST_AUDIENCE, and its contract-organisation caller. */
 async function startCallersIssuer(): Promise<{
   issuer: RunningIssuer;
   bearer: ParityRig['bearer'];
   stop(): Promise<void>;
 }> {
-  const keysDir = await mkdtemp(path.join(tmpdir(), 'strangler-parity-'));
-  const issuer = await startOidcIssuer({
-    keys: await loadIssuerKeys(path.join(keysDir, 'keys.json')),
-    port: 0,
-  });
-  const authority = { issuer: issuer.issuer, audience: TEST_AUDIENCE };
+  const test = await startTestIssuer();
   const caller: TokenRequest = {
     organisationId: CONTRACT_ORGANISATION.id,
     scopes: ALL_SCOPES,
     roles: ['coach'],
   };
   return {
-    issuer,
-    bearer: async (request = {}) =>
-      `Bearer ${await signAccessToken(authority, issuer.keys.current(), { ...caller, ...request })}`,
-    async stop() {
-      await issuer.stop();
-      await rm(keysDir, { recursive: true, force: true });
-    },
+    issuer: test.issuer,
+    bearer: (request = {}) => test.sign({ ...caller, ...request }),
+    stop: test.stop,
   };
 }
 
