@@ -1,6 +1,12 @@
-import { describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { ConfigError, loadConfig } from './config.ts';
+import {
+  createSelfSignedCertificate,
+  type SelfSignedCertificate,
+} from './testing/self-signed-certificate.ts';
 
 const token = () => 'generated-token';
 
@@ -203,5 +209,64 @@ describe('loadConfig', () => {
         ADMIN_OPERATOR_TOKEN: 'same-token-0123456789',
       }),
     ).toThrow(/PORT and ADMIN_PORT must differ[\s\S]*must differ/);
+  });
+
+  describe('HTTPS on the admin port', () => {
+    let pair: SelfSignedCertificate;
+    let other: SelfSignedCertificate;
+    beforeAll(() => {
+      pair = createSelfSignedCertificate(['admin.strangler.test']);
+      other = createSelfSignedCertificate(['other.strangler.test']);
+    });
+    afterAll(() => {
+      pair?.remove();
+      other?.remove();
+    });
+
+    it('reads the certificate and its key from PEM files', () => {
+      expect(loadConfig({}, token).adminTls).toBeUndefined();
+      const tls = loadConfig({ ADMIN_TLS_CERT: pair.certFile, ADMIN_TLS_KEY: pair.keyFile }, token).adminTls;
+      expect(tls).toMatchObject({
+        certFile: pair.certFile,
+        keyFile: pair.keyFile,
+        cert: pair.cert,
+        key: pair.key,
+      });
+      expect(tls?.validTo.getTime()).toBeGreaterThan(Date.now());
+    });
+
+    it('refuses one without the other, unreadable files, what is not PEM and a key of another certificate', () => {
+      const problems = (env: Record<string, string>): readonly string[] => {
+        try {
+          loadConfig(env, token);
+        } catch (error: unknown) {
+          if (error instanceof ConfigError) return error.problems;
+          throw error;
+        }
+        return [];
+      };
+      expect(problems({ ADMIN_TLS_CERT: pair.certFile })).toEqual([
+        'ADMIN_TLS_CERT and ADMIN_TLS_KEY must be set together',
+      ]);
+      expect(problems({ ADMIN_TLS_KEY: pair.keyFile })).toEqual([
+        'ADMIN_TLS_CERT and ADMIN_TLS_KEY must be set together',
+      ]);
+      const missing = path.join(path.dirname(pair.certFile), 'missing.pem');
+      expect(problems({ ADMIN_TLS_CERT: missing, ADMIN_TLS_KEY: missing })).toEqual([
+        `ADMIN_TLS_CERT: cannot read "${missing}" (ENOENT)`,
+        `ADMIN_TLS_KEY: cannot read "${missing}" (ENOENT)`,
+      ]);
+      const garbage = path.join(path.dirname(pair.certFile), 'garbage.pem');
+      writeFileSync(garbage, 'not a certificate\n');
+      expect(problems({ ADMIN_TLS_CERT: garbage, ADMIN_TLS_KEY: pair.keyFile })).toEqual([
+        'ADMIN_TLS_CERT is not a PEM certificate',
+      ]);
+      expect(problems({ ADMIN_TLS_CERT: pair.certFile, ADMIN_TLS_KEY: garbage })).toEqual([
+        'ADMIN_TLS_KEY is not an unencrypted PEM private key',
+      ]);
+      expect(problems({ ADMIN_TLS_CERT: pair.certFile, ADMIN_TLS_KEY: other.keyFile })).toEqual([
+        'ADMIN_TLS_KEY is not the private key of the certificate in ADMIN_TLS_CERT',
+      ]);
+    });
   });
 });

@@ -14,10 +14,11 @@ import type { HostHeaderMode } from './proxy/forward-headers.ts';
 import { KESTREL_MAX_REQUEST_BODY_BYTES } from './proxy/legacy-body-limit.ts';
 import type { ShadowThreadPriority } from './shadow/thread/shadow-thread.ts';
 import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
+import { readAdminTls, type AdminTlsSettings } from './config/admin-tls-settings.ts';
 import { readAuth, type AuthSettings } from './config/auth-settings.ts';
 import { EnvReader, type Env } from './config/env-reader.ts';
 
-export type { AuthSettings };
+export type { AdminTlsSettings, AuthSettings };
 
 export interface Config {
   readonly port: number;
@@ -29,6 +30,8 @@ export interface Config {
   readonly adminPort: number;
   /** Bind address of the admin port; 127.0.0.1 when the demo tokens are in use. */
   readonly adminHost: string;
+  /** ADMIN_TLS_CERT / ADMIN_TLS_KEY: the admin port speaks HTTPS with them; undefined: plain HTTP. */
+  readonly adminTls: AdminTlsSettings | undefined;
   /** Undefined: the bundled legacy stand-in is started (demo). */
   readonly legacyUrl: URL | undefined;
   readonly legacyTimeoutMs: number;
@@ -110,6 +113,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     r.problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')} (got "${logLevel}")`);
   }
   const tokens = readAdminTokens(r, randomToken);
+  const adminTls = readAdminTls(r);
   const auth = readAuth(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
@@ -117,6 +121,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   return {
     ...ports,
     adminHost: r.str('ADMIN_HOST') ?? (tokens.demoTokens ? '127.0.0.1' : '0.0.0.0'),
+    adminTls,
     ...legacy,
     databaseUrl,
     legacyDatabaseUrl,

@@ -139,6 +139,21 @@ describe('wrong-token limit on the admin port', () => {
     expect((await signIn(from, f.tokens.adminQaToken)).status).toBe(303);
   });
 
+  it('counts wrong tokens on readiness as guesses, but never lets them fail the probe', async () => {
+    const from = '127.0.0.6';
+    expect(
+      JSON.parse((await call(from, '/health/ready', { headers: bearer(f.tokens.adminQaToken) })).body),
+    ).toEqual({ status: 'ready', checks: [] });
+    for (let i = 0; i < 10; i++) {
+      const probe = await call(from, '/health/ready', { headers: bearer(`guess-${i}`) });
+      expect([probe.status, probe.body]).toEqual([200, '{"status":"ready"}']);
+    }
+    expectBlockedProblem(await call(from, '/api/routes', { headers: bearer(f.tokens.adminQaToken) }));
+    // Blocked, the right token buys no detail either; the bare status stays.
+    const blocked = await call(from, '/health/ready', { headers: bearer(f.tokens.adminQaToken) });
+    expect([blocked.status, blocked.body]).toEqual([200, '{"status":"ready"}']);
+  });
+
   // Last: moving the clock ends every block above.
   it('lets a blocked address in again once the window has passed', async () => {
     const from = '127.0.0.2';

@@ -127,9 +127,9 @@ describe('admin server', () => {
       expect(await response.json()).toEqual({ status: 'live' });
     });
 
-    it('is ready when legacy answers and flags are loaded, listing each check', async () => {
+    it('is ready when legacy answers and flags are loaded, listing each check to an admin', async () => {
       legacyStatus = 200;
-      const response = await get('/health/ready');
+      const response = await get('/health/ready', tokens.adminQaToken);
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(await response.json()).toEqual({
@@ -149,7 +149,7 @@ describe('admin server', () => {
     it('answers 503 naming the failing check when flags are not loaded, and logs the transition', async () => {
       flags.setReady(false);
       try {
-        const response = await get('/health/ready');
+        const response = await get('/health/ready', tokens.adminOperatorToken);
         expect(response.status).toBe(503);
         const body = (await response.json()) as { status: string; checks: { name: string; ok: boolean }[] };
         expect(body.status).toBe('not ready');
@@ -167,12 +167,29 @@ describe('admin server', () => {
     it('answers 503 when legacy only answers with a gateway error', async () => {
       legacyStatus = 502;
       try {
-        const response = await get('/health/ready');
+        const response = await get('/health/ready', tokens.adminQaToken);
         expect(response.status).toBe(503);
         expect(JSON.stringify(await response.json())).toContain('answered 502 (gateway error)');
       } finally {
         legacyStatus = 200;
       }
+    });
+
+    it('tells a caller without an admin token only ready or not: no URL, no check, no error text', async () => {
+      legacyStatus = 502;
+      try {
+        for (const token of [undefined, 'wrong-token-0123456789ab']) {
+          const response = await get('/health/ready', token);
+          expect(response.status).toBe(503);
+          expect(response.headers.get('cache-control')).toBe('no-store');
+          expect(await response.text()).toBe('{"status":"not ready"}');
+        }
+      } finally {
+        legacyStatus = 200;
+      }
+      const ready = await get('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(await ready.text()).toBe('{"status":"ready"}');
     });
   });
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
@@ -13,7 +14,7 @@ import type { AuthFailureLimiter } from './auth-failure-limiter.ts';
 import { createAdminAuth } from './auth.ts';
 import type { AdminAuth, AdminTokens } from './auth.ts';
 import { sendProblem } from '../proxy/problem-response.ts';
-import { runReadinessChecks } from './readiness.ts';
+import { mountHealthEndpoints } from './health-endpoints.ts';
 import type { ReadinessCheck } from './readiness.ts';
 import { buildRouteReport } from './route-report.ts';
 
@@ -37,10 +38,12 @@ export interface AdminServerDeps {
   readonly extensions?: readonly AdminExtension[];
   /** Wrong-token limits for this server; tests pass one with a fake clock. Default 10 per 5 minutes per address. */
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** PEM certificate (chain) and key: the port speaks HTTPS. Without: plain HTTP. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 export interface AdminServer {
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
   readonly auth: AdminAuth;
   /** Binds ADMIN_PORT / adminHost (port 0 in tests) and resolves with the bound address. */
   listen(port: number, host?: string): Promise<AddressInfo>;
@@ -49,7 +52,8 @@ export interface AdminServer {
 
 /**
  * The admin port: its own listener, so nothing here is ever reachable on the public port. Metrics and
- * health are open (scrapers and probes carry no tokens); `/api/*` needs a bearer token.
+ * health are open (scrapers and probes carry no tokens); `/api/*` needs a bearer token. With `tls` it
+ * speaks HTTPS, which browsers need to keep the QA sign-in's cookies under any name but localhost.
  */
 export function createAdminServer(deps: AdminServerDeps): AdminServer {
   const { routes, flags, metrics, logger } = deps;
@@ -68,7 +72,7 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
     next();
   });
 
-  mountOpenEndpoints(app, deps);
+  mountOpenEndpoints(app, deps, auth);
 
   app.get('/api/routes', auth.require('qa'), async (_req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store').json(await buildRouteReport(routes.routes, flags, metrics));
@@ -82,13 +86,16 @@ export function createAdminServer(deps: AdminServerDeps): AdminServer {
   app.use('/api', auth.require('qa'));
 
   mountFallbacks(app, logger);
-  return { ...listener(http.createServer(app)), auth };
+  const server =
+    deps.tls === undefined
+      ? http.createServer(app)
+      : https.createServer({ cert: deps.tls.cert, key: deps.tls.key }, app);
+  return { ...listener(server), auth };
 }
 
 /** Metrics and health: open, since scrapers and probes carry no tokens. */
-function mountOpenEndpoints(app: Express, deps: AdminServerDeps): void {
+function mountOpenEndpoints(app: Express, deps: AdminServerDeps, auth: AdminAuth): void {
   const { routes, flags, metrics, logger } = deps;
-  const readinessTimeoutMs = deps.readinessTimeoutMs ?? 2000;
 
   app.get('/metrics', async (_req: Request, res: Response) => {
     refreshRouteModeGauge(metrics, routes.routes, flags);
@@ -96,23 +103,11 @@ function mountOpenEndpoints(app: Express, deps: AdminServerDeps): void {
     res.set('Content-Type', metrics.registry.contentType).set('Cache-Control', 'no-store').send(body);
   });
 
-  app.get('/health/live', (_req: Request, res: Response) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'live' });
-  });
-
-  let wasReady: boolean | undefined;
-  app.get('/health/ready', async (_req: Request, res: Response) => {
-    const report = await runReadinessChecks(deps.readinessChecks, readinessTimeoutMs);
-    if (report.ready !== wasReady) {
-      // Log transitions only: probes run every few seconds and a steady state is not news.
-      if (report.ready) logger.info('ready', { checks: report.checks });
-      else logger.warn('not ready', { checks: report.checks.filter((c) => !c.ok) });
-      wasReady = report.ready;
-    }
-    res
-      .status(report.ready ? 200 : 503)
-      .set('Cache-Control', 'no-store')
-      .json({ status: report.ready ? 'ready' : 'not ready', checks: report.checks });
+  mountHealthEndpoints(app, {
+    readinessChecks: deps.readinessChecks,
+    readinessTimeoutMs: deps.readinessTimeoutMs ?? 2000,
+    auth,
+    logger,
   });
 }
 
@@ -138,7 +133,7 @@ function mountFallbacks(app: Express, logger: Logger): void {
   });
 }
 
-function listener(server: http.Server): Omit<AdminServer, 'auth'> {
+function listener(server: http.Server | https.Server): Omit<AdminServer, 'auth'> {
   return {
     server,
     listen(port: number, host?: string): Promise<AddressInfo> {

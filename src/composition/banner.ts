@@ -22,7 +22,7 @@ export function printBanner(
   },
 ): void {
   const { publicPort, adminAddress } = running;
-  const adminBase = `http://${adminAddress.address === '0.0.0.0' ? '127.0.0.1' : adminAddress.address}:${adminAddress.port}`;
+  const adminBase = `${config.adminTls === undefined ? 'http' : 'https'}://${adminAddress.address === '0.0.0.0' ? '127.0.0.1' : adminAddress.address}:${adminAddress.port}`;
   const lines = [
     '',
     'strangler is running',

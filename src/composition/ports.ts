@@ -11,6 +11,7 @@ import { openNewDatabase } from '../../adapters/database.ts';
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
 import { createAdminServer } from '../admin/admin-server.ts';
 import type { AdminAuth } from '../admin/auth.ts';
+import { plainHttpAdminWarning } from '../admin/admin-transport.ts';
 import { databaseCheck, flagsLoadedCheck, legacyReachableCheck } from '../admin/readiness.ts';
 import type { Config } from '../config.ts';
 import type { TokenVerifier } from '../identity/token-verifier.ts';
@@ -49,6 +50,7 @@ export async function startAdmin(
     flags,
     metrics,
     logger,
+    ...(config.adminTls === undefined ? {} : { tls: config.adminTls }),
     readinessChecks: [
       legacyReachableCheck(legacyUrl),
       flagsLoadedCheck(flags),
@@ -73,7 +75,23 @@ export async function startAdmin(
   });
   const adminAddress = await admin.listen(config.adminPort, config.adminHost);
   closers.push(['admin port', () => admin.close()]);
+  logAdminTransport(config, logger);
   return adminAddress;
+}
+
+/** HTTPS with which certificate, or a warning when plain HTTP reaches beyond this machine. */
+function logAdminTransport(config: Config, logger: Logger): void {
+  const tls = config.adminTls;
+  if (tls !== undefined) {
+    const fields = { certFile: tls.certFile, validTo: tls.validTo.toISOString() };
+    // An expired certificate still serves probes (kubelet does not verify it), but browsers refuse it.
+    if (tls.validTo.getTime() <= Date.now()) logger.warn('the admin port certificate has expired', fields);
+    else logger.info('the admin port speaks HTTPS', fields);
+    return;
+  }
+  const warning = plainHttpAdminWarning(config.adminHost);
+  if (warning !== undefined)
+    logger.warn(warning, { adminHost: config.adminHost, adminPort: config.adminPort });
 }
 
 /** The public port, listening; closed first on shutdown (stop taking client traffic, then drain). */

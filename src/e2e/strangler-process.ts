@@ -240,7 +240,7 @@ async function killHard(child: ChildProcess, dataDir: string): Promise<void> {
 export function parseBanner(text: string): StranglerAddresses | undefined {
   if (!text.includes('Ctrl-C stops everything.')) return undefined;
   const publicMatch = /public \(legacy API surface\): (http:\/\/\S+)\s+→ legacy (http:\/\/\S+)/.exec(text);
-  const adminMatch = /^\s+admin: (http:\/\/\S+)/m.exec(text);
+  const adminMatch = /^\s+admin: (https?:\/\/\S+)/m.exec(text);
   const qaMatch = /^\s+QA:\s+(\S+)/m.exec(text);
   const operatorMatch = /^\s+operator:\s+(\S+)/m.exec(text);
   const postgresMatch = /embedded PostgreSQL on 127\.0\.0\.1:(\d+)/.exec(text);

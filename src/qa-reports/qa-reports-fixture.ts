@@ -51,6 +51,8 @@ export interface PlayedExchange {
 
 export interface QaReportsFixture {
   readonly baseUrl: string;
+  /** The admin server's port on 127.0.0.1, for reaching it under other names. */
+  readonly port: number;
   readonly databaseUrl: string;
   readonly store: ReportStore;
   readonly tokens: { readonly adminQaToken: string; readonly adminOperatorToken: string };
@@ -96,6 +98,8 @@ export interface QaReportsFixtureOptions {
   readonly routes?: readonly RouteRecord[];
   readonly modes?: Readonly<Record<string, Mode>>;
   readonly authFailureLimiter?: AuthFailureLimiter;
+  /** Serve the admin port over HTTPS with this certificate. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** The shadow pipeline's pieces that `play()` runs exchanges through. */
@@ -179,6 +183,7 @@ function startReportsAdmin(
     logger: reports.logger,
     readinessChecks: [],
     authFailureLimiter: options.authFailureLimiter,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     extensions: [(app, auth) => app.use(createQaReportsRouter({ ...reports, auth }))],
   });
 }
@@ -232,8 +237,9 @@ export async function startQaReportsFixture(
     };
 
     return {
-      // `localhost`, not 127.0.0.1: browsers keep Secure cookies on http only for localhost names.
-      baseUrl: `http://localhost:${port}`,
+      // `localhost`: browsers keep Secure cookies on http only for loopback names.
+      baseUrl: `${options.tls === undefined ? 'http' : 'https'}://localhost:${port}`,
+      port,
       databaseUrl: testDb.url,
       store,
       tokens,

@@ -1,7 +1,8 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { plainHttpHostname } from '../../admin/admin-transport.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import { parseCookies, serializeCookie } from '../cookies.ts';
-import { loginPage } from '../login-page.ts';
+import { loginPage, plainHttpSignInPage } from '../login-page.ts';
 import {
   issueSession,
   LOGIN_NONCE_COOKIE,
@@ -22,7 +23,8 @@ export function mountSignIn(router: Router, ctx: QaRouterContext, form: express.
   router.get('/reports/login', (req, res) => {
     const nonce = newLoginNonce();
     res.setHeader('Set-Cookie', nonceCookie(ctx, nonce));
-    res.type('html').send(loginPage(loginCsrfTokenFor(ctx.key, nonce), safeNext(req.query.next), undefined));
+    const csrf = loginCsrfTokenFor(ctx.key, nonce);
+    res.type('html').send(loginPage(csrf, safeNext(req.query.next), undefined, plainHttpHostname(req)));
   });
   router.post('/reports/login', form, (req, res) => signIn(ctx, req, res));
 }
@@ -61,10 +63,17 @@ function signIn(ctx: QaRouterContext, req: Request, res: Response): void {
   const nonce = parseCookies(req.headers.cookie).get(LOGIN_NONCE_COOKIE);
   const next = safeNext(body.next);
   if (!loginCsrfTokenValid(ctx.key, nonce, body._csrf)) {
+    // Over plain http under a network name the browser never stored the nonce cookie: reloading would
+    // not help, so say what would.
+    const plainHttpHost = plainHttpHostname(req);
     res
       .status(403)
       .type('html')
-      .send(messagePage('Sign-in form expired', 'Reload the sign-in page and try again.'));
+      .send(
+        plainHttpHost === undefined
+          ? messagePage('Sign-in form expired', 'Reload the sign-in page and try again.')
+          : plainHttpSignInPage(plainHttpHost),
+      );
     return;
   }
   const token = typeof body.token === 'string' ? body.token.trim() : '';
@@ -75,7 +84,7 @@ function signIn(ctx: QaRouterContext, req: Request, res: Response): void {
     res
       .status(status)
       .type('html')
-      .send(loginPage(loginCsrfTokenFor(ctx.key, fresh), next, message));
+      .send(loginPage(loginCsrfTokenFor(ctx.key, fresh), next, message, plainHttpHostname(req)));
   };
   // Without a name the token is not looked at, so this answer says nothing about it and costs no attempt.
   const attempt = name === '' ? undefined : ctx.auth.attemptToken(req.socket.remoteAddress, token);
