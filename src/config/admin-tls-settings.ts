@@ -14,10 +14,7 @@ export interface AdminTlsSettings {
   readonly validTo: Date;
 }
 
-export function readAdminTls(
-  r: EnvReader,
-  read: (path: string) => Buffer = readFileSync,
-): AdminTlsSettings | undefined {
+export function readAdminTls(r: EnvReader): AdminTlsSettings | undefined {
   const certFile = r.str('ADMIN_TLS_CERT');
   const keyFile = r.str('ADMIN_TLS_KEY');
   if (certFile === undefined && keyFile === undefined) return undefined;
@@ -25,21 +22,16 @@ export function readAdminTls(
     r.problems.push('ADMIN_TLS_CERT and ADMIN_TLS_KEY must be set together');
     return undefined;
   }
-  const cert = readPem(r, 'ADMIN_TLS_CERT', certFile, read);
-  const key = readPem(r, 'ADMIN_TLS_KEY', keyFile, read);
+  const cert = readPem(r, 'ADMIN_TLS_CERT', certFile);
+  const key = readPem(r, 'ADMIN_TLS_KEY', keyFile);
   if (cert === undefined || key === undefined) return undefined;
   const checked = checkPair(r, cert, key);
   return checked === undefined ? undefined : { certFile, keyFile, cert, key, validTo: checked.validTo };
 }
 
-function readPem(
-  r: EnvReader,
-  name: string,
-  file: string,
-  read: (path: string) => Buffer,
-): Buffer | undefined {
+function readPem(r: EnvReader, name: string, file: string): Buffer | undefined {
   try {
-    return read(file);
+    return readFileSync(file);
   } catch (error: unknown) {
     const code = (error as { code?: unknown }).code;
     r.problems.push(`${name}: cannot read "${file}" (${typeof code === 'string' ? code : String(error)})`);
