@@ -33,7 +33,6 @@ export function printBanner(
     `  QA reports: ${adminBase}/reports`,
     `  flags: ${config.unleash === undefined ? `${config.flagsFile} (offline; edits apply within 2 s)` : config.unleash.url}`,
     `  dual-write sync: ${SYNC_STATES[running.syncState]}`,
-    `  callers' tokens: ${environment.auth?.issuer ?? 'no issuer (AUTH_ISSUER): routes with a policy stay on legacy'}`,
   ];
   if (config.demoTokens) {
     lines.push(
