@@ -112,6 +112,8 @@ describeWithDotnet('spellings of one path through the public port, in front of K
         `/api/athletes/${id}/x/..`,
         `/API/Athletes/${id}`,
         `/api/%61thletes/${id}`,
+        `/api/athletes/%7B${id}%7D`,
+        `/api/athletes/${id.toUpperCase()}%20`,
         `/api/athletes/${id}/`,
         `/api/athletes/${id}?x=/../`,
       ]) {
