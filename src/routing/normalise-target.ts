@@ -6,7 +6,7 @@
  * - `%00` in the path is refused (Kestrel answers 400).
  * - A raw backslash is refused: it is not allowed in a URI (RFC 3986 §3.3), Kestrel reads it as a
  *   character but HTTP.sys (IIS, App Service on Windows) as a `/`, so no spelling we could forward is
- *   read the same by every legacy host. `%5C` is data for all of them and passes.
+ *   read the same by every legacy host. `%5C` is data to Kestrel and is forwarded as sent.
  * - Repeated slashes are left alone: Kestrel keeps them and ASP.NET routing matches no empty segment.
  */
 
