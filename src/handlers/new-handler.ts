@@ -7,7 +7,7 @@ import type { Principal } from '../identity/principal.ts';
  */
 export interface HandlerRequest {
   readonly method: string;
-  /** Raw path as received (still percent-encoded), without the query string. */
+  /** The path as routed (still percent-encoded, dot segments removed as Kestrel does), no query. */
   readonly path: string;
   /** Path template parameters, decoded. */
   readonly params: Readonly<Record<string, string>>;

@@ -21,8 +21,9 @@ import type { ServeNew } from './stages/serve-new.ts';
 /*
  * One request through the public port's stages (src/proxy/stages/), in this order:
  *
- *   match     find the route (or the catch-all) and open the Exchange;         stages/match.ts
- *             a Host RFC 9112 refuses is answered 400 here, as Kestrel does     stages/framing.ts
+ *   match     read the path as Kestrel does, find the route (or the catch-all)  stages/match.ts
+ *             and open the Exchange; a Host RFC 9112 refuses, or a target       stages/framing.ts
+ *             Kestrel refuses, is answered 400 here, as Kestrel does
  *   decide    the route's flag for this caller: legacy, shadow, canary or new   stages/decide.ts
  *   observe   tee what is sent and received, for shadow comparison             stages/observe.ts
  *   identify  verify the caller of a route with a policy, or refuse as legacy  stages/identify.ts
@@ -121,14 +122,14 @@ export function requestPipeline(
 
   return (req, res) => {
     const started = performance.now();
-    const { method, match: matched, exchange } = match(req);
+    const { method, match: matched, badTarget, exchange } = match(req);
     // 'close' comes once; `on` spares the wrapper `once` allocates per request.
     res.on('close', () => {
       // The client left before any response started: nginx's 499, so it is not counted as a 200.
       const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
       account(exchange, method, status, started);
     });
-    if (hostRefused(req)) return sendBadRequest(res);
+    if (badTarget || hostRefused(req)) return sendBadRequest(res);
     try {
       if (matched === undefined) serveLegacy(req, res, exchange);
       else serveMatched(req, res, exchange, matched);

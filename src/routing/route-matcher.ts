@@ -1,3 +1,4 @@
+import { decodeSegment } from './decode-segment.ts';
 import type { RouteMatch, RouteRecord } from './route.ts';
 
 const SLASH = 47;
@@ -46,8 +47,8 @@ export function createMatcher(
     const segments = count === 0 ? [] : rawPath.slice(1, end).split('/');
     let candidates = bucket.all;
     if (bucket.position >= 0) {
-      const key = literalKey(segments[bucket.position] ?? '');
-      candidates = (key === undefined ? undefined : bucket.byLiteral.get(key)) ?? bucket.paramOnly;
+      const key = decodeSegment(segments[bucket.position] ?? '').toLowerCase();
+      candidates = bucket.byLiteral.get(key) ?? bucket.paramOnly;
     }
     for (const candidate of candidates) {
       const params = matchSegments(candidate, segments);
@@ -97,15 +98,6 @@ function indexBucket(all: readonly CompiledRoute[]): Bucket {
   return { all, position, byLiteral, paramOnly };
 }
 
-/**
- * The form a segment is compared to literals in. Literals are ASCII, so toLowerCase agrees with the
- * ASCII folding used to verify a match; a malformed escape can never equal a literal (undefined).
- */
-function literalKey(segment: string): string | undefined {
-  const decoded = segment.includes('%') ? safeDecode(segment) : segment;
-  return decoded?.toLowerCase();
-}
-
 function matchSegments(
   candidate: CompiledRoute,
   segments: readonly string[],
@@ -121,9 +113,7 @@ function matchSegments(
     if (name === undefined) continue;
     const segment = segments[i] ?? '';
     if (segment === '') return undefined;
-    const value = segment.includes('%') ? decodeParam(segment) : segment;
-    if (value === undefined) return undefined;
-    params[name] = value;
+    params[name] = decodeSegment(segment);
   }
   return params;
 }
@@ -131,10 +121,8 @@ function matchSegments(
 function literalMatches(segment: string, literal: string): boolean {
   if (segment.length === literal.length && equalsIgnoreAsciiCase(segment, literal)) return true;
   if (segment.length <= literal.length || !segment.includes('%')) return false;
-  const decoded = safeDecode(segment);
-  return (
-    decoded !== undefined && decoded.length === literal.length && equalsIgnoreAsciiCase(decoded, literal)
-  );
+  const decoded = decodeSegment(segment);
+  return decoded.length === literal.length && equalsIgnoreAsciiCase(decoded, literal);
 }
 
 /** ASP.NET Core compares literals with OrdinalIgnoreCase; ASCII folding avoids a per-request allocation. */
@@ -145,22 +133,6 @@ function equalsIgnoreAsciiCase(value: string, lowerLiteral: string): boolean {
     if (c !== lowerLiteral.charCodeAt(i)) return false;
   }
   return true;
-}
-
-const ENCODED_SLASH = /%2F/gi;
-
-/** Like ASP.NET Core: everything decoded but an encoded slash, which keeps its original spelling. */
-function decodeParam(segment: string): string | undefined {
-  return safeDecode(segment.replace(ENCODED_SLASH, (escape) => `%25${escape.slice(1)}`));
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch (error: unknown) {
-    if (error instanceof URIError) return undefined;
-    throw error;
-  }
 }
 
 /** More literal segments first; then the one whose literals come earlier; then declaration order. */

@@ -12,10 +12,11 @@ import { validateRecord } from './route-validation.ts';
  * - One trailing slash is tolerated (`/api/athletes/` matches `/api/athletes`), as ASP.NET Core's
  *   routing does by design (aspnet/Mvc#5757). Empty segments elsewhere (`/api//athletes`) never
  *   match, as in ASP.NET Core (dotnet/aspnetcore#22809).
- * - Segments are compared percent-decoded; parameters are decoded with decodeURIComponent except
- *   `%2F`, which stays encoded exactly as ASP.NET Core leaves it in route values
- *   (dotnet/aspnetcore#30655, #11544), so a new handler sees the id legacy's controller saw. A
- *   malformed escape means "no match", so the request goes to legacy untouched instead of failing.
+ * - Segments are compared percent-decoded as Kestrel decodes them (decode-segment.ts): `%2F` stays
+ *   encoded exactly as ASP.NET Core leaves it in route values (dotnet/aspnetcore#30655, #11544), and a
+ *   malformed escape stays as sent, so a new handler sees the id legacy's controller saw.
+ * - The path given is already normalised as Kestrel reads it (normalise-target.ts): dot segments
+ *   removed, a target Kestrel refuses never reaches the table.
  * - HEAD does not match a GET route: ASP.NET Core's MapGet does not add HEAD either, so legacy keeps
  *   answering HEAD exactly as before.
  * - The most specific template wins: more literal segments first, then the template whose first

@@ -39,6 +39,18 @@ describe('match stage', () => {
     expect(req.headers.host).toBe('api.example:8080');
   });
 
+  it('routes and forwards the path as Kestrel reads it, and marks a target Kestrel refuses', () => {
+    const seen: string[] = [];
+    const routes: RouteTable = { routes: [], match: (_m, path) => (seen.push(path), undefined) };
+    const stage = createMatch(routes, 1000, createSilentLogger());
+    const dotted = request('/api/x/%2E%2E/./squads?q=/../');
+    expect(stage(dotted)).toMatchObject({ badTarget: false, exchange: { loggedPath: '/api/squads' } });
+    expect(dotted.url).toBe('/api/squads?q=/../');
+    const refused = request('/api\\squads');
+    expect(stage(refused)).toMatchObject({ badTarget: true, match: undefined });
+    expect(seen).toEqual(['/api/squads']);
+  });
+
   it('serves legacy when the route table throws', () => {
     const broken: RouteTable = {
       routes: [],

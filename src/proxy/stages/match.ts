@@ -4,6 +4,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import { maskPathSegments, redactedSegmentsOf } from '../../routing/redact-path.ts';
 import type { RouteMatch, RouteTable } from '../../routing/route.ts';
+import { normaliseTarget } from '../../routing/normalise-target.ts';
 import { pathOf } from '../../routing/request-target.ts';
 import { attachExchange, CATCH_ALL } from '../exchange.ts';
 import type { Exchange } from '../exchange.ts';
@@ -13,6 +14,8 @@ export interface Matched {
   readonly method: string;
   /** Undefined: no route claims the request, legacy serves it (the catch-all). */
   readonly match: RouteMatch | undefined;
+  /** A request target Kestrel would refuse (400): it reaches neither side. */
+  readonly badTarget: boolean;
   readonly exchange: Exchange;
 }
 
@@ -28,12 +31,15 @@ export function createMatch(
   return (req) => {
     if (req.url !== undefined && req.url.charCodeAt(0) !== SLASH) toOriginForm(req);
     const method = req.method ?? 'GET';
+    const target = normaliseTarget(req.url ?? '/');
+    // Routed and forwarded as one: legacy gets the path the route table read.
+    if (target !== undefined && target !== req.url) req.url = target;
     const rawPath = pathOf(req.url ?? '/');
     const requestId = requestIdFrom(req.headers);
 
     let match: RouteMatch | undefined;
     try {
-      match = routes.match(method, rawPath);
+      if (target !== undefined) match = routes.match(method, rawPath);
     } catch (error: unknown) {
       logger.error('route matching failed, serving legacy', {
         requestId,
@@ -43,7 +49,7 @@ export function createMatch(
     }
     const exchange = openExchange(requestId, rawPath, match?.route.legacyTimeoutMs ?? legacyTimeoutMs, match);
     attachExchange(req, exchange);
-    return { method, match, exchange };
+    return { method, match, badTarget: target === undefined, exchange };
   };
 }
 
