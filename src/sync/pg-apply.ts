@@ -15,6 +15,7 @@ import { rowMapKey } from './sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from './sync-entities.ts';
 import { syncEntity } from './sync-entities.ts';
 import type { Queryable } from './pg-transaction.ts';
+import { nulColumns, nulRejection } from './postgres-text.ts';
 
 /** The database changes are applied to: its tables, and whether its writer owns an entity (wins ties). */
 export interface ApplySide {
@@ -131,6 +132,35 @@ export function isRowRejection(error: unknown): boolean {
  * with the database's error, for the caller to record, and the rest of the batch is applied.
  */
 export async function applyRejectingRows(
+  client: Queryable,
+  side: ApplySide,
+  changes: readonly SyncChange[],
+): Promise<ApplyResult[]> {
+  // A U+0000 would fail the whole batch on its first statement: such rows are refused before it.
+  const unstorable = new Map(
+    changes
+      .map((change) => [change.eventId, nulColumns(change.row)] as const)
+      .filter(([, columns]) => columns.length > 0),
+  );
+  if (unstorable.size === 0) return applyRefusingRows(client, side, changes);
+  const applied = await applyRefusingRows(
+    client,
+    side,
+    changes.filter((change) => !unstorable.has(change.eventId)),
+  );
+  const byId = new Map(applied.map((result) => [result.eventId, result]));
+  return changes.map(
+    (change): ApplyResult =>
+      byId.get(change.eventId) ?? {
+        eventId: change.eventId,
+        outcome: 'rejected',
+        current: null,
+        error: nulRejection(unstorable.get(change.eventId) ?? []),
+      },
+  );
+}
+
+async function applyRefusingRows(
   client: Queryable,
   side: ApplySide,
   changes: readonly SyncChange[],
