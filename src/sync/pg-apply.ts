@@ -129,14 +129,14 @@ export function isRowRejection(error: unknown): boolean {
  * tried at once; if a row breaks a constraint, the batch is rolled back to a savepoint and the changes
  * go one at a time, each under its own savepoint, in passes repeated while any change goes through (B
  * can take the e-mail A gave up once A's change is in). What is still refused comes back `rejected`
- * with the database's error, for the caller to record, and the rest of the batch is applied.
+ * with the database's error, for the caller to record, and the rest of the batch is applied. A row
+ * holding U+0000, which PostgreSQL cannot store at all, is refused up front (postgres-text.ts).
  */
 export async function applyRejectingRows(
   client: Queryable,
   side: ApplySide,
   changes: readonly SyncChange[],
 ): Promise<ApplyResult[]> {
-  // A U+0000 would fail the whole batch on its first statement: such rows are refused before it.
   const unstorable = new Map(
     changes
       .map((change) => [change.eventId, nulColumns(change.row)] as const)
@@ -149,17 +149,10 @@ export async function applyRejectingRows(
     changes.filter((change) => !unstorable.has(change.eventId)),
   );
   const byId = new Map(applied.map((result) => [result.eventId, result]));
-  return changes.map(
-    (change): ApplyResult =>
-      byId.get(change.eventId) ?? {
-        eventId: change.eventId,
-        outcome: 'rejected',
-        current: null,
-        error: nulRejection(unstorable.get(change.eventId) ?? []),
-      },
-  );
+  return inChangeOrder(changes, byId, (eventId) => nulRejection(unstorable.get(eventId) ?? []));
 }
 
+/** The savepoint passes of applyRejectingRows, for rows PostgreSQL can hold. */
 async function applyRefusingRows(
   client: Queryable,
   side: ApplySide,
@@ -199,13 +192,22 @@ async function applyRefusingRows(
     if (refused.length === 0 || refused.length === pending.length) break;
     pending = refused;
   }
+  return inChangeOrder(changes, results, (eventId) => describeRejection(errors.get(eventId)));
+}
+
+/** One result per change, in the changes' order: its own, or `rejected` for why it was refused. */
+function inChangeOrder(
+  changes: readonly SyncChange[],
+  results: ReadonlyMap<string, ApplyResult>,
+  whyRejected: (eventId: string) => string,
+): ApplyResult[] {
   return changes.map(
     (change): ApplyResult =>
       results.get(change.eventId) ?? {
         eventId: change.eventId,
         outcome: 'rejected',
         current: null,
-        error: describeRejection(errors.get(change.eventId)),
+        error: whyRejected(change.eventId),
       },
   );
 }
