@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import http from 'node:http';
+
 import pg from 'pg';
 
 import { jsonResponse } from '../../handlers/new-handler.ts';
@@ -37,6 +39,19 @@ describe("the new side's failures and the circuit breaker", () => {
     },
   };
 
+  let waiting = 0;
+  const waitsForClient: RouteRecord = {
+    ...unvalidated,
+    id: 'waits',
+    path: '/api/waits',
+    flag: 'strangler.waits',
+    handler: (req) =>
+      new Promise((_resolve, reject) => {
+        waiting += 1;
+        req.signal.addEventListener('abort', () => reject(req.signal.reason));
+      }),
+  };
+
   beforeAll(async () => {
     database = await createTestDatabase('serve_new');
     pool = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -48,9 +63,10 @@ describe("the new side's failures and the circuit breaker", () => {
       }),
     );
     flags.set('strangler.notes', 'new');
+    flags.set('strangler.waits', 'new');
     proxy = await startProxy({
       legacyUrl: upstream.url,
-      routes: [unvalidated],
+      routes: [unvalidated, waitsForClient],
       flags,
       extra: { circuitBreaker: { failureThreshold: 3, openMs: 30_000 } },
     });
@@ -75,5 +91,22 @@ describe("the new side's failures and the circuit breaker", () => {
     expect(stored.status).toBe(201);
     expect(JSON.parse(stored.body.toString())).toEqual({ length: 4 });
     expect(legacyCalls).toBe(4);
+  });
+
+  it('clients that leave while the handler runs do not count either', async () => {
+    for (let i = 1; i <= 4; i += 1) {
+      const leaving = http.request({
+        port: proxy.port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/api/waits',
+      });
+      leaving.on('error', () => undefined);
+      leaving.end('x');
+      while (waiting < i) await new Promise((resolve) => setTimeout(resolve, 5));
+      leaving.destroy();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await metricValue(proxy.metrics, 'strangler_circuit_open', { route: 'waits' })).toBe(0);
   });
 });
