@@ -125,7 +125,8 @@ function fallBack(
   };
   const wroteNothing = failure.fault === 'unavailable';
   if (SAFE_METHODS.has(method) || (wroteNothing && match.route.unsafeFallbackToLegacy === true)) {
-    // RFC 9110 §9.2.1: a safe request can be repeated, so legacy answers as if the new side never ran.
+    // A safe request can be repeated (RFC 9110 §9.2.1), and a write that never reached the database was
+    // not made: legacy answers as if the new side never ran.
     deps.metrics.fallbacks.labels(match.route.id).inc();
     deps.logger.warn('new handler failed, legacy serves the request', details);
     if (observation !== undefined) observation.fellBack = true;
