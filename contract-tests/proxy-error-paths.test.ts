@@ -49,13 +49,22 @@ let authorization: string;
 /** Per forwarding engine: a proxy whose routes use the test database, and one whose database is down. */
 const proxies = new Map<LegacyEngine, { up: [PublicServer, URL]; down: [PublicServer, URL] }>();
 
-async function start(routesDb: Kysely<NewDatabase>, engine: LegacyEngine): Promise<[PublicServer, URL]> {
+async function start(
+  routesDb: Kysely<NewDatabase>,
+  engine: LegacyEngine,
+  own: { readonly metrics?: Metrics; readonly unsafeFallbackToLegacy?: boolean } = {},
+): Promise<[PublicServer, URL]> {
+  const routes = createRoutes({ db: routesDb }).map((route) =>
+    own.unsafeFallbackToLegacy === undefined
+      ? route
+      : { ...route, unsafeFallbackToLegacy: own.unsafeFallbackToLegacy },
+  );
   const server = createPublicServer({
     config: { legacyUrl: new URL(LEGACY), legacyTimeoutMs: 500, hostHeader: 'rewrite' },
     legacyEngine: engine,
-    routes: createRouteTable(createRoutes({ db: routesDb })),
+    routes: createRouteTable(routes),
     flags,
-    metrics,
+    metrics: own.metrics ?? metrics,
     verifier,
     logger: createSilentLogger(),
     shutdownGraceMs: 200,
@@ -114,6 +123,23 @@ afterEach(() => {
   }
 });
 
+const newAthlete = {
+  SquadId: SQUADS[0].id,
+  FirstName: 'Ada',
+  LastName: 'Holm',
+  Email: 'ada.holm@example.test',
+  DateOfBirth: '2004-03-09',
+};
+
+function postAthlete(url: URL, body: Record<string, string>) {
+  return request(url, {
+    method: 'POST',
+    path: '/api/athletes',
+    headers: { 'content-type': 'application/json', authorization },
+    body: JSON.stringify(body),
+  });
+}
+
 function legacyReplyingRecorded() {
   return nock(LEGACY)
     .get(`/api/athletes/${athlete.id}`)
@@ -164,24 +190,61 @@ describe.each(LEGACY_ENGINES)(
       );
     });
 
-    test('a new POST handler that fails is a 500 and is never replayed against legacy', async () => {
+    test('a new POST handler whose database is down is a 503 with Retry-After, never sent to legacy', async () => {
       flags.set('strangler.athletes-create', 'new');
       const scope = nock(LEGACY).post('/api/athletes').reply(201, '{}');
-      const body = JSON.stringify({
-        SquadId: SQUADS[0].id,
-        FirstName: 'Ada',
-        LastName: 'Holm',
-        Email: 'ada.holm@example.test',
-        DateOfBirth: '2004-03-09',
-      });
-      const r = await request(proxyWithDownDbUrl, {
-        method: 'POST',
-        path: '/api/athletes',
-        headers: { 'content-type': 'application/json', authorization },
-        body,
-      });
-      expect(r.status).toBe(500);
+      const r = await postAthlete(proxyWithDownDbUrl, newAthlete);
+      expect(r.status).toBe(503);
+      expect(r.headers['content-type']).toBe('application/problem+json');
+      expect(r.headers['retry-after']).toBe('1');
       expect(scope.isDone()).toBe(false);
+    });
+
+    test('writes with a NUL PostgreSQL cannot store are 400s naming the field; the route stays on the new side', async () => {
+      flags.set('strangler.athletes-create', 'new');
+      const scope = nock(LEGACY).post('/api/athletes').reply(201, '{}');
+      // One more than the breaker's threshold (5): each used to be a 500 that counted towards it.
+      for (let i = 0; i < 6; i += 1) {
+        const r = await postAthlete(proxyUrl, { ...newAthlete, FirstName: `Ada\u0000${i}` });
+        expect(r.status).toBe(400);
+        const problem = JSON.parse(r.body.toString()) as { errors: Record<string, string[]> };
+        expect(problem.errors).toEqual({
+          FirstName: ['The field FirstName must not contain the character U+0000.'],
+        });
+      }
+      expect(await metricValue(metrics, 'strangler_circuit_open', { route: 'athletes-create' })).toBe(0);
+      const stored = await postAthlete(proxyUrl, newAthlete);
+      expect(stored.status).toBe(201);
+      expect(scope.isDone()).toBe(false);
+    });
+
+    test('writes while the database stays down: 503 until the probe once the circuit opens; legacy only where the route opts in', async () => {
+      flags.set('strangler.athletes-create', 'new');
+      const own = createMetrics({ defaultMetrics: false });
+      const [strict, strictUrl] = await start(downDb, engine, { metrics: own });
+      const [lenient, lenientUrl] = await start(downDb, engine, {
+        metrics: createMetrics({ defaultMetrics: false }),
+        unsafeFallbackToLegacy: true,
+      });
+      try {
+        const retryAfter: (string | undefined)[] = [];
+        for (let i = 0; i < 6; i += 1) {
+          const r = await postAthlete(strictUrl, newAthlete);
+          expect(r.status).toBe(503);
+          retryAfter.push(r.headers['retry-after'] as string | undefined);
+        }
+        // Four failures leave the breaker closed; the fifth opens it for 30 s, the sixth never ran.
+        expect(retryAfter).toEqual(['1', '1', '1', '1', '30', '30']);
+        expect(await metricValue(own, 'strangler_circuit_open', { route: 'athletes-create' })).toBe(1);
+
+        const scope = nock(LEGACY).post('/api/athletes').reply(201, '{"side":"legacy"}');
+        const r = await postAthlete(lenientUrl, newAthlete);
+        expect(r.status).toBe(201);
+        expect(scope.isDone()).toBe(true);
+      } finally {
+        await strict.close();
+        await lenient.close();
+      }
     });
 
     test("legacy's own error answers pass through a migrated route in legacy mode untouched", async () => {

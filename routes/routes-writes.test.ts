@@ -114,6 +114,43 @@ describe('new handlers: writes', () => {
     }
   });
 
+  test('a NUL PostgreSQL cannot store is a 400 naming the member, on every write that stores text', async () => {
+    const id = ATHLETES[0].id;
+    const nul = (text: string) => `${text}\u0000`;
+    const errorsOf = (r: CalledRoute) => (r.json as { errors?: unknown } | undefined)?.errors;
+    const created = await call('POST', '/api/athletes', { ...newAthlete, Position: nul('Wing') });
+    expect(created.status).toBe(400);
+    expect(errorsOf(created)).toEqual({
+      Position: ['The field Position must not contain the character U+0000.'],
+    });
+    const updated = await call('PUT', `/api/athletes/${id}`, {
+      ...newAthlete,
+      LastName: nul('Holm'),
+      Email: nul('a@b'),
+    });
+    expect(errorsOf(updated)).toEqual({
+      Email: ['The field Email must not contain the character U+0000.'],
+      LastName: ['The field LastName must not contain the character U+0000.'],
+    });
+    const entry = { EntryDate: '2026-11-20', Sleep: 3, Soreness: 3, Fatigue: 3, Stress: 3, Mood: 3 };
+    const noted = await call('POST', `/api/athletes/${id}/wellness`, { ...entry, Notes: nul('tired') });
+    expect(errorsOf(noted)).toEqual({ Notes: ['The field Notes must not contain the character U+0000.'] });
+    expect(changes).toEqual([]);
+  });
+
+  test("a NUL gives way to legacy's own refusals, and one in a member legacy skips is ignored", async () => {
+    const refused = await call('POST', '/api/athletes', {
+      ...newAthlete,
+      FirstName: 'A\u0000',
+      LastName: '',
+    });
+    expect((refused.json as { errors?: unknown }).errors).toEqual({
+      LastName: ['The LastName field is required.'],
+    });
+    const skipped = await call('POST', '/api/athletes', { ...newAthlete, Nickname: 'A\u0000' });
+    expect(skipped.status).toBe(201);
+  });
+
   test('a dry-run create answers as a real one would and keeps nothing', async () => {
     const before = await athleteCount();
     const r = await call('POST', '/api/athletes', newAthlete, true);

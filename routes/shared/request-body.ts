@@ -70,6 +70,8 @@ export function bindBody<S extends BodySchema>(
   for (const [field, rule] of Object.entries(schema.fields))
     checkAnnotations(field, rule, value[field] ?? null, errors);
   if (errors.any) return fail(errors);
+  for (const field of Object.keys(schema.fields)) checkStorable(field, value[field] ?? null, errors);
+  if (errors.any) return fail(errors);
   return { ok: true, value: value as BoundBody<S> };
 }
 
@@ -131,6 +133,17 @@ export function checkAnnotations(
     if (value < min || value > max)
       errors.add(field, `The field ${field} must be between ${min} and ${max}.`);
   }
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (SQLSTATE 22021), where legacy's nvarchar on SQL Server stores it.
+ * Checked after DataAnnotations, as the one refusal the legacy has no counterpart for: a body legacy
+ * would refuse gets legacy's errors, and only one it would have stored is told which member the new
+ * side cannot keep, as a model-state error on that member (docs/limits.md).
+ */
+export function checkStorable(field: string, value: BodyValue, errors: Pick<ValidationErrors, 'add'>): void {
+  if (typeof value === 'string' && value.includes('\u0000'))
+    errors.add(field, `The field ${field} must not contain the character U+0000.`);
 }
 
 /** .NET's EmailAddressAttribute is deliberately loose: one '@', not at either end, no line breaks. */

@@ -62,4 +62,16 @@ describe('circuit breaker', () => {
     breaker.release();
     expect(breaker.tryAcquire()).toBe(true);
   });
+
+  it('tells how long until its probe: the rest of the open interval, none once half-open or closed', () => {
+    const { breaker, advance } = setup();
+    expect(breaker.retryAfterMs()).toBe(0);
+    for (let i = 0; i < 3; i += 1) breaker.recordFailure();
+    expect(breaker.retryAfterMs()).toBe(1000);
+    advance(400);
+    expect(breaker.retryAfterMs()).toBe(600);
+    advance(600);
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.retryAfterMs()).toBe(0);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * Per-route circuit breaker for new handlers: after `failureThreshold` consecutive failures the route
  * is served by legacy for `openMs`; then one request at a time probes the handler (half-open) and a
- * success closes the circuit again. Only thrown errors and timeouts count as failures: a handler that
- * answers 5xx on purpose is mimicking legacy, not failing.
+ * success closes the circuit again. Only server-side faults count as failures (the caller decides, see
+ * stages/handler-fault.ts): a handler that answers 4xx or 5xx on purpose is mimicking legacy, and a
+ * client's bad input or departure must not move a route.
  */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
@@ -21,6 +22,8 @@ export interface CircuitBreaker {
   /** The probe (or any acquired call) ended without an outcome, e.g. the client went away. */
   release(): void;
   state(): CircuitState;
+  /** Time until the next probe may run (0 when closed, or half-open with its probe in flight). */
+  retryAfterMs(): number;
 }
 
 export function createCircuitBreaker(
@@ -69,6 +72,9 @@ export function createCircuitBreaker(
     state() {
       if (state === 'open' && now() - openedAt >= settings.openMs) return 'half-open';
       return state;
+    },
+    retryAfterMs() {
+      return state === 'open' ? Math.max(0, settings.openMs - (now() - openedAt)) : 0;
     },
   };
 }

@@ -15,6 +15,7 @@ const GATEWAY_TYPES: Readonly<Record<number, string>> = {
   413: 'https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large',
   500: 'https://www.rfc-editor.org/rfc/rfc9110#name-500-internal-server-error',
   502: 'https://www.rfc-editor.org/rfc/rfc9110#name-502-bad-gateway',
+  503: 'https://www.rfc-editor.org/rfc/rfc9110#name-503-service-unavailable',
   504: 'https://www.rfc-editor.org/rfc/rfc9110#name-504-gateway-timeout',
 };
 
@@ -60,11 +61,34 @@ export function gatewayProblem(problem: Problem & { readonly requestId: string }
 export function sendGatewayProblem(
   res: ServerResponse,
   problem: Problem & { readonly requestId: string },
+  headers: Readonly<Record<string, string>> = {},
 ): void {
   if (!res.headersSent) {
     for (const name of res.getHeaderNames()) if (name !== 'x-request-id') res.removeHeader(name);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   }
   sendProblem(res, gatewayProblem(problem));
+}
+
+/** Retry-After when the breaker is not open: its probe is in flight, or it has not opened yet. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The public port's 503 for a write the new side cannot take now, with Retry-After (RFC 9110 §10.2.3)
+ * in whole seconds, rounded up, until `retryAfterMs` has passed.
+ */
+export function sendUnavailable(res: ServerResponse, requestId: string, retryAfterMs: number): void {
+  const seconds = retryAfterMs > 0 ? Math.ceil(retryAfterMs / 1000) : DEFAULT_RETRY_AFTER_SECONDS;
+  sendGatewayProblem(
+    res,
+    {
+      status: 503,
+      title: 'Service Unavailable',
+      detail: 'The request cannot be taken right now.',
+      requestId,
+    },
+    { 'retry-after': String(seconds) },
+  );
 }
 
 /** The public port's 500, worded the same whatever failed on our side, so nothing internal reaches the client. */

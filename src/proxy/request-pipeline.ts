@@ -10,6 +10,7 @@ import type { Account } from './stages/account.ts';
 import { bucketsOnVerifiedCaller } from './stages/decide.ts';
 import type { Decide } from './stages/decide.ts';
 import { hostRefused, sendBadRequest } from './stages/framing.ts';
+import { refusedWhileOpen } from './stages/guard.ts';
 import type { BreakerFor } from './stages/guard.ts';
 import { sendRefusal } from './stages/identify.ts';
 import type { Identified, Identify } from './stages/identify.ts';
@@ -27,7 +28,8 @@ import type { ServeNew } from './stages/serve-new.ts';
  *   decide    the route's flag for this caller: legacy, shadow, canary or new   stages/decide.ts
  *   observe   tee what is sent and received, for shadow comparison             stages/observe.ts
  *   identify  verify the caller of a route with a policy, or refuse as legacy  stages/identify.ts
- *   guard     the route's circuit breaker before its new handler                stages/guard.ts
+ *   guard     the route's circuit breaker before its new handler (open: safe      stages/guard.ts
+ *             methods to legacy, unsafe ones 503 unless the route opts in)
  *   serve     legacy (streamed) or new (buffered, with fallback to legacy)      stages/serve-legacy.ts
  *                                                                                stages/serve-new.ts
  *   account   metrics and the request log, once the response closes           stages/account.ts
@@ -81,7 +83,7 @@ export function requestPipeline(
     }
     const breaker = breakerFor(matched.route.id);
     if (!breaker.tryAcquire()) {
-      serveLegacySide(serving);
+      if (!refusedWhileOpen(req, res, exchange, matched.route, breaker)) serveLegacySide(serving);
       return;
     }
     serveNew(req, res, exchange, matched, breaker, observation).catch(failed(res, exchange));

@@ -127,6 +127,7 @@ describe('createRouteTable validation', () => {
     [{ legacyTimeoutMs: -5 }, /legacyTimeoutMs must be a positive number/],
     [{ handlerTimeoutMs: Number.NaN }, /handlerTimeoutMs must be a positive number/],
     [{ handlerTimeoutMs: 2 ** 31 }, /handlerTimeoutMs must be at most 2147483647 ms/],
+    [{ unsafeFallbackToLegacy: 'yes' }, /unsafeFallbackToLegacy must be true or false/],
     [
       { stickiness: { kind: 'header', name: 'X Tenant' } },
       /stickiness header name "X Tenant" is not a valid/,

@@ -43,6 +43,8 @@ export function validateRecord(
   validateStickiness(record.stickiness, record.policy !== undefined, report);
   validatePolicy(record.policy, report);
   validateShadow(record.shadow, report);
+  if (record.unsafeFallbackToLegacy !== undefined && typeof record.unsafeFallbackToLegacy !== 'boolean')
+    report('unsafeFallbackToLegacy must be true or false');
   if (segments === undefined) return undefined;
   validateRedactPathParams(record.redactPathParams, segments, report);
   claimTemplate(record, methods, segments, seen.claimed, report);

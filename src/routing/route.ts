@@ -72,6 +72,13 @@ export interface RouteRecord {
    * checked before the new handler runs, refused as legacy refuses. A route without one is open.
    */
   readonly policy?: RoutePolicy;
+  /**
+   * Lets an unsafe method go to legacy when the new side cannot take it (circuit open, database
+   * unreachable) instead of the 503 it gets by default. Dangerous while the sync runs: the write lands
+   * on the side that does not own the entity and races the owner's writes through the sync (it may be
+   * recorded as a conflict and lost), and the client is told it succeeded. See docs/proxy.md.
+   */
+  readonly unsafeFallbackToLegacy?: boolean;
 }
 
 /** Every flag strangler reads starts with `strangler.`, so one Unleash project can hold other apps' flags too. */

@@ -38,18 +38,21 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
     await dbs.reset();
   });
 
-  const poller = (ownership: SyncOwnership = LEGACY_OWNS_ALL) =>
+  const poller = (ownership: SyncOwnership = LEGACY_OWNS_ALL, feed?: LegacyChangeFeed) =>
     createChangePoller({
       pool: dbs.newPool,
-      feed: createPostgresLegacyChangeFeed(dbs.legacyPool),
+      feed: feed ?? createPostgresLegacyChangeFeed(dbs.legacyPool),
       ownership,
       logger,
     });
 
   /** Polls until the checkpoint has passed every change-log entry; sums the outcomes. */
-  async function pollUntilQuiet(ownership: SyncOwnership = LEGACY_OWNS_ALL): Promise<Record<string, number>> {
+  async function pollUntilQuiet(
+    ownership: SyncOwnership = LEGACY_OWNS_ALL,
+    feed?: LegacyChangeFeed,
+  ): Promise<Record<string, number>> {
     const totals: Record<string, number> = {};
-    const p = poller(ownership);
+    const p = poller(ownership, feed);
     await pollUntilCaughtUp(
       {
         runOnce: async () => {
@@ -187,6 +190,50 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
     ]);
     const audit = await dbs.newPool.query(`SELECT outcome FROM strangler.sync_audit WHERE entity_key = $1`, [
       onLegacy.id,
+    ]);
+    expect(audit.rows).toEqual([{ outcome: 'rejected' }]);
+  });
+
+  it('refuses a legacy row holding a NUL, as SQL Server returns it, records why, and applies the rest', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    const withNul = athlete(squadId, 1);
+    const fine = athlete(squadId, 2);
+    await legacySideWriteAthlete(dbs.legacyPool, withNul);
+    await legacySideWriteAthlete(dbs.legacyPool, fine);
+    // The stand-in's text columns cannot hold U+0000: the feed hands on the row as SQL Server's would.
+    const standIn = createPostgresLegacyChangeFeed(dbs.legacyPool);
+    const nulName = `Ann\u0000e`;
+    const feed: LegacyChangeFeed = {
+      feedName: standIn.feedName,
+      async readChanges(position, limit) {
+        const batch = await standIn.readChanges(position, limit);
+        const rows = [...batch.rows].map(([key, row]) => {
+          const values = Object.entries(row).map(([k, v]) => [k, v === withNul.firstName ? nulName : v]);
+          return [key, Object.fromEntries(values) as typeof row] as const;
+        });
+        return { ...batch, rows: new Map(rows) };
+      },
+    };
+
+    expect(await pollUntilQuiet(LEGACY_OWNS_ALL, feed)).toEqual({ applied: 1, rejected: 1 });
+
+    const ids = await dbs.newPool.query<{ id: string }>(`SELECT id::text FROM athletes`);
+    expect(ids.rows.map((r) => r.id)).toEqual([fine.id]);
+    const conflicts = await dbs.newPool.query(
+      `SELECT kind, entity_key, error, incoming_row->>'first_name' AS first_name FROM strangler.sync_conflicts`,
+    );
+    expect(conflicts.rows).toEqual([
+      {
+        kind: 'rejected',
+        entity_key: withNul.id,
+        error: expect.stringContaining('U+0000 (NUL) in first_name, which PostgreSQL text cannot store'),
+        first_name: 'Ann\\u0000e',
+      },
+    ]);
+    const audit = await dbs.newPool.query(`SELECT outcome FROM strangler.sync_audit WHERE entity_key = $1`, [
+      withNul.id,
     ]);
     expect(audit.rows).toEqual([{ outcome: 'rejected' }]);
   });

@@ -15,6 +15,7 @@ import { rowMapKey } from './sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from './sync-entities.ts';
 import { syncEntity } from './sync-entities.ts';
 import type { Queryable } from './pg-transaction.ts';
+import { nulColumns, nulRejection } from './postgres-text.ts';
 
 /** The database changes are applied to: its tables, and whether its writer owns an entity (wins ties). */
 export interface ApplySide {
@@ -128,9 +129,31 @@ export function isRowRejection(error: unknown): boolean {
  * tried at once; if a row breaks a constraint, the batch is rolled back to a savepoint and the changes
  * go one at a time, each under its own savepoint, in passes repeated while any change goes through (B
  * can take the e-mail A gave up once A's change is in). What is still refused comes back `rejected`
- * with the database's error, for the caller to record, and the rest of the batch is applied.
+ * with the database's error, for the caller to record, and the rest of the batch is applied. A row
+ * holding U+0000, which PostgreSQL cannot store at all, is refused up front (postgres-text.ts).
  */
 export async function applyRejectingRows(
+  client: Queryable,
+  side: ApplySide,
+  changes: readonly SyncChange[],
+): Promise<ApplyResult[]> {
+  const unstorable = new Map(
+    changes
+      .map((change) => [change.eventId, nulColumns(change.row)] as const)
+      .filter(([, columns]) => columns.length > 0),
+  );
+  if (unstorable.size === 0) return applyRefusingRows(client, side, changes);
+  const applied = await applyRefusingRows(
+    client,
+    side,
+    changes.filter((change) => !unstorable.has(change.eventId)),
+  );
+  const byId = new Map(applied.map((result) => [result.eventId, result]));
+  return inChangeOrder(changes, byId, (eventId) => nulRejection(unstorable.get(eventId) ?? []));
+}
+
+/** The savepoint passes of applyRejectingRows, for rows PostgreSQL can hold. */
+async function applyRefusingRows(
   client: Queryable,
   side: ApplySide,
   changes: readonly SyncChange[],
@@ -169,13 +192,22 @@ export async function applyRejectingRows(
     if (refused.length === 0 || refused.length === pending.length) break;
     pending = refused;
   }
+  return inChangeOrder(changes, results, (eventId) => describeRejection(errors.get(eventId)));
+}
+
+/** One result per change, in the changes' order: its own, or `rejected` for why it was refused. */
+function inChangeOrder(
+  changes: readonly SyncChange[],
+  results: ReadonlyMap<string, ApplyResult>,
+  whyRejected: (eventId: string) => string,
+): ApplyResult[] {
   return changes.map(
     (change): ApplyResult =>
       results.get(change.eventId) ?? {
         eventId: change.eventId,
         outcome: 'rejected',
         current: null,
-        error: describeRejection(errors.get(change.eventId)),
+        error: whyRejected(change.eventId),
       },
   );
 }

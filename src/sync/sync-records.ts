@@ -1,4 +1,5 @@
 import type { Queryable } from './pg-transaction.ts';
+import { rowAsJsonb } from './postgres-text.ts';
 import type { ApplyOutcome, ApplyResult, Direction, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
@@ -70,12 +71,9 @@ export async function recordResults(
       conflicts.map((c) => c.eventId),
       conflicts.map((c) => ownership[c.entity]),
       conflicts.map((c) => c.version),
-      conflicts.map((c) => (c.row === null ? null : JSON.stringify(c.row))),
+      conflicts.map((c) => rowAsJsonb(c.row)),
       conflicts.map((c) => byId.get(c.eventId)?.current?.version ?? null),
-      conflicts.map((c) => {
-        const current = byId.get(c.eventId)?.current;
-        return current === null || current === undefined ? null : JSON.stringify(current);
-      }),
+      conflicts.map((c) => rowAsJsonb(byId.get(c.eventId)?.current)),
       conflicts.map((c) => CONFLICT_KIND[byId.get(c.eventId)?.outcome ?? 'stale'] ?? 'owner_lost'),
       conflicts.map((c) => byId.get(c.eventId)?.error ?? null),
     ],
@@ -107,9 +105,9 @@ async function recordOverwritten(
       lost.map((r) => r.eventId),
       lost.map((r) => ownership[byId.get(r.eventId)?.entity ?? 'athletes']),
       lost.map((r) => r.overwritten?.version ?? null),
-      lost.map((r) => JSON.stringify(r.overwritten)),
+      lost.map((r) => rowAsJsonb(r.overwritten)),
       lost.map((r) => byId.get(r.eventId)?.version ?? null),
-      lost.map((r) => JSON.stringify(byId.get(r.eventId)?.row ?? null)),
+      lost.map((r) => rowAsJsonb(byId.get(r.eventId)?.row) ?? 'null'),
     ],
   );
   return inserted.rows;

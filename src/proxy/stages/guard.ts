@@ -1,7 +1,13 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import { SAFE_METHODS } from '../../routing/route.ts';
+import type { RouteRecord } from '../../routing/route.ts';
 import { createCircuitBreaker } from '../circuit-breaker.ts';
 import type { CircuitBreaker, CircuitBreakerSettings } from '../circuit-breaker.ts';
+import type { Exchange } from '../exchange.ts';
+import { sendUnavailable } from '../problem-response.ts';
 
 /** The circuit breaker of a route's new handler, made on first use; its state is a gauge. */
 export type BreakerFor = (routeId: string) => CircuitBreaker;
@@ -28,4 +34,22 @@ export function createBreakers(
     }
     return breaker;
   };
+}
+
+/**
+ * A request the route's open circuit keeps from its handler: legacy serves a safe method, and a write
+ * on a route that opts in (RouteRecord.unsafeFallbackToLegacy); any other write is answered 503 until
+ * the probe, because legacy taking it while the new side owns the data would race the sync. True when
+ * it was answered here.
+ */
+export function refusedWhileOpen(
+  req: IncomingMessage,
+  res: ServerResponse,
+  exchange: Exchange,
+  route: RouteRecord,
+  breaker: CircuitBreaker,
+): boolean {
+  if (SAFE_METHODS.has(req.method ?? 'GET') || route.unsafeFallbackToLegacy === true) return false;
+  sendUnavailable(res, exchange.requestId, breaker.retryAfterMs());
+  return true;
 }

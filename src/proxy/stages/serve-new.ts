@@ -8,7 +8,9 @@ import { SAFE_METHODS } from '../../routing/route.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import type { CircuitBreaker } from '../circuit-breaker.ts';
 import type { Exchange } from '../exchange.ts';
-import { sendGatewayProblem, sendInternalError } from '../problem-response.ts';
+import { sendGatewayProblem, sendInternalError, sendUnavailable } from '../problem-response.ts';
+import { handlerFault } from './handler-fault.ts';
+import type { HandlerFault } from './handler-fault.ts';
 import type { Observation } from './observe.ts';
 import { readBody } from './read-body.ts';
 import { runHandler, writeHandlerResponse } from './run-handler.ts';
@@ -26,8 +28,10 @@ export type ServeNew = (
 
 /**
  * The new side: buffer the body (up to the cap), run the handler, write its answer. The breaker learns
- * from every run. On failure a safe method falls back to legacy, which answers as if the new side never
- * ran; an unsafe one is a 500, because its write may have happened and must not happen twice.
+ * from every run but those a client spoiled (handler-fault.ts). On failure a safe method falls back to
+ * legacy, which answers as if the new side never ran; an unsafe one is a 503 when the database could not
+ * be reached (nothing was written), else a 500, because its write may have happened and must not
+ * happen twice.
  */
 interface ServeNewDeps {
   readonly maxHandlerBodyBytes: number;
@@ -66,8 +70,11 @@ export function createServeNew(deps: ServeNewDeps): ServeNew {
     } else if (outcome.kind === 'client-gone') {
       breaker.release();
     } else {
-      breaker.recordFailure();
-      fallBack(deps, { req, res, exchange, observation }, match, body.bytes, outcome.error);
+      const fault = handlerFault(outcome.error);
+      if (fault === 'client-input') breaker.release();
+      else breaker.recordFailure();
+      const failure: Failure = { error: outcome.error, fault, retryAfterMs: breaker.retryAfterMs() };
+      fallBack(deps, { req, res, exchange, observation }, match, body.bytes, failure);
     }
   };
 }
@@ -89,36 +96,50 @@ function overCap(deps: ServeNewDeps, serving: Serving, replay: Readable | undefi
   });
 }
 
-/** The handler failed: legacy answers a safe method; an unsafe one may have written, so it is a 500. */
+interface Failure {
+  readonly error: unknown;
+  readonly fault: HandlerFault;
+  /** Until the breaker's probe, when the failure left it open. */
+  readonly retryAfterMs: number;
+}
+
+/**
+ * The handler failed: legacy answers a safe method. An unsafe one that never reached the database is a
+ * 503 (or legacy's, where the route opts in); one that may have written is a 500.
+ */
 function fallBack(
   deps: ServeNewDeps,
   serving: Serving,
   match: RouteMatch,
   body: Buffer,
-  error: unknown,
+  failure: Failure,
 ): void {
   const { req, res, exchange, observation } = serving;
   const method = req.method ?? 'GET';
-  if (SAFE_METHODS.has(method)) {
-    // RFC 9110 §9.2.1: a safe request can be repeated, so legacy answers as if the new side never ran.
+  const details = {
+    requestId: exchange.requestId,
+    route: match.route.id,
+    method,
+    fault: failure.fault,
+    error: errorDetails(failure.error),
+  };
+  const wroteNothing = failure.fault === 'unavailable';
+  if (SAFE_METHODS.has(method) || (wroteNothing && match.route.unsafeFallbackToLegacy === true)) {
+    // A safe request can be repeated (RFC 9110 §9.2.1), and a write that never reached the database was
+    // not made: legacy answers as if the new side never ran.
     deps.metrics.fallbacks.labels(match.route.id).inc();
-    deps.logger.warn('new handler failed, legacy serves the request', {
-      requestId: exchange.requestId,
-      route: match.route.id,
-      method,
-      error: errorDetails(error),
-    });
+    deps.logger.warn('new handler failed, legacy serves the request', details);
     if (observation !== undefined) observation.fellBack = true;
     exchange.legacyBody = Readable.from(body.length === 0 ? [] : [body], { objectMode: false });
     deps.serveLegacy(req, res, exchange);
     return;
   }
+  if (wroteNothing) {
+    deps.logger.warn('new handler could not reach its database, unsafe method refused', details);
+    sendUnavailable(res, exchange.requestId, failure.retryAfterMs);
+    return;
+  }
   // A write may have happened on the new side: sending it to legacy too could apply it twice.
-  deps.logger.error('new handler failed on an unsafe method', {
-    requestId: exchange.requestId,
-    route: match.route.id,
-    method,
-    error: errorDetails(error),
-  });
+  deps.logger.error('new handler failed on an unsafe method', details);
   sendInternalError(res, exchange.requestId);
 }

@@ -1,5 +1,6 @@
 import type { Mismatch, MismatchKind } from './mismatch.ts';
 import type { Queryable } from '../pg-transaction.ts';
+import { rowAsJsonb } from '../postgres-text.ts';
 
 /** What a finished run found, as strangler.recon_run keeps it. */
 export interface ReconRunTotals {
@@ -38,8 +39,8 @@ export async function storeMismatches(
       entity,
       mismatches.map((m) => m.key),
       mismatches.map((m) => m.kind),
-      mismatches.map((m) => (m.legacyRow === null ? null : JSON.stringify(m.legacyRow))),
-      mismatches.map((m) => (m.newRow === null ? null : JSON.stringify(m.newRow))),
+      mismatches.map((m) => rowAsJsonb(m.legacyRow)),
+      mismatches.map((m) => rowAsJsonb(m.newRow)),
     ],
   );
 }
