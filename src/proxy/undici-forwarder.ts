@@ -74,7 +74,7 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     // without it streams from the client.
     let body: Dispatcher.DispatchOptions['body'] = null;
     if (exchange?.legacyBody !== undefined) body = exchange.legacyBody;
-    else if (hasBody(req)) body = req;
+    else if (chunked || hasBody(req)) body = req;
     const precise = timeoutMs < PRECISE_TIMEOUT_BELOW_MS;
     const handler = new LegacyResponseHandler(req, res, exchange, timeoutMs, precise, body === null, context);
     // Idle timeouts, not deadlines: a long download or an event stream that keeps sending is
