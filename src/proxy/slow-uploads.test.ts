@@ -115,7 +115,7 @@ describe.each(LEGACY_ENGINES)('slow uploads to a legacy with a small pool (%s en
   it('serves a well-behaved client at once while slow uploaders outnumber the pool', async () => {
     const running = await start({ rateGraceMs: 5000, idleTimeoutMs: 5000 });
     const uploads = Array.from({ length: POOL * 2 }, () =>
-      slowUpload(running, { length: 100, everyMs: 200, stopAfterMs: 2500 }),
+      slowUpload(running, { length: 100, everyMs: 200, stopAfterMs: 4000 }),
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = Date.now();
@@ -127,7 +127,8 @@ describe.each(LEGACY_ENGINES)('slow uploads to a legacy with a small pool (%s en
     for (const upload of uploads) upload.stop();
     await Promise.all(uploads.map((upload) => upload.answer));
     expect([read.status, write.status, write.body.toString()]).toEqual([200, 200, 'got 12']);
-    expect(tookMs).toBeLessThan(1000);
+    // Without the gate it waits for a pooled connection until the uploaders give up (~3.7 s).
+    expect(tookMs).toBeLessThan(1500);
   });
 
   it("cuts a body arriving under the minimum rate after the grace period with Kestrel's empty 408, before legacy sees it", async () => {
@@ -139,7 +140,7 @@ describe.each(LEGACY_ENGINES)('slow uploads to a legacy with a small pool (%s en
     expect(text.toLowerCase()).toContain('\r\ncontent-length: 0\r\n');
     expect(text.toLowerCase()).toContain('\r\nconnection: close\r\n');
     expect(afterMs).toBeGreaterThanOrEqual(500);
-    expect(afterMs).toBeLessThan(1500);
+    expect(afterMs).toBeLessThan(2500);
     expect(legacySaw.length).toBe(before);
     expect(
       await metricValue(running.metrics, 'strangler_request_bodies_refused_total', { reason: 'too_slow' }),
@@ -152,9 +153,9 @@ describe.each(LEGACY_ENGINES)('slow uploads to a legacy with a small pool (%s en
     const upload = slowUpload(running, { length: 5000, burst: 2000, everyMs: 60_000, stopAfterMs: 3000 });
     const { text, afterMs } = await upload.answer;
     expect(text).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
-    expect(afterMs).toBeLessThan(1500);
+    expect(afterMs).toBeLessThan(2500);
     // Well before legacy's own timeout (3 s) would have ended it.
-    await waitUntil(() => legacySaw.length === before + 1 && legacySaw[before]?.aborted === true, 1000);
+    await waitUntil(() => legacySaw.length === before + 1 && legacySaw[before]?.aborted === true, 1500);
     expect(legacySaw[before]?.bytes).toBe(2000);
   });
 
