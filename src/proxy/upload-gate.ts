@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { sendOverBudget, sendRefusal, type BodyBudget } from './body-budget.ts';
+import { DEFAULT_BODY_BUDGET_BYTES, sendOverBudget, sendRefusal, type BodyBudget } from './body-budget.ts';
 import type { Exchange } from './exchange.ts';
 import { answerBodyTimeout } from './legacy-body-limit.ts';
 import { declaredBodyLength, hasBody, readBody, type BodyResult } from './stages/read-body.ts';
@@ -12,7 +12,6 @@ import {
   type UploadLimits,
   type UploadWatch,
 } from './upload-watch.ts';
-import { DEFAULT_BODY_BUDGET_BYTES } from './body-budget.ts';
 
 /** Every request-body setting (the BODY_* environment variables, src/config/body-settings.ts). */
 export interface BodySettings extends UploadLimits {

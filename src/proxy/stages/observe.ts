@@ -135,10 +135,10 @@ function reportOnClose(
 }
 
 /*
- * So a dry run can start before legacy writes (and the sync copies the write over). The undici engine
- * tees from an async iterator, whose last chunk reaches the tee in a promise job after the stream's
- * 'end' (a nextTick): the announcement waits for setImmediate, and a body whose length disagrees
- * with Content-Length is left to the exchange.
+ * So a dry run can start before legacy writes (and the sync copies the write over). The serve-legacy
+ * stage sends a received body on in a promise job after the stream's 'end': the announcement waits
+ * for setImmediate, so legacy has it first, and a body whose length disagrees with Content-Length is
+ * left to the exchange.
  */
 function announceWhenReceived(observer: ExchangeObserver, warn: Warn, observed: Observed): void {
   const { req, exchange, match, decision, observation } = observed;
