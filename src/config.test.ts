@@ -44,7 +44,44 @@ describe('loadConfig', () => {
       legacyStandInPort: 5080,
       legacyStandIn: undefined,
       legacyMaxRequestBodyBytes: 30_000_000,
+      bodies: {
+        bufferBytes: 65_536,
+        budgetBytes: 134_217_728,
+        minBytesPerSecond: 240,
+        rateGraceMs: 5000,
+        idleTimeoutMs: 30_000,
+        perAddress: 32,
+      },
     });
+  });
+
+  it('reads the request-body limits and refuses a budget smaller than the buffer', () => {
+    expect(
+      loadConfig(
+        {
+          BODY_BUFFER_BYTES: '1024',
+          BODY_BUDGET_BYTES: '4096',
+          BODY_MIN_RATE_BYTES_PER_SECOND: '0',
+          BODY_MIN_RATE_GRACE_MS: '500',
+          BODY_IDLE_TIMEOUT_MS: '0',
+          BODY_UPLOADS_PER_ADDRESS: '0',
+        },
+        token,
+      ).bodies,
+    ).toEqual({
+      bufferBytes: 1024,
+      budgetBytes: 4096,
+      minBytesPerSecond: 0,
+      rateGraceMs: 500,
+      idleTimeoutMs: 0,
+      perAddress: 0,
+    });
+    expect(() => loadConfig({ BODY_BUFFER_BYTES: '4096', BODY_BUDGET_BYTES: '1024' }, token)).toThrow(
+      /BODY_BUDGET_BYTES \(1024\) must be at least BODY_BUFFER_BYTES \(4096\)/,
+    );
+    expect(() => loadConfig({ BODY_IDLE_TIMEOUT_MS: 'soon', BODY_BUDGET_BYTES: '0' }, token)).toThrow(
+      /BODY_BUDGET_BYTES must be an integer[\s\S]*BODY_IDLE_TIMEOUT_MS must be an integer/,
+    );
   });
 
   it('reads the demo legacy choice and legacy body limit, and refuses what it does not know', () => {

@@ -16,6 +16,7 @@ import type { ShadowThreadPriority } from './shadow/thread/shadow-thread.ts';
 import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync-entities.ts';
 import { readAdminTls, type AdminTlsSettings } from './config/admin-tls-settings.ts';
 import { readAuth, type AuthSettings } from './config/auth-settings.ts';
+import { readBodySettings, type BodySettings } from './config/body-settings.ts';
 import { EnvReader, type Env } from './config/env-reader.ts';
 
 export type { AdminTlsSettings, AuthSettings };
@@ -76,6 +77,8 @@ export interface Config {
   readonly legacyStandIn: LegacyStandIn | undefined;
   /** Legacy's request-body limit, answered by the proxy (see src/proxy/legacy-body-limit.ts); 0 = none. */
   readonly legacyMaxRequestBodyBytes: number;
+  /** Request bodies: buffered before legacy is called, minimum rate, idle timeout, per-address cap, budget. */
+  readonly bodies: BodySettings;
   /**
    * The OpenID Connect issuer whose bearer tokens the API's callers present, as legacy validates them.
    * Undefined: no route with a policy may run anything but legacy. Demo: its own issuer (DEMO_ISSUER_PORT).
@@ -115,6 +118,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const tokens = readAdminTokens(r, randomToken);
   const adminTls = readAdminTls(r);
   const auth = readAuth(r);
+  const bodies = readBodySettings(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   const dataDir = r.str('DATA_DIR') ?? 'data';
@@ -134,6 +138,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     ...switches,
     ...demo,
     auth,
+    bodies,
   };
 }
 

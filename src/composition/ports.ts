@@ -114,6 +114,7 @@ export async function startPublicPort(
     config: { legacyUrl, legacyTimeoutMs: config.legacyTimeoutMs, hostHeader: config.hostHeader },
     legacyEngine: config.proxyEngine,
     legacyMaxBodyBytes: config.legacyMaxRequestBodyBytes,
+    bodies: config.bodies,
     routes,
     flags,
     metrics,

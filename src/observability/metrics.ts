@@ -31,9 +31,28 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       requestCounts.flushInto(this);
     },
   });
+  // The body budget lives in the public server, made after the metrics: it says where to read from.
+  let bodyBudgetHeld: () => number = () => 0;
+  const bodyBudgetBytes = new Gauge({
+    name: 'strangler_body_budget_held_bytes',
+    help: 'Bytes of request and captured bodies held in memory now (the in-flight body budget)',
+    registers,
+    collect() {
+      this.set(bodyBudgetHeld());
+    },
+  });
   return {
     registry,
     requests,
+    bodyBudgetBytes,
+    readBodyBudgetFrom(held: () => number): void {
+      bodyBudgetHeld = held;
+    },
+    requestBodiesRefused: counter(
+      'strangler_request_bodies_refused_total',
+      'Request bodies refused or cut off before they reached a backend, by reason',
+      ['reason'],
+    ),
     requestCounts,
     requestDuration: histogram(
       'strangler_request_duration_seconds',

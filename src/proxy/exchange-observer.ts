@@ -98,26 +98,40 @@ export function nextObservationId(): number {
   return lastObservationId;
 }
 
-/** Accumulates chunks up to a cap, then only counts. */
+/** What a capture takes its bytes from (the body budget, body-budget.ts). */
+export interface CaptureBudget {
+  take(bytes: number): boolean;
+  release(bytes: number): void;
+}
+
+const UNLIMITED: CaptureBudget = { take: () => true, release: () => undefined };
+
+/**
+ * Accumulates chunks up to a cap, then only counts. Kept bytes come from the budget; when it has no
+ * room the capture gives up as if over its cap (the comparison is skipped, the request unaffected).
+ */
 export class BodyCapture {
   readonly #limit: number;
+  readonly #budget: CaptureBudget;
   #chunks: Buffer[] = [];
   #bytes = 0;
+  #held = 0;
   #over = false;
 
-  constructor(limit: number) {
+  constructor(limit: number, budget: CaptureBudget = UNLIMITED) {
     this.#limit = limit;
+    this.#budget = budget;
   }
 
   add(chunk: Buffer | string): void {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.#bytes += buffer.length;
     if (this.#over) return;
-    if (this.#bytes > this.#limit) {
-      this.#over = true;
-      this.#chunks = [];
+    if (this.#bytes > this.#limit || !this.#budget.take(buffer.length)) {
+      this.#giveUp();
       return;
     }
+    this.#held += buffer.length;
     // Copy: the stream may reuse its buffer after the chunk has been written on.
     this.#chunks.push(Buffer.from(buffer));
   }
@@ -125,8 +139,19 @@ export class BodyCapture {
   /** `bytes` flowed past somewhere this capture could not see (a replayed body): give up keeping it. */
   abandon(bytes: number): void {
     this.#bytes += bytes;
+    this.#giveUp();
+  }
+
+  #giveUp(): void {
     this.#over = true;
     this.#chunks = [];
+    this.release();
+  }
+
+  /** Gives the kept bytes back to the budget: the exchange has been handed to the observer. */
+  release(): void {
+    this.#budget.release(this.#held);
+    this.#held = 0;
   }
 
   result(): CapturedBody {

@@ -30,7 +30,7 @@ export interface Exchange {
   retried: boolean;
   /** Set when the call to legacy failed (error code). */
   upstreamError: string | undefined;
-  /** Sees the request body as it streams to legacy (observer tee); not called for a replayed body. */
+  /** Sees the request body as it arrives on its way to legacy (observer tee); not a replayed body. */
   onLegacyRequestBody: ((chunk: Buffer) => void) | undefined;
   /** Sees legacy's response before it is piped to the client (observer tee). */
   onLegacyResponse: ((response: IncomingMessage) => void) | undefined;

@@ -120,18 +120,17 @@ function intermediary(
 ): Plugin {
   return (proxyServer) => {
     proxyServer.on('error', reportError);
-    proxyServer.on('proxyReq', (proxyReq, req) => {
+    proxyServer.on('proxyReq', (proxyReq, req, res) => {
       const exchange = exchangeOf(req);
       if (exchange === undefined) return;
       exchange.reusedConnection = proxyReq.reusedSocket;
+      // A client cut off mid-upload has its answer already (upload-gate.ts); httpxy only cancels
+      // legacy's request for a response that did not finish, so the half-sent body is dropped here.
+      if (exchange.legacyBody !== undefined) abandonUnsentBody(proxyReq, res);
       // An idle timeout, not a deadline: a long download or an event stream that keeps sending is
       // healthy; legacy going quiet for longer than the timeout is not (nginx's proxy_read_timeout).
       const timeoutMs = exchange.legacyTimeoutMs;
       proxyReq.setTimeout(timeoutMs, () => proxyReq.destroy(new LegacyTimeoutError(timeoutMs)));
-      // httpxy pipes the body from its own 'socket' listener right after this one: a tee attached
-      // here sees every chunk, one attached earlier would start the flow before the pipe exists.
-      const tee = exchange.onLegacyRequestBody;
-      if (tee !== undefined && exchange.legacyBody === undefined) req.on('data', tee);
     });
     proxyServer.on('proxyRes', (proxyRes, req, res) => {
       proxyRes.headers = responseHeaders(proxyRes.headers);
@@ -147,6 +146,14 @@ function intermediary(
       if (exchange !== undefined) exchange.upstreamError = 'CLIENT_CLOSED';
     });
   };
+}
+
+function abandonUnsentBody(proxyReq: http.ClientRequest, res: ServerResponse): void {
+  const abandon = (): void => {
+    if (!proxyReq.writableFinished) proxyReq.destroy();
+  };
+  if (res.writableFinished) abandon();
+  else res.once('close', abandon);
 }
 
 function isStaleConnection(

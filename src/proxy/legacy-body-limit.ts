@@ -23,3 +23,17 @@ export function answerBodyTooLarge(res: ServerResponse): void {
   res.writeHead(413, { 'content-length': '0', connection: 'close' });
   res.end();
 }
+
+/**
+ * Kestrel's answer to a body that arrives slower than MinRequestBodyDataRate (240 bytes/s after 5 s)
+ * or not at all: an empty 408 and the connection closed (measured on the ASP.NET legacy).
+ */
+export function answerBodyTimeout(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.shouldKeepAlive = false;
+  res.writeHead(408, { 'content-length': '0', connection: 'close' });
+  res.end();
+}

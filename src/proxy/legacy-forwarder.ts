@@ -18,6 +18,8 @@ export interface LegacyForwarderDeps {
   readonly agent?: http.Agent;
   /** Which client carries plain requests to legacy (WebSocket upgrades always use http-proxy-middleware). */
   readonly engine?: LegacyEngine;
+  /** Most connections to legacy at once for plain requests (512 by default); more wait for one. */
+  readonly connections?: number;
 }
 
 /** The forwarding engines for plain requests; PROXY_ENGINE picks one. */
@@ -25,6 +27,8 @@ export const LEGACY_ENGINES = ['undici', 'http-proxy-middleware'] as const;
 export type LegacyEngine = (typeof LEGACY_ENGINES)[number];
 /** PROXY_ENGINE's default, and the engine of a forwarder created without one: about half the CPU per request. */
 export const DEFAULT_LEGACY_ENGINE: LegacyEngine = 'undici';
+
+const DEFAULT_LEGACY_CONNECTIONS = 512;
 
 export function isLegacyEngine(value: string): value is LegacyEngine {
   return (LEGACY_ENGINES as readonly string[]).includes(value);
@@ -51,7 +55,7 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
   const agentOptions: http.AgentOptions & { noDelay: boolean } = {
     keepAlive: true,
     keepAliveMsecs: 1000,
-    maxSockets: 512,
+    maxSockets: deps.connections ?? DEFAULT_LEGACY_CONNECTIONS,
     maxFreeSockets: 256,
     noDelay: true,
     // Idle pooled connections are dropped after 30 s, before IIS (120 s) or Kestrel (130 s) would
@@ -74,7 +78,13 @@ export function createLegacyForwarder(deps: LegacyForwarderDeps): LegacyForwarde
   });
   const undici =
     (deps.engine ?? DEFAULT_LEGACY_ENGINE) === 'undici'
-      ? createUndiciForwarder({ legacyUrl, logger, reportFailure, defaultTimeoutMs: deps.upgradeTimeoutMs })
+      ? createUndiciForwarder({
+          legacyUrl,
+          logger,
+          reportFailure,
+          defaultTimeoutMs: deps.upgradeTimeoutMs,
+          connections: deps.connections ?? DEFAULT_LEGACY_CONNECTIONS,
+        })
       : undefined;
   return {
     forward: undici?.forward ?? hpm.forward,

@@ -13,6 +13,7 @@ export interface Problem {
 
 const GATEWAY_TYPES: Readonly<Record<number, string>> = {
   413: 'https://www.rfc-editor.org/rfc/rfc9110#name-413-content-too-large',
+  429: 'https://www.rfc-editor.org/rfc/rfc6585#section-4',
   500: 'https://www.rfc-editor.org/rfc/rfc9110#name-500-internal-server-error',
   502: 'https://www.rfc-editor.org/rfc/rfc9110#name-502-bad-gateway',
   503: 'https://www.rfc-editor.org/rfc/rfc9110#name-503-service-unavailable',

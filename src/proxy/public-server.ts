@@ -22,6 +22,9 @@ import { createObserve } from './stages/observe.ts';
 import { createServeLegacy } from './stages/serve-legacy.ts';
 import { createServeNew } from './stages/serve-new.ts';
 import { createUpgrades, isWebSocketHandshake } from './stages/upgrade.ts';
+import { BodyBudget } from './body-budget.ts';
+import { createUploadGate, DEFAULT_BODY_SETTINGS, type BodySettings } from './upload-gate.ts';
+import { UploadWatch } from './upload-watch.ts';
 
 /*
  * The public port: the stages over one Exchange per request, run in the order request-pipeline.ts
@@ -50,12 +53,16 @@ export interface PublicServerDeps {
   readonly maxHandlerBodyBytes?: number;
   /** Legacy's own request-body limit (LEGACY_MAX_REQUEST_BODY_BYTES); 0 leaves every body to legacy. */
   readonly legacyMaxBodyBytes?: number;
+  /** Request-body limits and the body budget (BODY_*); the documented defaults for those omitted. */
+  readonly bodies?: Partial<BodySettings>;
   /** How long close() waits for in-flight exchanges (event streams, WebSockets) before cutting them. */
   readonly shutdownGraceMs?: number;
   /** Connection pool to legacy; one keep-alive agent is created when omitted. */
   readonly legacyAgent?: http.Agent;
   /** Client that carries plain requests to legacy (PROXY_ENGINE); see legacy-forwarder.ts. */
   readonly legacyEngine?: LegacyEngine;
+  /** Most connections to legacy at once (512 by default; tests use a small pool). */
+  readonly legacyConnections?: number;
   /**
    * Verifies the bearer tokens of callers of routes with a policy (AUTH_ISSUER). Undefined: those
    * routes are served by legacy whatever their flags say.
@@ -65,6 +72,8 @@ export interface PublicServerDeps {
 
 export interface PublicServer {
   readonly server: http.Server;
+  /** The in-flight body budget (its `held` bytes are what metrics and tests read). */
+  readonly bodyBudget: BodyBudget;
   close(): Promise<void>;
 }
 
@@ -78,13 +87,22 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   );
   server.on('upgrade', stages.upgrades.handle);
   // No clientError listener: node answers malformed requests itself (400, 408, 431) like a bare server.
-  return { server, close: () => closeServer(server, stages, deps.shutdownGraceMs ?? 10_000) };
+  return {
+    server,
+    bodyBudget: stages.budget,
+    close: () => closeServer(server, stages, deps.shutdownGraceMs ?? 10_000),
+  };
 }
 
 type Stages = ReturnType<typeof createStages>;
 
 function createStages(deps: PublicServerDeps) {
   const { config, routes, flags, metrics, logger } = deps;
+  const bodies = { ...DEFAULT_BODY_SETTINGS, ...deps.bodies };
+  const budget = new BodyBudget(bodies.budgetBytes);
+  metrics.readBodyBudgetFrom(() => budget.held);
+  const watch = new UploadWatch(bodies);
+  const gate = createUploadGate({ watch, budget, metrics, logger });
   const rewriteHost = config.hostHeader === 'rewrite' ? config.legacyUrl.host : undefined;
   const forwarder = createLegacyForwarder({
     legacyUrl: config.legacyUrl,
@@ -93,23 +111,29 @@ function createStages(deps: PublicServerDeps) {
     logger,
     ...(deps.legacyAgent === undefined ? {} : { agent: deps.legacyAgent }),
     ...(deps.legacyEngine === undefined ? {} : { engine: deps.legacyEngine }),
+    ...(deps.legacyConnections === undefined ? {} : { connections: deps.legacyConnections }),
   });
   const serveLegacy = createServeLegacy({
     forwarder,
     rewriteHost,
     legacyMaxBodyBytes: deps.legacyMaxBodyBytes ?? KESTREL_MAX_REQUEST_BODY_BYTES,
+    gate,
+    bufferBytes: bodies.bufferBytes,
   });
   return {
     forwarder,
+    budget,
+    watch,
     flags,
     match: createMatch(routes, config.legacyTimeoutMs, logger),
     decide: createDecide(flags, logger, deps.verifier !== undefined),
     identify: createIdentify(deps.verifier),
-    observe: createObserve(deps.observer, logger),
+    observe: createObserve(deps.observer, logger, budget),
     breakerFor: createBreakers(deps.circuitBreaker ?? DEFAULT_CIRCUIT_BREAKER, metrics, logger, deps.now),
     serveLegacy,
     serveNew: createServeNew({
       maxHandlerBodyBytes: deps.maxHandlerBodyBytes ?? DEFAULT_MAX_HANDLER_BODY,
+      gate,
       serveLegacy,
       metrics,
       logger,
@@ -130,6 +154,7 @@ function closeServer(server: http.Server, stages: Stages, graceMs: number): Prom
     server.close(() => {
       clearTimeout(grace);
       stages.upgrades.destroyAll();
+      stages.watch.close();
       void stages.forwarder.close().then(resolve);
     });
     server.closeIdleConnections();

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../observability/logger.ts';
@@ -9,6 +8,7 @@ import type { Exchange } from './exchange.ts';
 import type { LegacyFailureReporter } from './legacy-failure.ts';
 import { LegacyResponseHandler } from './legacy-response-handler.ts';
 import type { HandlerContext } from './legacy-response-handler.ts';
+import { hasBody } from './stages/read-body.ts';
 
 export interface UndiciForwarderDeps {
   readonly legacyUrl: URL;
@@ -70,12 +70,11 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
     // undefined rather than delete keeps the object's fast properties (see forward-headers.ts).
     if (chunked) headers['transfer-encoding'] = undefined;
     const method = req.method ?? 'GET';
+    // The serve-legacy stage has received the body (stages/serve-legacy.ts); a request forwarded
+    // without it streams from the client.
     let body: Dispatcher.DispatchOptions['body'] = null;
     if (exchange?.legacyBody !== undefined) body = exchange.legacyBody;
-    else if (chunked || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) {
-      const tee = exchange?.onLegacyRequestBody;
-      body = tee === undefined ? req : Readable.from(teed(req, tee), { objectMode: false });
-    }
+    else if (chunked || hasBody(req)) body = req;
     const precise = timeoutMs < PRECISE_TIMEOUT_BELOW_MS;
     const handler = new LegacyResponseHandler(req, res, exchange, timeoutMs, precise, body === null, context);
     // Idle timeouts, not deadlines: a long download or an event stream that keeps sending is
@@ -115,12 +114,4 @@ export function createUndiciForwarder(deps: UndiciForwarderDeps): UndiciForwarde
       await pool.destroy();
     },
   };
-}
-
-/** The request body as it streams to legacy, shown to the observer chunk by chunk. */
-async function* teed(req: IncomingMessage, tee: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    tee(chunk);
-    yield chunk;
-  }
 }

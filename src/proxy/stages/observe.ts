@@ -6,7 +6,12 @@ import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import { BodyCapture, nextObservationId } from '../exchange-observer.ts';
-import type { ClientConnection, ExchangeObserver, ObservedExchange } from '../exchange-observer.ts';
+import type {
+  CaptureBudget,
+  ClientConnection,
+  ExchangeObserver,
+  ObservedExchange,
+} from '../exchange-observer.ts';
 import type { Exchange } from '../exchange.ts';
 
 /** A capture of one exchange for the observer (shadow comparison): what was asked and answered. */
@@ -45,7 +50,11 @@ export interface Observe {
  * The observe stage: tees what a matched exchange sends and receives, capped, for the observer, and
  * reports it when the response closes. An observer that throws never fails the request.
  */
-export function createObserve(observer: ExchangeObserver | undefined, logger: Logger): Observe {
+export function createObserve(
+  observer: ExchangeObserver | undefined,
+  logger: Logger,
+  budget?: CaptureBudget,
+): Observe {
   const warn = (match: RouteMatch, error: unknown): void => {
     logger.warn('exchange observer failed', { route: match.route.id, error: errorDetails(error) });
   };
@@ -59,7 +68,7 @@ export function createObserve(observer: ExchangeObserver | undefined, logger: Lo
         warn(match, error);
       }
       if (limit === undefined) return undefined;
-      const observation = newObservation(req, limit);
+      const observation = newObservation(req, limit, budget);
       exchange.onLegacyRequestBody = captureInto(observation.requestBody);
       exchange.onLegacyResponse = responseCaptureInto(observation.responseBody);
       reportOnClose(observer, warn, { req, res, exchange, match, decision, observation });
@@ -119,21 +128,23 @@ function reportOnClose(
     } catch (error: unknown) {
       warn(match, error);
     }
+    // The observer has its copies now (bounded by its own queue: docs/limits.md, the memory ceiling).
+    observation.requestBody.release();
+    observation.responseBody.release();
   });
 }
 
 /*
- * So a dry run can start before legacy writes (and the sync copies the write over). The undici engine
- * tees from an async iterator, whose last chunk reaches the tee in a promise job after the stream's
- * 'end' (a nextTick): the announcement waits for setImmediate, and a body whose length disagrees
- * with Content-Length is left to the exchange.
+ * So a dry run can start before legacy writes (and the sync copies the write over). The serve-legacy
+ * stage sends a received body on in a promise job after the stream's 'end': the announcement waits
+ * for setImmediate, so legacy has it first, and a body whose length disagrees with Content-Length is
+ * left to the exchange.
  */
 function announceWhenReceived(observer: ExchangeObserver, warn: Warn, observed: Observed): void {
   const { req, exchange, match, decision, observation } = observed;
   const declared = req.headers['content-length'];
   const announce = (): void => {
-    // A replayed body (stale-connection retry) was not teed; the exchange still reports it.
-    if (exchange.legacyBody !== undefined || observation.reported) return;
+    if (observation.reported) return;
     const body = observation.requestBody.result();
     if (declared !== undefined && body.kind === 'captured' && body.bytes.length !== Number(declared)) return;
     try {
@@ -171,7 +182,7 @@ function callerOf({ principal }: Exchange): Pick<ObservedExchange, 'caller'> {
     : { caller: { subject: principal.subject, organisationId: principal.organisationId } };
 }
 
-function newObservation(req: IncomingMessage, limit: number): Observation {
+function newObservation(req: IncomingMessage, limit: number, budget: CaptureBudget | undefined): Observation {
   return {
     id: nextObservationId(),
     url: req.url ?? '/',
@@ -180,8 +191,8 @@ function newObservation(req: IncomingMessage, limit: number): Observation {
       address: req.socket.remoteAddress,
       encrypted: (req.socket as Partial<TLSSocket>).encrypted === true,
     },
-    requestBody: new BodyCapture(limit),
-    responseBody: new BodyCapture(limit),
+    requestBody: new BodyCapture(limit, budget),
+    responseBody: new BodyCapture(limit, budget),
     fellBack: false,
     reported: false,
   };

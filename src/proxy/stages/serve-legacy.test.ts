@@ -2,8 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { describe, expect, it, jest } from '@jest/globals';
 
+import type { UploadGate } from '../upload-gate.ts';
 import { openExchange } from './match.ts';
 import { createServeLegacy } from './serve-legacy.ts';
+
+/** A gate that has received `body` whole. */
+function gateWith(body: string): UploadGate & { receive: jest.Mock } {
+  return { receive: jest.fn(async () => ({ kind: 'complete', bytes: Buffer.from(body) })) } as never;
+}
 
 function request(headers: Record<string, string>): IncomingMessage {
   return { headers, socket: { remoteAddress: '127.0.0.9' } } as unknown as IncomingMessage;
@@ -28,8 +34,10 @@ describe('serve-legacy stage', () => {
       forwarder: { forward },
       rewriteHost: 'legacy:5080',
       legacyMaxBodyBytes: 100,
+      gate: gateWith(''),
+      bufferBytes: 10,
     });
-    const req = request({ host: 'api.example', 'content-length': '100' });
+    const req = request({ host: 'api.example' });
     const exchange = openExchange('req-1', '/api/squads', 1000);
     serve(req, response(), exchange);
     expect(forward).toHaveBeenCalledTimes(1);
@@ -47,6 +55,8 @@ describe('serve-legacy stage', () => {
       forwarder: { forward },
       rewriteHost: undefined,
       legacyMaxBodyBytes: 100,
+      gate: gateWith(''),
+      bufferBytes: 10,
     });
     const res = response();
     serve(request({ 'content-length': '101' }), res, openExchange('req-2', '/api/athletes', 1000));
@@ -55,14 +65,23 @@ describe('serve-legacy stage', () => {
     expect(res.shouldKeepAlive).toBe(false);
   });
 
-  it('leaves every body to legacy when the limit is 0', () => {
+  it('leaves every body to legacy when the limit is 0, once the gate has received it', async () => {
     const forward = jest.fn();
+    const gate = gateWith('abc');
     const serve = createServeLegacy({
       forwarder: { forward },
       rewriteHost: undefined,
       legacyMaxBodyBytes: 0,
+      gate,
+      bufferBytes: 10,
     });
-    serve(request({ 'content-length': '999999999' }), response(), openExchange('req-3', '/x', 1000));
+    const exchange = openExchange('req-3', '/x', 1000);
+    serve(request({ 'content-length': '999999999' }), response(), exchange);
+    expect(forward).not.toHaveBeenCalled();
+    await gate.receive.mock.results[0]?.value;
+    await new Promise(setImmediate);
     expect(forward).toHaveBeenCalledTimes(1);
+    expect(gate.receive.mock.calls[0]?.[3]).toMatchObject({ limit: 10, refuseDeclaredOverLimit: false });
+    expect(exchange.legacyBody).toBeDefined();
   });
 });

@@ -8,11 +8,11 @@ import { SAFE_METHODS } from '../../routing/route.ts';
 import type { RouteMatch } from '../../routing/route.ts';
 import type { CircuitBreaker } from '../circuit-breaker.ts';
 import type { Exchange } from '../exchange.ts';
+import type { UploadGate } from '../upload-gate.ts';
 import { sendGatewayProblem, sendInternalError, sendUnavailable } from '../problem-response.ts';
 import { handlerFault } from './handler-fault.ts';
 import type { HandlerFault } from './handler-fault.ts';
 import type { Observation } from './observe.ts';
-import { readBody } from './read-body.ts';
 import { runHandler, writeHandlerResponse } from './run-handler.ts';
 import type { ServeLegacy } from './serve-legacy.ts';
 
@@ -35,6 +35,8 @@ export type ServeNew = (
  */
 interface ServeNewDeps {
   readonly maxHandlerBodyBytes: number;
+  /** Receives the body under the upload limits and the body budget. */
+  readonly gate: UploadGate;
   readonly serveLegacy: ServeLegacy;
   readonly metrics: Pick<Metrics, 'fallbacks'>;
   readonly logger: Logger;
@@ -48,16 +50,17 @@ interface Serving {
 }
 
 export function createServeNew(deps: ServeNewDeps): ServeNew {
-  const { maxHandlerBodyBytes } = deps;
+  const receiving = { limit: deps.maxHandlerBodyBytes, refuseDeclaredOverLimit: true, tee: undefined };
 
   return async (req, res, exchange, match, breaker, observation) => {
     exchange.target = 'new';
-    const body = await readBody(req, maxHandlerBodyBytes);
+    const body = await deps.gate.receive(req, res, exchange, receiving);
     if (body.kind !== 'complete') {
       // Nothing ran on the new side yet, so the breaker learns nothing from this request.
       breaker.release();
       if (body.kind === 'failed') res.destroy();
-      else overCap(deps, { req, res, exchange, observation }, body.replay, body.read);
+      else if (body.kind === 'over-cap')
+        overCap(deps, { req, res, exchange, observation }, body.replay, body.read);
       return;
     }
     observation?.requestBody.add(body.bytes);
