@@ -9,20 +9,25 @@ import { sendInternalError } from './problem-response.ts';
 import type { Account } from './stages/account.ts';
 import { bucketsOnVerifiedCaller } from './stages/decide.ts';
 import type { Decide } from './stages/decide.ts';
-import { hostRefused, sendBadRequest } from './stages/framing.ts';
+import { refuseFraming } from './stages/framing.ts';
 import type { BreakerFor } from './stages/guard.ts';
 import { sendRefusal } from './stages/identify.ts';
 import type { Identified, Identify } from './stages/identify.ts';
 import type { Matched } from './stages/match.ts';
 import type { Observation, Observe } from './stages/observe.ts';
+import type { Pipelining } from './stages/pipelining.ts';
 import type { ServeLegacy } from './stages/serve-legacy.ts';
 import type { ServeNew } from './stages/serve-new.ts';
+import { noteHandshakeOnRoute } from './stages/upgrade.ts';
 
 /*
  * One request through the public port's stages (src/proxy/stages/), in this order:
  *
+ *   (turn)    a pipelined request waits for the responses before it, and is   stages/pipelining.ts
+ *             dropped if one of them closed the connection
  *   match     find the route (or the catch-all) and open the Exchange;         stages/match.ts
- *             a Host RFC 9112 refuses is answered 400 here, as Kestrel does     stages/framing.ts
+ *             what RFC 9112 refuses (Host, target form, transfer coding) is    stages/framing.ts
+ *             answered here, as Kestrel does
  *   decide    the route's flag for this caller: legacy, shadow, canary or new   stages/decide.ts
  *   observe   tee what is sent and received, for shadow comparison             stages/observe.ts
  *   identify  verify the caller of a route with a policy, or refuse as legacy  stages/identify.ts
@@ -38,6 +43,7 @@ import type { ServeNew } from './stages/serve-new.ts';
 
 export interface Stages {
   readonly flags: FlagResolver;
+  readonly pipelining: Pipelining;
   readonly match: (req: IncomingMessage) => Matched;
   readonly decide: Decide;
   readonly identify: Identify;
@@ -119,16 +125,13 @@ export function requestPipeline(
     first.then((caller) => serveDecided(req, res, exchange, matched, caller)).catch(failed(res, exchange));
   };
 
-  return (req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    const target = req.url ?? '/';
     const { method, match: matched, exchange } = match(req);
-    // 'close' comes once; `on` spares the wrapper `once` allocates per request.
-    res.on('close', () => {
-      // The client left before any response started: nginx's 499, so it is not counted as a 200.
-      const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
-      account(exchange, method, status, started);
-    });
-    if (hostRefused(req)) return sendBadRequest(res);
+    accountOnClose(res, exchange, method, started, account);
+    if (refuseFraming(req, target, res)) return;
+    if (matched !== undefined) noteHandshakeOnRoute(req, exchange, logger);
     try {
       if (matched === undefined) serveLegacy(req, res, exchange);
       else serveMatched(req, res, exchange, matched);
@@ -136,6 +139,23 @@ export function requestPipeline(
       failRequest(res, exchange, error, logger);
     }
   };
+
+  return (req, res) => stages.pipelining.inTurn(req, res, serve);
+}
+
+function accountOnClose(
+  res: ServerResponse,
+  exchange: Exchange,
+  method: string,
+  started: number,
+  account: Account,
+): void {
+  // 'close' comes once; `on` spares the wrapper `once` allocates per request.
+  res.on('close', () => {
+    // The client left before any response started: nginx's 499, so it is not counted as a 200.
+    const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
+    account(exchange, method, status, started);
+  });
 }
 
 /** Last resort for a bug on our side: one request fails, the process and its other requests don't. */
