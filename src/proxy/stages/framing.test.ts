@@ -1,33 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import net from 'node:net';
 
 import { jsonResponse } from '../../handlers/new-handler.ts';
 import type { RouteRecord } from '../../routing/route.ts';
 import { createFakeFlagResolver } from '../../testing/fake-flag-resolver.ts';
 import type { Proxy, Upstream } from '../proxy-test-harness.ts';
-import { metricValue, startProxy, startUpstream } from '../proxy-test-harness.ts';
-
-/** Writes a raw request and reads until the server closes the connection (or 2 s pass). */
-function exchangeRaw(url: URL, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(request));
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(received));
-    setTimeout(() => socket.destroy(), 2000).unref();
-  });
-}
+import { exchangeRaw, metricValue, startProxy, startUpstream, statusLines } from '../proxy-test-harness.ts';
 
 /** Every strangler_upstream_errors_total sample, summed. */
 async function upstreamErrors(proxy: Proxy): Promise<number> {
   const metric = proxy.metrics.registry.getSingleMetric('strangler_upstream_errors_total');
   const data = await metric?.get();
   return (data?.values ?? []).reduce((sum, sample) => sum + sample.value, 0);
-}
-
-function statusLines(answer: string): string[] {
-  return answer.match(/HTTP\/1\.1 \d+ [^\r]*/g) ?? [];
 }
 
 describe('Host framing, as Kestrel answers it', () => {

@@ -1,24 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import net from 'node:net';
 
 import type { Proxy, Upstream } from '../proxy-test-harness.ts';
-import { startProxy, startUpstream } from '../proxy-test-harness.ts';
-
-/** Writes the bytes in one packet and reads until the server closes the connection (or 3 s pass). */
-function exchangeRaw(url: URL, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(request));
-    let received = '';
-    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(received));
-    setTimeout(() => socket.destroy(), 3000).unref();
-  });
-}
-
-function statusLines(answer: string): string[] {
-  return answer.match(/HTTP\/1\.1 \d+ [^\r]*/g) ?? [];
-}
+import { exchangeRaw, startProxy, startUpstream, statusLines } from '../proxy-test-harness.ts';
 
 const WRITE = 'POST /api/write HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}';
 
