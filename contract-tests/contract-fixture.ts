@@ -48,6 +48,8 @@ export interface FixtureRequest {
   readonly body?: unknown;
   /** A body sent verbatim (malformed JSON, text/plain). */
   readonly rawBody?: string;
+  /** A body sent verbatim that is not UTF-8 text, as base64. */
+  readonly rawBodyBase64?: string;
   /** Who sends it; absent in fixtures made without one (exported shadow samples), replayed as CONTRACT_CALLER. */
   readonly caller?: FixtureCaller;
 }
@@ -147,6 +149,7 @@ export function parseFixture(text: string): ContractFixture {
 /** The bytes a fixture request sends. */
 export function requestBodyOf(request: FixtureRequest): Buffer {
   if (request.rawBody !== undefined) return Buffer.from(request.rawBody, 'utf8');
+  if (request.rawBodyBase64 !== undefined) return Buffer.from(request.rawBodyBase64, 'base64');
   if (request.body !== undefined) return Buffer.from(JSON.stringify(request.body), 'utf8');
   return Buffer.alloc(0);
 }

@@ -36,6 +36,16 @@ export function sendRaw(
   };
 }
 
+/** A JSON body with bytes that are not UTF-8, sent verbatim. */
+export function sendBytes(method: string, path: string, rawBody: Buffer): FixtureRequest {
+  return {
+    method,
+    path,
+    headers: { host: CONTRACT_HOST, 'x-tenant-id': 'tenant-contract', 'content-type': 'application/json' },
+    rawBodyBase64: rawBody.toString('base64'),
+  };
+}
+
 /** A scenario of one step. */
 export function one(
   route: string,

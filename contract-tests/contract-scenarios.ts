@@ -1,7 +1,16 @@
 import { withCallers } from './contract-callers.ts';
 import { ATHLETE_WITH_ENTRIES, ATHLETES, SQUADS } from './contract-data.ts';
 import type { ContractScenario, ScenarioStep, StepIgnore } from './contract-fixture.ts';
-import { answers385, athleteUpdate, get, newAthlete, one, send, sendRaw } from './contract-requests.ts';
+import {
+  answers385,
+  athleteUpdate,
+  get,
+  newAthlete,
+  one,
+  send,
+  sendBytes,
+  sendRaw,
+} from './contract-requests.ts';
 import { REFUSAL_SCENARIOS } from './refusal-scenarios.ts';
 
 /*
@@ -31,6 +40,20 @@ const STAMPED_BY_WRITE: StepIgnore = {
 const wellnessPath = `/api/athletes/${ATHLETE_WITH_ENTRIES}/wellness`;
 
 const steps = (...list: ScenarioStep[]): readonly ScenarioStep[] => list;
+
+/** A body's JSON text with one member's value replaced by raw JSON text (an escape, say). */
+function withRawMember(body: object, member: string, rawValue: string): string {
+  return JSON.stringify({ ...body, [member]: '\u0000' }).replace('"\\u0000"', rawValue);
+}
+
+/** A body's JSON bytes with one member's value replaced by a string holding these bytes. */
+function withBytesMember(body: object, member: string, bytes: readonly number[]): Buffer {
+  const [before, after] = JSON.stringify({ ...body, [member]: '\u0000' }).split('\\u0000') as [
+    string,
+    string,
+  ];
+  return Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]);
+}
 
 /** Bodies System.Text.Json refuses, each with the reader's own message, path and position. */
 function malformedBodies(cases: readonly (readonly [string, string, string])[]): ContractScenario[] {
@@ -245,6 +268,54 @@ const ROUTE_SCENARIOS: readonly ContractScenario[] = [
   ),
   one(
     'athletes-create',
+    'lone-surrogate',
+    'a string with a lone surrogate escape cannot be converted: the member is blamed',
+    sendRaw('POST', '/api/athletes', withRawMember(newAthlete, 'FirstName', '"A\\ud800"')),
+  ),
+  one(
+    'athletes-create',
+    'lone-surrogate-after-pair',
+    'a low surrogate after a whole pair is alone too',
+    sendRaw('POST', '/api/athletes', withRawMember(newAthlete, 'Email', '"\\ud83d\\ude00\\udc00"')),
+  ),
+  one(
+    'athletes-create',
+    'lone-surrogate-in-unknown-member',
+    'a skipped member is never transcoded: the athlete is created',
+    sendRaw('POST', '/api/athletes', withRawMember(newAthlete, 'Nickname', '"\\udc00"')),
+  ),
+  one(
+    'athletes-create',
+    'lone-surrogate-in-member-name',
+    'a member name with a lone surrogate cannot be looked up: the whole body is blamed',
+    sendRaw('POST', '/api/athletes', `{"F\\ud800" : "A",${JSON.stringify(newAthlete).slice(1)}`),
+  ),
+  one(
+    'athletes-create',
+    'invalid-utf8',
+    'a string whose bytes are not UTF-8 cannot be converted: the member is blamed',
+    sendBytes('POST', '/api/athletes', withBytesMember(newAthlete, 'LastName', [0x48, 0xff, 0x6f])),
+  ),
+  one(
+    'athletes-create',
+    'overlong-utf8',
+    'an overlong encoding (0xC0 0xAF) is not UTF-8 either',
+    sendBytes('POST', '/api/athletes', withBytesMember(newAthlete, 'Position', [0xc0, 0xaf])),
+  ),
+  one(
+    'athletes-create',
+    'invalid-utf8-in-unknown-member',
+    'a skipped member is never transcoded: the athlete is created',
+    sendBytes('POST', '/api/athletes', withBytesMember(newAthlete, 'Nickname', [0xed, 0xa0, 0x80])),
+  ),
+  one(
+    'athletes-create',
+    'non-ascii-start-of-value',
+    'a byte outside printable ASCII is shown as 0xHH in the message',
+    sendRaw('POST', '/api/athletes', '{"SquadId":é}'),
+  ),
+  one(
+    'athletes-create',
     'unsupported-media-type',
     'text/plain is a 415',
     sendRaw('POST', '/api/athletes', JSON.stringify(newAthlete), 'text/plain'),
@@ -311,6 +382,18 @@ const ROUTE_SCENARIOS: readonly ContractScenario[] = [
     'email-of-another',
     "another athlete's e-mail: 409",
     send('PUT', `/api/athletes/${active.id}`, { ...athleteUpdate, Email: ATHLETES[4].email }),
+  ),
+  one(
+    'athletes-update',
+    'lone-surrogate',
+    'a lone surrogate escape in an update: the member is blamed, nothing is written',
+    sendRaw('PUT', `/api/athletes/${active.id}`, withRawMember(athleteUpdate, 'LastName', '"\\ud800x"')),
+  ),
+  one(
+    'athletes-update',
+    'invalid-utf8',
+    'bytes that are not UTF-8 in an update: the member is blamed, nothing is written',
+    sendBytes('PUT', `/api/athletes/${active.id}`, withBytesMember(athleteUpdate, 'Email', [0x61, 0xfe])),
   ),
   one(
     'athletes-update',
@@ -442,6 +525,16 @@ const ROUTE_SCENARIOS: readonly ContractScenario[] = [
       { request: send('POST', wellnessPath, { EntryDate: '2026-11-22', ...answers385, Mood: 1 }) },
     ),
   },
+  one(
+    'wellness-create',
+    'invalid-utf8-notes',
+    'notes whose bytes are not UTF-8 (a UTF-8-encoded surrogate): Notes is blamed',
+    sendBytes(
+      'POST',
+      wellnessPath,
+      withBytesMember({ EntryDate: '2026-11-23', ...answers385, Notes: '' }, 'Notes', [0xed, 0xa0, 0x80]),
+    ),
+  ),
   one(
     'wellness-create',
     'seeded-day-conflict',

@@ -48,6 +48,7 @@ export function readJsonBody(
     }
     reader.advance();
     reader.readMembers((name, path) => {
+      if (name === undefined) throw reader.conversionError(rootType, '$');
       const member = memberFor(name);
       if (member === undefined) return reader.skipValue(path);
       const token = reader.readToken(path);

@@ -1,4 +1,4 @@
-import { Utf8JsonScanner } from './utf8-json-scanner.ts';
+import { Utf8JsonScanner, type StringToken } from './utf8-json-scanner.ts';
 
 /*
  * A byte-at-a-time JSON reader with System.Text.Json's Utf8JsonReader's refusals, over the scanner's
@@ -6,22 +6,28 @@ import { Utf8JsonScanner } from './utf8-json-scanner.ts';
  * a whole value to skip.
  */
 
-/** The first token of a value: a whole scalar, or the opening bracket of an object or array. */
+/**
+ * The first token of a value: a whole scalar, or the opening bracket of an object or array. A string's
+ * value is undefined when .NET could not transcode it (see StringToken).
+ */
 export type ScalarToken =
-  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'string'; readonly value: string | undefined }
   | { readonly kind: 'number'; readonly text: string }
   | { readonly kind: 'true' | 'false' | 'null' }
   | { readonly kind: 'object' | 'array' };
 
 export class Reader extends Utf8JsonScanner {
-  /** `{` already consumed: each member's name, then `onMember` reads or skips its value. */
-  readMembers(onMember: (name: string, path: string) => void): void {
+  /**
+   * `{` already consumed: each member's name, then `onMember` reads or skips its value. A name with a
+   * lone surrogate comes as undefined: unescaped for the lookup, it cannot be transcoded.
+   */
+  readMembers(onMember: (name: string | undefined, path: string) => void): void {
     this.skipWhitespace();
     if (this.atEnd()) throw this.fail(OPEN_AT_END, '$');
     if (this.peek() === 0x7d) return this.advance();
     for (;;) {
       const name = this.readPropertyName();
-      onMember(name, `$.${name}`);
+      onMember(name.loneSurrogate ? undefined : name.text, `$.${name.text}`);
       if (this.afterValueInContainer(0x7d, '$')) return;
       this.afterComma(0x7d, '$');
     }
@@ -38,7 +44,7 @@ export class Reader extends Utf8JsonScanner {
   }
 
   /** A member name and its colon; `path` is what an error blames (the root, or the skipped member). */
-  private readPropertyName(path = '$'): string {
+  private readPropertyName(path = '$'): StringToken {
     this.skipWhitespace();
     if (this.atEnd()) throw this.fail(END_INSTEAD_OF_PROPERTY, path);
     if (this.peek() !== 0x22) {
@@ -87,7 +93,11 @@ export class Reader extends Utf8JsonScanner {
       this.advance();
       return { kind: c === 0x7b ? 'object' : 'array' };
     }
-    if (c === 0x22) return { kind: 'string', value: this.readString(path) };
+    if (c === 0x22) {
+      const string = this.readString(path);
+      const transcodes = !string.invalidUtf8 && !string.loneSurrogate;
+      return { kind: 'string', value: transcodes ? string.text : undefined };
+    }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39))
       return { kind: 'number', text: this.readNumber(path, atRoot) };
     for (const literal of ['true', 'false', 'null'] as const) {

@@ -4,7 +4,21 @@
  * counts UTF-8 bytes since the last line feed), and the scalars (strings, numbers, literals).
  */
 
+import { isUtf8 } from 'node:buffer';
+
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * A string token's text, and whether .NET can transcode it to a UTF-16 string: not when its bytes are
+ * not UTF-8 or an escape leaves a lone surrogate (`"\ud800"`). System.Text.Json skips such a string
+ * unread, but a member bound to it cannot be converted, and a property name with a lone surrogate
+ * cannot be looked up; JSON.parse would take both, with replacement characters.
+ */
+export interface StringToken {
+  readonly text: string;
+  readonly invalidUtf8: boolean;
+  readonly loneSurrogate: boolean;
+}
 
 export class ReadError extends Error {
   readonly path: string;
@@ -62,20 +76,23 @@ export class Utf8JsonScanner {
     return `Path: ${path} | LineNumber: ${this.line} | BytePositionInLine: ${at - this.lineStart}.`;
   }
 
+  /** A byte as the reader's messages show it: printable ASCII as itself, anything else as `0xHH`. */
   protected charAt(at: number): string {
     const byte = this.bytes[at] as number;
-    if (byte < 0x20) return `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-    return byte < 0x80 ? String.fromCharCode(byte) : (this.bytes.subarray(at).toString('utf8')[0] ?? '?');
+    if (byte >= 0x20 && byte < 0x7f) return String.fromCharCode(byte);
+    return `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
 
-  protected readString(path: string): string {
+  protected readString(path: string): StringToken {
     const start = this.pos;
     this.advance();
     while (!this.atEnd()) {
       const c = this.peek() as number;
       if (c === 0x22) {
         this.advance();
-        return JSON.parse(this.bytes.subarray(start, this.pos).toString('utf8')) as string;
+        const bytes = this.bytes.subarray(start, this.pos);
+        const text = JSON.parse(bytes.toString('utf8')) as string;
+        return { text, invalidUtf8: !isUtf8(bytes), loneSurrogate: !text.isWellFormed() };
       }
       if (c < 0x20)
         throw this.fail(`'${this.charAt(this.pos)}' is invalid within a JSON string. ${ESCAPE_HINT}`, path);

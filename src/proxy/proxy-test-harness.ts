@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -163,6 +164,26 @@ export function request(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/**
+ * Writes raw bytes in one packet and reads until the server closes the connection (or `waitMs` pass):
+ * for framing and pipelining, which a client library would normalise away.
+ */
+export function exchangeRaw(url: URL, request: string, waitMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(request));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(received));
+    setTimeout(() => socket.destroy(), waitMs).unref();
+  });
+}
+
+/** The status lines of every response in a raw answer. */
+export function statusLines(answer: string): string[] {
+  return answer.match(/HTTP\/1\.1 \d+ [^\r]*/g) ?? [];
 }
 
 /** A stream to give createLogger: every JSON line written to it is parsed and pushed onto `lines`. */

@@ -1,10 +1,12 @@
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 
 import type { FlagResolver } from '../../flags/flag-resolver.ts';
 import type { TokenVerifier } from '../identity/token-verifier.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RouteTable } from '../routing/route.ts';
+import { answerConnect, hasFragment } from './stages/framing.ts';
 import { DEFAULT_CIRCUIT_BREAKER } from './circuit-breaker.ts';
 import type { CircuitBreakerSettings } from './circuit-breaker.ts';
 import type { ExchangeObserver } from './exchange-observer.ts';
@@ -18,9 +20,11 @@ import { createDecide } from './stages/decide.ts';
 import { createIdentify } from './stages/identify.ts';
 import { createBreakers } from './stages/guard.ts';
 import { createMatch } from './stages/match.ts';
+import type { Matched } from './stages/match.ts';
 import { createObserve } from './stages/observe.ts';
 import { createServeLegacy } from './stages/serve-legacy.ts';
 import { createServeNew } from './stages/serve-new.ts';
+import { createPipelining } from './stages/pipelining.ts';
 import { createUpgrades, isWebSocketHandshake } from './stages/upgrade.ts';
 import { BodyBudget } from './body-budget.ts';
 import { createUploadGate, DEFAULT_BODY_SETTINGS, type BodySettings } from './upload-gate.ts';
@@ -28,9 +32,10 @@ import { UploadWatch } from './upload-watch.ts';
 
 /*
  * The public port: the stages over one Exchange per request, run in the order request-pipeline.ts
- * lists. WebSocket handshakes skip them all and go to legacy (stages/upgrade.ts). Plain node:http, no
- * framework router, because unmatched traffic is most of the traffic and must stay as close to a bare
- * reverse proxy as possible.
+ * lists. WebSocket handshakes that no route claims skip them all and go to legacy (stages/upgrade.ts);
+ * one on a route follows the route's decision as a plain request, since new handlers have no WebSocket
+ * endpoints. CONNECT is answered here (stages/framing.ts). Plain node:http, no framework router, because
+ * unmatched traffic is most of the traffic and must stay as close to a bare reverse proxy as possible.
  */
 
 export interface PublicServerDeps {
@@ -81,12 +86,20 @@ const DEFAULT_MAX_HANDLER_BODY = 10 * 1024 * 1024;
 
 export function createPublicServer(deps: PublicServerDeps): PublicServer {
   const stages = createStages(deps);
+  const shouldUpgradeCallback = (req: http.IncomingMessage): boolean =>
+    isWebSocketHandshake(req) && stages.match(req).match === undefined;
   const server = http.createServer(
-    { keepAliveTimeout: 65_000, shouldUpgradeCallback: isWebSocketHandshake },
+    { keepAliveTimeout: 65_000, shouldUpgradeCallback },
     requestPipeline(stages, deps.logger),
   );
   server.on('upgrade', stages.upgrades.handle);
-  // No clientError listener: node answers malformed requests itself (400, 408, 431) like a bare server.
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
+    const started = performance.now();
+    answerConnect(socket);
+    stages.account(stages.match(req).exchange, 'CONNECT', 404, started);
+  });
+  // node's own answers to malformed requests (400, 408, 431), but not to bytes after a closing request.
+  server.on('clientError', stages.pipelining.onClientError);
   return {
     server,
     bodyBudget: stages.budget,
@@ -120,12 +133,15 @@ function createStages(deps: PublicServerDeps) {
     gate,
     bufferBytes: bodies.bufferBytes,
   });
+  const matchRoute = createMatch(routes, config.legacyTimeoutMs, logger);
+  const matchNone = createMatch(NO_ROUTES, config.legacyTimeoutMs, logger);
   return {
     forwarder,
     budget,
     watch,
     flags,
-    match: createMatch(routes, config.legacyTimeoutMs, logger),
+    pipelining: createPipelining(logger),
+    match: (req: http.IncomingMessage): Matched => (hasFragment(req.url) ? matchNone : matchRoute)(req),
     decide: createDecide(flags, logger, deps.verifier !== undefined),
     identify: createIdentify(deps.verifier),
     observe: createObserve(deps.observer, logger, budget),
@@ -142,6 +158,8 @@ function createStages(deps: PublicServerDeps) {
     upgrades: createUpgrades({ forwarder, legacyTimeoutMs: config.legacyTimeoutMs, rewriteHost, logger }),
   };
 }
+
+const NO_ROUTES: RouteTable = { routes: [], match: () => undefined };
 
 /** Stops taking connections; in-flight exchanges get `graceMs` before they are cut. */
 function closeServer(server: http.Server, stages: Stages, graceMs: number): Promise<void> {

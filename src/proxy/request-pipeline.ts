@@ -9,22 +9,26 @@ import { sendInternalError } from './problem-response.ts';
 import type { Account } from './stages/account.ts';
 import { bucketsOnVerifiedCaller } from './stages/decide.ts';
 import type { Decide } from './stages/decide.ts';
-import { hostRefused, sendBadRequest } from './stages/framing.ts';
+import { refuseFraming, sendBadRequest } from './stages/framing.ts';
 import { refusedWhileOpen } from './stages/guard.ts';
 import type { BreakerFor } from './stages/guard.ts';
 import { sendRefusal } from './stages/identify.ts';
 import type { Identified, Identify } from './stages/identify.ts';
 import type { Matched } from './stages/match.ts';
 import type { Observation, Observe } from './stages/observe.ts';
+import type { Pipelining } from './stages/pipelining.ts';
 import type { ServeLegacy } from './stages/serve-legacy.ts';
 import type { ServeNew } from './stages/serve-new.ts';
+import { noteHandshakeOnRoute } from './stages/upgrade.ts';
 
 /*
  * One request through the public port's stages (src/proxy/stages/), in this order:
  *
+ *   (turn)    a pipelined request waits for the responses before it, and is   stages/pipelining.ts
+ *             dropped if one of them closed the connection
  *   match     read the path as Kestrel does, find the route (or the catch-all)  stages/match.ts
- *             and open the Exchange; a Host RFC 9112 refuses, or a target       stages/framing.ts
- *             Kestrel refuses, is answered 400 here, as Kestrel does
+ *             and open the Exchange; what RFC 9112 refuses (Host, target form,  stages/framing.ts
+ *             transfer coding) and a path Kestrel refuses are answered here, as Kestrel does
  *   decide    the route's flag for this caller: legacy, shadow, canary or new   stages/decide.ts
  *   observe   tee what is sent and received, for shadow comparison             stages/observe.ts
  *   identify  verify the caller of a route with a policy, or refuse as legacy  stages/identify.ts
@@ -41,6 +45,7 @@ import type { ServeNew } from './stages/serve-new.ts';
 
 export interface Stages {
   readonly flags: FlagResolver;
+  readonly pipelining: Pipelining;
   readonly match: (req: IncomingMessage) => Matched;
   readonly decide: Decide;
   readonly identify: Identify;
@@ -122,16 +127,14 @@ export function requestPipeline(
     first.then((caller) => serveDecided(req, res, exchange, matched, caller)).catch(failed(res, exchange));
   };
 
-  return (req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
+    const target = req.url ?? '/';
     const { method, match: matched, badTarget, exchange } = match(req);
-    // 'close' comes once; `on` spares the wrapper `once` allocates per request.
-    res.on('close', () => {
-      // The client left before any response started: nginx's 499, so it is not counted as a 200.
-      const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
-      account(exchange, method, status, started);
-    });
-    if (badTarget || hostRefused(req)) return sendBadRequest(res);
+    accountOnClose(res, exchange, method, started, account);
+    if (refuseFraming(req, target, res)) return;
+    if (badTarget) return sendBadRequest(res);
+    if (matched !== undefined) noteHandshakeOnRoute(req, exchange, logger);
     try {
       if (matched === undefined) serveLegacy(req, res, exchange);
       else serveMatched(req, res, exchange, matched);
@@ -139,6 +142,23 @@ export function requestPipeline(
       failRequest(res, exchange, error, logger);
     }
   };
+
+  return (req, res) => stages.pipelining.inTurn(req, res, serve);
+}
+
+function accountOnClose(
+  res: ServerResponse,
+  exchange: Exchange,
+  method: string,
+  started: number,
+  account: Account,
+): void {
+  // 'close' comes once; `on` spares the wrapper `once` allocates per request.
+  res.on('close', () => {
+    // The client left before any response started: nginx's 499, so it is not counted as a 200.
+    const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
+    account(exchange, method, status, started);
+  });
 }
 
 /** Last resort for a bug on our side: one request fails, the process and its other requests don't. */

@@ -6,6 +6,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import { pathOf } from '../../routing/request-target.ts';
 import { attachExchange } from '../exchange.ts';
+import type { Exchange } from '../exchange.ts';
 import { forwardHeaders, requestIdFrom } from '../forward-headers.ts';
 import type { LegacyForwarder } from '../legacy-forwarder.ts';
 import { openExchange } from './match.ts';
@@ -17,8 +18,8 @@ export interface Upgrades {
 }
 
 /**
- * WebSocket handshakes: new handlers are request/response only, so a WebSocket always belongs to legacy.
- * Open sockets are tracked so a shutdown can end them.
+ * WebSocket handshakes no route claims: new handlers are request/response only, so a WebSocket belongs to
+ * legacy. Open sockets are tracked so a shutdown can end them.
  */
 export function createUpgrades(options: {
   readonly forwarder: Pick<LegacyForwarder, 'upgrade'>;
@@ -68,4 +69,16 @@ export function isWebSocketHandshake(req: IncomingMessage): boolean {
     upgrade !== undefined &&
     upgrade.split(',').some((protocol) => protocol.trim().toLowerCase() === 'websocket')
   );
+}
+
+/**
+ * A handshake on a route's path is served by the stages as the plain request it also is (new handlers
+ * have no WebSocket endpoints; public-server.ts decides), and said so, since its client asked for more.
+ */
+export function noteHandshakeOnRoute(req: IncomingMessage, exchange: Exchange, logger: Logger): void {
+  if (!isWebSocketHandshake(req)) return;
+  logger.info('WebSocket handshake on a route that is no WebSocket endpoint, served as a plain request', {
+    requestId: exchange.requestId,
+    route: exchange.route,
+  });
 }
