@@ -39,7 +39,11 @@ beforeAll(async () => {
     },
   );
   const [squads] = await f.store.listGroups('squads-list', { window });
-  await f.store.acceptGroup(squads?.id ?? '', 'renamed on purpose', { name: 'Quinn', role: 'qa' });
+  await f.store.acceptGroup(
+    squads?.id ?? '',
+    { reason: 'renamed on purpose', equivalence: 'exact' },
+    { name: 'Quinn', role: 'qa' },
+  );
 });
 
 afterAll(async () => {
@@ -70,12 +74,14 @@ describe('diff-report export', () => {
     const csv = await readFile(path.join(dir, 'report.csv'), 'utf8');
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'route_id,compared,match_rate,fingerprint,status,count,first_seen,last_seen,differing_paths,status_note,status_link,status_by',
+      'route_id,compared,match_rate,mismatch,accepted,open_groups,open_defects,eligible,effective_sample_rate,not_compared,' +
+        'fingerprint,status,count,first_seen,last_seen,differing_paths,status_note,status_link,status_by',
     );
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.example"",""click"") <script>alert(1)</script>"`);
     expect(lines[1]?.endsWith(`"'@Quinn, ""QA"""`)).toBe(true);
-    expect(lines[2]?.startsWith('squads-list,1,0,')).toBe(true);
+    // Its one mismatch was accepted: it agrees now, and no mismatch is left.
+    expect(lines[2]?.startsWith('squads-list,1,1,0,1,')).toBe(true);
   });
 
   it('prefixes every formula trigger and leaves numbers alone', () => {

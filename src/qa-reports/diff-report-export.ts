@@ -2,7 +2,9 @@ import { markup, type SafeHtml } from './html.ts';
 import { millis, percent, timestamp } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
 import type { RouteReport } from './report-builder.ts';
-import type { ReportStore, TimeWindow } from './report-store.ts';
+import { equivalenceList } from './route-page.ts';
+import { notComparedList, sampleRateText } from './not-compared-view.ts';
+import type { ReportStore, RouteStats, TimeWindow } from './report-store.ts';
 import { REPORTS_CSS } from './reports-css.ts';
 
 /** A sign-off report for chosen routes and a time window, in a form every format shares. */
@@ -54,6 +56,13 @@ const CSV_COLUMNS = [
   'route_id',
   'compared',
   'match_rate',
+  'mismatch',
+  'accepted',
+  'open_groups',
+  'open_defects',
+  'eligible',
+  'effective_sample_rate',
+  'not_compared',
   'fingerprint',
   'status',
   'count',
@@ -77,10 +86,26 @@ export function csvCell(value: string | number | null | undefined): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The route's figures as the overview shows them (RouteStats, from route-figures.ts). */
+function routeCells(routeId: string, s: RouteStats | undefined): (string | number | null)[] {
+  return [
+    routeId,
+    s?.compared ?? 0,
+    s?.matchRate ?? null,
+    s?.mismatch ?? 0,
+    s?.accepted ?? 0,
+    s?.openGroups ?? 0,
+    s?.defectGroups ?? 0,
+    s?.eligible ?? 0,
+    s?.effectiveSampleRate ?? null,
+    (s?.notCompared ?? []).map((n) => `${n.count} ${n.outcome} ${n.reason}`).join('; '),
+  ];
+}
+
 function diffReportCsv(report: DiffReport): string {
   const rows: (string | number | null)[][] = [];
   for (const r of report.routes) {
-    const base = [r.routeId, r.stats?.total ?? 0, r.stats?.matchRate ?? null];
+    const base = routeCells(r.routeId, r.stats);
     if (r.groups.length === 0) rows.push([...base, null, null, null, null, null, null, null, null, null]);
     for (const g of r.groups) {
       rows.push([
@@ -115,12 +140,13 @@ function diffReportHtml(report: DiffReport): string {
 <style>${REPORTS_CSS}</style></head><body><main>
 <h1>Shadow diff report</h1>
 <p>Window ${report.window.from.toISOString()} – ${report.window.to.toISOString()} · generated ${report.generatedAt.toISOString()}</p>
-<table><thead><tr><th>Route</th><th>Compared</th><th>Match rate (noise excluded)</th><th>Open groups</th><th>Legacy p50 / p99</th><th>New p50 / p99</th></tr></thead>
+<table><thead><tr><th>Route</th><th>Compared of eligible (effective sample rate)</th><th>Match rate (noise and accepted agree)</th><th>Mismatches</th><th>Open groups</th><th>Open defects</th><th>Legacy p50 / p99</th><th>New p50 / p99</th></tr></thead>
 <tbody>${report.routes.map(
     (
       r,
-    ) => markup`<tr><td><a href="#route-${r.routeId}">${r.routeId}</a></td><td class="num">${r.stats?.total ?? 0}</td>
-<td class="num">${percent(r.stats?.matchRate ?? null)}</td><td class="num">${r.stats?.openGroups ?? 0}</td>
+    ) => markup`<tr><td><a href="#route-${r.routeId}">${r.routeId}</a></td><td class="num">${sampleRateText(r.stats)}</td>
+<td class="num">${percent(r.stats?.matchRate ?? null)}</td><td class="num">${r.stats?.mismatch ?? 0}</td>
+<td class="num">${r.stats?.openGroups ?? 0}</td><td class="num">${r.stats?.defectGroups ?? 0}</td>
 <td class="num">${millis(r.stats?.latency.legacyP50Ms ?? null)} / ${millis(r.stats?.latency.legacyP99Ms ?? null)}</td>
 <td class="num">${millis(r.stats?.latency.newP50Ms ?? null)} / ${millis(r.stats?.latency.newP99Ms ?? null)}</td></tr>`,
   )}</tbody></table>${sections}</main></body></html>`;
@@ -128,7 +154,7 @@ function diffReportHtml(report: DiffReport): string {
 }
 
 function routeSection(r: DiffReportRoute): SafeHtml {
-  return markup`<section id="route-${r.routeId}"><h2>${r.routeId}</h2>
+  return markup`<section id="route-${r.routeId}"><h2>${r.routeId}</h2>${notComparedList(r.stats)}
 ${matchRateChart(r.series, `Match rate of ${r.routeId}`)}
 <h3>Diff groups</h3>${
     r.groups.length === 0
@@ -145,9 +171,9 @@ ${r.groups.map(
 <h3>Accepted differences (ignore rules)</h3>${
     r.rules.length === 0
       ? markup`<p class="muted">None.</p>`
-      : markup`<table><thead><tr><th>Ignored paths</th><th>Why</th><th>Who</th><th>When</th></tr></thead><tbody>${r.rules.map(
+      : markup`<table><thead><tr><th>Accepted differences</th><th>Why</th><th>Who</th><th>When</th></tr></thead><tbody>${r.rules.map(
           (rule) =>
-            markup`<tr><td>${rule.paths.map((p) => markup`<code>${p}</code> `)}</td><td>${rule.reason}</td><td>${rule.createdBy}</td><td>${timestamp(rule.createdAt)}</td></tr>`,
+            markup`<tr><td>${equivalenceList(rule)}</td><td>${rule.reason}</td><td>${rule.createdBy}</td><td>${timestamp(rule.createdAt)}</td></tr>`,
         )}</tbody></table>`
   }</section>`;
 }

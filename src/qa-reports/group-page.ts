@@ -77,7 +77,18 @@ function decisionForms(base: string, context: PageContext): SafeHtml {
         <label
           >Accept as expected: reason <textarea name="reason" required maxlength="2000"></textarea>
         </label>
-        <button type="submit">Accept (ignore these paths from now on)</button>
+        <label
+          >Equal from now on when
+          <select name="equivalence">
+            <option value="exact" selected>exactly these values (the newest sample's)</option>
+            <option value="ignore-case">equal ignoring case</option>
+            <option value="numeric">equal as numbers within the tolerance</option>
+            <option value="instant">equal as instants</option>
+            <option value="ignore-member">any value (ignore this member)</option>
+          </select></label
+        >
+        <label>Tolerance (numbers) <input name="tolerance" type="number" min="0" step="any" /></label>
+        <button type="submit">Accept this difference</button>
       </form>
       <form method="post" action="${base}/defect" class="stack" id="defect-form">
         ${csrfField(context)}

@@ -51,10 +51,14 @@ async function concrete(op: Operation): Promise<string> {
     path = path.replace('{sampleId}', sample?.id ?? 'missing');
   }
   if (path.includes('{ruleId}')) {
-    const rule = await f.store.acceptGroup(groupFor('revoke'), 'for the revoke call', {
-      name: 't',
-      role: 'qa',
-    });
+    const rule = await f.store.acceptGroup(
+      groupFor('revoke'),
+      { reason: 'for the revoke call', equivalence: 'ignore-member' },
+      {
+        name: 't',
+        role: 'qa',
+      },
+    );
     path = path.replace('{ruleId}', rule.id);
   }
   return path;

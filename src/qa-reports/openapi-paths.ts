@@ -1,3 +1,4 @@
+import { EQUIVALENCES } from '../shadow/accepted-differences.ts';
 import {
   changeOperation,
   errors,
@@ -80,9 +81,18 @@ export const OPENAPI_PATHS = {
   },
   '/api/reports/groups/{groupId}/accept': {
     post: changeOperation({
-      summary: 'Accept a difference: its paths become an ignore rule for later comparisons',
+      summary:
+        'Accept a difference: a rule says what is equivalent at its paths from now on (default: exactly the values of its newest sample)',
       target: 'groupId',
       field: 'reason',
+      extraFields: {
+        equivalence: { type: 'string', enum: [...EQUIVALENCES], default: 'exact' },
+        tolerance: {
+          type: 'number',
+          minimum: 0,
+          description: 'for numeric: the largest difference accepted',
+        },
+      },
       responses: {
         '201': objectResponse('Rule created', { rule: ref('IgnoreRule') }),
         '409': { description: 'Already accepted', ...json(ref('Error')) },

@@ -1,3 +1,4 @@
+import { EQUIVALENCES } from '../shadow/accepted-differences.ts';
 import { SHADOW_REASONS } from '../shadow/store/shadow-store.ts';
 import { ref } from './openapi-parts.ts';
 
@@ -42,24 +43,31 @@ export const OPENAPI_SCHEMAS = {
     type: 'object',
     properties: {
       routeId: { type: 'string' },
-      total: { type: 'integer' },
+      compared: { type: 'integer', description: 'match + noise-only + accepted + mismatch' },
+      total: { type: 'integer', description: 'compared + error + skipped' },
+      eligible: { type: 'integer', description: 'total + dropped + unsampled' },
+      effectiveSampleRate: { type: ['number', 'null'], description: 'compared / eligible' },
       match: { type: 'integer' },
-      mismatch: { type: 'integer' },
+      accepted: { type: 'integer', description: 'mismatches whose diff group QA accepted since' },
+      mismatch: { type: 'integer', description: 'mismatches nobody accepted (open and defect groups)' },
       noise: { type: 'integer' },
       error: { type: 'integer' },
       skipped: { type: 'integer' },
+      dropped: { type: 'integer' },
+      unsampled: { type: 'integer' },
       matchRate: {
         type: ['number', 'null'],
-        description: '(match + noise-only) / (match + noise-only + mismatch)',
+        description: '(match + noise-only + accepted) / compared',
       },
       openGroups: { type: 'integer' },
+      defectGroups: { type: 'integer', description: 'groups marked as defects: open defects' },
       notCompared: {
         type: 'array',
-        description: 'Why comparisons were skipped or ended in error in the window, most frequent first',
+        description: 'Why eligible requests were not compared in the window, most frequent first',
         items: {
           type: 'object',
           properties: {
-            outcome: { type: 'string', enum: ['skipped', 'error'] },
+            outcome: { type: 'string', enum: ['skipped', 'error', 'dropped', 'unsampled'] },
             reason: { type: 'string', enum: Object.keys(SHADOW_REASONS) },
             count: { type: 'integer' },
           },
@@ -181,6 +189,7 @@ export const OPENAPI_SCHEMAS = {
       groupId: { type: 'string' },
       fingerprint: { type: 'string' },
       paths: { type: 'array', items: { type: 'string' } },
+      equivalences: { type: 'array', items: ref('AcceptedDifference') },
       reason: { type: 'string' },
       createdBy: { type: 'string' },
       createdAt: { type: 'string', format: 'date-time' },
@@ -189,19 +198,33 @@ export const OPENAPI_SCHEMAS = {
       revokeReason: { type: ['string', 'null'] },
     },
   },
+  AcceptedDifference: {
+    type: 'object',
+    description: 'one accepted difference and what counts as equal there',
+    properties: {
+      path: { type: 'string' },
+      kind: { type: 'string' },
+      equivalence: { type: 'string', enum: [...EQUIVALENCES], description: 'absent: ignore-member' },
+      legacy: { description: 'exact: the legacy value accepted' },
+      new: { description: 'exact: the new value accepted' },
+      tolerance: { type: 'number' },
+      words: { type: 'string', description: 'the rule in words (rules only)' },
+    },
+    required: ['path', 'kind'],
+  },
   AcceptedRules: {
     type: 'object',
     properties: {
       differences: {
         type: 'array',
         description: 'each accepted difference by kind and path (array positions as [*])',
-        items: {
-          type: 'object',
-          properties: { path: { type: 'string' }, kind: { type: 'string' } },
-          required: ['path', 'kind'],
-        },
+        items: ref('AcceptedDifference'),
       },
-      fingerprints: { type: 'array', items: { type: 'string' } },
+      fingerprints: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'groups accepted whole, before rules carried values',
+      },
     },
   },
   AuditEntry: {

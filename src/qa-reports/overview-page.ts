@@ -1,6 +1,7 @@
 import { markup } from './html.ts';
 import { layoutPage, millis, percent, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
+import { notComparedList, sampleRateText } from './not-compared-view.ts';
 import type { MatchRatePoint, RouteStats } from './report-store.ts';
 import { windowFilter, windowQuery, type WindowChoice } from './time-window.ts';
 
@@ -28,9 +29,10 @@ export function overviewPage(
           <th>Route</th>
           <th>Method and path</th>
           <th>Mode</th>
-          <th>Compared</th>
-          <th>Match rate<br /><span class="muted">noise excluded</span></th>
+          <th>Compared<br /><span class="muted">of eligible (effective sample rate)</span></th>
+          <th>Match rate<br /><span class="muted">noise and accepted agree</span></th>
           <th>Open diff groups</th>
+          <th>Open defects</th>
           <th>Legacy p50 / p99</th>
           <th>New p50 / p99</th>
           <th>Match rate over time</th>
@@ -46,9 +48,10 @@ export function overviewPage(
             </td>
             <td><code>${r.methods.join(', ')} ${r.path}</code></td>
             <td>${r.mode}</td>
-            <td class="num">${s?.total ?? 0}</td>
+            <td class="num sample-rate">${sampleRateText(s)}${notComparedList(s)}</td>
             <td class="num match-rate ${rateClass}">${percent(s?.matchRate ?? null)}</td>
             <td class="num open-groups">${s?.openGroups ?? 0}</td>
+            <td class="num open-defects">${s?.defectGroups ?? 0}</td>
             <td class="num">
               ${millis(s?.latency.legacyP50Ms ?? null)} / ${millis(s?.latency.legacyP99Ms ?? null)}
             </td>

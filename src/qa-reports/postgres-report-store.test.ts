@@ -178,12 +178,15 @@ describe('PostgreSQL report store', () => {
 
   it('accepting a group creates an active rule with who and why, once, and audits it', async () => {
     const group = (await store.listGroups('athletes-get', { window }))[0];
-    const rule = await store.acceptGroup(group?.id ?? '', 'rounding changed on purpose', qa);
+    const ignoreScore = { reason: 'rounding changed on purpose', equivalence: 'ignore-member' } as const;
+    const rule = await store.acceptGroup(group?.id ?? '', ignoreScore, qa);
     expect(rule).toMatchObject({ routeId: 'athletes-get', paths: ['$.items[*].score'], createdBy: 'Quinn' });
-    await expect(store.acceptGroup(group?.id ?? '', 'again', qa)).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      store.acceptGroup(group?.id ?? '', { ...ignoreScore, reason: 'again' }, qa),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect(await store.loadAcceptedRules('athletes-get')).toEqual({
-      differences: [{ path: '$.items[*].score', kind: 'changed' }],
-      fingerprints: ['fp-score'],
+      differences: [{ path: '$.items[*].score', kind: 'changed', equivalence: 'ignore-member' }],
+      fingerprints: [],
     });
     expect((await store.loadAllAcceptedRules()).get('athletes-get')).toEqual(
       await store.loadAcceptedRules('athletes-get'),

@@ -65,6 +65,12 @@ const statements: Readonly<Record<string, StatementMigration>> = {
     ],
     down: ['DROP TABLE strangler.qa_session_revocation'],
   },
+  // What an accepted group's rule says is equivalent, per difference (AcceptedDifference in
+  // src/shadow/accepted-differences.ts). Null for rules accepted before: they ignore their paths.
+  '0003-qa-rule-equivalences': {
+    up: ['ALTER TABLE strangler.qa_rule ADD COLUMN equivalences jsonb'],
+    down: ['ALTER TABLE strangler.qa_rule DROP COLUMN equivalences'],
+  },
 };
 
 export const QA_MIGRATION_TABLE = 'qa_reports_migration';

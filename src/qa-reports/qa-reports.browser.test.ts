@@ -130,7 +130,8 @@ describe('QA reports in a browser', () => {
     await f.play(athleteTraffic(8));
     const after = await matchRateOnOverview(page);
     expect(after).toBeGreaterThan(before);
-    expect(after).toBeCloseTo(75, 0);
+    // The mismatches before the accept are that accepted difference too: they agree now.
+    expect(after).toBeCloseTo(100, 0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'overview-after-accept.png'), fullPage: true });
     await page.context().close();
   });

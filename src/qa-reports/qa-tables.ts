@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AcceptedDifference } from '../shadow/accepted-differences.ts';
 import type { ShadowDatabase } from '../shadow/store/shadow-tables.ts';
 import { LATENCY_BUCKET_BOUNDS_MS } from '../shadow/store/shadow-tables.ts';
 
@@ -15,6 +16,7 @@ export interface QaRuleTable {
   group_id: string;
   fingerprint: string;
   paths: Json<string[]>;
+  equivalences: ColumnType<AcceptedDifference[] | null, string | null | undefined, string | null>;
   reason: string;
   created_by: string;
   created_at: Generated<Date>;

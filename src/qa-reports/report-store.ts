@@ -3,7 +3,9 @@
  * in postgres-report-store.ts, over the shadow store's tables (schema `strangler`, src/shadow) and
  * this module's own rule and audit tables (qa-migrations.ts).
  */
-import type { AcceptedDifferences } from '../shadow/accepted-differences.ts';
+import type { AcceptedDifference, AcceptedDifferences } from '../shadow/accepted-differences.ts';
+import type { AcceptChoice } from './accept-rule.ts';
+import type { RouteFigures } from './route-figures.ts';
 
 export type GroupStatus = 'open' | 'accepted' | 'defect';
 export const GROUP_STATUSES: readonly GroupStatus[] = ['open', 'accepted', 'defect'];
@@ -13,27 +15,20 @@ export interface TimeWindow {
   readonly to: Date;
 }
 
-export interface RouteStats {
+/** A route's figures over a window (route-figures.ts says what each means) and its diff groups. */
+export interface RouteStats extends RouteFigures {
   readonly routeId: string;
-  readonly total: number;
-  readonly match: number;
-  readonly mismatch: number;
-  readonly noise: number;
-  readonly error: number;
-  readonly skipped: number;
-  /**
-   * Comparisons that agreed, noise excluded: a comparison whose only differences are learned noise
-   * counts as a match. Errors and skipped comparisons are not in the denominator. Null: nothing compared.
-   */
-  readonly matchRate: number | null;
   readonly latency: LatencySummary;
+  /** Groups seen in the window that nobody has decided on. */
   readonly openGroups: number;
-  /** Why comparisons were skipped or ended in error in the window, most frequent first. */
+  /** Groups seen in the window that QA marked as defects: open defects, still to be fixed. */
+  readonly defectGroups: number;
+  /** Why eligible requests were not compared in the window, most frequent first. */
   readonly notCompared: readonly NotCompared[];
 }
 
 export interface NotCompared {
-  readonly outcome: 'skipped' | 'error';
+  readonly outcome: 'skipped' | 'error' | 'dropped' | 'unsampled';
   /** A reason code (SHADOW_REASONS in src/shadow/store/shadow-store.ts), e.g. `capture-limit`. */
   readonly reason: string;
   readonly count: number;
@@ -118,8 +113,10 @@ export interface IgnoreRule {
   readonly routeId: string;
   readonly groupId: string;
   readonly fingerprint: string;
-  /** Paths the comparison ignores for this route from now on (the accepted group's differing paths). */
+  /** The accepted group's differing paths. */
   readonly paths: readonly string[];
+  /** What is equivalent at each of them from now on, with the rule in words. */
+  readonly equivalences: readonly (AcceptedDifference & { readonly words: string })[];
   readonly reason: string;
   readonly createdBy: string;
   readonly createdAt: Date;
@@ -138,6 +135,11 @@ export interface AuditEntry {
   readonly groupId: string | null;
   readonly ruleId: string | null;
   readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** Why a group is accepted, and what is equivalent from now on (accept-rule.ts). */
+export interface AcceptDecision extends AcceptChoice {
+  readonly reason: string;
 }
 
 /** Who makes a change: the name typed at sign-in (or the role for bearer-token API calls) and the role. */
@@ -167,7 +169,7 @@ export interface ReportStore {
   loadAcceptedRules(routeId: string): Promise<AcceptedRules>;
   /** Every route's active accepted rules in one query, for the runner's cache. */
   loadAllAcceptedRules(): Promise<Map<string, AcceptedRules>>;
-  acceptGroup(groupId: string, reason: string, actor: Actor): Promise<IgnoreRule>;
+  acceptGroup(groupId: string, decision: AcceptDecision, actor: Actor): Promise<IgnoreRule>;
   markDefect(groupId: string, note: string, link: string | null, actor: Actor): Promise<DiffGroup>;
   /** Operator only: the rule stops applying and its group is open again. */
   revokeRule(ruleId: string, reason: string, actor: Actor): Promise<IgnoreRule>;

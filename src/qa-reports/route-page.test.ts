@@ -1,19 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
 
 import type { RouteStats } from './report-store.ts';
+import { routeFigures } from './route-figures.ts';
 import { routePage } from './route-page.ts';
 
 const stats = (notCompared: RouteStats['notCompared']): RouteStats => ({
   routeId: 'athletes-get',
-  total: 12,
-  match: 6,
-  mismatch: 1,
-  noise: 0,
-  error: 2,
-  skipped: 3,
-  matchRate: 6 / 7,
+  ...routeFigures({
+    match: 6,
+    mismatch: 1,
+    noise: 0,
+    error: 2,
+    skipped: 3,
+    dropped: 0,
+    unsampled: 0,
+    accepted: 0,
+  }),
   latency: { legacyP50Ms: 4, legacyP99Ms: 9, newP50Ms: 3, newP99Ms: 8 },
   openGroups: 1,
+  defectGroups: 0,
   notCompared,
 });
 

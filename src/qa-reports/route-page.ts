@@ -2,13 +2,8 @@ import { markup, type SafeHtml } from './html.ts';
 import { csrfField, layoutPage, percent, timestamp, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
 import type { RouteReport } from './report-builder.ts';
-import {
-  GROUP_STATUSES,
-  type DiffGroup,
-  type GroupStatus,
-  type IgnoreRule,
-  type RouteStats,
-} from './report-store.ts';
+import { GROUP_STATUSES, type DiffGroup, type GroupStatus, type IgnoreRule } from './report-store.ts';
+import { notComparedList, sampleRateText } from './not-compared-view.ts';
 import { windowFilter, type WindowChoice } from './time-window.ts';
 
 /** A route's report and the group status its page is filtered to. */
@@ -36,8 +31,10 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
   const body = markup`<p>
       <code>${data.methods.join(', ')} ${data.path}</code> · mode <strong>${data.mode}</strong> · match rate
       <strong class="match-rate">${percent(data.stats?.matchRate ?? null)}</strong> over
-      ${data.stats?.total ?? 0} comparisons (${data.stats?.noise ?? 0} noise-only, ${data.stats?.error ?? 0}
-      errors, ${data.stats?.skipped ?? 0} skipped)
+      ${data.stats?.compared ?? 0} comparisons (${data.stats?.noise ?? 0} noise-only,
+      ${data.stats?.accepted ?? 0} accepted, <span class="mismatches">${data.stats?.mismatch ?? 0}</span>
+      mismatches; ${data.stats?.defectGroups ?? 0} open defects) · effective sample rate
+      <span class="sample-rate">${sampleRateText(data.stats)}</span> (compared of eligible requests)
     </p>
     ${notComparedList(data.stats)}
     ${windowFilter(action, choice, statusSelect)}
@@ -79,18 +76,13 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
   return layoutPage(`Route ${data.routeId}`, body, context);
 }
 
-/** Why comparisons were skipped or failed (reason codes: SHADOW_REASONS in src/shadow/store/shadow-store.ts). */
-function notComparedList(stats: RouteStats | undefined): SafeHtml {
-  if (stats === undefined || stats.notCompared.length === 0) return markup``;
-  return markup`<p class="not-compared">
-    Not compared:
-    ${stats.notCompared.map(
-      (n, i) =>
-        markup`${i === 0 ? markup`` : markup`, `}<span data-outcome="${n.outcome}" data-reason="${n.reason}"
-            >${n.count} ${n.outcome} (<code>${n.reason}</code>)</span
-          >`,
+/** Each accepted difference of a rule in words: where, which kind, and what is equal there. */
+export function equivalenceList(rule: IgnoreRule): SafeHtml {
+  return markup`<ul class="paths">
+    ${rule.equivalences.map(
+      (e) => markup`<li><code>${e.path}</code> <span class="muted">${e.kind}</span>: ${e.words}</li>`,
     )}
-  </p>`;
+  </ul>`;
 }
 
 export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): SafeHtml {
@@ -99,7 +91,7 @@ export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): 
   return markup`<table class="rules">
     <thead>
       <tr>
-        <th>Ignored paths</th>
+        <th>Accepted differences</th>
         <th>Why</th>
         <th>Who</th>
         <th>When</th>
@@ -110,7 +102,7 @@ export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): 
       ${rules.map(
         (r) =>
           markup`<tr data-rule="${r.id}">
-            <td>${r.paths.map((p) => markup`<code>${p}</code> `)}</td>
+            <td>${equivalenceList(r)}</td>
             <td>${r.reason}</td>
             <td>${r.createdBy}</td>
             <td>${timestamp(r.createdAt)}</td>

@@ -1,4 +1,8 @@
-import { unacceptedDifferences, type AcceptedDifferences } from './accepted-differences.ts';
+import {
+  unacceptedDifferences,
+  type AcceptedDifference,
+  type AcceptedDifferences,
+} from './accepted-differences.ts';
 import { compareExchanges } from './compare/compare-exchanges.ts';
 import type { CompareRules } from './compare/compare-rules.ts';
 import { fingerprintOf } from './compare/fingerprint.ts';
@@ -93,5 +97,49 @@ describe('unacceptedDifferences', () => {
   it('leaves everything when nothing is accepted', () => {
     const differences = compareExchanges(json({ A: 1 }), json({ A: 2 }), ORDERED).differences;
     expect(unacceptedDifferences(undefined, differences)).toBe(differences);
+  });
+});
+
+describe('an accepted difference with a rule accepts only the values its rule makes equal', () => {
+  const at = (equivalence: AcceptedDifference['equivalence'], extra: Partial<AcceptedDifference> = {}) => ({
+    differences: [{ path: '$.Items[*].V', kind: 'changed', equivalence, ...extra }],
+    fingerprints: [],
+  });
+  const left = (accepted: AcceptedDifferences, l: unknown, n: unknown) =>
+    remaining(accepted, json({ Items: [{ V: l }] }), json({ Items: [{ V: n }] }));
+
+  it('exact: that legacy/new pair and no other', () => {
+    const accepted = at('exact', { legacy: 'centre back', new: 'Centre Back' });
+    expect(left(accepted, 'centre back', 'Centre Back')).toEqual([]);
+    expect(left(accepted, 'ZZZ', 'Centre Back')).toEqual(['changed $.Items[0].V']);
+  });
+
+  it('equal ignoring case', () => {
+    expect(left(at('ignore-case'), 'centre back', 'Centre Back')).toEqual([]);
+    expect(left(at('ignore-case'), 'ZZZ', 'Centre Back')).toEqual(['changed $.Items[0].V']);
+  });
+
+  it('equal as numbers within a tolerance, number texts included', () => {
+    const accepted = at('numeric', { tolerance: 0.01 });
+    expect(left(accepted, 2.34, 2.35)).toEqual([]);
+    expect(
+      remaining(accepted, json({ Items: [{ V: 5 }] }), {
+        ...json({}),
+        body: Buffer.from('{"Items":[{"V":5.0}]}'),
+      }),
+    ).toEqual([]);
+    expect(left(accepted, 2.34, 2.4)).toEqual(['changed $.Items[0].V']);
+  });
+
+  it('equal as instants', () => {
+    expect(left(at('instant'), '2026-01-01T10:00:00Z', '2026-01-01T12:00:00+02:00')).toEqual([]);
+    expect(left(at('instant'), '2026-01-01T10:00:00Z', '2026-01-01T10:00:01Z')).toEqual([
+      'changed $.Items[0].V',
+    ]);
+  });
+
+  it('ignore this member: any value of that kind there, but not another kind', () => {
+    expect(left(at('ignore-member'), 1, 2)).toEqual([]);
+    expect(left(at('ignore-member'), 1, 'x')).toEqual(['type $.Items[0].V']);
   });
 });

@@ -32,6 +32,19 @@ import { fingerprintOf } from './compare/fingerprint.ts';
 import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
 import { migrateShadowStoreToLatest } from './store/shadow-migrations.ts';
 import { createShadowWriter, type ShadowWriter } from './store/shadow-writer.ts';
+import { createPostgresReportStore } from '../qa-reports/postgres-report-store.ts';
+import { routePage } from '../qa-reports/route-page.ts';
+
+/** The route page's frame around the stats under test. */
+const hangReport = {
+  routeId: 'hang-report',
+  methods: ['GET'],
+  path: '/api/hang-report/{id}',
+  mode: 'shadow',
+  series: [],
+  groups: [],
+  rules: [],
+};
 
 /*
  * The runner behind the real public server (its exchange observer hook), a real node:http legacy and
@@ -168,6 +181,7 @@ const routes: RouteRecord[] = [
   },
   route('create', '/api/items', createHandler, {}, ['POST']),
   route('hang', '/api/hang/{id}', hangingHandler, { timeoutMs: 300 }),
+  route('hang-report', '/api/hang-report/{id}', hangingHandler, { timeoutMs: 300 }),
   route('stall', '/api/stall/{id}', stallingHandler, { timeoutMs: 300 }),
   route('throw', '/api/throw/{id}', throwingHandler),
   route('big', '/api/big/{id}', itemHandler, { captureLimitBytes: 1000 }),
@@ -297,7 +311,7 @@ describe('shadow runner behind the public server', () => {
     'records exactly the altered handler’s diff group, with traceId and timestamps learned as noise (compared %s)',
     async (_, offThreadBytes) => {
       // Both variants count from zero (this suite's own database; later tests use other routes).
-      await sql`TRUNCATE strangler.shadow_sample, strangler.shadow_group, strangler.shadow_minute_reason,
+      await sql`TRUNCATE strangler.shadow_sample, strangler.shadow_group_minute, strangler.shadow_group, strangler.shadow_minute_reason,
         strangler.shadow_minute`.execute(db);
       const comparer = offThreadBytes === undefined ? undefined : createComparer({ offThreadBytes });
       const r = await rig({ comparer });
@@ -480,6 +494,39 @@ describe('shadow runner behind the public server', () => {
       );
       await settle(r);
       expect(await metricValue(r.metrics, 'strangler_shadow_queue_depth', {})).toBe(0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('records the requests it dropped and those the sample rate left out, so the QA report shows them', async () => {
+    const r = await rig({ concurrency: 1, queueLimit: 1 });
+    try {
+      r.flags.set('strangler.hang-report', 'shadow');
+      await Promise.all(
+        [1, 2, 3, 4, 5].map((id) => request(r.proxy.url, { path: `/api/hang-report/${id}` })),
+      );
+      r.flags.set('strangler.hang-report', { mode: 'shadow', serve: 'legacy', sampleRate: 0 });
+      await request(r.proxy.url, { path: '/api/hang-report/6' });
+      await settle(r);
+      const window = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+      const stats = (await createPostgresReportStore(db).routeStats(['hang-report'], window)).get(
+        'hang-report',
+      );
+      expect(stats).toMatchObject({ compared: 0, error: 2, dropped: 3, unsampled: 1, eligible: 6 });
+      expect(stats?.effectiveSampleRate).toBe(0);
+      expect(stats?.notCompared).toEqual([
+        { outcome: 'dropped', reason: 'queue-full', count: 3 },
+        { outcome: 'error', reason: 'timeout', count: 2 },
+        { outcome: 'unsampled', reason: 'sample-rate', count: 1 },
+      ]);
+      const page = routePage(
+        { ...hangReport, stats, status: undefined },
+        { key: '1h', window },
+        { actor: 'qa', role: 'qa', csrf: 'token' },
+      );
+      expect(page).toMatch(/data-reason="queue-full"\s*>3 dropped \(<code>queue-full<\/code>\)/);
+      expect(page).toMatch(/class="sample-rate">0 of 6 \(0\.0%\)/);
     } finally {
       await r.close();
     }

@@ -21,8 +21,9 @@ import {
   shadowSettingsOf,
   type ShadowDefaults,
 } from './runner/sample.ts';
-import { createSchedule } from './runner/schedule.ts';
-import type { ShadowWriter } from './store/shadow-writer.ts';
+import { createSchedule, type Schedule } from './runner/schedule.ts';
+import type { DroppedReason } from './store/shadow-store.ts';
+import { droppedNow, type ShadowWriter } from './store/shadow-writer.ts';
 
 export type { AcceptedDifferences };
 export { groupPaths } from './runner/classify.ts';
@@ -59,8 +60,11 @@ export interface ShadowRunnerDeps {
    * (runner/shadow-caller.ts); without one such routes' new side answers 401.
    */
   readonly callers?: TokenVerifier;
-  /** `wantsSample`, when given, is asked before a sample is redacted (see ShadowWriter). */
-  readonly writer: Pick<ShadowWriter, 'record'> & Partial<Pick<ShadowWriter, 'wantsSample'>>;
+  /**
+   * `wantsSample`, when given, is asked before a sample is redacted; `addDropped` is told of requests
+   * dropped or left unsampled (see ShadowWriter).
+   */
+  readonly writer: Pick<ShadowWriter, 'record'> & Partial<Pick<ShadowWriter, 'wantsSample' | 'addDropped'>>;
   readonly noise: NoiseModel;
   readonly redactor: Redactor;
   readonly metrics: Pick<
@@ -142,6 +146,8 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   const comparer = deps.comparer ?? inlineComparer;
   const now = deps.now ?? (() => new Date());
   const settingsOf = (route: RouteRecord): ShadowDefaults => shadowSettingsOf(route, defaults);
+  const dropped = (routeId: string, reason: DroppedReason): void =>
+    deps.writer.addDropped?.([droppedNow(routeId, reason, Date.now())]);
 
   const schedule = createSchedule<ShadowJob>({
     concurrency: deps.concurrency ?? 8,
@@ -149,6 +155,8 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     metrics,
     logger,
     onPendingChange: deps.onPendingChange,
+    onDropped: (job) =>
+      dropped((job.kind === 'exchange' ? job.exchange : job.request).match.route.id, 'queue-full'),
     run: (job) =>
       job.kind === 'exchange' ? runExchange(job.exchange) : earlyDryRuns.run(job.request, job.run),
   });
@@ -189,17 +197,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   });
 
   return {
-    captureLimit(match, decision) {
-      if (schedule.isClosed() || deps.killSwitchOn?.() === true) return undefined;
-      const limit = sampledCaptureLimit(match.route, decision, defaults, random);
-      if (limit === undefined) return undefined;
-      if (schedule.full()) {
-        // Dropped before any byte is captured: the cheapest place to shed shadow load.
-        metrics.shadowDropped.inc({ reason: 'queue_full' });
-        return undefined;
-      }
-      return limit;
-    },
+    captureLimit: sampler({ ...deps, defaults, random }, schedule, dropped),
     onRequest: earlyDryRuns.onRequest,
     onExchange(exchange) {
       if (schedule.isClosed() || earlyDryRuns.claim(exchange)) return;
@@ -212,6 +210,36 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       earlyDryRuns.cancelAll();
       await drained;
     },
+  };
+}
+
+/**
+ * The observer's sampling decision for a matched request: the bytes to capture, or nothing (not in a
+ * shadowing mode, or left out by the sample rate, or dropped for a full runner; those two counted).
+ */
+function sampler(
+  deps: Pick<ShadowRunnerDeps, 'metrics' | 'killSwitchOn'> & {
+    defaults: ShadowDefaults;
+    random: () => number;
+  },
+  schedule: Pick<Schedule<ShadowJob>, 'isClosed' | 'full'>,
+  dropped: (routeId: string, reason: DroppedReason) => void,
+): ShadowRunner['captureLimit'] {
+  return (match, decision) => {
+    if (schedule.isClosed() || deps.killSwitchOn?.() === true) return undefined;
+    const limit = sampledCaptureLimit(match.route, decision, deps.defaults, deps.random);
+    if (limit === undefined) return undefined;
+    if (limit === 'unsampled') {
+      dropped(match.route.id, 'sample-rate');
+      return undefined;
+    }
+    if (schedule.full()) {
+      // Dropped before any byte is captured: the cheapest place to shed shadow load.
+      deps.metrics.shadowDropped.inc({ reason: 'queue_full' });
+      dropped(match.route.id, 'queue-full');
+      return undefined;
+    }
+    return limit;
   };
 }
 

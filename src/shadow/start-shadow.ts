@@ -12,7 +12,7 @@ import { createShadowRunner, type AcceptedDifferences, type ShadowRunner } from 
 import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
 import { startShadowRetention } from './store/shadow-retention.ts';
 import { createShadowWriter } from './store/shadow-writer.ts';
-import type { ShadowStore } from './store/shadow-store.ts';
+import type { DroppedCount, ShadowStore } from './store/shadow-store.ts';
 
 export type StartShadowDeps = StartShadowOptions &
   (
@@ -77,6 +77,8 @@ export type ShadowTuning = Pick<
 export interface Shadow {
   /** Pass as `observer` to createPublicServer. */
   readonly observer: ShadowRunner;
+  /** Counts requests left uncompared elsewhere (the proxy's thread) with this side's results. */
+  addDropped(counts: readonly DroppedCount[]): void;
   /** Stops taking exchanges, waits for running comparisons, writes what is buffered, closes sockets. */
   close(): Promise<void>;
 }
@@ -138,6 +140,7 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
   let closing: Promise<void> | undefined;
   return {
     observer: runner,
+    addDropped: (counts) => writer.addDropped(counts),
     close() {
       // Idempotent: shutdown paths (signal handler, tests) may both call it.
       closing ??= (async () => {

@@ -3,7 +3,7 @@ import { NotFoundError } from '../not-found-error.ts';
 import type { DiffGroup, IgnoreRule } from '../report-store.ts';
 import { actorOf, type AuthedRequest } from './principal.ts';
 import type { QaRouterContext } from './qa-router-context.ts';
-import { bodyOf, optionalLink, requiredText } from './request-input.ts';
+import { acceptChoice, bodyOf, optionalLink, requiredText } from './request-input.ts';
 
 /*
  * QA's decisions on a diff group (accept, mark defect) and the operator's (revoke a rule, delete a
@@ -20,7 +20,9 @@ function decisionsOf(ctx: QaRouterContext) {
   return {
     async accept(req: AuthedRequest): Promise<IgnoreRule> {
       const groupId = String(req.params.groupId);
-      const rule = await ctx.store.acceptGroup(groupId, requiredText(bodyOf(req), 'reason'), actorOf(req));
+      const body = bodyOf(req);
+      const decision = { reason: requiredText(body, 'reason'), ...acceptChoice(body) };
+      const rule = await ctx.store.acceptGroup(groupId, decision, actorOf(req));
       await ctx.onRulesChanged();
       return rule;
     },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Request } from 'express';
 import { BadRequestError } from '../bad-request-error.ts';
-import { bodyOf, optionalLink, parseStatus, requiredText } from './request-input.ts';
+import { acceptChoice, bodyOf, optionalLink, parseStatus, requiredText } from './request-input.ts';
 
 function problemsOf(run: () => unknown): readonly string[] {
   try {
@@ -63,5 +63,23 @@ describe('request input', () => {
     expect(parseStatus('defect')).toBe('defect');
     expect(problemsOf(() => parseStatus('closed'))).toEqual(['status must be one of open, accepted, defect']);
     expect(problemsOf(() => parseStatus(['open']))).toEqual(['status must be one of open, accepted, defect']);
+  });
+
+  it('reads what an accept says is equivalent: exact by default, a tolerance of zero or more for numbers', () => {
+    expect(acceptChoice({})).toEqual({ equivalence: 'exact' });
+    expect(acceptChoice({ equivalence: 'ignore-case', tolerance: 'x' })).toEqual({
+      equivalence: 'ignore-case',
+    });
+    expect(acceptChoice({ equivalence: 'numeric', tolerance: '0.5' })).toEqual({
+      equivalence: 'numeric',
+      tolerance: 0.5,
+    });
+    expect(problemsOf(() => acceptChoice({ equivalence: 'numeric', tolerance: '' }))).toEqual([
+      'tolerance must be a number of zero or more for "numeric"',
+    ]);
+    expect(problemsOf(() => acceptChoice({ equivalence: 'numeric', tolerance: -1 }))).toHaveLength(1);
+    expect(problemsOf(() => acceptChoice({ equivalence: 'path' }))).toEqual([
+      'equivalence must be one of exact, ignore-case, numeric, instant, ignore-member',
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 import { BadRequestError } from '../bad-request-error.ts';
+import { EQUIVALENCES, type Equivalence } from '../../shadow/accepted-differences.ts';
+import type { AcceptChoice } from '../accept-rule.ts';
 import { GROUP_STATUSES, type GroupStatus } from '../report-store.ts';
 
 /*
@@ -35,6 +37,24 @@ export function optionalLink(body: Record<string, unknown>): string | null {
     throw new BadRequestError(['link must be an http(s) URL']);
   }
   return url.toString();
+}
+
+/**
+ * What an accept says is equivalent: `equivalence` (default `exact`, the very values seen) and, for
+ * `numeric`, a `tolerance` of zero or more.
+ */
+export function acceptChoice(body: Record<string, unknown>): AcceptChoice {
+  const equivalence = body.equivalence ?? 'exact';
+  if (typeof equivalence !== 'string' || !(EQUIVALENCES as readonly string[]).includes(equivalence)) {
+    throw new BadRequestError([`equivalence must be one of ${EQUIVALENCES.join(', ')}`]);
+  }
+  if (equivalence !== 'numeric') return { equivalence: equivalence as Equivalence };
+  const raw = body.tolerance;
+  const tolerance = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0) {
+    throw new BadRequestError(['tolerance must be a number of zero or more for "numeric"']);
+  }
+  return { equivalence: 'numeric', tolerance };
 }
 
 export function parseStatus(value: unknown): GroupStatus | undefined {

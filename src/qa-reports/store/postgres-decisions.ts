@@ -2,10 +2,19 @@ import type { Kysely, Transaction } from 'kysely';
 import { ConflictError } from '../conflict-error.ts';
 import { NotFoundError } from '../not-found-error.ts';
 import type { QaDatabase } from '../qa-tables.ts';
-import type { Actor, DiffGroup, GroupStatus, IgnoreRule, ReportStore } from '../report-store.ts';
+import { acceptedDifferencesFor } from '../accept-rule.ts';
+import type {
+  AcceptDecision,
+  Actor,
+  DiffEntry,
+  DiffGroup,
+  GroupStatus,
+  IgnoreRule,
+  ReportStore,
+} from '../report-store.ts';
 import { writeAudit } from './postgres-audit-log.ts';
 import { loadGroup } from './postgres-group-reads.ts';
-import { isUuid, toRule } from './report-rows.ts';
+import { isUuid, toDiffEntries, toRule } from './report-rows.ts';
 
 type Db = Kysely<QaDatabase>;
 type Trx = Transaction<QaDatabase>;
@@ -17,19 +26,30 @@ type Decisions = Pick<ReportStore, 'acceptGroup' | 'markDefect' | 'revokeRule' |
  */
 export function createPostgresDecisions(db: Db): Decisions {
   return {
-    acceptGroup: (groupId, reason, actor) => acceptGroup(db, groupId, reason, actor),
+    acceptGroup: (groupId, decision, actor) => acceptGroup(db, groupId, decision, actor),
     markDefect: (groupId, note, link, actor) => markDefect(db, groupId, note, link, actor),
     revokeRule: (ruleId, reason, actor) => revokeRule(db, ruleId, reason, actor),
     deleteGroup: (groupId, reason, actor) => deleteGroup(db, groupId, reason, actor),
   };
 }
 
-async function acceptGroup(db: Db, groupId: string, reason: string, actor: Actor): Promise<IgnoreRule> {
+/*
+ * The accepted group stops taking occurrences: its fingerprint gets the rule's id, so a later
+ * difference at the same paths that the rule does not make equal (another value) opens a new group
+ * instead of adding to an accepted one.
+ */
+async function acceptGroup(
+  db: Db,
+  groupId: string,
+  { reason, ...choice }: AcceptDecision,
+  actor: Actor,
+): Promise<IgnoreRule> {
   return db.transaction().execute(async (trx) => {
     const group = await lockGroup(trx, groupId);
     if ((await activeRuleOf(trx, groupId)) !== undefined) {
       throw new ConflictError('this group is already accepted');
     }
+    const equivalences = acceptedDifferencesFor(group.paths, await newestSampleDiffs(trx, groupId), choice);
     const paths = [...new Set(group.paths.map((p) => p.path))];
     const rule = await trx
       .insertInto('strangler.qa_rule')
@@ -38,21 +58,38 @@ async function acceptGroup(db: Db, groupId: string, reason: string, actor: Actor
         group_id: groupId,
         fingerprint: group.fingerprint,
         paths: JSON.stringify(paths),
+        equivalences: JSON.stringify(equivalences),
         reason,
         created_by: actor.name,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('strangler.shadow_group')
+      .set({ fingerprint: `${group.fingerprint}@accepted:${rule.id}` })
+      .where('id', '=', groupId)
+      .execute();
     await decide(trx, groupId, 'accepted', reason, null, actor);
     await writeAudit(
       trx,
       actor,
       'group.accept',
       { routeId: group.route_id, groupId, ruleId: rule.id },
-      { reason, paths, previousStatus: group.status },
+      { reason, paths, equivalences, previousStatus: group.status },
     );
     return toRule(rule);
   });
+}
+
+async function newestSampleDiffs(trx: Trx, groupId: string): Promise<DiffEntry[] | undefined> {
+  const row = await trx
+    .selectFrom('strangler.shadow_sample')
+    .select('diffs')
+    .where('group_id', '=', groupId)
+    .orderBy('captured_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : toDiffEntries(row.diffs);
 }
 
 async function markDefect(
@@ -104,7 +141,10 @@ async function revokeRule(db: Db, ruleId: string, reason: string, actor: Actor):
       .where('id', '=', rule.group_id)
       .forUpdate()
       .executeTakeFirst();
-    if (group !== undefined) await decide(trx, group.id, 'open', `revoked: ${reason}`, null, actor);
+    if (group !== undefined) {
+      await decide(trx, group.id, 'open', `revoked: ${reason}`, null, actor);
+      await takeOccurrencesAgain(trx, group.id, rule);
+    }
     await writeAudit(
       trx,
       actor,
@@ -114,6 +154,26 @@ async function revokeRule(db: Db, ruleId: string, reason: string, actor: Actor):
     );
     return toRule(revoked);
   });
+}
+
+/** A revoked rule's group takes its occurrences again, unless a newer group has taken its fingerprint since. */
+async function takeOccurrencesAgain(
+  trx: Trx,
+  groupId: string,
+  rule: { readonly route_id: string; readonly fingerprint: string },
+): Promise<void> {
+  const taken = await trx
+    .selectFrom('strangler.shadow_group')
+    .select('id')
+    .where('route_id', '=', rule.route_id)
+    .where('fingerprint', '=', rule.fingerprint)
+    .executeTakeFirst();
+  if (taken !== undefined) return;
+  await trx
+    .updateTable('strangler.shadow_group')
+    .set({ fingerprint: rule.fingerprint })
+    .where('id', '=', groupId)
+    .execute();
 }
 
 async function deleteGroup(db: Db, groupId: string, reason: string, actor: Actor): Promise<void> {

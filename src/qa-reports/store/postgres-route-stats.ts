@@ -1,12 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import { histogramQuantile } from '../latency-percentile.ts';
 import type { QaDatabase } from '../qa-tables.ts';
-import type { MatchRatePoint, ReportStore, RouteStats, TimeWindow } from '../report-store.ts';
+import type { MatchRatePoint, NotCompared, ReportStore, RouteStats, TimeWindow } from '../report-store.ts';
+import { routeFigures, type RouteCounts } from '../route-figures.ts';
 
 type Db = Kysely<QaDatabase>;
-type Totals = { match: string; mismatch: string; noise: string; error: string; skipped: string };
+type Totals = Record<Exclude<keyof RouteCounts, 'accepted'>, string>;
 type HistogramRow = { route_id: string; side: 'legacy' | 'new'; i: number; n: string };
-type ReasonRow = { route_id: string; outcome: 'skipped' | 'error'; reason: string; n: string };
+type ReasonRow = { route_id: string; outcome: NotCompared['outcome']; reason: string; n: string };
+type GroupRow = { route_id: string; open: string; defect: string; accepted: string };
 
 /** The read side's numbers: counts, match rates and latency per route, from the shadow store's minutes. */
 export function createPostgresRouteStats(db: Db): Pick<ReportStore, 'routeStats' | 'matchRateSeries'> {
@@ -21,7 +23,8 @@ export function createPostgresRouteStats(db: Db): Pick<ReportStore, 'routeStats'
 const totals = (db: Db, routeIds: readonly string[], window: TimeWindow) =>
   sql<{ route_id: string } & Totals>`
     SELECT route_id, sum(match) AS match, sum(mismatch) AS mismatch, sum(noise) AS noise,
-           sum(error) AS error, sum(skipped) AS skipped
+           sum(error) AS error, sum(skipped) AS skipped, sum(dropped) AS dropped,
+           sum(unsampled) AS unsampled
     FROM strangler.shadow_minute
     WHERE route_id = ANY(${[...routeIds]}::text[]) AND minute >= ${window.from} AND minute < ${window.to}
     GROUP BY route_id`.execute(db);
@@ -46,16 +49,19 @@ const reasons = (db: Db, routeIds: readonly string[], window: TimeWindow) =>
     GROUP BY route_id, outcome, reason
     ORDER BY route_id, n DESC, outcome, reason`.execute(db);
 
-const openGroups = (db: Db, routeIds: readonly string[], window: TimeWindow) =>
-  db
-    .selectFrom('strangler.shadow_group')
-    .select(['route_id', sql<string>`count(*)`.as('n')])
-    .where('route_id', 'in', routeIds)
-    .where('status', '=', 'open')
-    .where('last_seen', '>=', window.from)
-    .where('first_seen', '<', window.to)
-    .groupBy('route_id')
-    .execute();
+// Groups seen in the window by status, and the occurrences in the window of the accepted ones: those
+// mismatches were counted as such when they happened and leave the mismatch count once accepted.
+const groupCounts = (db: Db, routeIds: readonly string[], window: TimeWindow) =>
+  sql<GroupRow>`
+    SELECT g.route_id,
+           count(*) FILTER (WHERE g.status = 'open' AND g.last_seen >= ${window.from} AND g.first_seen < ${window.to}) AS open,
+           count(*) FILTER (WHERE g.status = 'defect' AND g.last_seen >= ${window.from} AND g.first_seen < ${window.to}) AS defect,
+           coalesce(sum((SELECT sum(m.count) FROM strangler.shadow_group_minute m
+                         WHERE m.group_id = g.id AND m.minute >= ${window.from} AND m.minute < ${window.to}))
+                    FILTER (WHERE g.status = 'accepted'), 0) AS accepted
+    FROM strangler.shadow_group g
+    WHERE g.route_id = ANY(${[...routeIds]}::text[])
+    GROUP BY g.route_id`.execute(db);
 
 async function routeStats(
   db: Db,
@@ -64,19 +70,22 @@ async function routeStats(
 ): Promise<Map<string, RouteStats>> {
   const out = new Map<string, RouteStats>();
   if (routeIds.length === 0) return out;
-  const [sums, buckets, why, open] = await Promise.all([
+  const [sums, buckets, why, groups] = await Promise.all([
     totals(db, routeIds, window),
     histograms(db, routeIds, window),
     reasons(db, routeIds, window),
-    openGroups(db, routeIds, window),
+    groupCounts(db, routeIds, window),
   ]);
-  const openBy = new Map(open.map((o) => [o.route_id, Number(o.n)]));
+  const groupsBy = new Map(groups.rows.map((g) => [g.route_id, g]));
   const sumsBy = new Map(sums.rows.map((r) => [r.route_id, r]));
   for (const routeId of routeIds) {
+    const g = groupsBy.get(routeId);
     out.set(routeId, {
-      ...counts(routeId, sumsBy.get(routeId)),
+      routeId,
+      ...routeFigures(counts(sumsBy.get(routeId), g)),
       latency: latency(routeId, buckets.rows),
-      openGroups: openBy.get(routeId) ?? 0,
+      openGroups: Number(g?.open ?? 0),
+      defectGroups: Number(g?.defect ?? 0),
       notCompared: why.rows
         .filter((w) => w.route_id === routeId)
         .map((w) => ({ outcome: w.outcome, reason: w.reason, count: Number(w.n) })),
@@ -85,23 +94,17 @@ async function routeStats(
   return out;
 }
 
-function counts(routeId: string, r: Totals | undefined) {
-  const [match, mismatch, noise, error, skipped] = [
-    r?.match,
-    r?.mismatch,
-    r?.noise,
-    r?.error,
-    r?.skipped,
-  ].map((v) => Number(v ?? 0)) as [number, number, number, number, number];
+function counts(r: Totals | undefined, g: GroupRow | undefined): RouteCounts {
+  const n = (v: string | undefined): number => Number(v ?? 0);
   return {
-    routeId,
-    total: match + mismatch + noise + error + skipped,
-    match,
-    mismatch,
-    noise,
-    error,
-    skipped,
-    matchRate: matchRate(match, noise, mismatch),
+    match: n(r?.match),
+    mismatch: n(r?.mismatch),
+    noise: n(r?.noise),
+    error: n(r?.error),
+    skipped: n(r?.skipped),
+    dropped: n(r?.dropped),
+    unsampled: n(r?.unsampled),
+    accepted: n(g?.accepted),
   };
 }
 
@@ -131,29 +134,40 @@ async function matchRateSeries(
 ): Promise<MatchRatePoint[]> {
   const span = window.to.getTime() - window.from.getTime();
   const widthMs = span / buckets;
-  const rows = await sql<{ bucket: number; match: string; noise: string; mismatch: string }>`
-    SELECT least(${buckets - 1}, floor(extract(epoch FROM (minute - ${window.from}::timestamptz)) * 1000 / ${widthMs}))::int AS bucket,
-           sum(match) AS match, sum(noise) AS noise, sum(mismatch) AS mismatch
-    FROM strangler.shadow_minute
-    WHERE route_id = ${routeId} AND minute >= ${window.from} AND minute < ${window.to}
-    GROUP BY 1`.execute(db);
-  const acc = Array.from({ length: buckets }, () => ({ match: 0, noise: 0, mismatch: 0 }));
+  const bucketOf = sql`least(${buckets - 1}, floor(extract(epoch FROM (minute - ${window.from}::timestamptz)) * 1000 / ${widthMs}))::int`;
+  const rows = await sql<{
+    bucket: number;
+    match: string;
+    noise: string;
+    mismatch: string;
+    accepted: string;
+  }>`
+    SELECT bucket, sum(match) AS match, sum(noise) AS noise, sum(mismatch) AS mismatch, sum(accepted) AS accepted
+    FROM (
+      SELECT ${bucketOf} AS bucket, match, noise, mismatch, 0 AS accepted
+      FROM strangler.shadow_minute
+      WHERE route_id = ${routeId} AND minute >= ${window.from} AND minute < ${window.to}
+      UNION ALL
+      SELECT ${bucketOf}, 0, 0, 0, m.count
+      FROM strangler.shadow_group_minute m JOIN strangler.shadow_group g ON g.id = m.group_id
+      WHERE g.route_id = ${routeId} AND g.status = 'accepted' AND m.minute >= ${window.from} AND m.minute < ${window.to}
+    ) t
+    GROUP BY bucket`.execute(db);
+  const acc = Array.from({ length: buckets }, () => ({ match: 0, noise: 0, mismatch: 0, accepted: 0 }));
   for (const r of rows.rows) {
     const b = acc[r.bucket];
     if (b === undefined) continue;
     b.match += Number(r.match);
     b.noise += Number(r.noise);
     b.mismatch += Number(r.mismatch);
+    b.accepted += Number(r.accepted);
   }
-  return acc.map((b, i): MatchRatePoint => ({
-    at: new Date(window.from.getTime() + (i + 1) * widthMs),
-    compared: b.match + b.noise + b.mismatch,
-    matchRate: matchRate(b.match, b.noise, b.mismatch),
-  }));
-}
-
-/** Noise-only comparisons agree once noise is excluded; errors and skips say nothing about agreement. */
-function matchRate(match: number, noise: number, mismatch: number): number | null {
-  const compared = match + noise + mismatch;
-  return compared === 0 ? null : (match + noise) / compared;
+  return acc.map((b, i): MatchRatePoint => {
+    const figures = routeFigures({ ...b, error: 0, skipped: 0, dropped: 0, unsampled: 0 });
+    return {
+      at: new Date(window.from.getTime() + (i + 1) * widthMs),
+      compared: figures.compared,
+      matchRate: figures.matchRate,
+    };
+  });
 }

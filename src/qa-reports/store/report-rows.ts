@@ -1,3 +1,4 @@
+import { describeEquivalence, type AcceptedDifference } from '../../shadow/accepted-differences.ts';
 import type {
   CapturedMessage,
   DiffEntry,
@@ -56,6 +57,7 @@ export function toRule(row: {
   group_id: string;
   fingerprint: string;
   paths: string[];
+  equivalences: AcceptedDifference[] | null;
   reason: string;
   created_by: string;
   created_at: Date;
@@ -69,6 +71,10 @@ export function toRule(row: {
     groupId: row.group_id,
     fingerprint: row.fingerprint,
     paths: row.paths,
+    // A rule from before rules carried values ignores its paths, whatever the kind of difference.
+    equivalences: (row.equivalences ?? row.paths.map((path) => ({ path, kind: 'any difference' }))).map(
+      (e) => ({ ...e, words: describeEquivalence(e) }),
+    ),
     reason: row.reason,
     createdBy: row.created_by,
     createdAt: row.created_at,

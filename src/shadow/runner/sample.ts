@@ -26,14 +26,15 @@ export function shadowSettingsOf(route: RouteRecord, defaults: ShadowDefaults): 
 
 /**
  * The sampling policy (shared by the runner and the shadow thread's host, which decides on the proxy's
- * thread): the bytes of each body to capture for a sampled request, undefined for one left alone.
+ * thread): the bytes of each body to capture for a sampled request, `unsampled` for a shadow-eligible
+ * one the sample rate left out (counted for QA's effective sample rate), undefined for one not eligible.
  */
 export function sampledCaptureLimit(
   route: RouteRecord,
   decision: ModeDecision,
   defaults: ShadowDefaults,
   random: () => number,
-): number | undefined {
+): number | 'unsampled' | undefined {
   if (decision.mode === 'legacy') return undefined;
   // Serving new, the other side is legacy, which never sees an unsafe method twice. The method is not
   // known yet: a route with only unsafe methods is left alone here, mixed routes are filtered later
@@ -41,7 +42,7 @@ export function sampledCaptureLimit(
   if (decision.serve === 'new' && route.methods.every((m) => !SAFE_METHODS.has(m))) return undefined;
   // Asked for every matched request in a shadowing mode: no settings object is built for it.
   const rate = decision.sampleRate ?? route.shadow?.sampleRate ?? defaults.sampleRate;
-  if (!(rate > 0) || random() >= rate) return undefined;
+  if (!(rate > 0) || random() >= rate) return 'unsampled';
   return route.shadow?.captureLimitBytes ?? defaults.captureLimitBytes;
 }
 

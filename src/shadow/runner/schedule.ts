@@ -12,6 +12,8 @@ export interface ScheduleDeps<J> {
   readonly logger: Logger;
   /** Told the number of jobs running or queued whenever it changes. */
   readonly onPendingChange?: ((pending: number) => void) | undefined;
+  /** Told of each job dropped for want of a slot or a queue place. */
+  readonly onDropped?: ((job: J) => void) | undefined;
   /** Runs one job; it records its own failures. */
   readonly run: (job: J) => Promise<void>;
 }
@@ -81,6 +83,7 @@ export function createSchedule<J>(deps: ScheduleDeps<J>): Schedule<J> {
         onPendingChange?.(active + queue.length);
       } else {
         metrics.shadowDropped.inc({ reason: 'queue_full' });
+        deps.onDropped?.(job);
         return false;
       }
       return true;

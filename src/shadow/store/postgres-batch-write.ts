@@ -56,6 +56,8 @@ async function writeMinutes(trx: Trx, unsorted: readonly MinuteCounts[]): Promis
         noise: m.counts.noise,
         error: m.counts.error,
         skipped: m.counts.skipped,
+        dropped: m.counts.dropped ?? 0,
+        unsampled: m.counts.unsampled ?? 0,
         legacy_latency_buckets: [...m.legacyBuckets],
         new_latency_buckets: [...m.newBuckets],
         legacy_latency_sum_ms: m.legacySumMs,
@@ -70,6 +72,8 @@ async function writeMinutes(trx: Trx, unsorted: readonly MinuteCounts[]): Promis
           'noise',
           'error',
           'skipped',
+          'dropped',
+          'unsampled',
           'legacy_latency_sum_ms',
           'new_latency_sum_ms',
         ]),
@@ -143,7 +147,34 @@ async function writeGroups(trx: Trx, unsorted: readonly GroupUpdate[], cap: numb
     if (samples.length >= room) full.push({ routeId: group.routeId, fingerprint: group.fingerprint });
     if (samples.length > 0) await writeSamples(trx, row.id, samples);
   }
+  await writeGroupMinutes(trx, groups, byKey);
   return full;
+}
+
+async function writeGroupMinutes(
+  trx: Trx,
+  groups: readonly GroupUpdate[],
+  byKey: ReadonlyMap<string, { readonly id: string }>,
+): Promise<void> {
+  const rows = groups.flatMap((g) => {
+    const id = byKey.get(`${g.routeId}\n${g.fingerprint}`)?.id;
+    if (id === undefined || g.minutes === undefined) return [];
+    return [...g.minutes]
+      .sort(([a], [b]) => a - b)
+      .map(([minuteMs, count]) => ({
+        group_id: id,
+        minute: new Date(minuteMs),
+        count,
+      }));
+  });
+  if (rows.length === 0) return;
+  await trx
+    .insertInto('strangler.shadow_group_minute')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['group_id', 'minute']).doUpdateSet(summed('shadow_group_minute', ['count'])),
+    )
+    .execute();
 }
 
 async function writeSamples(trx: Trx, groupId: string, samples: GroupUpdate['samples']): Promise<void> {

@@ -18,6 +18,7 @@ export async function deleteExpired(
   const samples = await deleteSamples(db, options);
   const minutes = await deleteMinutesOf(db, 'shadow_minute', options);
   await deleteMinutesOf(db, 'shadow_minute_reason', options);
+  await deleteMinutesOf(db, 'shadow_group_minute', options);
   const groups = await deleteOpenGroups(db, options);
   await recountSamples(db, [...samples.groupIds], options.batchSize);
   return { samples: samples.deleted, minutes, groups };
@@ -53,7 +54,7 @@ async function inBatches(batchSize: number, deleteBatch: () => Promise<bigint | 
 
 function deleteMinutesOf(
   db: Kysely<ShadowDatabase>,
-  table: 'shadow_minute' | 'shadow_minute_reason',
+  table: 'shadow_minute' | 'shadow_minute_reason' | 'shadow_group_minute',
   { olderThan, batchSize }: ExpiryOptions,
 ): Promise<number> {
   return inBatches(batchSize, async () => {

@@ -80,6 +80,7 @@ describe('shadow store migrations', () => {
     await migrateShadowStoreToLatest(db);
     expect(await tables()).toEqual([
       'shadow_group',
+      'shadow_group_minute',
       'shadow_minute',
       'shadow_minute_reason',
       'shadow_noise_field',

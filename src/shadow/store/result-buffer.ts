@@ -1,6 +1,8 @@
 import type {
+  DroppedCount,
   GroupUpdate,
   MinuteCounts,
+  MinuteOutcome,
   ReasonCount,
   ShadowBatch,
   ShadowOutcome,
@@ -30,7 +32,7 @@ export interface ShadowResult {
 interface MutableMinute {
   routeId: string;
   minute: Date;
-  counts: Record<ShadowOutcome, number>;
+  counts: Record<MinuteOutcome, number>;
   legacyBuckets: number[];
   newBuckets: number[];
   legacySumMs: number;
@@ -46,6 +48,7 @@ interface MutableGroup {
   firstSeen: Date;
   lastSeen: Date;
   samples: ShadowSample[];
+  minutes: Map<number, number>;
 }
 
 /**
@@ -54,6 +57,8 @@ interface MutableGroup {
  */
 export class ResultBuffer {
   records = 0;
+  /** Requests counted as dropped or unsampled (they are no records: counting them costs no memory). */
+  dropped = 0;
   bytes = 0;
   private readonly minutes = new Map<string, MutableMinute>();
   private readonly groups = new Map<string, MutableGroup>();
@@ -82,6 +87,16 @@ export class ResultBuffer {
     return result.group === undefined ? true : this.addToGroup(result, result.group);
   }
 
+  /** Counts requests that were left uncompared before any result could exist. */
+  addDropped(counts: readonly DroppedCount[]): void {
+    for (const c of counts) {
+      const minute = this.minuteOf(c.routeId, c.minuteMs);
+      minute.counts[SHADOW_REASONS[c.reason]] += c.count;
+      minute.reasons.set(c.reason, (minute.reasons.get(c.reason) ?? 0) + c.count);
+      this.dropped += c.count;
+    }
+  }
+
   toBatch(noise: ShadowBatch['noise']): ShadowBatch {
     return {
       minutes: [...this.minutes.values()].map(({ reasons, ...minute }): MinuteCounts => ({
@@ -97,14 +112,19 @@ export class ResultBuffer {
     };
   }
 
-  private addToMinute(result: ShadowResult): void {
-    const minuteStart = new Date(Math.floor(result.at.getTime() / 60_000) * 60_000);
-    const minuteKey = `${result.routeId}\n${minuteStart.getTime()}`;
+  private minuteOf(routeId: string, atMs: number): MutableMinute {
+    const minuteMs = Math.floor(atMs / 60_000) * 60_000;
+    const minuteKey = `${routeId}\n${minuteMs}`;
     let minute = this.minutes.get(minuteKey);
     if (minute === undefined) {
-      minute = emptyMinute(result.routeId, minuteStart);
+      minute = emptyMinute(routeId, new Date(minuteMs));
       this.minutes.set(minuteKey, minute);
     }
+    return minute;
+  }
+
+  private addToMinute(result: ShadowResult): void {
+    const minute = this.minuteOf(result.routeId, result.at.getTime());
     minute.counts[result.outcome] += 1;
     if (result.reason !== undefined) {
       minute.reasons.set(result.reason, (minute.reasons.get(result.reason) ?? 0) + 1);
@@ -131,10 +151,13 @@ export class ResultBuffer {
         firstSeen: result.at,
         lastSeen: result.at,
         samples: [],
+        minutes: new Map(),
       };
       this.groups.set(groupKey, group);
     }
     group.count += 1;
+    const minuteMs = Math.floor(result.at.getTime() / 60_000) * 60_000;
+    group.minutes.set(minuteMs, (group.minutes.get(minuteMs) ?? 0) + 1);
     if (result.at < group.firstSeen) group.firstSeen = result.at;
     if (result.at > group.lastSeen) group.lastSeen = result.at;
     const sample = update.sample;
@@ -151,7 +174,7 @@ function emptyMinute(routeId: string, minute: Date): MutableMinute {
   return {
     routeId,
     minute,
-    counts: { match: 0, mismatch: 0, noise: 0, error: 0, skipped: 0 },
+    counts: { match: 0, mismatch: 0, noise: 0, error: 0, skipped: 0, dropped: 0, unsampled: 0 },
     legacyBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0),
     newBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0),
     legacySumMs: 0,

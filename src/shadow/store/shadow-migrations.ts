@@ -105,6 +105,40 @@ const statements: Readonly<Record<string, StatementMigration>> = {
          DROP COLUMN IF EXISTS caller_organisation_id`,
     ],
   },
+  // Shadow-eligible requests that never became a comparison: dropped before capture (a full queue, a
+  // restarting shadow thread, a full writer) or left out by the sample rate, for the effective sample
+  // rate QA sees (compared / eligible).
+  '0005-shadow-dropped-unsampled': {
+    up: [
+      `ALTER TABLE strangler.shadow_minute
+         ADD COLUMN dropped integer NOT NULL DEFAULT 0,
+         ADD COLUMN unsampled integer NOT NULL DEFAULT 0`,
+      `ALTER TABLE strangler.shadow_minute_reason
+         DROP CONSTRAINT shadow_minute_reason_outcome_check,
+         ADD CONSTRAINT shadow_minute_reason_outcome_check
+           CHECK (outcome IN ('skipped', 'error', 'dropped', 'unsampled'))`,
+    ],
+    down: [
+      `DELETE FROM strangler.shadow_minute_reason WHERE outcome IN ('dropped', 'unsampled')`,
+      `ALTER TABLE strangler.shadow_minute_reason
+         DROP CONSTRAINT shadow_minute_reason_outcome_check,
+         ADD CONSTRAINT shadow_minute_reason_outcome_check CHECK (outcome IN ('skipped', 'error'))`,
+      'ALTER TABLE strangler.shadow_minute DROP COLUMN dropped, DROP COLUMN unsampled',
+    ],
+  },
+  // A diff group's occurrences per minute: once QA accepts a group, its occurrences in a window leave
+  // that window's mismatch count (the minute counters cannot say which group a mismatch was).
+  '0006-shadow-group-minute': {
+    up: [
+      `CREATE TABLE strangler.shadow_group_minute (
+         group_id uuid NOT NULL REFERENCES strangler.shadow_group(id) ON DELETE CASCADE,
+         minute timestamptz NOT NULL,
+         count integer NOT NULL DEFAULT 0,
+         PRIMARY KEY (group_id, minute))`,
+      'CREATE INDEX shadow_group_minute_minute_idx ON strangler.shadow_group_minute (minute)',
+    ],
+    down: ['DROP TABLE IF EXISTS strangler.shadow_group_minute'],
+  },
 };
 
 export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';

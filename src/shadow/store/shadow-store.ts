@@ -7,8 +7,9 @@ import type { StoredRequest, StoredResponse } from '../redact.ts';
 export type ShadowOutcome = 'match' | 'mismatch' | 'noise' | 'error' | 'skipped';
 
 /**
- * Why a comparison was skipped or ended in error, as stored per route and minute for QA (the detail,
- * such as an exception's message, goes to the debug log only: it is unbounded text).
+ * Why a comparison was not made (skipped, ended in error, dropped before capture, or left out by the
+ * sample rate), as stored per route and minute for QA (the detail, such as an exception's message,
+ * goes to the debug log only: it is unbounded text).
  */
 export const SHADOW_REASONS = {
   /** A request or response body, or the shadow side's response, was over the route's capture cap. */
@@ -35,15 +36,43 @@ export const SHADOW_REASONS = {
   'legacy-failed': 'error',
   /** The comparison itself failed on these bodies. */
   'compare-failed': 'error',
-} as const satisfies Readonly<Record<string, 'skipped' | 'error'>>;
+  /** No free slot and no queue place for the shadow side: dropped before anything was captured. */
+  'queue-full': 'dropped',
+  /** The shadow thread had died and its replacement was not running yet. */
+  'thread-restarting': 'dropped',
+  /** The result was lost because the writer's buffer was full (the store slow or down). */
+  'store-backlog': 'dropped',
+  /** Not picked by the route's sample rate. */
+  'sample-rate': 'unsampled',
+} as const satisfies Readonly<Record<string, NotComparedOutcome>>;
 export type ShadowReason = keyof typeof SHADOW_REASONS;
 
-/** Skipped and error outcomes of one minute, by reason. */
+/** Why a shadow-eligible request has no comparison: each reason of SHADOW_REASONS belongs to one. */
+export type NotComparedOutcome = 'skipped' | 'error' | 'dropped' | 'unsampled';
+
+/** The reasons for which no result reaches the writer: the request is only counted. */
+export type DroppedReason = {
+  [R in ShadowReason]: (typeof SHADOW_REASONS)[R] extends 'dropped' | 'unsampled' ? R : never;
+}[ShadowReason];
+
+/** Not-compared outcomes of one minute, by reason. */
 export interface ReasonCount {
-  readonly outcome: 'skipped' | 'error';
+  readonly outcome: NotComparedOutcome;
   readonly reason: ShadowReason;
   readonly count: number;
 }
+
+/** Shadow-eligible requests of one route and minute left uncompared for one reason, counted only. */
+export interface DroppedCount {
+  readonly routeId: string;
+  readonly reason: DroppedReason;
+  /** The minute's start, in ms since the epoch. */
+  readonly minuteMs: number;
+  readonly count: number;
+}
+
+/** What a minute counts: the comparisons' outcomes and the requests dropped or left unsampled. */
+export type MinuteOutcome = ShadowOutcome | 'dropped' | 'unsampled';
 
 /** A mismatch as kept for QA: everything already redacted. */
 export interface ShadowSample {
@@ -66,12 +95,13 @@ export type SampleCaller = Pick<Principal, 'subject' | 'organisationId'>;
 export interface MinuteCounts {
   readonly routeId: string;
   readonly minute: Date;
-  readonly counts: Readonly<Record<ShadowOutcome, number>>;
+  /** `dropped` and `unsampled` only when some were. */
+  readonly counts: Readonly<Record<ShadowOutcome, number> & Partial<Record<MinuteOutcome, number>>>;
   readonly legacyBuckets: readonly number[];
   readonly newBuckets: readonly number[];
   readonly legacySumMs: number;
   readonly newSumMs: number;
-  /** Why comparisons of this minute were skipped or failed (empty when none were). */
+  /** Why requests of this minute were not compared (empty when all were). */
   readonly reasons?: readonly ReasonCount[];
 }
 
@@ -84,6 +114,8 @@ export interface GroupUpdate {
   readonly firstSeen: Date;
   readonly lastSeen: Date;
   readonly samples: readonly ShadowSample[];
+  /** The occurrences by minute (ms since the epoch), so QA can count a group's share of a window. */
+  readonly minutes?: ReadonlyMap<number, number>;
 }
 
 export interface ShadowBatch {

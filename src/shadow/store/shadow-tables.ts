@@ -18,6 +18,9 @@ export interface ShadowMinuteTable {
   noise: number;
   error: number;
   skipped: number;
+  /** Shadow-eligible requests dropped before capture, and those the sample rate left out. */
+  dropped: ColumnType<number, number | undefined, number>;
+  unsampled: ColumnType<number, number | undefined, number>;
   /** Counts per LATENCY_BUCKET_BOUNDS_MS bucket (not cumulative; the last bucket is open-ended). */
   legacy_latency_buckets: number[];
   new_latency_buckets: number[];
@@ -28,9 +31,15 @@ export interface ShadowMinuteTable {
 export interface ShadowMinuteReasonTable {
   route_id: string;
   minute: Timestamp;
-  outcome: 'skipped' | 'error';
+  outcome: 'skipped' | 'error' | 'dropped' | 'unsampled';
   /** A SHADOW_REASONS code (shadow-store.ts). */
   reason: string;
+  count: number;
+}
+
+export interface ShadowGroupMinuteTable {
+  group_id: string;
+  minute: Timestamp;
   count: number;
 }
 
@@ -79,6 +88,7 @@ export interface ShadowDatabase {
   'strangler.shadow_minute': ShadowMinuteTable;
   'strangler.shadow_minute_reason': ShadowMinuteReasonTable;
   'strangler.shadow_group': ShadowGroupTable;
+  'strangler.shadow_group_minute': ShadowGroupMinuteTable;
   'strangler.shadow_sample': ShadowSampleTable;
   'strangler.shadow_noise_route': ShadowNoiseRouteTable;
   'strangler.shadow_noise_field': ShadowNoiseFieldTable;

@@ -4,7 +4,7 @@ import type { Metrics } from '../../observability/metrics.ts';
 import type { NoiseModel, RouteNoise } from '../noise/noise-model.ts';
 import { FullGroups } from './full-groups.ts';
 import { ResultBuffer, type ShadowResult } from './result-buffer.ts';
-import type { ShadowStore } from './shadow-store.ts';
+import type { DroppedCount, ShadowStore } from './shadow-store.ts';
 
 export interface ShadowWriterOptions {
   readonly store: ShadowStore;
@@ -29,8 +29,13 @@ export interface ShadowWriterOptions {
 }
 
 export interface ShadowWriter {
-  /** Never throws, never waits. False when the result was dropped (buffer full). */
+  /** Never throws, never waits. False when the result was dropped (buffer full; counted as such). */
   record(result: ShadowResult): boolean;
+  /**
+   * Counts requests left uncompared before a result existed (dropped, unsampled), written with the
+   * next batch as per-route, per-minute counters. Never throws, never waits.
+   */
+  addDropped(counts: readonly DroppedCount[]): void;
   /**
    * Whether a sample of this group would be kept: not when this flush already holds the group's share,
    * the sample buffer is full, or the store said the group holds all it keeps (remembered for
@@ -87,7 +92,7 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
     const batch = buffer;
     buffer = new ResultBuffer(limits);
     const noise = options.noise?.drainDeltas() ?? [];
-    if (batch.records === 0 && noise.length === 0) return;
+    if (batch.records === 0 && batch.dropped === 0 && noise.length === 0) return;
     inFlight = write(batch, noise);
     return inFlight;
   };
@@ -103,12 +108,18 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
     record(result) {
       if (closed || buffer.records >= maxRecords) {
         metrics.shadowDropped.inc({ reason: closed ? 'writer_closed' : 'store_backlog' });
-        if (!closed) void flushNow();
+        if (!closed) {
+          buffer.addDropped([droppedNow(result.routeId, 'store-backlog', result.at.getTime())]);
+          void flushNow();
+        }
         return false;
       }
       if (!buffer.add(result)) metrics.shadowDropped.inc({ reason: 'sample_buffer_full' });
       if (buffer.records >= maxRecords) void flushNow();
       return true;
+    },
+    addDropped(counts) {
+      if (!closed) buffer.addDropped(counts);
     },
     flush: async () => {
       await inFlight;
@@ -121,4 +132,9 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
       await flushNow();
     },
   };
+}
+
+/** One request of `routeId` left uncompared at `atMs`, for `addDropped`. */
+export function droppedNow(routeId: string, reason: DroppedCount['reason'], atMs: number): DroppedCount {
+  return { routeId, reason, minuteMs: Math.floor(atMs / 60_000) * 60_000, count: 1 };
 }

@@ -181,6 +181,13 @@ describe('the shadow side on its own thread', () => {
       }
       // One call hangs, one waits in the queue; the proxy stopped capturing the others.
       expect(await dropped(running.metrics)).toBeGreaterThanOrEqual(4);
+      // Counted on the proxy's thread, the drops reach the shadow thread's writer and the store, for QA.
+      await waitFor(async () => {
+        const rows = await sql<{ n: number | null }>`
+          SELECT sum(count)::int AS n FROM strangler.shadow_minute_reason
+          WHERE route_id = 'thread-hang' AND outcome = 'dropped' AND reason = 'queue-full'`.execute(proxyDb);
+        return (rows.rows[0]?.n ?? 0) >= 4;
+      });
       expect(logLines.some((line) => line.includes('terminated'))).toBe(false);
     } finally {
       // The hung call would hold the thread's close for its 60 s timeout: close gives up after 500 ms.

@@ -17,6 +17,7 @@
  */
 import type { Logger } from '../../observability/logger.ts';
 import type { Shadow, ShadowMetrics } from '../start-shadow.ts';
+import { DroppedTally } from '../store/dropped-tally.ts';
 import type { ShadowThreadOptions } from './shadow-thread-options.ts';
 import { ThreadHost } from './thread-host.ts';
 import { createThreadObserver } from './thread-observer.ts';
@@ -60,12 +61,31 @@ export async function startShadowThread(deps: ShadowThreadDeps): Promise<ShadowT
     closeTimeoutMs: deps.closeTimeoutMs ?? 15_000,
   });
   await host.start();
+  const dropped = new DroppedTally();
   const observer = createThreadObserver({
     host,
     metrics,
     bound: (options.shadow?.concurrency ?? 8) + (options.shadow?.queueLimit ?? 64),
     killSwitchOn: deps.killSwitchOn,
     random: deps.random ?? Math.random,
+    dropped,
   });
-  return { observer, close: () => host.close(), rulesChanged: () => host.call('rules-changed') };
+  // Kept while there is no thread to take them (they are per route and minute: a few entries).
+  const handOver = (): void => {
+    if (host.worker === undefined) return;
+    const counts = dropped.drain();
+    if (counts.length > 0) host.send({ type: 'dropped', counts });
+  };
+  const timer = setInterval(handOver, 1000);
+  timer.unref();
+  return {
+    observer,
+    addDropped: (counts) => host.send({ type: 'dropped', counts }),
+    close: () => {
+      clearInterval(timer);
+      handOver();
+      return host.close();
+    },
+    rulesChanged: () => host.call('rules-changed'),
+  };
 }

@@ -58,6 +58,11 @@ export class ThreadHost {
     this.worker.postMessage(message, transfer);
   }
 
+  /** A message that is no observation: not part of the backlog the proxy's bound counts. */
+  send(message: ToShadowThread): void {
+    this.worker?.postMessage(message);
+  }
+
   /** Round trip to the shadow thread; resolves at once when there is none. */
   call(type: 'idle' | 'rules-changed' | 'close'): Promise<void> {
     const current = this.worker;

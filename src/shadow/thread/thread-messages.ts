@@ -58,6 +58,9 @@ export function serveShadowThreadMessages(side: ThreadSide): void {
           shadow.observer.onExchange(exchangeFromWire(message.exchange, route)),
         );
         return;
+      case 'dropped':
+        shadow.addDropped(message.counts);
+        return;
       case 'rules-changed':
         void side.reloadRules().then(() => send({ type: 'rules-changed', id: message.id }));
         return;

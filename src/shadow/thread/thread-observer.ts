@@ -8,6 +8,7 @@ import {
   type ShadowRunner,
 } from '../shadow-runner.ts';
 import type { ShadowMetrics } from '../start-shadow.ts';
+import type { DroppedTally } from '../store/dropped-tally.ts';
 import type { ThreadHost } from './thread-host.ts';
 import { exchangeToWire, requestToWire } from './wire.ts';
 
@@ -18,6 +19,8 @@ export interface ThreadObserverDeps {
   readonly bound: number;
   readonly killSwitchOn: (() => boolean) | undefined;
   readonly random: () => number;
+  /** Where requests left uncompared here are counted for the shadow thread's writer. */
+  readonly dropped: DroppedTally;
 }
 
 const ANNOUNCED_MEMORY = 4096;
@@ -45,13 +48,19 @@ export function createThreadObserver(deps: ThreadObserverDeps): ShadowRunner {
       if (host.closed || killSwitch()) return undefined;
       const limit = sampledCaptureLimit(match.route, decision, DEFAULT_SHADOW_SETTINGS, deps.random);
       if (limit === undefined) return undefined;
+      if (limit === 'unsampled') {
+        deps.dropped.count(match.route.id, 'sample-rate');
+        return undefined;
+      }
       if (host.worker === undefined) {
         metrics.shadowDropped.inc({ reason: 'thread_restarting' });
+        deps.dropped.count(match.route.id, 'thread-restarting');
         return undefined;
       }
       if (host.backlog() >= deps.bound) {
         // Dropped before any byte is captured, as the in-process runner does when it is full.
         metrics.shadowDropped.inc({ reason: 'queue_full' });
+        deps.dropped.count(match.route.id, 'queue-full');
         return undefined;
       }
       return limit;
@@ -69,6 +78,7 @@ export function createThreadObserver(deps: ThreadObserverDeps): ShadowRunner {
       if (announcedToDeadThread(exchange.observationId)) {
         // This write goes uncompared.
         metrics.shadowDropped.inc({ reason: 'thread_restarting' });
+        deps.dropped.count(exchange.match.route.id, 'thread-restarting');
         return;
       }
       const transfer: ArrayBuffer[] = [];

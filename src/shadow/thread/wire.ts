@@ -1,6 +1,7 @@
 import type { ModeDecision } from '../../../flags/flag-resolver.ts';
 import type { CapturedBody, ObservedExchange, ObservedRequest } from '../../proxy/exchange-observer.ts';
 import type { RouteRecord, Target } from '../../routing/route.ts';
+import type { DroppedCount } from '../store/shadow-store.ts';
 
 /**
  * What crosses from the proxy's thread to the shadow thread (shadow-thread.ts): observed requests and
@@ -44,6 +45,7 @@ export interface WireExchange extends WireMatch {
 export type ToShadowThread =
   | { readonly type: 'request'; readonly killSwitch: boolean; readonly request: WireRequest }
   | { readonly type: 'exchange'; readonly killSwitch: boolean; readonly exchange: WireExchange }
+  | { readonly type: 'dropped'; readonly counts: readonly DroppedCount[] }
   | { readonly type: 'rules-changed'; readonly id: number }
   | { readonly type: 'idle'; readonly id: number }
   | { readonly type: 'close'; readonly id: number };
