@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { processRunning } from '../../src/composition/data-dir-lock.ts';
 import { DEFAULT_DATA_DIR } from '../../src/config.ts';
 
 /*
@@ -33,15 +34,6 @@ function readOrUndefined(file: string): string | undefined {
   }
 }
 
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error: unknown) {
-    return (error as { code?: unknown }).code === 'EPERM';
-  }
-}
-
 /** The running demo cluster's port, or why there is none. */
 function demoPort(postgresDir: string): { port: number } | { why: string } {
   const credentials = readOrUndefined(path.join(postgresDir, 'credentials.json'));
@@ -51,7 +43,7 @@ function demoPort(postgresDir: string): { port: number } | { why: string } {
   const lines = readOrUndefined(path.join(postgresDir, 'cluster', 'postmaster.pid'))?.split('\n') ?? [];
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || pid <= 0 || !running(pid) || !Number.isInteger(port)) {
+  if (!Number.isInteger(pid) || pid <= 0 || !processRunning(pid) || !Number.isInteger(port)) {
     return {
       why: `the demo's embedded PostgreSQL in ${postgresDir} is not running (start it with npm start)`,
     };

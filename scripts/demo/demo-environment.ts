@@ -73,12 +73,9 @@ export async function startDemoEnvironment(
     // without LEGACY_DATABASE_URL just runs without the dual-write sync.
     const demoNew = databaseUrl === undefined;
     const demoLegacy = legacyDatabaseUrl === undefined && config.legacyUrl === undefined;
-    // What the demo starts keeps its state in DATA_DIR (the cluster, the issuer's keys): one demo per
-    // directory, and the lock goes last, after everything it guards has stopped.
-    if (demoNew || demoLegacy || legacyKind !== undefined) {
-      const lock = await lockDataDir(config.dataDir);
-      stops.push(() => lock.release());
-    }
+    // What the demo starts keeps its state in DATA_DIR: one demo per directory, unlocked last.
+    if (demoNew || demoLegacy || legacyKind !== undefined)
+      stops.push((await lockDataDir(config.dataDir)).release);
     if (demoNew || demoLegacy) {
       const dataDir = path.resolve(config.dataDir, 'postgres');
       await mkdir(path.dirname(dataDir), { recursive: true });

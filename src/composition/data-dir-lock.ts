@@ -25,7 +25,8 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-function running(pid: number): boolean {
+/** Whether a process with this pid runs (as any user). */
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -59,7 +60,8 @@ export async function lockDataDir(dataDir: string, pid: number = process.pid): P
       if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
     }
     const holder = await lockHolder(file);
-    if (holder !== undefined && holder !== pid && running(holder)) throw new AlreadyRunningError(dir, holder);
+    if (holder !== undefined && holder !== pid && processRunning(holder))
+      throw new AlreadyRunningError(dir, holder);
     // Stale (or unreadable): removed, then taken on the next attempt unless a concurrent start took it.
     await unlink(file).catch((error: unknown) => {
       if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
