@@ -12,9 +12,10 @@ import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
 import type { SyncEntity } from '../src/sync/sync-entities.ts';
 import { integerOption } from './cli-args.ts';
-import { syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
+import { createProgress } from './progress.ts';
+import { estimatedRows, syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
 
-const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run backfill -- [--entity athletes]… [--batch 1000]
+const USAGE = `usage: [DATABASE_URL=… LEGACY_DATABASE_URL=…] npm run backfill -- [--entity athletes]… [--batch 1000]
     [--rows-per-second 5000] [--actor you@example.com] [--no-reconcile] [--ownership athletes=new,…]
   --entity           only this entity (repeatable; default all: ${SYNC_ENTITIES.map((e) => e.name).join(', ')})
   --batch            rows per page (one transaction each)
@@ -46,8 +47,13 @@ process.exit(differences > 0 ? 1 : 0);
 
 /** Backfills one entity and prints its run; returns the differences its reconciliation found. */
 async function backfillOne(entity: SyncEntity, newPool: pg.Pool, legacy: LegacySyncEngine): Promise<number> {
+  const progress = createProgress({
+    label: `backfill ${entity.name}`,
+    total: await estimatedRows([legacy.reader], entity),
+  });
+  const onProgress = (rowsRead: number): void => progress.at(rowsRead);
   const result = await backfillEntity(
-    { newPool, legacy: legacy.reader, ownership: settings.ownership, logger },
+    { newPool, legacy: legacy.reader, ownership: settings.ownership, logger, onProgress },
     entity,
     {
       batchSize: settings.batchSize,
@@ -56,6 +62,7 @@ async function backfillOne(entity: SyncEntity, newPool: pg.Pool, legacy: LegacyS
       reconcile: !values['no-reconcile'],
     },
   );
+  progress.done();
   console.log(
     `${entity.name.padEnd(18)} run ${result.runId}: read ${result.rowsRead}, written ${result.rowsWritten}, ` +
       `not written and recorded (newer on the new side, conflicts, refused: strangler.sync_conflicts) ${result.rowsRecorded}, ` +

@@ -64,11 +64,16 @@ describe('command-line options of the operator scripts', () => {
   it('a script prints its usage on --help (exit 0) and every problem with it on bad input (exit 2)', async () => {
     const help = await runScript('scripts/reconcile.ts', ['--help'], {});
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile -- /);
+    expect(help.stdout).toMatch(/^usage: \[DATABASE_URL=… LEGACY_DATABASE_URL=…\] npm run reconcile -- /);
 
-    const bad = await runScript('scripts/reconcile.ts', ['--chunk', 'many', '--entity', 'nope'], {});
+    // No URLs and no demo in DATA_DIR: both said, each in one sentence.
+    const noDemo = { DATA_DIR: '/nonexistent/strangler-data' };
+    const bad = await runScript('scripts/reconcile.ts', ['--chunk', 'many', '--entity', 'nope'], noDemo);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('DATABASE_URL is required\nLEGACY_DATABASE_URL is required\n');
+    expect(bad.stderr).toContain(
+      'DATABASE_URL is not set and there is no demo database in /nonexistent/strangler-data/postgres (run npm start once)\n' +
+        'LEGACY_DATABASE_URL is not set and there is no demo database in /nonexistent/strangler-data/postgres (run npm start once)\n',
+    );
     expect(bad.stderr).toContain('--chunk must be an integer from 1 to 1000000 (got "many")\n');
     expect(bad.stderr).toContain('unknown sync entity "nope"');
     expect(bad.stderr).toContain('\nusage: ');

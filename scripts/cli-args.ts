@@ -81,13 +81,6 @@ export function settingsOrExit<R>(usage: string, read: (problems: string[]) => R
   process.exit(2);
 }
 
-/** An environment variable that must be set (a problem otherwise; '' is returned then). */
-export function requiredEnv(problems: string[], name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '') problems.push(`${name} is required`);
-  return value ?? '';
-}
-
 /** An integer option's value within [min, max] (a problem otherwise; NaN is returned then). */
 export function integerOption(
   problems: string[],

@@ -110,8 +110,9 @@ describe('diff-report export', () => {
   });
 
   it('reports every argument problem at once', () => {
-    expect(() => parseDiffReportArgs(['--format', 'xml', '--from', 'yesterday'], {}, now)).toThrow(
-      /--routes needs at least one route id\n--from must be an ISO 8601 date-time \(got "yesterday"\)\n--format must be one of json, csv, html \(got "xml"\)\nset DATABASE_URL/,
+    const noDemo = { DATA_DIR: '/nonexistent/strangler-data' };
+    expect(() => parseDiffReportArgs(['--format', 'xml', '--from', 'yesterday'], noDemo, now)).toThrow(
+      /--routes needs at least one route id\n--from must be an ISO 8601 date-time \(got "yesterday"\)\n--format must be one of json, csv, html \(got "xml"\)\nDATABASE_URL is not set and there is no demo database in \/nonexistent\/strangler-data\/postgres \(run npm start once\) \(or give --database-url\)/,
     );
     const parsed = parseDiffReportArgs(
       ['--routes', 'a, b', '--out', 'x.csv'],

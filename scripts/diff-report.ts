@@ -4,7 +4,8 @@
  *   npm run diff-report -- --routes athletes-get,squads-list --from 2026-11-20T00:00:00Z \
  *     --to 2026-11-21T00:00:00Z --format html --out report.html
  *
- * Reads DATABASE_URL (or --database-url), the PostgreSQL database the proxy stores shadow results in.
+ * Reads DATABASE_URL (or --database-url; the running demo's when neither is given), the PostgreSQL
+ * database the proxy stores shadow results in.
  * Defaults: the last 24 hours, JSON (or the format named by --out's extension), standard output.
  */
 import { writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import {
 } from '../src/qa-reports/diff-report-export.ts';
 import { createPostgresReportStore } from '../src/qa-reports/postgres-report-store.ts';
 import { parseCliOptions, parsedOrExit } from './cli-args.ts';
+import { databaseUrlOrDemo } from './demo/demo-database-urls.ts';
 
 export interface DiffReportArgs {
   readonly routes: readonly string[];
@@ -25,6 +27,8 @@ export interface DiffReportArgs {
   readonly format: DiffReportFormat;
   readonly out: string | undefined;
   readonly databaseUrl: string;
+  /** Said once on standard error when the URL is the running demo's. */
+  readonly databaseNote?: string | undefined;
 }
 
 const USAGE = `usage: DATABASE_URL=… npm run diff-report -- --routes a,b [--from ISO] [--to ISO]
@@ -33,7 +37,8 @@ const USAGE = `usage: DATABASE_URL=… npm run diff-report -- --routes a,b [--fr
   --from, --to    the time window, ISO 8601 (default: the last 24 hours)
   --format        json, csv or html (default: --out's extension, else json)
   --out           the file to write (default: standard output)
-  --database-url  the proxy's PostgreSQL, where shadow results are stored (default DATABASE_URL)`;
+  --database-url  the proxy's PostgreSQL, where shadow results are stored (default DATABASE_URL, else
+                  the running demo's database in DATA_DIR)`;
 
 /** Every problem at once, like the configuration check. */
 export function parseDiffReportArgs(
@@ -77,10 +82,20 @@ export function parseDiffReportArgs(
   if (!DIFF_REPORT_FORMATS.includes(formatRaw as DiffReportFormat)) {
     problems.push(`--format must be one of ${DIFF_REPORT_FORMATS.join(', ')} (got "${formatRaw}")`);
   }
-  const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? '';
-  if (databaseUrl === '') problems.push('set DATABASE_URL or --database-url');
-  if (problems.length > 0) throw new Error(`${problems.join('\n')}\n${USAGE}`);
-  return { routes, from, to, format: formatRaw as DiffReportFormat, out: values.out, databaseUrl };
+  const given = values['database-url'];
+  const database = given === undefined ? databaseUrlOrDemo(env, 'new') : { url: given, note: undefined };
+  if ('problem' in database) problems.push(`${database.problem} (or give --database-url)`);
+  if (problems.length > 0 || 'problem' in database) throw new Error(`${problems.join('\n')}\n${USAGE}`);
+  const { url: databaseUrl, note: databaseNote } = database;
+  return {
+    routes,
+    from,
+    to,
+    format: formatRaw as DiffReportFormat,
+    out: values.out,
+    databaseUrl,
+    databaseNote,
+  };
 }
 
 export async function runDiffReport(args: DiffReportArgs): Promise<string> {
@@ -101,6 +116,7 @@ export async function runDiffReport(args: DiffReportArgs): Promise<string> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
   const args = parsedOrExit(USAGE, argv, () => parseDiffReportArgs(argv, process.env, new Date()));
+  if (args.databaseNote !== undefined) console.error(args.databaseNote);
   try {
     const text = await runDiffReport(args);
     if (args.out === undefined) process.stdout.write(text);

@@ -24,6 +24,7 @@ import type {
   StepIgnore,
 } from '../contract-tests/contract-fixture.ts';
 import { FIXTURES_DIR, RECORDED_RESPONSE_HEADERS } from '../contract-tests/contract-fixture.ts';
+import { databaseUrlSetting } from './demo/demo-database-urls.ts';
 import { cliOptions } from './cli-args.ts';
 import {
   collapseFormattedPath,
@@ -174,10 +175,11 @@ export function samplesToFixtures(
   return fixtures;
 }
 
-const USAGE = `usage: DATABASE_URL=postgres://… npm run export-shadow-fixtures -- --route <route-id>
+const USAGE = `usage: [DATABASE_URL=postgres://…] npm run export-shadow-fixtures -- --route <route-id>
     [--limit 20] [--status open|accepted|defect] [--out <dir>] [--dry-run]
   Writes up to --limit stored samples of the route (of diff groups with --status, default any) as
-  contract fixtures under --out/<route-id>/ (default contract-tests/fixtures); --dry-run only lists them.`;
+  contract fixtures under --out/<route-id>/ (default contract-tests/fixtures); --dry-run only lists them.
+  Without DATABASE_URL: the running demo's database (DATA_DIR, default ./data).`;
 
 async function main(): Promise<void> {
   const values = cliOptions(
@@ -190,16 +192,15 @@ async function main(): Promise<void> {
     },
     USAGE,
   );
-  const url = process.env.DATABASE_URL;
   const problems: string[] = [];
   if (values.route === undefined) problems.push('--route <route-id> is required');
-  if (url === undefined || url === '') problems.push('DATABASE_URL is not set');
+  const url = databaseUrlSetting(problems, process.env, 'new');
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) problems.push('--limit must be a positive integer');
   if (values.status !== undefined && !['open', 'accepted', 'defect'].includes(values.status)) {
     problems.push('--status must be open, accepted or defect');
   }
-  if (problems.length > 0 || values.route === undefined || url === undefined) {
+  if (problems.length > 0 || values.route === undefined) {
     console.error(`${problems.join('\n')}\n${USAGE}`);
     process.exitCode = 2;
     return;

@@ -50,7 +50,12 @@ describe('scripts/migrate.ts', () => {
     expect(wrong.code).toBe(2);
     expect(wrong.lines.join('\n')).toMatch(/^usage: npm run migrate -- <new\|legacy> <up\|down\|status>\n/);
     expect(await run(['--help'], {})).toEqual({ code: 0, lines: wrong.lines });
-    expect(await run(['legacy', 'up'], {})).toEqual({ code: 2, lines: ['LEGACY_DATABASE_URL is not set'] });
+    expect(await run(['legacy', 'up'], { DATA_DIR: '/nonexistent/strangler-data' })).toEqual({
+      code: 2,
+      lines: [
+        'LEGACY_DATABASE_URL is not set and there is no demo database in /nonexistent/strangler-data/postgres (run npm start once)',
+      ],
+    });
   });
 
   it('exits 1 with the reason, and no password, when the database cannot be reached', async () => {

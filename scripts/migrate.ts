@@ -5,6 +5,7 @@ import type { Migrator } from 'kysely/migration';
 import { openLegacyDatabase, openNewDatabase } from '../adapters/database.ts';
 import { redactConnection } from '../adapters/mssql/connection-config.ts';
 import { wantsHelp } from './cli-args.ts';
+import { databaseUrlOrDemo } from './demo/demo-database-urls.ts';
 import type { LegacyDatabase, NewDatabase } from '../adapters/schema.ts';
 import {
   createLegacyMigrator,
@@ -30,7 +31,8 @@ function openLegacy(url: string): { db: Kysely<LegacyDatabase>; migrator: Migrat
 
 const USAGE = `usage: npm run migrate -- <new|legacy> <up|down|status>
   new: the new side's schema in DATABASE_URL; legacy: the legacy dbo schema in LEGACY_DATABASE_URL
-  (postgres:// for the stand-in; mssql:// or an ADO.NET connection string for SQL Server)
+  (postgres:// for the stand-in; mssql:// or an ADO.NET connection string for SQL Server); unset: the
+  running demo's databases in DATA_DIR (default ./data)
   up: apply every pending migration; down: revert every migration; status: list them`;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -52,12 +54,13 @@ export async function runMigrateCli(
     write(USAGE);
     return 2;
   }
-  const variable = target === 'new' ? 'DATABASE_URL' : 'LEGACY_DATABASE_URL';
-  const url = env[variable];
-  if (url === undefined || url === '') {
-    write(`${variable} is not set`);
+  const resolved = databaseUrlOrDemo(env, target);
+  if ('problem' in resolved) {
+    write(resolved.problem);
     return 2;
   }
+  const { url, note } = resolved;
+  if (note !== undefined) write(note);
   const opened = target === 'new' ? openNew(url) : openLegacy(url);
   const { db, migrator } = opened;
   try {

@@ -17,9 +17,10 @@ import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import { SYNC_ENTITIES } from '../src/sync/sync-entities.ts';
 import type { SyncEntity } from '../src/sync/sync-entities.ts';
 import { integerOption } from './cli-args.ts';
-import { syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
+import { createProgress } from './progress.ts';
+import { estimatedRows, syncScriptOptions, syncScriptSettings, sumOverEntities } from './sync-script.ts';
 
-const USAGE = `usage: DATABASE_URL=… LEGACY_DATABASE_URL=… npm run reconcile -- [--entity athletes]… [--repair]
+const USAGE = `usage: [DATABASE_URL=… LEGACY_DATABASE_URL=…] npm run reconcile -- [--entity athletes]… [--repair]
     [--actor you@example.com] [--lag-window-ms 5000] [--bucket-digits 3] [--chunk 10000]
     [--ownership athletes=new,…]
   --entity         only this entity (repeatable; default all: ${SYNC_ENTITIES.map((e) => e.name).join(', ')})
@@ -54,8 +55,14 @@ process.exit(remaining > 0 ? 1 : 0);
 
 /** Reconciles one entity, prints the run and repairs it if asked; returns the differences left. */
 async function reconcileOne(entity: SyncEntity, newPool: pg.Pool, legacy: LegacySyncEngine): Promise<number> {
+  const newSide = createPgRowReader(newPool, newSideTarget);
+  const progress = createProgress({
+    label: `reconcile ${entity.name} (both sides)`,
+    total: await estimatedRows([legacy.reader, newSide], entity),
+  });
+  const onRowsScanned = (rows: number): void => progress.add(rows);
   const result = await reconcileEntity(
-    { newPool, legacy: legacy.reader, newSide: createPgRowReader(newPool, newSideTarget), logger },
+    { newPool, legacy: legacy.reader, newSide, logger, onRowsScanned },
     entity,
     {
       actor: values.actor,
@@ -64,6 +71,7 @@ async function reconcileOne(entity: SyncEntity, newPool: pg.Pool, legacy: Legacy
       chunkSize: settings.chunkSize,
     },
   );
+  progress.done();
   printResult(result);
   if (!values.repair || result.mismatches.length === 0) return result.mismatches.length;
   const sent = await repairMismatches(

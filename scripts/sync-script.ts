@@ -6,11 +6,12 @@ import type { ParseArgsOptionsConfig } from 'node:util';
 
 import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
 import type { Logger } from '../src/observability/logger.ts';
-import type { LegacySyncEngine } from '../src/sync/sync-engine.ts';
+import type { LegacyRowReader, LegacySyncEngine } from '../src/sync/sync-engine.ts';
 import type { SyncEntity, SyncOwnership } from '../src/sync/sync-entities.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
 import type pg from 'pg';
-import { cliOptions, DEFAULT_ACTOR, requiredEnv, settingsOrExit, syncScopeSettings } from './cli-args.ts';
+import { cliOptions, DEFAULT_ACTOR, settingsOrExit, syncScopeSettings } from './cli-args.ts';
+import { databaseUrlSetting } from './demo/demo-database-urls.ts';
 
 const SCOPE_OPTIONS = {
   entity: { type: 'string', multiple: true },
@@ -30,18 +31,40 @@ export interface SyncScriptSettings {
   readonly ownership: SyncOwnership;
 }
 
-/** The database URLs, the scope and what `read` adds, every problem reported at once (settingsOrExit). */
+/**
+ * The database URLs (the running demo's when DATABASE_URL / LEGACY_DATABASE_URL are unset), the scope and
+ * what `read` adds, every problem reported at once (settingsOrExit).
+ */
 export function syncScriptSettings<R>(
   usage: string,
   values: { readonly entity?: readonly string[] | undefined; readonly ownership?: string | undefined },
   read: (problems: string[]) => R,
 ): SyncScriptSettings & R {
   return settingsOrExit(usage, (problems) => ({
-    databaseUrl: requiredEnv(problems, 'DATABASE_URL'),
-    legacyUrl: requiredEnv(problems, 'LEGACY_DATABASE_URL'),
+    databaseUrl: databaseUrlSetting(problems, process.env, 'new'),
+    legacyUrl: databaseUrlSetting(problems, process.env, 'legacy'),
     ...read(problems),
     ...syncScopeSettings(problems, values),
   }));
+}
+
+/**
+ * The rows the readers' tables hold together, from the databases' statistics: the total a progress line
+ * counts towards. Undefined when any of them cannot tell (no statistics yet, no permission).
+ */
+export async function estimatedRows(
+  readers: readonly LegacyRowReader[],
+  entity: SyncEntity,
+): Promise<number | undefined> {
+  try {
+    const estimates = await Promise.all(readers.map((r) => r.estimateRows?.(entity)));
+    return estimates.some((e) => e === undefined)
+      ? undefined
+      : estimates.reduce<number>((sum, e) => sum + (e ?? 0), 0);
+  } catch {
+    // Only the progress line's total depends on it: the run goes on without one.
+    return undefined;
+  }
 }
 
 /**

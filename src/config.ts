@@ -97,6 +97,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Where the demo keeps its state (the embedded PostgreSQL, the issuer's keys), and the scripts look for it. */
+export const DEFAULT_DATA_DIR = 'data';
+
 const LOG_LEVELS = new Set(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']);
 
 export function loadConfig(env: Env = process.env, randomToken: () => string = defaultToken): Config {
@@ -121,7 +124,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const bodies = readBodySettings(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
-  const dataDir = r.str('DATA_DIR') ?? 'data';
+  const dataDir = r.str('DATA_DIR') ?? DEFAULT_DATA_DIR;
   return {
     ...ports,
     adminHost: r.str('ADMIN_HOST') ?? (tokens.demoTokens ? '127.0.0.1' : '0.0.0.0'),

@@ -29,6 +29,7 @@ import { startAdmin, startPublicPort } from './composition/ports.ts';
 import { startCallerIdentity } from './composition/caller-identity.ts';
 import { printBanner, addressInUseHint } from './composition/banner.ts';
 import { type Closer, installShutdown } from './composition/shutdown.ts';
+import { AlreadyRunningError } from './composition/data-dir-lock.ts';
 import {
   configuredEnvironment,
   type Environment,
@@ -63,6 +64,11 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
     await run(config, demo, logger, metrics, closers);
     await startupFinished();
   } catch (error: unknown) {
+    if (error instanceof AlreadyRunningError) {
+      // Nothing was started: the one sentence, and no "stopped" line for a run that never was.
+      console.error(error.message);
+      process.exit(1);
+    }
     if (error instanceof RouteValidationError || error instanceof ConfigError) {
       console.error(error.message);
     } else {

@@ -38,6 +38,16 @@ export function rangeStatement(entity: SyncEntity, from: string, to: string | nu
   };
 }
 
+/** The table's row count as SQL Server keeps it per partition (heap or clustered index): no scan. */
+export function estimateRowsStatement(entity: SyncEntity): MssqlStatement {
+  return {
+    sql:
+      `SELECT CAST(SUM(p.rows) AS bigint) AS estimate FROM sys.partitions AS p ` +
+      `WHERE p.object_id = OBJECT_ID(@table) AND p.index_id IN (0, 1)`,
+    params: [{ name: 'table', type: 'NVarChar', value: `dbo.${bracket(entity.legacyTable)}`, length: 300 }],
+  };
+}
+
 export function createMssqlLegacyReader(connector: MssqlConnector): LegacyRowReader {
   const read = (statements: readonly MssqlStatement[], entity: SyncEntity): Promise<CanonicalRow[]> =>
     connector.transaction('SNAPSHOT', async (session) => {
@@ -53,5 +63,11 @@ export function createMssqlLegacyReader(connector: MssqlConnector): LegacyRowRea
     },
     scan: (entity, afterKey, limit) => read([scanStatement(entity, afterKey, limit)], entity),
     readRange: (entity, from, to) => read([rangeStatement(entity, from, to)], entity),
+    estimateRows: (entity) =>
+      connector.transaction('SNAPSHOT', async (session) => {
+        const [row] = await session.execute(estimateRowsStatement(entity));
+        const estimate = Number(row?.estimate);
+        return Number.isFinite(estimate) ? estimate : undefined;
+      }),
   };
 }

@@ -4,7 +4,7 @@ import type { CanonicalRow } from '../../src/sync/canonical-row.ts';
 import type { SyncChange } from '../../src/sync/sync-engine.ts';
 import { syncEntity } from '../../src/sync/sync-entities.ts';
 import { changesStatement, versionsStatement } from './sync-change-feed.ts';
-import { rangeStatement, scanStatement } from './sync-legacy-reader.ts';
+import { estimateRowsStatement, rangeStatement, scanStatement } from './sync-legacy-reader.ts';
 import {
   appliedEventsStatements,
   bumpVersionStatement,
@@ -167,6 +167,15 @@ describe('sync T-SQL (SQL Server)', () => {
     ];
     expect(statements.map(printable)).toMatchSnapshot();
     for (const statement of statements) expect(isParseableTsql(statement.sql)).toBe(true);
+  });
+
+  it("estimates a table's rows from sys.partitions, without scanning it", () => {
+    const statement = estimateRowsStatement(athletes);
+    expect(statement.sql).toMatch(/FROM sys\.partitions AS p WHERE p\.object_id = OBJECT_ID\(@table\)/);
+    expect(statement.params).toEqual([
+      { name: 'table', type: 'NVarChar', value: 'dbo.[Athletes]', length: 300 },
+    ]);
+    expect(isParseableTsql(statement.sql)).toBe(true);
   });
 
   it('locks the legacy rows an owner write would replace on a version tie', () => {

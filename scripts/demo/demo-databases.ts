@@ -1,5 +1,6 @@
 import pg from 'pg';
 
+import { DEMO_LEGACY_DATABASE, DEMO_NEW_DATABASE } from './demo-database-urls.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 /*
@@ -8,9 +9,6 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
  * afterwards; the data lives in dataDir across restarts. Migrating and seeding is the caller's next step
  * (adapters/migrations.ts, scripts/demo/seed.ts).
  */
-
-export const DEMO_NEW_DATABASE = 'strangler';
-export const DEMO_LEGACY_DATABASE = 'strangler_legacy';
 
 export interface DemoDatabases {
   /** DATABASE_URL for the demo. */

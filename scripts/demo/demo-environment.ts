@@ -8,6 +8,7 @@ import { openLegacyDatabase, openNewDatabase } from '../../adapters/database.ts'
 import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrations.ts';
 import type { LegacyDatabase } from '../../adapters/schema.ts';
 import type { AuthSettings, Config, LegacyStandIn } from '../../src/config.ts';
+import { lockDataDir } from '../../src/composition/data-dir-lock.ts';
 import type { Environment } from '../../src/composition/environment.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
@@ -72,6 +73,9 @@ export async function startDemoEnvironment(
     // without LEGACY_DATABASE_URL just runs without the dual-write sync.
     const demoNew = databaseUrl === undefined;
     const demoLegacy = legacyDatabaseUrl === undefined && config.legacyUrl === undefined;
+    // What the demo starts keeps its state in DATA_DIR: one demo per directory, unlocked last.
+    if (demoNew || demoLegacy || legacyKind !== undefined)
+      stops.push((await lockDataDir(config.dataDir)).release);
     if (demoNew || demoLegacy) {
       const dataDir = path.resolve(config.dataDir, 'postgres');
       await mkdir(path.dirname(dataDir), { recursive: true });

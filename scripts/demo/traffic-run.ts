@@ -188,8 +188,10 @@ function entryDaysFor(run: TrafficRun, caller: number | undefined): EntryDays {
     if (!run.more()) return undefined;
     const path = `/api/athletes/${athleteId}/wellness?page=1&pageSize=1`;
     const earliest = await run.send({ kind: 'wellness-list', method: 'GET', path, caller });
-    const day = (earliest?.body as { EntryDate?: unknown }[] | undefined)?.[0]?.EntryDate;
-    return typeof day === 'string' ? day.slice(0, 10) : undefined;
+    // Only a 200 list says which days are taken; guessing after a failed read would hit a taken day (409).
+    if (earliest?.status !== 200 || !Array.isArray(earliest.body)) return undefined;
+    const day = (earliest.body as { EntryDate?: unknown }[])[0]?.EntryDate;
+    return typeof day === 'string' ? day.slice(0, 10) : null;
   });
 }
 
@@ -201,7 +203,7 @@ export async function runTraffic(
   const run = new TrafficRun(options, random, log);
   const plan = createPlanner(random, await discover(run, log), options.writeRatio);
   const days = new Map<number | undefined, EntryDays>();
-  const entryDay = (p: Planned, athleteId: string): Promise<string> => {
+  const entryDay = (p: Planned, athleteId: string): Promise<string | undefined> => {
     if (!days.has(p.caller)) days.set(p.caller, entryDaysFor(run, p.caller));
     return days.get(p.caller)!.next(athleteId);
   };
@@ -213,8 +215,9 @@ export async function runTraffic(
         continue;
       }
       const EntryDate = await entryDay(p, p.entryFor);
-      // The lookup may have used the last of the request budget.
-      if (run.more()) await run.send({ ...p, body: { EntryDate, ...(p.body as object) } });
+      // The lookup may have used the last of the request budget, or failed.
+      if (EntryDate !== undefined && run.more())
+        await run.send({ ...p, body: { EntryDate, ...(p.body as object) } });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));

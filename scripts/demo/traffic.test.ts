@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { formatSummary, parseTrafficArgs } from './traffic.ts';
 import { DEFAULT_TRAFFIC, runTraffic, type TrafficCaller } from './traffic-run.ts';
+import { dayBefore } from './entry-days.ts';
 
 /** Two organisations, each with a squad and two athletes, and the token that is theirs. */
 const ORGANISATIONS = {
@@ -37,6 +38,8 @@ interface Seen {
 let server: http.Server;
 let baseUrl: URL;
 let delayMs = 0;
+/** How many of the next earliest-entry lookups (a wellness list of page size 1) fail with a 503. */
+let failingLookups = 0;
 const seen: Seen[] = [];
 const entries = new Map<string, Set<string>>();
 
@@ -61,6 +64,10 @@ function answer(req: http.IncomingMessage, body: string): [number, unknown] {
   }
   const page = Number(url.searchParams.get('page') ?? 1);
   const size = Number(url.searchParams.get('pageSize') ?? 20);
+  if (size === 1 && failingLookups > 0) {
+    failingLookups -= 1;
+    return [503, {}];
+  }
   const sorted = [...days].sort().map((day) => ({ EntryDate: `${day}T00:00:00` }));
   return [200, sorted.slice((page - 1) * size, page * size)];
 }
@@ -185,6 +192,29 @@ describe('demo traffic generator', () => {
     }
     const created = [...entries.values()].reduce((n, days) => n + days.size, 0);
     expect(created).toBe((first.byStatus['201'] ?? 0) + (second.byStatus['201'] ?? 0));
+  });
+
+  it("writes no entry when the lookup of its athlete's days fails, instead of guessing a taken day", async () => {
+    entries.clear();
+    // As the demo is seeded: every athlete has entries up to today.
+    const today = new Date().toISOString().slice(0, 10);
+    for (const { athletes } of Object.values(ORGANISATIONS)) {
+      for (const id of athletes) entries.set(id, new Set([dayBefore(today), today]));
+    }
+    failingLookups = 1000;
+    try {
+      const options = { ...DEFAULT_TRAFFIC, baseUrl, requests: 150, writeRatio: 0.6, callers: CALLERS };
+      const failing = await runTraffic(options);
+      expect(failing.byStatus['503']).toBeGreaterThan(0);
+      expect(failing.byStatus['201']).toBeUndefined();
+      expect(failing.byStatus['409']).toBeUndefined();
+      failingLookups = 0;
+      const recovered = await runTraffic(options);
+      expect(recovered.byStatus['201']).toBeGreaterThan(20);
+      expect(recovered.byStatus['409']).toBeUndefined();
+    } finally {
+      failingLookups = 0;
+    }
   });
 
   it('stops at the duration limit even when the count is not reached', async () => {

@@ -116,6 +116,9 @@ export async function startLegacyAspnet(options: LegacyAspnetOptions): Promise<L
   const { dll, builtInMs } = await buildLegacyAspnet();
   const child = spawn('dotnet', [dll], {
     cwd: path.dirname(dll),
+    // Its own process group: a Ctrl-C in the terminal reaches strangler alone, which stops legacy after
+    // the public port has drained instead of under it.
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,

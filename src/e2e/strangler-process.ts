@@ -63,6 +63,11 @@ export interface StartOptions {
   readonly bannerTimeoutMs?: number;
   /** Called right after spawn, before the banner (to signal the process while it is starting). */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /**
+   * `npm start` as a person runs it: npm, in a process group of its own as a terminal's foreground job,
+   * so `process.kill(-pid, 'SIGINT')` is a Ctrl-C. Default: the node process alone.
+   */
+  readonly viaNpm?: boolean;
 }
 
 /** Variables that would take the process off the demo path or change how Node runs it. */
@@ -176,10 +181,13 @@ function stopper(
 
 export async function startStrangler(options: StartOptions): Promise<StranglerProcess> {
   const started = performance.now();
-  const child = spawn(projectNode(), ['scripts/demo/start.ts'], {
+  const [command, args] =
+    options.viaNpm === true ? ['npm', ['start']] : [projectNode(), ['scripts/demo/start.ts']];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: childEnv(options),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.viaNpm === true,
   });
   let text = '';
   const output = (): string => text;

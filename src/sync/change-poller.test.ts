@@ -9,6 +9,7 @@ import { createSilentLogger } from '../observability/logger.ts';
 import { createChangePoller } from './change-poller.ts';
 import { createOutboxRelay } from './outbox-relay.ts';
 import { LEGACY_OWNS_ALL } from './sync-entities.ts';
+import { getSyncStatus } from './sync-status.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { LegacyChangeFeed } from './sync-engine.ts';
 import {
@@ -94,6 +95,21 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
     expect((await dbs.newPool.query(`SELECT count(*)::int AS n FROM strangler.sync_outbox`)).rows[0]).toEqual(
       { n: 0 },
     );
+  });
+
+  it('reports a lag of zero once the feed has nothing pending, however long ago legacy last wrote', async () => {
+    const squadId = randomUUID().toUpperCase();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    // An idle system: time passes, the poller keeps reading nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const p = poller();
+    await p.runOnce();
+    await p.runOnce();
+
+    const [checkpoint] = (await getSyncStatus(dbs.newPool)).checkpoints;
+    expect(checkpoint?.lastChangeAt).not.toBeNull();
+    expect(checkpoint?.lagSeconds).toBe(0);
   });
 
   it('never echoes a write the relay made back to the new database', async () => {

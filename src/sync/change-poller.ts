@@ -89,7 +89,8 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
     const changes = latestChangePerKey(batch);
     const { results, conflicts } = await applyAndRecordLegacyChanges(client, changes, ownership);
     const changedAt = batch.changes.map((c) => c.changedAt.getTime());
-    await advanceCheckpoint(client, feed.feedName, batch.next, changedAt);
+    const caughtUp = batch.entriesRead < options.batchSize;
+    await advanceCheckpoint(client, feed.feedName, batch.next, changedAt, caughtUp);
     await client.query('COMMIT');
 
     countRecorded(metrics, 'legacy_to_new', changes, results, conflicts);

@@ -52,6 +52,15 @@ export function createPgRowReader(
         return [values[0] ?? '', fingerprint];
       });
     },
+    async estimateRows(entity: SyncEntity): Promise<number | undefined> {
+      // reltuples: what the last ANALYZE or VACUUM counted (-1 before the first); no scan of the table.
+      const result = await pool.query<{ estimate: number | null }>(
+        `SELECT reltuples::float8 AS estimate FROM pg_class WHERE oid = to_regclass($1)`,
+        [targetOf(entity).table],
+      );
+      const estimate = result.rows[0]?.estimate;
+      return estimate === undefined || estimate === null || estimate < 0 ? undefined : Math.round(estimate);
+    },
     async scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]> {
       const query = buildScan(targetOf(entity), afterKey, limit);
       const result = await pool.query<Record<string, string | null>>(query.text, query.values);

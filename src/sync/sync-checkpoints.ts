@@ -33,19 +33,21 @@ export async function readCheckpoint(pool: Queryable, feed: string): Promise<unk
 
 /**
  * Moves the checkpoint past an applied batch and clears its error; `changedAt` (ms, the batch's legacy
- * write times) keeps the latest change's time for the lag in the status.
+ * write times) keeps the latest change's time, and `caughtUp` (the batch read all there was) whether the
+ * feed has nothing pending, for the lag in the status.
  */
 export async function advanceCheckpoint(
   client: Queryable,
   feed: string,
   next: unknown,
   changedAt: readonly number[],
+  caughtUp: boolean,
 ): Promise<void> {
   await client.query(
     `UPDATE strangler.sync_checkpoints SET position = $2::jsonb, updated_at = now(), last_error = NULL,
-       last_change_at = COALESCE(to_timestamp($3::double precision / 1000), last_change_at)
+       last_change_at = COALESCE(to_timestamp($3::double precision / 1000), last_change_at), caught_up = $4
      WHERE feed = $1`,
-    [feed, JSON.stringify(next), changedAt.length === 0 ? null : Math.max(...changedAt)],
+    [feed, JSON.stringify(next), changedAt.length === 0 ? null : Math.max(...changedAt), caughtUp],
   );
 }
 

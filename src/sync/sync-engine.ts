@@ -94,6 +94,8 @@ export interface LegacyRowReader {
   scan(entity: SyncEntity, afterKey: string | null, limit: number): Promise<CanonicalRow[]>;
   /** Rows whose canonical key k has `from <= k < to` (string order of the lower-case text; to null: no bound). */
   readRange(entity: SyncEntity, from: string, to: string | null): Promise<CanonicalRow[]>;
+  /** The table's row count from the engine's statistics (cheap, approximate); undefined when it has none. */
+  estimateRows?(entity: SyncEntity): Promise<number | undefined>;
   /**
    * Optional fast path for reconciliation: the same keyset page as `scan`, as [key, rowFingerprint] pairs
    * computed without building row objects. Must equal rowFingerprint(entity, row) for every row of `scan`.

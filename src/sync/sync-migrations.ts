@@ -193,6 +193,18 @@ const migrations: Record<string, Migration> = {
         CHECK (kind IN ('non_owner_lost', 'owner_lost'))`.execute(db);
     },
   },
+  '2026-12-06-005-checkpoint-caught-up': {
+    // Whether the feed's last read found everything applied: the status's lag is zero then, however long
+    // ago legacy last changed a row.
+    async up(db) {
+      await sql`ALTER TABLE strangler.sync_checkpoints ADD COLUMN caught_up boolean NOT NULL DEFAULT false`.execute(
+        db,
+      );
+    },
+    async down(db) {
+      await sql`ALTER TABLE strangler.sync_checkpoints DROP COLUMN caught_up`.execute(db);
+    },
+  },
 };
 
 const SYNC_MIGRATIONS: MigrationList = {

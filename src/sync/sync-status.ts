@@ -19,7 +19,10 @@ export interface SyncStatus {
     readonly position: unknown;
     readonly lastChangeAt: string | null;
     readonly updatedAt: string;
-    /** Seconds since the last change applied from this feed was written on legacy. */
+    /**
+     * 0 when the feed's last read found nothing pending; otherwise seconds since the latest change applied
+     * from it was written on legacy (how far behind legacy the applied rows are).
+     */
     readonly lagSeconds: number | null;
     readonly lastError: string | null;
   }[];
@@ -53,7 +56,8 @@ export async function getSyncStatus(pool: Pick<pg.Pool, 'query'>): Promise<SyncS
       lag: number | null;
     }>(
       `SELECT feed, position, last_change_at, updated_at, last_error,
-              extract(epoch FROM updated_at - last_change_at)::float8 AS lag
+              CASE WHEN caught_up THEN 0
+                   ELSE greatest(0, extract(epoch FROM now() - last_change_at))::float8 END AS lag
        FROM strangler.sync_checkpoints ORDER BY feed`,
     ),
     pool.query<{ at: Date | null }>(

@@ -35,6 +35,8 @@ export interface BackfillDeps {
   readonly legacy: RowReader;
   readonly ownership: SyncOwnership;
   readonly logger: Logger;
+  /** Rows read so far (a resumed run starts at what earlier runs read): called at the start and per page. */
+  readonly onProgress?: (rowsRead: number) => void;
 }
 
 export interface BackfillResult {
@@ -65,6 +67,7 @@ export async function backfillEntity(
   let progress: BackfillProgress = run;
   let rowsRecorded = 0;
   const throttle = throttleTo(options.rowsPerSecond, run.rowsRead);
+  deps.onProgress?.(run.rowsRead);
   for (let batches = 0; ; batches += 1) {
     if (options.maxBatches !== undefined && batches >= options.maxBatches) {
       return resultOf(run.id, 'paused', progress, rowsRecorded, null, 0);
@@ -74,6 +77,7 @@ export async function backfillEntity(
     const page = await copyPage(deps, entity, run.id, progress, rows);
     progress = page.progress;
     rowsRecorded += page.recorded;
+    deps.onProgress?.(progress.rowsRead);
     await throttle(progress.rowsRead);
     if (rows.length < options.batchSize) break;
   }

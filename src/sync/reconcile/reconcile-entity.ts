@@ -34,6 +34,8 @@ export interface ReconcileDeps {
   readonly legacy: RowReader;
   readonly newSide: RowReader;
   readonly logger: Logger;
+  /** Rows just scanned, on either side (both are scanned at once), for a progress display. */
+  readonly onRowsScanned?: (rows: number) => void;
 }
 
 export interface ReconcileResult {
@@ -58,10 +60,11 @@ async function digestAll(
   chunkSize: number,
   digest: BucketDigest,
   parallelism: number,
+  onRows: (rows: number) => void = () => {},
 ): Promise<void> {
   const fast = reader.scanFingerprints?.bind(reader);
   if (fast === undefined) {
-    await scanAll(reader, entity, chunkSize, (key, row) => digest.add(entity, key, row));
+    await scanAll(reader, entity, chunkSize, (key, row) => digest.add(entity, key, row), onRows);
     return;
   }
   const bounds = Array.from({ length: parallelism + 1 }, (_, i) =>
@@ -78,6 +81,7 @@ async function digestAll(
         const more = pairs.length === chunkSize && last !== undefined;
         if (more) page = fast(entity, last, chunkSize, before);
         for (const [key, fingerprint] of pairs) digest.addFingerprint(key, fingerprint);
+        onRows(pairs.length);
         if (!more) return;
       }
     }),
@@ -103,6 +107,7 @@ async function scanAll(
   entity: SyncEntity,
   chunkSize: number,
   visit: (key: string, row: CanonicalRow) => void,
+  onRows: (rows: number) => void,
 ): Promise<void> {
   let page = reader.scan(entity, null, chunkSize);
   for (;;) {
@@ -111,6 +116,7 @@ async function scanAll(
     const more = rows.length === chunkSize && last !== null;
     if (more) page = reader.scan(entity, last, chunkSize);
     for (const row of rows) visit(row[entity.key.name] ?? '', row);
+    onRows(rows.length);
     if (!more) return;
   }
 }
@@ -133,8 +139,8 @@ export async function reconcileEntity(
     const legacyDigest = new BucketDigest(o.bucketDigits);
     const newDigest = new BucketDigest(o.bucketDigits);
     await Promise.all([
-      digestAll(deps.legacy, entity, o.chunkSize, legacyDigest, o.parallelism),
-      digestAll(deps.newSide, entity, o.chunkSize, newDigest, o.parallelism),
+      digestAll(deps.legacy, entity, o.chunkSize, legacyDigest, o.parallelism, deps.onRowsScanned),
+      digestAll(deps.newSide, entity, o.chunkSize, newDigest, o.parallelism, deps.onRowsScanned),
     ]);
     const differing = legacyDigest.differingBuckets(newDigest);
     const ranges = differing.map((bucket) => legacyDigest.keyRange(bucket));
