@@ -1,0 +1,50 @@
+import { describe, expect, test } from '@jest/globals';
+
+import { memoryVerdict } from './soak-report.ts';
+import { SoakTally } from './soak-tally.ts';
+
+const MIB = 1024 * 1024;
+const sample = (atS: number, rssMib: number) => ({
+  atMs: atS * 1000,
+  rssBytes: rssMib * MIB,
+  heapUsedBytes: 0,
+});
+
+describe('the soak verdict', () => {
+  test('memory is flat while the end RSS stays within warm-up × 1.10 + 20 MiB, measured from the first sample after 60 s', () => {
+    const run = 600_000;
+    const within = memoryVerdict([sample(0, 100), sample(60, 200), sample(300, 230), sample(600, 240)], run);
+    expect(within.warmUp?.rssBytes).toBe(200 * MIB);
+    expect(within.flat).toBe(true);
+    const grown = memoryVerdict([sample(0, 100), sample(60, 200), sample(600, 241)], run);
+    expect(grown.flat).toBe(false);
+    expect(grown.slopeMibPerMin).toBeCloseTo(41 / 9, 5);
+  });
+
+  test('a short run warms up for its first quarter', () => {
+    expect(memoryVerdict([sample(0, 100), sample(10, 150), sample(40, 150)], 40_000).warmUp?.atMs).toBe(
+      10_000,
+    );
+  });
+
+  test('a failure counts against the restart window when the request overlapped it (legacy down, then 5 s grace)', () => {
+    const tally = new SoakTally();
+    tally.restart = { fromMs: 10_000, listeningMs: 12_000 };
+    const failed = (sentMs: number, doneMs: number) => ({
+      cls: 'legacy-read' as const,
+      sentMs,
+      doneMs,
+      status: 502,
+    });
+    for (const outcome of [
+      failed(9_000, 10_500),
+      failed(16_900, 17_000),
+      failed(17_100, 17_200),
+      failed(1, 2),
+    ]) {
+      tally.add(outcome);
+    }
+    tally.add({ cls: 'new-read', sentMs: 20_000, doneMs: 20_010, status: undefined });
+    expect(tally.failures()).toEqual({ during: { 502: 2 }, outside: { 502: 2, none: 1 } });
+  });
+});
