@@ -102,8 +102,15 @@ async function soak(): Promise<void> {
     exiting = true;
     void stops.stopAll(log).finally(() => process.exit(code));
   };
-  process.once('SIGINT', () => exit(130));
-  process.once('SIGTERM', () => exit(143));
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      log(`soak: ${signal}; stopping everything`);
+      exit(code);
+    });
+  }
   const deadline = setTimeout(
     () => {
       log('soak: the hard deadline passed; stopping everything');

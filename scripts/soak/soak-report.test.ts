@@ -45,6 +45,9 @@ describe('the soak verdict', () => {
       tally.add(outcome);
     }
     tally.add({ cls: 'new-read', sentMs: 20_000, doneMs: 20_010, status: undefined });
-    expect(tally.failures()).toEqual({ during: { 502: 2 }, outside: { 502: 2, none: 1 } });
+    expect(tally.failures()).toEqual({
+      during: { 'legacy-read 502': 2 },
+      outside: { 'legacy-read 502': 2, 'new-read none': 1 },
+    });
   });
 });

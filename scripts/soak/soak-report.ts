@@ -23,7 +23,7 @@ const statuses = (record: Readonly<Record<string, number>>): string =>
     ? 'none'
     : Object.entries(record)
         .map(([status, n]) => `${status}×${n}`)
-        .join(' ');
+        .join(', ');
 
 /** The warm-up: the first 60 s, or the first quarter of a shorter run. */
 export const warmUpMs = (runMs: number): number => Math.min(WARM_UP_MS, runMs / 4);

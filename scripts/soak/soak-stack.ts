@@ -4,7 +4,6 @@
  * and seed, the demo issuer, the real ASP.NET legacy (restartable on its port), and strangler as its own
  * child process (src/e2e/strangler-process.ts), so the RSS it reports is strangler's alone.
  */
-import type { ChildProcess } from 'node:child_process';
 import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,19 +63,6 @@ export class Stops {
       }
     }
   }
-}
-
-/** SIGINT (strangler drains and stops), SIGKILL after 20 s. */
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGINT');
-  });
 }
 
 async function startDatabases(
@@ -139,21 +125,22 @@ export async function startSoakStack(settings: SoakSettings, stops: Stops): Prom
   const flagsFile = path.join(workDir, 'flags.json');
   await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
   await editFlags(flagsFile, SOAK_FLAGS);
-  const strangler = await startStrangler({
-    dataDir: path.join(workDir, 'strangler'),
-    flagsFile,
-    bannerTimeoutMs: 120_000,
-    onSpawn: (child) => stops.add(() => stopChild(child)),
-    env: {
-      DATABASE_URL: newUrl,
-      LEGACY_DATABASE_URL: legacyUrl,
-      LEGACY_URL: legacyOrigin,
-      AUTH_ISSUER: auth.issuer,
-      AUTH_AUDIENCE: auth.audience,
-      // Production's setting, not the e2e suite's.
-      SHADOW_THREAD_PRIORITY: 'idle',
-    },
-  });
+  const strangler = await stops.starting(
+    startStrangler({
+      dataDir: path.join(workDir, 'strangler'),
+      flagsFile,
+      bannerTimeoutMs: 120_000,
+      env: {
+        DATABASE_URL: newUrl,
+        LEGACY_DATABASE_URL: legacyUrl,
+        LEGACY_URL: legacyOrigin,
+        AUTH_ISSUER: auth.issuer,
+        AUTH_AUDIENCE: auth.audience,
+        // Production's setting, not the e2e suite's.
+        SHADOW_THREAD_PRIORITY: 'idle',
+      },
+    }),
+  );
 
   return {
     strangler,

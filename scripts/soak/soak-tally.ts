@@ -60,14 +60,14 @@ export class SoakTally {
     return counts;
   }
 
-  /** Failures (by status, `none` for no answer) during the restart window and outside it. */
+  /** Failures by class and status (`none`: no answer) during the restart window and outside it. */
   failures(): { during: Record<string, number>; outside: Record<string, number> } {
     const during: Record<string, number> = {};
     const outside: Record<string, number> = {};
     for (const outcome of this.outcomes) {
       if (isOk(outcome)) continue;
       const into = this.duringRestart(outcome) ? during : outside;
-      const key = outcome.status === undefined ? 'none' : String(outcome.status);
+      const key = `${outcome.cls} ${outcome.status ?? 'none'}`;
       into[key] = (into[key] ?? 0) + 1;
     }
     return { during, outside };

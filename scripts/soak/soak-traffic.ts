@@ -5,6 +5,7 @@
  */
 import { EntryDays } from '../demo/entry-days.ts';
 import type { DemoCaller } from '../demo/demo-callers.ts';
+import type { AthleteValues } from '../demo/legacy-stand-in/legacy-queries.ts';
 
 /** Out of every 20 requests: how many of each class. */
 const SCHEDULE = {
@@ -34,14 +35,8 @@ export interface SoakRequest {
   readonly body?: string;
 }
 
-interface Athlete {
+interface Athlete extends AthleteValues {
   readonly AthleteId: string;
-  readonly SquadId: string;
-  readonly FirstName: string;
-  readonly LastName: string;
-  readonly Email: string;
-  readonly DateOfBirth: string;
-  readonly Position: string | null;
 }
 
 /** What one caller found at the start: its squads and athletes, and each athlete's earliest entry day. */
