@@ -4,7 +4,8 @@
  * end a summary and a verdict (exit code 1 when it fails). Everything runs on 127.0.0.1, stops on
  * Ctrl-C, and is stopped by a hard deadline if the run overstays (usage: SOAK_USAGE, docs/benchmarks.md).
  */
-import { sampleMemory } from './memory-probe.ts';
+import { logDigest } from './strangler-log-digest.ts';
+import { sampleStrangler } from './strangler-probe.ts';
 import { startSlowClients } from './slow-clients.ts';
 import { progressLine, summary } from './soak-report.ts';
 import { soakSettings, type SoakSettings } from './soak-settings.ts';
@@ -53,7 +54,7 @@ async function drive(settings: SoakSettings, stack: SoakStack): Promise<boolean>
   });
   const sample = async (): Promise<void> => {
     try {
-      tally.memory.push(await sampleMemory(adminUrl, operatorToken, now()));
+      tally.samples.push(await sampleStrangler(adminUrl, operatorToken, now()));
     } catch (error: unknown) {
       log(`soak: no memory sample at ${(now() / 1000).toFixed(0)} s: ${message(error)}`);
     }
@@ -83,7 +84,7 @@ async function drive(settings: SoakSettings, stack: SoakStack): Promise<boolean>
     slow.stop();
   }
   const result = summary(tally, slow.stats, runMs);
-  for (const line of result.lines) log(line);
+  for (const line of [...result.lines, ...logDigest(stack.strangler.output()), result.verdict]) log(line);
   return result.pass;
 }
 

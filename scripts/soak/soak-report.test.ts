@@ -8,6 +8,8 @@ const sample = (atS: number, rssMib: number) => ({
   atMs: atS * 1000,
   rssBytes: rssMib * MIB,
   heapUsedBytes: 0,
+  cpuSeconds: 0,
+  loopLagP99Seconds: 0,
 });
 
 describe('the soak verdict', () => {

@@ -4,7 +4,7 @@
  * well-behaved request failed outside the legacy restart window.
  */
 import { quantile } from '../bench/quantile.ts';
-import type { MemorySample } from './memory-probe.ts';
+import type { StranglerSample } from './strangler-probe.ts';
 import { SLOW_KINDS, type SlowKind, type SlowStats } from './slow-clients.ts';
 import type { SoakTally } from './soak-tally.ts';
 import { TRAFFIC_CLASSES } from './soak-traffic.ts';
@@ -28,19 +28,28 @@ const statuses = (record: Readonly<Record<string, number>>): string =>
 /** The warm-up: the first 60 s, or the first quarter of a shorter run. */
 export const warmUpMs = (runMs: number): number => Math.min(WARM_UP_MS, runMs / 4);
 
+/** strangler's CPU between two samples, in % of one core. */
+function cpuPercent(samples: readonly StranglerSample[], fromMs: number): string {
+  const last = samples.at(-1);
+  const before = samples.findLast((s) => s.atMs <= fromMs) ?? samples[0];
+  if (last === undefined || before === undefined || last.atMs <= before.atMs) return '–';
+  return (((last.cpuSeconds - before.cpuSeconds) * 100_000) / (last.atMs - before.atMs)).toFixed(0);
+}
+
 export function progressLine(
   tally: SoakTally,
   slow: Readonly<Record<SlowKind, SlowStats>>,
   atMs: number,
   sinceMs: number,
 ): string {
-  const memory = tally.memory.at(-1);
+  const sample = tally.samples.at(-1);
   const counts = tally.countsByClass();
   const classes = TRAFFIC_CLASSES.map((c) => `${c} ${counts[c].sent}/${counts[c].ok}/${counts[c].failed}`);
   const slowClients = SLOW_KINDS.map((k) => `${k} opened ${slow[k].opened} cut ${slow[k].cut}`);
   return [
-    `[${seconds(atMs).padStart(6)}] rss ${memory === undefined ? '–' : mib(memory.rssBytes)} MiB`,
-    `heap ${memory === undefined ? '–' : mib(memory.heapUsedBytes)} MiB`,
+    `[${seconds(atMs).padStart(6)}] rss ${sample === undefined ? '–' : mib(sample.rssBytes)} MiB`,
+    `heap ${sample === undefined ? '–' : mib(sample.heapUsedBytes)} MiB`,
+    `cpu ${cpuPercent(tally.samples, sinceMs)}%, loop lag p99 ${sample === undefined ? '–' : ms(sample.loopLagP99Seconds * 1000)} ms`,
     `p99 ${ms(quantile(tally.latencies(sinceMs, atMs), 0.99))} ms (last 30 s)`,
     `sent/ok/failed ${classes.join(', ')}`,
     slowClients.join(', '),
@@ -48,15 +57,15 @@ export function progressLine(
 }
 
 export interface MemoryVerdict {
-  readonly warmUp: MemorySample | undefined;
-  readonly end: MemorySample | undefined;
+  readonly warmUp: StranglerSample | undefined;
+  readonly end: StranglerSample | undefined;
   /** Least-squares slope of RSS after warm-up, MiB per minute. */
   readonly slopeMibPerMin: number;
   readonly limitBytes: number;
   readonly flat: boolean;
 }
 
-export function memoryVerdict(samples: readonly MemorySample[], runMs: number): MemoryVerdict {
+export function memoryVerdict(samples: readonly StranglerSample[], runMs: number): MemoryVerdict {
   const after = samples.filter((s) => s.atMs >= warmUpMs(runMs));
   const warmUp = after[0];
   const end = samples.at(-1);
@@ -85,13 +94,13 @@ function slowLines(slow: Readonly<Record<SlowKind, SlowStats>>): string[] {
   });
 }
 
-/** The summary's lines and whether the verdict passed. */
+/** The summary's lines, the verdict line and whether the verdict passed. */
 export function summary(
   tally: SoakTally,
   slow: Readonly<Record<SlowKind, SlowStats>>,
   runMs: number,
-): { lines: string[]; pass: boolean } {
-  const memory = memoryVerdict(tally.memory, runMs);
+): { lines: string[]; verdict: string; pass: boolean } {
+  const memory = memoryVerdict(tally.samples, runMs);
   const { during, outside } = tally.failures();
   const failedOutside = Object.values(outside).reduce((a, b) => a + b, 0);
   const failedDuring = Object.values(during).reduce((a, b) => a + b, 0);
@@ -104,9 +113,13 @@ export function summary(
     `  RSS after warm-up (${seconds(warmUpMs(runMs))}): ${memory.warmUp === undefined ? '–' : mib(memory.warmUp.rssBytes)} MiB, ` +
       `at the end: ${memory.end === undefined ? '–' : mib(memory.end.rssBytes)} MiB, ` +
       `slope after warm-up ${memory.slopeMibPerMin.toFixed(2)} MiB/min, heap at the end ${memory.end === undefined ? '–' : mib(memory.end.heapUsedBytes)} MiB`,
-    ...TRAFFIC_CLASSES.map(
-      (c) => `  ${c.padEnd(15)} sent ${counts[c].sent}, ok ${counts[c].ok}, failed ${counts[c].failed}`,
-    ),
+    ...TRAFFIC_CLASSES.map((c) => {
+      const latencies = tally.latencies(0, Infinity, c);
+      return (
+        `  ${c.padEnd(15)} sent ${counts[c].sent}, ok ${counts[c].ok}, failed ${counts[c].failed}; ` +
+        `p50 ${ms(quantile(latencies, 0.5))} ms, p99 ${ms(quantile(latencies, 0.99))} ms`
+      );
+    }),
     restart === undefined
       ? '  legacy restart: none (the run ended first)'
       : `  legacy restart: stopped at ${tenths(restart.fromMs)}, listening again at ${restart.listeningMs === undefined ? 'never' : tenths(restart.listeningMs)} (the window ends ${tenths(tally.windowEndMs() ?? 0)})`,
@@ -114,9 +127,10 @@ export function summary(
     `  failed outside it: ${failedOutside} (${statuses(outside)})`,
     `  latency of successful requests: p50 ${ms(quantile(all, 0.5))} ms, p99 ${ms(quantile(all, 0.99))} ms`,
     ...slowLines(slow),
-    `verdict: ${pass ? 'PASS' : 'FAIL'}: memory ${memory.flat ? 'flat' : 'NOT flat'} (end RSS ${memory.end === undefined ? '–' : mib(memory.end.rssBytes)} MiB ` +
-      `vs limit ${mib(memory.limitBytes)} MiB = warm-up × ${RSS_GROWTH_FACTOR} + ${RSS_GROWTH_MIB} MiB); ` +
-      `${failedOutside} well-behaved request(s) failed outside the restart window`,
   ];
-  return { lines, pass };
+  const verdict =
+    `verdict: ${pass ? 'PASS' : 'FAIL'}: memory ${memory.flat ? 'flat' : 'NOT flat'} (end RSS ${memory.end === undefined ? '–' : mib(memory.end.rssBytes)} MiB ` +
+    `vs limit ${mib(memory.limitBytes)} MiB = warm-up × ${RSS_GROWTH_FACTOR} + ${RSS_GROWTH_MIB} MiB); ` +
+    `${failedOutside} well-behaved request(s) failed outside the restart window`;
+  return { lines, verdict, pass };
 }

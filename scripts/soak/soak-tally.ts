@@ -3,7 +3,7 @@
  * legacy was down. Outcomes are kept whole (a 10-minute run at 100/s is 60 000 small records) so the
  * summary can split them by the restart window after the fact.
  */
-import type { MemorySample } from './memory-probe.ts';
+import type { StranglerSample } from './strangler-probe.ts';
 import type { Outcome } from './steady-load.ts';
 import { TRAFFIC_CLASSES, type TrafficClass } from './soak-traffic.ts';
 
@@ -28,7 +28,7 @@ export const isOk = (outcome: Outcome): boolean =>
 
 export class SoakTally {
   readonly outcomes: Outcome[] = [];
-  readonly memory: MemorySample[] = [];
+  readonly samples: StranglerSample[] = [];
   restart: RestartWindow | undefined;
 
   add(outcome: Outcome): void {
@@ -73,10 +73,10 @@ export class SoakTally {
     return { during, outside };
   }
 
-  /** Ascending latencies (ms) of the successful requests finished in [fromMs, toMs). */
-  latencies(fromMs = 0, toMs = Infinity): number[] {
+  /** Ascending latencies (ms) of the successful requests (of one class) finished in [fromMs, toMs). */
+  latencies(fromMs = 0, toMs = Infinity, cls?: TrafficClass): number[] {
     return this.outcomes
-      .filter((o) => isOk(o) && o.doneMs >= fromMs && o.doneMs < toMs)
+      .filter((o) => isOk(o) && o.doneMs >= fromMs && o.doneMs < toMs && (cls === undefined || o.cls === cls))
       .map((o) => o.doneMs - o.sentMs)
       .sort((a, b) => a - b);
   }

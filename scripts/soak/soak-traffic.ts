@@ -124,14 +124,12 @@ export async function planRequest(all: readonly CallerRows[], n: number): Promis
     }
     case 'new-read':
       return { cls, method: 'GET', path: `/api/athletes/${athlete.AthleteId}`, headers };
-    case 'new-write':
-      return {
-        cls,
-        method: 'PUT',
-        path: `/api/athletes/${athlete.AthleteId}`,
-        headers: json,
-        body: updateBody(athlete, n),
-      };
+    case 'new-write': {
+      // Consecutive writes go to different athletes: the soak measures steady state, not row-lock queues.
+      const updated = pick(rows.athletes, n);
+      const path = `/api/athletes/${updated.AthleteId}`;
+      return { cls, method: 'PUT', path, headers: json, body: updateBody(updated, n) };
+    }
     case 'legacy-write': {
       const written = pick(rows.athletes.slice(0, WRITTEN_ATHLETES), n);
       const body = await wellnessBody(rows, written.AthleteId, n);
