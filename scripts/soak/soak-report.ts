@@ -13,6 +13,8 @@ const MIB = 1024 * 1024;
 export const WARM_UP_MS = 60_000;
 export const RSS_GROWTH_FACTOR = 1.1;
 export const RSS_GROWTH_MIB = 20;
+/** Failures outside the restart window shown with their answer. */
+const EXAMPLES = 4;
 
 const mib = (bytes: number): string => (bytes / MIB).toFixed(1);
 const ms = (value: number): string => (Number.isNaN(value) ? '–' : value.toFixed(1));
@@ -125,6 +127,12 @@ export function summary(
       : `  legacy restart: stopped at ${tenths(restart.fromMs)}, listening again at ${restart.listeningMs === undefined ? 'never' : tenths(restart.listeningMs)} (the window ends ${tenths(tally.windowEndMs() ?? 0)})`,
     `  failed during the restart window: ${failedDuring} (${statuses(during)})`,
     `  failed outside it: ${failedOutside} (${statuses(outside)})`,
+    ...tally
+      .examplesOutside(EXAMPLES)
+      .map(
+        (o) =>
+          `    e.g. ${o.cls} at ${tenths(o.sentMs)}: ${o.status ?? 'no answer'} ${(o.detail ?? '').replace(/\s+/g, ' ')}`,
+      ),
     `  latency of successful requests: p50 ${ms(quantile(all, 0.5))} ms, p99 ${ms(quantile(all, 0.99))} ms`,
     ...slowLines(slow),
   ];

@@ -73,6 +73,20 @@ export class SoakTally {
     return { during, outside };
   }
 
+  /** Up to `n` failures outside the restart window, one per class and status, for the summary. */
+  examplesOutside(n: number): Outcome[] {
+    const seen = new Set<string>();
+    return this.outcomes
+      .filter((o) => !isOk(o) && !this.duringRestart(o))
+      .filter((o) => {
+        const key = `${o.cls} ${o.status ?? 'none'}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      })
+      .slice(0, n);
+  }
+
   /** Ascending latencies (ms) of the successful requests (of one class) finished in [fromMs, toMs). */
   latencies(fromMs = 0, toMs = Infinity, cls?: TrafficClass): number[] {
     return this.outcomes

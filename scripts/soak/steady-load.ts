@@ -16,6 +16,8 @@ export interface Outcome {
   readonly doneMs: number;
   /** Undefined: no response (refused, reset, timed out). */
   readonly status: number | undefined;
+  /** A failure's first bytes of body, or the client's error: what the summary shows as an example. */
+  readonly detail?: string;
 }
 
 export interface SteadyLoadOptions {
@@ -28,7 +30,9 @@ export interface SteadyLoadOptions {
   readonly onOutcome: (outcome: Outcome) => void;
 }
 
-async function sendOne(pool: Pool, request: SoakRequest): Promise<number | undefined> {
+type Answer = Pick<Outcome, 'status' | 'detail'>;
+
+async function sendOne(pool: Pool, request: SoakRequest): Promise<Answer> {
   try {
     const response = await pool.request({
       method: request.method,
@@ -39,12 +43,12 @@ async function sendOne(pool: Pool, request: SoakRequest): Promise<number | undef
       bodyTimeout: REQUEST_TIMEOUT_MS,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    await response.body.arrayBuffer();
-    return response.statusCode;
+    const body = await response.body.text();
+    const status = response.statusCode;
+    return status >= 200 && status < 300 ? { status } : { status, detail: body.slice(0, 160) };
   } catch (error: unknown) {
-    // What went wrong is strangler's to log; the soak counts that no answer came.
     if (!(error instanceof Error)) throw error;
-    return undefined;
+    return { status: undefined, detail: error.message };
   }
 }
 
@@ -62,8 +66,8 @@ export async function runSteadyLoad(options: SteadyLoadOptions): Promise<void> {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const sending = plan(n).then(async (request) => {
         const sentMs = now();
-        const status = await sendOne(pool, request);
-        onOutcome({ cls: request.cls, sentMs, doneMs: now(), status });
+        const answer = await sendOne(pool, request);
+        onOutcome({ cls: request.cls, sentMs, doneMs: now(), ...answer });
       });
       inFlight.add(sending);
       void sending.finally(() => inFlight.delete(sending));
