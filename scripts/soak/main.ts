@@ -18,6 +18,7 @@ const PROGRESS_EVERY_MS = 30_000;
 const SAMPLE_EVERY_MS = 10_000;
 /** Startup (a cold .NET build, an initdb) and shutdown, on top of the run itself. */
 const DEADLINE_SLACK_MS = 300_000;
+const STOP_WITHIN_MS = 60_000;
 
 const log = (line: string): void => console.log(line);
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -101,6 +102,8 @@ async function soak(): Promise<void> {
   const exit = (code: number): void => {
     if (exiting) return;
     exiting = true;
+    // Stopping is bounded too: a part that does not stop in a minute is left to the exit.
+    setTimeout(() => process.exit(code), STOP_WITHIN_MS).unref();
     void stops.stopAll(log).finally(() => process.exit(code));
   };
   for (const [signal, code] of [

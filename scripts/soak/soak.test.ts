@@ -44,7 +44,9 @@ describeWithDotnet('npm run soak (short)', () => {
     const { code, output } = await runSoak();
     // 2 is a soak that could not run (startup failed, the deadline passed).
     expect({ code, output }).toEqual({ code: code === 0 ? 0 : 1, output });
-    expect(output).toMatch(/\[\s+30 s\] rss \d+\.\d MiB \| heap \d+\.\d MiB \| p99 /);
+    expect(output).toMatch(
+      /\[\s+30 s\] rss \d+\.\d MiB \| heap \d+\.\d MiB \| cpu \d+%, loop lag p99 [\d.]+ ms \| p99 /,
+    );
     expect(output).toMatch(/legacy restart: stopped at 1\d\.\d s, listening again at \d+\.\d s/);
     for (const cls of [
       'catch-all-read',
