@@ -4,7 +4,7 @@
  * end a summary and a verdict (exit code 1 when it fails). Everything runs on 127.0.0.1, stops on
  * Ctrl-C, and is stopped by a hard deadline if the run overstays (usage: SOAK_USAGE, docs/benchmarks.md).
  */
-import { logDigest } from './strangler-log-digest.ts';
+import { logDigest } from './log-digest.ts';
 import { sampleStrangler } from './strangler-probe.ts';
 import { startSlowClients } from './slow-clients.ts';
 import { progressLine, summary } from './soak-report.ts';
@@ -85,7 +85,12 @@ async function drive(settings: SoakSettings, stack: SoakStack): Promise<boolean>
     slow.stop();
   }
   const result = summary(tally, slow.stats, runMs);
-  for (const line of [...result.lines, ...logDigest(stack.strangler.output()), result.verdict]) log(line);
+  for (const line of [
+    ...result.lines,
+    ...logDigest(stack.strangler.output(), stack.legacyFailures),
+    result.verdict,
+  ])
+    log(line);
   return result.pass;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 
+import { legacyFailureKind } from './log-digest.ts';
 import { memoryVerdict } from './soak-report.ts';
 import { SoakTally } from './soak-tally.ts';
 
@@ -51,5 +52,17 @@ describe('the soak verdict', () => {
       during: { 'legacy-read 502': 2 },
       outside: { 'legacy-read 502': 2, 'new-read none': 1 },
     });
+  });
+
+  test("legacy's failures are counted by kind, whatever connection, request or port they name", () => {
+    const line = (connection: string, port: number) =>
+      `fail: Microsoft.AspNetCore.Server.Kestrel[13] Connection id "${connection}", Request id "${connection}:00000002": ` +
+      `An unhandled exception was thrown by the application. Npgsql.NpgsqlException (0x80004005): Failed to connect to 127.0.0.1:${port}`;
+    expect(legacyFailureKind(line('0HNHBQ4M1S2K8', 5432))).toBe(
+      legacyFailureKind(line('0HNHBQ4M1S2K9', 5433)),
+    );
+    expect(
+      legacyFailureKind('info: Microsoft.Hosting.Lifetime[14] Now listening on: http://127.0.0.1:5080'),
+    ).toBeUndefined();
   });
 });

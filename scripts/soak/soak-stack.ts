@@ -19,6 +19,7 @@ import { DEMO_AUDIENCE } from '../demo/demo-issuer-settings.ts';
 import { issuerKeysFile } from '../demo/issuer/issuer-keys.ts';
 import { startLegacyAspnet, type LegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
 import type { SoakSettings } from './soak-settings.ts';
+import { legacyFailureKind } from './log-digest.ts';
 
 /** One route per mode the soak drives (scripts/soak/soak-traffic.ts); the rest keep flags/flags.json's. */
 export const SOAK_FLAGS: Readonly<Record<string, FlagChange>> = {
@@ -33,6 +34,8 @@ export const SOAK_FLAGS: Readonly<Record<string, FlagChange>> = {
 export interface SoakStack {
   readonly strangler: StranglerProcess;
   readonly callers: readonly DemoCaller[];
+  /** legacy's `fail:`/`crit:` log lines so far, by kind (legacyFailureKind). */
+  readonly legacyFailures: ReadonlyMap<string, number>;
   /** Stops the ASP.NET process and starts it again on the same port; resolves once Kestrel listens. */
   restartLegacy(): Promise<void>;
 }
@@ -87,10 +90,15 @@ async function startLegacyOn(
   port: number,
   legacyDatabaseUrl: string,
   auth: LegacyAuth,
+  failures: Map<string, number>,
 ): Promise<LegacyAspnet> {
+  const onLog = (line: string): void => {
+    const kind = legacyFailureKind(line);
+    if (kind !== undefined) failures.set(kind, (failures.get(kind) ?? 0) + 1);
+  };
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await startLegacyAspnet({ legacyDatabaseUrl, port, auth });
+      return await startLegacyAspnet({ legacyDatabaseUrl, port, auth, onLog });
     } catch (error: unknown) {
       if ((error as { code?: unknown }).code !== 'EADDRINUSE' || attempt >= 20) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -118,7 +126,8 @@ export async function startSoakStack(settings: SoakSettings, stops: Stops): Prom
   const auth = { issuer: issuer.auth.issuer, audience: DEMO_AUDIENCE };
   const callers = await demoCallers(await demoTokenSigner({ ...auth, keysFile }), settings.seconds + 900);
 
-  let legacy = startLegacyOn(0, legacyUrl, auth);
+  const legacyFailures = new Map<string, number>();
+  let legacy = startLegacyOn(0, legacyUrl, auth, legacyFailures);
   stops.add(async () => (await legacy.catch(() => undefined))?.stop());
   const legacyOrigin = (await legacy).url.origin;
 
@@ -145,10 +154,11 @@ export async function startSoakStack(settings: SoakSettings, stops: Stops): Prom
   return {
     strangler,
     callers,
+    legacyFailures,
     async restartLegacy() {
       const running = await legacy;
       await running.stop();
-      legacy = startLegacyOn(Number(running.url.port), legacyUrl, auth);
+      legacy = startLegacyOn(Number(running.url.port), legacyUrl, auth, legacyFailures);
       await legacy;
     },
   };
