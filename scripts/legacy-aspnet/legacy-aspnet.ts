@@ -153,6 +153,9 @@ export function npgsqlConnectionString(url: string): string {
   ];
   if (u.password !== '') parts.push(['Password', decodeURIComponent(u.password)]);
   parts.push(['Application Name', 'legacy-aspnet']);
+  // Npgsql's default of 100 is PostgreSQL's whole max_connections: after a restart under load the app
+  // opened them all and strangler's own pool (on the same server here) found no slot left.
+  parts.push(['Maximum Pool Size', '20']);
   return parts.map(([k, v]) => `${k}=${quoteValue(v)}`).join(';');
 }
 

@@ -70,6 +70,21 @@ describe('whose fault a handler failure is, from what a real PostgreSQL throws',
     await down.end();
   });
 
+  it('a server with no connection slot left (53300) is unavailable', async () => {
+    const role = `handler_fault_${process.pid}`;
+    await pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'x' CONNECTION LIMIT 0`);
+    const url = new URL(database.url);
+    url.username = role;
+    url.password = 'x';
+    const full = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    try {
+      expect(handlerFault(await thrownBy(() => full.query('SELECT 1')))).toBe('unavailable');
+    } finally {
+      await full.end();
+      await pool.query(`DROP ROLE ${role}`);
+    }
+  });
+
   it('a pool that cannot get a connection in time is unavailable', async () => {
     // Accepts the TCP connection and never answers, as a hung server or a black-holed network does.
     const silent = net.createServer(() => undefined);

@@ -20,9 +20,10 @@ const CLIENT_INTEGRITY = new Set(['23503', '23505', '23514']);
 
 /*
  * The connection could not be made: 08001/08004 (the server refused it), 57P03 (starting or shutting
- * down), and the network's own codes.
+ * down), 53300 (no connection slot left: a legacy that restarts cold can take them all), and the
+ * network's own codes.
  */
-const CANNOT_CONNECT_STATES = new Set(['08001', '08004', '57P03']);
+const CANNOT_CONNECT_STATES = new Set(['08001', '08004', '57P03', '53300']);
 const CANNOT_CONNECT_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
