@@ -22,32 +22,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 
   // The public port counts every request into requestCounts, which the counter takes in when read.
   const requestCounts = new CountBuffer<'route' | 'target' | 'mode' | 'status'>();
-  const requests = new Counter({
-    name: 'strangler_requests_total',
-    help: 'Requests served on the public port',
-    labelNames: ['route', 'target', 'mode', 'status'] as const,
-    registers,
-    collect() {
-      requestCounts.flushInto(this);
-    },
-  });
-  // The body budget lives in the public server, made after the metrics: it says where to read from.
-  let bodyBudgetHeld: () => number = () => 0;
-  const bodyBudgetBytes = new Gauge({
-    name: 'strangler_body_budget_held_bytes',
-    help: 'Bytes of request and captured bodies held in memory now (the in-flight body budget)',
-    registers,
-    collect() {
-      this.set(bodyBudgetHeld());
-    },
-  });
+  const bodyBudget = bodyBudgetGauge(registers);
   return {
     registry,
-    requests,
-    bodyBudgetBytes,
-    readBodyBudgetFrom(held: () => number): void {
-      bodyBudgetHeld = held;
-    },
+    requests: requestsTotal(registers, requestCounts),
+    bodyBudgetBytes: bodyBudget.gauge,
+    readBodyBudgetFrom: bodyBudget.readFrom,
     requestBodiesRefused: counter(
       'strangler_request_bodies_refused_total',
       'Request bodies refused or cut off before they reached a backend, by reason',
@@ -101,3 +81,37 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+function requestsTotal(
+  registers: Registry[],
+  counts: CountBuffer<'route' | 'target' | 'mode' | 'status'>,
+): Counter<'route' | 'target' | 'mode' | 'status'> {
+  return new Counter({
+    name: 'strangler_requests_total',
+    help: 'Requests served on the public port',
+    labelNames: ['route', 'target', 'mode', 'status'] as const,
+    registers,
+    collect() {
+      counts.flushInto(this);
+    },
+  });
+}
+
+/** The body budget lives in the public server, made after the metrics: it says where to read from. */
+function bodyBudgetGauge(registers: Registry[]) {
+  let held: () => number = () => 0;
+  const gauge = new Gauge({
+    name: 'strangler_body_budget_held_bytes',
+    help: 'Bytes of request and captured bodies held in memory now (the in-flight body budget)',
+    registers,
+    collect() {
+      this.set(held());
+    },
+  });
+  return {
+    gauge,
+    readFrom(read: () => number): void {
+      held = read;
+    },
+  };
+}
