@@ -9,6 +9,7 @@ import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { dotnetForSuite } from '../../scripts/legacy-aspnet/dotnet-suite.ts';
 import { editFlags } from './flags-file.ts';
 import { REPO_ROOT, startStrangler, type StranglerProcess } from './strangler-process.ts';
+import { eventually } from '../testing/eventually.ts';
 
 /*
  * The cross-organisation attack suite: one caller of Harbour City FC, with every scope and the coach
@@ -270,16 +271,6 @@ async function routeModes(strangler: StranglerProcess): Promise<string[]> {
   });
   const report = (await response.json()) as { routes: { id: string; mode: string }[] };
   return report.routes.filter((r) => ROUTE_FLAGS.includes(r.id)).map((r) => r.mode);
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function openDemoDatabase(

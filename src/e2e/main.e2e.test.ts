@@ -13,6 +13,7 @@ import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { editFlags } from './flags-file.ts';
 import { projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
+import { eventually } from '../testing/eventually.ts';
 
 /*
  * `npm start` end to end: the real composition root as a child process on the
@@ -521,16 +522,6 @@ async function waitForMode(id: string, mode: string): Promise<number> {
   const started = performance.now();
   await eventually(async () => ((await routeOf(id)).mode === mode ? true : undefined), 10_000);
   return performance.now() - started;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function fetchBytes(url: URL): Promise<{ status: number; contentType: string | null; body: Buffer }> {

@@ -8,6 +8,7 @@ import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { dotnetForSuite } from '../../scripts/legacy-aspnet/dotnet-suite.ts';
 import { editFlags } from './flags-file.ts';
 import { REPO_ROOT, startStrangler, type StranglerProcess } from './strangler-process.ts';
+import { eventually } from '../testing/eventually.ts';
 
 /*
  * Every spelling Kestrel reads as one resource reaches the backend of that resource's canonical
@@ -221,14 +222,4 @@ function endToEnd(head: string): string[] {
     .split('\r\n')
     .filter((line) => !/^(date|server):/i.test(line))
     .map((line) => line.toLowerCase());
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
