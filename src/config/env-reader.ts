@@ -25,6 +25,18 @@ export class EnvReader {
     return n;
   }
 
+  /** A decimal number such as `0.001` or `1.2`. */
+  num(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      this.problems.push(`${name} must be a number between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  }
+
   bool(name: string, fallback: boolean): boolean {
     const raw = this.str(name);
     if (raw === undefined) return fallback;
