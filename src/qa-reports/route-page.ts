@@ -43,8 +43,8 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
       <span class="sample-rate">${sampleRateText(data.stats)}</span> (compared of eligible requests)
     </p>
     ${notComparedList(data.stats)}
-    ${data.readiness === undefined ? markup`` : readinessSection(data.readiness)}
     ${windowFilter(action, choice, statusSelect)}
+    ${data.readiness === undefined ? markup`` : readinessSection(data.readiness)}
     ${matchRateChart(data.series, `Match rate of ${data.routeId}`)}
     <h2>Diff groups</h2>
     ${
