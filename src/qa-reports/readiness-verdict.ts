@@ -76,6 +76,7 @@ export function readinessEvidence(
   stats: RouteStats | undefined,
   serverErrors: ServerErrors,
 ): ReadinessEvidence {
+  const attempted = stats?.total ?? 0;
   const side = (name: 'legacy' | 'new', p99Ms: number | null): SideEvidence => {
     const failures = (stats?.notCompared ?? [])
       .filter((n) => n.outcome === 'error' && FAILURES[name].includes(n.reason))
@@ -83,7 +84,6 @@ export function readinessEvidence(
     const errors = Math.round(serverErrors[name]) + failures;
     return { errors, errorRate: attempted === 0 ? null : errors / attempted, p99Ms };
   };
-  const attempted = stats?.total ?? 0;
   return {
     compared: stats?.compared ?? 0,
     attempted,
