@@ -84,6 +84,56 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the readiness thresholds, with defaults, and refuses each bad one with its name', () => {
+    expect(loadConfig({}, token).readiness).toEqual({
+      minComparisons: 500,
+      maxMismatchRate: 0,
+      maxErrorRate: 0.01,
+      maxP99Ratio: 1.2,
+      maxOpenDefects: 0,
+    });
+    expect(
+      loadConfig(
+        {
+          READINESS_MIN_COMPARISONS: '2000',
+          READINESS_MAX_MISMATCH_RATE: '0.001',
+          READINESS_MAX_ERROR_RATE: '0.05',
+          READINESS_MAX_P99_RATIO: '1.5',
+          READINESS_MAX_OPEN_DEFECTS: '2',
+        },
+        token,
+      ).readiness,
+    ).toEqual({
+      minComparisons: 2000,
+      maxMismatchRate: 0.001,
+      maxErrorRate: 0.05,
+      maxP99Ratio: 1.5,
+      maxOpenDefects: 2,
+    });
+    expect(() =>
+      loadConfig(
+        {
+          READINESS_MIN_COMPARISONS: 'many',
+          READINESS_MAX_MISMATCH_RATE: '5%',
+          READINESS_MAX_ERROR_RATE: '2',
+          READINESS_MAX_P99_RATIO: '-1',
+          READINESS_MAX_OPEN_DEFECTS: '0.5',
+        },
+        token,
+      ),
+    ).toThrow(
+      new RegExp(
+        [
+          'READINESS_MIN_COMPARISONS must be an integer between 0 and \\d+ \\(got "many"\\)',
+          'READINESS_MAX_MISMATCH_RATE must be a number between 0 and 1 \\(got "5%"\\)',
+          'READINESS_MAX_ERROR_RATE must be a number between 0 and 1 \\(got "2"\\)',
+          'READINESS_MAX_P99_RATIO must be a number between 0 and 1000 \\(got "-1"\\)',
+          'READINESS_MAX_OPEN_DEFECTS must be an integer between 0 and 1000000 \\(got "0.5"\\)',
+        ].join('[\\s\\S]*'),
+      ),
+    );
+  });
+
   it('reads the demo legacy choice and legacy body limit, and refuses what it does not know', () => {
     expect(
       loadConfig({ LEGACY_STAND_IN: 'aspnet', LEGACY_MAX_REQUEST_BODY_BYTES: '0' }, token),

@@ -17,6 +17,7 @@ import { LEGACY_OWNS_ALL, parseOwnership, type SyncOwnership } from './sync/sync
 import { readAdminTls, type AdminTlsSettings } from './config/admin-tls-settings.ts';
 import { readAuth, type AuthSettings } from './config/auth-settings.ts';
 import { readBodySettings, type BodySettings } from './config/body-settings.ts';
+import { readReadinessSettings, type ReadinessThresholds } from './config/readiness-settings.ts';
 import { EnvReader, type Env } from './config/env-reader.ts';
 
 export type { AdminTlsSettings, AuthSettings };
@@ -84,6 +85,8 @@ export interface Config {
    * Undefined: no route with a policy may run anything but legacy. Demo: its own issuer (DEMO_ISSUER_PORT).
    */
   readonly auth: AuthSettings | undefined;
+  /** READINESS_*: what the QA route page requires before it calls a route ready for its next mode. */
+  readonly readiness: ReadinessThresholds;
 }
 
 export type LegacyStandIn = 'aspnet' | 'node';
@@ -122,6 +125,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const adminTls = readAdminTls(r);
   const auth = readAuth(r);
   const bodies = readBodySettings(r);
+  const readiness = readReadinessSettings(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   const dataDir = r.str('DATA_DIR') ?? DEFAULT_DATA_DIR;
@@ -142,6 +146,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     ...demo,
     auth,
     bodies,
+    readiness,
   };
 }
 

@@ -67,6 +67,7 @@ export async function startAdmin(
             auth,
             logger,
             onRulesChanged,
+            readiness: config.readiness,
           }),
         );
       },

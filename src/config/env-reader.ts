@@ -15,14 +15,12 @@ export class EnvReader {
   }
 
   int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.str(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return n;
+    return this.numberIn(name, fallback, min, max, 'an integer');
+  }
+
+  /** A decimal number such as `0.001` or `1.2`. */
+  num(name: string, fallback: number, min: number, max: number): number {
+    return this.numberIn(name, fallback, min, max, 'a number');
   }
 
   bool(name: string, fallback: boolean): boolean {
@@ -56,5 +54,23 @@ export class EnvReader {
     if (raw === undefined || (allowed as readonly string[]).includes(raw)) return raw as T | undefined;
     this.problems.push(`${name} must be ${allowed.map((a) => `"${a}"`).join(' or ')} (got "${raw}")`);
     return fallback;
+  }
+
+  private numberIn(
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+    kind: 'an integer' | 'a number',
+  ): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    const valid = kind === 'an integer' ? Number.isInteger(n) : Number.isFinite(n);
+    if (!valid || n < min || n > max) {
+      this.problems.push(`${name} must be ${kind} between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
   }
 }

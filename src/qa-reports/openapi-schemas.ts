@@ -112,9 +112,60 @@ export const OPENAPI_SCHEMAS = {
           window: ref('Window'),
           groups: { type: 'array', items: ref('DiffGroup') },
           rules: { type: 'array', items: ref('IgnoreRule') },
+          readiness: ref('Readiness'),
         },
       },
     ],
+  },
+  Readiness: {
+    type: 'object',
+    description:
+      "Whether the window's evidence allows the route's next mode (legacy → shadow → canary → new)",
+    properties: {
+      mode: { type: 'string', enum: ['legacy', 'shadow', 'canary', 'new'] },
+      nextMode: { type: ['string', 'null'], enum: ['shadow', 'canary', 'new', null] },
+      ready: { type: 'boolean' },
+      reasons: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Why not, one sentence each, e.g. "3 unexplained mismatches"',
+      },
+      evidence: {
+        type: 'object',
+        properties: {
+          compared: { type: 'integer' },
+          attempted: { type: 'integer', description: 'compared + error + skipped' },
+          eligible: { type: 'integer' },
+          effectiveSampleRate: { type: ['number', 'null'] },
+          unexplainedMismatches: { type: 'integer', description: 'mismatches no accepted rule covers' },
+          openDefects: { type: 'integer' },
+          legacy: ref('ReadinessSide'),
+          new: ref('ReadinessSide'),
+        },
+      },
+      thresholds: {
+        type: 'object',
+        description: 'READINESS_* in the configuration',
+        properties: {
+          minComparisons: { type: 'integer' },
+          maxMismatchRate: { type: 'number' },
+          maxErrorRate: { type: 'number' },
+          maxP99Ratio: { type: 'number' },
+          maxOpenDefects: { type: 'integer' },
+        },
+      },
+    },
+  },
+  ReadinessSide: {
+    type: 'object',
+    properties: {
+      errors: {
+        type: 'integer',
+        description: '5xx answers (estimated from the stored samples) and failures',
+      },
+      errorRate: { type: ['number', 'null'], description: 'errors / attempted' },
+      p99Ms: { type: ['number', 'null'] },
+    },
   },
   DiffEntry: {
     type: 'object',

@@ -6,6 +6,7 @@ import { createPostgresAuditLog } from './store/postgres-audit-log.ts';
 import { createPostgresDecisions } from './store/postgres-decisions.ts';
 import { createPostgresGroupReads } from './store/postgres-group-reads.ts';
 import { createPostgresRouteStats } from './store/postgres-route-stats.ts';
+import { createPostgresServerErrors } from './store/postgres-server-errors.ts';
 import { createPostgresSessions } from './store/postgres-sessions.ts';
 
 /*
@@ -13,6 +14,7 @@ import { createPostgresSessions } from './store/postgres-sessions.ts';
  *
  *   reports    counts, match rates and latency per route        store/postgres-route-stats.ts
  *              diff groups and their samples                    store/postgres-group-reads.ts
+ *              each side's 5xx answers, from the samples        store/postgres-server-errors.ts
  *   decisions  the ignore rules accepted groups became          store/postgres-accepted-rules.ts
  *              accept, mark defect, revoke, delete              store/postgres-decisions.ts
  *              who changed what                                 store/postgres-audit-log.ts
@@ -25,6 +27,7 @@ export function createPostgresReportStore<DB>(database: Kysely<DB>): ReportStore
   const db = database as unknown as Kysely<QaDatabase>;
   return {
     ...createPostgresRouteStats(db),
+    ...createPostgresServerErrors(db),
     ...createPostgresGroupReads(db),
     ...createPostgresAcceptedRules(db),
     ...createPostgresDecisions(db),

@@ -41,6 +41,12 @@ export interface LatencySummary {
   readonly newP99Ms: number | null;
 }
 
+/** 5xx answers of each side in a window (estimated from the stored samples: store/postgres-server-errors.ts). */
+export interface ServerErrors {
+  readonly legacy: number;
+  readonly new: number;
+}
+
 export interface MatchRatePoint {
   readonly at: Date;
   readonly compared: number;
@@ -158,6 +164,8 @@ export type AcceptedRules = AcceptedDifferences;
 export interface ReportStore {
   routeStats(routeIds: readonly string[], window: TimeWindow): Promise<Map<string, RouteStats>>;
   matchRateSeries(routeId: string, window: TimeWindow, buckets: number): Promise<MatchRatePoint[]>;
+  /** Each side's 5xx answers in the window, estimated from the stored samples (for the readiness verdict). */
+  serverErrors(routeId: string, window: TimeWindow): Promise<ServerErrors>;
   listGroups(
     routeId: string,
     filter: { readonly window: TimeWindow; readonly status?: GroupStatus | undefined },

@@ -4,10 +4,16 @@ import { matchRateChart } from './match-rate-chart.ts';
 import type { RouteReport } from './report-builder.ts';
 import { GROUP_STATUSES, type DiffGroup, type GroupStatus, type IgnoreRule } from './report-store.ts';
 import { notComparedList, sampleRateText } from './not-compared-view.ts';
+import type { ReadinessVerdict } from './readiness-verdict.ts';
+import { readinessSection } from './readiness-view.ts';
 import { windowFilter, type WindowChoice } from './time-window.ts';
 
-/** A route's report and the group status its page is filtered to. */
-export interface RoutePageData extends RouteReport {
+/**
+ * A route's report and the group status its page is filtered to. Without a readiness verdict (pages
+ * built from figures alone) the page has no readiness section.
+ */
+export interface RoutePageData extends Omit<RouteReport, 'readiness'> {
+  readonly readiness?: ReadinessVerdict;
   readonly status: GroupStatus | undefined;
 }
 
@@ -38,6 +44,7 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
     </p>
     ${notComparedList(data.stats)}
     ${windowFilter(action, choice, statusSelect)}
+    ${data.readiness === undefined ? markup`` : readinessSection(data.readiness)}
     ${matchRateChart(data.series, `Match rate of ${data.routeId}`)}
     <h2>Diff groups</h2>
     ${

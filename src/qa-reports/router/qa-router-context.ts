@@ -3,6 +3,7 @@ import type { AdminAuth } from '../../admin/auth.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { RouteRecord } from '../../routing/route.ts';
 import { NotFoundError } from '../not-found-error.ts';
+import { DEFAULT_READINESS_THRESHOLDS, type ReadinessThresholds } from '../readiness-verdict.ts';
 import type { ReportBuilderDeps } from '../report-builder.ts';
 import type { ReportStore } from '../report-store.ts';
 import { DEFAULT_SESSION_TTL_MS, deriveSessionKey, type RoleTokens } from '../qa-session.ts';
@@ -25,6 +26,8 @@ export interface QaReportsRouterDeps {
   readonly sessionTtlMs?: number;
   /** Called after a rule is created or revoked, e.g. AcceptedRulesCache.refresh, so it applies at once. */
   readonly onRulesChanged?: () => Promise<void> | void;
+  /** What the readiness verdict requires (READINESS_* in the configuration); defaults otherwise. */
+  readonly readiness?: ReadinessThresholds;
 }
 
 /** What every part of the router shares: the deps with their defaults filled in, and the session key. */
@@ -57,7 +60,12 @@ export function createQaRouterContext(deps: QaReportsRouterDeps): QaRouterContex
     secure: deps.secureCookies ?? true,
     ttlMs: deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     key: deriveSessionKey(deps.tokens),
-    reportDeps: { store: deps.store, flags: deps.flags, seriesBuckets: SERIES_BUCKETS },
+    reportDeps: {
+      store: deps.store,
+      flags: deps.flags,
+      seriesBuckets: SERIES_BUCKETS,
+      readiness: deps.readiness ?? DEFAULT_READINESS_THRESHOLDS,
+    },
     onRulesChanged: async () => {
       await deps.onRulesChanged?.();
     },
