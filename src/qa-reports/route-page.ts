@@ -51,7 +51,7 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
                 <th>First seen</th>
                 <th>Last seen</th>
                 <th>Status</th>
-                <th></th>
+                <th><span class="visually-hidden">Samples and actions</span></th>
               </tr>
             </thead>
             <tbody>
@@ -95,7 +95,7 @@ export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): 
         <th>Why</th>
         <th>Who</th>
         <th>When</th>
-        <th></th>
+        <th><span class="visually-hidden">Actions</span></th>
       </tr>
     </thead>
     <tbody>
