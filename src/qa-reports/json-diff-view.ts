@@ -1,7 +1,7 @@
 import { markup, type SafeHtml } from './html.ts';
 import { jsonLines, type JsonLine, type JsonMarks } from './json-view.ts';
 
-type RowKind = 'same' | 'changed' | 'removed' | 'added';
+type RowKind = 'same' | 'changed' | 'noise' | 'removed' | 'added';
 
 interface Row {
   readonly kind: RowKind;
@@ -46,7 +46,9 @@ export function jsonDiffView(legacy: unknown, candidate: unknown, marks: JsonMar
 /** A body that is not JSON (stored as text) is shown line by line, as it came. */
 function linesOf(body: unknown, marks: JsonMarks): JsonLine[] {
   if (body === undefined || body === null || body === '') return [];
-  if (typeof body === 'string') return body.split('\n').map((text) => ({ text, html: markup`${text}` }));
+  if (typeof body === 'string') {
+    return body.split('\n').map((text) => ({ text, html: markup`${text}`, mark: undefined }));
+  }
   return jsonLines(body, marks);
 }
 
@@ -63,11 +65,7 @@ function alignLines(left: readonly JsonLine[], right: readonly JsonLine[]): Row[
     while (i < pi || j < pj) {
       const l = i < pi ? { n: i + 1, line: left[i] as JsonLine } : undefined;
       const r = j < pj ? { n: j + 1, line: right[j] as JsonLine } : undefined;
-      rows.push({
-        kind: l === undefined ? 'added' : r === undefined ? 'removed' : 'changed',
-        legacy: l,
-        new: r,
-      });
+      rows.push({ kind: unmatchedKind(l?.line, r?.line), legacy: l, new: r });
       if (l !== undefined) i++;
       if (r !== undefined) j++;
     }
@@ -82,6 +80,13 @@ function alignLines(left: readonly JsonLine[], right: readonly JsonLine[]): Row[
     }
   }
   return rows;
+}
+
+/** A line pair that differs only in learned noise (both sides noisy) is shown as noise, not as a change. */
+function unmatchedKind(legacy: JsonLine | undefined, candidate: JsonLine | undefined): RowKind {
+  if (legacy === undefined) return 'added';
+  if (candidate === undefined) return 'removed';
+  return legacy.mark === 'noise' && candidate.mark === 'noise' ? 'noise' : 'changed';
 }
 
 /** Index pairs of equal lines: a longest common subsequence of the two keyed line lists. */

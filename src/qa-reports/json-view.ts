@@ -11,9 +11,11 @@ export interface JsonMarks {
 export interface JsonLine {
   readonly text: string;
   readonly html: SafeHtml;
+  /** Whether the line shows a differing or noisy node, or lies inside one. */
+  readonly mark: Mark;
 }
 
-type Mark = 'diff' | 'noise' | undefined;
+export type Mark = 'diff' | 'noise' | undefined;
 
 /**
  * Pretty-prints a JSON value as HTML, marking the nodes at differing paths and at noise paths so the
@@ -97,7 +99,11 @@ function line(printer: Printer, place: Place, own: Mark, content: SafeHtml, text
       : place.within !== undefined
         ? markup`<span class="within-${place.within}">${body}</span>`
         : body;
-  printer.out.push({ text: `${indent}${keyText}${text}${end}`, html: markup`${indent}${html}${comma}` });
+  printer.out.push({
+    text: `${indent}${keyText}${text}${end}`,
+    html: markup`${indent}${html}${comma}`,
+    mark: own ?? place.within,
+  });
 }
 
 function print(printer: Printer, value: unknown, place: Place): void {

@@ -15,7 +15,7 @@ export const STYLESHEET_PATH = '/reports/static/reports.css';
 export function layoutPage(title: string, body: SafeHtml, context: PageContext | undefined): string {
   const nav =
     context === undefined
-      ? markup``
+      ? markup`<header class="top"><span class="brand">strangler QA</span></header>`
       : markup`<header class="top">
           <span class="brand">strangler QA</span>
           <nav aria-label="Reports"><a href="/reports">Routes</a> <a href="/reports/audit">Audit log</a></nav>

@@ -47,9 +47,9 @@ textarea { min-height: 4.5rem; resize: vertical; }
 label { font-weight: 600; }
 form.inline { display: inline-flex; gap: var(--s2); align-items: center; flex-wrap: wrap; }
 form.stack { display: grid; gap: var(--s2); align-content: start; }
-form.stack label { margin-top: var(--s1); }
+form.stack label { margin-top: var(--s1); display: grid; gap: var(--s1); }
 form.stack button { justify-self: start; margin-top: var(--s2); }
-#login-form { max-width: 28rem; }
+#login-form { max-width: 28rem; background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: var(--s4); }
 .filters { display: flex; flex-wrap: wrap; gap: var(--s3); align-items: end; margin: var(--s3) 0; }
 .filters label { display: grid; gap: var(--s1); }
 .card { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: var(--s4); }
@@ -103,6 +103,7 @@ table.json-diff td.legacy { border-right: 1px solid var(--line); }
 table.json-diff tr.line-changed td.legacy, table.json-diff tr.line-removed td.legacy { background: var(--mismatch-bg); }
 table.json-diff tr.line-changed td.new, table.json-diff tr.line-added td.new { background: var(--match-bg); }
 table.json-diff tr.line-added td.legacy, table.json-diff tr.line-removed td.new { background: repeating-linear-gradient(135deg, var(--page), var(--page) 4px, var(--head) 4px, var(--head) 8px); }
+table.json-diff tr.line-noise td.legacy, table.json-diff tr.line-noise td.new { background: var(--noise-bg); }
 tbody tr.line-same:hover { background: inherit; }
 
 .mark-diff { background: #ffcecb; color: #5c0011; outline: 1px solid var(--mismatch); border-radius: 2px; }
