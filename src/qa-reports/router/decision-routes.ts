@@ -1,5 +1,5 @@
 import type { RequestHandler, Router } from 'express';
-import { decidedQuery } from '../decision-notice.ts';
+import { decidedQuery, type Decided } from '../decision-notice.ts';
 import { NotFoundError } from '../not-found-error.ts';
 import type { DiffGroup, IgnoreRule } from '../report-store.ts';
 import { actorOf, type AuthedRequest } from './principal.ts';
@@ -43,7 +43,7 @@ function decisionsOf(ctx: QaRouterContext) {
 
 function mountDecisionForms(router: Router, ctx: QaRouterContext, operatorOnly: RequestHandler): void {
   const decide = decisionsOf(ctx);
-  const routePage = (routeId: string, done: Parameters<typeof decidedQuery>[0]) =>
+  const routePage = (routeId: string, done: Decided) =>
     `/reports/routes/${encodeURIComponent(routeId)}?${decidedQuery(done)}`;
 
   router.post('/reports/groups/:groupId/accept', async (req: AuthedRequest, res) => {
