@@ -5,6 +5,8 @@ export interface PageContext {
   readonly role: 'qa' | 'operator';
   /** Synchronizer token every form on the page carries. */
   readonly csrf: string;
+  /** The confirmation of the decision that redirected here (decision-notice.ts). */
+  readonly notice?: string | undefined;
 }
 
 export const STYLESHEET_PATH = '/reports/static/reports.css';
@@ -13,14 +15,17 @@ export const STYLESHEET_PATH = '/reports/static/reports.css';
 export function layoutPage(title: string, body: SafeHtml, context: PageContext | undefined): string {
   const nav =
     context === undefined
-      ? markup``
-      : markup`<nav class="top">
-          <a href="/reports">Routes</a> <a href="/reports/audit">Audit log</a>
+      ? markup`<header class="top"><span class="brand">strangler QA</span></header>`
+      : markup`<header class="top">
+          <span class="brand">strangler QA</span>
+          <nav aria-label="Reports"><a href="/reports">Routes</a> <a href="/reports/audit">Audit log</a></nav>
           <span class="who">Signed in as <strong>${context.actor}</strong> (${context.role})</span>
           <form method="post" action="/reports/logout" class="inline">
-            ${csrfField(context)}<button type="submit">Sign out</button>
+            ${csrfField(context)}<button type="submit" class="quiet">Sign out</button>
           </form>
-        </nav>`;
+        </header>`;
+  const notice =
+    context?.notice === undefined ? markup`` : markup`<p class="flash" role="status">${context.notice}</p>`;
   return `<!doctype html>\n${
     markup`<html lang="en">
       <head>
@@ -34,7 +39,7 @@ export function layoutPage(title: string, body: SafeHtml, context: PageContext |
         ${nav}
         <main>
           <h1>${title}</h1>
-          ${body}
+          ${notice}${body}
         </main>
       </body>
     </html>`.value
@@ -53,8 +58,18 @@ export function millis(value: number | null): string {
   return value === null ? '–' : `${value.toFixed(value < 10 ? 1 : 0)} ms`;
 }
 
+/**
+ * The one way every page, chart and export shows a moment: `2026-12-06 18:05:13 UTC`. Always UTC and
+ * saying so, so people in different zones read the same time.
+ */
 export function timestamp(value: Date | null): string {
-  return value === null ? '–' : value.toISOString().replace('T', ' ').slice(0, 19);
+  return value === null ? '–' : `${value.toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+}
+
+/** A wide table in a box of its own that scrolls sideways, so the page itself fits a narrow window. */
+export function scrollBox(label: string, content: SafeHtml): SafeHtml {
+  // Focusable and named: a keyboard user can scroll it too (axe: scrollable-region-focusable).
+  return markup`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${content}</div>`;
 }
 
 /** A table with one heading per column and one row per item; `cells` gives an item's cells in order. */
@@ -64,14 +79,17 @@ export function dataTable<T>(
   items: readonly T[],
   cells: (item: T) => readonly unknown[],
 ): SafeHtml {
-  return markup`<table class="${className}">
+  return scrollBox(
+    `${className} table`,
+    markup`<table class="${className}">
     <thead>
       <tr>
-        ${headings.map((heading) => markup`<th>${heading}</th>`)}
+        ${headings.map((heading) => markup`<th scope="col">${heading}</th>`)}
       </tr>
     </thead>
     <tbody>
       ${items.map((item) => markup`<tr>${cells(item).map((cell) => markup`<td>${cell}</td>`)}</tr>`)}
     </tbody>
-  </table>`;
+  </table>`,
+  );
 }

@@ -1,4 +1,5 @@
 import { markup, type SafeHtml } from './html.ts';
+import { timestamp } from './layout-page.ts';
 import type { MatchRatePoint } from './report-store.ts';
 
 interface Geometry {
@@ -42,10 +43,14 @@ export function matchRateChart(
   });
   if (current.length > 0) segments.push(current);
 
-  const lines = segments.map((seg) =>
-    seg.length === 1
-      ? markup`<circle class="chart-dot" cx="${seg[0]?.x}" cy="${seg[0]?.y}" r="2.5"></circle>`
-      : markup`<polyline class="chart-line" points="${seg.map((p) => `${p.x},${p.y}`).join(' ')}"></polyline>`,
+  // A dot on every bucket of the full chart (alone, a bucket between two empty ones would not show).
+  const lines = segments.map(
+    (seg) =>
+      markup`${seg.length === 1 ? '' : markup`<polyline class="chart-line" points="${seg.map((p) => `${p.x},${p.y}`).join(' ')}"></polyline>`}${
+        seg.length === 1 || options.compact !== true
+          ? seg.map((p) => markup`<circle class="chart-dot" cx="${p.x}" cy="${p.y}" r="2.5"></circle>`)
+          : ''
+      }`,
   );
   const grid = [0, 0.5, 1].map(
     (r) =>
@@ -59,15 +64,11 @@ export function matchRateChart(
   const last = points[n - 1];
   const axis =
     options.compact !== true && first !== undefined && last !== undefined
-      ? markup`<text class="chart-axis" x="${g.left}" y="${g.height - 6}">${shortTime(first.at)}</text><text class="chart-axis" x="${g.width - g.right}" y="${g.height - 6}" text-anchor="end">${shortTime(last.at)}</text>`
+      ? markup`<text class="chart-axis" x="${g.left}" y="${g.height - 6}">${timestamp(first.at)}</text><text class="chart-axis" x="${g.width - g.right}" y="${g.height - 6}" text-anchor="end">${timestamp(last.at)}</text>`
       : '';
   const empty =
     segments.length === 0 && options.compact !== true
       ? markup`<text class="chart-axis" x="${g.width / 2}" y="${g.height / 2}" text-anchor="middle">no comparisons in this window</text>`
       : '';
   return markup`<svg class="chart${options.compact === true ? ' sparkline' : ''}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${g.width} ${g.height}" width="${g.width}" height="${g.height}" role="img" aria-label="${label}"><title>${label}</title>${grid}${lines}${axis}${empty}</svg>`;
-}
-
-function shortTime(at: Date): string {
-  return at.toISOString().slice(0, 16).replace('T', ' ');
 }

@@ -198,6 +198,7 @@ export const OPENAPI_SCHEMAS = {
       path: { type: 'string' },
       legacyStatus: { type: ['integer', 'null'] },
       newStatus: { type: ['integer', 'null'] },
+      diffs: { type: 'array', items: ref('DiffEntry') },
     },
   },
   CapturedMessage: {
@@ -226,7 +227,6 @@ export const OPENAPI_SCHEMAS = {
           request: ref('CapturedMessage'),
           legacy: ref('CapturedMessage'),
           new: ref('CapturedMessage'),
-          diffs: { type: 'array', items: ref('DiffEntry') },
           noise: { type: 'array', items: ref('DiffEntry') },
         },
       },

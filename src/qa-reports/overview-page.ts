@@ -1,5 +1,5 @@
 import { markup } from './html.ts';
-import { layoutPage, millis, percent, type PageContext } from './layout-page.ts';
+import { layoutPage, millis, percent, scrollBox, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
 import { notComparedList, sampleRateText } from './not-compared-view.ts';
 import type { MatchRatePoint, RouteStats } from './report-store.ts';
@@ -23,7 +23,9 @@ export function overviewPage(
     markup`<a href="/reports/export?${windowQuery(choice)}&amp;format=${format}">${format.toUpperCase()}</a>`;
   const body = markup`${windowFilter('/reports', choice, undefined)}
     <p class="export">Export this window for sign-off: ${exportLink('html')} · ${exportLink('csv')} · ${exportLink('json')}</p>
-    <table class="routes">
+    ${scrollBox(
+      'Routes',
+      markup`<table class="routes">
       <thead>
         <tr>
           <th>Route</th>
@@ -62,6 +64,7 @@ export function overviewPage(
           </tr>`;
         })}
       </tbody>
-    </table>`;
+    </table>`,
+    )}`;
   return layoutPage('Shadow comparison by route', body, context);
 }

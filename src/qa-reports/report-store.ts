@@ -95,6 +95,8 @@ export interface SampleSummary {
   readonly path: string;
   readonly legacyStatus: number | null;
   readonly newStatus: number | null;
+  /** What differs in this sample, with both sides' values: the group page shows them inline. */
+  readonly diffs: readonly DiffEntry[];
 }
 
 /** Whom the new side answered: the verified caller's `sub` and organisation (never the token). */
@@ -110,7 +112,6 @@ export interface Sample extends SampleSummary {
   readonly request: CapturedMessage;
   readonly legacy: CapturedMessage;
   readonly new: CapturedMessage;
-  readonly diffs: readonly DiffEntry[];
   readonly noise: readonly DiffEntry[];
 }
 

@@ -58,7 +58,7 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
                 <th>First seen</th>
                 <th>Last seen</th>
                 <th>Status</th>
-                <th></th>
+                <th><span class="visually-hidden">Samples and actions</span></th>
               </tr>
             </thead>
             <tbody>
@@ -102,7 +102,7 @@ export function rulesTable(rules: readonly IgnoreRule[], context: PageContext): 
         <th>Why</th>
         <th>Who</th>
         <th>When</th>
-        <th></th>
+        <th><span class="visually-hidden">Actions</span></th>
       </tr>
     </thead>
     <tbody>

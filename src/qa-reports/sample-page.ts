@@ -1,5 +1,6 @@
 import { markup, type SafeHtml } from './html.ts';
-import { jsonView, normalisePath } from './json-view.ts';
+import { jsonDiffView } from './json-diff-view.ts';
+import { jsonView, normalisePath, shownValue, type JsonMarks } from './json-view.ts';
 import { dataTable, layoutPage, timestamp, type PageContext } from './layout-page.ts';
 import type { CapturedMessage, DiffEntry, Sample, SampleCaller } from './report-store.ts';
 
@@ -27,15 +28,17 @@ export function samplePage(sample: Sample, context: PageContext): string {
     ${headersTable(sample.request.headers)}${bodyView(sample.request.body, { diff: new Set(), noise: new Set() })}
     <h2>Responses</h2>
     <div class="side-by-side">
-      <section class="legacy">
+      <section class="legacy" aria-label="Legacy response">
         <h3>Legacy · ${statusOf(sample.legacy, statusDiffers)}</h3>
-        ${message(sample.legacy, marks, headerDiffs)}
+        ${headersTable(sample.legacy.headers, headerDiffs)}
       </section>
-      <section class="new">
+      <section class="new" aria-label="New response">
         <h3>New · ${statusOf(sample.new, statusDiffers)}</h3>
-        ${message(sample.new, marks, headerDiffs)}
+        ${headersTable(sample.new.headers, headerDiffs)}
       </section>
     </div>
+    <h3>Bodies</h3>
+    ${bodiesView(sample.legacy.body, sample.new.body, marks)}
     <h2>Differences</h2>
     ${diffTable(sample.diffs, 'diffs')}
     <h2>Noise (differs between two legacy calls too; not counted)</h2>
@@ -48,14 +51,6 @@ function callerLine(caller: SampleCaller | null): SafeHtml {
   return markup`<p class="caller">
     Caller <code>${caller.subject}</code> · organisation <code>${caller.organisationId}</code>
   </p>`;
-}
-
-function message(
-  m: CapturedMessage,
-  marks: Parameters<typeof jsonView>[1],
-  headerDiffs: ReadonlySet<string>,
-): SafeHtml {
-  return markup`${headersTable(m.headers, headerDiffs)}${bodyView(m.body, marks)}`;
 }
 
 function statusOf(m: CapturedMessage, differs: boolean): SafeHtml {
@@ -82,10 +77,17 @@ function headersTable(
   </table>`;
 }
 
-function bodyView(body: unknown, marks: Parameters<typeof jsonView>[1]): SafeHtml {
-  if (body === undefined || body === null || body === '') return markup`<p class="muted">(no body)</p>`;
+const absent = (body: unknown): boolean => body === undefined || body === null || body === '';
+
+function bodyView(body: unknown, marks: JsonMarks): SafeHtml {
+  if (absent(body)) return markup`<p class="muted">(no body)</p>`;
   if (typeof body === 'string') return markup`<pre class="raw">${body}</pre>`;
   return jsonView(body, marks);
+}
+
+function bodiesView(legacy: unknown, candidate: unknown, marks: JsonMarks): SafeHtml {
+  if (absent(legacy) && absent(candidate)) return markup`<p class="muted">(no body on either side)</p>`;
+  return jsonDiffView(legacy, candidate, marks);
 }
 
 function diffTable(diffs: readonly DiffEntry[], cls: string): SafeHtml {
@@ -93,11 +95,7 @@ function diffTable(diffs: readonly DiffEntry[], cls: string): SafeHtml {
   return dataTable(cls, ['Path', 'Kind', 'Legacy', 'New'], diffs, (d) => [
     markup`<code>${d.path}</code>`,
     d.kind,
-    markup`<code>${show(d.legacy)}</code>`,
-    markup`<code>${show(d.new)}</code>`,
+    markup`<code>${shownValue(d.legacy)}</code>`,
+    markup`<code>${shownValue(d.new)}</code>`,
   ]);
-}
-
-function show(value: unknown): string {
-  return value === undefined ? '(absent)' : JSON.stringify(value);
 }

@@ -1,6 +1,7 @@
 import { markup, type SafeHtml } from './html.ts';
 import type { TimeWindow } from './report-store.ts';
 import { BadRequestError } from './bad-request-error.ts';
+import { timestamp } from './layout-page.ts';
 
 export interface WindowChoice {
   readonly key: string;
@@ -62,5 +63,5 @@ export function windowFilter(action: string, choice: WindowChoice, status: SafeH
         </select></label
       >${status ?? markup``}<button type="submit">Apply</button>
     </form>
-    <p class="muted">${choice.window.from.toISOString()} – ${choice.window.to.toISOString()}</p>`;
+    <p class="muted window-range">${timestamp(choice.window.from)} – ${timestamp(choice.window.to)}</p>`;
 }

@@ -1,4 +1,5 @@
 import type { RequestHandler, Router } from 'express';
+import { decidedQuery, type Decided } from '../decision-notice.ts';
 import { NotFoundError } from '../not-found-error.ts';
 import type { DiffGroup, IgnoreRule } from '../report-store.ts';
 import { actorOf, type AuthedRequest } from './principal.ts';
@@ -42,15 +43,16 @@ function decisionsOf(ctx: QaRouterContext) {
 
 function mountDecisionForms(router: Router, ctx: QaRouterContext, operatorOnly: RequestHandler): void {
   const decide = decisionsOf(ctx);
-  const routePage = (routeId: string) => `/reports/routes/${encodeURIComponent(routeId)}`;
+  const routePage = (routeId: string, done: Decided) =>
+    `/reports/routes/${encodeURIComponent(routeId)}?${decidedQuery(done)}`;
 
   router.post('/reports/groups/:groupId/accept', async (req: AuthedRequest, res) => {
-    res.redirect(303, routePage((await decide.accept(req)).routeId));
+    res.redirect(303, routePage((await decide.accept(req)).routeId, 'accepted'));
   });
 
   router.post('/reports/groups/:groupId/defect', async (req: AuthedRequest, res) => {
     const group = await decide.markDefect(req);
-    res.redirect(303, `/reports/groups/${encodeURIComponent(group.id)}`);
+    res.redirect(303, `/reports/groups/${encodeURIComponent(group.id)}?${decidedQuery('defect')}`);
   });
 
   router.post('/reports/groups/:groupId/delete', operatorOnly, async (req: AuthedRequest, res) => {
@@ -58,11 +60,11 @@ function mountDecisionForms(router: Router, ctx: QaRouterContext, operatorOnly: 
     const group = await ctx.store.getGroup(String(req.params.groupId));
     if (group === undefined) throw new NotFoundError('diff group');
     await ctx.store.deleteGroup(group.id, requiredText(bodyOf(req), 'reason'), actorOf(req));
-    res.redirect(303, routePage(group.routeId));
+    res.redirect(303, routePage(group.routeId, 'deleted'));
   });
 
   router.post('/reports/rules/:ruleId/revoke', operatorOnly, async (req: AuthedRequest, res) => {
-    res.redirect(303, routePage((await decide.revoke(req)).routeId));
+    res.redirect(303, routePage((await decide.revoke(req)).routeId, 'revoked'));
   });
 }
 

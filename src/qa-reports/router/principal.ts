@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { decisionNotice } from '../decision-notice.ts';
 import type { PageContext } from '../layout-page.ts';
 import type { Role, Session } from '../qa-session.ts';
 import type { Actor } from '../report-store.ts';
@@ -22,7 +23,7 @@ export function principalOf(req: AuthedRequest): Principal {
 
 export function pageContextOf(req: AuthedRequest): PageContext {
   const p = principalOf(req);
-  return { actor: p.actor, role: p.role, csrf: p.csrf ?? '' };
+  return { actor: p.actor, role: p.role, csrf: p.csrf ?? '', notice: decisionNotice(req.query) };
 }
 
 export function actorOf(req: AuthedRequest): Actor {

@@ -90,7 +90,6 @@ async function loadSample(db: Db, sampleId: string): Promise<Sample | undefined>
     request: toCapturedMessage(row.request),
     legacy: toCapturedMessage(row.legacy),
     new: toCapturedMessage(row.candidate),
-    diffs: toDiffEntries(row.diffs),
     noise: toDiffEntries(row.noise),
   };
   return sample;

@@ -43,6 +43,7 @@ describe('report rows', () => {
       request: { method: 'GET', path: '/api/squads/<b>', query: 'q=<img>' },
       legacy: { status: 200 },
       candidate: { status: '500' },
+      diffs: [{ path: '$.score', kind: 'changed', legacy: 7.5, new: 7.4 }, 'not an entry'],
     };
     expect(toSummary(row)).toEqual({
       id: 's1',
@@ -52,6 +53,10 @@ describe('report rows', () => {
       path: '/api/squads/<b>?q=<img>',
       legacyStatus: 200,
       newStatus: null,
+      diffs: [
+        { path: '$.score', kind: 'changed', legacy: 7.5, new: 7.4 },
+        { path: '', kind: '', legacy: undefined, new: undefined },
+      ],
     });
     expect(toSummary({ ...row, request: { query: '' } })).toMatchObject({ method: '', path: '' });
   });

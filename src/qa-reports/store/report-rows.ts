@@ -126,6 +126,7 @@ export function toSummary(row: {
   request: unknown;
   legacy: unknown;
   candidate: unknown;
+  diffs: unknown;
 }): SampleSummary {
   const request = toCapturedMessage(row.request);
   const query = record(row.request).query;
@@ -137,5 +138,6 @@ export function toSummary(row: {
     path: `${request.path ?? ''}${typeof query === 'string' && query !== '' ? `?${query}` : ''}`,
     legacyStatus: toCapturedMessage(row.legacy).status ?? null,
     newStatus: toCapturedMessage(row.candidate).status ?? null,
+    diffs: toDiffEntries(row.diffs),
   };
 }
