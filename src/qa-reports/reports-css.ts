@@ -54,6 +54,10 @@ form.stack button { justify-self: start; margin-top: var(--s2); }
 .filters label { display: grid; gap: var(--s1); }
 .card { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: var(--s4); }
 .card h3 { margin-top: 0; }
+.readiness { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: var(--s4); margin-block: var(--s4); }
+.verdict { border-left: 6px solid var(--line); border-radius: 6px; padding: var(--s2) var(--s3); }
+.verdict.ready { background: var(--match-bg); color: var(--match); border-left-color: var(--match); }
+.verdict.not-ready { background: var(--mismatch-bg); color: var(--mismatch); border-left-color: var(--mismatch); }
 .decisions { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: var(--s4); align-items: start; }
 
 .flash { background: var(--match-bg); color: var(--match); border: 1px solid var(--match); border-left-width: 6px; border-radius: 6px; padding: var(--s2) var(--s3); font-weight: 600; }
