@@ -18,7 +18,10 @@ import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
 import { seedDemoData } from './seed.ts';
 import { plantDifferences, PLANTED_SHADOW_ROUTES_MODULE } from './planted-differences.ts';
 
-/** The demo's planted bugs (planted-differences.ts) in both threads' routes. */
+/**
+ * The demo's planted bugs (planted-differences.ts) in both threads' routes: only with the demo's own
+ * legacy and data, never in front of a configured legacy.
+ */
 const PLANTED_ROUTES: RouteDecoration = {
   decorate: plantDifferences,
   shadowThreadModule: PLANTED_SHADOW_ROUTES_MODULE,
@@ -125,7 +128,6 @@ export async function startDemoEnvironment(
     if (databaseUrl === undefined || legacyUrl === undefined) {
       throw new Error('demo environment: DATABASE_URL or the legacy URL missing after startup');
     }
-    // The planted differences belong to the demo's own legacy and data, never to a configured legacy.
     const routes = legacyKind === undefined ? {} : { routes: PLANTED_ROUTES };
     return { databaseUrl, legacyDatabaseUrl, legacyUrl, auth, ...routes, started, stop };
   } catch (error: unknown) {
