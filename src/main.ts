@@ -101,7 +101,8 @@ async function run(
   await migrateQaReportsToLatest(stateDb);
 
   const { sync, syncApi, outboxOn } = await startSync(config, demo, stateDb, metrics, logger, closers);
-  const routes = routeTableOrAllProblems(createAppRoutes(newDb, outboxOn));
+  const declared = createAppRoutes(newDb, outboxOn);
+  const routes = routeTableOrAllProblems(demo.routes?.decorate(declared) ?? declared);
   const verifier = await startCallerIdentity(demo.auth, routes, logger);
   const flags = await createFlagResolver({
     unleash: config.unleash,

@@ -12,6 +12,7 @@ import { demoTokenSigner } from './demo-callers.ts';
 import { chooseDemoLegacy, startDemoEnvironment } from './demo-environment.ts';
 import { DEMO_AUDIENCE } from './demo-issuer-settings.ts';
 import { DEMO_ORGANISATIONS } from './demo-organisations.ts';
+import { PLANTED_SHADOW_ROUTES_MODULE } from './planted-differences.ts';
 import { dotnetForSuite } from '../legacy-aspnet/dotnet-suite.ts';
 
 const hasDotnet = dotnetForSuite('the demo ASP.NET legacy case');
@@ -53,6 +54,27 @@ describe('which legacy the demo starts', () => {
   });
 });
 
+describe("the demo's planted differences", () => {
+  it('never apply in front of a configured legacy: the routes stay as declared', async () => {
+    const configured = await startDemoEnvironment(
+      {
+        databaseUrl: 'postgres://strangler@db.example.test/strangler',
+        legacyDatabaseUrl: undefined,
+        legacyUrl: new URL('https://legacy.example.test'),
+        dataDir: 'data-never-created',
+        embeddedPostgresPort: undefined,
+        legacyStandInPort: 0,
+        legacyStandIn: undefined,
+        auth: undefined,
+      },
+      createSilentLogger(),
+      () => true,
+    );
+    expect(configured.routes).toBeUndefined();
+    expect(configured.started).toEqual([]);
+  });
+});
+
 describe('the demo environment with the ASP.NET legacy', () => {
   const databases: TestDatabase[] = [];
   let demo: Environment | undefined;
@@ -90,6 +112,8 @@ describe('the demo environment with the ASP.NET legacy', () => {
         `legacy: the real ASP.NET Core app (scripts/legacy-aspnet) at ${demo.legacyUrl.origin}`,
       );
       expect(demo.auth).toMatchObject({ audiences: [DEMO_AUDIENCE], organisationClaim: 'org_id' });
+      // The demo's own legacy and data: both threads' routes carry the planted differences.
+      expect(demo.routes?.shadowThreadModule).toBe(PLANTED_SHADOW_ROUTES_MODULE);
       const issuer = demo.auth!.issuer;
       expect(demo.started).toContainEqual(expect.stringContaining(`demo OpenID Connect issuer at ${issuer}`));
 

@@ -9,13 +9,23 @@ import { migrateLegacyToLatest, migrateNewToLatest } from '../../adapters/migrat
 import type { LegacyDatabase } from '../../adapters/schema.ts';
 import type { AuthSettings, Config, LegacyStandIn } from '../../src/config.ts';
 import { lockDataDir } from '../../src/composition/data-dir-lock.ts';
-import type { Environment } from '../../src/composition/environment.ts';
+import type { Environment, RouteDecoration } from '../../src/composition/environment.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { dotnetAvailable, startLegacyAspnet } from '../legacy-aspnet/legacy-aspnet.ts';
 import { demoIssuerSettings, type DemoIssuerSettings } from './demo-issuer-settings.ts';
 import { startDemoIssuer } from './demo-issuer.ts';
 import { createLegacyStandIn } from './legacy-stand-in/legacy-stand-in.ts';
 import { seedDemoData } from './seed.ts';
+import { plantDifferences, PLANTED_SHADOW_ROUTES_MODULE } from './planted-differences.ts';
+
+/**
+ * The demo's planted bugs (planted-differences.ts) in both threads' routes: only with the demo's own
+ * legacy and data, never in front of a configured legacy.
+ */
+const PLANTED_ROUTES: RouteDecoration = {
+  decorate: plantDifferences,
+  shadowThreadModule: PLANTED_SHADOW_ROUTES_MODULE,
+};
 
 /**
  * Fills in what a production deployment configures and the demo does not (README.md, "Configuration"):
@@ -29,7 +39,8 @@ import { seedDemoData } from './seed.ts';
  *    handed to the demo legacy instead; a real legacy with no issuer configured gets none (its routes with
  *    a policy then stay on legacy).
  * Databases the demo created are migrated and seeded once (the seed is idempotent); a configured
- * database is left alone.
+ * database is left alone. With the demo's own legacy, three read routes carry the demo's planted
+ * differences (planted-differences.ts) for the QA reports to show.
  */
 export type DemoConfig = Pick<
   Config,
@@ -117,7 +128,8 @@ export async function startDemoEnvironment(
     if (databaseUrl === undefined || legacyUrl === undefined) {
       throw new Error('demo environment: DATABASE_URL or the legacy URL missing after startup');
     }
-    return { databaseUrl, legacyDatabaseUrl, legacyUrl, auth, started, stop };
+    const routes = legacyKind === undefined ? {} : { routes: PLANTED_ROUTES };
+    return { databaseUrl, legacyDatabaseUrl, legacyUrl, auth, ...routes, started, stop };
   } catch (error: unknown) {
     await stop();
     throw error;

@@ -1,5 +1,6 @@
 import type { AuthSettings, Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { RouteRecord } from '../routing/route.ts';
 
 /**
  * Where strangler's dependencies are: the databases and the legacy API. In production the configuration
@@ -16,9 +17,21 @@ export interface Environment {
    * Undefined: routes with a policy are served by legacy only.
    */
   readonly auth: AuthSettings | undefined;
+  /**
+   * The demo's changes to the declared routes (its planted differences, for the QA reports to show):
+   * `decorate` for the proxy's thread, and the shadow thread's routes module doing the same. Undefined:
+   * the routes as declared.
+   */
+  readonly routes?: RouteDecoration;
   /** What was started for this run, for the startup banner. */
   readonly started: readonly string[];
   stop(): Promise<void>;
+}
+
+export interface RouteDecoration {
+  decorate(records: readonly RouteRecord[]): RouteRecord[];
+  /** A module exporting `createShadowThreadRoutes(AppShadowRoutesOptions)` (src/app-routes.ts). */
+  readonly shadowThreadModule: string;
 }
 
 export type EnvironmentStarter = (config: Config, logger: Logger) => Promise<Environment>;

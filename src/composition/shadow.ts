@@ -55,7 +55,7 @@ export async function startShadowSide(
       worker: SHADOW_THREAD_WORKER,
       options: {
         routes: {
-          module: APP_SHADOW_ROUTES_MODULE,
+          module: environment.routes?.shadowThreadModule ?? APP_SHADOW_ROUTES_MODULE,
           options: {
             databaseUrl: environment.databaseUrl,
             outbox: parts.outboxOn,
