@@ -20,8 +20,9 @@ export interface ShadowWriterOptions {
   /** Samples kept per group per flush; the store applies the same cap over all time (default 20). */
   readonly samplesPerGroup?: number;
   /**
-   * How long a group the store reported full gets no more samples (default 10 minutes); then it is
-   * asked again, since retention or QA may have made room.
+   * How long a group the store reported full gets no more samples (default 30 s); then it is asked
+   * again, since retention or QA may have made room: once QA accepts a group, a later difference opens
+   * a new group under the same fingerprint, which must not wait long for its samples.
    */
   readonly fullGroupMemoryMs?: number;
   /** Clock for `fullGroupMemoryMs` (tests). */
@@ -62,7 +63,7 @@ export function createShadowWriter(options: ShadowWriterOptions): ShadowWriter {
     samplesPerGroup: options.samplesPerGroup ?? 20,
     maxBytes: options.maxBytes ?? 16 * 1024 * 1024,
   };
-  const fullGroups = new FullGroups(options.fullGroupMemoryMs ?? 10 * 60_000, options.nowMs ?? Date.now);
+  const fullGroups = new FullGroups(options.fullGroupMemoryMs ?? 30_000, options.nowMs ?? Date.now);
   let buffer = new ResultBuffer(limits);
   let inFlight: Promise<void> | undefined;
   let closed = false;
