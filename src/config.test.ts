@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       embeddedPostgresPort: undefined,
       legacyStandInPort: 5080,
       legacyStandIn: undefined,
+      demoPlantedDifferences: true,
       legacyMaxRequestBodyBytes: 30_000_000,
       bodies: {
         bufferBytes: 65_536,

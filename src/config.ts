@@ -76,6 +76,8 @@ export interface Config {
    * TypeScript stand-in; undefined picks the ASP.NET app when `dotnet` is on PATH.
    */
   readonly legacyStandIn: LegacyStandIn | undefined;
+  /** Demo only: the demo's planted differences on three read routes (DEMO_PLANTED_DIFFERENCES). */
+  readonly demoPlantedDifferences: boolean;
   /** Legacy's request-body limit, answered by the proxy (see src/proxy/legacy-body-limit.ts); 0 = none. */
   readonly legacyMaxRequestBodyBytes: number;
   /** Request bodies: buffered before legacy is called, minimum rate, idle timeout, per-address cap, budget. */
@@ -216,7 +218,11 @@ function readDemo(
   r: EnvReader,
 ): Pick<
   Config,
-  'embeddedPostgresPort' | 'legacyStandInPort' | 'legacyStandIn' | 'legacyMaxRequestBodyBytes'
+  | 'embeddedPostgresPort'
+  | 'legacyStandInPort'
+  | 'legacyStandIn'
+  | 'demoPlantedDifferences'
+  | 'legacyMaxRequestBodyBytes'
 > {
   const embeddedPostgresPort =
     r.str('EMBEDDED_POSTGRES_PORT') === undefined ? undefined : r.int('EMBEDDED_POSTGRES_PORT', 0, 1, 65535);
@@ -228,7 +234,14 @@ function readDemo(
     0,
     Number.MAX_SAFE_INTEGER,
   );
-  return { embeddedPostgresPort, legacyStandInPort, legacyStandIn, legacyMaxRequestBodyBytes };
+  const demoPlantedDifferences = r.bool('DEMO_PLANTED_DIFFERENCES', true);
+  return {
+    embeddedPostgresPort,
+    legacyStandInPort,
+    legacyStandIn,
+    demoPlantedDifferences,
+    legacyMaxRequestBodyBytes,
+  };
 }
 
 function readAdminTokens(

@@ -20,7 +20,7 @@ import { plantDifferences, PLANTED_SHADOW_ROUTES_MODULE } from './planted-differ
 
 /**
  * The demo's planted bugs (planted-differences.ts) in both threads' routes: only with the demo's own
- * legacy and data, never in front of a configured legacy.
+ * legacy and data, never in front of a configured legacy, and not with DEMO_PLANTED_DIFFERENCES=false.
  */
 const PLANTED_ROUTES: RouteDecoration = {
   decorate: plantDifferences,
@@ -51,6 +51,7 @@ export type DemoConfig = Pick<
   | 'embeddedPostgresPort'
   | 'legacyStandInPort'
   | 'legacyStandIn'
+  | 'demoPlantedDifferences'
   | 'auth'
 >;
 
@@ -128,7 +129,8 @@ export async function startDemoEnvironment(
     if (databaseUrl === undefined || legacyUrl === undefined) {
       throw new Error('demo environment: DATABASE_URL or the legacy URL missing after startup');
     }
-    const routes = legacyKind === undefined ? {} : { routes: PLANTED_ROUTES };
+    const routes =
+      legacyKind === undefined || !config.demoPlantedDifferences ? {} : { routes: PLANTED_ROUTES };
     return { databaseUrl, legacyDatabaseUrl, legacyUrl, auth, ...routes, started, stop };
   } catch (error: unknown) {
     await stop();
