@@ -3,7 +3,7 @@ import { csrfField, layoutPage, percent, timestamp, type PageContext } from './l
 import { matchRateChart } from './match-rate-chart.ts';
 import type { RouteReport } from './report-builder.ts';
 import { GROUP_STATUSES, type DiffGroup, type GroupStatus, type IgnoreRule } from './report-store.ts';
-import { notComparedList, sampleRateText } from './not-compared-view.ts';
+import { notComparedList, sampleRateText, syncLagNote } from './not-compared-view.ts';
 import { windowFilter, type WindowChoice } from './time-window.ts';
 
 /** A route's report and the group status its page is filtered to. */
@@ -37,6 +37,7 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
       <span class="sample-rate">${sampleRateText(data.stats)}</span> (compared of eligible requests)
     </p>
     ${notComparedList(data.stats)}
+    ${syncLagNote(data.stats)}
     ${windowFilter(action, choice, statusSelect)}
     ${matchRateChart(data.series, `Match rate of ${data.routeId}`)}
     <h2>Diff groups</h2>

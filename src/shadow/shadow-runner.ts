@@ -9,7 +9,7 @@ import type { LegacyCall } from './legacy-caller.ts';
 import type { NoiseModel } from './noise/noise-model.ts';
 import type { Redactor } from './redact.ts';
 import { createShadowCalls } from './runner/call.ts';
-import { createClassify } from './runner/classify.ts';
+import { createClassify, judgeDifferences } from './runner/classify.ts';
 import { createEarlyDryRuns, type ShadowJob } from './runner/early-dry-run.ts';
 import { createNoiseSampling, type NoiseSamplingDeps } from './runner/noise-sampling.ts';
 import { createRecordResult } from './runner/record.ts';
@@ -22,6 +22,8 @@ import {
   type ShadowDefaults,
 } from './runner/sample.ts';
 import { createSchedule, type Schedule } from './runner/schedule.ts';
+import { createClassifyAfterSync, createSyncRecheck } from './runner/sync-recheck.ts';
+import type { SyncWatch } from './runner/sync-watch.ts';
 import type { DroppedReason } from './store/shadow-store.ts';
 import { droppedNow, type ShadowWriter } from './store/shadow-writer.ts';
 
@@ -108,6 +110,12 @@ export interface ShadowRunnerDeps {
    * it with the proxy's thread, which then stops capturing for a full runner).
    */
   readonly onPendingChange?: (pending: number) => void;
+  /**
+   * The dual-write sync's progress (runner/sync-watch.ts), when it runs: a read's mismatch on a route
+   * whose tables the sync moved meanwhile is compared again once it has caught up, and recorded as
+   * `sync-lag` when the difference is gone.
+   */
+  readonly syncWatch?: SyncWatch;
 }
 
 export interface ShadowRunner extends ExchangeObserver {
@@ -162,6 +170,14 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   });
   const calls = createShadowCalls(deps.callLegacy, schedule.overdueCalls, deps.callers);
   const record = createRecordResult({ writer: deps.writer, metrics, logger, now });
+  const classify = createClassify({
+    noise: deps.noise,
+    redactor: deps.redactor,
+    acceptedDifferences: deps.acceptedDifferences,
+    writer: deps.writer,
+    now,
+    record,
+  });
   const runExchange = createRunExchange({
     settingsOf,
     rulesFor: createRulesFor(logger),
@@ -176,15 +192,18 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       now,
     }),
     comparer,
-    classify: createClassify({
-      noise: deps.noise,
-      redactor: deps.redactor,
-      acceptedDifferences: deps.acceptedDifferences,
-      writer: deps.writer,
-      now,
-      record,
-    }),
+    classify,
     record,
+    classifyAfterSync:
+      deps.syncWatch === undefined
+        ? undefined
+        : createClassifyAfterSync({
+            recheck: createSyncRecheck({ watch: deps.syncWatch, calls, comparer }),
+            classify,
+            record,
+            isMismatch: (routeId, result) =>
+              !result.equal && judgeDifferences(deps, routeId, result.differences).verdict === 'mismatch',
+          }),
   });
   const earlyDryRuns = createEarlyDryRuns({
     schedule,
