@@ -8,11 +8,11 @@ import { inlineComparer, type Comparer } from './compare/off-thread-comparer.ts'
 import type { LegacyCall } from './legacy-caller.ts';
 import type { NoiseModel } from './noise/noise-model.ts';
 import type { Redactor } from './redact.ts';
-import { createShadowCalls } from './runner/call.ts';
-import { createClassify, judgeDifferences } from './runner/classify.ts';
+import { createShadowCalls, type ShadowCalls } from './runner/call.ts';
+import { createClassify, judgeDifferences, type Classify } from './runner/classify.ts';
 import { createEarlyDryRuns, type ShadowJob } from './runner/early-dry-run.ts';
 import { createNoiseSampling, type NoiseSamplingDeps } from './runner/noise-sampling.ts';
-import { createRecordResult } from './runner/record.ts';
+import { createRecordResult, type RecordResult } from './runner/record.ts';
 import { createRulesFor } from './runner/rules.ts';
 import { createRunExchange } from './runner/run-exchange.ts';
 import {
@@ -22,7 +22,7 @@ import {
   type ShadowDefaults,
 } from './runner/sample.ts';
 import { createSchedule, type Schedule } from './runner/schedule.ts';
-import { createClassifyAfterSync, createSyncRecheck } from './runner/sync-recheck.ts';
+import { createClassifyAfterSync, createSyncRecheck, type ClassifyAfterSync } from './runner/sync-recheck.ts';
 import type { SyncWatch } from './runner/sync-watch.ts';
 import type { DroppedReason } from './store/shadow-store.ts';
 import { droppedNow, type ShadowWriter } from './store/shadow-writer.ts';
@@ -48,10 +48,13 @@ export {
  *   call      the other side: new (dry run for a write) or legacy, timed out   runner/call.ts
  *   learn     now and then legacy a second time, for its noise                 runner/noise-sampling.ts
  *   compare   both responses under the route's compiled rules                  runner/rules.ts, compare/
+ *   settle    a read's mismatch while the sync moved its tables: both sides     runner/sync-recheck.ts
+ *             called again once it caught up; gone, it is `sync-lag`           runner/sync-watch.ts
  *   classify  match, noise or mismatch; accepted differences; redacted sample  runner/classify.ts
  *   record    metrics, and the result handed to the writer                     runner/record.ts
  *
- * run-exchange.ts takes one exchange through screen → call → learn → compare → classify → record.
+ * run-exchange.ts takes one exchange through screen → call → learn → compare → settle → classify →
+ * record.
  */
 
 export interface ShadowRunnerDeps {
@@ -194,16 +197,7 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
     comparer,
     classify,
     record,
-    classifyAfterSync:
-      deps.syncWatch === undefined
-        ? undefined
-        : createClassifyAfterSync({
-            recheck: createSyncRecheck({ watch: deps.syncWatch, calls, comparer }),
-            classify,
-            record,
-            isMismatch: (routeId, result) =>
-              !result.equal && judgeDifferences(deps, routeId, result.differences).verdict === 'mismatch',
-          }),
+    classifyAfterSync: classifyAfterSync(deps, { calls, comparer, classify, record }),
   });
   const earlyDryRuns = createEarlyDryRuns({
     schedule,
@@ -270,4 +264,20 @@ function noiseSamplingSettings(
     sampleRate: deps.noiseSampleRate ?? 0.1,
     maxPerSecond: deps.noiseMaxPerSecond ?? 5,
   };
+}
+
+/** Reads' mismatches checked against the sync's lag, when the runner is given the sync's progress. */
+function classifyAfterSync(
+  deps: Pick<ShadowRunnerDeps, 'syncWatch' | 'noise' | 'acceptedDifferences'>,
+  parts: { calls: ShadowCalls; comparer: Comparer; classify: Classify; record: RecordResult },
+): ClassifyAfterSync | undefined {
+  if (deps.syncWatch === undefined) return undefined;
+  const { calls, comparer, classify, record } = parts;
+  return createClassifyAfterSync({
+    recheck: createSyncRecheck({ watch: deps.syncWatch, calls, comparer }),
+    classify,
+    record,
+    isMismatch: (routeId, result) =>
+      !result.equal && judgeDifferences(deps, routeId, result.differences).verdict === 'mismatch',
+  });
 }

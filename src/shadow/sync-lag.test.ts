@@ -11,6 +11,9 @@ import { createSilentLogger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import { metricValue, request, startProxy, type Proxy } from '../proxy/proxy-test-harness.ts';
 import { createRouteTable } from '../routing/route-table.ts';
+import { createPostgresReportStore } from '../qa-reports/postgres-report-store.ts';
+import { migrateQaReportsToLatest } from '../qa-reports/qa-migrations.ts';
+import { routePage } from '../qa-reports/route-page.ts';
 import { createChangePoller, type ChangePoller } from '../sync/change-poller.ts';
 import { LEGACY_OWNS_ALL } from '../sync/sync-entities.ts';
 import { migrateSyncToLatest } from '../sync/sync-migrations.ts';
@@ -41,6 +44,7 @@ beforeAll(async () => {
   newDb = fixture.newDb as unknown as Kysely<unknown>;
   // As in production, the shadow store and the sync's tables share the new database (DATABASE_URL).
   await migrateShadowStoreToLatest(newDb);
+  await migrateQaReportsToLatest(newDb);
   await migrateSyncToLatest(newDb);
   await migrateLegacySyncToLatest(fixture.legacyDb as unknown as Kysely<unknown>);
   const [newPool, legacyPool] = [fixture.newDatabaseUrl, fixture.legacyDatabaseUrl].map(
@@ -154,4 +158,21 @@ describe('a shadowed read while the sync carries a write', () => {
       SELECT paths FROM strangler.shadow_group WHERE route_id = 'wellness-list'`.execute(newDb);
     expect(groups.rows).toEqual([{ paths: [{ path: '$[*].Notes', kind: 'changed' }] }]);
   }, 30_000);
+
+  it('shows the sync-lag count on the route page, apart from the mismatches, as comparisons that agreed', async () => {
+    const window = { from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) };
+    const stats = (await createPostgresReportStore(newDb).routeStats(['wellness-list'], window)).get(
+      'wellness-list',
+    );
+    expect(stats).toMatchObject({ compared: 2, syncLag: 1, mismatch: 1, matchRate: 0.5 });
+    const html = routePage(
+      {
+        ...{ routeId: 'wellness-list', methods: ['GET'], path: wellnessPath, mode: 'shadow' },
+        ...{ stats, series: [], groups: [], rules: [], status: undefined },
+      },
+      { key: '24h', window },
+      { actor: 'qa', role: 'qa', csrf: 'token' },
+    );
+    expect(html).toMatch(/data-outcome="sync-lag"\s*>1 <code>sync-lag<\/code>/);
+  });
 });

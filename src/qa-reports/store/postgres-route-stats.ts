@@ -146,7 +146,7 @@ async function matchRateSeries(
     SELECT bucket, sum(match) AS match, sum(noise) AS noise, sum(mismatch) AS mismatch, sum(accepted) AS accepted
     FROM (
       -- A read whose difference the sync's lag explained agreed in the end.
-      SELECT ${bucketOf} AS bucket, match + sync_lag, noise, mismatch, 0 AS accepted
+      SELECT ${bucketOf} AS bucket, match + sync_lag AS match, noise, mismatch, 0 AS accepted
       FROM strangler.shadow_minute
       WHERE route_id = ${routeId} AND minute >= ${window.from} AND minute < ${window.to}
       UNION ALL
