@@ -68,6 +68,11 @@ export interface Config {
    * wakes up preempts it at once) or a nice value 0–19.
    */
   readonly shadowThreadPriority: ShadowThreadPriority;
+  /**
+   * How long a shadowed read's mismatch waits for the dual-write sync to catch up before both sides are
+   * called again (docs/shadow-and-qa.md, "The sync's lag"); 0 turns the re-check off.
+   */
+  readonly shadowSyncWaitMs: number;
   /** Demo only: ports of the embedded PostgreSQL (free port when undefined) and the legacy stand-in. */
   readonly embeddedPostgresPort: number | undefined;
   readonly legacyStandInPort: number;
@@ -192,7 +197,13 @@ function readSwitches(
   r: EnvReader,
 ): Pick<
   Config,
-  'reusePort' | 'migrateOnStart' | 'syncInProcess' | 'shadowThread' | 'shadowThreadPriority' | 'syncOwnership'
+  | 'reusePort'
+  | 'migrateOnStart'
+  | 'syncInProcess'
+  | 'shadowThread'
+  | 'shadowThreadPriority'
+  | 'shadowSyncWaitMs'
+  | 'syncOwnership'
 > {
   const reusePort = r.bool('REUSE_PORT', false);
   const migrateOnStart = r.bool('MIGRATE_ON_START', true);
@@ -205,13 +216,22 @@ function readSwitches(
     if (Number.isInteger(nice) && nice >= 0 && nice <= 19) shadowThreadPriority = nice;
     else r.problems.push(`SHADOW_THREAD_PRIORITY must be "idle" or a nice value 0–19 (got "${priorityRaw}")`);
   }
+  const shadowSyncWaitMs = r.int('SHADOW_SYNC_WAIT_MS', 5000, 0, 60_000);
   let syncOwnership = LEGACY_OWNS_ALL;
   try {
     syncOwnership = parseOwnership(r.str('SYNC_OWNERSHIP'));
   } catch (error: unknown) {
     r.problems.push(error instanceof Error ? error.message : String(error));
   }
-  return { reusePort, migrateOnStart, syncInProcess, shadowThread, shadowThreadPriority, syncOwnership };
+  return {
+    reusePort,
+    migrateOnStart,
+    syncInProcess,
+    shadowThread,
+    shadowThreadPriority,
+    shadowSyncWaitMs,
+    syncOwnership,
+  };
 }
 
 function readDemo(

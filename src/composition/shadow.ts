@@ -44,6 +44,8 @@ export async function startShadowSide(
     redaction: { jsonPaths: PERSONAL_DATA_PATHS },
     // A write's dry run starts early and waits for legacy's answer, which may take LEGACY_TIMEOUT_MS.
     exchangeWaitMs: Math.max(60_000, config.legacyTimeoutMs + 5_000),
+    // The sync's tables are in the same database only when a legacy database is known.
+    ...(parts.outboxOn ? { syncWaitMs: config.shadowSyncWaitMs } : {}),
   };
   const common = {
     metrics,

@@ -3,7 +3,7 @@ import { millis, percent, timestamp } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
 import type { RouteReport } from './report-builder.ts';
 import { equivalenceList } from './route-page.ts';
-import { notComparedList, sampleRateText } from './not-compared-view.ts';
+import { notComparedList, sampleRateText, syncLagNote } from './not-compared-view.ts';
 import type { ReportStore, RouteStats, TimeWindow } from './report-store.ts';
 import { REPORTS_CSS } from './reports-css.ts';
 
@@ -154,7 +154,7 @@ function diffReportHtml(report: DiffReport): string {
 }
 
 function routeSection(r: DiffReportRoute): SafeHtml {
-  return markup`<section id="route-${r.routeId}"><h2>${r.routeId}</h2>${notComparedList(r.stats)}
+  return markup`<section id="route-${r.routeId}"><h2>${r.routeId}</h2>${notComparedList(r.stats)}${syncLagNote(r.stats)}
 ${matchRateChart(r.series, `Match rate of ${r.routeId}`)}
 <h3>Diff groups</h3>${
     r.groups.length === 0

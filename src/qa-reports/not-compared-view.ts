@@ -25,3 +25,15 @@ export function sampleRateText(stats: RouteStats | undefined): string {
   if (stats === undefined) return '–';
   return `${stats.compared} of ${stats.eligible} (${percent(stats.effectiveSampleRate)})`;
 }
+
+/**
+ * Reads that differed only until the dual-write sync had carried a write across (outcome `sync-lag`):
+ * compared and agreeing, so outside the mismatches, but shown with their count.
+ */
+export function syncLagNote(stats: RouteStats | undefined): SafeHtml {
+  if (stats === undefined || stats.syncLag === 0) return markup``;
+  return markup`<p class="sync-lag">
+    <span data-outcome="sync-lag">${stats.syncLag} <code>sync-lag</code></span>: differed only until the
+    sync had caught up
+  </p>`;
+}

@@ -43,7 +43,7 @@ export const OPENAPI_SCHEMAS = {
     type: 'object',
     properties: {
       routeId: { type: 'string' },
-      compared: { type: 'integer', description: 'match + noise-only + accepted + mismatch' },
+      compared: { type: 'integer', description: 'match + noise-only + sync-lag + accepted + mismatch' },
       total: { type: 'integer', description: 'compared + error + skipped' },
       eligible: { type: 'integer', description: 'total + dropped + unsampled' },
       effectiveSampleRate: { type: ['number', 'null'], description: 'compared / eligible' },
@@ -51,13 +51,17 @@ export const OPENAPI_SCHEMAS = {
       accepted: { type: 'integer', description: 'mismatches whose diff group QA accepted since' },
       mismatch: { type: 'integer', description: 'mismatches nobody accepted (open and defect groups)' },
       noise: { type: 'integer' },
+      syncLag: {
+        type: 'integer',
+        description: 'reads that differed only until the dual-write sync had caught up (they agree)',
+      },
       error: { type: 'integer' },
       skipped: { type: 'integer' },
       dropped: { type: 'integer' },
       unsampled: { type: 'integer' },
       matchRate: {
         type: ['number', 'null'],
-        description: '(match + noise-only + accepted) / compared',
+        description: '(match + noise-only + sync-lag + accepted) / compared',
       },
       openGroups: { type: 'integer' },
       defectGroups: { type: 'integer', description: 'groups marked as defects: open defects' },

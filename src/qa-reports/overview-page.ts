@@ -1,7 +1,7 @@
 import { markup } from './html.ts';
 import { layoutPage, millis, percent, scrollBox, type PageContext } from './layout-page.ts';
 import { matchRateChart } from './match-rate-chart.ts';
-import { notComparedList, sampleRateText } from './not-compared-view.ts';
+import { notComparedList, sampleRateText, syncLagNote } from './not-compared-view.ts';
 import type { MatchRatePoint, RouteStats } from './report-store.ts';
 import { windowFilter, windowQuery, type WindowChoice } from './time-window.ts';
 
@@ -50,7 +50,7 @@ export function overviewPage(
             </td>
             <td><code>${r.methods.join(', ')} ${r.path}</code></td>
             <td>${r.mode}</td>
-            <td class="num sample-rate">${sampleRateText(s)}${notComparedList(s)}</td>
+            <td class="num sample-rate">${sampleRateText(s)}${notComparedList(s)}${syncLagNote(s)}</td>
             <td class="num match-rate ${rateClass}">${percent(s?.matchRate ?? null)}</td>
             <td class="num open-groups">${s?.openGroups ?? 0}</td>
             <td class="num open-defects">${s?.defectGroups ?? 0}</td>

@@ -10,6 +10,8 @@ export interface RouteCounts {
   /** Every mismatch recorded, including those QA has accepted since. */
   readonly mismatch: number;
   readonly noise: number;
+  /** Reads whose difference was gone once the dual-write sync had caught up (0 when not given). */
+  readonly syncLag?: number;
   readonly error: number;
   readonly skipped: number;
   readonly dropped: number;
@@ -19,10 +21,12 @@ export interface RouteCounts {
 }
 
 export interface RouteFigures {
-  /** Comparisons made and decided: match, noise, accepted or mismatch. */
+  /** Comparisons made and decided: match, noise, sync-lag, accepted or mismatch. */
   readonly compared: number;
   readonly match: number;
   readonly noise: number;
+  /** Reads that differed only until the sync caught up: they count as agreeing, and are shown apart. */
+  readonly syncLag: number;
   /** Mismatches QA accepted: they count as agreeing. */
   readonly accepted: number;
   /** Mismatches nobody has accepted (open or defect groups). */
@@ -38,7 +42,7 @@ export interface RouteFigures {
   /** Compared over eligible; null when nothing was eligible. */
   readonly effectiveSampleRate: number | null;
   /**
-   * Comparisons that agreed (match, noise-only, accepted) over those compared. Errors, skips, drops
+   * Comparisons that agreed (match, noise-only, sync-lag, accepted) over those compared. Errors, skips, drops
    * and unsampled requests say nothing about agreement. Null: nothing compared.
    */
   readonly matchRate: number | null;
@@ -46,12 +50,14 @@ export interface RouteFigures {
 
 export function routeFigures(c: RouteCounts): RouteFigures {
   const accepted = Math.min(c.accepted, c.mismatch);
-  const compared = c.match + c.noise + c.mismatch;
+  const syncLag = c.syncLag ?? 0;
+  const compared = c.match + c.noise + syncLag + c.mismatch;
   const eligible = compared + c.error + c.skipped + c.dropped + c.unsampled;
   return {
     compared,
     match: c.match,
     noise: c.noise,
+    syncLag,
     accepted,
     mismatch: c.mismatch - accepted,
     error: c.error,
@@ -61,6 +67,6 @@ export function routeFigures(c: RouteCounts): RouteFigures {
     total: compared + c.error + c.skipped,
     eligible,
     effectiveSampleRate: eligible === 0 ? null : compared / eligible,
-    matchRate: compared === 0 ? null : (c.match + c.noise + accepted) / compared,
+    matchRate: compared === 0 ? null : (c.match + c.noise + syncLag + accepted) / compared,
   };
 }

@@ -3,7 +3,7 @@ import { csrfField, layoutPage, percent, timestamp, type PageContext } from './l
 import { matchRateChart } from './match-rate-chart.ts';
 import type { RouteReport } from './report-builder.ts';
 import { GROUP_STATUSES, type DiffGroup, type GroupStatus, type IgnoreRule } from './report-store.ts';
-import { notComparedList, sampleRateText } from './not-compared-view.ts';
+import { notComparedList, sampleRateText, syncLagNote } from './not-compared-view.ts';
 import type { ReadinessVerdict } from './readiness-verdict.ts';
 import { readinessSection } from './readiness-view.ts';
 import { windowFilter, type WindowChoice } from './time-window.ts';
@@ -43,6 +43,7 @@ export function routePage(data: RoutePageData, choice: WindowChoice, context: Pa
       <span class="sample-rate">${sampleRateText(data.stats)}</span> (compared of eligible requests)
     </p>
     ${notComparedList(data.stats)}
+    ${syncLagNote(data.stats)}
     ${windowFilter(action, choice, statusSelect)}
     ${data.readiness === undefined ? markup`` : readinessSection(data.readiness)}
     ${matchRateChart(data.series, `Match rate of ${data.routeId}`)}

@@ -45,6 +45,11 @@ export interface ShadowSettings {
   readonly timeoutMs: number;
   /** Comparison rules; opaque here so routing does not depend on the comparison engine. */
   readonly compare?: unknown;
+  /**
+   * The synced tables (new-side names) the route reads: a mismatch is re-checked against the dual-write
+   * sync's lag only when the sync moved a row of one of them. Default: every synced table.
+   */
+  readonly syncTables?: readonly string[];
 }
 
 /** A migrated route: immutable, declared in routes/<resource>/, validated all at once at startup. */

@@ -8,11 +8,11 @@ import { inlineComparer, type Comparer } from './compare/off-thread-comparer.ts'
 import type { LegacyCall } from './legacy-caller.ts';
 import type { NoiseModel } from './noise/noise-model.ts';
 import type { Redactor } from './redact.ts';
-import { createShadowCalls } from './runner/call.ts';
-import { createClassify } from './runner/classify.ts';
+import { createShadowCalls, type ShadowCalls } from './runner/call.ts';
+import { createClassify, judgeDifferences, type Classify } from './runner/classify.ts';
 import { createEarlyDryRuns, type ShadowJob } from './runner/early-dry-run.ts';
 import { createNoiseSampling, type NoiseSamplingDeps } from './runner/noise-sampling.ts';
-import { createRecordResult } from './runner/record.ts';
+import { createRecordResult, type RecordResult } from './runner/record.ts';
 import { createRulesFor } from './runner/rules.ts';
 import { createRunExchange } from './runner/run-exchange.ts';
 import {
@@ -22,6 +22,8 @@ import {
   type ShadowDefaults,
 } from './runner/sample.ts';
 import { createSchedule, type Schedule } from './runner/schedule.ts';
+import { createClassifyAfterSync, createSyncRecheck, type ClassifyAfterSync } from './runner/sync-recheck.ts';
+import type { SyncWatch } from './runner/sync-watch.ts';
 import type { DroppedReason } from './store/shadow-store.ts';
 import { droppedNow, type ShadowWriter } from './store/shadow-writer.ts';
 
@@ -46,10 +48,13 @@ export {
  *   call      the other side: new (dry run for a write) or legacy, timed out   runner/call.ts
  *   learn     now and then legacy a second time, for its noise                 runner/noise-sampling.ts
  *   compare   both responses under the route's compiled rules                  runner/rules.ts, compare/
+ *   settle    a read's mismatch while the sync moved its tables: both sides     runner/sync-recheck.ts
+ *             called again once it caught up; gone, it is `sync-lag`           runner/sync-watch.ts
  *   classify  match, noise or mismatch; accepted differences; redacted sample  runner/classify.ts
  *   record    metrics, and the result handed to the writer                     runner/record.ts
  *
- * run-exchange.ts takes one exchange through screen → call → learn → compare → classify → record.
+ * run-exchange.ts takes one exchange through screen → call → learn → compare → settle → classify →
+ * record.
  */
 
 export interface ShadowRunnerDeps {
@@ -108,6 +113,12 @@ export interface ShadowRunnerDeps {
    * it with the proxy's thread, which then stops capturing for a full runner).
    */
   readonly onPendingChange?: (pending: number) => void;
+  /**
+   * The dual-write sync's progress (runner/sync-watch.ts), when it runs: a read's mismatch on a route
+   * whose tables the sync moved meanwhile is compared again once it has caught up, and recorded as
+   * `sync-lag` when the difference is gone.
+   */
+  readonly syncWatch?: SyncWatch;
 }
 
 export interface ShadowRunner extends ExchangeObserver {
@@ -162,6 +173,14 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
   });
   const calls = createShadowCalls(deps.callLegacy, schedule.overdueCalls, deps.callers);
   const record = createRecordResult({ writer: deps.writer, metrics, logger, now });
+  const classify = createClassify({
+    noise: deps.noise,
+    redactor: deps.redactor,
+    acceptedDifferences: deps.acceptedDifferences,
+    writer: deps.writer,
+    now,
+    record,
+  });
   const runExchange = createRunExchange({
     settingsOf,
     rulesFor: createRulesFor(logger),
@@ -176,15 +195,9 @@ export function createShadowRunner(deps: ShadowRunnerDeps): ShadowRunner {
       now,
     }),
     comparer,
-    classify: createClassify({
-      noise: deps.noise,
-      redactor: deps.redactor,
-      acceptedDifferences: deps.acceptedDifferences,
-      writer: deps.writer,
-      now,
-      record,
-    }),
+    classify,
     record,
+    classifyAfterSync: classifyAfterSync(deps, { calls, comparer, classify, record }),
   });
   const earlyDryRuns = createEarlyDryRuns({
     schedule,
@@ -251,4 +264,20 @@ function noiseSamplingSettings(
     sampleRate: deps.noiseSampleRate ?? 0.1,
     maxPerSecond: deps.noiseMaxPerSecond ?? 5,
   };
+}
+
+/** Reads' mismatches checked against the sync's lag, when the runner is given the sync's progress. */
+function classifyAfterSync(
+  deps: Pick<ShadowRunnerDeps, 'syncWatch' | 'noise' | 'acceptedDifferences'>,
+  parts: { calls: ShadowCalls; comparer: Comparer; classify: Classify; record: RecordResult },
+): ClassifyAfterSync | undefined {
+  if (deps.syncWatch === undefined) return undefined;
+  const { calls, comparer, classify, record } = parts;
+  return createClassifyAfterSync({
+    recheck: createSyncRecheck({ watch: deps.syncWatch, calls, comparer }),
+    classify,
+    record,
+    isMismatch: (routeId, result) =>
+      !result.equal && judgeDifferences(deps, routeId, result.differences).verdict === 'mismatch',
+  });
 }

@@ -12,6 +12,7 @@ import { createShadowRunner, type AcceptedDifferences, type ShadowRunner } from 
 import { createPostgresShadowStore } from './store/postgres-shadow-store.ts';
 import { startShadowRetention } from './store/shadow-retention.ts';
 import { createShadowWriter } from './store/shadow-writer.ts';
+import { createSyncWatch } from './runner/sync-watch.ts';
 import type { DroppedCount, ShadowStore } from './store/shadow-store.ts';
 
 export type StartShadowDeps = StartShadowOptions &
@@ -50,6 +51,11 @@ export interface StartShadowOptions {
   readonly samplesPerGroup?: number;
   /** See ShadowRunnerDeps.onPendingChange. */
   readonly onPendingChange?: (pending: number) => void;
+  /**
+   * When the dual-write sync runs (its tables in `db`): how long a read's mismatch waits for the sync to
+   * catch up before both sides are called again (SHADOW_SYNC_WAIT_MS). Undefined or 0: no such wait.
+   */
+  readonly syncWaitMs?: number;
 }
 
 /** The metrics the shadow side updates. */
@@ -72,6 +78,7 @@ export type ShadowTuning = Pick<
   | 'exchangeWaitMs'
   | 'retentionDays'
   | 'samplesPerGroup'
+  | 'syncWaitMs'
 >;
 
 export interface Shadow {
@@ -131,6 +138,9 @@ export async function startShadow(deps: StartShadowDeps): Promise<Shadow> {
     ...(deps.killSwitchOn === undefined ? {} : { killSwitchOn: deps.killSwitchOn }),
     ...(deps.acceptedDifferences === undefined ? {} : { acceptedDifferences: deps.acceptedDifferences }),
     ...(deps.onPendingChange === undefined ? {} : { onPendingChange: deps.onPendingChange }),
+    ...('db' in deps && (deps.syncWaitMs ?? 0) > 0
+      ? { syncWatch: createSyncWatch(deps.db, { waitMs: deps.syncWaitMs ?? 0 }) }
+      : {}),
   });
   const retention = startShadowRetention({
     store,

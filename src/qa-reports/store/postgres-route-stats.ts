@@ -5,7 +5,7 @@ import type { MatchRatePoint, NotCompared, ReportStore, RouteStats, TimeWindow }
 import { routeFigures, type RouteCounts } from '../route-figures.ts';
 
 type Db = Kysely<QaDatabase>;
-type Totals = Record<Exclude<keyof RouteCounts, 'accepted'>, string>;
+type Totals = Record<Exclude<keyof RouteCounts, 'accepted' | 'syncLag'>, string> & { sync_lag: string };
 type HistogramRow = { route_id: string; side: 'legacy' | 'new'; i: number; n: string };
 type ReasonRow = { route_id: string; outcome: NotCompared['outcome']; reason: string; n: string };
 type GroupRow = { route_id: string; open: string; defect: string; accepted: string };
@@ -24,7 +24,7 @@ const totals = (db: Db, routeIds: readonly string[], window: TimeWindow) =>
   sql<{ route_id: string } & Totals>`
     SELECT route_id, sum(match) AS match, sum(mismatch) AS mismatch, sum(noise) AS noise,
            sum(error) AS error, sum(skipped) AS skipped, sum(dropped) AS dropped,
-           sum(unsampled) AS unsampled
+           sum(unsampled) AS unsampled, sum(sync_lag) AS sync_lag
     FROM strangler.shadow_minute
     WHERE route_id = ANY(${[...routeIds]}::text[]) AND minute >= ${window.from} AND minute < ${window.to}
     GROUP BY route_id`.execute(db);
@@ -104,6 +104,7 @@ function counts(r: Totals | undefined, g: GroupRow | undefined): RouteCounts {
     skipped: n(r?.skipped),
     dropped: n(r?.dropped),
     unsampled: n(r?.unsampled),
+    syncLag: n(r?.sync_lag),
     accepted: n(g?.accepted),
   };
 }
@@ -144,7 +145,8 @@ async function matchRateSeries(
   }>`
     SELECT bucket, sum(match) AS match, sum(noise) AS noise, sum(mismatch) AS mismatch, sum(accepted) AS accepted
     FROM (
-      SELECT ${bucketOf} AS bucket, match, noise, mismatch, 0 AS accepted
+      -- A read whose difference the sync's lag explained agreed in the end.
+      SELECT ${bucketOf} AS bucket, match + sync_lag AS match, noise, mismatch, 0 AS accepted
       FROM strangler.shadow_minute
       WHERE route_id = ${routeId} AND minute >= ${window.from} AND minute < ${window.to}
       UNION ALL

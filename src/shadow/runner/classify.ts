@@ -52,14 +52,9 @@ export function createClassify(deps: ClassifyDeps): Classify {
       record(route, 'match', latency);
       return;
     }
-    const { real: differing, noise: noisy } = noise.classify(route.id, result.differences);
-    if (differing.length === 0) {
-      record(route, 'noise', latency);
-      return;
-    }
-    const real = unacceptedDifferences(deps.acceptedDifferences?.(route.id), differing);
-    if (real.length === 0) {
-      record(route, 'match', latency);
+    const { verdict, real, noisy } = judgeDifferences(deps, route.id, result.differences);
+    if (verdict !== 'mismatch') {
+      record(route, verdict, latency);
       return;
     }
     const fingerprint = fingerprintOf(real);
@@ -87,6 +82,25 @@ export function createClassify(deps: ClassifyDeps): Classify {
       },
     });
   };
+}
+
+/**
+ * What a comparison's differences amount to, without recording anything: `noise` when every one is in a
+ * learned-noise field, `match` when QA accepted every real one, else `mismatch` with the real ones.
+ */
+export function judgeDifferences(
+  deps: Pick<ClassifyDeps, 'noise' | 'acceptedDifferences'>,
+  routeId: string,
+  differences: readonly Difference[],
+): {
+  readonly verdict: 'match' | 'noise' | 'mismatch';
+  readonly real: readonly Difference[];
+  readonly noisy: readonly Difference[];
+} {
+  const { real: differing, noise: noisy } = deps.noise.classify(routeId, differences);
+  if (differing.length === 0) return { verdict: 'noise', real: [], noisy };
+  const real = unacceptedDifferences(deps.acceptedDifferences?.(routeId), differing);
+  return { verdict: real.length === 0 ? 'match' : 'mismatch', real, noisy };
 }
 
 /** A diff group's differing locations: kind and path, array positions as `[*]`, sorted, once each. */

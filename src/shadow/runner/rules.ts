@@ -1,6 +1,7 @@
 import type { Logger } from '../../observability/logger.ts';
 import { errorDetails } from '../../observability/logger.ts';
 import type { RouteRecord } from '../../routing/route.ts';
+import { SYNC_ENTITIES } from '../../sync/sync-entities.ts';
 import {
   compiledRulesFor,
   compileCompareRules,
@@ -17,6 +18,10 @@ export function shadowRuleProblems(routes: readonly RouteRecord[]): string[] {
       const list = (error as { problems?: unknown }).problems;
       if (Array.isArray(list)) for (const p of list) problems.push(`route ${route.id}: ${String(p)}`);
       else problems.push(`route ${route.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const table of route.shadow?.syncTables ?? []) {
+      if (!SYNC_ENTITIES.some((e) => e.name === table))
+        problems.push(`route ${route.id}: shadow.syncTables names "${table}", which the sync does not carry`);
     }
   }
   return problems;

@@ -10,6 +10,7 @@ import type { NoiseSampling } from './noise-sampling.ts';
 import type { Latency, Reason, RecordResult } from './record.ts';
 import type { RulesFor } from './rules.ts';
 import type { ShadowDefaults } from './sample.ts';
+import type { ClassifyAfterSync } from './sync-recheck.ts';
 
 /** The new side's answer, obtained before the exchange it belongs to finished (early-dry-run.ts). */
 export type EarlyResult =
@@ -27,6 +28,8 @@ export interface RunExchangeDeps {
   readonly comparer: Comparer;
   readonly classify: Classify;
   readonly record: RecordResult;
+  /** Given when the dual-write sync runs: a read's mismatch is first checked against its lag. */
+  readonly classifyAfterSync?: ClassifyAfterSync | undefined;
 }
 
 const FALLBACK: Reason = {
@@ -47,6 +50,7 @@ export function createRunExchange(deps: RunExchangeDeps): RunExchange {
   const { settingsOf, rulesFor, noiseSampling, comparer, classify, record } = deps;
 
   return async (exchange, early) => {
+    const started = performance.now();
     const route = exchange.match.route;
     const settings = settingsOf(route);
     const safe = SAFE_METHODS.has(exchange.request.method.toUpperCase());
@@ -83,7 +87,13 @@ export function createRunExchange(deps: RunExchangeDeps): RunExchange {
 
     try {
       const result = await comparer.compare(legacy, candidate, rules);
-      classify(route, { request, legacy, candidate, caller }, rules, latency, result);
+      const compared = { request, legacy, candidate, caller };
+      if (safe && deps.classifyAfterSync !== undefined) {
+        const { params } = exchange.match;
+        const sinceMs = performance.now() - started + servedMs;
+        const input = { route, params, request, settings, rules, sinceMs };
+        await deps.classifyAfterSync(input, compared, latency, result);
+      } else classify(route, compared, rules, latency, result);
     } catch (error: unknown) {
       // A pathological body (or a bug) costs this comparison only.
       const reason = { code: 'compare-failed' as const, detail: `comparison failed: ${describe(error)}` };

@@ -174,7 +174,16 @@ function emptyMinute(routeId: string, minute: Date): MutableMinute {
   return {
     routeId,
     minute,
-    counts: { match: 0, mismatch: 0, noise: 0, error: 0, skipped: 0, dropped: 0, unsampled: 0 },
+    counts: {
+      match: 0,
+      mismatch: 0,
+      noise: 0,
+      'sync-lag': 0,
+      error: 0,
+      skipped: 0,
+      dropped: 0,
+      unsampled: 0,
+    },
     legacyBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0),
     newBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0),
     legacySumMs: 0,

@@ -139,6 +139,12 @@ const statements: Readonly<Record<string, StatementMigration>> = {
     ],
     down: ['DROP TABLE IF EXISTS strangler.shadow_group_minute'],
   },
+  // Reads whose difference was gone once the dual-write sync had caught up (outcome `sync-lag`): counted
+  // apart from mismatches, as comparisons that agreed.
+  '0007-shadow-sync-lag': {
+    up: ['ALTER TABLE strangler.shadow_minute ADD COLUMN sync_lag integer NOT NULL DEFAULT 0'],
+    down: ['ALTER TABLE strangler.shadow_minute DROP COLUMN sync_lag'],
+  },
 };
 
 export const SHADOW_MIGRATION_TABLE = 'shadow_store_migration';

@@ -3,8 +3,11 @@ import type { Difference } from '../compare/compare-exchanges.ts';
 import type { RouteNoise } from '../noise/noise-model.ts';
 import type { StoredRequest, StoredResponse } from '../redact.ts';
 
-/** `noise`: every difference was learned noise; `skipped`: not compared (reason recorded in logs). */
-export type ShadowOutcome = 'match' | 'mismatch' | 'noise' | 'error' | 'skipped';
+/**
+ * `noise`: every difference was learned noise; `sync-lag`: a read's difference that was gone once the
+ * dual-write sync had caught up (runner/sync-recheck.ts); `skipped`: not compared (reason in the logs).
+ */
+export type ShadowOutcome = 'match' | 'mismatch' | 'noise' | 'sync-lag' | 'error' | 'skipped';
 
 /**
  * Why a comparison was not made (skipped, ended in error, dropped before capture, or left out by the
@@ -95,8 +98,10 @@ export type SampleCaller = Pick<Principal, 'subject' | 'organisationId'>;
 export interface MinuteCounts {
   readonly routeId: string;
   readonly minute: Date;
-  /** `dropped` and `unsampled` only when some were. */
-  readonly counts: Readonly<Record<ShadowOutcome, number> & Partial<Record<MinuteOutcome, number>>>;
+  /** `dropped`, `unsampled` and `sync-lag` only when some were. */
+  readonly counts: Readonly<
+    Record<Exclude<ShadowOutcome, 'sync-lag'>, number> & Partial<Record<MinuteOutcome, number>>
+  >;
   readonly legacyBuckets: readonly number[];
   readonly newBuckets: readonly number[];
   readonly legacySumMs: number;

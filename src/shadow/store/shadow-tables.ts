@@ -21,6 +21,8 @@ export interface ShadowMinuteTable {
   /** Shadow-eligible requests dropped before capture, and those the sample rate left out. */
   dropped: ColumnType<number, number | undefined, number>;
   unsampled: ColumnType<number, number | undefined, number>;
+  /** Reads whose difference was gone once the sync had caught up. */
+  sync_lag: ColumnType<number, number | undefined, number>;
   /** Counts per LATENCY_BUCKET_BOUNDS_MS bucket (not cumulative; the last bucket is open-ended). */
   legacy_latency_buckets: number[];
   new_latency_buckets: number[];

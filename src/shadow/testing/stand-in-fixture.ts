@@ -26,6 +26,7 @@ export interface StandInFixture {
   readonly newDb: Kysely<NewDatabase>;
   /** The proxy's state database (shadow store and QA tables migrated). */
   readonly proxyDb: Kysely<unknown>;
+  readonly legacyDatabaseUrl: string;
   readonly newDatabaseUrl: string;
   readonly proxyDatabaseUrl: string;
   /** The callers' issuer, as the shadow side is given it (StartShadowOptions.auth). */
@@ -66,6 +67,7 @@ export async function startStandInFixture(prefix: string): Promise<StandInFixtur
     legacyDb,
     newDb,
     proxyDb,
+    legacyDatabaseUrl: legacyDatabase.url,
     newDatabaseUrl: newDatabase.url,
     proxyDatabaseUrl: proxyDatabase.url,
     auth: callers.auth,
