@@ -67,17 +67,7 @@ export async function startDemoEnvironment(
     config.legacyUrl === undefined ? chooseDemoLegacy(config.legacyStandIn, hasDotnet) : undefined;
   const stops: (() => Promise<void>)[] = [];
   const started: string[] = [];
-  const stop = async (): Promise<void> => {
-    for (const fn of stops.reverse()) {
-      try {
-        await fn();
-      } catch (error: unknown) {
-        logger.warn('demo environment: a part did not stop cleanly', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-    }
-  };
+  const stop = (): Promise<void> => stopInReverse(stops, logger);
 
   try {
     let { databaseUrl, legacyDatabaseUrl } = config;
@@ -135,6 +125,19 @@ export async function startDemoEnvironment(
   } catch (error: unknown) {
     await stop();
     throw error;
+  }
+}
+
+/** Stops what the demo started, last started first; a part that fails to stop does not keep the rest up. */
+async function stopInReverse(stops: (() => Promise<void>)[], logger: Logger): Promise<void> {
+  for (const fn of stops.reverse()) {
+    try {
+      await fn();
+    } catch (error: unknown) {
+      logger.warn('demo environment: a part did not stop cleanly', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
 }
 
