@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       reusePort: false,
       migrateOnStart: true,
       syncInProcess: true,
+      syncIdlePollMs: 100,
       syncOwnership: {
         organisations: 'legacy',
         squads: 'legacy',

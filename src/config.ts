@@ -58,6 +58,8 @@ export interface Config {
   /** False: handlers write outbox rows but the relay and poller run only in scripts/sync-worker.ts. */
   readonly syncInProcess: boolean;
   readonly syncOwnership: SyncOwnership;
+  /** How long the in-process relay and change poller wait after a round that found nothing (ms). */
+  readonly syncIdlePollMs: number;
   /**
    * True (default): the shadow side runs on a thread of its own (src/shadow/thread), false: on the
    * proxy's event loop.
@@ -204,6 +206,7 @@ function readSwitches(
   | 'shadowThreadPriority'
   | 'shadowSyncWaitMs'
   | 'syncOwnership'
+  | 'syncIdlePollMs'
 > {
   const reusePort = r.bool('REUSE_PORT', false);
   const migrateOnStart = r.bool('MIGRATE_ON_START', true);
@@ -217,6 +220,7 @@ function readSwitches(
     else r.problems.push(`SHADOW_THREAD_PRIORITY must be "idle" or a nice value 0–19 (got "${priorityRaw}")`);
   }
   const shadowSyncWaitMs = r.int('SHADOW_SYNC_WAIT_MS', 5000, 0, 60_000);
+  const syncIdlePollMs = r.int('SYNC_IDLE_POLL_MS', 100, 10, 60_000);
   let syncOwnership = LEGACY_OWNS_ALL;
   try {
     syncOwnership = parseOwnership(r.str('SYNC_OWNERSHIP'));
@@ -231,6 +235,7 @@ function readSwitches(
     shadowThreadPriority,
     shadowSyncWaitMs,
     syncOwnership,
+    syncIdlePollMs,
   };
 }
 

@@ -64,6 +64,8 @@ export async function startSync(
     newPool,
     legacy: legacySide.engine,
     ownership: config.syncOwnership,
+    relay: { idlePollMs: config.syncIdlePollMs },
+    poller: { idlePollMs: config.syncIdlePollMs },
     logger: logger.child({ component: 'sync' }),
     registry: metrics.registry,
   });

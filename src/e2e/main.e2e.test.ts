@@ -15,6 +15,8 @@ import { projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
 import { eventually } from '../testing/eventually.ts';
 
+const SUITE_ENV = { LOG_LEVEL: 'info', SYNC_IDLE_POLL_MS: '1000' };
+
 /*
  * `npm start` end to end: the real composition root as a child process on the
  * demo path (embedded PostgreSQL initialised, migrated and seeded in a fresh DATA_DIR, the demo
@@ -47,8 +49,9 @@ beforeAll(async () => {
   dataDir = path.join(workDir, 'data');
   flagsFile = path.join(workDir, 'flags.json');
   await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
-  // REUSE_PORT so the replica test can start a second process on the same public port.
-  strangler = await startStrangler({ dataDir, flagsFile, env: { LOG_LEVEL: 'info', REUSE_PORT: 'true' } });
+  // REUSE_PORT so the replica test can start a second process on the same public port. The sync polls
+  // once a second, not every 100 ms: see the shadowed POST below.
+  strangler = await startStrangler({ dataDir, flagsFile, env: { ...SUITE_ENV, REUSE_PORT: 'true' } });
   coldBannerMs = strangler.bannerMs;
   caller = { authorization: `Bearer ${await strangler.token({ organisationId: HARBOUR.id })}` };
   newDb = await openDemoDatabase(strangler, 'strangler');
@@ -301,11 +304,12 @@ describe('npm start (demo path) end to end', () => {
     expect({ status: created.status, body: createdBody }).toMatchObject({ status: 201 });
     const legacyId = (JSON.parse(createdBody) as { WellnessEntryId: string }).WellnessEntryId;
 
-    // More creates, 50 ms apart on other days (the reproduction of the race): the legacy → new sync polls
-    // every 100 ms, and a dry run started after legacy answered sometimes found legacy's synced row and
-    // answered 409 (here 1 of 4 runs failed that way). Started as soon as the request reached legacy,
-    // the dry run sees the day still free; the residual race (src/shadow/README.md) needs a new handler
-    // slower than legacy's write plus the sync's lag.
+    // More creates, 50 ms apart on other days (the reproduction of the race): with the sync polling every
+    // 100 ms, a dry run started after legacy answered sometimes found legacy's synced row and answered
+    // 409 (1 of 4 runs failed that way). Started as soon as the request reached legacy, the dry run sees
+    // the day still free; the residual race (src/shadow/README.md) needs a new handler slower than
+    // legacy's write plus the sync's lag, which a test machine two jest workers keep busy produced at
+    // 100 ms (1–2 of 40), so this suite's sync polls once a second (SUITE_ENV).
     const more = 39;
     for (let day = 1; day <= more; day++) {
       const response = await fetch(new URL(`/api/athletes/${athleteId}/wellness`, strangler.publicUrl), {
@@ -463,7 +467,7 @@ describe('npm start (demo path) end to end', () => {
   test(
     'a second start on the same DATA_DIR reuses the cluster and its data (no re-seed) and is faster',
     async () => {
-      strangler = await startStrangler({ dataDir, flagsFile, env: { LOG_LEVEL: 'info' } });
+      strangler = await startStrangler({ dataDir, flagsFile, env: SUITE_ENV });
       newDb = await openDemoDatabase(strangler, 'strangler');
       expect(strangler.bannerMs).toBeLessThan(coldBannerMs);
       expect(strangler.output()).not.toContain('demo data seeded');

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
+import { lingerOnClose } from './lingering-close.ts';
 import { gatewayProblem, sendProblem } from './problem-response.ts';
 
 /** BODY_BUDGET_BYTES' default: what one replica may hold of request and captured bodies at once. */
@@ -64,6 +65,7 @@ export function sendRefusal(
     return;
   }
   for (const name of res.getHeaderNames()) res.removeHeader(name);
+  lingerOnClose(res);
   res.shouldKeepAlive = false;
   res.setHeader('retry-after', String(retryAfterSeconds));
   res.setHeader('connection', 'close');

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { lingerOnClose } from './lingering-close.ts';
 import { declaredBodyLength } from './stages/read-body.ts';
 
 /** Kestrel's default MaxRequestBodySize (IIS's default maxAllowedContentLength is the same). */
@@ -19,6 +20,7 @@ export function declaresBodyOverLimit(req: IncomingMessage, limitBytes: number):
 }
 
 export function answerBodyTooLarge(res: ServerResponse): void {
+  lingerOnClose(res);
   res.shouldKeepAlive = false;
   res.writeHead(413, { 'content-length': '0', connection: 'close' });
   res.end();
