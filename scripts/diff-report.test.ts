@@ -74,7 +74,7 @@ describe('diff-report export', () => {
     const csv = await readFile(path.join(dir, 'report.csv'), 'utf8');
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'route_id,compared,match_rate,mismatch,accepted,open_groups,open_defects,eligible,effective_sample_rate,not_compared,' +
+      'route_id,compared,match_rate,mismatch,accepted,sync_lag,open_groups,open_defects,eligible,effective_sample_rate,not_compared,' +
         'fingerprint,status,count,first_seen,last_seen,differing_paths,status_note,status_link,status_by',
     );
     expect(csv.endsWith('\r\n')).toBe(true);

@@ -148,6 +148,7 @@ describe('after an accept and a defect', () => {
       compared: '7',
       mismatch: '2',
       accepted: '3',
+      sync_lag: '0',
       open_groups: '0',
       open_defects: '1',
     });
