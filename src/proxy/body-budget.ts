@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 
 import { lingerOnClose } from './lingering-close.ts';
-import { gatewayProblem, sendProblem } from './problem-response.ts';
+import { sendGatewayProblem } from './problem-response.ts';
 
 /** BODY_BUDGET_BYTES' default: what one replica may hold of request and captured bodies at once. */
 export const DEFAULT_BODY_BUDGET_BYTES = 128 * 1024 * 1024;
@@ -60,14 +60,9 @@ export function sendRefusal(
   retryAfterSeconds: number,
   problem: { status: number; title: string; detail: string; requestId: string },
 ): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
+  if (!res.headersSent) {
+    lingerOnClose(res);
+    res.shouldKeepAlive = false;
   }
-  for (const name of res.getHeaderNames()) res.removeHeader(name);
-  lingerOnClose(res);
-  res.shouldKeepAlive = false;
-  res.setHeader('retry-after', String(retryAfterSeconds));
-  res.setHeader('connection', 'close');
-  sendProblem(res, gatewayProblem(problem));
+  sendGatewayProblem(res, problem, { 'retry-after': String(retryAfterSeconds), connection: 'close' });
 }
