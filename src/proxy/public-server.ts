@@ -6,7 +6,7 @@ import type { TokenVerifier } from '../identity/token-verifier.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { RouteTable } from '../routing/route.ts';
-import { answerConnect, hasFragment } from './stages/framing.ts';
+import { answerConnect } from './stages/framing.ts';
 import { DEFAULT_CIRCUIT_BREAKER } from './circuit-breaker.ts';
 import type { CircuitBreakerSettings } from './circuit-breaker.ts';
 import type { ExchangeObserver } from './exchange-observer.ts';
@@ -20,7 +20,6 @@ import { createDecide } from './stages/decide.ts';
 import { createIdentify } from './stages/identify.ts';
 import { createBreakers } from './stages/guard.ts';
 import { createMatch } from './stages/match.ts';
-import type { Matched } from './stages/match.ts';
 import { createObserve } from './stages/observe.ts';
 import { createServeLegacy } from './stages/serve-legacy.ts';
 import { createServeNew } from './stages/serve-new.ts';
@@ -133,15 +132,13 @@ function createStages(deps: PublicServerDeps) {
     gate,
     bufferBytes: bodies.bufferBytes,
   });
-  const matchRoute = createMatch(routes, config.legacyTimeoutMs, logger);
-  const matchNone = createMatch(NO_ROUTES, config.legacyTimeoutMs, logger);
   return {
     forwarder,
     budget,
     watch,
     flags,
     pipelining: createPipelining(logger),
-    match: (req: http.IncomingMessage): Matched => (hasFragment(req.url) ? matchNone : matchRoute)(req),
+    match: createMatch(routes, config.legacyTimeoutMs, logger),
     decide: createDecide(flags, logger, deps.verifier !== undefined),
     identify: createIdentify(deps.verifier),
     observe: createObserve(deps.observer, logger, budget),
@@ -158,8 +155,6 @@ function createStages(deps: PublicServerDeps) {
     upgrades: createUpgrades({ forwarder, legacyTimeoutMs: config.legacyTimeoutMs, rewriteHost, logger }),
   };
 }
-
-const NO_ROUTES: RouteTable = { routes: [], match: () => undefined };
 
 /** Stops taking connections; in-flight exchanges get `graceMs` before they are cut. */
 function closeServer(server: http.Server, stages: Stages, graceMs: number): Promise<void> {

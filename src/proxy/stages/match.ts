@@ -9,6 +9,7 @@ import { pathOf } from '../../routing/request-target.ts';
 import { attachExchange, CATCH_ALL } from '../exchange.ts';
 import type { Exchange } from '../exchange.ts';
 import { requestIdFrom } from '../forward-headers.ts';
+import { hasFragment } from './framing.ts';
 
 export interface Matched {
   readonly method: string;
@@ -29,6 +30,8 @@ export function createMatch(
   logger: Logger,
 ): (req: IncomingMessage) => Matched {
   return (req) => {
+    // A target with a fragment is no route's: legacy keeps it in the path and answers it (framing.ts).
+    const fragment = hasFragment(req.url);
     if (req.url !== undefined && req.url.charCodeAt(0) !== SLASH) toOriginForm(req);
     const method = req.method ?? 'GET';
     const target = normaliseTarget(req.url ?? '/');
@@ -39,7 +42,7 @@ export function createMatch(
 
     let match: RouteMatch | undefined;
     try {
-      if (target !== undefined) match = routes.match(method, rawPath);
+      if (target !== undefined && !fragment) match = routes.match(method, rawPath);
     } catch (error: unknown) {
       logger.error('route matching failed, serving legacy', {
         requestId,
