@@ -8,12 +8,11 @@
  *
  * RSS is the node process's own (Linux /proc); the embedded PostgreSQL runs in its own processes.
  */
-import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { REPO_ROOT, startStrangler } from '../src/e2e/strangler-process.ts';
+import { demoWorkDir, startStrangler } from '../src/e2e/strangler-process.ts';
 import type { StranglerProcess } from '../src/e2e/strangler-process.ts';
 
 interface StartFigures {
@@ -35,12 +34,7 @@ const { values } = parseArgs({
 const requests = positiveInt(values.requests, 'requests');
 const concurrency = positiveInt(values.concurrency, 'concurrency');
 
-const workDir = await mkdtemp(path.join(tmpdir(), 'strangler-measure-'));
-// As root the embedded PostgreSQL runs as `postgres`, which must traverse DATA_DIR's parents.
-await chmod(workDir, 0o755);
-const dataDir = path.join(workDir, 'data');
-const flagsFile = path.join(workDir, 'flags.json');
-await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
+const { workDir, dataDir, flagsFile } = await demoWorkDir('strangler-measure-');
 
 try {
   const cold = await measure('cold (fresh DATA_DIR)');

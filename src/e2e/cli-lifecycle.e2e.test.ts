@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { access, chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { LOCK_FILE } from '../composition/data-dir-lock.ts';
-import { REPO_ROOT, startStrangler } from './strangler-process.ts';
+import { demoWorkDir, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
 
 /*
@@ -21,12 +20,7 @@ let flagsFile: string;
 let running: StranglerProcess | undefined;
 
 beforeAll(async () => {
-  workDir = await mkdtemp(path.join(tmpdir(), 'strangler-e2e-cli-'));
-  // As root the embedded PostgreSQL runs as `postgres`, which must traverse DATA_DIR's parents.
-  await chmod(workDir, 0o755);
-  dataDir = path.join(workDir, 'data');
-  flagsFile = path.join(workDir, 'flags.json');
-  await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
+  ({ workDir, dataDir, flagsFile } = await demoWorkDir('strangler-e2e-cli-'));
 });
 
 afterAll(async () => {

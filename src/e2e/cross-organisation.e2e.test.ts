@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import pg from 'pg';
@@ -8,7 +7,7 @@ import pg from 'pg';
 import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { dotnetForSuite } from '../../scripts/legacy-aspnet/dotnet-suite.ts';
 import { editFlags } from './flags-file.ts';
-import { REPO_ROOT, startStrangler, type StranglerProcess } from './strangler-process.ts';
+import { demoWorkDir, startStrangler, type StranglerProcess } from './strangler-process.ts';
 import { eventually } from '../testing/eventually.ts';
 
 /*
@@ -60,12 +59,10 @@ describe.each(legacies)('cross-organisation attacks through the public port (leg
   let attacks: Attack[];
 
   beforeAll(async () => {
-    workDir = await mkdtemp(path.join(tmpdir(), 'strangler-attack-'));
-    await chmod(workDir, 0o755);
-    flagsFile = path.join(workDir, 'flags.json');
-    await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
+    let dataDir: string;
+    ({ workDir, dataDir, flagsFile } = await demoWorkDir('strangler-attack-'));
     strangler = await startStrangler({
-      dataDir: path.join(workDir, 'data'),
+      dataDir,
       flagsFile,
       env: { LOG_LEVEL: 'warn', LEGACY_STAND_IN: legacy },
     });

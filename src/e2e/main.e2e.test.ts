@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import path from 'node:path';
 
@@ -11,7 +10,7 @@ import pg from 'pg';
 
 import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { editFlags } from './flags-file.ts';
-import { projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
+import { demoWorkDir, projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
 import type { StranglerProcess } from './strangler-process.ts';
 import { eventually } from '../testing/eventually.ts';
 
@@ -42,13 +41,7 @@ const execFileAsync = promisify(execFile);
 const HARBOUR = DEMO_ORGANISATIONS[0]!;
 
 beforeAll(async () => {
-  workDir = await mkdtemp(path.join(tmpdir(), 'strangler-e2e-'));
-  // Run as root, the embedded PostgreSQL runs as the `postgres` user, which must traverse every parent
-  // of DATA_DIR; mkdtemp makes 0700 directories.
-  await chmod(workDir, 0o755);
-  dataDir = path.join(workDir, 'data');
-  flagsFile = path.join(workDir, 'flags.json');
-  await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
+  ({ workDir, dataDir, flagsFile } = await demoWorkDir('strangler-e2e-'));
   // REUSE_PORT so the replica test can start a second process on the same public port. The sync polls
   // once a second, not every 100 ms: see the shadowed POST below.
   strangler = await startStrangler({ dataDir, flagsFile, env: { ...SUITE_ENV, REUSE_PORT: 'true' } });

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { chmod, copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 
 import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { dotnetForSuite } from '../../scripts/legacy-aspnet/dotnet-suite.ts';
 import { editFlags } from './flags-file.ts';
-import { REPO_ROOT, startStrangler, type StranglerProcess } from './strangler-process.ts';
+import { demoWorkDir, startStrangler, type StranglerProcess } from './strangler-process.ts';
 import { eventually } from '../testing/eventually.ts';
 
 /*
@@ -33,12 +31,11 @@ describeWithDotnet('spellings of one path through the public port, in front of K
   let athlete: Record<string, unknown> & { AthleteId: string };
 
   beforeAll(async () => {
-    workDir = await mkdtemp(path.join(tmpdir(), 'strangler-paths-'));
-    await chmod(workDir, 0o755);
-    const flagsFile = path.join(workDir, 'flags.json');
-    await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
+    const made = await demoWorkDir('strangler-paths-');
+    const { dataDir, flagsFile } = made;
+    workDir = made.workDir;
     strangler = await startStrangler({
-      dataDir: path.join(workDir, 'data'),
+      dataDir,
       flagsFile,
       env: { LOG_LEVEL: 'warn', LEGACY_STAND_IN: 'aspnet' },
     });

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -274,4 +275,17 @@ export function parseBanner(text: string): StranglerAddresses | undefined {
     issuer: issuerMatch?.[1],
     audience: issuerMatch?.[2],
   };
+}
+
+/** A temporary directory for one demo start: its DATA_DIR (`data`, not yet made) and a copy of the flags file. */
+export async function demoWorkDir(
+  prefix: string,
+): Promise<{ workDir: string; dataDir: string; flagsFile: string }> {
+  const workDir = await mkdtemp(path.join(tmpdir(), prefix));
+  // As root the embedded PostgreSQL runs as `postgres`, which must traverse every parent of DATA_DIR;
+  // mkdtemp makes 0700 directories.
+  await chmod(workDir, 0o755);
+  const flagsFile = path.join(workDir, 'flags.json');
+  await copyFile(path.join(REPO_ROOT, 'flags', 'flags.json'), flagsFile);
+  return { workDir, dataDir: path.join(workDir, 'data'), flagsFile };
 }
