@@ -117,12 +117,25 @@ async function keptOutcomes(
   return replayed;
 }
 
+/** Applied-event records and tombstones past retention: by then no outbox event can still carry their keys. */
 async function pruneApplied(pool: pg.Pool, olderThan: Date, batchSize: number): Promise<number> {
+  const applied = await pruneOlder(pool, 'dbo."SyncAppliedEvents"', '"AppliedAt"', olderThan, batchSize);
+  await pruneOlder(pool, 'dbo."SyncTombstones"', '"DeletedAt"', olderThan, batchSize);
+  return applied;
+}
+
+async function pruneOlder(
+  pool: pg.Pool,
+  table: string,
+  column: string,
+  olderThan: Date,
+  batchSize: number,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const result = await pool.query(
-      `DELETE FROM dbo."SyncAppliedEvents" WHERE "EventId" IN (
-         SELECT "EventId" FROM dbo."SyncAppliedEvents" WHERE "AppliedAt" < $1::timestamptz AT TIME ZONE 'UTC' LIMIT $2)`,
+      `DELETE FROM ${table} WHERE ctid IN (
+         SELECT ctid FROM ${table} WHERE ${column} < $1::timestamptz AT TIME ZONE 'UTC' LIMIT $2)`,
       [olderThan.toISOString(), batchSize],
     );
     const n = result.rowCount ?? 0;

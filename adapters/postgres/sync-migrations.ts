@@ -12,7 +12,8 @@ import { SYNC_ENTITIES } from '../../src/sync/sync-entities.ts';
  *  - `SyncChangeLog`: the stand-in's change feed, the role SQL Server Change Tracking plays on Azure SQL.
  *    A row trigger records every write with the origin read from the transaction-local setting
  *    `strangler.origin` (the relay sets it to `sync`, the analogue of CHANGE_TRACKING_CONTEXT), and the
- *    writing transaction's id, so the poller only reads transactions that can no longer commit behind it.
+ *    writing transaction's id, so the poller only reads transactions that can no longer commit behind it;
+ *  - `SyncTombstones`: the keys deleted, which the relay's upserts never re-create.
  */
 const migrations: Record<string, Migration> = {
   '2026-11-21-001-sync-applied-events': {
@@ -144,6 +145,59 @@ const migrations: Record<string, Migration> = {
     },
     async down(db) {
       await sql`ALTER TABLE dbo."SyncAppliedEvents" DROP COLUMN "Outcome", DROP COLUMN "Detail"`.execute(db);
+    },
+  },
+  '2026-12-06-006-sync-tombstones': {
+    // A deleted key stays deleted: the relay never re-inserts a key listed here (docs/sync.md, deletes).
+    // Legacy's own insert of the key removes its tombstone. Kept as long as the applied-event records.
+    async up(db) {
+      await sql`
+        CREATE TABLE dbo."SyncTombstones" (
+          "TableName" varchar(128) NOT NULL,
+          "EntityKey" varchar(64) NOT NULL,
+          "Version" bigint NOT NULL,
+          "Origin" varchar(32) NOT NULL,
+          "DeletedAt" timestamp(6) NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+          PRIMARY KEY ("TableName", "EntityKey")
+        )`.execute(db);
+      await sql`CREATE INDEX "IX_SyncTombstones_DeletedAt" ON dbo."SyncTombstones" ("DeletedAt")`.execute(db);
+      await sql`
+        CREATE FUNCTION dbo."SyncRecordTombstones"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          IF TG_OP = 'DELETE' THEN
+            EXECUTE format(
+              'INSERT INTO dbo."SyncTombstones" ("TableName", "EntityKey", "Version", "Origin") '
+              || 'SELECT %L, lower(r.%I::text), r."Version", %L FROM old_rows AS r '
+              || 'ON CONFLICT ("TableName", "EntityKey") DO UPDATE SET "Version" = EXCLUDED."Version", '
+              || '"Origin" = EXCLUDED."Origin", "DeletedAt" = EXCLUDED."DeletedAt"',
+              TG_TABLE_NAME, TG_ARGV[0],
+              coalesce(nullif(current_setting('strangler.origin', true), ''), 'app'));
+          ELSE
+            EXECUTE format(
+              'DELETE FROM dbo."SyncTombstones" AS d USING new_rows AS r '
+              || 'WHERE d."TableName" = %L AND d."EntityKey" = lower(r.%I::text)',
+              TG_TABLE_NAME, TG_ARGV[0]);
+          END IF;
+          RETURN NULL;
+        END
+        $fn$`.execute(db);
+      for (const entity of SYNC_ENTITIES) {
+        const table = sql.table(`dbo.${entity.legacyTable}`);
+        const key = sql.lit(entity.key.legacyName);
+        await sql`CREATE TRIGGER "SyncTombstoneDelete" AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows
+          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordTombstones"(${key})`.execute(db);
+        await sql`CREATE TRIGGER "SyncTombstoneInsert" AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
+          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordTombstones"(${key})`.execute(db);
+      }
+    },
+    async down(db) {
+      for (const entity of SYNC_ENTITIES) {
+        const table = sql.table(`dbo.${entity.legacyTable}`);
+        await sql`DROP TRIGGER IF EXISTS "SyncTombstoneDelete" ON ${table}`.execute(db);
+        await sql`DROP TRIGGER IF EXISTS "SyncTombstoneInsert" ON ${table}`.execute(db);
+      }
+      await sql`DROP FUNCTION IF EXISTS dbo."SyncRecordTombstones"()`.execute(db);
+      await sql`DROP TABLE IF EXISTS dbo."SyncTombstones"`.execute(db);
     },
   },
 };

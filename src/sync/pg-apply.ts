@@ -2,13 +2,7 @@ import { applyResultOf } from './apply-result.ts';
 import type { BatchWrites } from './apply-result.ts';
 import type { CanonicalRow } from './canonical-row.ts';
 import { canonicalRow } from './canonical-row.ts';
-import {
-  buildDelete,
-  buildSelectByKeys,
-  buildSelectTies,
-  buildUpsert,
-  newSideTarget,
-} from './pg-sync-sql.ts';
+import { buildDelete, buildSelectByKeys, buildUpsert, newSideTarget } from './pg-sync-sql.ts';
 import type { PgQuery, PgTarget } from './pg-sync-sql.ts';
 import type { ApplyResult, SyncChange } from './sync-engine.ts';
 import { rowMapKey } from './sync-engine.ts';
@@ -21,6 +15,8 @@ import { nulColumns, nulRejection } from './postgres-text.ts';
 export interface ApplySide {
   readonly targetOf: (entity: SyncEntity) => PgTarget;
   readonly writerOwns: (entity: SyncEntity) => boolean;
+  /** Deletes remove the row whatever its version (a legacy delete is final, docs/sync.md). */
+  readonly deletesWin?: boolean;
 }
 
 /**
@@ -58,7 +54,11 @@ function groupByEntity(changes: readonly SyncChange[]): Map<SyncEntity, SyncChan
   return byEntity;
 }
 
-/** The rows an owner's write replaces on a tie are read (and locked) first, to record what they lost. */
+/**
+ * Check and write as one decision: the target's rows at these keys are read under their row locks first
+ * (waiting for a transaction that holds one, then reading what it committed), and the upsert may only
+ * update those rows. A row replaced on a version tie is therefore exactly the one recorded as lost.
+ */
 async function writeUpserts(
   client: Queryable,
   side: ApplySide,
@@ -66,17 +66,26 @@ async function writeUpserts(
   upserts: readonly SyncChange[],
   writes: BatchWrites,
 ): Promise<void> {
-  const owns = side.writerOwns(entity);
-  if (owns) {
-    const ties = buildSelectTies(side.targetOf(entity), upserts);
-    for (const row of await readCanonical(client, entity, ties)) {
-      writes.overwritten.set(rowMapKey(entity.name, row[entity.key.name] ?? ''), row);
+  const target = side.targetOf(entity);
+  const lockQuery = buildSelectByKeys(
+    target,
+    upserts.map((c) => c.key),
+    true,
+  );
+  const locked = new Map<string, CanonicalRow>();
+  for (const row of await readCanonical(client, entity, lockQuery))
+    locked.set(row[entity.key.name] ?? '', row);
+  const rows = upserts.map((c) => c.row as CanonicalRow);
+  const query = buildUpsert(target, rows, side.writerOwns(entity), [...locked.keys()]);
+  const result = await client.query<{ key: string }>(query.text, query.values);
+  const versionOf = new Map(upserts.map((c) => [c.key, c.version]));
+  for (const { key } of result.rows) {
+    writes.written.add(rowMapKey(entity.name, key));
+    const replaced = locked.get(key);
+    if (replaced !== undefined && replaced.version === versionOf.get(key)) {
+      writes.overwritten.set(rowMapKey(entity.name, key), replaced);
     }
   }
-  const rows = upserts.map((c) => c.row as CanonicalRow);
-  const query = buildUpsert(side.targetOf(entity), rows, owns);
-  const result = await client.query<{ key: string }>(query.text, query.values);
-  for (const row of result.rows) writes.written.add(rowMapKey(entity.name, row.key));
 }
 
 async function writeDeletes(
@@ -86,7 +95,7 @@ async function writeDeletes(
   deletes: readonly SyncChange[],
   writes: BatchWrites,
 ): Promise<void> {
-  const query = buildDelete(side.targetOf(entity), deletes);
+  const query = buildDelete(side.targetOf(entity), deletes, side.deletesWin);
   const result = await client.query<{ key: string }>(query.text, query.values);
   for (const row of result.rows) writes.written.add(rowMapKey(entity.name, row.key));
 }
@@ -214,7 +223,9 @@ function inChangeOrder(
 
 /**
  * Legacy's changes into the new database (poller, re-sync, backfill): the version guard with legacy's
- * ownership deciding ties, and rows the new schema refuses coming back `rejected`.
+ * ownership deciding ties, and rows the new schema refuses coming back `rejected`. A legacy delete
+ * removes the row whatever its version: a concurrent new-side update is recorded by the relay, whose
+ * upsert the delete's tombstone stops.
  */
 export function applyLegacyChangesToNew(
   client: Queryable,
@@ -226,6 +237,7 @@ export function applyLegacyChangesToNew(
     {
       targetOf: newSideTarget,
       writerOwns: (entity) => ownership[entity.name] === 'legacy',
+      deletesWin: true,
     },
     changes,
   );

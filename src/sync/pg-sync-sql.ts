@@ -15,6 +15,11 @@ export interface PgTarget {
   readonly columnName: (column: SyncColumn) => string;
   /** true: timestamptz (new side); false: timestamp without time zone holding UTC (legacy stand-in). */
   readonly timestamptz: boolean;
+  /**
+   * The table of keys deleted on this side that the sync must not re-create (the legacy stand-in's
+   * dbo.SyncTombstones, written by its delete trigger); none on the new side.
+   */
+  readonly tombstones?: string;
 }
 
 export interface PgQuery {
@@ -29,7 +34,10 @@ export function newSideTarget(entity: SyncEntity): PgTarget {
 }
 
 export function legacyStandInTarget(entity: SyncEntity): PgTarget {
-  return pgTarget(entity, `dbo.${quoteIdent(entity.legacyTable)}`, (c) => c.legacyName, false);
+  return {
+    ...pgTarget(entity, `dbo.${quoteIdent(entity.legacyTable)}`, (c) => c.legacyName, false),
+    tombstones: 'dbo."SyncTombstones"',
+  };
 }
 
 function pgTarget(
@@ -99,19 +107,24 @@ export function canonicalSelectList(target: PgTarget, alias = 't'): string {
 /**
  * Version-guarded multi-row upsert. A row is written when it is newer, or on a version tie when the
  * writing side owns the entity (the owner's write must win both sides of a concurrent edit, or the two
- * databases would each keep their own row). Returns the keys written; the caller classifies the rest.
- * Keys must be unique within `rows` (ON CONFLICT cannot touch one row twice in a statement).
+ * databases would each keep their own row). Only rows in `lockedKeys` may be updated: the caller read
+ * them under lock first, so it knows what each update replaces; a row that appeared since (a concurrent
+ * insert of the same key) is left alone and classified like any loser. A key in the target's tombstones
+ * is never inserted again. Returns the keys written. Keys must be unique within `rows` (ON CONFLICT
+ * cannot touch one row twice in a statement).
  */
 export function buildUpsert(
   target: PgTarget,
   rows: readonly CanonicalRow[],
   writerOwnsEntity: boolean,
+  lockedKeys: readonly string[],
 ): PgQuery {
   const { entity } = target;
   const columns = entity.columns;
   const values: unknown[] = columns.map((c) => rows.map((r) => r[c.name] ?? null));
-  values.push(writerOwnsEntity);
-  const ownerParam = `$${values.length}`;
+  values.push(writerOwnsEntity, lockedKeys);
+  const ownerParam = `$${values.length - 1}`;
+  const lockedParam = `$${values.length}`;
   const unnestArgs = columns.map((_, i) => `$${i + 1}::text[]`).join(', ');
   const aliases = columns.map((_, i) => `c${i}`).join(', ');
   const selectList = columns.map((c, i) => writeExpr(c.kind, `u.c${i}`, target.timestamptz)).join(', ');
@@ -122,26 +135,40 @@ export function buildUpsert(
     .filter((c) => c !== entity.key)
     .map((c) => `${target.columnName(c)} = EXCLUDED.${target.columnName(c)}`)
     .join(', ');
+  let notDeleted = '';
+  if (target.tombstones !== undefined) {
+    values.push(entity.legacyTable);
+    const keyRef = `u.c${columns.indexOf(entity.key)}`;
+    notDeleted =
+      ` WHERE NOT EXISTS (SELECT 1 FROM ${target.tombstones} AS d ` +
+      `WHERE d."TableName" = $${values.length} AND d."EntityKey" = lower(${keyRef}))`;
+  }
   const text =
     `INSERT INTO ${target.table} AS t (${names.join(', ')}) ` +
-    `SELECT ${selectList} FROM unnest(${unnestArgs}) AS u(${aliases}) ` +
+    `SELECT ${selectList} FROM unnest(${unnestArgs}) AS u(${aliases})${notDeleted} ` +
     `ON CONFLICT (${key}) DO UPDATE SET ${updates} ` +
-    `WHERE t.${version} < EXCLUDED.${version} OR (${ownerParam}::boolean AND t.${version} = EXCLUDED.${version}) ` +
+    `WHERE (t.${version} < EXCLUDED.${version} OR (${ownerParam}::boolean AND t.${version} = EXCLUDED.${version})) ` +
+    `AND t.${key} = ANY(${lockedParam}::uuid[]) ` +
     `RETURNING lower(t.${key}::text) AS key`;
   return { text, values };
 }
 
 /**
- * Deletes rows whose version is not newer than the deleted row's version (the delete saw that version).
- * Returns the keys deleted.
+ * Deletes rows whose version is not newer than the deleted row's version (the delete saw that version),
+ * or, with `whateverVersion`, every row at these keys. Returns the keys deleted.
  */
-export function buildDelete(target: PgTarget, items: readonly { key: string; version: string }[]): PgQuery {
+export function buildDelete(
+  target: PgTarget,
+  items: readonly { key: string; version: string }[],
+  whateverVersion = false,
+): PgQuery {
   const key = target.columnName(target.entity.key);
   const version = versionName(target);
+  const guard = whateverVersion ? '' : ` AND t.${version} <= d.v`;
   return {
     text:
       `DELETE FROM ${target.table} AS t USING unnest($1::uuid[], $2::bigint[]) AS d(k, v) ` +
-      `WHERE t.${key} = d.k AND t.${version} <= d.v RETURNING lower(t.${key}::text) AS key`,
+      `WHERE t.${key} = d.k${guard} RETURNING lower(t.${key}::text) AS key`,
     values: [items.map((i) => i.key), items.map((i) => i.version)],
   };
 }
@@ -151,7 +178,8 @@ export function buildSelectByKeys(target: PgTarget, keys: readonly string[], for
   return {
     text:
       `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t WHERE t.${key} = ANY($1::uuid[])` +
-      (forUpdate ? ' FOR UPDATE' : ''),
+      // In key order, so two writers locking overlapping keys cannot deadlock each other.
+      (forUpdate ? ` ORDER BY t.${key} FOR UPDATE` : ''),
     values: [keys],
   };
 }
@@ -195,22 +223,4 @@ export function buildRange(target: PgTarget, from: string, to: string | null): P
         text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t WHERE t.${key} >= $1::uuid AND t.${key} < $2::uuid`,
         values: [from, to],
       };
-}
-
-/**
- * Target rows at exactly the incoming version (locked): the rows an owner's write will replace on a
- * version tie. Empty in the normal flow, where the target is behind.
- */
-export function buildSelectTies(
-  target: PgTarget,
-  items: readonly { key: string; version: string }[],
-): PgQuery {
-  const key = target.columnName(target.entity.key);
-  const version = versionName(target);
-  return {
-    text:
-      `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ` +
-      `JOIN unnest($1::uuid[], $2::bigint[]) AS u(k, v) ON t.${key} = u.k AND t.${version} = u.v FOR UPDATE OF t`,
-    values: [items.map((i) => i.key), items.map((i) => i.version)],
-  };
 }

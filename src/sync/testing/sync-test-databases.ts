@@ -50,7 +50,7 @@ export async function createSyncTestDatabases(
            strangler.recon_mismatch, wellness_entries, athletes, squads CASCADE`,
       );
       await legacyPool.query(
-        'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
+        'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."SyncTombstones", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
       );
     },
     async close() {
