@@ -152,3 +152,63 @@ describe.each(OWNERSHIPS)('sync races, athletes owned by %s', (_owner, ownership
     expect({ rounds: ROUNDS, lost }).toEqual({ rounds: ROUNDS, lost: [] });
   }, 120_000);
 });
+
+describe('relay against a legacy transaction held open (athletes owned by new)', () => {
+  let dbs: SyncTestDatabases;
+  const logger = createSilentLogger();
+  const ownership = OWNERSHIPS[0]?.[1] ?? LEGACY_OWNS_ALL;
+
+  beforeAll(async () => {
+    dbs = await createSyncTestDatabases();
+  });
+  afterAll(async () => {
+    await dbs.close();
+  });
+
+  /** An athlete on both sides at version 1, then a new-side update to version 2 waiting in the outbox. */
+  async function pendingUpdate(): Promise<{ key: string; relay: () => Promise<unknown> }> {
+    await dbs.reset();
+    const squadId = randomUUID();
+    await newSideWriteSquad(dbs.newPool, squadId);
+    const a = athlete(squadId, 1);
+    await newSideWriteAthlete(dbs.newPool, a);
+    const writer = createPostgresLegacyWriter(dbs.legacyPool);
+    const relay = createOutboxRelay({ pool: dbs.newPool, writer, ownership, logger });
+    await relay.runOnce();
+    await newSideUpdate(dbs.newPool, a.id, 'from-new');
+    return { key: a.id, relay: () => relay.runOnce() };
+  }
+
+  it('waits for a held legacy update at the same version, then records it as overwritten', async () => {
+    const { key, relay } = await pendingUpdate();
+    const held = legacyWrite(dbs.legacyPool, key, 'from-legacy', 300);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([held, relay()]);
+
+    expect((await bothRows(dbs.newPool, dbs.legacyPool, key)).legacy).toEqual({
+      value: 'from-new',
+      version: 2,
+    });
+    const conflicts = await dbs.newPool.query(
+      `SELECT direction, kind, incoming_row ->> 'first_name' AS lost FROM strangler.sync_conflicts WHERE entity_key = $1`,
+      [key],
+    );
+    expect(conflicts.rows).toEqual([
+      { direction: 'legacy_to_new', kind: 'non_owner_lost', lost: 'from-legacy' },
+    ]);
+  });
+
+  it('does not re-insert a row a held legacy delete removes, and records the update as lost', async () => {
+    const { key, relay } = await pendingUpdate();
+    const held = legacyWrite(dbs.legacyPool, key, null, 300);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([held, relay()]);
+
+    expect((await bothRows(dbs.newPool, dbs.legacyPool, key)).legacy).toBeNull();
+    const conflicts = await dbs.newPool.query(
+      `SELECT kind, incoming_row ->> 'first_name' AS lost, current_row FROM strangler.sync_conflicts WHERE entity_key = $1`,
+      [key],
+    );
+    expect(conflicts.rows).toEqual([{ kind: 'owner_lost', lost: 'from-new', current_row: null }]);
+  });
+});
