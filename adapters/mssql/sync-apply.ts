@@ -13,9 +13,9 @@ import {
   deleteStatements,
   keepOutcomeStatements,
   keptOutcomesStatements,
+  lockRowsStatements,
   mergeStatements,
   selectByKeysStatements,
-  selectTiesStatements,
 } from './sync-write-tsql.ts';
 
 /**
@@ -68,7 +68,10 @@ async function recordEventIds(session: MssqlSession, changes: readonly SyncChang
   return new Set((await run(session, appliedEventsStatements(changes))).map((r) => String(r.id)));
 }
 
-/** The rows an owner's merge replaces on a tie are read (and locked) first, to record what they lost. */
+/**
+ * Check and write as one decision: legacy's rows at these keys are read under UPDLOCK, HOLDLOCK first, so
+ * the row a merge replaces on a version tie is exactly the one recorded as lost.
+ */
 async function writeUpserts(
   session: MssqlSession,
   entity: SyncEntity,
@@ -76,21 +79,27 @@ async function writeUpserts(
   owns: boolean,
   writes: BatchWrites,
 ): Promise<void> {
-  const upserts = changes
-    .filter((c) => c.entity === entity.name && c.row !== null)
-    .map((c) => c.row as CanonicalRow);
+  const upserts = changes.filter((c) => c.entity === entity.name && c.row !== null);
   if (upserts.length === 0) return;
-  if (owns) {
-    const ties = selectTiesStatements(
-      entity,
-      upserts.map((r) => ({ key: r[entity.key.name] ?? '', version: r.version ?? '0' })),
-    );
-    for (const row of await readCanonical(session, entity, ties)) {
-      writes.overwritten.set(rowMapKey(entity.name, row[entity.key.name] ?? ''), row);
+  const locked = new Map<string, CanonicalRow>();
+  const lock = lockRowsStatements(
+    entity,
+    upserts.map((c) => c.key),
+  );
+  for (const row of await readCanonical(session, entity, lock)) locked.set(row[entity.key.name] ?? '', row);
+  const versionOf = new Map(upserts.map((c) => [c.key, c.version]));
+  const merges = mergeStatements(
+    entity,
+    upserts.map((c) => c.row as CanonicalRow),
+    owns,
+  );
+  for (const r of await run(session, merges)) {
+    const key = String(r.key);
+    writes.written.add(rowMapKey(entity.name, key));
+    const replaced = locked.get(key);
+    if (replaced !== undefined && replaced.version === versionOf.get(key)) {
+      writes.overwritten.set(rowMapKey(entity.name, key), replaced);
     }
-  }
-  for (const r of await run(session, mergeStatements(entity, upserts, owns))) {
-    writes.written.add(rowMapKey(entity.name, String(r.key)));
   }
 }
 

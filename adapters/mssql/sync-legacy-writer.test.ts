@@ -47,7 +47,8 @@ const remove = (event: number, entity: SyncChange['entity'], key: string): SyncC
 interface Legacy {
   readonly applied: ReadonlySet<string>;
   readonly kept: ReadonlyMap<string, { outcome: string; detail: string }>;
-  readonly ties: readonly CanonicalRow[];
+  /** The rows the lock read returns: legacy's current rows at the upserted keys. */
+  readonly locked: readonly CanonicalRow[];
   readonly wins: ReadonlySet<string>;
   readonly rows: ReadonlyMap<string, CanonicalRow>;
 }
@@ -77,9 +78,9 @@ function scriptedConnector(legacy: Legacy, sent: string[]): MssqlConnector {
     }
     const table = /FROM dbo\.\[(\w+)\]|MERGE dbo\.\[(\w+)\]/.exec(sql);
     const name = table?.[1] ?? table?.[2] ?? '?';
-    if (sql.includes('WITH (UPDLOCK, HOLDLOCK) INNER JOIN')) {
-      sent.push(`read ties ${name}`);
-      return [...legacy.ties];
+    if (sql.includes('WITH (UPDLOCK, HOLDLOCK) WHERE')) {
+      sent.push(`lock rows ${name}`);
+      return [...legacy.locked];
     }
     if (sql.includes(' MERGE ')) {
       sent.push(`merge ${name}`);
@@ -121,7 +122,7 @@ describe('MSSQL legacy writer applyBatch', () => {
     const legacy: Legacy = {
       applied: new Set([uuid('33333333', 3), uuid('33333333', 4)]),
       kept: new Map([[uuid('33333333', 3), { outcome: 'conflict', detail: keptDetail }]]),
-      ties: [replacedTie],
+      locked: [replacedTie, newerLegacy],
       wins: new Set([uuid('00000000', 1), uuid('22222222', 1)]),
       rows: new Map([
         [uuid('00000000', 2), newerLegacy],
@@ -140,7 +141,7 @@ describe('MSSQL legacy writer applyBatch', () => {
 
     expect(sent).toEqual([
       'record event ids',
-      'read ties Athletes',
+      'lock rows Athletes',
       'merge Athletes',
       'delete WellnessEntries',
       'delete Athletes',
@@ -162,7 +163,13 @@ describe('MSSQL legacy writer applyBatch', () => {
 
   it('sends nothing for an empty batch', async () => {
     const sent: string[] = [];
-    const empty: Legacy = { applied: new Set(), kept: new Map(), ties: [], wins: new Set(), rows: new Map() };
+    const empty: Legacy = {
+      applied: new Set(),
+      kept: new Map(),
+      locked: [],
+      wins: new Set(),
+      rows: new Map(),
+    };
     const writer = createMssqlLegacyWriter(scriptedConnector(empty, sent));
     expect(
       await writer.applyBatch([], {

@@ -13,8 +13,8 @@ import {
   keptOutcomesStatements,
   deleteStatements,
   mergeStatements,
+  lockRowsStatements,
   selectByKeysStatements,
-  selectTiesStatements,
 } from './sync-write-tsql.ts';
 import { SYNC_MIGRATIONS_MSSQL } from './sync-migrations.ts';
 import { MAX_PARAMETERS } from './sync-session.ts';
@@ -178,9 +178,31 @@ describe('sync T-SQL (SQL Server)', () => {
     expect(isParseableTsql(statement.sql)).toBe(true);
   });
 
-  it('locks the legacy rows an owner write would replace on a version tie', () => {
-    const statements = selectTiesStatements(athletes, [{ key: athleteRow(1).id ?? '', version: '7' }]);
+  it('reads the legacy rows to be written under UPDLOCK, HOLDLOCK before the merge decides', () => {
+    const statements = lockRowsStatements(athletes, [athleteRow(1).id ?? '', athleteRow(2).id ?? '']);
     expect(statements.map(printable)).toMatchSnapshot();
+    for (const statement of statements) {
+      expect(statement.sql).toMatch(
+        /FROM dbo\.\[Athletes\] AS t WITH \(UPDLOCK, HOLDLOCK\) WHERE t\.\[AthleteId\] IN \(@k0, @k1\)$/,
+      );
+      expect(isParseableTsql(statement.sql)).toBe(true);
+    }
+  });
+
+  it('never inserts a key whose latest Change Tracking record is a delete', () => {
+    const [statement] = mergeStatements(athletes, [athleteRow(1)], true);
+    expect(statement?.sql).toContain(
+      `USING (SELECT * FROM (VALUES (@p0_0, @p0_1, @p0_2, @p0_3, @p0_4, @p0_5, @p0_6, @p0_7, @p0_8, @p0_9, @p0_10)) AS v (`,
+    );
+    expect(statement?.sql).toContain(
+      `WHERE NOT EXISTS (SELECT 1 FROM CHANGETABLE(CHANGES dbo.[Athletes], @allChanges) AS ct ` +
+        `WHERE ct.[AthleteId] = v.[AthleteId] AND ct.SYS_CHANGE_OPERATION = N'D')) AS s (`,
+    );
+    expect(statement?.params.find((p) => p.name === 'allChanges')).toEqual({
+      name: 'allChanges',
+      type: 'BigInt',
+      value: null,
+    });
   });
 
   it("keeps a lost write's outcome on its applied-events record, and reads it back for a redelivered event", () => {

@@ -79,7 +79,11 @@ export function keptOutcomesStatements(eventIds: readonly string[]): MssqlStatem
 /**
  * Version-guarded upsert: MERGE ... WITH (HOLDLOCK) so two writers cannot both take the NOT MATCHED
  * branch for one key (https://michaeljswart.com/2017/07/sql-server-upsert-patterns-and-antipatterns/),
- * tagged with the sync's change-tracking context. Returns the keys written.
+ * tagged with the sync's change-tracking context. A key whose latest change Change Tracking records as a
+ * delete is never inserted again: a legacy delete stays a delete. `@allChanges` is NULL, which asks
+ * CHANGETABLE for every change it still keeps (the argument must be a variable, not an expression:
+ * https://learn.microsoft.com/sql/relational-databases/system-functions/changetable-transact-sql).
+ * Returns the keys written.
  */
 export function mergeStatements(
   entity: SyncEntity,
@@ -88,7 +92,10 @@ export function mergeStatements(
 ): MssqlStatement[] {
   const columns = entity.columns;
   return chunk(rows, rowsPerStatement(columns.length)).map((part) => {
-    const params: MssqlParam[] = [{ name: 'ownerWins', type: 'Bit', value: writerOwnsEntity }];
+    const params: MssqlParam[] = [
+      { name: 'ownerWins', type: 'Bit', value: writerOwnsEntity },
+      { name: 'allChanges', type: 'BigInt', value: null },
+    ];
     const values = part.map((row, r) => {
       const exprs = columns.map((column, c) => {
         const { param, expr } = columnParam(column, `p${r}_${c}`, row[column.name] ?? null);
@@ -103,10 +110,14 @@ export function mergeStatements(
       .filter((c) => c !== entity.key)
       .map((c) => `t.${bracket(c.legacyName)} = s.${bracket(c.legacyName)}`)
       .join(', ');
+    const notDeleted =
+      `SELECT * FROM (VALUES ${values.join(', ')}) AS v (${names.join(', ')}) ` +
+      `WHERE NOT EXISTS (SELECT 1 FROM CHANGETABLE(CHANGES ${table(entity)}, @allChanges) AS ct ` +
+      `WHERE ct.${key} = v.${key} AND ct.SYS_CHANGE_OPERATION = N'D')`;
     const sql =
       `WITH CHANGE_TRACKING_CONTEXT (${SYNC_CONTEXT}) ` +
       `MERGE ${table(entity)} WITH (HOLDLOCK) AS t ` +
-      `USING (VALUES ${values.join(', ')}) AS s (${names.join(', ')}) ` +
+      `USING (${notDeleted}) AS s (${names.join(', ')}) ` +
       `ON t.${key} = s.${key} ` +
       `WHEN MATCHED AND (t.[Version] < s.[Version] OR (@ownerWins = 1 AND t.[Version] = s.[Version])) THEN UPDATE SET ${updates} ` +
       `WHEN NOT MATCHED BY TARGET THEN INSERT (${names.join(', ')}) VALUES (${names.map((n) => `s.${n}`).join(', ')}) ` +
@@ -148,22 +159,20 @@ export function selectByKeysStatements(entity: SyncEntity, keys: readonly string
   }));
 }
 
-/** Legacy rows at exactly the incoming version, locked: what an owner's write replaces on a tie. */
-export function selectTiesStatements(
-  entity: SyncEntity,
-  items: readonly { key: string; version: string }[],
-): MssqlStatement[] {
+/**
+ * Legacy's rows at these keys, read and locked until the transaction ends, before the merge decides:
+ * UPDLOCK waits for a writer holding a row and reads what it committed (also under READ_COMMITTED_SNAPSHOT,
+ * Azure SQL's default), HOLDLOCK keeps a missing key's range locked so no insert slips in. Check and write
+ * are then one decision (https://learn.microsoft.com/sql/t-sql/queries/hints-transact-sql-table).
+ */
+export function lockRowsStatements(entity: SyncEntity, keys: readonly string[]): MssqlStatement[] {
   const select = selectList(entity);
   const key = bracket(entity.key.legacyName);
-  return chunk(items, rowsPerStatement(2)).map((part) => ({
+  return chunk(keys, rowsPerStatement(1)).map((part) => ({
     sql:
       `SELECT ${select} FROM ${table(entity)} AS t WITH (UPDLOCK, HOLDLOCK) ` +
-      `INNER JOIN (VALUES ${part.map((_, i) => `(@k${i}, @v${i})`).join(', ')}) AS u ([Key], [Version]) ` +
-      `ON t.${key} = u.[Key] AND t.[Version] = u.[Version]`,
-    params: part.flatMap((item, i) => [
-      { name: `k${i}`, type: 'UniqueIdentifier' as const, value: item.key },
-      { name: `v${i}`, type: 'BigInt' as const, value: item.version },
-    ]),
+      `WHERE t.${key} IN (${part.map((_, i) => `@k${i}`).join(', ')})`,
+    params: part.map((k, i) => ({ name: `k${i}`, type: 'UniqueIdentifier' as const, value: k })),
   }));
 }
 
