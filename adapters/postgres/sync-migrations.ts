@@ -5,6 +5,7 @@ import type { Migration } from 'kysely/migration';
 import { migrateListToLatest } from '../../src/sync/own-migrator.ts';
 import type { MigrationList } from '../../src/sync/own-migrator.ts';
 import { SYNC_ENTITIES } from '../../src/sync/sync-entities.ts';
+import type { SyncEntity } from '../../src/sync/sync-entities.ts';
 
 /**
  * Sync objects in the legacy stand-in (PostgreSQL, schema dbo), run after the base legacy migrations:
@@ -100,22 +101,16 @@ const migrations: Record<string, Migration> = {
         $fn$`.execute(db);
       for (const entity of SYNC_ENTITIES) {
         const table = sql.table(`dbo.${entity.legacyTable}`);
-        const key = sql.lit(entity.key.legacyName);
         await sql`DROP TRIGGER "SyncChangeLog" ON ${table}`.execute(db);
-        await sql`CREATE TRIGGER "SyncChangeLogInsert" AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
-          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordChanges"(${key})`.execute(db);
-        await sql`CREATE TRIGGER "SyncChangeLogUpdate" AFTER UPDATE ON ${table} REFERENCING NEW TABLE AS new_rows
-          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordChanges"(${key})`.execute(db);
-        await sql`CREATE TRIGGER "SyncChangeLogDelete" AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows
-          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordChanges"(${key})`.execute(db);
+        for (const event of ['Insert', 'Update', 'Delete'] as const) {
+          await createStatementTrigger(db, entity, `SyncChangeLog${event}`, event, 'SyncRecordChanges');
+        }
       }
     },
     async down(db) {
       for (const entity of SYNC_ENTITIES) {
         const table = sql.table(`dbo.${entity.legacyTable}`);
-        for (const name of ['SyncChangeLogInsert', 'SyncChangeLogUpdate', 'SyncChangeLogDelete']) {
-          await sql`DROP TRIGGER IF EXISTS ${sql.id(name)} ON ${table}`.execute(db);
-        }
+        await dropTriggers(db, entity, ['SyncChangeLogInsert', 'SyncChangeLogUpdate', 'SyncChangeLogDelete']);
         await sql`
           CREATE TRIGGER "SyncChangeLog" AFTER INSERT OR UPDATE OR DELETE ON ${table}
           FOR EACH ROW EXECUTE FUNCTION dbo."SyncRecordChange"(${sql.lit(entity.key.legacyName)})`.execute(
@@ -182,25 +177,48 @@ const migrations: Record<string, Migration> = {
         END
         $fn$`.execute(db);
       for (const entity of SYNC_ENTITIES) {
-        const table = sql.table(`dbo.${entity.legacyTable}`);
-        const key = sql.lit(entity.key.legacyName);
-        await sql`CREATE TRIGGER "SyncTombstoneDelete" AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows
-          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordTombstones"(${key})`.execute(db);
-        await sql`CREATE TRIGGER "SyncTombstoneInsert" AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows
-          FOR EACH STATEMENT EXECUTE FUNCTION dbo."SyncRecordTombstones"(${key})`.execute(db);
+        await createStatementTrigger(db, entity, 'SyncTombstoneDelete', 'Delete', 'SyncRecordTombstones');
+        await createStatementTrigger(db, entity, 'SyncTombstoneInsert', 'Insert', 'SyncRecordTombstones');
       }
     },
     async down(db) {
       for (const entity of SYNC_ENTITIES) {
-        const table = sql.table(`dbo.${entity.legacyTable}`);
-        await sql`DROP TRIGGER IF EXISTS "SyncTombstoneDelete" ON ${table}`.execute(db);
-        await sql`DROP TRIGGER IF EXISTS "SyncTombstoneInsert" ON ${table}`.execute(db);
+        await dropTriggers(db, entity, ['SyncTombstoneDelete', 'SyncTombstoneInsert']);
       }
       await sql`DROP FUNCTION IF EXISTS dbo."SyncRecordTombstones"()`.execute(db);
       await sql`DROP TABLE IF EXISTS dbo."SyncTombstones"`.execute(db);
     },
   },
 };
+
+/**
+ * A statement-level trigger on an entity's legacy table: `fn` reads the statement's rows from the
+ * transition table (`new_rows`, or `old_rows` for a delete) and gets the key column's name.
+ */
+async function createStatementTrigger(
+  db: Kysely<unknown>,
+  entity: SyncEntity,
+  name: string,
+  event: 'Insert' | 'Update' | 'Delete',
+  fn: string,
+): Promise<void> {
+  const rows = event === 'Delete' ? sql`OLD TABLE AS old_rows` : sql`NEW TABLE AS new_rows`;
+  await sql`CREATE TRIGGER ${sql.id(name)} AFTER ${sql.raw(event.toUpperCase())}
+    ON ${sql.table(`dbo.${entity.legacyTable}`)} REFERENCING ${rows}
+    FOR EACH STATEMENT EXECUTE FUNCTION ${sql.id('dbo', fn)}(${sql.lit(entity.key.legacyName)})`.execute(db);
+}
+
+async function dropTriggers(
+  db: Kysely<unknown>,
+  entity: SyncEntity,
+  names: readonly string[],
+): Promise<void> {
+  for (const name of names) {
+    await sql`DROP TRIGGER IF EXISTS ${sql.id(name)} ON ${sql.table(`dbo.${entity.legacyTable}`)}`.execute(
+      db,
+    );
+  }
+}
 
 const LEGACY_SYNC_MIGRATIONS: MigrationList = {
   name: 'legacy sync migrations',
