@@ -13,7 +13,14 @@ import { newSideTarget } from './pg-sync-sql.ts';
 import { reconcileEntity } from './reconcile/reconcile-entity.ts';
 import { LEGACY_OWNS_ALL, syncEntity } from './sync-entities.ts';
 import type { SyncOwnership } from './sync-entities.ts';
-import { athlete, newSideWriteAthlete, newSideWriteSquad } from './testing/sync-fixtures.ts';
+import { inTransaction } from './pg-transaction.ts';
+import {
+  athlete,
+  legacySideWriteAthlete,
+  newSideWriteAthlete,
+  newSideWriteSquad,
+} from './testing/sync-fixtures.ts';
+import type { AthleteFields } from './testing/sync-fixtures.ts';
 import {
   bothRows,
   conflictRecorded,
@@ -45,7 +52,7 @@ describe.each(OWNERSHIPS)('sync races, athletes owned by %s', (_owner, ownership
   let squadId = '';
 
   beforeAll(async () => {
-    dbs = await createSyncTestDatabases({ poolMax: 16 });
+    dbs = await createSyncTestDatabases({ poolMax: 10 });
   });
   afterAll(async () => {
     await dbs.close();
@@ -165,19 +172,46 @@ describe('relay against a legacy transaction held open (athletes owned by new)',
     await dbs.close();
   });
 
-  /** An athlete on both sides at version 1, then a new-side update to version 2 waiting in the outbox. */
-  async function pendingUpdate(): Promise<{ key: string; relay: () => Promise<unknown> }> {
+  /** A new-side create of an athlete waiting in the outbox (its squad already on legacy). */
+  async function pendingCreate(): Promise<{ a: AthleteFields; relay: () => Promise<unknown> }> {
     await dbs.reset();
     const squadId = randomUUID();
     await newSideWriteSquad(dbs.newPool, squadId);
-    const a = athlete(squadId, 1);
-    await newSideWriteAthlete(dbs.newPool, a);
     const writer = createPostgresLegacyWriter(dbs.legacyPool);
     const relay = createOutboxRelay({ pool: dbs.newPool, writer, ownership, logger });
     await relay.runOnce();
-    await newSideUpdate(dbs.newPool, a.id, 'from-new');
-    return { key: a.id, relay: () => relay.runOnce() };
+    const a = athlete(squadId, 1);
+    await newSideWriteAthlete(dbs.newPool, a);
+    return { a, relay: () => relay.runOnce() };
   }
+
+  /** An athlete on both sides at version 1, then a new-side update to version 2 waiting in the outbox. */
+  async function pendingUpdate(): Promise<{ key: string; relay: () => Promise<unknown> }> {
+    const { a, relay } = await pendingCreate();
+    await relay();
+    await newSideUpdate(dbs.newPool, a.id, 'from-new');
+    return { key: a.id, relay };
+  }
+
+  it('leaves a row legacy inserts under the same key while the relay creates it, and records the create', async () => {
+    const { a, relay } = await pendingCreate();
+    const held = inTransaction(dbs.legacyPool, async (client) => {
+      await legacySideWriteAthlete(client, { ...a, firstName: 'from-legacy' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([held, relay()]);
+
+    expect((await bothRows(dbs.newPool, dbs.legacyPool, a.id)).legacy).toEqual({
+      value: 'from-legacy',
+      version: 1,
+    });
+    const conflicts = await dbs.newPool.query(
+      `SELECT direction, kind, incoming_row ->> 'first_name' AS lost FROM strangler.sync_conflicts WHERE entity_key = $1`,
+      [a.id],
+    );
+    expect(conflicts.rows).toEqual([{ direction: 'new_to_legacy', kind: 'owner_lost', lost: 'First1' }]);
+  });
 
   it('waits for a held legacy update at the same version, then records it as overwritten', async () => {
     const { key, relay } = await pendingUpdate();
