@@ -16,6 +16,7 @@ import type { Config } from './config.ts';
 import { createLogger, errorDetails } from './observability/logger.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { startTracing } from './observability/tracing-sdk.ts';
 import { createPostgresReportStore } from './qa-reports/postgres-report-store.ts';
 import { migrateQaReportsToLatest } from './qa-reports/qa-migrations.ts';
 import { createRouteTable } from './routing/route-table.ts';
@@ -57,6 +58,9 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
   const metrics = createMetrics();
   const closers: Closer[] = [];
   const { shutdown, startupFinished } = installShutdown(closers, logger);
+  // First registered, so closed last: the spans of everything stopped before it are exported.
+  const tracing = await startTracing();
+  if (tracing !== undefined) closers.push(['tracing', () => tracing.shutdown()]);
 
   try {
     const demo = await startEnvironment(config, logger);
