@@ -63,7 +63,9 @@ function valueOf(value: OtlpValue): string | number | boolean | undefined {
   return value.stringValue ?? value.doubleValue ?? value.boolValue;
 }
 
-function attributesOf(list: OtlpAttribute[] | undefined): Record<string, string | number | boolean | undefined> {
+function attributesOf(
+  list: OtlpAttribute[] | undefined,
+): Record<string, string | number | boolean | undefined> {
   return Object.fromEntries((list ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]));
 }
 
@@ -75,7 +77,8 @@ function flatten(body: OtlpExport): ReceivedSpan[] {
         serviceName: typeof serviceName === 'string' ? serviceName : undefined,
         traceId: span.traceId,
         spanId: span.spanId,
-        parentSpanId: span.parentSpanId === undefined || span.parentSpanId === '' ? undefined : span.parentSpanId,
+        parentSpanId:
+          span.parentSpanId === undefined || span.parentSpanId === '' ? undefined : span.parentSpanId,
         traceState: span.traceState === '' ? undefined : span.traceState,
         name: span.name,
         kind: KINDS[span.kind] ?? 'unspecified',

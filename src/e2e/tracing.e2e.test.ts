@@ -172,7 +172,14 @@ describe('OpenTelemetry traces of a running strangler', () => {
     const response = await fetch(new URL(`/api/athletes/${athleteId}/wellness`, strangler.publicUrl), {
       method: 'POST',
       headers: { ...caller, 'content-type': 'application/json', traceparent: client.traceparent },
-      body: JSON.stringify({ EntryDate: '2021-03-04', Sleep: 4, Soreness: 2, Fatigue: 3, Stress: 2, Mood: 5 }),
+      body: JSON.stringify({
+        EntryDate: '2021-03-04',
+        Sleep: 4,
+        Soreness: 2,
+        Fatigue: 3,
+        Stress: 2,
+        Mood: 5,
+      }),
     });
     expect(response.status).toBe(201);
 

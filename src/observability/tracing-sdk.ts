@@ -28,7 +28,8 @@ export async function startTracing(): Promise<TracingSdk | undefined> {
   const env = process.env;
   if (!tracingConfigured(env)) return undefined;
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
-  const named = env.OTEL_SERVICE_NAME !== undefined || /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  const named =
+    env.OTEL_SERVICE_NAME !== undefined || /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
   const sdk = new NodeSDK({
     ...(named ? {} : { serviceName: 'strangler' }),
     metricReaders: [],

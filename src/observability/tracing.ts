@@ -93,7 +93,10 @@ export function endHttpSpan(span: Span, status: number, errorType?: string): voi
 }
 
 export function endSpanWithError(span: Span, error: unknown): void {
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
   span.setAttribute('error.type', error instanceof Error ? error.name : 'Error');
   span.end();
 }

@@ -77,7 +77,10 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
         if (!batch.resyncRequired && batch.entriesRead === 0) return applyBatch(client, batch);
         if (!batch.resyncRequired) {
           // Traced only once it holds changes, as the relay's batches are.
-          const attributes = { 'strangler.sync.feed': feed.feedName, 'strangler.sync.events': batch.entriesRead };
+          const attributes = {
+            'strangler.sync.feed': feed.feedName,
+            'strangler.sync.events': batch.entriesRead,
+          };
           return inRootSpan('sync poller batch', { attributes, startTime }, () => applyBatch(client, batch));
         }
         await client.query('ROLLBACK');

@@ -15,7 +15,13 @@ import type { HandlerFault } from './handler-fault.ts';
 import type { Observation } from './observe.ts';
 import { runHandler, writeHandlerResponse } from './run-handler.ts';
 import type { HandlerOutcome } from './run-handler.ts';
-import { endHttpSpan, endSpanWithError, runInSpan, SpanKind, startChildSpan } from '../../observability/tracing.ts';
+import {
+  endHttpSpan,
+  endSpanWithError,
+  runInSpan,
+  SpanKind,
+  startChildSpan,
+} from '../../observability/tracing.ts';
 import type { Span } from '../../observability/tracing.ts';
 import type { ServeLegacy } from './serve-legacy.ts';
 
