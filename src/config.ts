@@ -135,6 +135,10 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const auth = readAuth(r);
   const bodies = readBodySettings(r);
   const readiness = readReadinessSettings(r);
+  // OpenTelemetry's SDK reads its variables itself (observability/tracing-sdk.ts); a mistyped endpoint
+  // would otherwise only show as traces that never arrive.
+  for (const name of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
+    r.url(name, ['http:', 'https:']);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   const dataDir = r.str('DATA_DIR') ?? DEFAULT_DATA_DIR;
