@@ -58,11 +58,11 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
   const metrics = createMetrics();
   const closers: Closer[] = [];
   const { shutdown, startupFinished } = installShutdown(closers, logger);
-  // First registered, so closed last: the spans of everything stopped before it are exported.
-  const tracing = await startTracing();
-  if (tracing !== undefined) closers.push(['tracing', () => tracing.shutdown()]);
 
   try {
+    // First registered, so closed last: the spans of everything stopped before it are exported.
+    const tracing = await startTracing();
+    if (tracing !== undefined) closers.push(['tracing', () => tracing.shutdown()]);
     const demo = await startEnvironment(config, logger);
     closers.push(['environment', () => demo.stop()]);
     await run(config, demo, logger, metrics, closers);
