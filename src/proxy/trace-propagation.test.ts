@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
@@ -18,7 +19,13 @@ import { jsonLinesInto, onWholeBody, request, startProxy, startUpstream } from '
  */
 
 const tracing = startInMemoryTracing();
-const CLIENT_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+/** What legacy received for one request, and the client trace it was sent in. */
+interface Sent {
+  readonly received: IncomingHttpHeaders;
+  readonly traceId: string;
+  readonly requestId: string;
+}
+
 const CLIENT_SPAN = '00f067aa0ba902b7';
 
 describe.each(LEGACY_ENGINES)('trace context to legacy (%s engine)', (engine) => {
@@ -57,56 +64,56 @@ describe.each(LEGACY_ENGINES)('trace context to legacy (%s engine)', (engine) =>
     await upstream.close();
   });
 
-  async function send(requestId: string, options: { method?: string; path: string; body?: string }) {
-    const traceparent = `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`;
-    const headers = { traceparent, tracestate: 'congo=t61rcWkgMzE', 'x-request-id': requestId };
+  /** Sends a request in a trace of its own; what legacy received, and the trace's id. */
+  async function send(options: { method?: string; path: string; body?: string }): Promise<Sent> {
+    const traceId = randomBytes(16).toString('hex');
+    const requestId = randomBytes(8).toString('hex');
+    const headers = {
+      traceparent: `00-${traceId}-${CLIENT_SPAN}-01`,
+      tracestate: 'congo=t61rcWkgMzE',
+      'x-request-id': requestId,
+    };
     const response = await request(proxy.url, { ...options, headers });
     expect(response.status).toBe(200);
     const received = seen.get(requestId);
-    if (received === undefined) throw new Error(`legacy never saw ${requestId}`);
-    return received;
+    if (received === undefined) throw new Error(`legacy never saw ${options.path}`);
+    return { received, traceId, requestId };
   }
 
-  /** The request's spans once all have ended (the server span ends last, when the response closes). */
-  async function spansOf(requestId: string, count: number): Promise<ReadableSpan[]> {
+  /** The trace's spans once all have ended (the server span ends last, when the response closes). */
+  async function spansOf(traceId: string, count: number): Promise<ReadableSpan[]> {
     const deadline = Date.now() + 2000;
     for (;;) {
-      const server = tracing
-        .spans()
-        .find(
-          (span) => span.kind === SpanKind.SERVER && span.attributes['strangler.request_id'] === requestId,
-        );
-      const spans = tracing.spans().filter((span) => span.spanContext().traceId === CLIENT_TRACE);
-      const mine = server === undefined ? [] : spans.filter((span) => belongsTo(span, server, spans));
-      if (mine.length >= count) return mine;
-      if (Date.now() > deadline) throw new Error(`spans of ${requestId}: ${mine.length} of ${count}`);
+      const spans = tracing.spans().filter((span) => span.spanContext().traceId === traceId);
+      if (spans.length >= count) return spans;
+      if (Date.now() > deadline) throw new Error(`trace ${traceId}: ${spans.length} spans of ${count}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
 
-  function expectLegacyGotClientSpan(received: IncomingHttpHeaders, spans: ReadableSpan[]): void {
+  function expectLegacyGotClientSpan(sent: Sent, spans: ReadableSpan[]): void {
     const server = spans.find((span) => span.kind === SpanKind.SERVER);
     const client = spans.find((span) => span.kind === SpanKind.CLIENT);
     expect(server?.parentSpanContext?.spanId).toBe(CLIENT_SPAN);
     expect(client?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
-    expect(received.traceparent).toBe(`00-${CLIENT_TRACE}-${client?.spanContext().spanId}-01`);
-    expect(received.tracestate).toBe('congo=t61rcWkgMzE');
+    expect(sent.received.traceparent).toBe(`00-${sent.traceId}-${client?.spanContext().spanId}-01`);
+    expect(sent.received.tracestate).toBe('congo=t61rcWkgMzE');
   }
 
   it('a streamed request: legacy gets the client span of the proxy, in the client trace', async () => {
-    const received = await send(`${engine}-get`, { path: '/anything' });
-    expectLegacyGotClientSpan(received, await spansOf(`${engine}-get`, 2));
+    const sent = await send({ path: '/anything' });
+    expectLegacyGotClientSpan(sent, await spansOf(sent.traceId, 2));
   });
 
   it('a request whose body was received first: the same', async () => {
-    const received = await send(`${engine}-post`, { method: 'POST', path: '/upload', body: 'x'.repeat(100) });
-    expectLegacyGotClientSpan(received, await spansOf(`${engine}-post`, 2));
+    const sent = await send({ method: 'POST', path: '/upload', body: 'x'.repeat(100) });
+    expectLegacyGotClientSpan(sent, await spansOf(sent.traceId, 2));
   });
 
   it('a new handler that failed and fell back: its span is an error, legacy still gets the client span', async () => {
-    const received = await send(`${engine}-fallback`, { path: '/api/orders/7' });
-    const spans = await spansOf(`${engine}-fallback`, 3);
-    expectLegacyGotClientSpan(received, spans);
+    const sent = await send({ path: '/api/orders/7' });
+    const spans = await spansOf(sent.traceId, 3);
+    expectLegacyGotClientSpan(sent, spans);
     const handler = spans.find((span) => span.name === 'new handler orders-get');
     expect(handler?.status.code).toBe(2);
     const server = spans.find((span) => span.kind === SpanKind.SERVER);
@@ -115,22 +122,11 @@ describe.each(LEGACY_ENGINES)('trace context to legacy (%s engine)', (engine) =>
   });
 
   it('writes the trace id on the request log line', async () => {
-    await send(`${engine}-log`, { path: '/logged' });
+    const sent = await send({ path: '/logged' });
     const deadline = Date.now() + 2000;
-    while (!lines.some((line) => line.requestId === `${engine}-log`) && Date.now() < deadline)
+    const line = () => lines.find((candidate) => candidate.requestId === sent.requestId);
+    while (line() === undefined && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    const line = lines.find((candidate) => candidate.requestId === `${engine}-log`);
-    expect(line?.trace_id).toBe(CLIENT_TRACE);
+    expect(line()?.trace_id).toBe(sent.traceId);
   });
 });
-
-/** True when `span` is `server` or one of its descendants among `spans`. */
-function belongsTo(span: ReadableSpan, server: ReadableSpan, spans: readonly ReadableSpan[]): boolean {
-  let current: ReadableSpan | undefined = span;
-  while (current !== undefined) {
-    if (current.spanContext().spanId === server.spanContext().spanId) return true;
-    const parent: string | undefined = current.parentSpanContext?.spanId;
-    current = spans.find((candidate) => candidate.spanContext().spanId === parent);
-  }
-  return false;
-}

@@ -80,7 +80,6 @@ function endSpans(exchange: Exchange, status: number): void {
   if (span === undefined) return;
   span.setAttributes({
     'strangler.route': exchange.route,
-    'strangler.request_id': exchange.requestId,
     'strangler.mode': exchange.mode,
     'strangler.target': exchange.target,
   });

@@ -68,8 +68,6 @@ export function createServeLegacy(options: ServeLegacyOptions): ServeLegacy {
  * exchange (account.ts), when legacy's response has been streamed to the client.
  */
 function traceLegacyCall(req: IncomingMessage, exchange: Exchange): void {
-  exchange.legacySpan ??= startChildSpan(exchange.span, 'legacy', SpanKind.CLIENT, {
-    'strangler.route': exchange.route,
-  });
+  exchange.legacySpan ??= startChildSpan(exchange.span, 'legacy', SpanKind.CLIENT);
   if (exchange.legacySpan !== undefined) injectTraceContext(exchange.legacySpan, req.headers);
 }
