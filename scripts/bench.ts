@@ -27,6 +27,7 @@ import {
   startBenchCaller,
   stopBenchCaller,
 } from './bench/bench-caller.ts';
+import { startOtlpSink } from './bench/otlp-sink.ts';
 import { printResults } from './bench/pass-through-report.ts';
 import { forkReplicas, forkWithPort, startNginx, stopChildren, which } from './bench/processes.ts';
 import type { Started } from './bench/processes.ts';
@@ -56,7 +57,8 @@ const nginxAccessLog = process.env.BENCH_NGINX_ACCESS_LOG !== '0';
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
 /**
  * Comma-separated targets: direct, nginx, catch-all, route (the default set), new and new-auth (a new
- * handler without and with a policy, the caller's token verified) and the reference proxies node,
+ * handler without and with a policy, the caller's token verified), catch-all-traced (the catch-all
+ * with OpenTelemetry tracing on, every request sampled, spans exported to a sink) and the reference proxies node,
  * undici, hpm-bare, hpm-express (see bench/reference-proxy.ts).
  */
 const only = (process.env.BENCH_ONLY ?? 'direct,nginx,catch-all,route').split(',').map((name) => name.trim());
@@ -80,6 +82,11 @@ const REFERENCES: readonly (readonly [string, string])[] = [
   ['hpm-express', 'express+hpm default'],
 ];
 
+/** Tracing on, every request sampled, exported with the SDK's defaults (OTLP/HTTP protobuf, batched). */
+function tracedEnv(endpoint: string): Record<string, string> {
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: 'always_on' };
+}
+
 /** Starts every wanted target, each process count with its own set of servers (idle ones cost nothing). */
 async function startTargets(dir: string, nginx: string | undefined): Promise<Target[]> {
   const upstream = await forkWithPort('./upstream-server.ts', []);
@@ -99,6 +106,7 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
     }
   };
   const caller = await startBenchCaller();
+  const sink = await startOtlpSink();
   if (wanted('direct')) add('direct', upstream, '/api/other');
   for (const count of processCounts) {
     const suffix = processCounts.length > 1 ? ` ×${count}` : '';
@@ -116,8 +124,20 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
       const started = await forkReplicas(count, './reference-proxy.ts', [kind, legacyHref], cpuProfile(kind));
       add(`${label}${suffix}`, started, '/api/other');
     }
-    if (!['catch-all', 'route', 'new', 'new-auth'].some(wanted)) continue;
     for (const engine of engines) {
+      const label = engine === 'http-proxy-middleware' ? 'hpm' : engine;
+      if (wanted('catch-all-traced')) {
+        const env = { ...process.env, ...tracedEnv(sink.url), PROXY_ENGINE: engine };
+        const traced = await forkReplicas(
+          count,
+          './strangler-server.ts',
+          [legacyHref],
+          cpuProfile(`traced-${engine}-${count}`),
+          env,
+        );
+        add(`strangler catch-all traced ${label}${suffix}`, traced, '/api/other');
+      }
+      if (!['catch-all', 'route', 'new', 'new-auth'].some(wanted)) continue;
       const started = await forkReplicas(
         count,
         './strangler-server.ts',
@@ -125,7 +145,6 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
         cpuProfile(`${engine}-${count}`),
         { ...process.env, PROXY_ENGINE: engine, AUTH_ISSUER: caller.issuer, AUTH_AUDIENCE: caller.audience },
       );
-      const label = engine === 'http-proxy-middleware' ? 'hpm' : engine;
       if (wanted('catch-all')) add(`strangler catch-all ${label}${suffix}`, started, '/api/other');
       if (wanted('route')) add(`strangler route ${label}${suffix}`, started, '/api/athletes');
       // The same new handler with and without a policy, both sent the same token: the difference is

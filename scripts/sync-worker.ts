@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { engineForUrl } from '../adapters/database.ts';
 import { migrateLegacySyncToLatest } from '../adapters/postgres/sync-migrations.ts';
 import { createLogger, errorDetails } from '../src/observability/logger.ts';
+import { startTracing } from '../src/observability/tracing-sdk.ts';
 import { openLegacySyncEngine } from '../adapters/open-legacy-sync-engine.ts';
 import { parseOwnership } from '../src/sync/sync-entities.ts';
 import { createSyncPool } from '../src/sync/sync-pool.ts';
@@ -26,6 +27,7 @@ Optional environment:
   SYNC_RELAY_CONCURRENCY  batches in flight (2)
   SYNC_MIGRATE=1          apply the sync migrations first
   LOG_LEVEL               info
+  OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables: traces of each batch (docs/operations.md)
 Run any number of them: they share the work through row locks (FOR UPDATE SKIP LOCKED).`;
 cliOptions({}, USAGE);
 
@@ -84,6 +86,8 @@ if (env.SYNC_MIGRATE === '1') {
   }
 }
 
+const tracing = await startTracing();
+
 const runtime = createSyncRuntime({
   newPool,
   legacy: legacy.engine,
@@ -108,6 +112,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     void (async () => {
       await runtime.stop();
       await Promise.all([newPool.end(), legacy.close()]);
+      // The last batches' spans are exported before the process goes.
+      await tracing?.shutdown().catch(() => undefined);
       logger.info('sync worker stopped');
       process.exit(0);
     })();

@@ -206,6 +206,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses an OpenTelemetry endpoint that is not an http(s) URL, naming the variable', () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, token)).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT must use http: or https: (got "collector:")',
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://' }, token)).toThrow(
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not a valid URL',
+    );
+    expect(() =>
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }, token),
+    ).not.toThrow();
+  });
+
   it('shares the public port between replicas only when asked', () => {
     expect(loadConfig({ REUSE_PORT: 'true' }, token).reusePort).toBe(true);
     expect(() => loadConfig({ REUSE_PORT: 'yes' }, token)).toThrow('REUSE_PORT must be "true" or "false"');

@@ -18,6 +18,7 @@ import { readAdminTls, type AdminTlsSettings } from './config/admin-tls-settings
 import { readAuth, type AuthSettings } from './config/auth-settings.ts';
 import { readBodySettings, type BodySettings } from './config/body-settings.ts';
 import { readReadinessSettings, type ReadinessThresholds } from './config/readiness-settings.ts';
+import { checkOtelEndpoints } from './config/otel-settings.ts';
 import { EnvReader, type Env } from './config/env-reader.ts';
 
 export type { AdminTlsSettings, AuthSettings };
@@ -135,6 +136,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const auth = readAuth(r);
   const bodies = readBodySettings(r);
   const readiness = readReadinessSettings(r);
+  checkOtelEndpoints(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   const dataDir = r.str('DATA_DIR') ?? DEFAULT_DATA_DIR;

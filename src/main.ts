@@ -16,6 +16,7 @@ import type { Config } from './config.ts';
 import { createLogger, errorDetails } from './observability/logger.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { startTracing } from './observability/tracing-sdk.ts';
 import { createPostgresReportStore } from './qa-reports/postgres-report-store.ts';
 import { migrateQaReportsToLatest } from './qa-reports/qa-migrations.ts';
 import { createRouteTable } from './routing/route-table.ts';
@@ -59,6 +60,9 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
   const { shutdown, startupFinished } = installShutdown(closers, logger);
 
   try {
+    // First registered, so closed last: the spans of everything stopped before it are exported.
+    const tracing = await startTracing();
+    if (tracing !== undefined) closers.push(['tracing', () => tracing.shutdown()]);
     const demo = await startEnvironment(config, logger);
     closers.push(['environment', () => demo.stop()]);
     await run(config, demo, logger, metrics, closers);

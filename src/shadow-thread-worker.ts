@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { openNewDatabase } from '../adapters/database.ts';
 import { createLogger, createSilentLogger } from './observability/logger.ts';
+import { startTracing } from './observability/tracing-sdk.ts';
 import { createAcceptedRulesCache } from './qa-reports/accepted-rules-cache.ts';
 import { createPostgresReportStore } from './qa-reports/postgres-report-store.ts';
 import { startShadow } from './shadow/start-shadow.ts';
@@ -35,6 +36,8 @@ const logger = (data.logLevel === undefined ? createSilentLogger() : createLogge
 const { metrics, flush: flushMetrics } = createBatchedMetrics((ops) => send({ type: 'metrics', ops }));
 
 async function start(): Promise<void> {
+  // A thread has its own OpenTelemetry globals: the comparison spans need an SDK of their own here.
+  const tracing = await startTracing();
   const routeSet = await loadThreadRoutes(data.routes);
   const db = openNewDatabase(data.databaseUrl, { applicationName: 'strangler-shadow', poolMax: 4 });
   const rules =
@@ -77,6 +80,7 @@ async function start(): Promise<void> {
       rules?.stop();
       await routeSet.close?.();
       await db.destroy();
+      await tracing?.shutdown().catch(() => undefined);
     },
   });
   logger.info('shadow thread started', { routes: routeSet.routes.length, priority });

@@ -3,6 +3,7 @@ import pg from 'pg';
 
 import type { EngineCapabilities } from '../engine-capabilities.ts';
 import { widenDatetime2 } from '../mappings/values.ts';
+import { traceQueries } from '../../src/observability/pg-query-spans.ts';
 
 /*
  * PostgreSQL through node-postgres. Value formats follow adapters/schema.ts: bigint, numeric, date and
@@ -78,6 +79,7 @@ export function createPostgresPool(url: string, options: PostgresDialectOptions 
   // An idle client losing its connection (server restart, network) emits 'error' on the pool; without a
   // listener that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => undefined);
+  pool.on('connect', traceQueries);
   return pool;
 }
 

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { jsonResponse } from '../../src/handlers/new-handler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { startTracing } from '../../src/observability/tracing-sdk.ts';
 import { DEFAULT_LEGACY_ENGINE, isLegacyEngine } from '../../src/proxy/legacy-forwarder.ts';
 import type { LegacyEngine } from '../../src/proxy/legacy-forwarder.ts';
 import { createTokenVerifier } from '../../src/identity/token-verifier.ts';
@@ -79,8 +80,12 @@ function serve(onListening: (port: number) => void): () => Promise<void> {
   return () => publicServer.close();
 }
 
+// Only with OTEL_EXPORTER_OTLP_ENDPOINT set (the catch-all-traced target), as in `npm start`.
+const tracing = await startTracing();
 const close = serve((bound) => process.send?.({ port: bound }));
 process.on('disconnect', () => {
-  void close().then(() => process.exit(0));
+  void close()
+    .then(() => tracing?.shutdown())
+    .then(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 });

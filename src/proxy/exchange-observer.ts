@@ -48,6 +48,8 @@ export interface ObservedExchange {
   readonly served: Target;
   /** True when the new handler failed and legacy served instead. */
   readonly fellBack: boolean;
+  /** The request's server span as a W3C traceparent, for the comparison's link; undefined untraced. */
+  readonly traceparent?: string | undefined;
   /** The caller the proxy verified (a route with a policy only): who, never the token. */
   readonly caller?: Pick<Principal, 'subject' | 'organisationId'>;
   readonly request: {

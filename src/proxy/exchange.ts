@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Principal } from '../identity/principal.ts';
+import type { Span } from '../observability/tracing.ts';
 import type { Mode, Target } from '../routing/route.ts';
 
 /** Route label for traffic no route claims (metrics and logs). */
@@ -32,6 +33,10 @@ export interface Exchange {
   upstreamError: string | undefined;
   /** Sees the request body as it arrives on its way to legacy (observer tee); not a replayed body. */
   onLegacyRequestBody: ((chunk: Buffer) => void) | undefined;
+  /** The request's server span; undefined while tracing is off. */
+  span: Span | undefined;
+  /** The client span of the call to legacy, ended with the exchange. */
+  legacySpan: Span | undefined;
   /** Sees legacy's response before it is piped to the client (observer tee). */
   onLegacyResponse: ((response: IncomingMessage) => void) | undefined;
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 
 import type { Logger } from '../observability/logger.ts';
+import { inRootSpan } from '../observability/tracing.ts';
 import { errorDetails } from '../observability/logger.ts';
 import { applyAndRecordLegacyChanges } from './apply-legacy-changes.ts';
 import { resyncAll } from './full-resync.ts';
@@ -70,9 +71,18 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
   async function runOnce(): Promise<PollResult> {
     try {
       return await withConnection(pool, async (client) => {
+        const startTime = Date.now();
         const position = await beginAtCheckpoint(client, feed.feedName);
         const batch = await feed.readChanges(position, options.batchSize);
-        if (!batch.resyncRequired) return applyBatch(client, batch);
+        if (!batch.resyncRequired && batch.entriesRead === 0) return applyBatch(client, batch);
+        if (!batch.resyncRequired) {
+          // Traced only once it holds changes, as the relay's batches are.
+          const attributes = {
+            'strangler.sync.feed': feed.feedName,
+            'strangler.sync.events': batch.entriesRead,
+          };
+          return inRootSpan('sync poller batch', { attributes, startTime }, () => applyBatch(client, batch));
+        }
         await client.query('ROLLBACK');
         await resyncAll({ ...deps, feedName: feed.feedName, batchSize: options.batchSize });
         await moveCheckpoint(client, feed.feedName, batch.next);

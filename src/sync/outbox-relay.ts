@@ -2,9 +2,11 @@ import type pg from 'pg';
 
 import type { Logger } from '../observability/logger.ts';
 import { errorDetails } from '../observability/logger.ts';
+import { inRootSpan } from '../observability/tracing.ts';
 import { DEFAULT_BACKOFF } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { claimOutboxBatch, outboxRowAsChange } from './outbox-claim.ts';
+import type { OutboxRow } from './outbox-claim.ts';
 import { countSettled, settleBatch } from './outbox-settle.ts';
 import { withConnection } from './pg-transaction.ts';
 import { createPollingLoop, dueEvery } from './polling-loop.ts';
@@ -79,28 +81,35 @@ export function createOutboxRelay(deps: OutboxRelayDeps): OutboxRelay {
 
   function runOnce(): Promise<RelayBatchResult> {
     return withConnection(pool, async (client) => {
+      const startTime = Date.now();
       await client.query('BEGIN');
       const claimed = await claimOutboxBatch(client, options.batchSize);
       if (claimed.length === 0) {
         await client.query('COMMIT');
         return { claimed: 0, outcomes: {}, failed: 0, deadLettered: 0, legacyUnavailable: false };
       }
-      const sent = await sendBatchToLegacy(writer, claimed.map(outboxRowAsChange), ownership, logger);
-      if (sent === undefined) {
-        await client.query('ROLLBACK');
-        return legacyUnavailable(claimed.length);
-      }
-      const settled = await settleBatch(client, claimed, sent, { ...options, ownership, logger });
-      await client.query('COMMIT');
-      countSettled(metrics, claimed, sent, settled);
-      return {
-        claimed: claimed.length,
-        outcomes: tallyOutcomes(sent.results),
-        failed: sent.failures.size,
-        deadLettered: settled.deadLettered,
-        legacyUnavailable: false,
-      };
+      // Traced only once it holds events: an idle poll every second is no one's trace.
+      const attributes = { 'strangler.sync.events': claimed.length };
+      return inRootSpan('sync relay batch', { attributes, startTime }, () => relayClaimed(client, claimed));
     });
+  }
+
+  async function relayClaimed(client: pg.PoolClient, claimed: OutboxRow[]): Promise<RelayBatchResult> {
+    const sent = await sendBatchToLegacy(writer, claimed.map(outboxRowAsChange), ownership, logger);
+    if (sent === undefined) {
+      await client.query('ROLLBACK');
+      return legacyUnavailable(claimed.length);
+    }
+    const settled = await settleBatch(client, claimed, sent, { ...options, ownership, logger });
+    await client.query('COMMIT');
+    countSettled(metrics, claimed, sent, settled);
+    return {
+      claimed: claimed.length,
+      outcomes: tallyOutcomes(sent.results),
+      failed: sent.failures.size,
+      deadLettered: settled.deadLettered,
+      legacyUnavailable: false,
+    };
   }
 
   async function purgeIfDue(): Promise<void> {

@@ -1,5 +1,7 @@
 import pg from 'pg';
 
+import { traceQueries } from '../observability/pg-query-spans.ts';
+
 /**
  * A pg pool for the sync's long-running loops. pg emits a dropped connection as an 'error' event: on the
  * pool for an idle client, but on the client itself for one that is checked out between queries (a
@@ -13,6 +15,9 @@ export function createSyncPool(config: pg.PoolConfig, onConnectionLost: (error: 
     ...config,
   });
   pool.on('error', onConnectionLost);
-  pool.on('connect', (client) => client.on('error', onConnectionLost));
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionLost);
+    traceQueries(client);
+  });
   return pool;
 }

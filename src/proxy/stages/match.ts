@@ -10,6 +10,8 @@ import { attachExchange, CATCH_ALL } from '../exchange.ts';
 import type { Exchange } from '../exchange.ts';
 import { requestIdFrom } from '../forward-headers.ts';
 import { hasFragment } from './framing.ts';
+import { startServerSpan } from '../../observability/tracing.ts';
+import type { Span } from '../../observability/tracing.ts';
 
 export interface Matched {
   readonly method: string;
@@ -51,6 +53,8 @@ export function createMatch(
       });
     }
     const exchange = openExchange(requestId, rawPath, match?.route.legacyTimeoutMs ?? legacyTimeoutMs, match);
+    exchange.span = startServerSpan(req.headers, method);
+    if (exchange.span !== undefined && match !== undefined) nameServerSpan(exchange.span, method, match);
     attachExchange(req, exchange);
     return { method, match, badTarget: target === undefined, exchange };
   };
@@ -75,12 +79,20 @@ export function openExchange(
     reusedConnection: false,
     retried: false,
     upstreamError: undefined,
+    span: undefined,
+    legacySpan: undefined,
     onLegacyRequestBody: undefined,
     onLegacyResponse: undefined,
   };
 }
 
 const SLASH = 0x2f;
+
+/** A routed request's span is named by its template, never by the path with its ids (OpenTelemetry HTTP conventions). */
+function nameServerSpan(span: Span, method: string, match: RouteMatch): void {
+  span.updateName(`${method} ${match.route.path}`);
+  span.setAttribute('http.route', match.route.path);
+}
 
 /**
  * A request target in absolute form (`GET http://api.example/athletes`, RFC 9112 §3.2.2), which a server

@@ -12,6 +12,7 @@ import type {
   ExchangeObserver,
   ObservedExchange,
 } from '../exchange-observer.ts';
+import { traceparentOf } from '../../observability/tracing.ts';
 import type { Exchange } from '../exchange.ts';
 
 /** A capture of one exchange for the observer (shadow comparison): what was asked and answered. */
@@ -109,6 +110,7 @@ function reportOnClose(
         decision,
         served: exchange.target,
         fellBack: observation.fellBack,
+        traceparent: traceparentOf(exchange.span),
         ...callerOf(exchange),
         request: {
           method: req.method ?? 'GET',

@@ -8,6 +8,7 @@ import { answerBodyTooLarge, declaresBodyOverLimit } from '../legacy-body-limit.
 import type { LegacyForwarder } from '../legacy-forwarder.ts';
 import type { GateResult, UploadGate } from '../upload-gate.ts';
 import { hasBody } from './read-body.ts';
+import { injectTraceContext, SpanKind, startChildSpan } from '../../observability/tracing.ts';
 
 /** Sends the request to legacy and streams its answer back. */
 export type ServeLegacy = (req: IncomingMessage, res: ServerResponse, exchange: Exchange) => void;
@@ -39,6 +40,7 @@ export function createServeLegacy(options: ServeLegacyOptions): ServeLegacy {
       rewriteHost,
     });
     exchange.target = 'legacy';
+    if (exchange.span !== undefined) traceLegacyCall(req, exchange);
     if (declaresBodyOverLimit(req, legacyMaxBodyBytes)) {
       answerBodyTooLarge(res);
       return;
@@ -58,4 +60,14 @@ export function createServeLegacy(options: ServeLegacyOptions): ServeLegacy {
       .receive(req, res, exchange, { ...receiving, tee: exchange.onLegacyRequestBody })
       .then(forwardReceived, () => res.destroy());
   };
+}
+
+/*
+ * The call to legacy is a client span under the request's, and legacy receives its traceparent
+ * (W3C Trace Context): legacy's own spans then hang under the proxy's. The span ends with the
+ * exchange (account.ts), when legacy's response has been streamed to the client.
+ */
+function traceLegacyCall(req: IncomingMessage, exchange: Exchange): void {
+  exchange.legacySpan ??= startChildSpan(exchange.span, 'legacy', SpanKind.CLIENT);
+  if (exchange.legacySpan !== undefined) injectTraceContext(exchange.legacySpan, req.headers);
 }

@@ -14,6 +14,15 @@ import { handlerFault } from './handler-fault.ts';
 import type { HandlerFault } from './handler-fault.ts';
 import type { Observation } from './observe.ts';
 import { runHandler, writeHandlerResponse } from './run-handler.ts';
+import type { HandlerOutcome } from './run-handler.ts';
+import {
+  endHttpSpan,
+  endSpanWithError,
+  runInSpan,
+  SpanKind,
+  startChildSpan,
+} from '../../observability/tracing.ts';
+import type { Span } from '../../observability/tracing.ts';
 import type { ServeLegacy } from './serve-legacy.ts';
 
 /** Serves a request with its route's new handler, holding a permit of the route's breaker. */
@@ -65,7 +74,10 @@ export function createServeNew(deps: ServeNewDeps): ServeNew {
     }
     observation?.requestBody.add(body.bytes);
 
-    const outcome = await runHandler(req, res, exchange, match, body.bytes);
+    const span = startChildSpan(exchange.span, `new handler ${match.route.id}`, SpanKind.INTERNAL);
+    // The handler runs with its span active, so its database queries become the span's children.
+    const outcome = await runInSpan(span, () => runHandler(req, res, exchange, match, body.bytes));
+    if (span !== undefined) endHandlerSpan(span, outcome);
     if (outcome.kind === 'response') {
       breaker.recordSuccess();
       observation?.responseBody.add(outcome.response.body ?? Buffer.alloc(0));
@@ -80,6 +92,12 @@ export function createServeNew(deps: ServeNewDeps): ServeNew {
       fallBack(deps, { req, res, exchange, observation }, match, body.bytes, failure);
     }
   };
+}
+
+function endHandlerSpan(span: Span, outcome: HandlerOutcome): void {
+  if (outcome.kind === 'response') endHttpSpan(span, outcome.response.status);
+  else if (outcome.kind === 'failed') endSpanWithError(span, outcome.error);
+  else endHttpSpan(span, 499, 'client-gone');
 }
 
 /** A body over the cap: a safe method goes to legacy (with what was read), an unsafe one is a 413. */

@@ -1,4 +1,5 @@
 import type { ObservedExchange } from '../../proxy/exchange-observer.ts';
+import { inRootSpan } from '../../observability/tracing.ts';
 import { SAFE_METHODS, type RouteRecord } from '../../routing/route.ts';
 import type { CapturedRequest, CapturedResponse } from '../captured-exchange.ts';
 import type { Comparer } from '../compare/off-thread-comparer.ts';
@@ -49,7 +50,7 @@ const SHADOW_OVER_CAP: Reason = { code: 'capture-limit', detail: 'shadow respons
 export function createRunExchange(deps: RunExchangeDeps): RunExchange {
   const { settingsOf, rulesFor, noiseSampling, comparer, classify, record } = deps;
 
-  return async (exchange, early) => {
+  const compare: RunExchange = async (exchange, early) => {
     const started = performance.now();
     const route = exchange.match.route;
     const settings = settingsOf(route);
@@ -100,6 +101,14 @@ export function createRunExchange(deps: RunExchangeDeps): RunExchange {
       record(route, 'error', latency, {}, reason);
     }
   };
+  // A root span of its own, linked to the request's: the comparison runs after the client has its
+  // answer, on another thread, and must not stretch the request's trace.
+  return (exchange, early) =>
+    inRootSpan(
+      'shadow compare',
+      { linkTo: exchange.traceparent, attributes: { 'strangler.route': exchange.match.route.id } },
+      () => compare(exchange, early),
+    );
 }
 
 /** The served response with its body decoded, or why it cannot be compared. */

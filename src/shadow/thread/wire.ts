@@ -35,6 +35,7 @@ export interface WireExchange extends WireMatch {
   readonly requestId: string;
   readonly served: Target;
   readonly fellBack: boolean;
+  readonly traceparent: string | undefined;
   readonly caller?: ObservedExchange['caller'];
   readonly request: WireRequestPart;
   readonly response: Omit<ObservedExchange['response'], 'body'> & { readonly body: WireBody };
@@ -117,6 +118,7 @@ export function exchangeToWire(exchange: ObservedExchange, transfer: ArrayBuffer
     decision: exchange.decision,
     served: exchange.served,
     fellBack: exchange.fellBack,
+    traceparent: exchange.traceparent,
     ...(exchange.caller === undefined
       ? {}
       : { caller: { subject: exchange.caller.subject, organisationId: exchange.caller.organisationId } }),
@@ -150,6 +152,7 @@ export function exchangeFromWire(wire: WireExchange, route: RouteRecord): Observ
     decision: wire.decision,
     served: wire.served,
     fellBack: wire.fellBack,
+    traceparent: wire.traceparent,
     ...(wire.caller === undefined ? {} : { caller: wire.caller }),
     request: { ...wire.request, body: fromWireBody(wire.request.body) },
     response: { ...wire.response, body: fromWireBody(wire.response.body) },

@@ -1,0 +1,42 @@
+import { enableTracing } from './tracing.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A started SDK: `shutdown` exports the spans still batched, then stops. */
+export interface TracingSdk {
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Tracing is on when an OTLP endpoint is configured (the standard variables), unless the standard
+ * switches turn it off. Everything else (protocol, sampler, batch delays, resource attributes) is read
+ * by the SDK itself from the OTEL_* variables.
+ */
+export function tracingConfigured(env: Env): boolean {
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (endpoint === undefined || endpoint.trim() === '') return false;
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  return env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() !== 'none';
+}
+
+/**
+ * Starts OpenTelemetry's Node SDK for traces only (metrics stay on Prometheus, logs on stdout) when
+ * tracingConfigured(process.env), which the SDK reads too; undefined otherwise. The SDK is imported only then, so a process without
+ * tracing never loads it.
+ */
+export async function startTracing(): Promise<TracingSdk | undefined> {
+  const env = process.env;
+  if (!tracingConfigured(env)) return undefined;
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const named =
+    env.OTEL_SERVICE_NAME !== undefined || /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  const sdk = new NodeSDK({
+    ...(named ? {} : { serviceName: 'strangler' }),
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  sdk.start();
+  enableTracing();
+  return sdk;
+}

@@ -1,0 +1,138 @@
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+
+export type { Span } from '@opentelemetry/api';
+export { SpanKind } from '@opentelemetry/api';
+
+/*
+ * The spans strangler makes, by hand: auto-instrumentation patches modules as they load, which ESM
+ * with type stripping does not allow everywhere, and would trace every socket and query of the hot
+ * path. While no SDK is started (tracing-sdk.ts) `tracer` stays undefined and every function here
+ * returns after one comparison, without touching the API's no-op tracer: nothing is allocated per
+ * request.
+ */
+let tracer: Tracer | undefined;
+
+/** Called once the SDK is registered: from then on the functions below make real spans. */
+export function enableTracing(): void {
+  tracer = trace.getTracer('strangler');
+}
+
+export function tracingEnabled(): boolean {
+  return tracer !== undefined;
+}
+
+type Carrier = Record<string, string | string[] | undefined>;
+
+const getter = {
+  keys: (carrier: Carrier): string[] => Object.keys(carrier),
+  get: (carrier: Carrier, key: string): string | undefined => {
+    const value = carrier[key];
+    return Array.isArray(value) ? value[0] : value;
+  },
+};
+
+/** The span of one request through the public port, continuing the client's W3C traceparent. */
+export function startServerSpan(headers: Carrier, method: string): Span | undefined {
+  if (tracer === undefined) return undefined;
+  const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
+  return tracer.startSpan(
+    method,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method } },
+    parent,
+  );
+}
+
+/** A child of `parent`; undefined when there is no parent (tracing off, or an untraced caller). */
+export function startChildSpan(
+  parent: Span | undefined,
+  name: string,
+  kind: SpanKind,
+  attributes?: Attributes,
+): Span | undefined {
+  if (tracer === undefined || parent === undefined) return undefined;
+  return tracer.startSpan(name, { kind, attributes }, trace.setSpan(ROOT_CONTEXT, parent));
+}
+
+/** A child of the active span (a query inside a handler or a batch); undefined outside any span. */
+export function startSpanUnderActive(name: string, kind: SpanKind, attributes: Attributes): Span | undefined {
+  if (tracer === undefined) return undefined;
+  const active = context.active();
+  if (trace.getSpan(active) === undefined) return undefined;
+  return tracer.startSpan(name, { kind, attributes }, active);
+}
+
+/** Writes `span`'s traceparent (and tracestate) into outgoing headers, replacing the client's. */
+export function injectTraceContext(span: Span, headers: Carrier): void {
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
+}
+
+/** `span` as a W3C traceparent string, to cross into another thread. */
+export function traceparentOf(span: Span | undefined): string | undefined {
+  if (span === undefined) return undefined;
+  const carrier: Carrier = {};
+  injectTraceContext(span, carrier);
+  const value = carrier.traceparent;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Runs `work` with `span` as the active span, so spans started inside it (queries) are its children. */
+export function runInSpan<T>(span: Span | undefined, work: () => T): T {
+  if (span === undefined) return work();
+  return context.with(trace.setSpan(context.active(), span), work);
+}
+
+/** Ends a span with an HTTP status: 5xx is an error (OpenTelemetry's HTTP conventions for servers). */
+export function endHttpSpan(span: Span, status: number, errorType?: string): void {
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 500 || errorType !== undefined) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute('error.type', errorType ?? String(status));
+  }
+  span.end();
+}
+
+export function endSpanWithError(span: Span, error: unknown): void {
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
+  span.setAttribute('error.type', error instanceof Error ? error.name : 'Error');
+  span.end();
+}
+
+/**
+ * Runs `work` in a new root span made active for it (a sync batch, a shadow comparison): such work
+ * starts from a timer or a queue, not from the request that caused it, so at most it is linked to
+ * that request (`linkTo`, a traceparent from traceparentOf). `startTime` (epoch ms) when the span
+ * began before it was worth making: a batch is traced only once it turned out not to be empty.
+ */
+export async function inRootSpan<T>(
+  name: string,
+  options: { readonly attributes?: Attributes; readonly linkTo?: string; readonly startTime?: number },
+  work: () => Promise<T>,
+): Promise<T> {
+  if (tracer === undefined) return work();
+  const { attributes, linkTo, startTime } = options;
+  const span = tracer.startSpan(name, { root: true, attributes, links: linksTo(linkTo), startTime });
+  try {
+    const result = await context.with(trace.setSpan(ROOT_CONTEXT, span), work);
+    span.end();
+    return result;
+  } catch (error: unknown) {
+    endSpanWithError(span, error);
+    throw error;
+  }
+}
+
+function linksTo(traceparent: string | undefined): { context: ReturnType<Span['spanContext']> }[] {
+  if (traceparent === undefined) return [];
+  const extracted: Context = propagation.extract(ROOT_CONTEXT, { traceparent }, getter);
+  const linked = trace.getSpanContext(extracted);
+  return linked === undefined ? [] : [{ context: linked }];
+}
+
+/** The active span's trace id, for a log line; undefined when tracing is off. */
+export function traceIdOf(span: Span | undefined): string | undefined {
+  return span?.spanContext().traceId;
+}
