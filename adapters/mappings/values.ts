@@ -64,8 +64,11 @@ function ticksOf(
   fraction: string,
   offsetMinutes: number,
 ): bigint {
-  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hh), Number(mm), Number(ss));
-  const check = new Date(ms);
+  // Not Date.UTC(year, …): it reads years 0 to 99 as 1900 to 1999, and datetime2 starts at 0001.
+  const check = new Date(0);
+  check.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  check.setUTCHours(Number(hh), Number(mm), Number(ss));
+  const ms = check.getTime();
   if (
     Number.isNaN(ms) ||
     check.getUTCFullYear() !== Number(year) ||
