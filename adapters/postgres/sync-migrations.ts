@@ -183,20 +183,25 @@ const migrations: Record<string, Migration> = {
  * table; with `numbered`, the writing transaction is also entered for its commit number.
  */
 function recordChangesFunction(create: 'CREATE' | 'CREATE OR REPLACE', numbered: boolean) {
+  // A statement that changed no row (an UPDATE matching nothing) numbers nothing and waits for no commit.
   const enter = numbered
-    ? sql`INSERT INTO dbo."SyncTransactions" ("TxId") VALUES (pg_current_xact_id()::text::bigint)
-          ON CONFLICT ("TxId") DO NOTHING;`
+    ? sql`GET DIAGNOSTICS logged = ROW_COUNT;
+      IF logged > 0 THEN
+        INSERT INTO dbo."SyncTransactions" ("TxId") VALUES (pg_current_xact_id()::text::bigint)
+        ON CONFLICT ("TxId") DO NOTHING;
+      END IF;`
     : sql``;
   return sql`
     ${sql.raw(create)} FUNCTION dbo."SyncRecordChanges"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    ${numbered ? sql`DECLARE logged bigint;` : sql``}
     BEGIN
-      ${enter}
       EXECUTE format(
         'INSERT INTO dbo."SyncChangeLog" ("TableName", "EntityKey", "Operation", "Version", "Origin") '
         || 'SELECT %L, lower(r.%I::text), %L, r."Version", %L FROM %I AS r',
         TG_TABLE_NAME, TG_ARGV[0], left(TG_OP, 1),
         coalesce(nullif(current_setting('strangler.origin', true), ''), 'app'),
         CASE WHEN TG_OP = 'DELETE' THEN 'old_rows' ELSE 'new_rows' END);
+      ${enter}
       RETURN NULL;
     END
     $fn$`;

@@ -18,7 +18,7 @@ import { createSyncTestDatabases } from './testing/sync-test-databases.ts';
 import type { SyncTestDatabases } from './testing/sync-test-databases.ts';
 
 const ROUNDS = Number(process.env.SYNC_RACE_ROUNDS ?? 200);
-const DEADLINE_MS = 60_000;
+const DEADLINE_MS = 45_000;
 
 /** Two legacy transactions whose ids are taken in one order and whose commits land in the other. */
 async function crossedTransactions(
