@@ -47,6 +47,7 @@ describe('new schema migrations (PostgreSQL)', () => {
     expect(first.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
       ['0001-entities', 'Up', 'Success'],
       ['0002-tenant-isolation', 'Up', 'Success'],
+      ['0003-email-collation', 'Up', 'Success'],
     ]);
     expect(await tablesIn(db, 'public')).toEqual(
       expect.arrayContaining(['athletes', 'organisations', 'squads', 'wellness_entries']),
@@ -55,6 +56,7 @@ describe('new schema migrations (PostgreSQL)', () => {
 
     const down = await migrateNewDown(db);
     expect(down.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+      ['0003-email-collation', 'Down', 'Success'],
       ['0002-tenant-isolation', 'Down', 'Success'],
       ['0001-entities', 'Down', 'Success'],
     ]);
@@ -62,11 +64,16 @@ describe('new schema migrations (PostgreSQL)', () => {
     expect((await migrationStatus(createNewMigrator(db))).map((m) => m.executedAt)).toEqual([
       undefined,
       undefined,
+      undefined,
     ]);
 
     await migrateNewToLatest(db);
     const status = await migrationStatus(createNewMigrator(db));
-    expect(status.map((m) => m.name)).toEqual(['0001-entities', '0002-tenant-isolation']);
+    expect(status.map((m) => m.name)).toEqual([
+      '0001-entities',
+      '0002-tenant-isolation',
+      '0003-email-collation',
+    ]);
     expect(status[0]?.executedAt).toBeInstanceOf(Date);
   });
 
@@ -107,7 +114,18 @@ describe('new schema migrations (PostgreSQL)', () => {
         .insertInto('athletes')
         .values({ ...athlete, id: crypto.randomUUID(), email: 'ADA.Byrne@Example.com' })
         .execute(),
-    ).rejects.toThrow(/athletes_email_lower_key/);
+    ).rejects.toThrow(/athletes_email_collation_key/);
+    // Azure SQL's collation ignores trailing spaces (ANSI padding) but not accents.
+    await expect(
+      db
+        .insertInto('athletes')
+        .values({ ...athlete, id: crypto.randomUUID(), email: 'ada.byrne@example.com  ' })
+        .execute(),
+    ).rejects.toThrow(/athletes_email_collation_key/);
+    await db
+      .insertInto('athletes')
+      .values({ ...athlete, id: crypto.randomUUID(), email: 'ada.býrne@example.com' })
+      .execute();
 
     const entry = {
       athlete_id: ATHLETE,
@@ -167,8 +185,11 @@ describe('legacy schema migrations (PostgreSQL stand-in, schema dbo)', () => {
     await migrateLegacyDown(db);
     expect(await tablesIn(db, 'dbo')).toEqual([]);
     const again = await migrateLegacyToLatest(db);
-    expect(again.map((r) => r.status)).toEqual(['Success']);
-    expect((await migrationStatus(createLegacyMigrator(db))).map((m) => m.name)).toEqual(['0001-entities']);
+    expect(again.map((r) => r.status)).toEqual(['Success', 'Success']);
+    expect((await migrationStatus(createLegacyMigrator(db))).map((m) => m.name)).toEqual([
+      '0001-entities',
+      '0003-email-collation',
+    ]);
   });
 
   it('reads datetime2 stand-in columns as text and compares e-mails case-insensitively like the CI collation', async () => {
@@ -218,6 +239,12 @@ describe('legacy schema migrations (PostgreSQL stand-in, schema dbo)', () => {
       db
         .insertInto('dbo.Athletes')
         .values({ ...athlete, AthleteId: crypto.randomUUID(), Email: 'A@EXAMPLE.COM' })
+        .execute(),
+    ).rejects.toThrow(/UX_Athletes_Email/);
+    await expect(
+      db
+        .insertInto('dbo.Athletes')
+        .values({ ...athlete, AthleteId: crypto.randomUUID(), Email: 'a@example.com ' })
         .execute(),
     ).rejects.toThrow(/UX_Athletes_Email/);
     const stored = await db

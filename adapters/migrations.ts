@@ -8,8 +8,10 @@ import type { EngineName } from './engine-capabilities.ts';
 import * as legacyEntitiesMssql from './mssql/migrations/legacy-0001-entities.ts';
 import * as legacyChangeTrackingMssql from './mssql/migrations/legacy-0002-change-tracking.ts';
 import * as legacyEntitiesPostgres from './postgres/migrations/legacy-0001-entities.ts';
+import * as legacyEmailCollationPostgres from './postgres/migrations/legacy-0003-email-collation.ts';
 import * as newEntities from './postgres/migrations/new-0001-entities.ts';
 import * as newTenantIsolation from './postgres/migrations/new-0002-tenant-isolation.ts';
+import * as newEmailCollation from './postgres/migrations/new-0003-email-collation.ts';
 import type { LegacyDatabase, NewDatabase } from './schema.ts';
 
 /*
@@ -29,10 +31,11 @@ export interface StatementMigration {
 export const NEW_MIGRATIONS: Readonly<Record<string, StatementMigration>> = {
   '0001-entities': newEntities,
   '0002-tenant-isolation': newTenantIsolation,
+  '0003-email-collation': newEmailCollation,
 };
 
 export const LEGACY_MIGRATIONS: Readonly<Record<EngineName, Readonly<Record<string, StatementMigration>>>> = {
-  postgres: { '0001-entities': legacyEntitiesPostgres },
+  postgres: { '0001-entities': legacyEntitiesPostgres, '0003-email-collation': legacyEmailCollationPostgres },
   mssql: { '0001-entities': legacyEntitiesMssql, '0002-change-tracking': legacyChangeTrackingMssql },
 };
 

@@ -92,7 +92,7 @@ export interface AthletesTable {
   squad_id: string;
   first_name: string;
   last_name: string;
-  email: string; // unique on lower(email)
+  email: string; // unique as legacy's collation compares (adapters/postgres/migrations/email-key.ts)
   date_of_birth: ColumnType<string, string, string>; // date (read as 'YYYY-MM-DD' text)
   position: string | null;
   is_active: boolean;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 
 import { openNewDatabase } from '../adapters/database.ts';
 import { migrateNewToLatest } from '../adapters/migrations.ts';
@@ -210,6 +211,30 @@ describe('new handlers: writes', () => {
     );
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
     expect(results.find((r) => r.status === 409)?.json).toMatchObject({ title: 'Conflict', status: 409 });
+  });
+
+  test('an update whose athlete is deleted (by the sync) while it runs answers 404, as legacy, not a 500', async () => {
+    const id = String((await call('POST', '/api/athletes', newAthlete)).json?.AthleteId);
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM athletes WHERE id = $1 FOR UPDATE', [id]);
+      const update = call('PUT', `/api/athletes/${id}`, { ...newAthlete, Position: 'Defender' });
+      // The handler has found the athlete and waits on its row lock.
+      for (let waiting = 0; waiting === 0;) {
+        const r = await holder.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+        );
+        waiting = r.rows[0]?.n ?? 0;
+      }
+      await holder.query('DELETE FROM athletes WHERE id = $1', [id]);
+      await holder.query('COMMIT');
+
+      expect(await update).toMatchObject({ status: 404, json: { status: 404, title: 'Not Found' } });
+    } finally {
+      await holder.end();
+    }
   });
 
   test('concurrent entries for one day: one 201, the others 409', async () => {

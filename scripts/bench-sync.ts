@@ -45,7 +45,7 @@ async function reset(dbs: SyncTestDatabases): Promise<void> {
     'TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_checkpoints, strangler.recon_run CASCADE; TRUNCATE wellness_entries, athletes, squads',
   );
   await dbs.legacyPool.query(
-    'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."SyncTombstones", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
+    'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."SyncTombstones", dbo."SyncTransactions", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
   );
   await seedMirrored(dbs.newPool, dbs.legacyPool, { squads: 10, athletes: 0 });
 }
@@ -216,7 +216,7 @@ async function reconciliation(dbs: SyncTestDatabases, rows: number): Promise<voi
     'TRUNCATE strangler.recon_run CASCADE; TRUNCATE wellness_entries, athletes, squads',
   );
   await dbs.legacyPool.query(
-    'TRUNCATE dbo."SyncChangeLog", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
+    'TRUNCATE dbo."SyncChangeLog", dbo."SyncTransactions", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
   );
   const seedStarted = performance.now();
   await seedMirrored(dbs.newPool, dbs.legacyPool, { squads: 100, athletes: rows });

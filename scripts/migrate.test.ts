@@ -24,8 +24,16 @@ describe('scripts/migrate.ts', () => {
 
   it('runs new up, status, down, up against DATABASE_URL', async () => {
     const env = { DATABASE_URL: database.url };
-    const pending = ['pending  0001-entities', 'pending  0002-tenant-isolation'];
-    const up = ['Success  up   0001-entities', 'Success  up   0002-tenant-isolation'];
+    const pending = [
+      'pending  0001-entities',
+      'pending  0002-tenant-isolation',
+      'pending  0003-email-collation',
+    ];
+    const up = [
+      'Success  up   0001-entities',
+      'Success  up   0002-tenant-isolation',
+      'Success  up   0003-email-collation',
+    ];
     expect(await run(['new', 'status'], env)).toEqual({ code: 0, lines: pending });
     expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: up });
     expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: ['already up to date'] });
@@ -34,15 +42,25 @@ describe('scripts/migrate.ts', () => {
     expect(status.lines[1]).toMatch(/^applied {2}0002-tenant-isolation {2}\d{4}-\d{2}-\d{2}T/);
     expect(await run(['new', 'down'], env)).toEqual({
       code: 0,
-      lines: ['Success  down 0002-tenant-isolation', 'Success  down 0001-entities'],
+      lines: [
+        'Success  down 0003-email-collation',
+        'Success  down 0002-tenant-isolation',
+        'Success  down 0001-entities',
+      ],
     });
     expect(await run(['new', 'up'], env)).toEqual({ code: 0, lines: up });
   });
 
   it('migrates the legacy stand-in from LEGACY_DATABASE_URL into the same database without clashing', async () => {
     const env = { LEGACY_DATABASE_URL: database.url };
-    expect(await run(['legacy', 'up'], env)).toEqual({ code: 0, lines: ['Success  up   0001-entities'] });
-    expect(await run(['legacy', 'down'], env)).toEqual({ code: 0, lines: ['Success  down 0001-entities'] });
+    expect(await run(['legacy', 'up'], env)).toEqual({
+      code: 0,
+      lines: ['Success  up   0001-entities', 'Success  up   0003-email-collation'],
+    });
+    expect(await run(['legacy', 'down'], env)).toEqual({
+      code: 0,
+      lines: ['Success  down 0003-email-collation', 'Success  down 0001-entities'],
+    });
   });
 
   it('explains wrong usage and a missing URL with exit code 2, and --help with 0', async () => {

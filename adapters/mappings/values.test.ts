@@ -73,6 +73,12 @@ describe('datetime2(7) ↔ timestamptz', () => {
     expect(widenDatetime2('2026-01-02 03:04:05.12')).toBe('2026-01-02 03:04:05.1200000');
   });
 
+  it('keeps the years 0001 to 0099, which datetime2 allows', () => {
+    expect(widenDatetime2('0050-06-07 08:09:10.5')).toBe('0050-06-07 08:09:10.5000000');
+    expect(datetime2ToTimestamptz('0001-01-01 00:00:00.0000004')).toBe('0001-01-01T00:00:00.000000Z');
+    expect(timestamptzToDatetime2('0099-12-31T23:59:59.999999Z')).toBe('0099-12-31 23:59:59.9999990');
+  });
+
   it('rejects impossible dates and malformed text', () => {
     expect(() => datetime2ToTimestamptz('2026-02-30 00:00:00.0000000')).toThrow(MappingError);
     expect(() => datetime2ToTimestamptz('2026-01-02 24:00:00')).toThrow(MappingError);

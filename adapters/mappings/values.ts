@@ -3,6 +3,7 @@
  * Every synced entity mapping and the reconciliation's normaliser go through these, so "the same value"
  * means the same thing everywhere. None of them goes through a float.
  */
+import { fractionToMicros } from '../../src/sync/canonical-row.ts';
 
 export class MappingError extends Error {
   constructor(message: string) {
@@ -38,8 +39,7 @@ export function sameGuid(a: string, b: string): boolean {
  * Legacy timestamps are datetime2(7): UTC without an offset, 100 ns ticks, written
  * 'YYYY-MM-DD HH:MM:SS.fffffff'. PostgreSQL keeps microseconds, so the 7th fractional digit cannot
  * survive the trip to the new side. It is rounded exactly the way PostgreSQL rounds a 7-digit literal
- * (src/backend/utils/adt/datetime.c, ParseFractionalSecond: rint(strtod(fraction) * 1e6), i.e. half to
- * even on a double, so about 1% of exact ties go the "wrong" way): that is what the PostgreSQL stand-in
+ * (fractionToMicros, the rule the sync's canonical rows follow too): that is what the PostgreSQL stand-in
  * stores for the same value, so both sides of the demo agree to the microsecond. A carry can reach the
  * second, the day or the year. Coming back, the 7th digit is 0; a reconciliation compares datetimes at
  * microsecond precision (normaliseDatetime2 below).
@@ -64,8 +64,11 @@ function ticksOf(
   fraction: string,
   offsetMinutes: number,
 ): bigint {
-  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hh), Number(mm), Number(ss));
-  const check = new Date(ms);
+  // Not Date.UTC(year, …): it reads years 0 to 99 as 1900 to 1999, and datetime2 starts at 0001.
+  const check = new Date(0);
+  check.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
+  check.setUTCHours(Number(hh), Number(mm), Number(ss));
+  const ms = check.getTime();
   if (
     Number.isNaN(ms) ||
     check.getUTCFullYear() !== Number(year) ||
@@ -117,15 +120,6 @@ function parseDatetime2Ticks(value: string): bigint {
   return secondTicks + BigInt(fraction.padEnd(7, '0'));
 }
 
-/** C's rint() in the default rounding mode: nearest, ties to even. */
-function rint(x: number): number {
-  const floor = Math.floor(x);
-  const rest = x - floor;
-  if (rest > 0.5) return floor + 1;
-  if (rest < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
 function offsetMinutesOf(offset: string): number {
   if (offset === 'Z') return 0;
   const sign = offset.startsWith('-') ? -1 : 1;
@@ -152,7 +146,7 @@ function timestamptzTicks(value: Date | string): bigint {
  */
 export function datetime2ToTimestamptz(value: string): string {
   const { secondTicks, fraction } = parseDatetime2(value);
-  const micros = fraction === '' ? 0 : rint(Number(`0.${fraction}`) * 1e6);
+  const micros = fractionToMicros(fraction);
   return `${formatTicks(secondTicks + BigInt(micros) * TICKS_PER_MICROSECOND, 'T', 6)}Z`;
 }
 

@@ -16,6 +16,9 @@ import type { SyncEntity } from '../../src/sync/sync-entities.ts';
  *    writing transaction's id, so the poller only reads transactions that can no longer commit behind it;
  *  - `SyncTombstones`: the keys deleted, which the relay's upserts never re-create.
  */
+/** The advisory lock that numbers commits one at a time (any constant unique to this use). */
+const COMMIT_ORDER_LOCK = 7_361_902_114;
+
 const migrations: Record<string, Migration> = {
   '2026-11-21-001-sync-applied-events': {
     async up(db) {
@@ -87,18 +90,7 @@ const migrations: Record<string, Migration> = {
     // writes a batch of rows in one statement, and a per-row trigger was a third of its legacy time.
     // Transition tables allow one event per trigger, hence three triggers per table.
     async up(db) {
-      await sql`
-        CREATE FUNCTION dbo."SyncRecordChanges"() RETURNS trigger LANGUAGE plpgsql AS $fn$
-        BEGIN
-          EXECUTE format(
-            'INSERT INTO dbo."SyncChangeLog" ("TableName", "EntityKey", "Operation", "Version", "Origin") '
-            || 'SELECT %L, lower(r.%I::text), %L, r."Version", %L FROM %I AS r',
-            TG_TABLE_NAME, TG_ARGV[0], left(TG_OP, 1),
-            coalesce(nullif(current_setting('strangler.origin', true), ''), 'app'),
-            CASE WHEN TG_OP = 'DELETE' THEN 'old_rows' ELSE 'new_rows' END);
-          RETURN NULL;
-        END
-        $fn$`.execute(db);
+      await recordChangesFunction('CREATE', false).execute(db);
       for (const entity of SYNC_ENTITIES) {
         const table = sql.table(`dbo.${entity.legacyTable}`);
         await sql`DROP TRIGGER "SyncChangeLog" ON ${table}`.execute(db);
@@ -189,6 +181,44 @@ const migrations: Record<string, Migration> = {
       await sql`DROP TABLE IF EXISTS dbo."SyncTombstones"`.execute(db);
     },
   },
+  '2026-12-06-007-commit-order': {
+    // Transaction ids are handed out when a transaction first writes, not when it commits, so reading
+    // the log in TxId order can hand on a child before the parent whose transaction began later. A
+    // deferred trigger numbers each writing transaction at commit instead, one at a time (a transaction
+    // lock held until the commit is visible), so a reader that sees number n sees every number below it.
+    async up(db) {
+      await sql`CREATE SEQUENCE dbo."SyncCommitSeq"`.execute(db);
+      await sql`
+        CREATE TABLE dbo."SyncTransactions" (
+          "TxId" bigint PRIMARY KEY,
+          "CommitSeq" bigint UNIQUE
+        )`.execute(db);
+      // What the log holds already was read in TxId order: numbered in that order, old checkpoints map onto it.
+      await sql`
+        INSERT INTO dbo."SyncTransactions" ("TxId", "CommitSeq")
+        SELECT "TxId", nextval('dbo."SyncCommitSeq"') FROM (SELECT DISTINCT "TxId" FROM dbo."SyncChangeLog" ORDER BY 1) t`.execute(
+        db,
+      );
+      await sql`
+        CREATE FUNCTION dbo."SyncNumberCommit"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          PERFORM pg_advisory_xact_lock(${sql.lit(COMMIT_ORDER_LOCK)});
+          UPDATE dbo."SyncTransactions" SET "CommitSeq" = nextval('dbo."SyncCommitSeq"') WHERE "TxId" = NEW."TxId";
+          RETURN NULL;
+        END
+        $fn$`.execute(db);
+      await sql`
+        CREATE CONSTRAINT TRIGGER "SyncNumberCommit" AFTER INSERT ON dbo."SyncTransactions"
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dbo."SyncNumberCommit"()`.execute(db);
+      await recordChangesFunction('CREATE OR REPLACE', true).execute(db);
+    },
+    async down(db) {
+      await recordChangesFunction('CREATE OR REPLACE', false).execute(db);
+      await sql`DROP TABLE dbo."SyncTransactions"`.execute(db);
+      await sql`DROP FUNCTION dbo."SyncNumberCommit"()`.execute(db);
+      await sql`DROP SEQUENCE dbo."SyncCommitSeq"`.execute(db);
+    },
+  },
 };
 
 /**
@@ -218,6 +248,35 @@ async function dropTriggers(
       db,
     );
   }
+}
+
+/**
+ * The statement-level trigger function: one log row per changed row, from the statement's transition
+ * table; with `numbered`, the writing transaction is also entered for its commit number.
+ */
+function recordChangesFunction(create: 'CREATE' | 'CREATE OR REPLACE', numbered: boolean) {
+  // A statement that changed no row (an UPDATE matching nothing) numbers nothing and waits for no commit.
+  const enter = numbered
+    ? sql`GET DIAGNOSTICS logged = ROW_COUNT;
+      IF logged > 0 THEN
+        INSERT INTO dbo."SyncTransactions" ("TxId") VALUES (pg_current_xact_id()::text::bigint)
+        ON CONFLICT ("TxId") DO NOTHING;
+      END IF;`
+    : sql``;
+  return sql`
+    ${sql.raw(create)} FUNCTION dbo."SyncRecordChanges"() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    ${numbered ? sql`DECLARE logged bigint;` : sql``}
+    BEGIN
+      EXECUTE format(
+        'INSERT INTO dbo."SyncChangeLog" ("TableName", "EntityKey", "Operation", "Version", "Origin") '
+        || 'SELECT %L, lower(r.%I::text), %L, r."Version", %L FROM %I AS r',
+        TG_TABLE_NAME, TG_ARGV[0], left(TG_OP, 1),
+        coalesce(nullif(current_setting('strangler.origin', true), ''), 'app'),
+        CASE WHEN TG_OP = 'DELETE' THEN 'old_rows' ELSE 'new_rows' END);
+      ${enter}
+      RETURN NULL;
+    END
+    $fn$`;
 }
 
 const LEGACY_SYNC_MIGRATIONS: MigrationList = {

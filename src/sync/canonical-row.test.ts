@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
+import { datetime2ToTimestamptz } from '../../adapters/mappings/values.ts';
 import {
   canonicalRow,
   canonicalRowFromLegacy,
@@ -26,13 +27,23 @@ describe('canonical values (the form both sides are compared in)', () => {
   });
 
   it.each([
-    ['2026-01-02 03:04:05.1234567', '2026-01-02T03:04:05.123456Z'], // datetime2(7): 7th digit truncated, not rounded
-    ['2026-01-02 03:04:05.9999999', '2026-01-02T03:04:05.999999Z'], // never rounds into the next second
+    ['2026-01-02 03:04:05.1234564', '2026-01-02T03:04:05.123456Z'], // datetime2(7): 7th digit rounded,
+    ['2026-01-02 03:04:05.1234567', '2026-01-02T03:04:05.123457Z'], // as the mappings and PostgreSQL do
+    ['2025-12-31 23:59:59.9999995', '2026-01-01T00:00:00.000000Z'], // carrying into the next second and year
     ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.000000Z'],
     ['2026-01-02T03:04:05.5+00:00', '2026-01-02T03:04:05.500000Z'],
     ['2026-01-02T05:04:05.123+02:00', '2026-01-02T03:04:05.123000Z'],
   ])('reads datetime %s as %s', (input, expected) => {
     expect(canonicalValue(column('datetime'), input)).toBe(expected);
+  });
+
+  it('rounds the lost 100 ns digit exactly as the entity mappings do, ties and carries included', () => {
+    const fractions = ['0000015', '0000025', '0037655', '1693045', '9999995', '9999994', '5000005'];
+    for (let i = 0; i < 2000; i++) fractions.push(String((i * 7_919_993) % 10_000_000).padStart(7, '0'));
+    const mismatched = fractions
+      .map((f) => `2024-02-28 23:59:59.${f}`)
+      .filter((v) => canonicalValue(column('datetime'), v) !== datetime2ToTimestamptz(v));
+    expect(mismatched).toEqual([]);
   });
 
   it('reads a JS Date at its millisecond precision', () => {
@@ -130,7 +141,7 @@ describe('canonical values (the form both sides are compared in)', () => {
       position: null,
       is_active: true,
       created_at: '2026-01-02T03:04:05.123456Z',
-      updated_at: '2026-01-02T03:04:05.000001Z',
+      updated_at: '2026-01-02T03:04:05.000002Z', // the 7th digit rounded, as the mapping wrote it
       version: 4,
     });
     expect(rowsEqual(athletes, legacy, fresh)).toBe(true);

@@ -5,7 +5,8 @@ import type { SyncColumn, SyncEntity } from './sync-entities.ts';
  * rows in this form, both change directions compare in it, and reconciliation hashes it:
  *  - GUIDs lower-case (SQL Server returns upper-case uniqueidentifier strings);
  *  - datetimes `YYYY-MM-DDTHH:MM:SS.ffffffZ`: timestamptz keeps microseconds, so datetime2(7)'s
- *    seventh digit is truncated, never rounded into the next microsecond;
+ *    seventh digit is rounded as PostgreSQL rounds a literal's (fractionToMicros), carrying into the
+ *    next second when it must: the one rule the entity mappings (adapters/mappings/values.ts) follow too;
  *  - booleans `true`/`false` (bit 1/0);
  *  - decimals at the column's fixed scale, computed on digits, never through a float;
  *  - integers in decimal text (bigint never through a JS number).
@@ -75,13 +76,34 @@ function canonicalDatetime(column: SyncColumn, value: unknown): string {
   const text = String(value).trim();
   const match = DATETIME.exec(text);
   if (match !== null) {
-    const fraction = (match[3] ?? '').padEnd(6, '0').slice(0, 6);
-    return `${match[1]}T${match[2]}.${fraction}Z`;
+    const micros = fractionToMicros(match[3] ?? '');
+    if (micros < 1_000_000) return `${match[1]}T${match[2]}.${String(micros).padStart(6, '0')}Z`;
+    const next = new Date(Date.parse(`${match[1]}T${match[2]}Z`) + 1000);
+    return `${next.toISOString().slice(0, 19)}.000000Z`;
   }
   // Another offset: only milliseconds survive Date, which is all such inputs (JSON from clients) carry.
   const parsed = new Date(text);
   if (Number.isNaN(parsed.getTime())) throw new ValueFormatError(column.name, value);
   return `${parsed.toISOString().slice(0, 23)}000Z`;
+}
+
+/**
+ * The microseconds of a fraction of a second (its digits after the point), rounded exactly as PostgreSQL
+ * rounds a timestamp literal's (src/backend/utils/adt/datetime.c, ParseFractionalSecond:
+ * rint(strtod("0.fffffff") * 1e6), half to even on a double, so about 1% of exact ties go the "wrong"
+ * way): what the stand-in stores for the same text. 1_000_000 means a carry into the next second.
+ */
+export function fractionToMicros(fraction: string): number {
+  return fraction === '' ? 0 : rint(Number(`0.${fraction}`) * 1e6);
+}
+
+/** C's rint() in the default rounding mode: nearest, ties to even. */
+function rint(x: number): number {
+  const floor = Math.floor(x);
+  const rest = x - floor;
+  if (rest > 0.5) return floor + 1;
+  if (rest < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 function canonicalBoolean(column: SyncColumn, value: unknown): string {

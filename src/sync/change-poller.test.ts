@@ -43,8 +43,10 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
     createChangePoller({
       pool: dbs.newPool,
       feed: feed ?? createPostgresLegacyChangeFeed(dbs.legacyPool),
+      reader: createPostgresLegacyReader(dbs.legacyPool),
       ownership,
       logger,
+      options: { holdRefused: { rounds: 2, ms: 0 } },
     });
 
   /** Polls until the checkpoint has passed every change-log entry; sums the outcomes. */
@@ -208,6 +210,53 @@ describe('change poller (legacy stand-in → PostgreSQL)', () => {
       onLegacy.id,
     ]);
     expect(audit.rows).toEqual([{ outcome: 'rejected' }]);
+  });
+
+  it('holds a legacy row whose e-mail the new side still has, and applies it once the new side lets the e-mail go', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    const onNew = athlete(squadId, 1);
+    await newSideWriteAthlete(dbs.newPool, onNew);
+    const onLegacy = { ...athlete(squadId, 2), email: onNew.email };
+    await legacySideWriteAthlete(dbs.legacyPool, onLegacy);
+    const p = poller();
+
+    expect(await p.runOnce()).toMatchObject({ held: 1, outcomes: {} });
+    await newSideWriteAthlete(dbs.newPool, { ...onNew, email: `moved-${onNew.email}`, version: 2 });
+    expect(await p.runOnce()).toMatchObject({ held: 0, outcomes: { applied: 1 } });
+
+    const emails = await dbs.newPool.query(`SELECT email FROM athletes WHERE id = $1`, [onLegacy.id]);
+    expect(emails.rows).toEqual([{ email: onNew.email }]);
+    expect((await dbs.newPool.query(`SELECT * FROM strangler.sync_conflicts`)).rows).toEqual([]);
+  });
+
+  it('retries a row read ahead of the parent it now points to, instead of recording it refused', async () => {
+    const squadId = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, squadId);
+    await pollUntilQuiet();
+    const a = athlete(squadId, 1);
+    await legacySideWriteAthlete(dbs.legacyPool, a);
+    // Later transactions: a new squad, then the athlete moved into it. The first batch holds only the
+    // athlete's first entry, but the row it reads already points at the squad the next batch brings.
+    const later = randomUUID();
+    await legacySideWriteSquad(dbs.legacyPool, later);
+    await dbs.legacyPool.query(`UPDATE dbo."Athletes" SET "SquadId" = $1, "Version" = 2`, [later]);
+    const oneAtATime = createChangePoller({
+      pool: dbs.newPool,
+      feed: createPostgresLegacyChangeFeed(dbs.legacyPool),
+      reader: createPostgresLegacyReader(dbs.legacyPool),
+      ownership: LEGACY_OWNS_ALL,
+      logger,
+      options: { batchSize: 1, holdRefused: { rounds: 5, ms: 0 } },
+    });
+
+    expect(await oneAtATime.runOnce()).toMatchObject({ held: 1 });
+    await pollUntilCaughtUp(oneAtATime, dbs.newPool, dbs.legacyPool);
+
+    const rows = await dbs.newPool.query(`SELECT squad_id::text, version::text FROM athletes`);
+    expect(rows.rows).toEqual([{ squad_id: later, version: '2' }]);
+    expect((await dbs.newPool.query(`SELECT * FROM strangler.sync_conflicts`)).rows).toEqual([]);
   });
 
   it('refuses a legacy row holding a NUL, as SQL Server returns it, records why, and applies the rest', async () => {

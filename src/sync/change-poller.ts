@@ -3,9 +3,11 @@ import type pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import { inRootSpan } from '../observability/tracing.ts';
 import { errorDetails } from '../observability/logger.ts';
-import { applyAndRecordLegacyChanges } from './apply-legacy-changes.ts';
 import { resyncAll } from './full-resync.ts';
+import { holdRetryable, readHeldChanges, withHeldChanges } from './held-changes.ts';
+import type { HoldBound } from './held-changes.ts';
 import { latestChangePerKey } from './latest-changes.ts';
+import { applyLegacyChangesToNew } from './pg-apply.ts';
 import { withConnection } from './pg-transaction.ts';
 import { createPollingLoop, dueEvery } from './polling-loop.ts';
 import type { PollingLoop } from './polling-loop.ts';
@@ -16,29 +18,38 @@ import {
   readCheckpoint,
   recordCheckpointError,
 } from './sync-checkpoints.ts';
-import type { LegacyChangeBatch, LegacyChangeFeed, LegacyRowReader } from './sync-engine.ts';
+import type { LegacyChangeBatch, LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
-import { countRecorded, tallyOutcomes } from './sync-records.ts';
+import { countRecorded, recordResults, tallyOutcomes } from './sync-records.ts';
 
 export interface ChangePollerOptions {
   readonly batchSize: number;
   readonly idlePollMs: number;
   /** How often feed entries behind the committed checkpoint are deleted (feeds that support it). */
   readonly pruneEveryMs: number;
+  /**
+   * A change refused for a missing parent or a taken unique value is held and retried with the rounds
+   * that follow until both bounds have passed, then recorded `rejected`.
+   */
+  readonly holdRefused: HoldBound;
 }
 
 export const DEFAULT_POLLER_OPTIONS: ChangePollerOptions = {
   batchSize: 1000,
   idlePollMs: 100,
   pruneEveryMs: 60_000,
+  holdRefused: { rounds: 20, ms: 10_000 },
 };
 
 export interface ChangePollerDeps {
   /** The new database: rows and the checkpoint are written here in one transaction. */
   readonly pool: pg.Pool;
   readonly feed: LegacyChangeFeed;
-  /** Needed for a full re-sync when the feed's checkpoint fell out of retention (SQL Server). */
+  /**
+   * Needed for a full re-sync when the feed's checkpoint fell out of retention (SQL Server), and to
+   * retry held changes (without it a refused change is recorded `rejected` at once).
+   */
   readonly reader?: LegacyRowReader;
   readonly ownership: SyncOwnership;
   readonly logger: Logger;
@@ -51,6 +62,8 @@ export interface PollResult {
   readonly changes: number;
   readonly outcomes: Readonly<Record<string, number>>;
   readonly resynced: boolean;
+  /** Changes refused for now and held for the rounds that follow. */
+  readonly held: number;
 }
 
 export interface ChangePoller extends PollingLoop {
@@ -86,7 +99,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
         await client.query('ROLLBACK');
         await resyncAll({ ...deps, feedName: feed.feedName, batchSize: options.batchSize });
         await moveCheckpoint(client, feed.feedName, batch.next);
-        return { entriesRead: 0, changes: 0, outcomes: {}, resynced: true };
+        return { entriesRead: 0, changes: 0, outcomes: {}, resynced: true, held: 0 };
       });
     } catch (error: unknown) {
       await recordCheckpointError(pool, feed.feedName, error);
@@ -94,10 +107,10 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
     }
   }
 
-  /** Applies a batch read in the checkpoint's transaction, advances the checkpoint and commits. */
+  /** Applies a batch (and the held changes) read in the checkpoint's transaction, advances the checkpoint and commits. */
   async function applyBatch(client: pg.PoolClient, batch: LegacyChangeBatch): Promise<PollResult> {
-    const changes = latestChangePerKey(batch);
-    const { results, conflicts } = await applyAndRecordLegacyChanges(client, changes, ownership);
+    const { changes, results, held } = await applyHolding(client, latestChangePerKey(batch));
+    const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership);
     const changedAt = batch.changes.map((c) => c.changedAt.getTime());
     const caughtUp = batch.entriesRead < options.batchSize;
     await advanceCheckpoint(client, feed.feedName, batch.next, changedAt, caughtUp);
@@ -117,7 +130,18 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
       changes: changes.length,
       outcomes: tallyOutcomes(results),
       resynced: false,
+      held,
     };
+  }
+
+  /** Applies the changes with the held ones; what is refused for now is held instead of recorded. */
+  async function applyHolding(client: pg.PoolClient, batchChanges: SyncChange[]) {
+    const bound = deps.reader === undefined ? { rounds: 0, ms: 0 } : options.holdRefused;
+    const held = deps.reader === undefined ? [] : await readHeldChanges(client, feed.feedName);
+    const changes =
+      deps.reader === undefined ? batchChanges : await withHeldChanges(batchChanges, held, deps.reader);
+    const results = await applyLegacyChangesToNew(client, changes, ownership);
+    return holdRetryable(client, feed.feedName, { changes, results }, held, bound);
   }
 
   async function pruneIfDue(): Promise<void> {

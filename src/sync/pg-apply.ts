@@ -158,7 +158,7 @@ export async function applyRejectingRows(
     changes.filter((change) => !unstorable.has(change.eventId)),
   );
   const byId = new Map(applied.map((result) => [result.eventId, result]));
-  return inChangeOrder(changes, byId, (eventId) => nulRejection(unstorable.get(eventId) ?? []));
+  return inChangeOrder(changes, byId, (eventId) => ({ error: nulRejection(unstorable.get(eventId) ?? []) }));
 }
 
 /** The savepoint passes of applyRejectingRows, for rows PostgreSQL can hold. */
@@ -208,7 +208,7 @@ async function applyRefusingRows(
 function inChangeOrder(
   changes: readonly SyncChange[],
   results: ReadonlyMap<string, ApplyResult>,
-  whyRejected: (eventId: string) => string,
+  whyRejected: (eventId: string) => Pick<ApplyResult, 'error' | 'sqlState'>,
 ): ApplyResult[] {
   return changes.map(
     (change): ApplyResult =>
@@ -216,7 +216,7 @@ function inChangeOrder(
         eventId: change.eventId,
         outcome: 'rejected',
         current: null,
-        error: whyRejected(change.eventId),
+        ...whyRejected(change.eventId),
       },
   );
 }
@@ -251,7 +251,7 @@ function inApplyOrder(changes: readonly SyncChange[]): SyncChange[] {
   return [...upserts, ...deletes];
 }
 
-function describeRejection(error: unknown): string {
+function describeRejection(error: unknown): Pick<ApplyResult, 'error' | 'sqlState'> {
   const e = error as
     { code?: unknown; message?: unknown; detail?: unknown; constraint?: unknown } | undefined;
   const parts = [
@@ -259,5 +259,6 @@ function describeRejection(error: unknown): string {
     typeof e?.detail === 'string' ? e.detail : undefined,
     typeof e?.code === 'string' ? `SQLSTATE ${e.code}` : undefined,
   ];
-  return parts.filter((part) => part !== undefined).join(' · ');
+  const why = parts.filter((part) => part !== undefined).join(' · ');
+  return typeof e?.code === 'string' ? { error: why, sqlState: e.code } : { error: why };
 }

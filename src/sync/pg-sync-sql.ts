@@ -184,7 +184,10 @@ export function buildSelectByKeys(target: PgTarget, keys: readonly string[], for
   };
 }
 
-/** One keyset page in key order (reconciliation, backfill), optionally below `beforeKey`. */
+/**
+ * One keyset page in key order (reconciliation, backfill), optionally below `beforeKey`. Without
+ * `afterKey` the page starts at the first key, the all-zero GUID included.
+ */
 export function buildScan(
   target: PgTarget,
   afterKey: string | null,
@@ -192,23 +195,15 @@ export function buildScan(
   beforeKey: string | null = null,
 ): PgQuery {
   const key = target.columnName(target.entity.key);
-  if (beforeKey !== null) {
-    return {
-      text:
-        `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ` +
-        `WHERE t.${key} > $1::uuid AND t.${key} < $2::uuid ORDER BY t.${key} LIMIT $3`,
-      values: [afterKey ?? '00000000-0000-0000-0000-000000000000', beforeKey, limit],
-    };
-  }
-  return afterKey === null
-    ? {
-        text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ORDER BY t.${key} LIMIT $1`,
-        values: [limit],
-      }
-    : {
-        text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t WHERE t.${key} > $1::uuid ORDER BY t.${key} LIMIT $2`,
-        values: [afterKey, limit],
-      };
+  const values: unknown[] = [];
+  const bounds: string[] = [];
+  if (afterKey !== null) bounds.push(`t.${key} > $${values.push(afterKey)}::uuid`);
+  if (beforeKey !== null) bounds.push(`t.${key} < $${values.push(beforeKey)}::uuid`);
+  const where = bounds.length === 0 ? '' : `WHERE ${bounds.join(' AND ')} `;
+  return {
+    text: `SELECT ${canonicalSelectList(target)} FROM ${target.table} AS t ${where}ORDER BY t.${key} LIMIT $${values.push(limit)}`,
+    values,
+  };
 }
 
 /** Every row with `from <= key < to` (to null: no upper bound): one reconciliation bucket. */

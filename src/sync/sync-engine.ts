@@ -64,6 +64,8 @@ export interface ApplyResult {
   readonly overwritten?: CanonicalRow;
   /** For `rejected`: the target database's error. */
   readonly error?: string;
+  /** For `rejected` by a constraint: the database's SQLSTATE (23503 a missing parent, 23505 a unique value taken). */
+  readonly sqlState?: string;
 }
 
 export interface LegacyWriter {

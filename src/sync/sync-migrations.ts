@@ -205,6 +205,27 @@ const migrations: Record<string, Migration> = {
       await sql`ALTER TABLE strangler.sync_checkpoints DROP COLUMN caught_up`.execute(db);
     },
   },
+  '2026-12-06-006-held-changes': {
+    // Legacy changes the new schema refused for a reason a later change can remove (a parent not yet
+    // arrived, a unique value not yet released), held and retried with the batches that follow.
+    async up(db) {
+      await sql`
+        CREATE TABLE strangler.sync_held_changes (
+          feed text NOT NULL,
+          entity text NOT NULL,
+          entity_key text NOT NULL,
+          event_id uuid NOT NULL,
+          version bigint NOT NULL,
+          attempts integer NOT NULL,
+          first_refused_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+          error text,
+          PRIMARY KEY (feed, entity, entity_key)
+        )`.execute(db);
+    },
+    async down(db) {
+      await sql`DROP TABLE strangler.sync_held_changes`.execute(db);
+    },
+  },
 };
 
 const SYNC_MIGRATIONS: MigrationList = {

@@ -4,7 +4,7 @@
  * adapters/mssql/migrations/legacy-0001-entities.sql as PostgreSQL allows; the model declares these
  * PostgreSQL column types too (scripts/legacy-aspnet/schema-script.test.ts checks they agree):
  *  - uniqueidentifier → uuid; bit → boolean; decimal(3,1) → numeric(3,1); tinyint → smallint + CHECK;
- *  - nvarchar(n) → varchar(n); the CI collation's e-mail uniqueness → unique index on lower("Email");
+ *  - nvarchar(n) → varchar(n); the CI collation's e-mail uniqueness → a unique index on the e-mail's key (0003, email-key.ts);
  *  - datetime2(7) → timestamp(6): PostgreSQL keeps microseconds, so the 7th fractional digit (100 ns) of
  *    a legacy value is lost here. The mappings (adapters/mappings/values.ts) read it back padded to 7
  *    digits; see there for what that means for comparisons.

@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 
+import { emailKey, emailKeyOf } from '../../../adapters/postgres/migrations/email-key.ts';
 import type { LegacyDatabase } from '../../../adapters/schema.ts';
 
 /*
@@ -126,7 +128,7 @@ export const legacyQueries = {
     db
       .selectFrom('dbo.Athletes')
       .select('AthleteId')
-      .where((eb) => eb(eb.fn('lower', ['Email']), '=', email.toLowerCase())),
+      .where(sql.raw<string>(emailKey('"Email"')), '=', emailKeyOf(email)),
 
   insertAthlete: (db: LegacyDb, athleteId: string, values: AthleteValues, now: string) =>
     db.insertInto('dbo.Athletes').values({

@@ -75,6 +75,17 @@ describe('legacy stand-in: ASP.NET Core conventions', () => {
     );
   });
 
+  test('a datetime2 in the years 0001 to 0099 is read and written as legacy does, not a 500', async () => {
+    await db
+      .updateTable('dbo.Athletes')
+      .set({ CreatedAt: '0050-06-07 08:09:10.5', UpdatedAt: '0001-01-01 00:00:00' })
+      .where('AthleteId', '=', athlete.id)
+      .execute();
+    const r = await call('GET', `/api/athletes/${athlete.id}`);
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ CreatedAt: '0050-06-07T08:09:10.5', UpdatedAt: '0001-01-01T00:00:00' });
+  });
+
   test('route ids in N, B and upper-case form bind like Guid.TryParse; anything else is an empty 404', async () => {
     const n = await call('GET', `/api/athletes/${athlete.id.replaceAll('-', '').toUpperCase()}`);
     expect(n.status).toBe(200);

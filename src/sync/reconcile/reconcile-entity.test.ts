@@ -66,6 +66,22 @@ describe('reconciliation', () => {
     }
   });
 
+  it('compares the row keyed by the all-zero GUID (Guid.Empty) like any other', async () => {
+    const empty = '00000000-0000-0000-0000-000000000000';
+    await dbs.legacyPool.query(
+      `INSERT INTO dbo."Athletes" ("AthleteId", "SquadId", "FirstName", "LastName", "Email", "DateOfBirth", "Position",
+         "IsActive", "CreatedAt", "UpdatedAt", "Version")
+       SELECT $1, "SquadId", 'Empty', 'Guid', 'empty@example.test', "DateOfBirth", NULL, true, "CreatedAt", "UpdatedAt", 1
+       FROM dbo."Athletes" WHERE "AthleteId" = ${key(1)}`,
+      [empty],
+    );
+
+    for (const parallelism of [1, 2]) {
+      const result = await reconcileEntity(deps(), athletes, { ...options, parallelism });
+      expect(result.mismatches.map((m) => [m.key, m.kind])).toEqual([[empty, 'missing_in_new']]);
+    }
+  });
+
   it('classifies a changed row, a row missing on each side, and a microsecond difference', async () => {
     await dbs.legacyPool.query(
       `UPDATE dbo."Athletes" SET "FirstName" = 'Changed' WHERE "AthleteId" = ${key(10)}`,

@@ -64,7 +64,7 @@ export async function newSideWriteAthlete(pool: pg.Pool, a: AthleteFields): Prom
 }
 
 export async function legacySideWriteSquad(
-  pool: pg.Pool,
+  pool: Pick<pg.Pool, 'query'>,
   squadId: string,
   version = 1,
   name = 'Squad',
@@ -159,26 +159,25 @@ export async function seedMirrored(
   });
 }
 
-/** True once the poller's checkpoint has passed every entry in the legacy change log. */
+/** True once the poller's checkpoint has passed every entry in the legacy change log and holds none back. */
 export async function changeFeedCaughtUp(
   newPool: Pick<pg.Pool, 'query'>,
   legacyPool: Pick<pg.Pool, 'query'>,
 ): Promise<boolean> {
-  const cp = await newPool.query<{ position: { txId: string; seq: string } | null }>(
+  const cp = await newPool.query<{ position: { commitSeq: string; seq: string } | null }>(
     `SELECT position FROM strangler.sync_checkpoints WHERE feed = 'legacy_to_new'`,
   );
-  const at = cp.rows[0]?.position ?? { txId: '0', seq: '0' };
+  const at = cp.rows[0]?.position ?? { commitSeq: '0', seq: '0' };
   const behind = await legacyPool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM dbo."SyncChangeLog" WHERE ("TxId", "Seq") > ($1::bigint, $2::bigint)`,
-    [at.txId, at.seq],
+    `SELECT count(*) AS n FROM dbo."SyncChangeLog" l JOIN dbo."SyncTransactions" t ON t."TxId" = l."TxId"
+     WHERE (t."CommitSeq", l."Seq") > ($1::bigint, $2::bigint)`,
+    [at.commitSeq, at.seq],
   );
-  return Number(behind.rows[0]?.n) === 0;
+  const held = await newPool.query<{ n: string }>(`SELECT count(*) AS n FROM strangler.sync_held_changes`);
+  return Number(behind.rows[0]?.n) === 0 && Number(held.rows[0]?.n) === 0;
 }
 
-/**
- * Runs the poller until it has caught up. The feed only reads transactions older than every running one
- * in the cluster, so other suites' open transactions can hold it back for a moment.
- */
+/** Runs the poller until it has caught up. */
 export async function pollUntilCaughtUp(
   poller: { runOnce(): Promise<unknown> },
   newPool: Pick<pg.Pool, 'query'>,

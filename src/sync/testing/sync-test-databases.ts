@@ -47,10 +47,10 @@ export async function createSyncTestDatabases(
       await newPool.query(
         `TRUNCATE strangler.sync_outbox, strangler.sync_audit, strangler.sync_conflicts,
            strangler.sync_checkpoints, strangler.sync_dead_letters, strangler.recon_run,
-           strangler.recon_mismatch, wellness_entries, athletes, squads CASCADE`,
+           strangler.recon_mismatch, strangler.sync_held_changes, wellness_entries, athletes, squads CASCADE`,
       );
       await legacyPool.query(
-        'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."SyncTombstones", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
+        'TRUNCATE dbo."SyncAppliedEvents", dbo."SyncChangeLog", dbo."SyncTombstones", dbo."SyncTransactions", dbo."WellnessEntries", dbo."Athletes", dbo."Squads"',
       );
     },
     async close() {

@@ -74,7 +74,7 @@ public class LegacyDbContext(DbContextOptions<LegacyDbContext> options, CallerOr
                 .HasConstraintName("FK_Athletes_Squads").OnDelete(DeleteBehavior.NoAction);
             e.HasQueryFilter(a => Unscoped || a.Squad!.OrganisationId == CallerOrganisationId);
             e.HasIndex(a => a.SquadId).HasDatabaseName("IX_Athletes_SquadId");
-            // Case-insensitive through the column's collation on SQL Server (the stand-in indexes lower(Email)).
+            // Case-insensitive through the column's collation on SQL Server (the stand-in indexes lower(rtrim(Email, ' ')), as adapters/postgres/migrations/email-key.ts explains).
             e.HasIndex(a => a.Email).IsUnique().HasDatabaseName("UX_Athletes_Email");
         });
 
