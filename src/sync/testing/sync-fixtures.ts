@@ -159,10 +159,14 @@ export async function seedMirrored(
   });
 }
 
-/** True once the poller's checkpoint has passed every entry in the legacy change log and holds none back. */
+/**
+ * True once the poller's checkpoint has passed every entry in the legacy change log and holds none back;
+ * with `key`, every entry of that one entity key.
+ */
 export async function changeFeedCaughtUp(
   newPool: Pick<pg.Pool, 'query'>,
   legacyPool: Pick<pg.Pool, 'query'>,
+  key?: string,
 ): Promise<boolean> {
   const cp = await newPool.query<{ position: { commitSeq: string; seq: string } | null }>(
     `SELECT position FROM strangler.sync_checkpoints WHERE feed = 'legacy_to_new'`,
@@ -170,10 +174,13 @@ export async function changeFeedCaughtUp(
   const at = cp.rows[0]?.position ?? { commitSeq: '0', seq: '0' };
   const behind = await legacyPool.query<{ n: string }>(
     `SELECT count(*) AS n FROM dbo."SyncChangeLog" l JOIN dbo."SyncTransactions" t ON t."TxId" = l."TxId"
-     WHERE (t."CommitSeq", l."Seq") > ($1::bigint, $2::bigint)`,
-    [at.commitSeq, at.seq],
+     WHERE (t."CommitSeq", l."Seq") > ($1::bigint, $2::bigint) AND ($3::text IS NULL OR l."EntityKey" = $3)`,
+    [at.commitSeq, at.seq, key ?? null],
   );
-  const held = await newPool.query<{ n: string }>(`SELECT count(*) AS n FROM strangler.sync_held_changes`);
+  const held = await newPool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM strangler.sync_held_changes WHERE $1::text IS NULL OR entity_key = $1`,
+    [key ?? null],
+  );
   return Number(behind.rows[0]?.n) === 0 && Number(held.rows[0]?.n) === 0;
 }
 

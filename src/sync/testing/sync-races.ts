@@ -2,6 +2,7 @@ import type pg from 'pg';
 
 import { enqueueChangePg } from '../outbox.ts';
 import { inTransaction } from '../pg-transaction.ts';
+import { changeFeedCaughtUp } from './sync-fixtures.ts';
 
 /*
  * Writes as the two applications make them while they race: a new handler bumps the version of the
@@ -87,15 +88,7 @@ export async function keySettled(newPool: pg.Pool, legacyPool: pg.Pool, key: str
     [key],
   );
   if (outbox.rows.length > 0) return false;
-  const cp = await newPool.query<{ position: { txId: string; seq: string } | null }>(
-    `SELECT position FROM strangler.sync_checkpoints WHERE feed = 'legacy_to_new'`,
-  );
-  const at = cp.rows[0]?.position ?? { txId: '0', seq: '0' };
-  const behind = await legacyPool.query(
-    `SELECT 1 FROM dbo."SyncChangeLog" WHERE "EntityKey" = $1 AND ("TxId", "Seq") > ($2::bigint, $3::bigint) LIMIT 1`,
-    [key, at.txId, at.seq],
-  );
-  return behind.rows.length === 0;
+  return changeFeedCaughtUp(newPool, legacyPool, key);
 }
 
 export async function waitSettled(
