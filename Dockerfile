@@ -21,10 +21,11 @@ COPY routes ./routes
 COPY adapters ./adapters
 COPY flags ./flags
 COPY scripts/sync-worker.ts scripts/cli-args.ts ./scripts/
-# Files stay root-owned, so the process cannot change its own code. Everything that writes goes under
-# DATA_DIR (the Unleash backup), a volume the orchestrator mounts (deploy/base: an emptyDir).
+# Files stay root-owned, so the process cannot change its own code. It writes only under DATA_DIR (the
+# last flags fetched from Unleash): /tmp is writable wherever the root filesystem is, and a read-only
+# one needs a volume there (deploy/base mounts emptyDirs).
 USER 10001:10001
-ENV DATA_DIR=/var/lib/strangler
+ENV DATA_DIR=/tmp/strangler
 EXPOSE 8080 9090
 # node is PID 1 on purpose: it handles SIGTERM and SIGINT itself (graceful shutdown) and starts no child
 # processes that could be orphaned, so an init such as tini would add nothing. No HEALTHCHECK: the
