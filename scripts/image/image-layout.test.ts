@@ -50,6 +50,22 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; output: str
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
 }
 
+/** Resolves once `url` answers 200; fails at once, with what it printed, if the process exits first. */
+async function untilOk(url: string, exited: Promise<{ code: number | null; output: string }>): Promise<void> {
+  let settled = false;
+  const early = exited.then(({ code, output }) => {
+    if (!settled) throw new Error(`exited with ${code} before ${url} answered 200:\n${output}`);
+  });
+  try {
+    await Promise.race([
+      eventually(async () => ((await statusOf(url)) === 200 ? true : undefined), 60_000),
+      early,
+    ]);
+  } finally {
+    settled = true;
+  }
+}
+
 /** The status, or undefined while nothing answers. */
 async function statusOf(url: string): Promise<number | undefined> {
   return fetch(url).then(
@@ -68,8 +84,18 @@ describe('the image layout (Dockerfile and .dockerignore, rebuilt without a Dock
     const lock = JSON.parse(await readFile(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { dev?: boolean }>;
     };
-    const modules = await readdir(path.join(layout.appDir, 'node_modules'));
-    const packages = modules.flatMap((name) => (name.startsWith('@') ? [] : [`node_modules/${name}`]));
+    const modulesDir = path.join(layout.appDir, 'node_modules');
+    const modules = await readdir(modulesDir);
+    const packages = (
+      await Promise.all(
+        modules.map(async (name) =>
+          name.startsWith('@')
+            ? (await readdir(path.join(modulesDir, name))).map((n) => `${name}/${n}`)
+            : [name],
+        ),
+      )
+    ).flatMap((names) => names.map((name) => `node_modules/${name}`));
+    expect(packages.length).toBeGreaterThan(100);
     expect(packages.filter((key) => lock.packages[key]?.dev === true)).toEqual([]);
     const own = (await filesUnder(layout.appDir)).filter((f) => !f.startsWith('node_modules/'));
     expect(own.filter((f) => /\.test\.ts$|\/testing\/|^src\/e2e\/|^scripts\/demo\//.test(f))).toEqual([]);
@@ -103,11 +129,8 @@ describe('the image layout (Dockerfile and .dockerignore, rebuilt without a Dock
     const exited = exitOf(child);
     try {
       const admin = `http://127.0.0.1:${adminPort}`;
-      await eventually(
-        async () => ((await statusOf(`${admin}/health/live`)) === 200 ? true : undefined),
-        60_000,
-      );
-      await eventually(async () => ((await statusOf(`${admin}/health/ready`)) === 200 ? true : undefined));
+      await untilOk(`${admin}/health/live`, exited);
+      await untilOk(`${admin}/health/ready`, exited);
       const proxied = await get(`http://127.0.0.1:${port}/api/anything?x=1`);
       expect(proxied).toEqual({ status: 200, body: expect.stringContaining('"servedBy":"upstream"') });
     } finally {
