@@ -30,7 +30,7 @@ interface LockedPackage {
 export async function buildImageLayout(options: LayoutOptions): Promise<ImagePlan> {
   const plan = readImagePlan(await readFile(path.join(options.repoRoot, 'Dockerfile'), 'utf8'));
   const ignore = new DockerIgnore(await readFile(path.join(options.repoRoot, '.dockerignore'), 'utf8'));
-  const place = options.hardLink ? link : copyFile;
+  const place = options.hardLink ? linkOrCopy : copyFile;
   for (const copy of plan.copies) {
     const destination = inLayout(plan, options.target, copy.destination);
     if (copy.fromStage === undefined)
@@ -47,6 +47,16 @@ function inLayout(plan: ImagePlan, target: string, imagePath: string): string {
 }
 
 type Place = (from: string, to: string) => Promise<void>;
+
+/** A hard link, or a copy where the temporary directory is on another filesystem (a tmpfs /tmp). */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (error: unknown) {
+    if (!(error instanceof Error && 'code' in error && error.code === 'EXDEV')) throw error;
+    await copyFile(from, to);
+  }
+}
 
 async function copyFromContext(
   repoRoot: string,
