@@ -15,6 +15,7 @@ const config: Config = {
     '<rootDir>/flags',
     '<rootDir>/contract-tests',
     '<rootDir>/scripts',
+    '<rootDir>/deploy',
   ],
   testMatch: ['**/*.test.ts'],
   testTimeout: 30000,

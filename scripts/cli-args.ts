@@ -126,4 +126,16 @@ export function syncScopeSettings(
 }
 
 /** Who a run is recorded for unless `--actor` names someone: the user at this host. */
-export const DEFAULT_ACTOR = `${os.userInfo().username}@${os.hostname()}`;
+export const DEFAULT_ACTOR = `${userName()}@${os.hostname()}`;
+
+/** A container's user is often a bare uid with no passwd entry, where os.userInfo() throws. */
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch (error: unknown) {
+    if (error instanceof Error && 'code' in error && error.code === 'ERR_SYSTEM_ERROR') {
+      return `uid-${process.getuid?.() ?? 'unknown'}`;
+    }
+    throw error;
+  }
+}
