@@ -145,11 +145,12 @@ describe.each(runs ? ['demo', 'production'] : [])('the %s overlay', (overlay) =>
     }
   });
 
-  test('the grace period outlasts the shutdown delay and timeout of both processes', () => {
+  test('the grace period outlasts the preStop sleep, shutdown delay and timeout of both processes', () => {
     const stopMs = Number(proxyEnv.get('SHUTDOWN_DELAY_MS')) + Number(proxyEnv.get('SHUTDOWN_TIMEOUT_MS'));
     expect(stopMs).toBeGreaterThan(0);
-    expect(proxyContainer.lifecycle?.preStop).toBeUndefined();
-    expect((proxyPod.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThan(stopMs);
+    const preStopMs = (proxyContainer.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
+    expect(preStopMs).toBeGreaterThanOrEqual(1000);
+    expect((proxyPod.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThan(preStopMs + stopMs);
     expect((workerPod.terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThan(stopMs);
   });
 

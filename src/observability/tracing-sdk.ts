@@ -13,8 +13,9 @@ export interface TracingSdk {
  * by the SDK itself from the OTEL_* variables.
  */
 export function tracingConfigured(env: Env): boolean {
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  if (endpoint === undefined || endpoint.trim() === '') return false;
+  // An empty value means unset, as for every setting (a ConfigMap lists them all, most empty).
+  const given = (name: string): boolean => (env[name] ?? '').trim() !== '';
+  if (!given('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') && !given('OTEL_EXPORTER_OTLP_ENDPOINT')) return false;
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
   return env.OTEL_TRACES_EXPORTER?.trim().toLowerCase() !== 'none';
 }
