@@ -18,6 +18,7 @@ import { readAdminTls, type AdminTlsSettings } from './config/admin-tls-settings
 import { readAuth, type AuthSettings } from './config/auth-settings.ts';
 import { readBodySettings, type BodySettings } from './config/body-settings.ts';
 import { readReadinessSettings, type ReadinessThresholds } from './config/readiness-settings.ts';
+import { readShutdownSettings, type ShutdownSettings } from './config/shutdown-settings.ts';
 import { EnvReader, type Env } from './config/env-reader.ts';
 
 export type { AdminTlsSettings, AuthSettings };
@@ -96,6 +97,8 @@ export interface Config {
   readonly auth: AuthSettings | undefined;
   /** READINESS_*: what the QA route page requires before it calls a route ready for its next mode. */
   readonly readiness: ReadinessThresholds;
+  /** SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS: the drain on SIGTERM. */
+  readonly shutdown: ShutdownSettings;
 }
 
 export type LegacyStandIn = 'aspnet' | 'node';
@@ -135,6 +138,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const auth = readAuth(r);
   const bodies = readBodySettings(r);
   const readiness = readReadinessSettings(r);
+  const shutdown = readShutdownSettings(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   const dataDir = r.str('DATA_DIR') ?? DEFAULT_DATA_DIR;
@@ -156,6 +160,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     auth,
     bodies,
     readiness,
+    shutdown,
   };
 }
 
