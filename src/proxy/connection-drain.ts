@@ -1,61 +1,35 @@
 import type http from 'node:http';
-import net from 'node:net';
 
 /*
- * The public port's connections while it stops. From drain() on, every response not yet begun carries
- * `Connection: close`, so keep-alive clients move to another replica on their own; close() stops the
- * listener, closes connections as soon as they are idle, and cuts whatever is left at the deadline.
+ * The public port's connections while it stops. From drain() on, every response whose headers are not
+ * out yet carries `Connection: close`, so keep-alive clients move to another replica by themselves;
+ * close() stops the listener, closes connections once they are idle, and cuts what is left at the
+ * deadline.
  *
- * Idle means no request in progress and not one byte received since the last response ended: a socket
- * that has started receiving a request is served (with `Connection: close`), never cut. node's own
- * closeIdleConnections() (which server.close() runs) also closes a connection that was just accepted and
- * whose request is on its way; so the listener is closed as a net.Server and idleness is judged here.
+ * Idle is node's own judgement (http.Server#closeIdleConnections): a connection between two requests.
+ * One that has received a request's first byte, or was accepted and has not sent its first request
+ * yet, is not idle, so a request that is arriving is served rather than cut. Connections become idle
+ * at different times (a keep-alive response finishing after the listener closed), hence the sweep.
  */
 
-/** How long a connection that has sent nothing at all may stay: its first request may be on its way. */
-const FIRST_REQUEST_GRACE_MS = 1000;
 const SWEEP_EVERY_MS = 25;
-
-interface Connection {
-  readonly openedAt: number;
-  requests: number;
-  inFlight: number;
-  /** socket.bytesRead when its last response ended (0 before any). */
-  bytesAtRest: number;
-}
 
 export class ConnectionDrain {
   readonly #server: http.Server;
-  readonly #connections = new Map<net.Socket, Connection>();
   readonly #unanswered = new Set<http.ServerResponse>();
   #draining = false;
 
   constructor(server: http.Server) {
     this.#server = server;
-    server.on('connection', (socket: net.Socket) => {
-      this.#connections.set(socket, { openedAt: performance.now(), requests: 0, inFlight: 0, bytesAtRest: 0 });
-      socket.once('close', () => this.#connections.delete(socket));
-    });
     // Before the pipeline's own listener, so a request that arrives while draining is answered with close.
-    server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-      const connection = this.#connections.get(req.socket);
-      if (this.#draining) res.shouldKeepAlive = false;
-      else this.#unanswered.add(res);
-      if (connection !== undefined) {
-        connection.requests += 1;
-        connection.inFlight += 1;
+    server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      if (this.#draining) {
+        res.shouldKeepAlive = false;
+        return;
       }
-      res.once('close', () => {
-        this.#unanswered.delete(res);
-        if (connection === undefined) return;
-        connection.inFlight -= 1;
-        connection.bytesAtRest = req.socket.bytesRead;
-      });
+      this.#unanswered.add(res);
+      res.once('close', () => this.#unanswered.delete(res));
     });
-  }
-
-  get draining(): boolean {
-    return this.#draining;
   }
 
   /** Responses from now on (and those whose headers are not out yet) close their connection. */
@@ -67,39 +41,23 @@ export class ConnectionDrain {
   }
 
   /**
-   * Stops accepting, closes idle connections as they become idle, and destroys what is still open after
-   * `graceMs` (calling `onCut` first). Resolves once every connection is gone.
+   * Stops accepting and closes connections as they become idle; after `graceMs` calls `onCut` and
+   * destroys what is still open. Resolves once every connection is gone.
    */
   async close(graceMs: number, onCut: () => void): Promise<void> {
     this.drain();
+    const server = this.#server;
     const closed = new Promise<void>((resolve) => {
-      if (!this.#server.listening) resolve();
-      else net.Server.prototype.close.call(this.#server, () => resolve());
+      if (server.listening) server.close(() => resolve());
+      else resolve();
     });
-    const sweep = setInterval(() => this.#closeIdle(), SWEEP_EVERY_MS);
+    const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_EVERY_MS);
     const cut = setTimeout(() => {
       onCut();
-      for (const socket of this.#connections.keys()) socket.destroy();
+      server.closeAllConnections();
     }, graceMs);
-    this.#closeIdle();
     await closed;
     clearInterval(sweep);
     clearTimeout(cut);
-    // node's own bookkeeping (its request-timeout timer) ends with http.Server#close; nothing is left to close.
-    this.#server.close(() => undefined);
-  }
-
-  /** Connections still open (tests). */
-  get open(): number {
-    return this.#connections.size;
-  }
-
-  #closeIdle(): void {
-    const now = performance.now();
-    for (const [socket, connection] of this.#connections) {
-      if (connection.inFlight > 0 || socket.bytesRead !== connection.bytesAtRest) continue;
-      if (connection.requests === 0 && now - connection.openedAt < FIRST_REQUEST_GRACE_MS) continue;
-      socket.destroy();
-    }
   }
 }
