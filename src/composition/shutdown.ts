@@ -74,7 +74,10 @@ export function installShutdown(
         logger.info(`${signal} received while starting; stopping once startup completes (again to exit now)`);
         return;
       }
-      logger.info(`${signal} received, stopping`, { delayMs: delayFor(signal), timeoutMs: settings.timeoutMs });
+      logger.info(`${signal} received, stopping`, {
+        delayMs: delayFor(signal),
+        timeoutMs: settings.timeoutMs,
+      });
       void shutdown(0, delayFor(signal));
     });
   }

@@ -111,7 +111,8 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
     server,
     bodyBudget: stages.budget,
     drain: () => connections.drain(),
-    close: (graceMs = deps.shutdownGraceMs ?? 10_000) => closeServer(connections, stages, graceMs, deps.logger),
+    close: (graceMs = deps.shutdownGraceMs ?? 10_000) =>
+      closeServer(connections, stages, graceMs, deps.logger),
   };
 }
 
@@ -173,9 +174,7 @@ async function closeServer(
   logger: Logger,
 ): Promise<void> {
   await connections.close(graceMs, () => {
-    logger.warn('public port: connections still busy at the shutdown timeout are cut', {
-      connections: connections.open,
-    });
+    logger.warn('public port: exchanges still in flight at the shutdown timeout are cut', { graceMs });
     stages.upgrades.destroyAll();
   });
   stages.upgrades.destroyAll();
