@@ -26,7 +26,7 @@ const MAX_RETRIES = 3;
 const TIMEOUT_MS = 30_000;
 
 export class LbClient {
-  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   readonly #origin: URL;
 
   constructor(origin: URL) {

@@ -86,7 +86,6 @@ async function build(stops: Stops, replicaCount: number, workerCount: number): P
         SYNC_OWNERSHIP: OWNERSHIP,
         SYNC_RELAY_CONCURRENCY: '1',
         SYNC_BATCH_SIZE: '20',
-        LOG_LEVEL: 'warn',
         // The first applies the legacy side's change-log triggers (and the new side's sync tables).
         ...(i === 0 ? { SYNC_MIGRATE: '1' } : {}),
       }),
@@ -117,7 +116,7 @@ async function build(stops: Stops, replicaCount: number, workerCount: number): P
         SHUTDOWN_TIMEOUT_MS: '10000',
         // Three replicas and their shadow sides on a shared two-core machine: shadow on the event loop.
         SHADOW_THREAD: 'false',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
       },
     });
     replicas[index] = replica;

@@ -1,5 +1,7 @@
 import type http from 'node:http';
 
+import { closeListener } from './listener-close.ts';
+
 /*
  * The public port's connections while it stops. From drain() on, every response whose headers are not
  * out yet carries `Connection: close`, so keep-alive clients move to another replica by themselves;
@@ -48,7 +50,7 @@ export class ConnectionDrain {
     this.drain();
     const server = this.#server;
     const closed = new Promise<void>((resolve) => {
-      if (server.listening) server.close(() => resolve());
+      if (server.listening) closeListener(server, () => server.close(() => resolve()));
       else resolve();
     });
     const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_EVERY_MS);
