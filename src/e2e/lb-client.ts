@@ -26,7 +26,9 @@ const MAX_RETRIES = 3;
 const TIMEOUT_MS = 30_000;
 
 export class LbClient {
-  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  // A small pool used round robin, as a load balancer's upstream pool: every connection carries a
+  // request every few hundred milliseconds, so none sits idle through a replica's drain.
+  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 4, scheduling: 'fifo' });
   readonly #origin: URL;
 
   constructor(origin: URL) {

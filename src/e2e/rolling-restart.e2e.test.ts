@@ -93,6 +93,13 @@ function startLoad(client: LbClient, tally: Tally): { stop(): Promise<void> } {
   };
 }
 
+/** A replica's warnings, errors and 5xx request lines. */
+const problemLines = (output: string): string =>
+  output
+    .split('\n')
+    .filter((line) => /"level":"(warn|error)"|"status":5\d\d/.test(line))
+    .join('\n');
+
 async function readyStatus(replica: StranglerProcess): Promise<number> {
   const response = await fetch(new URL('/health/ready', replica.adminUrl));
   await response.arrayBuffer();
@@ -108,13 +115,7 @@ async function restart(index: number): Promise<{ notReadyMs: number; stopMs: num
   while ((await readyStatus(replica)) !== 503) await new Promise((resolve) => setTimeout(resolve, 5));
   const notReadyMs = performance.now() - signalled;
   const code = await replica.exited;
-  console.log(
-    `replica ${index} exited ${code} at ${Math.round(performance.now())}:\n${replica
-      .output()
-      .split('\n')
-      .filter((l) => !l.includes('"method":') || l.includes('"status":5'))
-      .join('\n')}`,
-  );
+  console.log(`replica ${index} exited ${code}:\n${problemLines(replica.output())}`);
   expect(code).toBe(0);
   const stopMs = performance.now() - signalled;
   const again = await stack.startReplica(index);
@@ -260,6 +261,7 @@ test(
       console.log(
         JSON.stringify({ ...tally, failures: tally.failures.length, restarts, kill, caughtUpMs }, null, 1),
       );
+      for (const replica of stack.replicas) console.log(problemLines(replica.output()));
       expect(tally.failures).toEqual([]);
       expect(reconciled.output).toMatch(/missing in legacy 0, missing in new 0, different 0/);
       expect(reconciled.code).toBe(0);
