@@ -110,12 +110,11 @@ async function readyStatus(replica: StranglerProcess): Promise<number> {
 async function restart(index: number): Promise<{ notReadyMs: number; stopMs: number; startMs: number }> {
   const replica = stack.replicas[index]!;
   const signalled = performance.now();
-  console.log(`restart ${index} signalled at ${Math.round(signalled)}`);
   replica.child.kill('SIGTERM');
   while ((await readyStatus(replica)) !== 503) await new Promise((resolve) => setTimeout(resolve, 5));
   const notReadyMs = performance.now() - signalled;
   const code = await replica.exited;
-  console.log(`replica ${index} exited ${code}:\n${problemLines(replica.output())}`);
+  if (code !== 0) console.log(`replica ${index} exited ${code}:\n${problemLines(replica.output())}`);
   expect(code).toBe(0);
   const stopMs = performance.now() - signalled;
   const again = await stack.startReplica(index);
