@@ -1,7 +1,8 @@
 /**
  * The dual-write sync as its own process, for scale-out next to the proxy replicas;
- * configured by the environment (USAGE below, `npm run sync-worker -- --help`). Stops cleanly on
- * SIGTERM/SIGINT; a SIGKILL loses nothing (claims are row locks).
+ * configured by the environment (USAGE below, `npm run sync-worker -- --help`). On SIGTERM/SIGINT it
+ * finishes the batches in flight (src/composition/shutdown.ts); a SIGKILL loses nothing (claims are row
+ * locks).
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import { Registry } from 'prom-client';
@@ -16,6 +17,9 @@ import { createSyncPool } from '../src/sync/sync-pool.ts';
 import { migrateSyncToLatest } from '../src/sync/sync-migrations.ts';
 import { createSyncRuntime } from '../src/sync/sync-runtime.ts';
 import type { SyncRole } from '../src/sync/sync-runtime.ts';
+import { type Closer, installShutdown } from '../src/composition/shutdown.ts';
+import { EnvReader } from '../src/config/env-reader.ts';
+import { readShutdownSettings } from '../src/config/shutdown-settings.ts';
 import { cliOptions } from './cli-args.ts';
 
 const USAGE = `usage: DATABASE_URL=postgres://… LEGACY_DATABASE_URL=postgres://…|mssql://… npm run sync-worker
@@ -26,6 +30,7 @@ Optional environment:
   SYNC_MAX_ATTEMPTS       attempts before an event goes to the dead letters (8)
   SYNC_RELAY_CONCURRENCY  batches in flight (2)
   SYNC_MIGRATE=1          apply the sync migrations first
+  SHUTDOWN_TIMEOUT_MS     on SIGTERM, how long the batches in flight may take before they are cut (25000)
   LOG_LEVEL               info
   OTEL_EXPORTER_OTLP_ENDPOINT and the other OTEL_* variables: traces of each batch (docs/operations.md)
 Run any number of them: they share the work through row locks (FOR UPDATE SKIP LOCKED).`;
@@ -54,6 +59,12 @@ function int(name: string, fallback: number): number {
   return n;
 }
 
+const settings = new EnvReader(env);
+const shutdown = readShutdownSettings(settings);
+if (settings.problems.length > 0) {
+  logger.error(settings.problems.join('; '));
+  process.exit(2);
+}
 const databaseUrl = required('DATABASE_URL');
 const legacyUrl = required('LEGACY_DATABASE_URL');
 const role = (env.SYNC_ROLE ?? 'both') as SyncRole;
@@ -101,21 +112,20 @@ const runtime = createSyncRuntime({
     concurrency: int('SYNC_RELAY_CONCURRENCY', 2),
   },
 });
+// No listener to take out of a load balancer: the delay does not apply. A batch still running at the
+// timeout is cut by the exit; its claim (row locks) ends with its connection, so another worker takes
+// the rows at once.
+const closers: Closer[] = [
+  // Stopped last: the last batches' spans are exported before the process goes.
+  ['tracing', async () => tracing?.shutdown()],
+  ['pools', () => Promise.all([newPool.end(), legacy.close()]).then(() => undefined)],
+  ['sync', () => runtime.stop()],
+];
+const lifecycle = installShutdown(closers, logger, {
+  ...shutdown,
+  delayMs: 0,
+  stoppedMessage: 'sync worker stopped',
+});
 runtime.start();
+await lifecycle.startupFinished();
 logger.info('sync worker started', { role, pid: process.pid });
-
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    void (async () => {
-      await runtime.stop();
-      await Promise.all([newPool.end(), legacy.close()]);
-      // The last batches' spans are exported before the process goes.
-      await tracing?.shutdown().catch(() => undefined);
-      logger.info('sync worker stopped');
-      process.exit(0);
-    })();
-  });
-}

@@ -136,6 +136,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the shutdown delay and timeout (0 allowed), and refuses a bad one with its name', () => {
+    expect(loadConfig({}, token).shutdown).toEqual({ delayMs: 5000, timeoutMs: 25_000 });
+    expect(loadConfig({ SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '0' }, token).shutdown).toEqual({
+      delayMs: 0,
+      timeoutMs: 0,
+    });
+    expect(() => loadConfig({ SHUTDOWN_DELAY_MS: '-1', SHUTDOWN_TIMEOUT_MS: 'soon' }, token)).toThrow(
+      /SHUTDOWN_DELAY_MS[\s\S]*SHUTDOWN_TIMEOUT_MS/,
+    );
+  });
+
   it('reads the demo legacy choice and legacy body limit, and refuses what it does not know', () => {
     expect(
       loadConfig({ LEGACY_STAND_IN: 'aspnet', LEGACY_MAX_REQUEST_BODY_BYTES: '0' }, token),

@@ -19,6 +19,7 @@ import { readAuth, type AuthSettings } from './config/auth-settings.ts';
 import { readBodySettings, type BodySettings } from './config/body-settings.ts';
 import { readReadinessSettings, type ReadinessThresholds } from './config/readiness-settings.ts';
 import { checkOtelEndpoints } from './config/otel-settings.ts';
+import { readShutdownSettings, type ShutdownSettings } from './config/shutdown-settings.ts';
 import { EnvReader, type Env } from './config/env-reader.ts';
 
 export type { AdminTlsSettings, AuthSettings };
@@ -97,6 +98,8 @@ export interface Config {
   readonly auth: AuthSettings | undefined;
   /** READINESS_*: what the QA route page requires before it calls a route ready for its next mode. */
   readonly readiness: ReadinessThresholds;
+  /** SHUTDOWN_DELAY_MS and SHUTDOWN_TIMEOUT_MS: the drain on SIGTERM. */
+  readonly shutdown: ShutdownSettings;
 }
 
 export type LegacyStandIn = 'aspnet' | 'node';
@@ -137,6 +140,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
   const bodies = readBodySettings(r);
   const readiness = readReadinessSettings(r);
   checkOtelEndpoints(r);
+  const shutdown = readShutdownSettings(r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
 
   const dataDir = r.str('DATA_DIR') ?? DEFAULT_DATA_DIR;
@@ -158,6 +162,7 @@ export function loadConfig(env: Env = process.env, randomToken: () => string = d
     auth,
     bodies,
     readiness,
+    shutdown,
   };
 }
 

@@ -29,7 +29,7 @@ import { startShadowSide } from './composition/shadow.ts';
 import { startAdmin, startPublicPort } from './composition/ports.ts';
 import { startCallerIdentity } from './composition/caller-identity.ts';
 import { printBanner, addressInUseHint } from './composition/banner.ts';
-import { type Closer, installShutdown } from './composition/shutdown.ts';
+import { type Closer, installShutdown, type Lifecycle } from './composition/shutdown.ts';
 import { AlreadyRunningError } from './composition/data-dir-lock.ts';
 import {
   configuredEnvironment,
@@ -57,7 +57,7 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
   const closers: Closer[] = [];
-  const { shutdown, startupFinished } = installShutdown(closers, logger);
+  const lifecycle = installShutdown(closers, logger, config.shutdown);
 
   try {
     // First registered, so closed last: the spans of everything stopped before it are exported.
@@ -65,8 +65,8 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
     if (tracing !== undefined) closers.push(['tracing', () => tracing.shutdown()]);
     const demo = await startEnvironment(config, logger);
     closers.push(['environment', () => demo.stop()]);
-    await run(config, demo, logger, metrics, closers);
-    await startupFinished();
+    await run(config, demo, logger, metrics, { closers, lifecycle });
+    await lifecycle.startupFinished();
   } catch (error: unknown) {
     if (error instanceof AlreadyRunningError) {
       // Nothing was started: the one sentence, and no "stopped" line for a run that never was.
@@ -80,7 +80,7 @@ export async function main(startEnvironment: EnvironmentStarter): Promise<void> 
       const hint = addressInUseHint(error, config);
       if (hint !== undefined) console.error(hint);
     }
-    await shutdown(1);
+    await lifecycle.shutdown(1);
   }
 }
 
@@ -89,7 +89,7 @@ async function run(
   demo: Environment,
   logger: Logger,
   metrics: ReturnType<typeof createMetrics>,
-  closers: Closer[],
+  { closers, lifecycle }: { closers: Closer[]; lifecycle: Lifecycle },
 ): Promise<void> {
   const legacyUrl = demo.legacyUrl;
   const newDb = openNewDatabase(demo.databaseUrl, { applicationName: 'strangler' });
@@ -105,6 +105,8 @@ async function run(
   await migrateQaReportsToLatest(stateDb);
 
   const { sync, syncApi, outboxOn } = await startSync(config, demo, stateDb, metrics, logger, closers);
+  // Stopped after the ports and the shadow side, so it carries the outbox rows written while draining.
+  if (sync !== undefined) closers.push(['sync', () => sync.stop()]);
   const declared = createAppRoutes(newDb, outboxOn);
   const routes = routeTableOrAllProblems(demo.routes?.decorate(declared) ?? declared);
   const verifier = await startCallerIdentity(demo.auth, routes, logger);
@@ -138,6 +140,7 @@ async function run(
     metrics,
     logger,
     closers,
+    stopping: lifecycle.stopping,
   });
 
   const publicPort = await startPublicPort(config, {
@@ -149,12 +152,10 @@ async function run(
     metrics,
     logger,
     closers,
+    lifecycle,
   });
 
-  if (sync !== undefined) {
-    sync.start();
-    closers.push(['sync', () => sync.stop()]);
-  }
+  sync?.start();
 
   printBanner(config, demo, {
     publicPort,

@@ -36,6 +36,7 @@ describe('admin server', () => {
     route('athlete-update', '/api/athletes/{id}', ['PUT', 'PATCH']),
   ]);
   let legacyStatus = 200;
+  let stopping = false;
   const legacy = http.createServer((_req, res) => res.writeHead(legacyStatus).end());
   let admin: AdminServer;
   let base: string;
@@ -54,6 +55,7 @@ describe('admin server', () => {
         flagsLoadedCheck(flags),
       ],
       readinessTimeoutMs: 5000,
+      stopping: () => stopping,
       extensions: [
         (app, auth) => {
           app.post('/api/replay', auth.require('operator'), (_req, res) => {
@@ -190,6 +192,20 @@ describe('admin server', () => {
       const ready = await get('/health/ready');
       expect(ready.status).toBe(200);
       expect(await ready.text()).toBe('{"status":"ready"}');
+    });
+
+    it('answers 503 stopping at once once the process is stopping, every dependency fine; live stays 200', async () => {
+      stopping = true;
+      try {
+        for (const token of [undefined, tokens.adminQaToken]) {
+          const response = await get('/health/ready', token);
+          expect(response.status).toBe(503);
+          expect(await response.text()).toBe('{"status":"stopping"}');
+        }
+        expect((await get('/health/live')).status).toBe(200);
+      } finally {
+        stopping = false;
+      }
     });
   });
 

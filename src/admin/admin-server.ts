@@ -35,6 +35,8 @@ export interface AdminServerDeps {
   readonly readinessChecks: readonly ReadinessCheck[];
   /** Each readiness check gets this long (default 2000 ms), well under a kubelet probe's timeout. */
   readonly readinessTimeoutMs?: number;
+  /** True once the process is stopping: readiness answers 503 at once (see health-endpoints.ts). */
+  readonly stopping?: () => boolean;
   readonly extensions?: readonly AdminExtension[];
   /** Wrong-token limits for this server; tests pass one with a fake clock. Default 10 per 5 minutes per address. */
   readonly authFailureLimiter?: AuthFailureLimiter;
@@ -106,6 +108,7 @@ function mountOpenEndpoints(app: Express, deps: AdminServerDeps, auth: AdminAuth
   mountHealthEndpoints(app, {
     readinessChecks: deps.readinessChecks,
     readinessTimeoutMs: deps.readinessTimeoutMs ?? 2000,
+    stopping: deps.stopping ?? (() => false),
     auth,
     logger,
   });

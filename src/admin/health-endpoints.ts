@@ -7,6 +7,8 @@ import type { ReadinessCheck } from './readiness.ts';
 export interface HealthDeps {
   readonly readinessChecks: readonly ReadinessCheck[];
   readonly readinessTimeoutMs: number;
+  /** True once the process is stopping. */
+  readonly stopping: () => boolean;
   readonly auth: AdminAuth;
   readonly logger: Logger;
 }
@@ -17,7 +19,7 @@ export interface HealthDeps {
  * for an admin's bearer token only: it maps the system behind the proxy for whoever can reach the port.
  */
 export function mountHealthEndpoints(app: Express, deps: HealthDeps): void {
-  const { readinessChecks, readinessTimeoutMs, auth, logger } = deps;
+  const { readinessChecks, readinessTimeoutMs, stopping, auth, logger } = deps;
 
   app.get('/health/live', (_req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store').json({ status: 'live' });
@@ -29,6 +31,11 @@ export function mountHealthEndpoints(app: Express, deps: HealthDeps): void {
     // A wrong or blocked token still gets the bare status: a probe misconfigured with a token must not
     // take the replica out of service.
     const attempt = auth.attemptBearer(req.socket.remoteAddress, req.headers.authorization);
+    // A stopping process leaves the load balancer's rotation at once, whatever its dependencies say.
+    if (stopping()) {
+      res.status(503).set('Cache-Control', 'no-store').json({ status: 'stopping' });
+      return;
+    }
     const report = await runReadinessChecks(readinessChecks, readinessTimeoutMs);
     if (report.ready !== wasReady) {
       // Log transitions only: probes run every few seconds and a steady state is not news.

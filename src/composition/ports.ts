@@ -23,7 +23,7 @@ import { createQaReportsRouter } from '../qa-reports/qa-reports-router.ts';
 import type { RouteTable } from '../routing/route.ts';
 import { type Shadow } from '../shadow/start-shadow.ts';
 import type { SyncRuntime } from '../sync/sync-runtime.ts';
-import type { Closer } from './shutdown.ts';
+import type { Closer, Lifecycle } from './shutdown.ts';
 import { mountSyncApi } from './sync.ts';
 
 /** The admin port: metrics, health, routes, QA reports and the sync API. */
@@ -40,6 +40,8 @@ export async function startAdmin(
     readonly metrics: ReturnType<typeof createMetrics>;
     readonly logger: Logger;
     readonly closers: Closer[];
+    /** True once the process is stopping: readiness answers 503. */
+    readonly stopping: () => boolean;
   },
 ): Promise<AddressInfo> {
   const { legacyUrl, routes, flags, reportStore, syncApi, newDb, onRulesChanged, metrics, logger, closers } =
@@ -51,6 +53,7 @@ export async function startAdmin(
     metrics,
     logger,
     ...(config.adminTls === undefined ? {} : { tls: config.adminTls }),
+    stopping: parts.stopping,
     readinessChecks: [
       legacyReachableCheck(legacyUrl),
       flagsLoadedCheck(flags),
@@ -108,6 +111,7 @@ export async function startPublicPort(
     readonly metrics: ReturnType<typeof createMetrics>;
     readonly logger: Logger;
     readonly closers: Closer[];
+    readonly lifecycle: Pick<Lifecycle, 'onStopping'>;
   },
 ): Promise<number> {
   const { legacyUrl, routes, flags, observer, verifier, metrics, logger, closers } = parts;
@@ -131,6 +135,8 @@ export async function startPublicPort(
       resolve();
     });
   });
-  closers.push(['public port', () => proxy.close()]);
+  // Keep-alive clients are sent away from the signal on; the listener closes after SHUTDOWN_DELAY_MS.
+  parts.lifecycle.onStopping(() => proxy.drain());
+  closers.push(['public port', (deadline) => proxy.close(Math.max(0, deadline - Date.now()))]);
   return (proxy.server.address() as AddressInfo).port;
 }

@@ -28,6 +28,7 @@ import { createUpgrades, isWebSocketHandshake } from './stages/upgrade.ts';
 import { BodyBudget } from './body-budget.ts';
 import { createUploadGate, DEFAULT_BODY_SETTINGS, type BodySettings } from './upload-gate.ts';
 import { UploadWatch } from './upload-watch.ts';
+import { ConnectionDrain } from './connection-drain.ts';
 
 /*
  * The public port: the stages over one Exchange per request, run in the order request-pipeline.ts
@@ -59,7 +60,10 @@ export interface PublicServerDeps {
   readonly legacyMaxBodyBytes?: number;
   /** Request-body limits and the body budget (BODY_*); the documented defaults for those omitted. */
   readonly bodies?: Partial<BodySettings>;
-  /** How long close() waits for in-flight exchanges (event streams, WebSockets) before cutting them. */
+  /**
+   * How long close() waits for in-flight exchanges (event streams, WebSockets) before cutting them,
+   * unless close() is given its own.
+   */
   readonly shutdownGraceMs?: number;
   /** Connection pool to legacy; one keep-alive agent is created when omitted. */
   readonly legacyAgent?: http.Agent;
@@ -78,7 +82,10 @@ export interface PublicServer {
   readonly server: http.Server;
   /** The in-flight body budget (its `held` bytes are what metrics and tests read). */
   readonly bodyBudget: BodyBudget;
-  close(): Promise<void>;
+  /** From now on every response closes its connection (connection-drain.ts); the listener stays open. */
+  drain(): void;
+  /** Stops accepting and closes connections once idle; in-flight exchanges get `graceMs`, then are cut. */
+  close(graceMs?: number): Promise<void>;
 }
 
 const DEFAULT_MAX_HANDLER_BODY = 10 * 1024 * 1024;
@@ -99,10 +106,13 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   });
   // node's own answers to malformed requests (400, 408, 431), but not to bytes after a closing request.
   server.on('clientError', stages.pipelining.onClientError);
+  const connections = new ConnectionDrain(server);
   return {
     server,
     bodyBudget: stages.budget,
-    close: () => closeServer(server, stages, deps.shutdownGraceMs ?? 10_000),
+    drain: () => connections.drain(),
+    close: (graceMs = deps.shutdownGraceMs ?? 10_000) =>
+      closeServer(connections, stages, graceMs, deps.logger),
   };
 }
 
@@ -157,19 +167,17 @@ function createStages(deps: PublicServerDeps) {
 }
 
 /** Stops taking connections; in-flight exchanges get `graceMs` before they are cut. */
-function closeServer(server: http.Server, stages: Stages, graceMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const grace = setTimeout(() => {
-      server.closeAllConnections();
-      stages.upgrades.destroyAll();
-    }, graceMs);
-    grace.unref();
-    server.close(() => {
-      clearTimeout(grace);
-      stages.upgrades.destroyAll();
-      stages.watch.close();
-      void stages.forwarder.close().then(resolve);
-    });
-    server.closeIdleConnections();
+async function closeServer(
+  connections: ConnectionDrain,
+  stages: Stages,
+  graceMs: number,
+  logger: Logger,
+): Promise<void> {
+  await connections.close(graceMs, () => {
+    logger.warn('public port: exchanges still in flight at the shutdown timeout are cut', { graceMs });
+    stages.upgrades.destroyAll();
   });
+  stages.upgrades.destroyAll();
+  stages.watch.close();
+  await stages.forwarder.close();
 }

@@ -26,7 +26,10 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`worker did not start:\n${out}`));
+    }, 15_000);
     const check = () => {
       if (out.includes('sync worker started')) {
         clearTimeout(timer);
