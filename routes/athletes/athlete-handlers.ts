@@ -142,11 +142,14 @@ function updateAthlete(data: TenantDatabase): NewHandler {
       if (!(await athleteExists(unit.trx, id))) return problemResponse(404);
       const rejected = await checkWrite(unit, body, id);
       if (rejected !== undefined) return rejected;
-      await unit.trx
+      const updated = await unit.trx
         .updateTable('athletes')
         .set((eb) => ({ ...columnsOf(body), updated_at: new Date(), version: nextVersion(eb) }))
         .where('id', '=', id)
-        .execute();
+        .returning('id')
+        .executeTakeFirst();
+      // Deleted (by the sync, from legacy) since it was looked up: gone, as legacy would then say.
+      if (updated === undefined) return problemResponse(404);
       return jsonResponse(200, athleteJson(await writtenAthlete(unit, id, 'update')));
     });
   };
