@@ -1,5 +1,6 @@
 import type pg from 'pg';
 
+import type { AthleteValues } from '../../scripts/demo/legacy-stand-in/legacy-queries.ts';
 import { legacyWrite } from '../sync/testing/sync-races.ts';
 
 /*
@@ -22,14 +23,8 @@ export interface RaceWrite {
   readonly version: number | null;
 }
 
-export interface AthleteBody {
-  readonly SquadId: string;
-  readonly FirstName: string;
-  readonly LastName: string;
-  readonly Email: string;
-  readonly DateOfBirth: string;
-  readonly Position: string | null;
-}
+/** A PUT or POST body, as legacy's CreateAthleteRequest / UpdateAthleteRequest bind it. */
+export type AthleteBody = AthleteValues;
 
 export interface HttpSide {
   readonly base: URL;
