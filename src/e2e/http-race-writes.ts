@@ -42,14 +42,6 @@ async function call(side: HttpSide, method: string, path: string, body?: unknown
   });
 }
 
-/** POST /api/athletes (legacy's own create); the new athlete's id. */
-export async function createAthlete(side: HttpSide, body: AthleteBody): Promise<string> {
-  const res = await call(side, 'POST', '/api/athletes', body);
-  const text = await res.text();
-  if (res.status !== 201) throw new Error(`create answered ${res.status}: ${text}`);
-  return (JSON.parse(text) as { AthleteId: string }).AthleteId;
-}
-
 /** PUT /api/athletes/{id} with a new first name. */
 export async function putAthlete(
   side: HttpSide,

@@ -8,10 +8,11 @@ import pg from 'pg';
 import { databaseUrlOrDemo } from '../../scripts/demo/demo-database-urls.ts';
 import { DEMO_ORGANISATIONS } from '../../scripts/demo/demo-organisations.ts';
 import { dotnetForSuite } from '../../scripts/legacy-aspnet/dotnet-suite.ts';
+import { athlete, inTransaction, legacySideWriteAthlete } from '../sync/testing/sync-fixtures.ts';
 import { race, runRounds, waitSettled } from '../sync/testing/sync-races.ts';
 import { eventually } from '../testing/eventually.ts';
 import { editFlags } from './flags-file.ts';
-import { createAthlete, putAthlete, softDelete, sqlWrite } from './http-race-writes.ts';
+import { putAthlete, softDelete, sqlWrite } from './http-race-writes.ts';
 import type { AthleteBody, HttpSide, RaceWrite } from './http-race-writes.ts';
 import { settledRows, silentLoss } from './race-verdict.ts';
 import { demoWorkDir, projectNode, REPO_ROOT, startStrangler } from './strangler-process.ts';
@@ -24,11 +25,11 @@ import type { StranglerProcess } from './strangler-process.ts';
  * `UPDATE … Version = Version + 1` or a hard DELETE, held open a while) write the same athlete. Each
  * round ends with the sync settled and every committed write present on both sides, superseded by a
  * write that saw it, or recorded in strangler.sync_conflicts; each ownership ends with `npm run
- * reconcile`. Rounds are bounded by SYNC_RACE_HTTP_ROUNDS (100) and SYNC_RACE_HTTP_MS (25 s) per ownership.
+ * reconcile`. Rounds are bounded by SYNC_RACE_HTTP_ROUNDS (200) and SYNC_RACE_HTTP_MS (20 s) per ownership.
  */
 
-const ROUNDS = Number(process.env.SYNC_RACE_HTTP_ROUNDS ?? 100);
-const ROUNDS_MS = Number(process.env.SYNC_RACE_HTTP_MS ?? 25_000);
+const ROUNDS = Number(process.env.SYNC_RACE_HTTP_ROUNDS ?? 200);
+const ROUNDS_MS = Number(process.env.SYNC_RACE_HTTP_MS ?? 20_000);
 const PARALLEL = 8;
 const STEP_MS = 180_000;
 const HARBOUR = DEMO_ORGANISATIONS[0]!;
@@ -40,6 +41,8 @@ const LEGACY_ANSWERS: Record<string, number[]> = {
   'legacy-put': [200],
   'legacy-soft-delete': [204],
 };
+/** What legacySideWriteAthlete writes besides the key, squad, first name and e-mail. */
+const FIXTURE_BODY = { LastName: 'Doe', DateOfBirth: '2001-02-03', Position: 'Wing' };
 const describeWithDotnet = dotnetForSuite('sync races over HTTP suite') ? describe : describe.skip;
 const execFileAsync = promisify(execFile);
 
@@ -50,6 +53,7 @@ interface Prepared {
 
 interface Tally {
   rounds: number;
+  createMs: number;
   roundsMs: number;
   committed: Record<string, number>;
   answers: Record<string, number>;
@@ -121,23 +125,18 @@ describeWithDotnet('sync races through both real APIs (strangler in front of Kes
       return () => sqlWrite(legacyPool, id, kind === 'sql-update' ? value : null, holdMs);
     }
 
-    /** The round's athletes, created through legacy's own API and brought over by the sync. */
+    /** The rounds' athletes, inserted on legacy in one transaction (setup, not raced) and synced over. */
     async function createAthletes(count: number): Promise<Prepared[]> {
-      const prepared: Prepared[] = [];
-      const createOne = async (i: number): Promise<void> => {
-        const body: AthleteBody = {
-          SquadId: squadId,
-          FirstName: `${owner}-first-${i}`,
-          LastName: 'Race',
-          Email: `race-${owner}-${i}@example.org`,
-          DateOfBirth: '1999-04-01',
-          Position: null,
-        };
-        prepared[i] = { id: await createAthlete(toLegacy, body), body };
-      };
-      await runRounds(count, PARALLEL, createOne);
-      for (const { id } of prepared) await waitSettled(newPool, legacyPool, id);
-      return prepared;
+      const fields = Array.from({ length: count }, (_, i) => athlete(squadId, i));
+      await inTransaction(legacyPool, async (client) => {
+        for (const a of fields)
+          await legacySideWriteAthlete(client, { ...a, firstName: `${owner}-first-${a.id}` });
+      });
+      for (const { id } of fields) await waitSettled(newPool, legacyPool, id);
+      return fields.map(({ id, email }) => ({
+        id,
+        body: { ...FIXTURE_BODY, SquadId: squadId, FirstName: `${owner}-first-${id}`, Email: email },
+      }));
     }
 
     async function playRound(i: number, { id, body }: Prepared, tally: Tally): Promise<void> {
@@ -173,6 +172,7 @@ describeWithDotnet('sync races through both real APIs (strangler in front of Kes
       async () => {
         const tally: Tally = {
           rounds: 0,
+          createMs: 0,
           roundsMs: 0,
           committed: {},
           answers: {},
@@ -180,7 +180,9 @@ describeWithDotnet('sync races through both real APIs (strangler in front of Kes
           silentLosses: [],
           keys: [],
         };
+        const creating = performance.now();
         const athletes = await createAthletes(ROUNDS);
+        tally.createMs = Math.round(performance.now() - creating);
         const started = performance.now();
         await runRounds(ROUNDS, PARALLEL, async (i) => {
           if (performance.now() - started > ROUNDS_MS) return;
