@@ -157,7 +157,9 @@ describeWithDotnet('sync races through both real APIs (strangler in front of Kes
           tally.unexpectedAnswers.push(`round ${i}: ${answered} answered ${write.status}`);
       }
       if (JSON.stringify(rows.new) !== JSON.stringify(rows.legacy))
-        tally.silentLosses.push(`round ${i}: sides differ ${JSON.stringify(rows)}`);
+        tally.silentLosses.push(
+          `round ${i}: sides differ ${JSON.stringify(rows)}; ${await trail(newPool, id)}`,
+        );
       for (const [write, against] of [
         [fromNew, other],
         [other, fromNew],
@@ -218,6 +220,27 @@ describeWithDotnet('sync races through both real APIs (strangler in front of Kes
     );
   });
 });
+
+/** What the sync did with `id`, in order: for a failure message. */
+async function trail(newPool: pg.Pool, id: string): Promise<string> {
+  const audit = await newPool.query<{ step: string }>(
+    `SELECT direction || ' v' || version || ' ' || outcome AS step FROM strangler.sync_audit
+      WHERE entity_key = $1 ORDER BY id`,
+    [id],
+  );
+  const outbox = await newPool.query<{ step: string }>(
+    `SELECT 'v' || version || ' ' || status || ' ' || coalesce(outcome, '-') AS step FROM strangler.sync_outbox
+      WHERE entity_key = $1 ORDER BY id`,
+    [id],
+  );
+  const conflicts = await newPool.query<{ step: string }>(
+    `SELECT direction || ' ' || kind || ' v' || incoming_version || ' ' || (incoming_row ->> 'first_name') || ' / v' || current_version || ' ' || (current_row ->> 'first_name') AS step
+       FROM strangler.sync_conflicts WHERE entity_key = $1 ORDER BY id`,
+    [id],
+  );
+  const steps = (rows: { step: string }[]) => rows.map((r) => r.step).join(', ');
+  return `audit: ${steps(audit.rows)}; outbox: ${steps(outbox.rows)}; conflicts: ${steps(conflicts.rows)}`;
+}
 
 /** A small pool on one of the demo's embedded databases. */
 function demoPool(dataDir: string, which: 'new' | 'legacy'): pg.Pool {

@@ -80,13 +80,12 @@ export async function runRounds(
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-/** True when neither direction has anything left to carry for `key`. */
+/**
+ * True when neither direction has anything left to carry for `key`. The feed is checked before the
+ * outbox: the poller may hand work to the relay (it re-sends the owner's row after a tie legacy lost)
+ * in the transaction that advances its checkpoint, so the other order could miss that event.
+ */
 export async function keySettled(newPool: pg.Pool, legacyPool: pg.Pool, key: string): Promise<boolean> {
-  const outbox = await newPool.query(
-    `SELECT 1 FROM strangler.sync_outbox WHERE entity_key = $1 AND status = 'pending' LIMIT 1`,
-    [key],
-  );
-  if (outbox.rows.length > 0) return false;
   const cp = await newPool.query<{ position: { txId: string; seq: string } | null }>(
     `SELECT position FROM strangler.sync_checkpoints WHERE feed = 'legacy_to_new'`,
   );
@@ -95,7 +94,12 @@ export async function keySettled(newPool: pg.Pool, legacyPool: pg.Pool, key: str
     `SELECT 1 FROM dbo."SyncChangeLog" WHERE "EntityKey" = $1 AND ("TxId", "Seq") > ($2::bigint, $3::bigint) LIMIT 1`,
     [key, at.txId, at.seq],
   );
-  return behind.rows.length === 0;
+  if (behind.rows.length > 0) return false;
+  const outbox = await newPool.query(
+    `SELECT 1 FROM strangler.sync_outbox WHERE entity_key = $1 AND status = 'pending' LIMIT 1`,
+    [key],
+  );
+  return outbox.rows.length === 0;
 }
 
 export async function waitSettled(
