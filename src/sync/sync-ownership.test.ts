@@ -24,7 +24,7 @@ import {
   pollUntilCaughtUp,
 } from './testing/sync-fixtures.ts';
 import type { AthleteFields } from './testing/sync-fixtures.ts';
-import { bothRows, legacyWrite } from './testing/sync-races.ts';
+import { bothRows, legacyWrite, newSideUpdate } from './testing/sync-races.ts';
 import { createSyncTestDatabases } from './testing/sync-test-databases.ts';
 import type { SyncTestDatabases } from './testing/sync-test-databases.ts';
 
@@ -94,6 +94,31 @@ describe.each(OWNERSHIPS)('ownership, athletes owned by %s', (owner, ownership, 
     const rows = await bothRows(dbs.newPool, dbs.legacyPool, a.id);
     expect(rows).toEqual({ new: { value: 'legacy', version: 4 }, legacy: { value: 'legacy', version: 4 } });
     expect(await conflicts()).toEqual([{ direction: 'new_to_legacy', kind: newSideLoss, incoming: 3 }]);
+  });
+
+  it("ends with the owner's row on both sides when legacy's own API overwrites the relay's write at its version", async () => {
+    // Legacy's API reads the row, then writes Version = what it read + 1 with no concurrency check: it
+    // can land on top of the relay's write, at the same version, after the relay committed.
+    await newSideUpdate(dbs.newPool, a.id, 'new');
+    await relay().runOnce();
+    await dbs.legacyPool.query(
+      `UPDATE dbo."Athletes" SET "FirstName" = 'legacy', "Version" = 4 WHERE "AthleteId" = $1`,
+      [a.id],
+    );
+    await poll();
+    await relay().runOnce();
+    await poll();
+
+    const kept = owner === 'new' ? 'new' : 'legacy';
+    expect(await bothRows(dbs.newPool, dbs.legacyPool, a.id)).toEqual({
+      new: { value: kept, version: 4 },
+      legacy: { value: kept, version: 4 },
+    });
+    const lost = await dbs.newPool.query(
+      `SELECT incoming_row ->> 'first_name' AS lost FROM strangler.sync_conflicts WHERE entity_key = $1`,
+      [a.id],
+    );
+    expect(lost.rows).toEqual([{ lost: owner === 'new' ? 'legacy' : 'new' }]);
   });
 
   it('records a legacy delete-and-reinsert that restarts Version at 1, and repair makes both sides equal', async () => {

@@ -81,14 +81,18 @@ export async function runRounds(
   await Promise.all(Array.from({ length: parallel }, worker));
 }
 
-/** True when neither direction has anything left to carry for `key`. */
+/**
+ * True when neither direction has anything left to carry for `key`. The feed is checked before the
+ * outbox: the poller may hand work to the relay (it re-sends the owner's row after a tie legacy lost)
+ * in the transaction that advances its checkpoint, so the other order could miss that event.
+ */
 export async function keySettled(newPool: pg.Pool, legacyPool: pg.Pool, key: string): Promise<boolean> {
+  if (!(await changeFeedCaughtUp(newPool, legacyPool, key))) return false;
   const outbox = await newPool.query(
     `SELECT 1 FROM strangler.sync_outbox WHERE entity_key = $1 AND status = 'pending' LIMIT 1`,
     [key],
   );
-  if (outbox.rows.length > 0) return false;
-  return changeFeedCaughtUp(newPool, legacyPool, key);
+  return outbox.rows.length === 0;
 }
 
 export async function waitSettled(
