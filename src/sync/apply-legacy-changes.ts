@@ -22,9 +22,21 @@ export async function applyAndRecordLegacyChanges(
   actor?: string,
 ): Promise<RecordedApply> {
   const results = await applyLegacyChangesToNew(client, changes, ownership);
+  const conflicts = await recordLegacyResults(client, changes, results, ownership, actor);
+  return { results, conflicts };
+}
+
+/** The audit trail and conflicts of legacy's applied changes, and the owner's rows sent again after a tie legacy lost. */
+export async function recordLegacyResults(
+  client: Queryable,
+  changes: readonly SyncChange[],
+  results: readonly ApplyResult[],
+  ownership: SyncOwnership,
+  actor?: string,
+): Promise<RecordedConflict[]> {
   const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership, actor);
   await resendTiesLegacyLost(client, changes, results);
-  return { results, conflicts };
+  return conflicts;
 }
 
 /**

@@ -21,7 +21,8 @@ import {
 import type { LegacyChangeBatch, LegacyChangeFeed, LegacyRowReader, SyncChange } from './sync-engine.ts';
 import type { SyncOwnership } from './sync-entities.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
-import { countRecorded, recordResults, tallyOutcomes } from './sync-records.ts';
+import { countRecorded, tallyOutcomes } from './sync-records.ts';
+import { recordLegacyResults } from './apply-legacy-changes.ts';
 
 export interface ChangePollerOptions {
   readonly batchSize: number;
@@ -110,7 +111,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
   /** Applies a batch (and the held changes) read in the checkpoint's transaction, advances the checkpoint and commits. */
   async function applyBatch(client: pg.PoolClient, batch: LegacyChangeBatch): Promise<PollResult> {
     const { changes, results, held } = await applyHolding(client, latestChangePerKey(batch));
-    const conflicts = await recordResults(client, 'legacy_to_new', changes, results, ownership);
+    const conflicts = await recordLegacyResults(client, changes, results, ownership);
     const changedAt = batch.changes.map((c) => c.changedAt.getTime());
     const caughtUp = batch.entriesRead < options.batchSize;
     await advanceCheckpoint(client, feed.feedName, batch.next, changedAt, caughtUp);
