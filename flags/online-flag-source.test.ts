@@ -22,7 +22,7 @@ describe('online flag source shutdown', () => {
     const script = `
       const { createOnlineFlagSource } = await import(${JSON.stringify(source)});
       const { createSilentLogger } = await import(${JSON.stringify(logger)});
-      const { mkdtemp } = await import('node:fs/promises');
+      const { mkdtemp, rm } = await import('node:fs/promises');
       const { tmpdir } = await import('node:os');
       const backupDir = await mkdtemp(tmpdir() + '/strangler-inflight-');
       const flags = await createOnlineFlagSource({
@@ -34,6 +34,7 @@ describe('online flag source shutdown', () => {
       await flags.stop();
       // Long enough for the in-flight fetch to exhaust its retries and fail.
       await new Promise((resolve) => setTimeout(resolve, 4000));
+      await rm(backupDir, { recursive: true, force: true });
       process.stdout.write('survived');
     `;
     const child = spawn(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], {
