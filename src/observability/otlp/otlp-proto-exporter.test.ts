@@ -8,6 +8,8 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 
+import { startTracing } from '../tracing-sdk.ts';
+import { endHttpSpan, SpanKind, startChildSpan, startServerSpan } from '../tracing.ts';
 import { createOtlpProtoExporter, exportsOtlpProto } from './otlp-proto-exporter.ts';
 
 /*
@@ -65,6 +67,23 @@ describe('the OTLP/HTTP protobuf exporter', () => {
     expect(post?.headers['content-type']).toBe('application/x-protobuf');
     expect(post?.headers['x-api-key']).toBe('secret');
     expect(post?.body.equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? []))).toBe(true);
+  });
+
+  it('is what startTracing exports through by default: a request’s spans reach the endpoint, batched', async () => {
+    received.length = 0;
+    process.env.OTEL_TRACES_SAMPLER = 'always_on';
+    const sdk = await startTracing();
+    const span = startServerSpan({}, 'GET');
+    const legacy = startChildSpan(span, 'legacy', SpanKind.CLIENT);
+    if (legacy !== undefined) endHttpSpan(legacy, 200);
+    if (span !== undefined) endHttpSpan(span, 200);
+    await sdk?.shutdown();
+
+    expect(received).toHaveLength(1);
+    const [post] = received;
+    expect(post?.headers['content-type']).toBe('application/x-protobuf');
+    expect(post?.body.includes(Buffer.from('legacy'))).toBe(true);
+    expect(post?.body.includes(Buffer.from(span?.spanContext().traceId ?? '-', 'hex'))).toBe(true);
   });
 });
 
