@@ -30,6 +30,10 @@ interface Profile {
 /** Parts in the order they are looked for in a frame's URL; the first that matches names the frame. */
 const PARTS: readonly (readonly [string, RegExp])[] = [
   [
+    'tracing (OpenTelemetry: spans, context, batching, OTLP encoding and export)',
+    /@opentelemetry|\/src\/observability\/(tracing|otlp\/|pg-query-spans)/,
+  ],
+  [
     'forwarding (undici, the forwarder, response headers)',
     /undici|\/src\/proxy\/(undici-forwarder|legacy-forwarder|hpm-forwarder|legacy-response-handler|connection-wait-sweep|forward-headers|legacy-failure|stages\/serve-legacy)/,
   ],

@@ -29,10 +29,13 @@ export async function startTracing(): Promise<TracingSdk | undefined> {
   const env = process.env;
   if (!tracingConfigured(env)) return undefined;
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
+  const { createOtlpProtoExporter, exportsOtlpProto } = await import('./otlp/otlp-proto-exporter.ts');
   const named =
     env.OTEL_SERVICE_NAME !== undefined || /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
   const sdk = new NodeSDK({
     ...(named ? {} : { serviceName: 'strangler' }),
+    // Batched from OTEL_BSP_* by the SDK, as the exporter it would have made.
+    ...(exportsOtlpProto(env) ? { traceExporter: createOtlpProtoExporter() } : {}),
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [],
