@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import http from 'node:http';
 
 import { closeListener } from './listener-close.ts';
 
@@ -6,7 +6,8 @@ import { closeListener } from './listener-close.ts';
  * The public port's connections while it stops. From drain() on, every response whose headers are not
  * out yet carries `Connection: close`, so keep-alive clients move to another replica by themselves;
  * close() stops the listener, closes connections once they are idle, and cuts what is left at the
- * deadline.
+ * deadline. The server is built with `Response` as its response class, whose writeHead (node's
+ * implicit headers go through it too) reads one flag: nothing is tracked or allocated per request.
  *
  * Idle is node's own judgement (http.Server#closeIdleConnections): a connection between two requests.
  * One that has received a request's first byte, or was accepted and has not sent its first request
@@ -17,38 +18,44 @@ import { closeListener } from './listener-close.ts';
 const SWEEP_EVERY_MS = 25;
 
 export class ConnectionDrain {
-  readonly #server: http.Server;
-  readonly #unanswered = new Set<http.ServerResponse>();
   #draining = false;
+  /** The response class to build the server with (http.createServer's `ServerResponse` option). */
+  readonly Response: typeof http.ServerResponse;
 
-  constructor(server: http.Server) {
-    this.#server = server;
-    // Before the pipeline's own listener, so a request that arrives while draining is answered with close.
-    server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-      if (this.#draining) {
-        res.shouldKeepAlive = false;
-        return;
-      }
-      this.#unanswered.add(res);
-      res.once('close', () => this.#unanswered.delete(res));
-    });
+  constructor() {
+    const isDraining = (): boolean => this.#draining;
+    const writeHead = http.ServerResponse.prototype.writeHead;
+    class DrainingResponse extends http.ServerResponse {}
+    // Three fixed parameters, as node's own writeHead reads them (a missing one is undefined either way).
+    const original = writeHead as (
+      this: http.ServerResponse,
+      a: unknown,
+      b: unknown,
+      c: unknown,
+    ) => http.ServerResponse;
+    DrainingResponse.prototype.writeHead = function (
+      this: http.ServerResponse,
+      a: unknown,
+      b: unknown,
+      c: unknown,
+    ) {
+      if (isDraining()) this.shouldKeepAlive = false;
+      return original.call(this, a, b, c);
+    } as typeof writeHead;
+    this.Response = DrainingResponse as typeof http.ServerResponse;
   }
 
   /** Responses from now on (and those whose headers are not out yet) close their connection. */
   drain(): void {
-    if (this.#draining) return;
     this.#draining = true;
-    for (const res of this.#unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
-    this.#unanswered.clear();
   }
 
   /**
    * Stops accepting and closes connections as they become idle; after `graceMs` calls `onCut` and
    * destroys what is still open. Resolves once every connection is gone.
    */
-  async close(graceMs: number, onCut: () => void): Promise<void> {
+  async close(server: http.Server, graceMs: number, onCut: () => void): Promise<void> {
     this.drain();
-    const server = this.#server;
     const closed = new Promise<void>((resolve) => {
       if (server.listening) closeListener(server, () => server.close(() => resolve()));
       else resolve();

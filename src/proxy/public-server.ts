@@ -94,8 +94,9 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   const stages = createStages(deps);
   const shouldUpgradeCallback = (req: http.IncomingMessage): boolean =>
     isWebSocketHandshake(req) && stages.match(req).match === undefined;
+  const connections = new ConnectionDrain();
   const server = http.createServer(
-    { keepAliveTimeout: 65_000, shouldUpgradeCallback },
+    { keepAliveTimeout: 65_000, shouldUpgradeCallback, ServerResponse: connections.Response },
     requestPipeline(stages, deps.logger),
   );
   server.on('upgrade', stages.upgrades.handle);
@@ -106,13 +107,12 @@ export function createPublicServer(deps: PublicServerDeps): PublicServer {
   });
   // node's own answers to malformed requests (400, 408, 431), but not to bytes after a closing request.
   server.on('clientError', stages.pipelining.onClientError);
-  const connections = new ConnectionDrain(server);
   return {
     server,
     bodyBudget: stages.budget,
     drain: () => connections.drain(),
     close: (graceMs = deps.shutdownGraceMs ?? 10_000) =>
-      closeServer(connections, stages, graceMs, deps.logger),
+      closeServer(server, connections, stages, graceMs, deps.logger),
   };
 }
 
@@ -168,12 +168,13 @@ function createStages(deps: PublicServerDeps) {
 
 /** Stops taking connections; in-flight exchanges get `graceMs` before they are cut. */
 async function closeServer(
+  server: http.Server,
   connections: ConnectionDrain,
   stages: Stages,
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
-  await connections.close(graceMs, () => {
+  await connections.close(server, graceMs, () => {
     logger.warn('public port: exchanges still in flight at the shutdown timeout are cut', { graceMs });
     stages.upgrades.destroyAll();
   });
