@@ -118,14 +118,7 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
     await client.query('COMMIT');
 
     countRecorded(metrics, 'legacy_to_new', changes, results, conflicts);
-    if (changedAt.length > 0) {
-      metrics?.lagSeconds.set(
-        { direction: 'legacy_to_new' },
-        Math.max(0, (Date.now() - Math.min(...changedAt)) / 1000),
-      );
-    } else if (batch.entriesRead === 0) {
-      metrics?.lagSeconds.set({ direction: 'legacy_to_new' }, 0);
-    }
+    noteLag(metrics, changedAt, batch.entriesRead);
     return {
       entriesRead: batch.entriesRead,
       changes: changes.length,
@@ -163,4 +156,16 @@ export function createChangePoller(deps: ChangePollerDeps): ChangePoller {
       logger.warn('sync poller: batch failed, retrying', { feed: feed.feedName, ...errorDetails(error) }),
   });
   return { runOnce, start: loop.start, stop: loop.stop };
+}
+
+/** The feed's lag: the oldest change just applied, or none once a round finds nothing. */
+function noteLag(metrics: SyncMetrics | undefined, changedAt: readonly number[], entriesRead: number): void {
+  if (changedAt.length > 0) {
+    metrics?.lagSeconds.set(
+      { direction: 'legacy_to_new' },
+      Math.max(0, (Date.now() - Math.min(...changedAt)) / 1000),
+    );
+  } else if (entriesRead === 0) {
+    metrics?.lagSeconds.set({ direction: 'legacy_to_new' }, 0);
+  }
 }
