@@ -40,11 +40,12 @@ export function createServeLegacy(options: ServeLegacyOptions): ServeLegacy {
       rewriteHost,
     });
     exchange.target = 'legacy';
-    if (exchange.span !== undefined) traceLegacyCall(req, exchange);
     if (declaresBodyOverLimit(req, legacyMaxBodyBytes)) {
       answerBodyTooLarge(res);
       return;
     }
+    // Only once legacy will be called: a body over its limit is answered here, with no legacy span.
+    if (exchange.span !== undefined) traceLegacyCall(req, exchange);
     // The forwarder puts X-Request-Id on legacy's response (legacy's own, if it sends one, wins).
     if (exchange.legacyBody !== undefined || !hasBody(req)) {
       forwarder.forward(req, res);
