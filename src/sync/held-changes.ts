@@ -50,7 +50,11 @@ export async function withHeldChanges(
   const inBatch = new Set(changes.map((c) => rowMapKey(c.entity, c.key)));
   const retries = held.filter((h) => !inBatch.has(rowMapKey(h.entity, h.key)));
   const byEntity = new Map<EntityName, HeldChange[]>();
-  for (const h of retries) byEntity.set(h.entity, [...(byEntity.get(h.entity) ?? []), h]);
+  for (const h of retries) {
+    const list = byEntity.get(h.entity);
+    if (list === undefined) byEntity.set(h.entity, [h]);
+    else list.push(h);
+  }
   const retried: SyncChange[] = [];
   for (const [entity, list] of byEntity) {
     const rows = await reader.readRows(
