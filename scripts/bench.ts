@@ -15,7 +15,10 @@
  * BENCH_PROFILE=1 writes a CPU profile of each strangler replica (node --cpu-prof) into
  * artifacts/bench-profile/ (scripts/bench/profile-split.ts splits one by part), LOG_LEVEL for strangler,
  * BENCH_ENGINES (undici,http-proxy-middleware: one strangler process per forwarding engine, each
- * measured on the catch-all and the route).
+ * measured on the catch-all and the route), BENCH_PIN=1 (with BENCH_PROCESSES=1: each proxy on the
+ * last CPU, wrk, the upstream and the bench itself on the others; see cpu-pinning.ts).
+ * After the table, each strangler target's CPU per request against its baseline in the same run
+ * (cpu-against-floor.ts).
  * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -28,10 +31,13 @@ import {
   stopBenchCaller,
 } from './bench/bench-caller.ts';
 import { startOtlpSink } from './bench/otlp-sink.ts';
+import { printCpuAgainstFloor } from './bench/cpu-against-floor.ts';
+import type { Rounds } from './bench/cpu-against-floor.ts';
+import { otherCpus, pin, pinTo, proxyCpu } from './bench/cpu-pinning.ts';
 import { printResults } from './bench/pass-through-report.ts';
 import { forkReplicas, forkWithPort, startNginx, stopChildren, which } from './bench/processes.ts';
 import type { Started } from './bench/processes.ts';
-import { measure, median } from './bench/wrk-measure.ts';
+import { measure, median, processTree } from './bench/wrk-measure.ts';
 import type { Result, WrkLoad } from './bench/wrk-measure.ts';
 
 const load: WrkLoad = {
@@ -101,9 +107,10 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
     path: string,
     headers?: Readonly<Record<string, string>>,
   ): void => {
-    if (started !== undefined) {
-      targets.push({ name, url: `http://127.0.0.1:${started.port}${path}`, pids: started.pids, headers });
-    }
+    if (started === undefined) return;
+    targets.push({ name, url: `http://127.0.0.1:${started.port}${path}`, pids: started.pids, headers });
+    // The upstream serves every target: it stays with the load generator.
+    if (started !== upstream) for (const pid of started.pids.flatMap(processTree)) pinTo(pid, proxyCpu);
   };
   const caller = await startBenchCaller();
   const sink = await startOtlpSink();
@@ -163,14 +170,14 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
  * Rounds interleave the targets so a burst of load elsewhere on the machine hits all of them; each
  * target's median round (by req/s) is its result.
  */
-async function runRounds(wrk: string, targets: readonly Target[]): Promise<Result[]> {
+async function runRounds(wrk: string, targets: readonly Target[]): Promise<Rounds[]> {
   const rounds: Result[][] = targets.map(() => []);
   for (let round = 0; round < roundCount; round += 1) {
     for (const [i, target] of targets.entries()) {
       rounds[i]?.push(await measure(wrk, load, target.name, target.url, target.pids, target.headers));
     }
   }
-  return rounds.map((measured) => median(measured));
+  return targets.map((target, i) => ({ name: target.name, rounds: rounds[i] ?? [] }));
 }
 
 async function main(): Promise<void> {
@@ -178,6 +185,9 @@ async function main(): Promise<void> {
   if (wrk === undefined) throw new Error('wrk is not installed (apt-get install -y wrk)');
   const nginx = which('nginx');
   const dir = mkdtempSync(join(tmpdir(), 'strangler-bench-'));
+  if (pin && processCounts.some((count) => count > 1)) throw new Error('BENCH_PIN=1 needs BENCH_PROCESSES=1');
+  // Everything started from here (upstream, wrk, the OTLP sink) inherits the generator's CPUs.
+  pinTo(process.pid, otherCpus);
   try {
     const targets = await startTargets(dir, nginx);
     console.log(
@@ -188,7 +198,12 @@ async function main(): Promise<void> {
           .map((value) => value.toFixed(1))
           .join(' ')}`,
     );
-    printResults(await runRounds(wrk, targets), wanted('nginx'));
+    const rounds = await runRounds(wrk, targets);
+    printResults(
+      rounds.map((target) => median(target.rounds)),
+      wanted('nginx'),
+    );
+    printCpuAgainstFloor(rounds);
     if (profile) {
       console.log(
         'CPU profiles: artifacts/bench-profile (written when the processes exit; node scripts/bench/profile-split.ts <dir> splits one)',

@@ -3,11 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 /**
- * BENCH_PIN=1: the proxy process (all its threads) on the last CPU, the load generator, legacy and the
- * PostgreSQL backends of the shadow store's connections on the others, as in production where clients,
- * legacy and the database run elsewhere. Without it every process competes
- * for every core and the scheduler's time slices land in the tail at random (the same configuration
- * measured twice differed by up to 1.3× at p99 on 2 cores). Needs taskset (util-linux).
+ * BENCH_PIN=1 (scripts/bench.ts and the latency rig): the proxy process (all its threads) on the last
+ * CPU, the load generator, legacy and the PostgreSQL backends of the shadow store's connections on the
+ * others, as in production where clients, legacy and the database run elsewhere. Without it every
+ * process competes for every core and the scheduler's time slices land in the tail at random (the same
+ * configuration measured twice differed by up to 1.3× at p99 on 2 cores, and CPU per request by up to
+ * 1.5× between rounds). Needs taskset (util-linux).
  */
 export const pin = process.env.BENCH_PIN === '1';
 export const cpuCount = availableParallelism();

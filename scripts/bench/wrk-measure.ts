@@ -70,7 +70,7 @@ function runWrk(
 }
 
 /** The process and its direct children (nginx's workers), by pid. */
-function processTree(pid: number): number[] {
+export function processTree(pid: number): number[] {
   const pids = [pid];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -17,7 +17,7 @@ export type Logger = winston.Logger;
 export function createLogger(level: string, stream?: NodeJS.WritableStream): Logger {
   const transport = new LineTransport(stream ?? process.stdout);
   const logger = winston.createLogger({ level, format: jsonLine(), transports: [transport] });
-  installRequestLineFastPath(logger, transport);
+  infoLineOutputs.set(logger, infoLineOutput(logger, transport));
   return logger;
 }
 
@@ -46,14 +46,17 @@ class LineTransport extends TransportStream {
   }
 
   override log(info: Record<string | symbol, unknown>, next: () => void): void {
-    this.#pending += `${String(info[MESSAGE])}\n`;
-    const level = info[LEVEL];
+    this.writeLine(String(info[MESSAGE]), info[LEVEL]);
+    next();
+  }
+
+  writeLine(line: string, level: unknown): void {
+    this.#pending += `${line}\n`;
     if (level === 'error' || level === 'warn' || this.#pending.length >= FLUSH_AT) this.flush();
     else if (this.#scheduled === undefined) {
       this.#scheduled = setImmediate(flushLater, this);
       pendingTransports.add(this);
     }
-    next();
   }
 
   flush(): void {
@@ -93,54 +96,46 @@ function registerExitFlush(transports: Set<{ flush(): void }>): Set<{ flush(): v
   return transports;
 }
 
-/*
- * The proxy logs one line per request with a single object, `logger.info({ message,
- * ... })`. winston hands that object through two object-mode streams (the logger's Transform and the
- * transport's Writable) before the format runs, which cost ~15 µs of CPU per request in the bench
- * (scripts/bench.ts with LOG_LEVEL=info against warn). While the logger is as createLogger built it
- * (its one transport, not silent, info enabled), that call is formatted by the same jsonLine and
- * written by the same transport directly: the same line, minus the stream machinery. Every other
- * call, and any logger someone reconfigured or derived with child(), takes winston's own path.
+/**
+ * How an info line reaches the output, for the proxy's line per request (request-line.ts), which is
+ * formatted without winston: winston hands every call through two object-mode streams before the
+ * format runs, ~15 µs of CPU per request in the bench (scripts/bench.ts, LOG_LEVEL=info against warn).
  */
-function installRequestLineFastPath(logger: winston.Logger, transport: LineTransport): void {
-  const format = jsonLine();
-  const viaWinston = logger.info;
-  const done = (): void => undefined;
+export interface InfoLineOutput {
+  /**
+   * 'direct' while info is enabled and the logger is as createLogger built it (its one transport, not
+   * silent): the line may be written straight to the transport. 'off' below info or when silent;
+   * 'winston' for a logger someone reconfigured, which must get the line through logger.info.
+   */
+  route(): 'direct' | 'off' | 'winston';
+  /** Writes one finished JSON line (without its newline). */
+  write(line: string): void;
+}
+
+const infoLineOutputs = new WeakMap<Logger, InfoLineOutput>();
+
+/** The direct way to the output of a logger createLogger built; undefined for any other. */
+export function infoLineOutputOf(logger: Logger): InfoLineOutput | undefined {
+  return infoLineOutputs.get(logger);
+}
+
+function infoLineOutput(logger: winston.Logger, transport: LineTransport): InfoLineOutput {
   // isInfoEnabled walks the transports with a fresh closure each call; with this logger's one
   // transport (checked below) the answer depends on the logger's level alone.
   let levelSeen: string | undefined;
   let infoEnabled = false;
-  const infoOn = (): boolean => {
-    if (logger.level !== levelSeen) {
-      levelSeen = logger.level;
-      infoEnabled = logger.isInfoEnabled();
-    }
-    return infoEnabled;
+  return {
+    route() {
+      if (logger.silent) return 'off';
+      if (!onlyTransportIs(logger, transport)) return 'winston';
+      if (logger.level !== levelSeen) {
+        levelSeen = logger.level;
+        infoEnabled = logger.isInfoEnabled();
+      }
+      return infoEnabled ? 'direct' : 'off';
+    },
+    write: (line) => transport.writeLine(line, 'info'),
   };
-  const info = function (this: unknown, ...args: unknown[]): winston.Logger {
-    const [first] = args;
-    if (
-      args.length === 1 &&
-      this === logger &&
-      typeof first === 'object' &&
-      first !== null &&
-      !isError(first) &&
-      typeof (first as { message?: unknown }).message === 'string' &&
-      !logger.silent &&
-      onlyTransportIs(logger, transport) &&
-      infoOn()
-    ) {
-      // The same mutation winston's single-object path makes, so the line is byte-for-byte the same.
-      const entry = first as winston.Logform.TransformableInfo;
-      entry.level = 'info';
-      entry[LEVEL] = 'info';
-      const formatted = format.transform(entry, format.options);
-      if (typeof formatted === 'object') transport.log(formatted, done);
-      return logger;
-    }
-    return (viaWinston as (...a: unknown[]) => winston.Logger).apply(this, args);
-  };
-  logger.info = info as winston.LeveledLogMethod;
 }
 
 /** winston builds a new array on every read of `transports`: read it once. */

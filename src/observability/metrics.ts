@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BufferedHistogram } from './buffered-histogram.ts';
 import { CountBuffer } from './count-buffer.ts';
 
 /**
@@ -34,12 +35,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       ['reason'],
     ),
     requestCounts,
-    requestDuration: histogram(
-      'strangler_request_duration_seconds',
-      'Time to the end of the response, by serving side',
-      ['route', 'target'],
-      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    ),
+    // Observed on every request through children that keep plain arrays (buffered-histogram.ts).
+    requestDuration: new BufferedHistogram<'route' | 'target'>({
+      name: 'strangler_request_duration_seconds',
+      help: 'Time to the end of the response, by serving side',
+      labelNames: ['route', 'target'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
     upstreamErrors: counter(
       'strangler_upstream_errors_total',
       'Failed calls to legacy, by error code (ECONNREFUSED, ETIMEDOUT, ...)',

@@ -6,8 +6,9 @@ import { closeListener } from './listener-close.ts';
  * The public port's connections while it stops. From drain() on, every response whose headers are not
  * out yet carries `Connection: close`, so keep-alive clients move to another replica by themselves;
  * close() stops the listener, closes connections once they are idle, and cuts what is left at the
- * deadline. The server is built with `Response` as its response class, whose writeHead (node's
- * implicit headers go through it too) reads one flag: nothing is tracked or allocated per request.
+ * deadline. The server is built with `Response` as its response class, which gets its own writeHead
+ * (node's implicit headers go through it too) once the drain starts: nothing is tracked or allocated
+ * per request.
  *
  * Idle is node's own judgement (http.Server#closeIdleConnections): a connection between two requests.
  * One that has received a request's first byte, or was accepted and has not sent its first request
@@ -20,34 +21,30 @@ const SWEEP_EVERY_MS = 25;
 export class ConnectionDrain {
   #draining = false;
   /** The response class to build the server with (http.createServer's `ServerResponse` option). */
-  readonly Response: typeof http.ServerResponse;
+  readonly Response = class DrainingResponse extends http.ServerResponse {} as typeof http.ServerResponse;
 
-  constructor() {
-    const isDraining = (): boolean => this.#draining;
+  /** Responses from now on (and those whose headers are not out yet) close their connection. */
+  drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    // Until now the class was node's own, unchanged: serving pays nothing for the drain.
     const writeHead = http.ServerResponse.prototype.writeHead;
-    class DrainingResponse extends http.ServerResponse {}
-    // Three fixed parameters, as node's own writeHead reads them (a missing one is undefined either way).
     const original = writeHead as (
       this: http.ServerResponse,
       a: unknown,
       b: unknown,
       c: unknown,
     ) => http.ServerResponse;
-    DrainingResponse.prototype.writeHead = function (
+    // Three fixed parameters, as node's own writeHead reads them (a missing one is undefined either way).
+    this.Response.prototype.writeHead = function (
       this: http.ServerResponse,
       a: unknown,
       b: unknown,
       c: unknown,
     ) {
-      if (isDraining()) this.shouldKeepAlive = false;
+      this.shouldKeepAlive = false;
       return original.call(this, a, b, c);
     } as typeof writeHead;
-    this.Response = DrainingResponse as typeof http.ServerResponse;
-  }
-
-  /** Responses from now on (and those whose headers are not out yet) close their connection. */
-  drain(): void {
-    this.#draining = true;
   }
 
   /**

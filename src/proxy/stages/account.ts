@@ -1,7 +1,9 @@
-import type { Logger } from '../../observability/logger.ts';
+import type { BufferedObservations } from '../../observability/buffered-histogram.ts';
 import type { BufferedCount } from '../../observability/count-buffer.ts';
+import type { Logger } from '../../observability/logger.ts';
 import type { Metrics } from '../../observability/metrics.ts';
 import type { Exchange } from '../exchange.ts';
+import { createRequestLineWriter } from '../../observability/request-line.ts';
 import { endHttpSpan, traceIdOf } from '../../observability/tracing.ts';
 
 /** Counts, times and logs one finished exchange. */
@@ -18,7 +20,8 @@ export function createAccount(
   // Children are made once per label set and kept, in nested maps keyed by the label values
   // themselves: no key string is built (and hashed) per request.
   const requestCounters = new Map<string, Map<string, Map<string, Map<number, BufferedCount>>>>();
-  const durationHistograms = new Map<string, Map<string, { observe(value: number): void }>>();
+  const durationHistograms = new Map<string, Map<string, BufferedObservations>>();
+  const writeRequestLine = createRequestLineWriter(logger);
 
   const count = (exchange: Exchange, status: number): void => {
     const { route, target, mode } = exchange;
@@ -42,7 +45,7 @@ export function createAccount(
     if (histograms === undefined) durationHistograms.set(route, (histograms = new Map()));
     let histogram = histograms.get(target);
     if (histogram === undefined) {
-      histogram = metrics.requestDuration.labels(route, target);
+      histogram = metrics.requestDuration.child({ route, target });
       histograms.set(target, histogram);
     }
     histogram.observe(seconds);
@@ -53,23 +56,17 @@ export function createAccount(
     count(exchange, status);
     time(exchange, seconds);
     if (exchange.span !== undefined) endSpans(exchange, status);
-    if (logger.isInfoEnabled()) {
-      // One object instead of (message, meta): winston's fast path, without the splat-token regex
-      // and the merge into a new object that the two-argument form costs on every request.
-      logger.info({
-        message: 'request',
-        requestId: exchange.requestId,
-        route: exchange.route,
-        mode: exchange.mode,
-        target: exchange.target,
-        method,
-        path: exchange.loggedPath,
-        status,
-        durationMs: Math.round(seconds * 1e6) / 1000,
-        // Undefined (left out of the line) while tracing is off: the literal keeps one shape.
-        trace_id: traceIdOf(exchange.span),
-      });
-    }
+    writeRequestLine({
+      requestId: exchange.requestId,
+      route: exchange.route,
+      mode: exchange.mode,
+      target: exchange.target,
+      method,
+      path: exchange.loggedPath,
+      status,
+      durationMicros: Math.round(seconds * 1e6),
+      traceId: traceIdOf(exchange.span),
+    });
   };
 }
 
