@@ -168,12 +168,17 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
 
 /**
  * Rounds interleave the targets so a burst of load elsewhere on the machine hits all of them; each
- * target's median round (by req/s) is its result.
+ * target's median round (by req/s) is its table row, and all its rounds go to the CPU comparison.
  */
 async function runRounds(wrk: string, targets: readonly Target[]): Promise<Rounds[]> {
   const rounds: Result[][] = targets.map(() => []);
   for (let round = 0; round < roundCount; round += 1) {
-    for (const [i, target] of targets.entries()) {
+    // Every other round runs the targets in reverse, so a machine slowing down (or speeding up) over
+    // the run does not favour whichever target comes first.
+    const order = [...targets.keys()];
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const target = targets[i] as Target;
       rounds[i]?.push(await measure(wrk, load, target.name, target.url, target.pids, target.headers));
     }
   }

@@ -157,6 +157,7 @@ describe('isoTimestamp', () => {
     const start = Date.UTC(2026, 11, 6, 15, 59, 59, 0);
     for (const offset of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 86_400_000 + 7]) {
       expect(isoTimestamp(start + offset)).toBe(new Date(start + offset).toISOString());
+      expect(isoTimestamp(start + offset)).toBe(new Date(start + offset).toISOString());
     }
   });
 });

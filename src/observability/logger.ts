@@ -179,18 +179,24 @@ const jsonLine = winston.format((original) => {
 
 let isoSecond = -1;
 let isoPrefix = '';
+let isoMillisecond = -1;
+let isoLatest = '';
 /**
  * The current time as ISO 8601. toISOString costs ~1 µs, a tenth of the proxy's own work per request;
- * lines in the same second share everything up to the milliseconds, which are appended.
+ * lines in the same second share everything up to the milliseconds, which are appended, and lines
+ * in the same millisecond (a busy proxy writes several) share the whole string.
  */
 export function isoTimestamp(now = Date.now()): string {
+  if (now === isoMillisecond) return isoLatest;
   const second = Math.floor(now / 1000);
   if (second !== isoSecond) {
     isoSecond = second;
     isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
   }
   const millis = now - second * 1000;
-  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+  isoMillisecond = now;
+  isoLatest = `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+  return isoLatest;
 }
 
 function stringify(info: object): string {

@@ -1,3 +1,4 @@
+import { randomIdGenerator } from './random-ids.ts';
 import { enableTracing } from './tracing.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -34,6 +35,7 @@ export async function startTracing(): Promise<TracingSdk | undefined> {
     env.OTEL_SERVICE_NAME !== undefined || /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
   const sdk = new NodeSDK({
     ...(named ? {} : { serviceName: 'strangler' }),
+    idGenerator: randomIdGenerator,
     // Batched from OTEL_BSP_* by the SDK, as the exporter it would have made.
     ...(exportsOtlpProto(env) ? { traceExporter: createOtlpProtoExporter() } : {}),
     metricReaders: [],

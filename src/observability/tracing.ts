@@ -1,4 +1,13 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 
 export type { Span } from '@opentelemetry/api';
@@ -12,10 +21,15 @@ export { SpanKind } from '@opentelemetry/api';
  * request.
  */
 let tracer: Tracer | undefined;
+/** The registered propagator writes W3C Trace Context (and Baggage) alone: the SDK's default. */
+let w3cOnly = false;
+const W3C_FIELDS: ReadonlySet<string> = new Set(['traceparent', 'tracestate', 'baggage']);
 
 /** Called once the SDK is registered: from then on the functions below make real spans. */
 export function enableTracing(): void {
   tracer = trace.getTracer('strangler');
+  const fields = propagation.fields();
+  w3cOnly = fields.includes('traceparent') && fields.every((field) => W3C_FIELDS.has(field));
 }
 
 export function tracingEnabled(): boolean {
@@ -64,7 +78,17 @@ export function startSpanUnderActive(name: string, kind: SpanKind, attributes: A
 
 /** Writes `span`'s traceparent (and tracestate) into outgoing headers, replacing the client's. */
 export function injectTraceContext(span: Span, headers: Carrier): void {
-  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
+  if (!w3cOnly) {
+    propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers);
+    return;
+  }
+  // What W3CTraceContextPropagator.inject writes, without a Context per call on the hot path; the
+  // Baggage propagator has nothing to add to a context made from ROOT_CONTEXT.
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return;
+  const { traceId, spanId, traceFlags, traceState } = spanContext;
+  headers.traceparent = `00-${traceId}-${spanId}-0${Number(traceFlags || TraceFlags.NONE).toString(16)}`;
+  if (traceState !== undefined) headers.tracestate = traceState.serialize();
 }
 
 /** `span` as a W3C traceparent string, to cross into another thread. */

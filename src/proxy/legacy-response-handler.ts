@@ -81,11 +81,11 @@ export class LegacyResponseHandler implements Dispatcher.DispatchHandler {
     this.#controller?.abort(new ClientClosedError());
   };
 
-  readonly #onDrain = (): void => {
+  #onDrain(): void {
     // The wait for the client does not count against legacy (undici restarts its clock here too).
     if (!this.#finished) this.#timer?.refresh();
     this.#controller?.resume();
-  };
+  }
 
   /*
    * The precise timer mirrors undici's own: the wait for headers starts once the whole request is
@@ -205,7 +205,8 @@ export class LegacyResponseHandler implements Dispatcher.DispatchHandler {
       controller.pause();
       if (!this.#draining) {
         this.#draining = true;
-        this.#res.on('drain', this.#onDrain);
+        // Made only now: most responses never wait for the client.
+        this.#res.on('drain', () => this.#onDrain());
       }
     }
   }

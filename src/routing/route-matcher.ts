@@ -44,12 +44,14 @@ export function createMatcher(
     for (let i = 1; i < end; i += 1) if (rawPath.charCodeAt(i) === SLASH) count += 1;
     const bucket = buckets[count];
     if (bucket === undefined) return undefined;
-    const segments = count === 0 ? [] : rawPath.slice(1, end).split('/');
     let candidates = bucket.all;
     if (bucket.position >= 0) {
-      const key = decodeSegment(segments[bucket.position] ?? '').toLowerCase();
+      const key = decodeSegment(segmentAt(rawPath, end, bucket.position)).toLowerCase();
       candidates = bucket.byLiteral.get(key) ?? bucket.paramOnly;
     }
+    // Most requests are no route's: they get here with no candidate and split nothing.
+    if (candidates.length === 0) return undefined;
+    const segments = count === 0 ? [] : rawPath.slice(1, end).split('/');
     for (const candidate of candidates) {
       const params = matchSegments(candidate, segments);
       if (params !== undefined) return { route: candidate.route, params };
@@ -96,6 +98,14 @@ function indexBucket(all: readonly CompiledRoute[]): Bucket {
     }
   }
   return { all, position, byLiteral, paramOnly };
+}
+
+/** The path's `index`th segment (0: the one after the leading slash), up to `end`. */
+function segmentAt(rawPath: string, end: number, index: number): string {
+  let start = 1;
+  for (let i = 0; i < index; i += 1) start = rawPath.indexOf('/', start) + 1;
+  const stop = rawPath.indexOf('/', start);
+  return rawPath.slice(start, stop < 0 || stop > end ? end : stop);
 }
 
 function matchSegments(

@@ -28,9 +28,14 @@ interface Turns {
   serving: ServerResponse | undefined;
 }
 
+/**
+ * Kept on the socket itself, so a closed socket takes it along: a property read, where a WeakMap
+ * lookup per request hashed the socket.
+ */
+const TURNS = Symbol('strangler.turns');
+type WithTurns = Socket & { [TURNS]?: Turns };
+
 export function createPipelining(logger: Logger): Pipelining {
-  // A WeakMap, so a closed socket takes its entry along.
-  const connections = new WeakMap<Socket, Turns>();
   const closing = (socket: Socket): boolean => socket.destroyed || socket.writableEnded;
   const done = (res: ServerResponse | undefined): boolean =>
     res === undefined || res.writableFinished || res.destroyed;
@@ -47,11 +52,11 @@ export function createPipelining(logger: Logger): Pipelining {
 
   return {
     inTurn(req, res, serve) {
-      const socket = req.socket;
-      const turns = connections.get(socket);
+      const socket = req.socket as WithTurns;
+      const turns = socket[TURNS];
       if (turns === undefined) {
         const first: Turns = { latest: res, serving: undefined };
-        connections.set(socket, first);
+        socket[TURNS] = first;
         return take(first, req, res, serve);
       }
       const previous = turns.latest;
@@ -62,7 +67,7 @@ export function createPipelining(logger: Logger): Pipelining {
     },
 
     onClientError(error, socket) {
-      const turns = connections.get(socket);
+      const turns = (socket as WithTurns)[TURNS];
       // Bytes after a request that closes the connection: its response is still owed, and node ends the
       // connection after it; the bytes are not a request.
       if (error.code === 'HPE_CLOSED_CONNECTION' && !done(turns?.latest)) return;
