@@ -37,8 +37,11 @@ const PARTS: readonly (readonly [string, RegExp])[] = [
     'forwarding (undici, the forwarder, response headers)',
     /undici|\/src\/proxy\/(undici-forwarder|legacy-forwarder|hpm-forwarder|legacy-response-handler|connection-wait-sweep|forward-headers|legacy-failure|stages\/serve-legacy)/,
   ],
-  ['logging', /winston|logform|triple-beam|readable-stream|\/src\/observability\/logger/],
-  ['metrics', /prom-client|\/src\/observability\/metrics|\/stages\/account/],
+  ['logging', /winston|logform|triple-beam|readable-stream|\/src\/observability\/(logger|request-line)/],
+  [
+    'metrics',
+    /prom-client|\/src\/observability\/(metrics|buffered-histogram|count-buffer)|\/stages\/account/,
+  ],
   ['flag decision', /\/flags\/|\/stages\/decide|stickiness/],
   ['routing (match, exchange)', /\/src\/routing\/|\/stages\/match|\/proxy\/exchange/],
   ['pipeline (public-server, other stages)', /\/src\/proxy\//],

@@ -1,3 +1,6 @@
+import type { Sampler, SpanProcessor } from '@opentelemetry/sdk-trace';
+
+import type { LightTracer } from './light-spans.ts';
 import { randomIdGenerator } from './random-ids.ts';
 import { enableTracing } from './tracing.ts';
 
@@ -30,19 +33,39 @@ export async function startTracing(): Promise<TracingSdk | undefined> {
   const env = process.env;
   if (!tracingConfigured(env)) return undefined;
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
-  const { createOtlpProtoExporter, exportsOtlpProto } = await import('./otlp/otlp-proto-exporter.ts');
+  const own = await ownPipeline(env);
   const named =
     env.OTEL_SERVICE_NAME !== undefined || /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
   const sdk = new NodeSDK({
     ...(named ? {} : { serviceName: 'strangler' }),
     idGenerator: randomIdGenerator,
-    // Batched from OTEL_BSP_* by the SDK, as the exporter it would have made.
-    ...(exportsOtlpProto(env) ? { traceExporter: createOtlpProtoExporter() } : {}),
+    // For any other export the SDK builds everything from OTEL_* itself.
+    ...(own === undefined ? {} : { spanProcessors: [own.processor] }),
+    ...(own?.sampler === undefined ? {} : { sampler: own.sampler }),
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [],
   });
   sdk.start();
-  enableTracing();
+  enableTracing(own?.light);
   return sdk;
+}
+
+/**
+ * For the default export, OTLP/HTTP protobuf with strangler's encoder: the batch processor (and the
+ * sampler, when OTEL_TRACES_SAMPLER names a standard one), and under that sampler with no span limits
+ * the request's own spans (light-spans.ts). Undefined for any other export.
+ */
+async function ownPipeline(
+  env: Env,
+): Promise<{ processor: SpanProcessor; sampler?: Sampler; light?: LightTracer } | undefined> {
+  const { exportsOtlpProto } = await import('./otlp/otlp-proto-exporter.ts');
+  if (!exportsOtlpProto(env)) return undefined;
+  const { createProtoPipeline, spanLimitsConfigured } = await import('./otlp/proto-pipeline.ts');
+  const { createLightTracer } = await import('./light-spans.ts');
+  const { processor, sampler } = createProtoPipeline();
+  if (sampler === undefined) return { processor };
+  if (spanLimitsConfigured(env)) return { processor, sampler };
+  const light = createLightTracer(sampler, processor, randomIdGenerator);
+  return { processor: light.processor, sampler, light };
 }

@@ -10,6 +10,8 @@ import {
 } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 
+import type { LightTracer } from './light-spans.ts';
+
 export type { Span } from '@opentelemetry/api';
 export { SpanKind } from '@opentelemetry/api';
 
@@ -21,13 +23,16 @@ export { SpanKind } from '@opentelemetry/api';
  * request.
  */
 let tracer: Tracer | undefined;
+/** The request's own spans (the server span and its children), when the SDK was started with one. */
+let light: LightTracer | undefined;
 /** The registered propagator writes W3C Trace Context (and Baggage) alone: the SDK's default. */
 let w3cOnly = false;
 const W3C_FIELDS: ReadonlySet<string> = new Set(['traceparent', 'tracestate', 'baggage']);
 
 /** Called once the SDK is registered: from then on the functions below make real spans. */
-export function enableTracing(): void {
+export function enableTracing(lightTracer?: LightTracer): void {
   tracer = trace.getTracer('strangler');
+  light = lightTracer;
   const fields = propagation.fields();
   w3cOnly = fields.includes('traceparent') && fields.every((field) => W3C_FIELDS.has(field));
 }
@@ -50,10 +55,10 @@ const getter = {
 export function startServerSpan(headers: Carrier, method: string): Span | undefined {
   if (tracer === undefined) return undefined;
   const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
-  return tracer.startSpan(
-    method,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method } },
-    parent,
+  const attributes = { 'http.request.method': method };
+  return (
+    light?.startSpan(method, SpanKind.SERVER, attributes, parent) ??
+    tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent)
   );
 }
 
@@ -65,7 +70,10 @@ export function startChildSpan(
   attributes?: Attributes,
 ): Span | undefined {
   if (tracer === undefined || parent === undefined) return undefined;
-  return tracer.startSpan(name, { kind, attributes }, trace.setSpan(ROOT_CONTEXT, parent));
+  const context = trace.setSpan(ROOT_CONTEXT, parent);
+  return (
+    light?.startSpan(name, kind, attributes, context) ?? tracer.startSpan(name, { kind, attributes }, context)
+  );
 }
 
 /** A child of the active span (a query inside a handler or a batch); undefined outside any span. */

@@ -69,6 +69,7 @@ function withoutHopByHop(headers: IncomingHttpHeaders, keep: string | undefined)
   return clean;
 }
 
+const COLON = 0x3a;
 const IPV4_MAPPED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
 
 /**
@@ -77,6 +78,8 @@ const IPV4_MAPPED = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i;
  */
 export function clientIp(remoteAddress: string | undefined): string {
   if (remoteAddress === undefined) return '';
+  // A mapped address starts `::`; a plain IPv4 one (most clients behind a load balancer) needs no regex.
+  if (remoteAddress.charCodeAt(0) !== COLON) return remoteAddress;
   return IPV4_MAPPED.exec(remoteAddress)?.[1] ?? remoteAddress;
 }
 

@@ -54,13 +54,27 @@ function answer(res: ServerResponse, refusal: Refusal): void {
 function hostRefused(req: IncomingMessage): boolean {
   const raw = req.rawHeaders;
   let hosts = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') hosts += 1;
-  }
+  for (let i = 0; i < raw.length; i += 2) if (isHostName(raw[i]!)) hosts += 1;
   if (hosts > 1) return true;
   const host = req.headers.host;
-  return host !== undefined && !AUTHORITY.test(host);
+  if (host === undefined || host === lastValidHost) return false;
+  if (!AUTHORITY.test(host)) return true;
+  lastValidHost = host;
+  return false;
+}
+
+/** Nearly every request names the same host as the one before it: it is checked once. */
+let lastValidHost = '';
+
+/** `Host` in any case, without the string toLowerCase would make. */
+function isHostName(name: string): boolean {
+  return (
+    name.length === 4 &&
+    (name.charCodeAt(0) | 0x20) === 0x68 &&
+    (name.charCodeAt(1) | 0x20) === 0x6f &&
+    (name.charCodeAt(2) | 0x20) === 0x73 &&
+    (name.charCodeAt(3) | 0x20) === 0x74
+  );
 }
 
 /**
