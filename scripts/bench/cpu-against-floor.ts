@@ -54,7 +54,7 @@ function comparison(target: Rounds, base: Rounds, limit: number, baseName: strin
     return `${target.name}: no CPU figure`;
   const verdict = ratio <= limit ? 'meets' : 'misses';
   return (
-    `${target.name}: ${ratio.toFixed(2)}x ${baseName} (median of ${perRound.length} per-round ratios, ` +
+    `${target.name}: ${ratio.toFixed(3)}x ${baseName} (median of ${perRound.length} per-round ratios, ` +
     `${perRound[0]?.toFixed(2)}-${perRound.at(-1)?.toFixed(2)}x), ${verdict} ≤ ${limit}x; ` +
     `best rounds ${best.toFixed(1)} and ${baseBest.toFixed(1)} µs (${(best / baseBest).toFixed(2)}x)`
   );

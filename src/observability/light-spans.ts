@@ -1,4 +1,10 @@
-import { SpanStatusCode, TraceFlags, isSpanContextValid, trace } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  SpanStatusCode,
+  TraceFlags,
+  isSpanContextValid,
+  trace,
+} from '@opentelemetry/api';
 import type {
   Attributes,
   AttributeValue,
@@ -32,7 +38,7 @@ import type { IdGenerator, ReadableSpan, Sampler, SpanProcessor, TimedEvent } fr
  * batches, comparisons) is the SDK's.
  */
 
-/** The SDK's resource and instrumentation scope, as its first recorded span carries them. */
+/** Where a span goes, and the SDK's resource and scope as its first recorded span carries them. */
 interface Parts {
   readonly processor: SpanProcessor;
   readonly resource: ReadableSpan['resource'];
@@ -67,7 +73,7 @@ export function createLightTracer(sampler: Sampler, processor: SpanProcessor, id
     processor: learning,
     startSpan(name, kind, attributes, parent) {
       if (parts === undefined) return undefined;
-      if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_CONTEXT);
+      if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
       const parentSpanContext = trace.getSpanContext(parent);
       const valid = parentSpanContext !== undefined && isSpanContextValid(parentSpanContext);
       const traceId = valid ? parentSpanContext.traceId : ids.generateTraceId();
@@ -95,12 +101,6 @@ export function createLightTracer(sampler: Sampler, processor: SpanProcessor, id
     },
   };
 }
-
-const INVALID_CONTEXT: SpanContext = {
-  traceId: '00000000000000000000000000000000',
-  spanId: '0000000000000000',
-  traceFlags: TraceFlags.NONE,
-};
 
 class LightSpan implements Span, ReadableSpan {
   name: string;

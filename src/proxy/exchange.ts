@@ -39,6 +39,11 @@ export interface Exchange {
   legacySpan: Span | undefined;
   /** Sees legacy's response before it is piped to the client (observer tee). */
   onLegacyResponse: ((response: IncomingMessage) => void) | undefined;
+  /**
+   * Called when the client's response closes, once the exchange is accounted: the call to legacy
+   * listens here rather than with a 'close' listener of its own on the response.
+   */
+  onResponseClose: (() => void) | undefined;
 }
 
 const EXCHANGE = Symbol('strangler.exchange');

@@ -60,7 +60,9 @@ export class LegacyResponseHandler implements Dispatcher.DispatchHandler {
     this.#precise = precise;
     this.#bodyless = bodyless;
     this.#context = context;
-    res.on('close', this.#onClientClose);
+    // Told through the exchange when there is one (its account listener calls it), else by the response.
+    if (exchange !== undefined) exchange.onResponseClose = this.#onClientClose;
+    else res.on('close', this.#onClientClose);
     // Until undici starts the request it waits for a pooled connection (all busy, or a connect that
     // hangs: the pool's connect timeout is LEGACY_TIMEOUT_MS, not this route's); that wait counts too,
     // on this handler's own timer when precise, else on the shared sweep of waiting requests.
@@ -80,6 +82,12 @@ export class LegacyResponseHandler implements Dispatcher.DispatchHandler {
     }
     this.#controller?.abort(new ClientClosedError());
   };
+
+  #stopListening(): void {
+    const exchange = this.#exchange;
+    if (exchange === undefined) this.#res.removeListener('close', this.#onClientClose);
+    else if (exchange.onResponseClose === this.#onClientClose) exchange.onResponseClose = undefined;
+  }
 
   #onDrain(): void {
     // The wait for the client does not count against legacy (undici restarts its clock here too).
@@ -119,7 +127,7 @@ export class LegacyResponseHandler implements Dispatcher.DispatchHandler {
       this.#timer = undefined;
       this.#finished = true;
       this.#abandoned = true;
-      this.#res.removeListener('close', this.#onClientClose);
+      this.#stopListening();
       this.#context.reportFailure(
         new LegacyTimeoutError(this.#timeoutMs),
         LEGACY_TIMEOUT_CODE,
@@ -223,7 +231,7 @@ export class LegacyResponseHandler implements Dispatcher.DispatchHandler {
     this.#finished = true;
     this.#stopTimer();
     const res = this.#res;
-    res.removeListener('close', this.#onClientClose);
+    this.#stopListening();
     if (this.#clientGone || error instanceof ClientClosedError) {
       res.destroy();
       return;

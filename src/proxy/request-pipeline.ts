@@ -153,11 +153,13 @@ function accountOnClose(
   started: number,
   account: Account,
 ): void {
-  // 'close' comes once; `on` spares the wrapper `once` allocates per request.
+  // 'close' comes once; `on` spares the wrapper `once` allocates per request. The one listener per
+  // response: the call to legacy hears of the close through the exchange.
   res.on('close', () => {
     // The client left before any response started: nginx's 499, so it is not counted as a 200.
     const status = !res.headersSent && !res.writableFinished ? 499 : res.statusCode;
     account(exchange, method, status, started);
+    exchange.onResponseClose?.();
   });
 }
 

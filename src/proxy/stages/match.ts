@@ -83,6 +83,7 @@ export function openExchange(
     legacySpan: undefined,
     onLegacyRequestBody: undefined,
     onLegacyResponse: undefined,
+    onResponseClose: undefined,
   };
 }
 
