@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 
 import { createPostgresLegacyReader } from '../../adapters/postgres/sync-legacy-reader.ts';
@@ -16,12 +16,8 @@ import {
   inTransaction,
   legacySideWriteAthlete,
   newSideWriteAthlete,
-  seedMirrored,
 } from './testing/sync-fixtures.ts';
-import { startWorkerProcess } from './testing/sync-worker-process.ts';
-import type { WorkerProcess } from './testing/sync-worker-process.ts';
-import { createSyncTestDatabases } from './testing/sync-test-databases.ts';
-import type { SyncTestDatabases } from './testing/sync-test-databases.ts';
+import { syncWorkerSuite } from './testing/sync-worker-suite.ts';
 import { createTcpProxy } from './testing/tcp-proxy.ts';
 
 /*
@@ -36,37 +32,15 @@ const NEW_OWNS_ATHLETES = 'athletes=new';
 const TIMEOUT = OUTAGE_MS + 40_000;
 
 describe('sync under faults (real worker processes)', () => {
-  let dbs: SyncTestDatabases;
-  const workers: WorkerProcess[] = [];
+  const suite = syncWorkerSuite({
+    squads: 4,
+    env: { SYNC_OWNERSHIP: NEW_OWNS_ATHLETES, SYNC_BATCH_SIZE: '100' },
+  });
+  const { workers, worker } = suite;
   const logger = createSilentLogger();
-  const env = (extra: Record<string, string> = {}) => ({
-    DATABASE_URL: dbs.newDb.url,
-    LEGACY_DATABASE_URL: dbs.legacyDb.url,
-    SYNC_OWNERSHIP: NEW_OWNS_ATHLETES,
-    SYNC_BATCH_SIZE: '100',
-    ...extra,
-  });
-  const worker = async (extra: Record<string, string> = {}) => {
-    const w = await startWorkerProcess(env(extra));
-    workers.push(w);
-    return w;
-  };
-
-  beforeAll(async () => {
-    dbs = await createSyncTestDatabases();
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-    await dbs.close();
-  });
-  beforeEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.kill('SIGKILL')));
-    await dbs.reset();
-    await seedMirrored(dbs.newPool, dbs.legacyPool, { squads: 4, athletes: 0 });
-  });
 
   const squadIds = async (): Promise<string[]> =>
-    (await dbs.newPool.query<{ id: string }>(`SELECT id::text AS id FROM squads ORDER BY id`)).rows.map(
+    (await suite.dbs.newPool.query<{ id: string }>(`SELECT id::text AS id FROM squads ORDER BY id`)).rows.map(
       (r) => r.id,
     );
 
@@ -75,7 +49,7 @@ describe('sync under faults (real worker processes)', () => {
     const squads = await squadIds();
     const ids = Array.from({ length: count }, () => randomUUID());
     for (let round = 1; round <= rounds; round += 1) {
-      await inTransaction(dbs.newPool, async (client) => {
+      await inTransaction(suite.dbs.newPool, async (client) => {
         await client.query(
           `INSERT INTO athletes (id, squad_id, first_name, last_name, email, date_of_birth, is_active, version)
            SELECT id, ($2::uuid[])[1 + (n % array_length($2::uuid[], 1))], 'Round ' || $3::int, 'Doe', id::text || '@example.test', '2000-01-01', true, $3::int
@@ -106,15 +80,17 @@ describe('sync under faults (real worker processes)', () => {
   const count = async (pool: pg.Pool, sql: string): Promise<number> =>
     Number((await pool.query<{ n: string }>(sql)).rows[0]?.n ?? 0);
   const outboxDrained = async () =>
-    (await count(dbs.newPool, `SELECT count(*) AS n FROM strangler.sync_outbox WHERE status = 'pending'`)) ===
-    0;
-  const pollerCaughtUp = () => changeFeedCaughtUp(dbs.newPool, dbs.legacyPool);
+    (await count(
+      suite.dbs.newPool,
+      `SELECT count(*) AS n FROM strangler.sync_outbox WHERE status = 'pending'`,
+    )) === 0;
+  const pollerCaughtUp = () => changeFeedCaughtUp(suite.dbs.newPool, suite.dbs.legacyPool);
 
   async function expectConsistent(): Promise<void> {
     const deps = {
-      newPool: dbs.newPool,
-      legacy: createPostgresLegacyReader(dbs.legacyPool),
-      newSide: createPgRowReader(dbs.newPool, newSideTarget),
+      newPool: suite.dbs.newPool,
+      legacy: createPostgresLegacyReader(suite.dbs.legacyPool),
+      newSide: createPgRowReader(suite.dbs.newPool, newSideTarget),
       logger,
     };
     for (const entity of SYNC_ENTITIES) {
@@ -125,10 +101,10 @@ describe('sync under faults (real worker processes)', () => {
       });
     }
     // Every outbox event is in the applied table, exactly once (its primary key), none missing.
-    const events = await count(dbs.newPool, `SELECT count(*) AS n FROM strangler.sync_outbox`);
-    const applied = await count(dbs.legacyPool, `SELECT count(*) AS n FROM dbo."SyncAppliedEvents"`);
+    const events = await count(suite.dbs.newPool, `SELECT count(*) AS n FROM strangler.sync_outbox`);
+    const applied = await count(suite.dbs.legacyPool, `SELECT count(*) AS n FROM dbo."SyncAppliedEvents"`);
     expect(applied).toBe(events);
-    expect(await count(dbs.newPool, `SELECT count(*) AS n FROM strangler.sync_dead_letters`)).toBe(0);
+    expect(await count(suite.dbs.newPool, `SELECT count(*) AS n FROM strangler.sync_dead_letters`)).toBe(0);
   }
 
   it(
@@ -140,13 +116,13 @@ describe('sync under faults (real worker processes)', () => {
         'part of the outbox applied',
         async () =>
           (await count(
-            dbs.newPool,
+            suite.dbs.newPool,
             `SELECT count(*) AS n FROM strangler.sync_outbox WHERE status = 'done'`,
           )) >= 600,
       );
       await first.kill('SIGKILL');
       const left = await count(
-        dbs.newPool,
+        suite.dbs.newPool,
         `SELECT count(*) AS n FROM strangler.sync_outbox WHERE status = 'pending'`,
       );
       expect(left).toBeGreaterThan(0);
@@ -162,9 +138,9 @@ describe('sync under faults (real worker processes)', () => {
   it(
     'catches up after legacy is unreachable under a steady write load, without dead letters',
     async () => {
-      const target = new URL(dbs.legacyDb.url);
+      const target = new URL(suite.dbs.legacyDb.url);
       const proxy = await createTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-      const viaProxy = new URL(dbs.legacyDb.url);
+      const viaProxy = new URL(suite.dbs.legacyDb.url);
       viaProxy.port = String(proxy.port);
       try {
         await worker({ LEGACY_DATABASE_URL: viaProxy.toString(), SYNC_MAX_ATTEMPTS: '3' });
@@ -175,8 +151,8 @@ describe('sync under faults (real worker processes)', () => {
           while (writing) {
             n += 1;
             // Both applications keep writing: new handlers to PostgreSQL, the legacy API to its database.
-            await newSideWriteAthlete(dbs.newPool, athlete(squads[n % squads.length] ?? '', n));
-            await legacySideWriteAthlete(dbs.legacyPool, athlete(squads[n % squads.length] ?? '', -n));
+            await newSideWriteAthlete(suite.dbs.newPool, athlete(squads[n % squads.length] ?? '', n));
+            await legacySideWriteAthlete(suite.dbs.legacyPool, athlete(squads[n % squads.length] ?? '', -n));
             await new Promise((resolve) => setTimeout(resolve, 20));
           }
         })();
@@ -184,7 +160,7 @@ describe('sync under faults (real worker processes)', () => {
         await proxy.stop();
         await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
         const backlog = await count(
-          dbs.newPool,
+          suite.dbs.newPool,
           `SELECT count(*) AS n FROM strangler.sync_outbox WHERE status = 'pending'`,
         );
         await proxy.start();
@@ -196,7 +172,7 @@ describe('sync under faults (real worker processes)', () => {
         await waitFor('outbox drained', outboxDrained);
         await waitFor('legacy changes applied', pollerCaughtUp);
         await expectConsistent();
-        expect(await count(dbs.newPool, `SELECT count(*) AS n FROM athletes`)).toBe(2 * n);
+        expect(await count(suite.dbs.newPool, `SELECT count(*) AS n FROM athletes`)).toBe(2 * n);
       } finally {
         await proxy.close();
       }
@@ -213,19 +189,19 @@ describe('sync under faults (real worker processes)', () => {
       await Promise.all(workers.splice(0).map((w) => w.kill('SIGTERM')));
 
       // In order per key: no event ever lost the version guard to a later one.
-      const outcomes = await dbs.newPool.query(
+      const outcomes = await suite.dbs.newPool.query(
         `SELECT outcome, count(*)::int AS n FROM strangler.sync_outbox GROUP BY outcome`,
       );
       expect(outcomes.rows).toEqual([{ outcome: 'applied', n: 2400 }]);
       await expectConsistent();
 
       // The same events delivered again.
-      await dbs.newPool.query(
+      await suite.dbs.newPool.query(
         `UPDATE strangler.sync_outbox SET status = 'pending', done_at = NULL, outcome = NULL`,
       );
       await worker({ SYNC_ROLE: 'relay' });
       await waitFor('outbox drained again', outboxDrained);
-      const again = await dbs.newPool.query(
+      const again = await suite.dbs.newPool.query(
         `SELECT outcome, count(*)::int AS n FROM strangler.sync_outbox GROUP BY outcome`,
       );
       expect(again.rows).toEqual([{ outcome: 'duplicate', n: 2400 }]);

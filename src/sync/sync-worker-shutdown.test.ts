@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import type pg from 'pg';
 
-import { athlete, newSideWriteAthlete, seedMirrored } from './testing/sync-fixtures.ts';
-import { startWorkerProcess, type WorkerProcess } from './testing/sync-worker-process.ts';
-import { createSyncTestDatabases, type SyncTestDatabases } from './testing/sync-test-databases.ts';
+import { athlete, newSideWriteAthlete } from './testing/sync-fixtures.ts';
+import { syncWorkerSuite } from './testing/sync-worker-suite.ts';
 
 /*
  * SIGTERM to a sync worker (scripts/sync-worker.ts) whose relay holds a claimed batch: legacy's row is
  * locked by the test, so the batch is in flight for as long as the test wants.
  */
 
-let dbs: SyncTestDatabases;
-const workers: WorkerProcess[] = [];
+const suite = syncWorkerSuite({ squads: 1, env: { SYNC_OWNERSHIP: 'athletes=new', SYNC_ROLE: 'relay' } });
+const worker = suite.worker;
 const squadId = async (): Promise<string> =>
-  (await dbs.newPool.query<{ id: string }>('SELECT id::text AS id FROM squads LIMIT 1')).rows[0]!.id;
-
-async function worker(extra: Record<string, string> = {}): Promise<WorkerProcess> {
-  const started = await startWorkerProcess({
-    DATABASE_URL: dbs.newDb.url,
-    LEGACY_DATABASE_URL: dbs.legacyDb.url,
-    SYNC_OWNERSHIP: 'athletes=new',
-    SYNC_ROLE: 'relay',
-    ...extra,
-  });
-  workers.push(started);
-  return started;
-}
+  (await suite.dbs.newPool.query<{ id: string }>('SELECT id::text AS id FROM squads LIMIT 1')).rows[0]!.id;
 
 async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
   const deadline = performance.now() + 15_000;
@@ -37,14 +24,14 @@ async function waitFor(what: string, check: () => Promise<boolean>): Promise<voi
 
 const pending = async (): Promise<number> =>
   (
-    await dbs.newPool.query<{ n: number }>(
+    await suite.dbs.newPool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM strangler.sync_outbox WHERE status = 'pending'`,
     )
   ).rows[0]!.n;
 
 /** True when no relay holds the pending events: another one could claim them now. */
 async function claimable(): Promise<boolean> {
-  const client = await dbs.newPool.connect();
+  const client = await suite.dbs.newPool.connect();
   try {
     await client.query('BEGIN');
     const { rowCount } = await client.query(
@@ -60,28 +47,15 @@ async function claimable(): Promise<boolean> {
 /** Writes version 2 of an athlete legacy already has, with legacy's row locked: the relay's batch waits. */
 async function batchInFlight(): Promise<pg.PoolClient> {
   const written = athlete(await squadId(), 1);
-  await newSideWriteAthlete(dbs.newPool, written);
+  await newSideWriteAthlete(suite.dbs.newPool, written);
   await waitFor('version 1 relayed', async () => (await pending()) === 0);
-  const blocker = await dbs.legacyPool.connect();
+  const blocker = await suite.dbs.legacyPool.connect();
   await blocker.query('BEGIN');
   await blocker.query('SELECT 1 FROM dbo."Athletes" WHERE "AthleteId" = $1 FOR NO KEY UPDATE', [written.id]);
-  await newSideWriteAthlete(dbs.newPool, { ...written, version: 2, firstName: 'Renamed' });
+  await newSideWriteAthlete(suite.dbs.newPool, { ...written, version: 2, firstName: 'Renamed' });
   await waitFor('the batch to be claimed', async () => !(await claimable()));
   return blocker;
 }
-
-beforeAll(async () => {
-  dbs = await createSyncTestDatabases();
-});
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
-  await dbs.close();
-});
-beforeEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.kill('SIGKILL')));
-  await dbs.reset();
-  await seedMirrored(dbs.newPool, dbs.legacyPool, { squads: 1, athletes: 0 });
-});
 
 it('on SIGTERM the relay finishes the batch it has claimed, then exits 0', async () => {
   const relay = await worker();
