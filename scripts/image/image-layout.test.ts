@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
+import { freePort } from '../demo/embedded-postgres.ts';
 import { createTestDatabase, type TestDatabase } from '../../src/testing/test-database.ts';
 import { eventually } from '../../src/testing/eventually.ts';
 import { prepareImageLayout, REPO_ROOT, type ImageLayout } from './run-image-layout.ts';
@@ -33,14 +34,6 @@ afterAll(async () => {
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function exitOf(child: ChildProcess): Promise<{ code: number | null; output: string }> {

@@ -5,7 +5,6 @@
  * own admin port and DATA_DIR, none running the sync itself.
  */
 import { copyFile, mkdtemp, rm, chmod } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -13,6 +12,7 @@ import { demoCallers, demoTokenSigner, type DemoCaller } from '../../scripts/dem
 import { prepareDemoDatabases } from '../../scripts/demo/demo-environment.ts';
 import { startDemoIssuer } from '../../scripts/demo/demo-issuer.ts';
 import { DEMO_AUDIENCE } from '../../scripts/demo/demo-issuer-settings.ts';
+import { freePort } from '../../scripts/demo/embedded-postgres.ts';
 import { issuerKeysFile } from '../../scripts/demo/issuer/issuer-keys.ts';
 import { startLegacyAspnet } from '../../scripts/legacy-aspnet/legacy-aspnet.ts';
 import { SOAK_FLAGS, Stops } from '../../scripts/soak/soak-stack.ts';
@@ -37,15 +37,6 @@ export interface RollingStack {
   /** Starts replica `index` (again) on the shared port and resolves once its banner is out. */
   startReplica(index: number): Promise<StranglerProcess>;
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on now (the replicas then share it). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export async function startRollingStack(replicaCount: number, workerCount: number): Promise<RollingStack> {
