@@ -74,11 +74,15 @@ export function createLightTracer(sampler: Sampler, processor: SpanProcessor, id
     startSpan(name, kind, attributes, parent) {
       if (parts === undefined) return undefined;
       if (isTracingSuppressed(parent)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
-      const parentSpanContext = trace.getSpanContext(parent);
-      const valid = parentSpanContext !== undefined && isSpanContextValid(parentSpanContext);
+      const parentSpan = trace.getSpan(parent);
+      const parentSpanContext = parentSpan?.spanContext();
+      // A light span's context is valid by construction; a remote one is checked as the SDK does.
+      const valid =
+        parentSpanContext !== undefined &&
+        (parentSpan instanceof LightSpan || isSpanContextValid(parentSpanContext));
       const traceId = valid ? parentSpanContext.traceId : ids.generateTraceId();
       const initial: Attributes = { ...attributes };
-      const sampled = sampler.shouldSample(parent, traceId, name, kind, initial, []);
+      const sampled = sampler.shouldSample(parent, traceId, name, kind, initial, NO_LINKS);
       const spanContext: SpanContext = {
         traceId,
         spanId: ids.generateSpanId(),
@@ -102,18 +106,29 @@ export function createLightTracer(sampler: Sampler, processor: SpanProcessor, id
   };
 }
 
+/*
+ * What a span holds until something is added or it ends, shared: most of these spans never get an
+ * event, a link or a status, and each of them would be one more allocation per request. None of
+ * them is ever written to; a span gets its own array or object when it needs one.
+ */
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NOT_ENDED: HrTime = Object.freeze([0, 0]) as unknown as HrTime;
+const NO_DURATION: HrTime = Object.freeze([-1, -1]) as unknown as HrTime;
+
 class LightSpan implements Span, ReadableSpan {
   name: string;
   readonly kind: SpanKind;
   readonly parentSpanContext: SpanContext | undefined;
   readonly attributes: Attributes;
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  links: Link[] = NO_LINKS;
+  events: TimedEvent[] = NO_EVENTS;
+  status: SpanStatus = UNSET;
   /** As the SDK has it: the wall clock in milliseconds, then the monotonic clock's duration added. */
   readonly startTime: HrTime;
-  endTime: HrTime = [0, 0];
-  duration: HrTime = [-1, -1];
+  endTime: HrTime = NOT_ENDED;
+  duration: HrTime = NO_DURATION;
   ended = false;
   readonly resource: ReadableSpan['resource'];
   readonly instrumentationScope: ReadableSpan['instrumentationScope'];
@@ -161,6 +176,7 @@ class LightSpan implements Span, ReadableSpan {
     if (this.ended) return this;
     const timeGiven = isTime(attributesOrTime);
     const at = timeGiven ? attributesOrTime : time;
+    if (this.events === NO_EVENTS) this.events = [];
     this.events.push({
       name,
       attributes: timeGiven ? {} : (attributesOrTime ?? {}),
@@ -171,7 +187,9 @@ class LightSpan implements Span, ReadableSpan {
   }
 
   addLink(link: Link): this {
-    if (!this.ended) this.links.push(link);
+    if (this.ended) return this;
+    if (this.links === NO_LINKS) this.links = [];
+    this.links.push(link);
     return this;
   }
 
@@ -229,6 +247,11 @@ class LightSpan implements Span, ReadableSpan {
   #now(): HrTime {
     return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#startedAt));
   }
+}
+
+/** A span made here: its ids are valid by construction, no check needed. */
+export function isLightSpan(span: Span): boolean {
+  return span instanceof LightSpan;
 }
 
 function isTime(value: Attributes | TimeInput | undefined): value is TimeInput {

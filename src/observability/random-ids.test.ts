@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { randomBytes, randomHexId, randomIdGenerator } from './random-ids.ts';
+import { randomHexId, randomIdGenerator, randomUuid } from './random-ids.ts';
 
 describe('random ids', () => {
   it('gives trace and span ids of the W3C lengths, all different, across refills of the pool', () => {
@@ -13,9 +13,13 @@ describe('random ids', () => {
   });
 
   it('hands out bytes no earlier call got', () => {
-    const first = Buffer.from(randomBytes(16));
-    const second = Buffer.from(randomBytes(16));
-    expect(first.equals(second)).toBe(false);
+    expect(randomHexId(16)).not.toBe(randomHexId(16));
     expect(randomHexId(4)).toHaveLength(8);
+  });
+
+  it('gives flat strings, equal to what the same bytes give through Buffer', () => {
+    const id = randomHexId(8);
+    expect(Buffer.from(id, 'hex').toString('hex')).toBe(id);
+    expect(randomUuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 });

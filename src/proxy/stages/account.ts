@@ -75,10 +75,9 @@ function endSpans(exchange: Exchange, status: number): void {
   const { span, legacySpan, upstreamError } = exchange;
   if (legacySpan !== undefined) endHttpSpan(legacySpan, status, upstreamError);
   if (span === undefined) return;
-  span.setAttributes({
-    'strangler.route': exchange.route,
-    'strangler.mode': exchange.mode,
-    'strangler.target': exchange.target,
-  });
+  // One call each rather than setAttributes: no object and key list made per request.
+  span.setAttribute('strangler.route', exchange.route);
+  span.setAttribute('strangler.mode', exchange.mode);
+  span.setAttribute('strangler.target', exchange.target);
   endHttpSpan(span, status);
 }
