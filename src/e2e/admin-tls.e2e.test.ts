@@ -66,7 +66,7 @@ test(
       },
     });
     expect(strangler.adminUrl.protocol).toBe('https:');
-    // Log lines of a turn are written at its end, so possibly after the banner.
+    // Info lines are written in batches (logger.ts), so possibly after the banner.
     await until(() => strangler?.output().includes('the admin port speaks HTTPS') === true);
     const url = new URL('/health/ready', strangler.adminUrl);
     url.hostname = 'localhost';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import vm from 'node:vm';
 import winston from 'winston';
-import { createLogger, errorDetails, isoTimestamp } from './logger.ts';
+import { createLogger, errorDetails, flushLogs, isoTimestamp } from './logger.ts';
 
 /** A real winston logger writing to an in-memory stream; returns the parsed JSON lines. */
 function capture(level: string) {
@@ -14,7 +14,7 @@ function capture(level: string) {
   return {
     logger,
     async lines(): Promise<Record<string, unknown>[]> {
-      await new Promise((resolve) => setImmediate(resolve));
+      flushLogs();
       return chunks
         .join('')
         .split('\n')
@@ -175,15 +175,21 @@ describe('line batching', () => {
     return { stream, writes };
   }
 
-  it('writes the lines of one event-loop turn with a single write, in order, by the check phase', async () => {
+  it('holds info lines back for a moment and writes them with a single write, in order', async () => {
     const { stream, writes } = recordingStream();
     const logger = createLogger('info', stream);
     logger.info({ message: 'request', requestId: 'a' });
     logger.info({ message: 'request', requestId: 'b' });
     logger.debug('not at this level');
     logger.info('flags reloaded', { flags: 3 });
-    expect(writes).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([]);
+    const started = performance.now();
+    while (writes.length === 0 && performance.now() - started < 2000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Held for about a tenth of a second (timers may fire a little early or late).
+    expect(performance.now() - started).toBeGreaterThan(50);
     expect(writes).toHaveLength(1);
     const lines = writes[0]?.split('\n') ?? [];
     expect(lines.pop()).toBe('');

@@ -29,16 +29,18 @@ const TransportStream = (winston as unknown as { Transport: typeof import('winst
  * 'logged' from a setImmediate per line, which nobody here listens for: on the proxy's hot path that
  * is one more macrotask per request.
  *
- * Lines are gathered for the rest of the event-loop turn and written with one call: stdout on Linux
- * is synchronous for files and pipes alike, so a write per line is a write(2) per request, ~10% of
- * the proxy's CPU on the bench machine (LOG_LEVEL=info against warn). A line waits at most until the
- * loop's check phase; warnings and errors (and everything before them) go out at once; a batch is
- * written as soon as it reaches FLUSH_AT characters; whatever is pending at exit is written on 'exit'.
+ * Lines are gathered and written with one call, as nginx buffers its access log: stdout on Linux is
+ * synchronous for files and pipes alike, so a write per line is a write(2) per request, ~10% of the
+ * proxy's CPU on the bench machine (LOG_LEVEL=info against warn), and even a write per event-loop
+ * turn (a handful of requests on a busy proxy) cost ~1 µs a request in stream machinery. A batch is
+ * written once it reaches FLUSH_AT characters or HOLD_MS after its first line, whichever is first;
+ * warnings and errors (and everything before them) go out at once; whatever is pending at exit is
+ * written on 'exit'. What a SIGKILL loses is the last HOLD_MS of info lines.
  */
 class LineTransport extends TransportStream {
   readonly #out: NodeJS.WritableStream;
   #pending = '';
-  #scheduled: NodeJS.Immediate | undefined;
+  #scheduled: NodeJS.Timeout | undefined;
 
   constructor(out: NodeJS.WritableStream) {
     super();
@@ -54,14 +56,15 @@ class LineTransport extends TransportStream {
     this.#pending += `${line}\n`;
     if (level === 'error' || level === 'warn' || this.#pending.length >= FLUSH_AT) this.flush();
     else if (this.#scheduled === undefined) {
-      this.#scheduled = setImmediate(flushLater, this);
+      // Unref'd: pending lines never keep the process alive; 'exit' writes them.
+      this.#scheduled = setTimeout(flushLater, HOLD_MS, this).unref();
       pendingTransports.add(this);
     }
   }
 
   flush(): void {
     if (this.#scheduled !== undefined) {
-      clearImmediate(this.#scheduled);
+      clearTimeout(this.#scheduled);
       this.#scheduled = undefined;
       pendingTransports.delete(this);
     }
@@ -74,13 +77,15 @@ class LineTransport extends TransportStream {
 
 /** Largest batch of lines held back, in characters (~100 request lines). */
 const FLUSH_AT = 32 * 1024;
+/** Longest a line is held back, in milliseconds. */
+const HOLD_MS = 100;
 
 function flushLater(transport: LineTransport): void {
   transport.flush();
 }
 
 /**
- * Transports holding lines until the check phase; 'exit' writes them. One set and one listener per
+ * Transports holding lines back; 'exit' writes them. One set and one listener per
  * process, kept on `process` itself: a module loaded more than once (test runners give every test
  * file its own registry) must not add a listener each time.
  */
@@ -88,6 +93,11 @@ const PENDING = Symbol.for('strangler.logger.pendingTransports');
 const pendingTransports = ((process as unknown as Record<symbol, Set<{ flush(): void }> | undefined>)[
   PENDING
 ] ??= registerExitFlush(new Set()));
+
+/** Writes every line still held back, now (tests reading a logger's stream; a tool about to exit). */
+export function flushLogs(): void {
+  for (const transport of pendingTransports) transport.flush();
+}
 
 function registerExitFlush(transports: Set<{ flush(): void }>): Set<{ flush(): void }> {
   process.on('exit', () => {

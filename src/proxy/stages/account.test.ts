@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { createLogger } from '../../observability/logger.ts';
+import { createLogger, flushLogs } from '../../observability/logger.ts';
 import { createMetrics } from '../../observability/metrics.ts';
 import { jsonLinesInto, metricValue } from '../proxy-test-harness.ts';
 import { createAccount } from './account.ts';
@@ -21,7 +21,7 @@ describe('account stage', () => {
     account(exchange, 'GET', 200, performance.now());
     const labels = { route: 'athletes-get', target: 'new', mode: 'canary', status: '200' };
     expect(await metricValue(metrics, 'strangler_requests_total', labels)).toBe(2);
-    await new Promise((resolve) => setImmediate(resolve));
+    flushLogs();
     expect(lines[0]).toMatchObject({
       message: 'request',
       requestId: 'req-1',

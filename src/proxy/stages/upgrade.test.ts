@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WebSocket, WebSocketServer } from 'ws';
 
 import { jsonResponse } from '../../handlers/new-handler.ts';
-import { createLogger } from '../../observability/logger.ts';
+import { createLogger, flushLogs } from '../../observability/logger.ts';
 import type { RouteRecord } from '../../routing/route.ts';
 import { createFakeFlagResolver } from '../../testing/fake-flag-resolver.ts';
 import type { Proxy, Upstream } from '../proxy-test-harness.ts';
@@ -66,6 +66,7 @@ describe('WebSocket handshakes and routes', () => {
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body.toString())).toEqual({ id: '7', side: 'new' });
     expect(legacySaw.filter((seen) => seen.startsWith('/api/things'))).toEqual([]);
+    flushLogs();
     const logged = lines.find((line) => String(line.message).startsWith('WebSocket handshake on a route'));
     expect(logged).toMatchObject({ route: 'things' });
   });
