@@ -49,11 +49,11 @@ export function createMatcher(
       const key = decodeSegment(segmentAt(rawPath, end, bucket.position)).toLowerCase();
       candidates = bucket.byLiteral.get(key) ?? bucket.paramOnly;
     }
-    // Most requests are no route's: they get here with no candidate and split nothing.
-    if (candidates.length === 0) return undefined;
-    const segments = count === 0 ? [] : rawPath.slice(1, end).split('/');
+    // Literals are compared where they stand in the path: most requests are no route's, and one that
+    // matches no candidate allocates nothing here.
     for (const candidate of candidates) {
-      const params = matchSegments(candidate, segments);
+      if (!literalsMatch(candidate, rawPath, end)) continue;
+      const params = paramsOf(candidate, rawPath, end);
       if (params !== undefined) return { route: candidate.route, params };
     }
     return undefined;
@@ -108,37 +108,62 @@ function segmentAt(rawPath: string, end: number, index: number): string {
   return rawPath.slice(start, stop < 0 || stop > end ? end : stop);
 }
 
-function matchSegments(
-  candidate: CompiledRoute,
-  segments: readonly string[],
-): Readonly<Record<string, string>> | undefined {
+/** The end of the segment starting at `start`, within the path's first `end` characters. */
+function segmentEnd(rawPath: string, start: number, end: number): number {
+  const stop = rawPath.indexOf('/', start);
+  return stop < 0 || stop > end ? end : stop;
+}
+
+function literalsMatch(candidate: CompiledRoute, rawPath: string, end: number): boolean {
   const { literals } = candidate;
+  let start = 1;
   for (let i = 0; i < literals.length; i += 1) {
+    const stop = segmentEnd(rawPath, start, end);
     const literal = literals[i];
-    if (literal !== undefined && !literalMatches(segments[i] ?? '', literal)) return undefined;
+    if (literal !== undefined && !literalMatches(rawPath, start, stop, literal)) return false;
+    start = stop + 1;
   }
+  return true;
+}
+
+/** The route values, decoded; undefined when a parameter's segment is empty. */
+function paramsOf(
+  candidate: CompiledRoute,
+  rawPath: string,
+  end: number,
+): Readonly<Record<string, string>> | undefined {
   const params: Record<string, string> = {};
-  for (let i = 0; i < literals.length; i += 1) {
+  let start = 1;
+  for (let i = 0; i < candidate.params.length; i += 1) {
+    const stop = segmentEnd(rawPath, start, end);
     const name = candidate.params[i];
-    if (name === undefined) continue;
-    const segment = segments[i] ?? '';
-    if (segment === '') return undefined;
-    params[name] = decodeSegment(segment);
+    if (name !== undefined) {
+      if (stop <= start) return undefined;
+      params[name] = decodeSegment(rawPath.slice(start, stop));
+    }
+    start = stop + 1;
   }
   return params;
 }
 
-function literalMatches(segment: string, literal: string): boolean {
-  if (segment.length === literal.length && equalsIgnoreAsciiCase(segment, literal)) return true;
-  if (segment.length <= literal.length || !segment.includes('%')) return false;
-  const decoded = decodeSegment(segment);
-  return decoded.length === literal.length && equalsIgnoreAsciiCase(decoded, literal);
+/** The segment rawPath[start, stop) against a lower-cased literal, as Kestrel decoded it. */
+function literalMatches(rawPath: string, start: number, stop: number, literal: string): boolean {
+  const length = stop - start;
+  if (length === literal.length && equalsIgnoreAsciiCase(rawPath, start, literal)) return true;
+  // Only an escape can make a longer segment spell the literal.
+  const percent = rawPath.indexOf('%', start);
+  if (length <= literal.length || percent < 0 || percent >= stop) return false;
+  const decoded = decodeSegment(rawPath.slice(start, stop));
+  return decoded.length === literal.length && equalsIgnoreAsciiCase(decoded, 0, literal);
 }
 
-/** ASP.NET Core compares literals with OrdinalIgnoreCase; ASCII folding avoids a per-request allocation. */
-function equalsIgnoreAsciiCase(value: string, lowerLiteral: string): boolean {
-  for (let i = 0; i < value.length; i += 1) {
-    let c = value.charCodeAt(i);
+/**
+ * `value` from `at` against a lower-cased literal of the same length: ASP.NET Core compares literals
+ * with OrdinalIgnoreCase; ASCII folding avoids a per-request allocation.
+ */
+function equalsIgnoreAsciiCase(value: string, at: number, lowerLiteral: string): boolean {
+  for (let i = 0; i < lowerLiteral.length; i += 1) {
+    let c = value.charCodeAt(at + i);
     if (c >= 65 && c <= 90) c += 32;
     if (c !== lowerLiteral.charCodeAt(i)) return false;
   }
