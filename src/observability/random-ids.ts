@@ -10,7 +10,7 @@ const POOL_BYTES = 64 * 1024;
 const pool = Buffer.alloc(POOL_BYTES);
 let next = POOL_BYTES;
 
-/** The pool's offset of `length` fresh random bytes (at most 64), valid until the next call. */
+/** The pool's offset of `length` fresh random bytes (at most the pool), valid until the next call. */
 function take(length: number): number {
   if (next + length > POOL_BYTES) {
     randomFillSync(pool);
@@ -22,17 +22,28 @@ function take(length: number): number {
 }
 
 /*
- * The ids below are made with one native call each, so the strings come out flat: one put together a
- * piece at a time is a chain of pieces that every header write, log line and span encoding would have
- * to flatten first, which cost more than making it.
+ * Trace and span ids are cut from a string of random hex, made 4 KiB of bytes at a time by one native
+ * call: a cut is a view of that string (V8's sliced string), flat as the span encoder and the header
+ * writes want it, where an id put together a byte at a time would be a chain of pieces each of them
+ * has to flatten first, and a native call per id cost more than the cut.
  */
+const HEX_POOL_BYTES = 4096;
+const ZERO = 0x30;
+let hexPool = '';
+let hexNext = 0;
 
 /** `length` random bytes as lowercase hex, never all zeros (W3C Trace Context calls that invalid). */
 export function randomHexId(length: number): string {
-  const at = take(length);
-  let any = 0;
-  for (let i = 0; i < length; i += 1) any |= pool[at + i] as number;
-  return any === 0 ? randomHexId(length) : pool.toString('hex', at, at + length);
+  const digits = 2 * length;
+  if (hexNext + digits > hexPool.length) {
+    const at = take(HEX_POOL_BYTES);
+    hexPool = pool.toString('hex', at, at + HEX_POOL_BYTES);
+    hexNext = 0;
+  }
+  const id = hexPool.slice(hexNext, hexNext + digits);
+  hexNext += digits;
+  for (let i = 0; i < digits; i += 1) if (id.charCodeAt(i) !== ZERO) return id;
+  return randomHexId(length);
 }
 
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
