@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import { createContextKey, propagation, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import {
   CompositePropagator,
@@ -8,7 +8,7 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 
-import { enableTracing, injectTraceContext } from './tracing.ts';
+import { enableTracing, injectTraceContext, SpanOnlyContext, startServerSpan } from './tracing.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -73,5 +73,40 @@ describe('injectTraceContext', () => {
       tracestate: 'client=1',
       'x-b3-traceid': '4bf92f3577b34da6a3ce929d0e0e4736',
     });
+  });
+});
+
+describe('SpanOnlyContext', () => {
+  it('reads as trace.setSpan(ROOT_CONTEXT, span) does, through the API', () => {
+    const span = SPANS[0] as (typeof SPANS)[number];
+    const other = createContextKey('some other key');
+    const light = new SpanOnlyContext(span);
+    const api = trace.setSpan(ROOT_CONTEXT, span);
+    expect(trace.getSpan(light)).toBe(trace.getSpan(api));
+    expect(trace.getSpanContext(light)).toEqual(trace.getSpanContext(api));
+    expect(light.getValue(other)).toBe(api.getValue(other));
+    const extended = light.setValue(other, 42);
+    expect([trace.getSpan(extended), extended.getValue(other)]).toEqual([span, 42]);
+    expect(trace.getSpan(trace.deleteSpan(light))).toBeUndefined();
+  });
+});
+
+describe('startServerSpan', () => {
+  it('continues a client’s traceparent and starts a new trace without one (the API’s no-op tracer)', () => {
+    register(
+      new CompositePropagator({
+        propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+      }),
+    );
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    // The no-op tracer hands back its parent's context: what the propagators extracted.
+    expect(startServerSpan({ traceparent }, 'GET')?.spanContext().traceId).toBe(
+      '0af7651916cd43dd8448eb211c80319c',
+    );
+    expect(startServerSpan({ traceparent, baggage: 'k=v' }, 'GET')?.spanContext().spanId).toBe(
+      'b7ad6b7169203331',
+    );
+    expect(trace.isSpanContextValid(startServerSpan({ host: 'x' }, 'GET')!.spanContext())).toBe(false);
+    expect(trace.isSpanContextValid(startServerSpan({ baggage: 'k=v' }, 'GET')!.spanContext())).toBe(false);
   });
 });
