@@ -55,6 +55,8 @@ export interface LightTracer {
     attributes: Attributes | undefined,
     parent: Context,
   ): Span | undefined;
+  /** Whether `span` is one of these: its ids are valid by construction, no check needed. */
+  made(span: Span): boolean;
 }
 
 /** Spans decided by `sampler` (the SDK's), handed to `processor` (the SDK's batch processor). */
@@ -103,6 +105,7 @@ export function createLightTracer(sampler: Sampler, processor: SpanProcessor, id
       processor.onStart(span, parent);
       return span;
     },
+    made: (span) => span instanceof LightSpan,
   };
 }
 
@@ -247,11 +250,6 @@ class LightSpan implements Span, ReadableSpan {
   #now(): HrTime {
     return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#startedAt));
   }
-}
-
-/** A span made here: its ids are valid by construction, no check needed. */
-export function isLightSpan(span: Span): boolean {
-  return span instanceof LightSpan;
 }
 
 function isTime(value: Attributes | TimeInput | undefined): value is TimeInput {

@@ -11,7 +11,6 @@ import {
 } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 
-import { isLightSpan } from './light-spans.ts';
 import type { LightTracer } from './light-spans.ts';
 
 export type { Span } from '@opentelemetry/api';
@@ -127,7 +126,7 @@ export function injectTraceContext(span: Span, headers: Carrier): void {
   // What W3CTraceContextPropagator.inject writes, without a Context per call on the hot path; the
   // Baggage propagator has nothing to add to a context made from ROOT_CONTEXT.
   const spanContext = span.spanContext();
-  if (!isLightSpan(span) && !isSpanContextValid(spanContext)) return;
+  if (light?.made(span) !== true && !isSpanContextValid(spanContext)) return;
   const { traceId, spanId, traceFlags, traceState } = spanContext;
   headers.traceparent = `00-${traceId}-${spanId}-0${Number(traceFlags || TraceFlags.NONE).toString(16)}`;
   if (traceState !== undefined) headers.tracestate = traceState.serialize();
