@@ -104,8 +104,7 @@ function indexBucket(all: readonly CompiledRoute[]): Bucket {
 function segmentAt(rawPath: string, end: number, index: number): string {
   let start = 1;
   for (let i = 0; i < index; i += 1) start = rawPath.indexOf('/', start) + 1;
-  const stop = rawPath.indexOf('/', start);
-  return rawPath.slice(start, stop < 0 || stop > end ? end : stop);
+  return rawPath.slice(start, segmentEnd(rawPath, start, end));
 }
 
 /** The end of the segment starting at `start`, within the path's first `end` characters. */
