@@ -17,9 +17,24 @@ describe('random ids', () => {
     expect(randomHexId(4)).toHaveLength(8);
   });
 
-  it('gives flat strings, equal to what the same bytes give through Buffer', () => {
+  it('gives lowercase hex that reads back through Buffer unchanged, and a version 4 UUID', () => {
     const id = randomHexId(8);
     expect(Buffer.from(id, 'hex').toString('hex')).toBe(id);
     expect(randomUuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('randomUuid (request ids)', () => {
+  it('gives version 4 UUIDs, all different, across several refills of its pool', () => {
+    const ids = Array.from({ length: 10_000 }, () => randomUuid());
+    for (const id of ids) expect(id).toMatch(UUID_V4);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('uses every hex digit in the random positions', () => {
+    const seen = new Set(Array.from({ length: 200 }, () => randomUuid().slice(0, 8)).join(''));
+    expect(seen.size).toBe(16);
   });
 });

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-import { newRequestId } from './request-id.ts';
+import { randomUuid } from '../observability/random-ids.ts';
 
 /*
  * RFC 9110 §7.6.1: a proxy removes the hop-by-hop fields (Connection, Proxy-Connection, Keep-Alive,
@@ -136,5 +136,5 @@ const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 /** A client's X-Request-Id is kept when it is one printable token of sane length (it goes into logs). */
 export function requestIdFrom(headers: IncomingHttpHeaders): string {
   const given = headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUuid();
 }
