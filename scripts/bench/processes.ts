@@ -7,8 +7,9 @@ import { execFileSync, fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+
+import { freePort } from '../demo/embedded-postgres.ts';
 
 const children: ChildProcess[] = [];
 
@@ -70,17 +71,6 @@ export async function forkReplicas(
     ),
   );
   return { port: first.port, pids: [...first.pids, ...others.flatMap((other) => other.pids)] };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const port = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
