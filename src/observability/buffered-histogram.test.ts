@@ -51,6 +51,16 @@ describe('BufferedHistogram', () => {
     expect(await bufferedRegistry.getMetricsAsJSON()).toEqual(await plainRegistry.getMetricsAsJSON());
   });
 
+  it('gives one label set one series, however often its child is asked for', async () => {
+    const { buffered, bufferedRegistry } = both();
+    buffered.child({ route: 'athletes-get', target: 'legacy' }).observe(0.2);
+    const text = await bufferedRegistry.metrics();
+    expect(text).toContain(
+      'strangler_request_duration_seconds_count{route="athletes-get",target="legacy"} 5',
+    );
+    expect(text.match(/_count\{route="athletes-get",target="legacy"\}/g)).toHaveLength(1);
+  });
+
   it('starts again from zero on reset', async () => {
     const { buffered, bufferedRegistry } = both();
     buffered.reset();

@@ -48,19 +48,24 @@ interface ExportedValue {
  */
 export class BufferedHistogram<L extends string> extends Histogram<L> {
   readonly #name: string;
+  readonly #labelNames: readonly string[];
   readonly #bounds: Float64Array;
-  readonly #slots: Slot[] = [];
+  /** By the label values in labelNames' order: one slot, so one exported series, per label set. */
+  readonly #slots = new Map<string, Slot>();
 
   constructor(config: HistogramConfiguration<L> & { buckets: number[] }) {
     super(config);
     this.#name = config.name;
+    this.#labelNames = config.labelNames ?? [];
     this.#bounds = Float64Array.from(config.buckets);
   }
 
-  /** A label set's observations; make it once per label set and keep it. */
+  /** A label set's observations. Keep it: finding it again builds a key from the labels. */
   child(labels: LabelValues<L>): BufferedObservations {
-    const slot = new Slot({ ...labels }, this.#bounds);
-    this.#slots.push(slot);
+    const values = labels as Record<string, string | number | undefined>;
+    const key = this.#labelNames.map((name) => String(values[name])).join('\u0000');
+    let slot = this.#slots.get(key);
+    if (slot === undefined) this.#slots.set(key, (slot = new Slot({ ...labels }, this.#bounds)));
     return slot;
   }
 
@@ -69,7 +74,7 @@ export class BufferedHistogram<L extends string> extends Histogram<L> {
     const base = (await (
       Histogram.prototype as unknown as { getForPromString(): Promise<{ values: ExportedValue[] }> }
     ).getForPromString.call(this)) as { values: ExportedValue[] };
-    for (const slot of this.#slots) if (slot.count > 0) base.values.push(...this.#exported(slot));
+    for (const slot of this.#slots.values()) if (slot.count > 0) base.values.push(...this.#exported(slot));
     return base;
   }
 
@@ -77,7 +82,7 @@ export class BufferedHistogram<L extends string> extends Histogram<L> {
     super.reset();
     // prom-client's constructor resets too, before this class's fields exist.
     if (!(#slots in this)) return;
-    for (const slot of this.#slots) {
+    for (const slot of this.#slots.values()) {
       slot.counts.fill(0);
       slot.sum = 0;
       slot.count = 0;
