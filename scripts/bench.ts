@@ -18,7 +18,9 @@
  * measured on the catch-all and the route), BENCH_PIN=1 (with BENCH_PROCESSES=1: each proxy on the
  * last CPU, wrk, the upstream and the bench itself on the others; see cpu-pinning.ts).
  * After the table, each strangler target's CPU per request against its baseline in the same run
- * (cpu-against-floor.ts).
+ * (cpu-against-floor.ts): measured in BENCH_SLICES (200) cycles of BENCH_SLICE_MS (250) slices taken in
+ * turn (cpu-slices.ts) when a target and its baseline are both wanted, from the rounds when
+ * BENCH_SLICES=0.
  * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -31,8 +33,8 @@ import {
   stopBenchCaller,
 } from './bench/bench-caller.ts';
 import { startOtlpSink } from './bench/otlp-sink.ts';
-import { printCpuAgainstFloor } from './bench/cpu-against-floor.ts';
-import type { Rounds } from './bench/cpu-against-floor.ts';
+import { compared, printCpuAgainstFloor } from './bench/cpu-against-floor.ts';
+import { measureInSlices } from './bench/cpu-slices.ts';
 import { otherCpus, pin, pinTo, proxyCpu } from './bench/cpu-pinning.ts';
 import { printResults } from './bench/pass-through-report.ts';
 import { forkReplicas, forkWithPort, startNginx, stopChildren, which } from './bench/processes.ts';
@@ -61,6 +63,11 @@ const profile = process.env.BENCH_PROFILE === '1';
  */
 const nginxAccessLog = process.env.BENCH_NGINX_ACCESS_LOG !== '0';
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
+const slices = {
+  cycles: Number(process.env.BENCH_SLICES ?? 200),
+  sliceMs: Number(process.env.BENCH_SLICE_MS ?? 250),
+  warmupMs: load.warmupSeconds * 1000,
+};
 /**
  * Comma-separated targets: direct, nginx, catch-all, route (the default set), new and new-auth (a new
  * handler without and with a policy, the caller's token verified), catch-all-traced (the catch-all
@@ -94,7 +101,10 @@ function tracedEnv(endpoint: string): Record<string, string> {
 }
 
 /** Starts every wanted target, each process count with its own set of servers (idle ones cost nothing). */
-async function startTargets(dir: string, nginx: string | undefined): Promise<Target[]> {
+async function startTargets(
+  dir: string,
+  nginx: string | undefined,
+): Promise<{ readonly targets: Target[]; readonly upstream: Started }> {
   const upstream = await forkWithPort('./upstream-server.ts', []);
   const legacyHref = `http://127.0.0.1:${upstream.port}`;
   const profileDir = join(process.cwd(), 'artifacts', 'bench-profile');
@@ -163,14 +173,14 @@ async function startTargets(dir: string, nginx: string | undefined): Promise<Tar
       }
     }
   }
-  return targets;
+  return { targets, upstream };
 }
 
 /**
  * Rounds interleave the targets so a burst of load elsewhere on the machine hits all of them; each
- * target's median round (by req/s) is its table row, and all its rounds go to the CPU comparison.
+ * target's median round (by req/s) is its table row. One list of results per target.
  */
-async function runRounds(wrk: string, targets: readonly Target[]): Promise<Rounds[]> {
+async function runRounds(wrk: string, targets: readonly Target[]): Promise<Result[][]> {
   const rounds: Result[][] = targets.map(() => []);
   for (let round = 0; round < roundCount; round += 1) {
     // Every other round runs the targets in reverse, so a machine slowing down (or speeding up) over
@@ -182,7 +192,41 @@ async function runRounds(wrk: string, targets: readonly Target[]): Promise<Round
       rounds[i]?.push(await measure(wrk, load, target.name, target.url, target.pids, target.headers));
     }
   }
-  return targets.map((target, i) => ({ name: target.name, rounds: rounds[i] ?? [] }));
+  return rounds;
+}
+
+/** The CPU comparisons: in slices (cpu-slices.ts) unless BENCH_SLICES=0, else from the rounds. */
+async function compareCpu(
+  wrk: string,
+  targets: readonly Target[],
+  rounds: readonly Result[][],
+  upstream: Started,
+): Promise<void> {
+  const names = compared(targets.map((target) => target.name));
+  if (slices.cycles <= 0 || names.length === 0) {
+    const cpu = targets.map((target, i) => ({
+      name: target.name,
+      cpuMicrosPerRequest: (rounds[i] ?? []).map((result) => result.cpuMicrosPerRequest),
+    }));
+    printCpuAgainstFloor(cpu, `${roundCount} round(s)`);
+    return;
+  }
+  const sliced = targets.filter((target) => names.includes(target.name));
+  const served = () => askServed(upstream);
+  printCpuAgainstFloor(
+    await measureInSlices(wrk, load, sliced, served, slices),
+    `${slices.cycles} cycles of ${slices.sliceMs} ms slices taken in turn`,
+  );
+}
+
+/** The upstream's count of requests served (upstream-server.ts answers any message with it). */
+function askServed(upstream: Started): Promise<number> {
+  const child = upstream.child;
+  if (child === undefined) throw new Error('the upstream was not forked');
+  return new Promise((resolve) => {
+    child.once('message', (message) => resolve((message as { served: number }).served));
+    child.send('served');
+  });
 }
 
 async function main(): Promise<void> {
@@ -194,7 +238,7 @@ async function main(): Promise<void> {
   // Everything started from here (upstream, wrk, the OTLP sink) inherits the generator's CPUs.
   pinTo(process.pid, otherCpus);
   try {
-    const targets = await startTargets(dir, nginx);
+    const { targets, upstream } = await startTargets(dir, nginx);
     console.log(
       `wrk -t${load.threads} -c${load.connections} -d${load.seconds}s after ${load.warmupSeconds}s warm-up, ${roundCount} round(s); ` +
         '1 KB JSON GET; ' +
@@ -204,11 +248,8 @@ async function main(): Promise<void> {
           .join(' ')}`,
     );
     const rounds = await runRounds(wrk, targets);
-    printResults(
-      rounds.map((target) => median(target.rounds)),
-      wanted('nginx'),
-    );
-    printCpuAgainstFloor(rounds);
+    printResults(rounds.map(median), wanted('nginx'));
+    await compareCpu(wrk, targets, rounds, upstream);
     if (profile) {
       console.log(
         'CPU profiles: artifacts/bench-profile (written when the processes exit; node scripts/bench/profile-split.ts <dir> splits one)',

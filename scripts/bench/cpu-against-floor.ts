@@ -1,17 +1,16 @@
-import type { Result } from './wrk-measure.ts';
-
-/** A target's rounds, in the order they ran. */
+/** A target's CPU per request (µs), one figure per round or slice, in the order they ran. */
 export interface Rounds {
   readonly name: string;
-  readonly rounds: readonly Result[];
+  readonly cpuMicrosPerRequest: readonly (number | undefined)[];
 }
 
 /*
  * On a shared 2-core machine CPU per request drifts by up to 2x over a minute (other tenants, the
- * host), far more than the differences measured here. Rounds interleave the targets (serpentine,
- * see runRounds), so each round compares a target with its baseline measured seconds apart; the
- * verdict is the median of those per-round ratios. Each side's best round (interference only ever
- * adds CPU time) is given beside it, as is every round.
+ * host), far more than the differences measured here. Rounds (and slices, cpu-slices.ts) interleave
+ * the targets in serpentine order, so each one compares a target with its baseline measured close in
+ * time; the verdict is the median of those per-round ratios, given with the range its rank
+ * statistics allow at 95%. Each side's best round (interference only ever adds CPU time) is given
+ * beside it, as is every round when there are few.
  */
 const COMPARISONS: readonly (readonly [RegExp, RegExp, number, string])[] = [
   [/^strangler (catch-all|route) undici$/, /^node:http\+undici floor$/, 1.15, 'the node:http+undici floor'],
@@ -23,7 +22,15 @@ const COMPARISONS: readonly (readonly [RegExp, RegExp, number, string])[] = [
   ],
 ];
 
-export function printCpuAgainstFloor(targets: readonly Rounds[]): void {
+/** The names among `names` that are compared, as a subject or a baseline, with another of them. */
+export function compared(names: readonly string[]): string[] {
+  const pairs = COMPARISONS.filter(
+    ([subject, base]) => names.some((name) => subject.test(name)) && names.some((name) => base.test(name)),
+  );
+  return names.filter((name) => pairs.some(([subject, base]) => subject.test(name) || base.test(name)));
+}
+
+export function printCpuAgainstFloor(targets: readonly Rounds[], how: string): void {
   const lines: string[] = [];
   for (const [subject, base, limit, baseName] of COMPARISONS) {
     const against = targets.find((t) => base.test(t.name));
@@ -33,34 +40,47 @@ export function printCpuAgainstFloor(targets: readonly Rounds[]): void {
     }
   }
   if (lines.length === 0) return;
-  console.log('\nCPU per request against its baseline, same run:');
+  console.log(`\nCPU per request against its baseline, ${how}:`);
   for (const line of lines) console.log(line);
+  if ((targets[0]?.cpuMicrosPerRequest.length ?? 0) > 40) return;
   console.log('every round, in order (µs per request):');
   for (const target of targets) {
-    const values = target.rounds.map((r) => r.cpuMicrosPerRequest?.toFixed(1) ?? '-');
+    const values = target.cpuMicrosPerRequest.map((v) => v?.toFixed(1) ?? '-');
     console.log(`  ${target.name.padEnd(36)}${values.join(' ')}`);
   }
 }
 
 function comparison(target: Rounds, base: Rounds, limit: number, baseName: string): string {
-  const perRound = target.rounds
-    .map((round, i) => (round.cpuMicrosPerRequest ?? NaN) / (base.rounds[i]?.cpuMicrosPerRequest ?? NaN))
+  const perRound = target.cpuMicrosPerRequest
+    .map((cpu, i) => (cpu ?? NaN) / (base.cpuMicrosPerRequest[i] ?? NaN))
     .filter(Number.isFinite)
     .sort((a, b) => a - b);
   const ratio = perRound[Math.floor(perRound.length / 2)];
-  const best = lowestCpu(target.rounds);
-  const baseBest = lowestCpu(base.rounds);
+  const best = lowest(target.cpuMicrosPerRequest);
+  const baseBest = lowest(base.cpuMicrosPerRequest);
   if (ratio === undefined || best === undefined || baseBest === undefined)
     return `${target.name}: no CPU figure`;
   const verdict = ratio <= limit ? 'meets' : 'misses';
+  const [low, high] = medianInterval(perRound);
   return (
     `${target.name}: ${ratio.toFixed(3)}x ${baseName} (median of ${perRound.length} per-round ratios, ` +
-    `${perRound[0]?.toFixed(2)}-${perRound.at(-1)?.toFixed(2)}x), ${verdict} ≤ ${limit}x; ` +
-    `best rounds ${best.toFixed(1)} and ${baseBest.toFixed(1)} µs (${(best / baseBest).toFixed(2)}x)`
+    `95% ${low.toFixed(3)}-${high.toFixed(3)}x; all ${perRound[0]?.toFixed(2)}-${perRound.at(-1)?.toFixed(2)}x), ` +
+    `${verdict} ≤ ${limit}x; best ${best.toFixed(1)} and ${baseBest.toFixed(1)} µs (${(best / baseBest).toFixed(2)}x)`
   );
 }
 
-function lowestCpu(rounds: readonly Result[]): number | undefined {
-  const values = rounds.map((r) => r.cpuMicrosPerRequest).filter((v): v is number => v !== undefined);
-  return values.length === 0 ? undefined : Math.min(...values);
+/**
+ * A distribution-free 95% interval for the median of sorted `values`: the order statistics n/2 ∓
+ * 1.96·√n/2 (the binomial count of values below the median, normally approximated).
+ */
+export function medianInterval(values: readonly number[]): [number, number] {
+  const n = values.length;
+  const spread = 0.98 * Math.sqrt(n);
+  const at = (rank: number) => values[Math.min(n - 1, Math.max(0, Math.round(rank)))] ?? NaN;
+  return [at(n / 2 - spread - 1), at(n / 2 + spread)];
+}
+
+function lowest(values: readonly (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length === 0 ? undefined : Math.min(...known);
 }

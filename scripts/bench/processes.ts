@@ -31,6 +31,8 @@ export interface Started {
   readonly port: number;
   /** The process(es) whose CPU time is charged to the target (nginx's workers are found under its pid). */
   readonly pids: readonly number[];
+  /** The forked script, for asking it over IPC. */
+  readonly child?: ChildProcess;
 }
 
 export function forkWithPort(
@@ -47,7 +49,11 @@ export function forkWithPort(
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('message', (message) =>
-      resolve({ port: (message as { port: number }).port, pids: child.pid === undefined ? [] : [child.pid] }),
+      resolve({
+        port: (message as { port: number }).port,
+        pids: child.pid === undefined ? [] : [child.pid],
+        child,
+      }),
     );
     child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)}`)));
   });

@@ -1,6 +1,7 @@
 /**
  * The benchmark's legacy: answers every request with the same ~1 KB JSON document, keep-alive.
- * Runs as its own process (forked by scripts/bench.ts) and reports its port over IPC.
+ * Runs as its own process (forked by scripts/bench.ts) and reports its port over IPC; any later
+ * message is answered with the number of requests served so far (cpu-slices.ts counts by it).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,9 @@ const items = Array.from({ length: 8 }, (_, i) => ({
 }));
 export const BODY = Buffer.from(JSON.stringify({ items, total: items.length, page: 1 }));
 
+let served = 0;
 const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  served += 1;
   // Drain any request body so the connection stays reusable.
   req.resume();
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': BODY.length });
@@ -23,4 +26,5 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port, bytes: BODY.length });
 });
+process.on('message', () => process.send?.({ served }));
 process.on('disconnect', () => process.exit(0));

@@ -37,6 +37,17 @@ function toMs(value: string): number {
   return unit === 'us' ? n / 1000 : unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000;
 }
 
+/** wrk's command line for `load` against `url` for `seconds`. */
+export function wrkArguments(
+  load: WrkLoad,
+  seconds: number,
+  url: string,
+  headers: Readonly<Record<string, string>>,
+): string[] {
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+  return [`-t${load.threads}`, `-c${load.connections}`, `-d${seconds}s`, '--latency', ...headerArgs, url];
+}
+
 function runWrk(
   wrk: string,
   load: WrkLoad,
@@ -44,22 +55,10 @@ function runWrk(
   durationSeconds: number,
   headers: Readonly<Record<string, string>>,
 ): Promise<string> {
-  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      wrk,
-      [
-        `-t${load.threads}`,
-        `-c${load.connections}`,
-        `-d${durationSeconds}s`,
-        '--latency',
-        ...headerArgs,
-        url,
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawn(wrk, wrkArguments(load, durationSeconds, url, headers), {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
