@@ -18,13 +18,7 @@ import type {
   SpanStatus,
   TimeInput,
 } from '@opentelemetry/api';
-import {
-  addHrTimes,
-  hrTimeDuration,
-  isTracingSuppressed,
-  millisToHrTime,
-  timeInputToHrTime,
-} from '@opentelemetry/core';
+import { hrTimeDuration, isTracingSuppressed, millisToHrTime, timeInputToHrTime } from '@opentelemetry/core';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
 import type { IdGenerator, ReadableSpan, Sampler, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace';
 
@@ -131,7 +125,6 @@ class LightSpan implements Span, ReadableSpan {
   /** As the SDK has it: the wall clock in milliseconds, then the monotonic clock's duration added. */
   readonly startTime: HrTime;
   endTime: HrTime = NOT_ENDED;
-  duration: HrTime = NO_DURATION;
   ended = false;
   readonly resource: ReadableSpan['resource'];
   readonly instrumentationScope: ReadableSpan['instrumentationScope'];
@@ -217,15 +210,16 @@ class LightSpan implements Span, ReadableSpan {
     return this;
   }
 
+  /** Worked out when asked: the exporter reads the end time, and nothing on the hot path reads this. */
+  get duration(): HrTime {
+    return this.ended ? hrTimeDuration(this.startTime, this.endTime) : NO_DURATION;
+  }
+
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    this.endTime = endTime === undefined ? this.#now() : timeInputToHrTime(endTime);
-    this.duration = hrTimeDuration(this.startTime, this.endTime);
+    const end = endTime === undefined ? this.#now() : timeInputToHrTime(endTime);
     // An end before the start (a clock given by the caller) is a zero-length span, as in the SDK.
-    if (this.duration[0] < 0) {
-      this.endTime = this.startTime;
-      this.duration = [0, 0];
-    }
+    this.endTime = isBefore(end, this.startTime) ? this.startTime : end;
     this.ended = true;
     this.#processor.onEnd(this);
   }
@@ -246,10 +240,25 @@ class LightSpan implements Span, ReadableSpan {
     this.addEvent('exception', attributes, time);
   }
 
-  /** Now, on the span's own clock: its start plus the monotonic time since. */
+  /**
+   * Now, on the span's own clock: its start plus the monotonic time since, as addHrTimes(startTime,
+   * millisToHrTime(elapsed)) gives it, in one array instead of two.
+   */
   #now(): HrTime {
-    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.#startedAt));
+    const elapsed = performance.now() - this.#startedAt;
+    const [seconds, nanos] = this.startTime;
+    let endSeconds = seconds + Math.trunc(elapsed / 1000);
+    let endNanos = nanos + Math.round((elapsed % 1000) * 1e6);
+    if (endNanos >= 1e9) {
+      endNanos -= 1e9;
+      endSeconds += 1;
+    }
+    return [endSeconds, endNanos];
   }
+}
+
+function isBefore(time: HrTime, other: HrTime): boolean {
+  return time[0] < other[0] || (time[0] === other[0] && time[1] < other[1]);
 }
 
 function isTime(value: Attributes | TimeInput | undefined): value is TimeInput {

@@ -10,6 +10,18 @@ const TWO_32 = 4294967296;
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
 
+const MEMO_BYTES = 16;
+
+/** The last id written through it, as hex and as bytes (ProtoWriter.hexBytes). */
+export interface HexMemo {
+  hex: string;
+  readonly bytes: Uint8Array;
+}
+
+export function hexMemo(): HexMemo {
+  return { hex: '', bytes: new Uint8Array(MEMO_BYTES) };
+}
+
 /**
  * A forward protobuf writer over one growing Buffer, reused batch after batch. A nested message gets
  * one byte for its length and is moved up when it turns out longer than 127 bytes, which gives the
@@ -128,17 +140,25 @@ export class ProtoWriter {
     this.pos += value.length;
   }
 
-  /** A lowercase hex id (trace or span id) as its bytes. */
-  hexBytes(hex: string): void {
+  /** A lowercase hex id (trace or span id) as its bytes; `memo` keeps the last one for a repeat. */
+  hexBytes(hex: string, memo?: HexMemo): void {
     const length = hex.length >>> 1;
     this.varint(length);
     this.ensure(length);
     const { buf } = this;
     const at = this.pos;
+    this.pos = at + length;
+    const remembered = memo !== undefined && length <= MEMO_BYTES;
+    if (remembered && hex === memo.hex) {
+      for (let i = 0; i < length; i += 1) buf[at + i] = memo.bytes[i] as number;
+      return;
+    }
     for (let i = 0; i < length; i += 1) {
       buf[at + i] = (nibble(hex.charCodeAt(2 * i)) << 4) | nibble(hex.charCodeAt(2 * i + 1));
     }
-    this.pos = at + length;
+    if (!remembered) return;
+    memo.hex = hex;
+    for (let i = 0; i < length; i += 1) memo.bytes[i] = buf[at + i] as number;
   }
 
   /** Starts a length-delimited field; `end(start)` writes its length. */
