@@ -39,7 +39,7 @@ import { otherCpus, pin, pinTo, proxyCpu } from './bench/cpu-pinning.ts';
 import { printResults } from './bench/pass-through-report.ts';
 import { forkReplicas, forkWithPort, startNginx, stopChildren, which } from './bench/processes.ts';
 import type { Started } from './bench/processes.ts';
-import { measure, median, processTree } from './bench/wrk-measure.ts';
+import { measure, median, processTree, serpentine } from './bench/wrk-measure.ts';
 import type { Result, WrkLoad } from './bench/wrk-measure.ts';
 
 const load: WrkLoad = {
@@ -183,11 +183,7 @@ async function startTargets(
 async function runRounds(wrk: string, targets: readonly Target[]): Promise<Result[][]> {
   const rounds: Result[][] = targets.map(() => []);
   for (let round = 0; round < roundCount; round += 1) {
-    // Every other round runs the targets in reverse, so a machine slowing down (or speeding up) over
-    // the run does not favour whichever target comes first.
-    const order = [...targets.keys()];
-    if (round % 2 === 1) order.reverse();
-    for (const i of order) {
+    for (const i of serpentine(targets.length, round)) {
       const target = targets[i] as Target;
       rounds[i]?.push(await measure(wrk, load, target.name, target.url, target.pids, target.headers));
     }

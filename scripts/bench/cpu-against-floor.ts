@@ -43,7 +43,7 @@ export function printCpuAgainstFloor(targets: readonly Rounds[], how: string): v
   console.log(`\nCPU per request against its baseline, ${how}:`);
   for (const line of lines) console.log(line);
   if ((targets[0]?.cpuMicrosPerRequest.length ?? 0) > 40) return;
-  console.log('every round, in order (µs per request):');
+  console.log('every round or slice, in order (µs per request):');
   for (const target of targets) {
     const values = target.cpuMicrosPerRequest.map((v) => v?.toFixed(1) ?? '-');
     console.log(`  ${target.name.padEnd(36)}${values.join(' ')}`);
@@ -63,7 +63,7 @@ function comparison(target: Rounds, base: Rounds, limit: number, baseName: strin
   const verdict = ratio <= limit ? 'meets' : 'misses';
   const [low, high] = medianInterval(perRound);
   return (
-    `${target.name}: ${ratio.toFixed(3)}x ${baseName} (median of ${perRound.length} per-round ratios, ` +
+    `${target.name}: ${ratio.toFixed(3)}x ${baseName} (median of ${perRound.length} paired ratios, ` +
     `95% ${low.toFixed(3)}-${high.toFixed(3)}x; all ${perRound[0]?.toFixed(2)}-${perRound.at(-1)?.toFixed(2)}x), ` +
     `${verdict} ≤ ${limit}x; best ${best.toFixed(1)} and ${baseBest.toFixed(1)} µs (${(best / baseBest).toFixed(2)}x)`
   );

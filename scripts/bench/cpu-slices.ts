@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Rounds } from './cpu-against-floor.ts';
-import { processTree, wrkArguments } from './wrk-measure.ts';
+import { processTree, serpentine, wrkArguments } from './wrk-measure.ts';
 import type { WrkLoad } from './wrk-measure.ts';
 
 export interface SlicedTarget {
@@ -52,9 +52,7 @@ export async function measureInSlices(
     for (const child of loads) await slice(child, warmupMs);
     const perRequest: number[][] = targets.map(() => []);
     for (let cycle = 0; cycle < cycles; cycle += 1) {
-      const order = [...targets.keys()];
-      if (cycle % 2 === 1) order.reverse();
-      for (const i of order) {
+      for (const i of serpentine(targets.length, cycle)) {
         const target = targets[i] as SlicedTarget;
         const pids = target.pids.flatMap(processTree);
         const [cpuBefore, requestsBefore] = [cpuNanos(pids), await requestsServed()];

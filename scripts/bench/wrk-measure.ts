@@ -68,6 +68,15 @@ function runWrk(
   });
 }
 
+/**
+ * The indices of `count` targets in the order pass `pass` runs them: reversed every other pass, so a
+ * machine slowing down (or speeding up) over the run does not favour whichever target comes first.
+ */
+export function serpentine(count: number, pass: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  return pass % 2 === 1 ? order.reverse() : order;
+}
+
 /** The process and its direct children (nginx's workers), by pid. */
 export function processTree(pid: number): number[] {
   const pids = [pid];
