@@ -72,7 +72,7 @@ const slices = {
  * Comma-separated targets: direct, nginx, catch-all, route (the default set), new and new-auth (a new
  * handler without and with a policy, the caller's token verified), catch-all-traced (the catch-all
  * with OpenTelemetry tracing on, every request sampled, spans exported to a sink) and the reference proxies node,
- * undici, hpm-bare, hpm-express (see bench/reference-proxy.ts).
+ * undici, undici-forwarding, hpm-bare, hpm-express (see bench/reference-proxy.ts).
  */
 const only = (process.env.BENCH_ONLY ?? 'direct,nginx,catch-all,route').split(',').map((name) => name.trim());
 const wanted = (name: string): boolean => only.includes(name);
@@ -91,6 +91,7 @@ interface Target {
 const REFERENCES: readonly (readonly [string, string])[] = [
   ['node', 'node:http floor'],
   ['undici', 'node:http+undici floor'],
+  ['undici-forwarding', 'node:http+undici floor, forwarding'],
   ['hpm-bare', 'hpm bare'],
   ['hpm-express', 'express+hpm default'],
 ];

@@ -28,6 +28,13 @@ describe('compared', () => {
     ]);
   });
 
+  it('knows the floor with the forwarding headers as a baseline of its own', () => {
+    expect(compared(['node:http+undici floor, forwarding', 'strangler route undici'])).toEqual([
+      'node:http+undici floor, forwarding',
+      'strangler route undici',
+    ]);
+  });
+
   it('names none without a pair', () => {
     expect(compared(['direct', 'strangler route undici'])).toEqual([]);
   });

@@ -4,10 +4,12 @@
  * http-proxy-middleware 4 mounted in express 5 with its default options, the starting point the
  * issue measured at ~3.5k req/s; `undici` is the least a node:http server with an undici client can do
  * (Pool.dispatch, response written straight from undici's callbacks, no header handling, no logging
- * or metrics), the floor for strangler's undici engine.
- * Usage: node reference-proxy.ts <node|undici|hpm-express|hpm-bare> <legacy URL> [port, 0 = any]
+ * or metrics), the floor for strangler's undici engine; `undici-forwarding` is that floor with the
+ * forwarding headers every proxy in front of legacy must add (and nothing else strangler does).
+ * Usage: node reference-proxy.ts <node|undici|undici-forwarding|hpm-express|hpm-bare> <legacy URL> [port]
  * Like strangler-server.ts, it binds with SO_REUSEPORT so the bench can run it as N replicas.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -41,17 +43,35 @@ function nodeProxy(): http.Server {
   });
 }
 
-function undiciProxy(): http.Server {
+/**
+ * `forwarding` adds what every proxy in front of legacy must: X-Forwarded-For, -Proto and -Host and an
+ * X-Request-Id to legacy, the id on the response too (the `undici-forwarding` reference).
+ */
+function undiciProxy(forwarding: boolean): http.Server {
   const pool = new Pool(legacyUrl.origin, { connections: 512, keepAliveTimeout: 30_000 });
   return http.createServer((req, res) => {
     const bodyless =
       req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    const headers: http.IncomingHttpHeaders = {
+      ...req.headers,
+      connection: undefined,
+      'transfer-encoding': undefined,
+    };
+    const requestId = forwarding ? randomUUID() : undefined;
+    if (requestId !== undefined) {
+      headers['x-forwarded-for'] = req.socket.remoteAddress;
+      headers['x-forwarded-proto'] = 'http';
+      headers['x-forwarded-host'] = req.headers.host;
+      headers['x-request-id'] = requestId;
+    }
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {
         // Nothing to set up: this floor never cancels.
       },
-      onResponseStart(_controller, statusCode, headers) {
-        res.writeHead(statusCode, headers as http.OutgoingHttpHeaders);
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        const out = responseHeaders as http.OutgoingHttpHeaders;
+        if (requestId !== undefined) out['x-request-id'] = requestId;
+        res.writeHead(statusCode, out);
       },
       onResponseData(controller, chunk) {
         if (!res.write(chunk)) {
@@ -70,7 +90,7 @@ function undiciProxy(): http.Server {
       {
         path: req.url ?? '/',
         method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        headers: { ...req.headers, connection: undefined, 'transfer-encoding': undefined },
+        headers,
         body: bodyless ? null : req,
       },
       handler,
@@ -98,8 +118,8 @@ function hpmBare(): http.Server {
 const server =
   kind === 'node'
     ? nodeProxy()
-    : kind === 'undici'
-      ? undiciProxy()
+    : kind === 'undici' || kind === 'undici-forwarding'
+      ? undiciProxy(kind === 'undici-forwarding')
       : kind === 'hpm-bare'
         ? hpmBare()
         : hpmExpress();
