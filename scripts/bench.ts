@@ -20,7 +20,7 @@
  * After the table, each strangler target's CPU per request against its baseline in the same run
  * (cpu-against-floor.ts): measured in BENCH_SLICES (200) cycles of BENCH_SLICE_MS (250) slices taken in
  * turn (cpu-slices.ts) when a target and its baseline are both wanted, from the rounds when
- * BENCH_SLICES=0.
+ * BENCH_SLICES=0; BENCH_STARTS (1) starts the processes afresh that many times for it.
  * Needs wrk (apt-get install -y wrk nginx). Everything it starts is stopped before it exits.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -34,6 +34,7 @@ import {
 } from './bench/bench-caller.ts';
 import { startOtlpSink } from './bench/otlp-sink.ts';
 import { compared, printCpuAgainstFloor } from './bench/cpu-against-floor.ts';
+import type { Rounds } from './bench/cpu-against-floor.ts';
 import { measureInSlices } from './bench/cpu-slices.ts';
 import { otherCpus, pin, pinTo, proxyCpu } from './bench/cpu-pinning.ts';
 import { printResults } from './bench/pass-through-report.ts';
@@ -63,6 +64,8 @@ const profile = process.env.BENCH_PROFILE === '1';
  */
 const nginxAccessLog = process.env.BENCH_NGINX_ACCESS_LOG !== '0';
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 1);
+/** How many times the compared targets are started afresh and measured in slices again. */
+const startCount = Math.max(1, Number(process.env.BENCH_STARTS ?? 1));
 const slices = {
   cycles: Number(process.env.BENCH_SLICES ?? 200),
   sliceMs: Number(process.env.BENCH_SLICE_MS ?? 250),
@@ -102,10 +105,14 @@ function tracedEnv(endpoint: string): Record<string, string> {
 }
 
 /** Starts every wanted target, each process count with its own set of servers (idle ones cost nothing). */
-async function startTargets(
-  dir: string,
-  nginx: string | undefined,
-): Promise<{ readonly targets: Target[]; readonly upstream: Started }> {
+interface Running {
+  readonly targets: Target[];
+  readonly upstream: Started;
+}
+
+async function startTargets(benchDir: string, nginx: string | undefined): Promise<Running> {
+  // A directory per start: nginx's files of an earlier start stay where they were.
+  const dir = mkdtempSync(join(benchDir, 'start-'));
   const upstream = await forkWithPort('./upstream-server.ts', []);
   const legacyHref = `http://127.0.0.1:${upstream.port}`;
   const profileDir = join(process.cwd(), 'artifacts', 'bench-profile');
@@ -125,6 +132,7 @@ async function startTargets(
   };
   const caller = await startBenchCaller();
   const sink = await startOtlpSink();
+  stopSink = sink.close;
   if (wanted('direct')) add('direct', upstream, '/api/other');
   for (const count of processCounts) {
     const suffix = processCounts.length > 1 ? ` ×${count}` : '';
@@ -177,6 +185,15 @@ async function startTargets(
   return { targets, upstream };
 }
 
+let stopSink = (): void => undefined;
+
+/** Stops every process a start began: targets, upstream, the issuer and the OTLP sink. */
+async function stopTargets(): Promise<void> {
+  await stopChildren();
+  await stopBenchCaller();
+  stopSink();
+}
+
 /**
  * Rounds interleave the targets so a burst of load elsewhere on the machine hits all of them; each
  * target's median round (by req/s) is its table row. One list of results per target.
@@ -192,27 +209,35 @@ async function runRounds(wrk: string, targets: readonly Target[]): Promise<Resul
   return rounds;
 }
 
-/** The CPU comparisons: in slices (cpu-slices.ts) unless BENCH_SLICES=0, else from the rounds. */
+/**
+ * The CPU comparisons: in slices (cpu-slices.ts) unless BENCH_SLICES=0, else from the rounds; with
+ * BENCH_STARTS above 1, every target is started afresh and measured in slices again that many times.
+ */
 async function compareCpu(
   wrk: string,
-  targets: readonly Target[],
+  first: Running,
   rounds: readonly Result[][],
-  upstream: Started,
+  startAgain: () => Promise<Running>,
 ): Promise<void> {
-  const names = compared(targets.map((target) => target.name));
+  const names = compared(first.targets.map((target) => target.name));
   if (slices.cycles <= 0 || names.length === 0) {
-    const cpu = targets.map((target, i) => ({
+    const cpu = first.targets.map((target, i) => ({
       name: target.name,
       cpuMicrosPerRequest: (rounds[i] ?? []).map((result) => result.cpuMicrosPerRequest),
     }));
-    printCpuAgainstFloor(cpu, `${roundCount} round(s)`);
+    printCpuAgainstFloor([cpu], `${roundCount} round(s)`);
     return;
   }
-  const sliced = targets.filter((target) => names.includes(target.name));
-  const served = () => askServed(upstream);
+  const measured: Rounds[][] = [];
+  for (let start = 1; start <= startCount; start += 1) {
+    const running = start === 1 ? first : await startAgain();
+    const sliced = running.targets.filter((target) => names.includes(target.name));
+    measured.push(await measureInSlices(wrk, load, sliced, () => askServed(running.upstream), slices));
+  }
+  const starts = startCount === 1 ? '' : `, in each of ${startCount} starts of the processes`;
   printCpuAgainstFloor(
-    await measureInSlices(wrk, load, sliced, served, slices),
-    `${slices.cycles} cycles of ${slices.sliceMs} ms slices taken in turn`,
+    measured,
+    `${slices.cycles} cycles of ${slices.sliceMs} ms slices taken in turn${starts}`,
   );
 }
 
@@ -235,7 +260,7 @@ async function main(): Promise<void> {
   // Everything started from here (upstream, wrk, the OTLP sink) inherits the generator's CPUs.
   pinTo(process.pid, otherCpus);
   try {
-    const { targets, upstream } = await startTargets(dir, nginx);
+    const first = await startTargets(dir, nginx);
     console.log(
       `wrk -t${load.threads} -c${load.connections} -d${load.seconds}s after ${load.warmupSeconds}s warm-up, ${roundCount} round(s); ` +
         '1 KB JSON GET; ' +
@@ -244,17 +269,19 @@ async function main(): Promise<void> {
           .map((value) => value.toFixed(1))
           .join(' ')}`,
     );
-    const rounds = await runRounds(wrk, targets);
+    const rounds = await runRounds(wrk, first.targets);
     printResults(rounds.map(median), wanted('nginx'));
-    await compareCpu(wrk, targets, rounds, upstream);
+    await compareCpu(wrk, first, rounds, async () => {
+      await stopTargets();
+      return startTargets(dir, nginx);
+    });
     if (profile) {
       console.log(
         'CPU profiles: artifacts/bench-profile (written when the processes exit; node scripts/bench/profile-split.ts <dir> splits one)',
       );
     }
   } finally {
-    await stopChildren();
-    await stopBenchCaller();
+    await stopTargets();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -37,44 +37,87 @@ export function compared(names: readonly string[]): string[] {
   return names.filter((name) => pairs.some(([subject, base]) => subject.test(name) || base.test(name)));
 }
 
-export function printCpuAgainstFloor(targets: readonly Rounds[], how: string): void {
+/**
+ * Prints each compared target against its baseline. `starts` holds one measurement per start of the
+ * processes (BENCH_STARTS): within a start the verdict is the median of the paired ratios; over
+ * several, the median of the starts' medians, since a process placed and warmed differently at each
+ * start moves the ratio by more than a start's own interval.
+ */
+export function printCpuAgainstFloor(starts: readonly (readonly Rounds[])[], how: string): void {
+  const first = starts[0] ?? [];
   const lines: string[] = [];
   for (const [subject, base, limit, baseName] of COMPARISONS) {
-    const against = targets.find((t) => base.test(t.name));
-    if (against === undefined) continue;
-    for (const target of targets.filter((t) => subject.test(t.name))) {
-      lines.push(comparison(target, against, limit, baseName));
+    if (!first.some((t) => base.test(t.name))) continue;
+    for (const target of first.filter((t) => subject.test(t.name))) {
+      const pairs = starts.map((targets) => ({
+        target: targets.find((t) => t.name === target.name) ?? target,
+        base: targets.find((t) => base.test(t.name)) as Rounds,
+      }));
+      lines.push(comparison(pairs, limit, baseName));
     }
   }
   if (lines.length === 0) return;
   console.log(`\nCPU per request against its baseline, ${how}:`);
   for (const line of lines) console.log(line);
-  if ((targets[0]?.cpuMicrosPerRequest.length ?? 0) > 40) return;
+  if (starts.length > 1 || (first[0]?.cpuMicrosPerRequest.length ?? 0) > 40) return;
   console.log('every round or slice, in order (µs per request):');
-  for (const target of targets) {
+  for (const target of first) {
     const values = target.cpuMicrosPerRequest.map((v) => v?.toFixed(1) ?? '-');
     console.log(`  ${target.name.padEnd(36)}${values.join(' ')}`);
   }
 }
 
-function comparison(target: Rounds, base: Rounds, limit: number | undefined, baseName: string): string {
-  const perRound = target.cpuMicrosPerRequest
-    .map((cpu, i) => (cpu ?? NaN) / (base.cpuMicrosPerRequest[i] ?? NaN))
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
-  const ratio = perRound[Math.floor(perRound.length / 2)];
-  const best = lowest(target.cpuMicrosPerRequest);
-  const baseBest = lowest(base.cpuMicrosPerRequest);
+interface Pair {
+  readonly target: Rounds;
+  readonly base: Rounds;
+}
+
+function comparison(pairs: readonly Pair[], limit: number | undefined, baseName: string): string {
+  const { target } = pairs[0] as Pair;
+  const medians = pairs
+    .map((pair) => pairedRatios(pair))
+    .map((ratios) => ratios[Math.floor(ratios.length / 2)]);
+  const ratio = median(medians.filter((value): value is number => value !== undefined));
+  const best = lowest(pairs.flatMap((pair) => pair.target.cpuMicrosPerRequest));
+  const baseBest = lowest(pairs.flatMap((pair) => pair.base.cpuMicrosPerRequest));
   if (ratio === undefined || best === undefined || baseBest === undefined)
     return `${target.name}: no CPU figure`;
   const verdict =
     limit === undefined ? 'for reference' : `${ratio <= limit ? 'meets' : 'misses'} ≤ ${limit}x`;
-  const [low, high] = medianInterval(perRound);
+  const spread = pairs.length === 1 ? withinStart(pairedRatios(pairs[0] as Pair)) : overStarts(medians);
   return (
-    `${target.name}: ${ratio.toFixed(3)}x ${baseName} (median of ${perRound.length} paired ratios, ` +
-    `95% ${low.toFixed(3)}-${high.toFixed(3)}x; all ${perRound[0]?.toFixed(2)}-${perRound.at(-1)?.toFixed(2)}x), ` +
+    `${target.name}: ${ratio.toFixed(3)}x ${baseName} (${spread}), ` +
     `${verdict}; best ${best.toFixed(1)} and ${baseBest.toFixed(1)} µs (${(best / baseBest).toFixed(2)}x)`
   );
+}
+
+function pairedRatios({ target, base }: Pair): number[] {
+  return target.cpuMicrosPerRequest
+    .map((cpu, i) => (cpu ?? NaN) / (base.cpuMicrosPerRequest[i] ?? NaN))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+}
+
+function withinStart(sorted: readonly number[]): string {
+  const [low, high] = medianInterval(sorted);
+  return (
+    `median of ${sorted.length} paired ratios, 95% ${low.toFixed(3)}-${high.toFixed(3)}x; ` +
+    `all ${sorted[0]?.toFixed(2)}-${sorted.at(-1)?.toFixed(2)}x`
+  );
+}
+
+function overStarts(medians: readonly (number | undefined)[]): string {
+  const each = medians.map((value) => value?.toFixed(3) ?? '-').join(' ');
+  return `median over ${medians.length} starts of each start's median paired ratio: ${each}`;
+}
+
+function median(values: readonly number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle)
+    ? ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+    : sorted[Math.floor(middle)];
 }
 
 /**
