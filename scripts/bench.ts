@@ -104,12 +104,16 @@ function tracedEnv(endpoint: string): Record<string, string> {
   return { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: 'always_on' };
 }
 
-/** Starts every wanted target, each process count with its own set of servers (idle ones cost nothing). */
+/** One start's targets and the upstream they all forward to. */
 interface Running {
   readonly targets: Target[];
   readonly upstream: Started;
 }
 
+/** Closes the OTLP sink of the latest start (stopTargets). */
+let stopSink = (): void => undefined;
+
+/** Starts every wanted target, each process count with its own set of servers (idle ones cost nothing). */
 async function startTargets(benchDir: string, nginx: string | undefined): Promise<Running> {
   // A directory per start: nginx's files of an earlier start stay where they were.
   const dir = mkdtempSync(join(benchDir, 'start-'));
@@ -184,8 +188,6 @@ async function startTargets(benchDir: string, nginx: string | undefined): Promis
   }
   return { targets, upstream };
 }
-
-let stopSink = (): void => undefined;
 
 /** Stops every process a start began: targets, upstream, the issuer and the OTLP sink. */
 async function stopTargets(): Promise<void> {
