@@ -1,3 +1,5 @@
+import { quantile } from './quantile.ts';
+
 /** A target's CPU per request (µs), one figure per round or slice, in the order they ran. */
 export interface Rounds {
   readonly name: string;
@@ -74,10 +76,9 @@ interface Pair {
 
 function comparison(pairs: readonly Pair[], limit: number | undefined, baseName: string): string {
   const { target } = pairs[0] as Pair;
-  const medians = pairs
-    .map((pair) => pairedRatios(pair))
-    .map((ratios) => ratios[Math.floor(ratios.length / 2)]);
-  const ratio = median(medians.filter((value): value is number => value !== undefined));
+  // NaN for a start without a single paired ratio.
+  const medians = pairs.map((pair) => quantile(pairedRatios(pair), 0.5));
+  const ratio = median(medians.filter(Number.isFinite));
   const best = lowest(pairs.flatMap((pair) => pair.target.cpuMicrosPerRequest));
   const baseBest = lowest(pairs.flatMap((pair) => pair.base.cpuMicrosPerRequest));
   if (ratio === undefined || best === undefined || baseBest === undefined)
@@ -106,8 +107,8 @@ function withinStart(sorted: readonly number[]): string {
   );
 }
 
-function overStarts(medians: readonly (number | undefined)[]): string {
-  const each = medians.map((value) => value?.toFixed(3) ?? '-').join(' ');
+function overStarts(medians: readonly number[]): string {
+  const each = medians.map((value) => (Number.isFinite(value) ? value.toFixed(3) : '-')).join(' ');
   return `median over ${medians.length} starts of each start's median paired ratio: ${each}`;
 }
 

@@ -51,15 +51,22 @@ export async function measureInSlices(
   try {
     for (const child of loads) await slice(child, warmupMs);
     const perRequest: number[][] = targets.map(() => []);
+    // nginx's workers are found once: a target's processes stay the same for the whole measurement.
+    const pidsOf = targets.map((target) => target.pids.flatMap(processTree));
+    // Outside a slice every wrk is stopped and settled, so the count read after one slice is also
+    // the count before the next.
+    let served = await requestsServed();
     for (let cycle = 0; cycle < cycles; cycle += 1) {
       for (const i of serpentine(targets.length, cycle)) {
-        const target = targets[i] as SlicedTarget;
-        const pids = target.pids.flatMap(processTree);
-        const [cpuBefore, requestsBefore] = [cpuNanos(pids), await requestsServed()];
+        const pids = pidsOf[i] as number[];
+        const cpuBefore = cpuNanos(pids);
         await slice(loads[i] as ChildProcess, sliceMs);
-        const requests = (await requestsServed()) - requestsBefore;
-        if (requests === 0) throw new Error(`${target.name}: no request in a ${sliceMs} ms slice`);
-        perRequest[i]?.push((cpuNanos(pids) - cpuBefore) / 1000 / requests);
+        const servedBefore = served;
+        served = await requestsServed();
+        if (served === servedBefore) {
+          throw new Error(`${(targets[i] as SlicedTarget).name}: no request in a ${sliceMs} ms slice`);
+        }
+        perRequest[i]?.push((cpuNanos(pids) - cpuBefore) / 1000 / (served - servedBefore));
       }
     }
     return targets.map((target, i) => ({ name: target.name, cpuMicrosPerRequest: perRequest[i] ?? [] }));
