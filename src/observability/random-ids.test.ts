@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 
 import { randomHexId, randomIdGenerator, randomUuid } from './random-ids.ts';
 
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 describe('random ids', () => {
   it('gives trace and span ids of the W3C lengths, all different, across refills of the pool', () => {
     const traceIds = Array.from({ length: 5000 }, () => randomIdGenerator.generateTraceId());
@@ -20,11 +22,9 @@ describe('random ids', () => {
   it('gives lowercase hex that reads back through Buffer unchanged, and a version 4 UUID', () => {
     const id = randomHexId(8);
     expect(Buffer.from(id, 'hex').toString('hex')).toBe(id);
-    expect(randomUuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(randomUuid()).toMatch(UUID_V4);
   });
 });
-
-const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('randomUuid (request ids)', () => {
   it('gives version 4 UUIDs, all different, across several refills of its pool', () => {
